@@ -1,0 +1,152 @@
+/**
+ * The typed topology: the one source of truth for what the host runs. Every stage reads it;
+ * nothing else describes networks, VMs or addresses. It is plain data (no Pulumi types), so the
+ * renderers that consume it are pure and testable without the engine.
+ */
+
+/** What a VM is for. K3s roles become cluster nodes; the others are Rocky Linux service VMs. */
+export const ROLES = ["bastion", "loadbalancer", "freeipa", "postgresql", "k3s-server", "k3s-agent"] as const;
+export type Role = (typeof ROLES)[number];
+
+export const OS_FAMILIES = ["flatcar", "rocky"] as const;
+export type OsFamily = (typeof OS_FAMILIES)[number];
+
+/**
+ * `nat`: a libvirt network with its own bridge, dnsmasq and NAT to the outside.
+ * `bridge`: attaches VMs to an existing host bridge on the LAN (libvirt manages no addressing there).
+ */
+export const NETWORK_MODES = ["nat", "bridge"] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+
+export interface NetworkSpec {
+  /** libvirt network name, e.g. `kube_network_02`. */
+  name: string;
+  mode: NetworkMode;
+  /** IPv4 prefix, e.g. `10.17.3.0/24`. */
+  cidr: string;
+  /** Host bridge a `bridge` network attaches to (e.g. `br0`). */
+  bridge?: string;
+  /** Default gateway for VMs whose primary NIC is here: libvirt's host address on NAT networks. */
+  gateway: string;
+  /** Resolvers for VMs whose primary NIC is here. */
+  dns: string[];
+}
+
+export interface NicSpec {
+  network: string;
+  address: string;
+  /** Prefix length of the network, kept here so renderers need no lookups. */
+  prefix: number;
+  mac: string;
+  /**
+   * Name the guest gives this NIC (`nic0`, `nic1`, ...), set by matching the MAC on first boot, so
+   * K3s `flannel-iface` and firewall zones can name it without guessing the kernel's naming.
+   */
+  iface: string;
+  /** The first NIC carries the default route and the resolvers; the others only their subnet. */
+  primary: boolean;
+}
+
+export interface VmSpec {
+  name: string;
+  role: Role;
+  os: OsFamily;
+  vcpus: number;
+  memoryMiB: number;
+  rootDiskGiB: number;
+  /** Size of the raw Ceph OSD disk; present only on storage nodes. */
+  dataDiskGiB?: number;
+  nics: NicSpec[];
+  /** Kubernetes node labels and taints (K3s nodes only). */
+  labels: Record<string, string>;
+  taints: string[];
+}
+
+export interface HostSpec {
+  /** Human name of the hypervisor, for reports. */
+  name: string;
+  /** libvirt connection URI, e.g. `qemu:///system` or `qemu+ssh://root@host/system`. */
+  libvirtUri: string;
+  /** Hardware threads the VMs may use in total. */
+  vcpus: number;
+  memoryGiB: number;
+  /** Memory kept for the hypervisor itself (kernel, libvirt, qemu overhead, page cache). */
+  reservedMemoryGiB: number;
+  /** Directory of the libvirt storage pool holding base images and VM disks. */
+  poolPath: string;
+}
+
+export interface Topology {
+  /** The stack name, used to keep libvirt object names of two stacks on one host apart. */
+  stack: string;
+  domain: string;
+  host: HostSpec;
+  networks: NetworkSpec[];
+  vms: VmSpec[];
+  /** The network all K3s nodes share: node-ip and flannel-iface live there. */
+  clusterNetwork: string;
+  /** Public key installed for the admin user (`core` on Flatcar, `adminUser` on Rocky). */
+  sshPublicKey: string;
+  /** Admin user created on Rocky VMs. */
+  adminUser: string;
+  /** NTP servers used when the topology has no FreeIPA VM. */
+  fallbackNtpServers: string[];
+  /** Non-fatal findings (e.g. an even number of K3s servers). */
+  warnings: string[];
+}
+
+export const K3S_ROLES: readonly Role[] = ["k3s-server", "k3s-agent"];
+
+export function isK3sNode(vm: VmSpec): boolean {
+  return K3S_ROLES.includes(vm.role);
+}
+
+export function isStorageNode(vm: VmSpec): boolean {
+  return vm.dataDiskGiB !== undefined;
+}
+
+export function fqdn(vm: VmSpec, domain: string): string {
+  return `${vm.name}.${domain}`;
+}
+
+export function primaryNic(vm: VmSpec): NicSpec {
+  const nic = vm.nics.find((n) => n.primary);
+  if (!nic) throw new Error(`VM ${vm.name} has no primary NIC`);
+  return nic;
+}
+
+export function nicOn(vm: VmSpec, network: string): NicSpec | undefined {
+  return vm.nics.find((n) => n.network === network);
+}
+
+export function vmsWithRole(topology: Topology, role: Role): VmSpec[] {
+  return topology.vms.filter((vm) => vm.role === role);
+}
+
+/**
+ * The NIC of `target` that `from` reaches directly: on `from`'s primary network if `target` has a leg
+ * there, otherwise on any other network both share. Undefined when they share none, which the
+ * config validation rejects for every pair that must talk.
+ */
+export function reachableNic(from: VmSpec, target: VmSpec): NicSpec | undefined {
+  const ordered = [...from.nics].sort((a, b) => Number(b.primary) - Number(a.primary));
+  for (const own of ordered) {
+    const theirs = nicOn(target, own.network);
+    if (theirs) return theirs;
+  }
+  return undefined;
+}
+
+/** Addresses of the VMs with `role` as `from` reaches them (empty when the topology has none). */
+export function serviceAddresses(topology: Topology, role: Role, from: VmSpec): string[] {
+  return vmsWithRole(topology, role)
+    .filter((vm) => vm.name !== from.name)
+    .map((vm) => reachableNic(from, vm)?.address)
+    .filter((a): a is string => a !== undefined);
+}
+
+/** NTP servers a VM should use: FreeIPA where the topology has it, the fallback otherwise. */
+export function ntpServersFor(topology: Topology, vm: VmSpec): string[] {
+  const ipa = serviceAddresses(topology, "freeipa", vm);
+  return ipa.length > 0 ? ipa : topology.fallbackNtpServers;
+}

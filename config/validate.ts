@@ -1,0 +1,335 @@
+/**
+ * Turns the raw stack config into a typed Topology, or fails with every problem found, each naming
+ * the config key it comes from. Runs before any resource is registered, so bad config never reaches
+ * the hypervisor.
+ */
+import { macFor } from "./identity";
+import { cidrsOverlap, firstHost, isUsableHost, parseCidr, parseIpv4, Ipv4Cidr } from "./net";
+import {
+  isK3sNode,
+  NETWORK_MODES,
+  NetworkMode,
+  NetworkSpec,
+  NicSpec,
+  OS_FAMILIES,
+  OsFamily,
+  reachableNic,
+  Role,
+  ROLES,
+  Topology,
+  VmSpec,
+} from "./topology";
+
+/** The stack config as written in Pulumi.<stack>.yaml, before validation (keys without the project prefix). */
+export interface RawStackConfig {
+  domain?: unknown;
+  libvirtUri?: unknown;
+  hostName?: unknown;
+  hostVcpus?: unknown;
+  hostMemoryGiB?: unknown;
+  hostReservedMemoryGiB?: unknown;
+  storagePoolPath?: unknown;
+  sshPublicKey?: unknown;
+  adminUser?: unknown;
+  clusterNetwork?: unknown;
+  fallbackNtpServers?: unknown;
+  networks?: unknown;
+  vms?: unknown;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid stack configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** RFC 1123 host label: letters, digits and hyphens, not starting or ending with a hyphen, 1-63 chars. */
+const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/;
+const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const DEFAULT_NTP = ["0.flatcar.pool.ntp.org", "1.flatcar.pool.ntp.org"];
+
+/** Roles that run Rocky Linux services and roles that run K3s on Flatcar. */
+const OS_OF_ROLE: Record<Role, OsFamily> = {
+  bastion: "rocky",
+  loadbalancer: "rocky",
+  freeipa: "rocky",
+  postgresql: "rocky",
+  "k3s-server": "flatcar",
+  "k3s-agent": "flatcar",
+};
+
+/** Roles every K3s node must reach directly, when the topology has them. */
+const SERVICES_NODES_NEED: Role[] = ["freeipa", "postgresql", "loadbalancer", "k3s-server"];
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+class Collector {
+  readonly problems: string[] = [];
+  readonly warnings: string[] = [];
+
+  fail(key: string, problem: string): void {
+    this.problems.push(`${key}: ${problem}`);
+  }
+
+  string(key: string, value: unknown, fallback?: string): string {
+    if (value === undefined && fallback !== undefined) return fallback;
+    if (typeof value !== "string" || value.trim() === "") {
+      this.fail(key, value === undefined ? "is required" : "must be a non-empty string");
+      return "";
+    }
+    return value.trim();
+  }
+
+  positiveInt(key: string, value: unknown, fallback?: number): number {
+    if (value === undefined && fallback !== undefined) return fallback;
+    const n = typeof value === "string" && /^\d+$/.test(value) ? Number(value) : value;
+    if (typeof n !== "number" || !Number.isInteger(n) || n <= 0) {
+      this.fail(key, value === undefined ? "is required" : `must be a positive whole number (got ${JSON.stringify(value)})`);
+      return 0;
+    }
+    return n;
+  }
+
+  stringList(key: string, value: unknown, fallback: string[]): string[] {
+    if (value === undefined) return fallback;
+    if (!Array.isArray(value) || !value.every((v) => typeof v === "string")) {
+      this.fail(key, "must be a list of strings");
+      return fallback;
+    }
+    return value as string[];
+  }
+
+  list(key: string, value: unknown): unknown[] {
+    if (!Array.isArray(value) || value.length === 0) {
+      this.fail(key, value === undefined ? "is required" : "must be a non-empty list");
+      return [];
+    }
+    return value;
+  }
+
+  oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[]): T | undefined {
+    if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
+    this.fail(key, `unknown value ${JSON.stringify(value)}; expected one of ${allowed.join(", ")}`);
+    return undefined;
+  }
+}
+
+function parseNetworks(c: Collector, raw: unknown): { spec: NetworkSpec; cidr: Ipv4Cidr }[] {
+  const out: { spec: NetworkSpec; cidr: Ipv4Cidr }[] = [];
+  c.list("networks", raw).forEach((item, i) => {
+    const key = `networks[${i}]`;
+    if (!isObj(item)) return c.fail(key, "must be an object");
+    const name = c.string(`${key}.name`, item.name);
+    const mode = c.oneOf<NetworkMode>(`${key}.mode`, item.mode, NETWORK_MODES);
+    const cidrText = c.string(`${key}.cidr`, item.cidr);
+    const cidr = parseCidr(cidrText);
+    if (cidrText && !cidr) c.fail(`${key}.cidr`, `"${cidrText}" is not an IPv4 network in CIDR form (a.b.c.0/8-30)`);
+    let bridge: string | undefined;
+    if (mode === "bridge") bridge = c.string(`${key}.bridge`, item.bridge);
+    if (!cidr || !mode) return;
+    // On NAT networks libvirt owns the gateway (its first address); on a LAN bridge the router does.
+    const gateway = mode === "nat" ? firstHost(cidr) : c.string(`${key}.gateway`, item.gateway);
+    if (mode === "bridge" && gateway && !isUsableHost(cidr, parseIpv4(gateway) ?? -1)) {
+      c.fail(`${key}.gateway`, `${gateway} is not an address inside ${cidrText}`);
+    }
+    const dns = c.stringList(`${key}.dns`, item.dns, [gateway]);
+    out.push({ spec: { name, mode, cidr: cidrText, bridge, gateway, dns }, cidr });
+  });
+
+  out.forEach((a, i) => {
+    out.slice(i + 1).forEach((b) => {
+      if (a.spec.name === b.spec.name) c.fail("networks", `network name "${a.spec.name}" is used twice`);
+      if (cidrsOverlap(a.cidr, b.cidr)) {
+        c.fail("networks", `"${a.spec.name}" (${a.spec.cidr}) overlaps "${b.spec.name}" (${b.spec.cidr})`);
+      }
+    });
+  });
+  return out;
+}
+
+function parseLabels(c: Collector, key: string, raw: unknown): Record<string, string> {
+  if (raw === undefined) return {};
+  if (!isObj(raw) || !Object.values(raw).every((v) => typeof v === "string")) {
+    c.fail(key, "must be a map of strings");
+    return {};
+  }
+  return raw as Record<string, string>;
+}
+
+function parseVms(c: Collector, raw: unknown, networks: Map<string, { spec: NetworkSpec; cidr: Ipv4Cidr }>): VmSpec[] {
+  const vms: VmSpec[] = [];
+  c.list("vms", raw).forEach((item, i) => {
+    const key = `vms[${i}]`;
+    if (!isObj(item)) return c.fail(key, "must be an object");
+    const name = c.string(`${key}.name`, item.name);
+    if (name && !HOST_LABEL.test(name)) {
+      const hint = name.includes("_") ? ` (underscores are not allowed: use "${name.replace(/_/g, "")}")` : "";
+      c.fail(`${key}.name`, `"${name}" is not a valid RFC 1123 host name: lowercase letters, digits and inner hyphens only${hint}`);
+    }
+    const role = c.oneOf<Role>(`${key}.role`, item.role, ROLES);
+    const os = c.oneOf<OsFamily>(`${key}.os`, item.os, OS_FAMILIES);
+    if (role && os && OS_OF_ROLE[role] !== os) {
+      c.fail(`${key}.os`, `role ${role} runs on ${OS_OF_ROLE[role]}, not ${os}`);
+    }
+    const vcpus = c.positiveInt(`${key}.vcpus`, item.vcpus);
+    const memoryMiB = c.positiveInt(`${key}.memoryMiB`, item.memoryMiB);
+    const rootDiskGiB = c.positiveInt(`${key}.rootDiskGiB`, item.rootDiskGiB);
+    const dataDiskGiB = item.dataDiskGiB === undefined ? undefined : c.positiveInt(`${key}.dataDiskGiB`, item.dataDiskGiB);
+    if (dataDiskGiB !== undefined && role && !role.startsWith("k3s-")) {
+      c.fail(`${key}.dataDiskGiB`, "only K3s nodes can be Ceph storage nodes");
+    }
+    const nics: NicSpec[] = [];
+    c.list(`${key}.nics`, item.nics).forEach((rawNic, j) => {
+      const nicKey = `${key}.nics[${j}]`;
+      if (!isObj(rawNic)) return c.fail(nicKey, "must be an object");
+      const network = c.string(`${nicKey}.network`, rawNic.network);
+      const address = c.string(`${nicKey}.address`, rawNic.address);
+      const net = networks.get(network);
+      if (network && !net) return c.fail(`${nicKey}.network`, `unknown network "${network}"`);
+      const ip = parseIpv4(address);
+      if (address && ip === undefined) return c.fail(`${nicKey}.address`, `"${address}" is not an IPv4 address`);
+      if (!net || ip === undefined) return;
+      if (!isUsableHost(net.cidr, ip)) {
+        return c.fail(`${nicKey}.address`, `${address} is outside network ${network} (${net.spec.cidr})`);
+      }
+      if (address === net.spec.gateway) {
+        return c.fail(`${nicKey}.address`, `${address} is the gateway of ${network}`);
+      }
+      const mac = rawNic.mac === undefined ? macFor(name, network) : String(rawNic.mac).toLowerCase();
+      if (!MAC.test(mac)) return c.fail(`${nicKey}.mac`, `"${String(rawNic.mac)}" is not a MAC address`);
+      if (nics.some((n) => n.network === network)) {
+        return c.fail(`${nicKey}.network`, `${name} has two NICs on ${network}`);
+      }
+      nics.push({ network, address, prefix: net.cidr.prefix, mac, iface: `nic${j}`, primary: j === 0 });
+    });
+    if (!role || !os) return;
+    vms.push({
+      name,
+      role,
+      os,
+      vcpus,
+      memoryMiB,
+      rootDiskGiB,
+      dataDiskGiB,
+      nics,
+      labels: parseLabels(c, `${key}.labels`, item.labels),
+      taints: c.stringList(`${key}.taints`, item.taints, []),
+    });
+  });
+  return vms;
+}
+
+function checkUnique(c: Collector, what: string, entries: { value: string; owner: string }[]): void {
+  const seen = new Map<string, string>();
+  for (const { value, owner } of entries) {
+    const first = seen.get(value);
+    if (first !== undefined) c.fail("vms", `duplicate ${what} ${value} (${first} and ${owner})`);
+    else seen.set(value, owner);
+  }
+}
+
+function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
+  checkUnique(c, "hostname", t.vms.map((vm) => ({ value: vm.name, owner: vm.name })));
+  const nics = t.vms.flatMap((vm) => vm.nics.map((nic) => ({ vm, nic })));
+  checkUnique(c, "address", nics.map(({ vm, nic }) => ({ value: nic.address, owner: vm.name })));
+  checkUnique(c, "MAC", nics.map(({ vm, nic }) => ({ value: nic.mac, owner: `${vm.name} on ${nic.network}` })));
+
+  const servers = t.vms.filter((vm) => vm.role === "k3s-server");
+  if (servers.length === 0) c.fail("vms", "no VM has role k3s-server: the cluster needs at least one");
+  else if (servers.length % 2 === 0) {
+    c.warnings.push(
+      `vms: ${servers.length} K3s servers (${servers.map((s) => s.name).join(", ")}): etcd needs a majority, so an even ` +
+        `count tolerates no more failures than ${servers.length - 1}; use an odd number of servers`,
+    );
+  }
+
+  if (!t.networks.some((n) => n.name === t.clusterNetwork)) {
+    c.fail("clusterNetwork", `unknown network "${t.clusterNetwork}"`);
+  }
+  for (const vm of t.vms.filter(isK3sNode)) {
+    if (!vm.nics.some((n) => n.network === t.clusterNetwork)) {
+      c.fail("vms", `K3s node ${vm.name} has no NIC on the cluster network ${t.clusterNetwork}`);
+    }
+    for (const role of SERVICES_NODES_NEED) {
+      for (const target of t.vms.filter((v) => v.role === role && v.name !== vm.name)) {
+        if (!reachableNic(vm, target)) {
+          c.fail("vms", `${vm.name} shares no network with ${target.name} (${role}); give one of them a NIC on the other's network`);
+        }
+      }
+    }
+  }
+  for (const bastion of t.vms.filter((vm) => vm.role === "bastion")) {
+    for (const target of t.vms.filter((v) => v.name !== bastion.name && !reachableNic(bastion, v))) {
+      c.fail("vms", `bastion ${bastion.name} shares no network with ${target.name}, so it cannot reach it over SSH`);
+    }
+  }
+
+  const vcpus = t.vms.reduce((sum, vm) => sum + vm.vcpus, 0);
+  if (vcpus > t.host.vcpus) {
+    c.fail("hostVcpus", `the VMs ask for ${vcpus} vCPUs in total but the host has ${t.host.vcpus}`);
+  }
+  const memoryMiB = t.vms.reduce((sum, vm) => sum + vm.memoryMiB, 0);
+  const availableMiB = (t.host.memoryGiB - t.host.reservedMemoryGiB) * 1024;
+  if (memoryMiB > availableMiB) {
+    c.fail(
+      "hostMemoryGiB",
+      `the VMs ask for ${memoryMiB} MiB in total but the host offers ${availableMiB} MiB ` +
+        `(${t.host.memoryGiB} GiB less ${t.host.reservedMemoryGiB} GiB reserved for the hypervisor)`,
+    );
+  }
+}
+
+export function parseTopology(raw: RawStackConfig, stack: string): Topology {
+  const c = new Collector();
+  const domain = c.string("domain", raw.domain).toLowerCase();
+  if (domain && !domain.split(".").every((label) => HOST_LABEL.test(label))) {
+    c.fail("domain", `"${domain}" is not a valid DNS domain`);
+  }
+  const sshPublicKey = c.string("sshPublicKey", raw.sshPublicKey);
+  if (sshPublicKey && !SSH_PUBLIC_KEY.test(sshPublicKey)) {
+    c.fail("sshPublicKey", "is not an OpenSSH public key (expected e.g. \"ssh-ed25519 AAAA... comment\")");
+  }
+  const adminUser = c.string("adminUser", raw.adminUser, "ops");
+  if (!LINUX_USER.test(adminUser)) c.fail("adminUser", `"${adminUser}" is not a valid Linux user name`);
+  const host = {
+    name: c.string("hostName", raw.hostName, "kvm-host"),
+    libvirtUri: c.string("libvirtUri", raw.libvirtUri, "qemu:///system"),
+    vcpus: c.positiveInt("hostVcpus", raw.hostVcpus),
+    memoryGiB: c.positiveInt("hostMemoryGiB", raw.hostMemoryGiB),
+    reservedMemoryGiB: c.positiveInt("hostReservedMemoryGiB", raw.hostReservedMemoryGiB, 2),
+    poolPath: c.string("storagePoolPath", raw.storagePoolPath, `/var/lib/libvirt/pools/flatcarmicrocloud-${stack}`),
+  };
+  if (host.reservedMemoryGiB >= host.memoryGiB && host.memoryGiB > 0) {
+    c.fail("hostReservedMemoryGiB", `${host.reservedMemoryGiB} GiB leaves nothing of the host's ${host.memoryGiB} GiB`);
+  }
+  if (!host.poolPath.startsWith("/")) c.fail("storagePoolPath", "must be an absolute path");
+
+  const networks = parseNetworks(c, raw.networks);
+  const byName = new Map(networks.map((n) => [n.spec.name, n]));
+  const vms = parseVms(c, raw.vms, byName);
+  const clusterNetwork = c.string("clusterNetwork", raw.clusterNetwork);
+  const fallbackNtpServers = c.stringList("fallbackNtpServers", raw.fallbackNtpServers, DEFAULT_NTP);
+
+  const topology = {
+    stack,
+    domain,
+    host,
+    networks: networks.map((n) => n.spec),
+    vms,
+    clusterNetwork,
+    sshPublicKey,
+    adminUser,
+    fallbackNtpServers,
+  };
+  // Cross-cutting rules only make sense once each entry parsed on its own.
+  if (c.problems.length === 0) checkTopologyRules(c, topology);
+  if (c.problems.length > 0) throw new ConfigError(c.problems);
+  return { ...topology, warnings: c.warnings };
+}

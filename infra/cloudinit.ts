@@ -1,0 +1,143 @@
+/**
+ * First-boot config of the Rocky Linux VMs, read by cloud-init from a NoCloud disk: user-data
+ * (#cloud-config), network-config v2 and meta-data. The base document makes a reachable, locked-down
+ * machine; roles (bastion, FreeIPA, ...) add fragments that are merged into it.
+ */
+import { stringify } from "yaml";
+import { shortHash } from "../config/identity";
+import { fqdn, ntpServersFor, Topology, VmSpec } from "../config/topology";
+import { guestNics } from "./guest-network";
+
+export interface CloudConfigFile {
+  path: string;
+  content: string;
+  permissions?: string;
+  owner?: string;
+  /** Write after users and packages exist (cloud-init >= 21.3). */
+  defer?: boolean;
+}
+
+export interface YumRepo {
+  name: string;
+  baseurl?: string;
+  metalink?: string;
+  enabled: boolean;
+  gpgcheck: boolean;
+  gpgkey?: string;
+}
+
+/**
+ * What a role adds to the base cloud-config. Lists are appended in order (base first); anything a
+ * role needs beyond these keys belongs in a file plus a command, which keeps roles reviewable.
+ */
+export interface CloudConfigFragment {
+  packages?: string[];
+  write_files?: CloudConfigFile[];
+  /** Commands run once, at the end of first boot, in order. Strings run through `sh -c`. */
+  runcmd?: (string | string[])[];
+  yum_repos?: Record<string, YumRepo>;
+}
+
+/** The user-data document as a plain object (rendered to YAML by renderRockyUserData). */
+export interface CloudConfig extends CloudConfigFragment {
+  hostname: string;
+  fqdn: string;
+  prefer_fqdn_over_hostname: boolean;
+  manage_etc_hosts: boolean;
+  users: Record<string, unknown>[];
+  disable_root: boolean;
+  ssh_pwauth: boolean;
+  ntp: { enabled: boolean; ntp_client: string; servers: string[] };
+  timezone: string;
+  package_update: boolean;
+  final_message: string;
+}
+
+/** Marker file written last: stage 2 and operators can tell first boot finished (besides `cloud-init status --wait`). */
+export const FIRST_BOOT_DONE = "/var/lib/flatcarmicrocloud/first-boot.done";
+
+export function mergeFragments(base: CloudConfig, fragments: CloudConfigFragment[]): CloudConfig {
+  const merged: CloudConfig = { ...base };
+  for (const f of fragments) {
+    if (f.packages) merged.packages = [...(merged.packages ?? []), ...f.packages.filter((p) => !(merged.packages ?? []).includes(p))];
+    if (f.write_files) {
+      for (const wf of f.write_files) {
+        if ((merged.write_files ?? []).some((existing) => existing.path === wf.path)) {
+          throw new Error(`cloud-config: two fragments write ${wf.path}`);
+        }
+      }
+      merged.write_files = [...(merged.write_files ?? []), ...f.write_files];
+    }
+    if (f.runcmd) merged.runcmd = [...(merged.runcmd ?? []), ...f.runcmd];
+    if (f.yum_repos) {
+      for (const name of Object.keys(f.yum_repos)) {
+        if (merged.yum_repos && name in merged.yum_repos) throw new Error(`cloud-config: two fragments define yum repo ${name}`);
+      }
+      merged.yum_repos = { ...(merged.yum_repos ?? {}), ...f.yum_repos };
+    }
+  }
+  return merged;
+}
+
+export function rockyCloudConfig(vm: VmSpec, topology: Topology, fragments: CloudConfigFragment[] = []): CloudConfig {
+  const base: CloudConfig = {
+    hostname: vm.name,
+    fqdn: fqdn(vm, topology.domain),
+    prefer_fqdn_over_hostname: false,
+    manage_etc_hosts: true,
+    users: [
+      {
+        name: topology.adminUser,
+        gecos: "FlatcarMicroCloud operator",
+        groups: ["wheel"],
+        sudo: "ALL=(ALL) NOPASSWD:ALL",
+        shell: "/bin/bash",
+        lock_passwd: true,
+        ssh_authorized_keys: [topology.sshPublicKey],
+      },
+    ],
+    disable_root: true,
+    ssh_pwauth: false,
+    // chrony is Rocky's NTP client; FreeIPA serves time to the whole topology.
+    ntp: { enabled: true, ntp_client: "chrony", servers: ntpServersFor(topology, vm) },
+    timezone: "UTC",
+    package_update: false,
+    packages: ["qemu-guest-agent"],
+    runcmd: [["systemctl", "enable", "--now", "qemu-guest-agent.service"]],
+    final_message: `${vm.name} first boot finished after $UPTIME seconds`,
+  };
+  const merged = mergeFragments(base, fragments);
+  // The marker goes last so that it means "every role command ran".
+  merged.runcmd = [...(merged.runcmd ?? []), ["install", "-D", "-m", "0644", "/dev/null", FIRST_BOOT_DONE]];
+  return merged;
+}
+
+export function renderRockyUserData(vm: VmSpec, topology: Topology, fragments: CloudConfigFragment[] = []): string {
+  if (vm.os !== "rocky") throw new Error(`renderRockyUserData: ${vm.name} runs ${vm.os}, not rocky`);
+  return `#cloud-config\n${stringify(rockyCloudConfig(vm, topology, fragments), { lineWidth: 0 })}`;
+}
+
+/** network-config version 2: static addresses on NICs matched (and renamed) by MAC. */
+export function renderRockyNetworkConfig(vm: VmSpec, topology: Topology): string {
+  const ethernets: Record<string, unknown> = {};
+  for (const nic of guestNics(vm, topology)) {
+    ethernets[nic.iface] = {
+      match: { macaddress: nic.mac },
+      "set-name": nic.iface,
+      dhcp4: false,
+      dhcp6: false,
+      addresses: [nic.cidrAddress],
+      ...(nic.gateway ? { routes: [{ to: "default", via: nic.gateway }] } : {}),
+      ...(nic.dns.length > 0 ? { nameservers: { addresses: nic.dns, search: [topology.domain] } } : {}),
+    };
+  }
+  return stringify({ version: 2, ethernets }, { lineWidth: 0 });
+}
+
+/**
+ * meta-data: the instance-id changes with the rest of the first-boot config, so cloud-init treats a
+ * replaced VM as a new instance even if a disk were ever reused.
+ */
+export function renderRockyMetaData(vm: VmSpec, userData: string, networkConfig: string): string {
+  return stringify({ "instance-id": `${vm.name}-${shortHash(userData + networkConfig)}`, "local-hostname": vm.name });
+}
