@@ -66,11 +66,11 @@ const SERVICES_NODES_NEED: Role[] = ["freeipa", "postgresql", "loadbalancer", "k
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
+export function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-class Collector {
+export class Collector {
   readonly problems: string[] = [];
   readonly warnings: string[] = [];
 
