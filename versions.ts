@@ -10,6 +10,8 @@ export const IMAGES = {
     channel: "stable",
     url: "https://stable.release.flatcar-linux.net/amd64-usr/4593.2.5/flatcar_production_qemu_image.img",
     format: "qcow2",
+    // Flatcar ships qemu-guest-agent in /usr; udev starts it when the virtio port exists.
+    guestAgent: true,
   },
   rocky: {
     release: "9.5-20241118.0",
@@ -17,6 +19,7 @@ export const IMAGES = {
     url: "https://dl.rockylinux.org/vault/rocky/9.5/images/x86_64/Rocky-9-GenericCloud-Base-9.5-20241118.0.x86_64.qcow2",
     sha256: "069493fdc807300a22176540e9171fcff2227a92b40a7985a0c1c9e21aeebf57",
     format: "qcow2",
+    guestAgent: true,
   },
 } as const;
 

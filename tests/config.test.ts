@@ -1,0 +1,201 @@
+import { ConfigError, parseTopology, RawStackConfig } from "../config/validate";
+import { macFor } from "../config/identity";
+import { rawStack, TEST_SSH_KEY } from "./helpers/stacks";
+
+type Vm = Record<string, unknown> & { nics: Record<string, unknown>[] };
+
+/** The prod stack with one edit applied to a deep copy. */
+function prodWith(edit: (raw: RawStackConfig & { vms: Vm[]; networks: Record<string, unknown>[] }) => void): RawStackConfig {
+  const raw = structuredClone(rawStack("prod")) as RawStackConfig & { vms: Vm[]; networks: Record<string, unknown>[] };
+  edit(raw);
+  return raw;
+}
+
+function problemsOf(raw: RawStackConfig): string[] {
+  try {
+    parseTopology(raw, "prod");
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+function vm(raw: { vms: Vm[] }, name: string): Vm {
+  const found = raw.vms.find((v) => v.name === name);
+  if (!found) throw new Error(`no ${name}`);
+  return found;
+}
+
+describe("the committed stacks", () => {
+  it("prod is valid and mirrors the seed", () => {
+    const t = parseTopology(rawStack("prod"), "prod");
+    expect(t.networks.map((n) => [n.name, n.mode, n.cidr])).toEqual([
+      ["br0", "bridge", "192.168.0.0/24"],
+      ["kube_network_02", "nat", "10.17.3.0/24"],
+      ["kube_network_03", "nat", "10.17.4.0/24"],
+    ]);
+    expect(t.vms.map((v) => [v.name, v.os, v.nics[0].address])).toEqual([
+      ["bastion1", "rocky", "192.168.0.20"],
+      ["loadbalancer1", "rocky", "10.17.3.12"],
+      ["freeipa1", "rocky", "10.17.3.11"],
+      ["postgresql1", "rocky", "10.17.3.13"],
+      ["bootstrap1", "flatcar", "10.17.3.14"],
+      ["master1", "flatcar", "10.17.4.21"],
+      ["worker1", "flatcar", "10.17.4.24"],
+      ["worker2", "flatcar", "10.17.4.25"],
+      ["worker3", "flatcar", "10.17.4.26"],
+    ]);
+    expect(t.vms.find((v) => v.name === "loadbalancer1")?.nics.map((n) => n.address)).toContain("192.168.0.21");
+    expect(t.domain).toBe("cefaslocalserver.com");
+    expect(t.host).toMatchObject({ vcpus: 24, memoryGiB: 35 });
+  });
+
+  it("dev is valid: one server, one agent, one NAT network", () => {
+    const t = parseTopology(rawStack("dev"), "dev");
+    expect(t.networks).toHaveLength(1);
+    expect(t.networks[0].mode).toBe("nat");
+    expect(t.vms.map((v) => v.role).sort()).toEqual(["k3s-agent", "k3s-server"]);
+    expect(t.vms.reduce((s, v) => s + v.memoryMiB, 0)).toBeLessThanOrEqual((16 - t.host.reservedMemoryGiB) * 1024);
+    expect(t.warnings).toEqual([]);
+  });
+
+  it("derives each NIC's MAC from the VM and network names, the same on every run", () => {
+    const t = parseTopology(rawStack("prod"), "prod");
+    const master = t.vms.find((v) => v.name === "master1");
+    expect(master?.nics[0].mac).toBe(macFor("master1", "kube_network_03"));
+    expect(master?.nics[0].mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+    expect(parseTopology(rawStack("prod"), "prod")).toEqual(t);
+  });
+});
+
+describe("validation rules, each naming the key and the problem", () => {
+  it("rejects an address outside its network", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "worker1").nics[0].address = "10.17.3.24")));
+    expect(problems).toEqual(["vms[6].nics[0].address: 10.17.3.24 is outside network kube_network_03 (10.17.4.0/24)"]);
+  });
+
+  it("rejects a duplicate address", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "worker2").nics[0].address = "10.17.4.24")));
+    expect(problems).toEqual(["vms: duplicate address 10.17.4.24 (worker1 and worker2)"]);
+  });
+
+  it("rejects a duplicate hostname", () => {
+    const problems = problemsOf(
+      prodWith((r) => {
+        vm(r, "worker2").name = "worker1";
+      }),
+    );
+    expect(problems).toContain("vms: duplicate hostname worker1 (worker1 and worker1)");
+  });
+
+  it("rejects a duplicate MAC", () => {
+    const problems = problemsOf(
+      prodWith((r) => {
+        vm(r, "worker1").nics[0].mac = "52:54:00:aa:bb:cc";
+        vm(r, "worker2").nics[0].mac = "52:54:00:AA:BB:CC";
+      }),
+    );
+    expect(problems).toEqual(["vms: duplicate MAC 52:54:00:aa:bb:cc (worker1 on kube_network_03 and worker2 on kube_network_03)"]);
+  });
+
+  it("rejects overlapping networks", () => {
+    const problems = problemsOf(prodWith((r) => (r.networks[2].cidr = "10.17.0.0/16")));
+    expect(problems).toContain('networks: "kube_network_02" (10.17.3.0/24) overlaps "kube_network_03" (10.17.0.0/16)');
+  });
+
+  it("rejects a host name that is not RFC 1123, like the seed's load_balancer1", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "loadbalancer1").name = "load_balancer1")));
+    expect(problems).toEqual([
+      'vms[1].name: "load_balancer1" is not a valid RFC 1123 host name: lowercase letters, digits and inner hyphens only (underscores are not allowed: use "loadbalancer1")',
+    ]);
+  });
+
+  it("rejects a topology without a K3s server", () => {
+    const problems = problemsOf(
+      prodWith((r) => {
+        for (const v of r.vms) if (v.role === "k3s-server") v.role = "k3s-agent";
+      }),
+    );
+    expect(problems).toEqual(["vms: no VM has role k3s-server: the cluster needs at least one"]);
+  });
+
+  it("rejects an unknown role", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "worker3").role = "k3s-worker")));
+    expect(problems).toEqual([
+      'vms[8].role: unknown value "k3s-worker"; expected one of bastion, loadbalancer, freeipa, postgresql, k3s-server, k3s-agent',
+    ]);
+  });
+
+  it("rejects an unknown OS", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "postgresql1").os = "ubuntu")));
+    expect(problems).toEqual(['vms[3].os: unknown value "ubuntu"; expected one of flatcar, rocky']);
+  });
+
+  it("rejects a role on the wrong OS", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "worker3").os = "rocky")));
+    expect(problems).toEqual(["vms[8].os: role k3s-agent runs on flatcar, not rocky"]);
+  });
+
+  it("rejects a missing or malformed SSH key", () => {
+    expect(problemsOf(prodWith((r) => delete r.sshPublicKey))).toEqual(["sshPublicKey: is required"]);
+    expect(problemsOf(prodWith((r) => (r.sshPublicKey = "AAAA not a key")))).toEqual([
+      'sshPublicKey: is not an OpenSSH public key (expected e.g. "ssh-ed25519 AAAA... comment")',
+    ]);
+  });
+
+  it("rejects VM vCPUs above the host's threads", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "worker1").vcpus = 6)));
+    expect(problems).toEqual(["hostVcpus: the VMs ask for 25 vCPUs in total but the host has 24"]);
+  });
+
+  it("rejects VM memory above what the host offers after its own reserve", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "worker1").memoryMiB = 8192)));
+    expect(problems).toEqual([
+      "hostMemoryGiB: the VMs ask for 33792 MiB in total but the host offers 32768 MiB (35 GiB less 3 GiB reserved for the hypervisor)",
+    ]);
+  });
+
+  it("warns, without failing, on an even number of K3s servers (etcd quorum)", () => {
+    const t = parseTopology(rawStack("prod"), "prod");
+    expect(t.warnings).toEqual([
+      "vms: 2 K3s servers (bootstrap1, master1): etcd needs a majority, so an even count tolerates no more failures than 1; use an odd number of servers",
+    ]);
+    const three = parseTopology(prodWith((r) => (vm(r, "worker1").role = "k3s-server")), "prod");
+    expect(three.warnings).toEqual([]);
+  });
+
+  it("rejects a NIC on an unknown network", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "worker1").nics[0].network = "kube_network_04")));
+    expect(problems).toEqual(['vms[6].nics[0].network: unknown network "kube_network_04"']);
+  });
+
+  it("rejects a K3s node that cannot reach a service it needs (cross-network reachability)", () => {
+    // Without its leg on kube_network_03, FreeIPA is unreachable for master1 and the workers.
+    const problems = problemsOf(prodWith((r) => (vm(r, "freeipa1").nics = [vm(r, "freeipa1").nics[0]])));
+    expect(problems).toContain("vms: master1 shares no network with freeipa1 (freeipa); give one of them a NIC on the other's network");
+    expect(problems).toContain("vms: worker1 shares no network with freeipa1 (freeipa); give one of them a NIC on the other's network");
+  });
+
+  it("rejects a K3s node off the cluster network", () => {
+    const problems = problemsOf(prodWith((r) => (vm(r, "bootstrap1").nics = [vm(r, "bootstrap1").nics[0]])));
+    expect(problems).toContain("vms: K3s node bootstrap1 has no NIC on the cluster network kube_network_03");
+  });
+
+  it("rejects non-numeric sizes and lists every problem at once", () => {
+    const problems = problemsOf(
+      prodWith((r) => {
+        vm(r, "worker1").memoryMiB = "lots";
+        vm(r, "worker2").rootDiskGiB = -5;
+      }),
+    );
+    expect(problems).toEqual([
+      'vms[6].memoryMiB: must be a positive whole number (got "lots")',
+      "vms[7].rootDiskGiB: must be a positive whole number (got -5)",
+    ]);
+  });
+
+  it("accepts the key a user pastes with its comment", () => {
+    expect(() => parseTopology(rawStack("prod", { sshPublicKey: `${TEST_SSH_KEY} extra words` }), "prod")).not.toThrow();
+  });
+});
