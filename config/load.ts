@@ -30,7 +30,7 @@ export function loadTopology(): Topology {
     raw[key] = parseMaybeJson(text);
   }
   const topology = parseTopology(raw, pulumi.getStack());
-  for (const warning of topology.warnings) pulumi.log.warn(warning);
+  for (const warning of topology.warnings) void pulumi.log.warn(warning);
   return topology;
 }
 

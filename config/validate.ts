@@ -103,7 +103,7 @@ export class Collector {
       this.fail(key, "must be a list of strings");
       return fallback;
     }
-    return value as string[];
+    return value;
   }
 
   list(key: string, value: unknown): unknown[] {
@@ -202,8 +202,9 @@ function parseVms(c: Collector, raw: unknown, networks: Map<string, { spec: Netw
       if (address === net.spec.gateway) {
         return c.fail(`${nicKey}.address`, `${address} is the gateway of ${network}`);
       }
-      const mac = rawNic.mac === undefined ? macFor(name, network) : String(rawNic.mac).toLowerCase();
-      if (!MAC.test(mac)) return c.fail(`${nicKey}.mac`, `"${String(rawNic.mac)}" is not a MAC address`);
+      if (rawNic.mac !== undefined && typeof rawNic.mac !== "string") return c.fail(`${nicKey}.mac`, "must be a string");
+      const mac = rawNic.mac === undefined ? macFor(name, network) : rawNic.mac.toLowerCase();
+      if (!MAC.test(mac)) return c.fail(`${nicKey}.mac`, `"${mac}" is not a MAC address`);
       if (nics.some((n) => n.network === network)) {
         return c.fail(`${nicKey}.network`, `${name} has two NICs on ${network}`);
       }

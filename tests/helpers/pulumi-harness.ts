@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 // Internal to the SDK, but the only way to wait for the RPC queue the program started to drain.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
 
 export const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -128,7 +128,7 @@ export class Harness {
     for (let i = 0; i < 50 && last !== this.recorded.length; i++) {
       last = this.recorded.length;
       await new Promise((resolve) => setTimeout(resolve, 20));
-      await waitForRPCs();
+      await settings.waitForRPCs();
     }
   }
 }

@@ -22,5 +22,5 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
 
 /** The same config as the raw input of parseTopology. */
 export function rawStack(stack: string, overrides: Record<string, unknown> = {}): RawStackConfig {
-  return stackConfig(stack, overrides) as RawStackConfig;
+  return stackConfig(stack, overrides);
 }
