@@ -1,0 +1,199 @@
+/**
+ * Stage 1: the libvirt layer. Networks, one storage pool, pinned base images, and per VM a root
+ * overlay, an optional raw Ceph disk, its first-boot config and the domain. Everything the guests
+ * receive is rendered by the pure functions next to this file; this component only wires resources.
+ */
+import * as libvirt from "@pulumi/libvirt";
+import * as pulumi from "@pulumi/pulumi";
+import { shortHash } from "../config/identity";
+import { NetworkSpec, nicOn, OsFamily, Topology, VmSpec } from "../config/topology";
+import { IMAGES } from "../versions";
+import { CloudConfigFragment, renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData } from "./cloudinit";
+import { renderFlatcarIgnition } from "./ignition";
+import { describeNode, NodeInfo } from "./nodes";
+
+const GiB = 1024 ** 3;
+
+/** Where Flatcar's Ignition looks for its config on QEMU (the provider's default is CoreOS's name). */
+export const FLATCAR_FW_CFG_NAME = "opt/org.flatcar-linux/config";
+
+export interface InfraArgs {
+  topology: Topology;
+  /**
+   * Role content merged into a Rocky VM's cloud-config (bastion, FreeIPA, ...). May carry secrets:
+   * the user-data then stays a secret output all the way to the cloud-init disk.
+   */
+  roleFragments?: (vm: VmSpec) => pulumi.Input<CloudConfigFragment[]>;
+}
+
+/** A VM as the next stage sees it: plain facts plus the domain id, which changes when the VM is replaced. */
+export interface InfraNode extends NodeInfo {
+  domainId: pulumi.Output<string>;
+}
+
+/** The first-boot config of one VM and the libvirt object that carries it to the guest. */
+interface FirstBoot {
+  /** Hash of everything the guest reads on first boot: part of the root volume's name. */
+  hash: pulumi.Output<string>;
+  domainArgs: Pick<libvirt.DomainArgs, "coreosIgnition" | "fwCfgName" | "cloudinit">;
+}
+
+export class Infra extends pulumi.ComponentResource {
+  declare readonly nodes: InfraNode[];
+  declare readonly networkIds: Record<string, pulumi.Output<string>>;
+  declare readonly poolName: pulumi.Output<string>;
+
+  private readonly provider: libvirt.Provider;
+  private readonly pool: libvirt.Pool;
+  private readonly topology: Topology;
+
+  constructor(name: string, args: InfraArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flatcarmicrocloud:infra:Infra", name, {}, opts);
+    const { topology } = args;
+    this.topology = topology;
+    this.provider = new libvirt.Provider(`${name}-host`, { uri: topology.host.libvirtUri }, { parent: this });
+    const child = { parent: this, provider: this.provider };
+
+    const networks = Object.fromEntries(topology.networks.map((n) => [n.name, this.network(name, n)]));
+
+    this.pool = new libvirt.Pool(
+      `${name}-pool`,
+      { name: `flatcarmicrocloud-${topology.stack}`, type: "dir", target: { path: topology.host.poolPath } },
+      child,
+    );
+
+    // One pinned base image per OS the topology uses; the VMs' root disks are overlays on it.
+    const osInUse = [...new Set(topology.vms.map((vm) => vm.os))];
+    const baseImages = new Map(osInUse.map((os) => [os, this.baseImage(`${name}-${os}-base`, os)]));
+
+    const nodes = topology.vms.map((vm) => {
+      const firstBoot = vm.os === "flatcar" ? this.ignition(name, vm) : this.cloudInit(name, vm, args.roleFragments?.(vm) ?? []);
+      // A new first-boot config means a new root volume: Ignition and cloud-init only act on a fresh disk.
+      const root = new libvirt.Volume(
+        `${name}-${vm.name}-root`,
+        {
+          name: pulumi.interpolate`${vm.name}-root-${firstBoot.hash}.qcow2`,
+          pool: this.pool.name,
+          baseVolumeId: (baseImages.get(vm.os) as libvirt.Volume).id,
+          format: "qcow2",
+          size: vm.rootDiskGiB * GiB,
+        },
+        child,
+      );
+      // The Ceph OSD disk: raw, never partitioned or formatted here; Rook takes it whole. It is not
+      // tied to the first-boot hash, so a re-provisioned node keeps its data disk.
+      const data =
+        vm.dataDiskGiB === undefined
+          ? undefined
+          : new libvirt.Volume(
+              `${name}-${vm.name}-ceph-osd`,
+              { name: `${vm.name}-ceph-osd.raw`, pool: this.pool.name, format: "raw", size: vm.dataDiskGiB * GiB },
+              child,
+            );
+      const domain = new libvirt.Domain(
+        `${name}-${vm.name}`,
+        {
+          name: vm.name,
+          description: `FlatcarMicroCloud ${topology.stack}: ${vm.role} (${vm.os})`,
+          vcpu: vm.vcpus,
+          memory: vm.memoryMiB,
+          cpu: { mode: "host-passthrough" },
+          autostart: true,
+          running: true,
+          qemuAgent: IMAGES[vm.os].guestAgent,
+          disks: [{ volumeId: root.id }, ...(data ? [{ volumeId: data.id }] : [])],
+          networkInterfaces: vm.nics.map((nic) => ({
+            networkId: networks[nic.network].id,
+            mac: nic.mac,
+            // Addresses are static inside the guest; libvirt must not wait for a DHCP lease.
+            waitForLease: false,
+          })),
+          consoles: [{ type: "pty", targetType: "serial", targetPort: "0" }],
+          graphics: { type: "vnc", listenType: "address", listenAddress: "127.0.0.1", autoport: true },
+          ...firstBoot.domainArgs,
+        },
+        {
+          ...child,
+          // The domain keeps its name (the hostname), so the old one must go before the new one exists.
+          deleteBeforeReplace: true,
+          replaceOnChanges: ["coreosIgnition", "cloudinit", "disks"],
+        },
+      );
+      return { ...describeNode(vm, topology), domainId: domain.id };
+    });
+
+    this.nodes = nodes;
+    this.networkIds = Object.fromEntries(Object.entries(networks).map(([k, n]) => [k, n.id]));
+    this.poolName = this.pool.name;
+    this.registerOutputs({ nodes: this.nodes, networkIds: this.networkIds, poolName: this.poolName });
+  }
+
+  private network(prefix: string, spec: NetworkSpec): libvirt.Network {
+    const opts = { parent: this, provider: this.provider };
+    if (spec.mode === "bridge") {
+      // libvirt only attaches VMs to the existing host bridge: addressing and DNS belong to the LAN.
+      return new libvirt.Network(`${prefix}-${spec.name}`, { name: spec.name, mode: "bridge", bridge: spec.bridge, autostart: true }, opts);
+    }
+    const hosts = this.topology.vms.flatMap((vm) => {
+      const nic = nicOn(vm, spec.name);
+      return nic ? [{ hostname: `${vm.name}.${this.topology.domain}`, ip: nic.address }] : [];
+    });
+    return new libvirt.Network(
+      `${prefix}-${spec.name}`,
+      {
+        name: spec.name,
+        mode: "nat",
+        addresses: [spec.cidr],
+        domain: this.topology.domain,
+        autostart: true,
+        // Every address is static (set by Ignition / cloud-init); DHCP would only hand out strays.
+        dhcp: { enabled: false },
+        dns: { enabled: true, localOnly: true, hosts },
+      },
+      opts,
+    );
+  }
+
+  private baseImage(resourceName: string, os: OsFamily): libvirt.Volume {
+    const image = IMAGES[os];
+    return new libvirt.Volume(
+      resourceName,
+      { name: `${os}-${image.release}.qcow2`, pool: this.pool.name, source: image.url, format: image.format },
+      { parent: this, provider: this.provider },
+    );
+  }
+
+  private ignition(prefix: string, vm: VmSpec): FirstBoot {
+    const content = renderFlatcarIgnition(vm, this.topology);
+    const hash = shortHash(content);
+    const ignition = new libvirt.Ignition(
+      `${prefix}-${vm.name}-ignition`,
+      { name: `${vm.name}-${hash}.ign`, pool: this.pool.name, content },
+      { parent: this, provider: this.provider },
+    );
+    return {
+      hash: pulumi.output(hash),
+      domainArgs: { coreosIgnition: ignition.id, fwCfgName: FLATCAR_FW_CFG_NAME },
+    };
+  }
+
+  private cloudInit(prefix: string, vm: VmSpec, fragments: pulumi.Input<CloudConfigFragment[]>): FirstBoot {
+    const networkConfig = renderRockyNetworkConfig(vm, this.topology);
+    const userData = pulumi.output(fragments).apply((f) => renderRockyUserData(vm, this.topology, f));
+    // The hash names objects, so it must not be secret itself; a 40-bit digest reveals nothing of
+    // the passwords the user-data may hold.
+    const hash = pulumi.unsecret(userData.apply((u) => shortHash(u + networkConfig)));
+    const disk = new libvirt.CloudinitDisk(
+      `${prefix}-${vm.name}-cloudinit`,
+      {
+        name: pulumi.interpolate`${vm.name}-cloudinit-${hash}.iso`,
+        pool: this.pool.name,
+        userData,
+        networkConfig,
+        metaData: userData.apply((u) => renderRockyMetaData(vm, u, networkConfig)),
+      },
+      { parent: this, provider: this.provider },
+    );
+    return { hash, domainArgs: { cloudinit: disk.id } };
+  }
+}

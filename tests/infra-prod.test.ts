@@ -1,0 +1,155 @@
+/**
+ * The real program (index.ts) on the prod stack config, under the SDK's mock engine.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Harness, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
+import { stackConfig } from "./helpers/stacks";
+
+const NETWORK = "libvirt:index/network:Network";
+const DOMAIN = "libvirt:index/domain:Domain";
+const VOLUME = "libvirt:index/volume:Volume";
+
+let h: Harness;
+let program: typeof import("../index");
+
+beforeAll(async () => {
+  h = await startHarness({ stack: "prod", config: stackConfig("prod") });
+  program = await import("../index");
+  await h.settle();
+});
+
+function domain(vm: string): Recorded {
+  return h.byName(`infra-${vm}`);
+}
+
+function networkIdOf(name: string): string {
+  return `infra-${name}-id`;
+}
+
+describe("prod stack, stage 1", () => {
+  it("registers exactly the seed's three networks", () => {
+    const networks = h.byType(NETWORK).map((n) => n.inputs);
+    expect(networks.map((n) => [n.name, n.mode, n.addresses ?? n.bridge]).sort((a, b) => String(a[0]).localeCompare(String(b[0])))).toEqual([
+      ["br0", "bridge", "br0"],
+      ["kube_network_02", "nat", ["10.17.3.0/24"]],
+      ["kube_network_03", "nat", ["10.17.4.0/24"]],
+    ]);
+    expect(networks.every((n) => n.autostart === true)).toBe(true);
+  });
+
+  it("registers exactly the seed's nine VMs with their OS and the seed's addresses", async () => {
+    expect(h.byType(DOMAIN).map((d) => d.inputs.name).sort()).toEqual([
+      "bastion1", "bootstrap1", "freeipa1", "loadbalancer1", "master1", "postgresql1", "worker1", "worker2", "worker3",
+    ]);
+    const { value: nodes } = await resolveOutput(pulumiAll(program.nodes));
+    expect(nodes.map((n) => [n.name, n.os, n.primaryAddress])).toEqual([
+      ["bastion1", "rocky", "192.168.0.20"],
+      ["loadbalancer1", "rocky", "10.17.3.12"],
+      ["freeipa1", "rocky", "10.17.3.11"],
+      ["postgresql1", "rocky", "10.17.3.13"],
+      ["bootstrap1", "flatcar", "10.17.3.14"],
+      ["master1", "flatcar", "10.17.4.21"],
+      ["worker1", "flatcar", "10.17.4.24"],
+      ["worker2", "flatcar", "10.17.4.25"],
+      ["worker3", "flatcar", "10.17.4.26"],
+    ]);
+    const lb = nodes.find((n) => n.name === "loadbalancer1");
+    expect(lb?.addresses.map((a) => a.address)).toContain("192.168.0.21");
+  });
+
+  it("gives each domain its size, autostart, a serial console, the guest agent and a MAC per NIC", () => {
+    const worker = domain("worker1").inputs;
+    expect(worker).toMatchObject({ vcpu: 4, memory: 7168, autostart: true, running: true, qemuAgent: true });
+    expect(worker.consoles).toEqual([{ type: "pty", targetType: "serial", targetPort: "0" }]);
+    expect(worker.networkInterfaces).toEqual([
+      { networkId: networkIdOf("kube_network_03"), mac: expect.stringMatching(/^52:54:00:/), waitForLease: false },
+    ]);
+  });
+
+  it("hands Flatcar its Ignition over fw_cfg and Rocky its cloud-init disk", () => {
+    const master = domain("master1").inputs;
+    expect(master.coreosIgnition).toBe("infra-master1-ignition-id");
+    expect(master.fwCfgName).toBe("opt/org.flatcar-linux/config");
+    expect(master.cloudinit).toBeUndefined();
+    const ipa = domain("freeipa1").inputs;
+    expect(ipa.cloudinit).toBe("infra-freeipa1-cloudinit-id");
+    expect(ipa.coreosIgnition).toBeUndefined();
+  });
+
+  it("puts a raw Ceph data volume on the storage nodes only, as their second disk", () => {
+    const dataVolumes = h.byType(VOLUME).filter((v) => v.name.endsWith("-ceph-osd")).sort((a, b) => a.name.localeCompare(b.name));
+    expect(dataVolumes.map((v) => v.name)).toEqual(["infra-worker1-ceph-osd", "infra-worker2-ceph-osd", "infra-worker3-ceph-osd"]);
+    expect(dataVolumes.map((v) => v.inputs)).toEqual(
+      ["worker1", "worker2", "worker3"].map((w) => ({
+        name: `${w}-ceph-osd.raw`, pool: "flatcarmicrocloud-prod", format: "raw", size: 200 * 1024 ** 3,
+      })),
+    );
+    for (const d of h.byType(DOMAIN)) {
+      const disks = d.inputs.disks as { volumeId: string }[];
+      const storage = ["worker1", "worker2", "worker3"].includes(d.inputs.name as string);
+      expect(disks).toHaveLength(storage ? 2 : 1);
+      if (storage) expect(disks[1].volumeId).toBe(`infra-${String(d.inputs.name)}-ceph-osd-id`);
+    }
+  });
+
+  it("overlays every root disk on one pinned base image per OS", () => {
+    const bases = h.byType(VOLUME).filter((v) => v.name.endsWith("-base")).map((v) => v.inputs);
+    expect(bases).toHaveLength(2);
+    expect(bases).toEqual(expect.arrayContaining([
+      expect.objectContaining({ name: "rocky-9.5-20241118.0.qcow2", source: expect.stringContaining("/9.5/images/x86_64/") }),
+      expect.objectContaining({ name: "flatcar-4593.2.5.qcow2", source: expect.stringContaining("/4593.2.5/") }),
+    ]));
+    const root = h.byName("infra-master1-root").inputs;
+    expect(root).toMatchObject({ baseVolumeId: "infra-flatcar-base-id", format: "qcow2", size: 30 * 1024 ** 3 });
+    expect(root.name).toMatch(/^master1-root-[0-9a-f]{10}\.qcow2$/);
+  });
+
+  it("no VM waits for another VM", () => {
+    const domains = h.byType(DOMAIN);
+    for (const a of domains) for (const b of domains) if (a !== b) expect(h.dependsOn(a, b)).toBe(false);
+  });
+
+  it("reaches across the NAT networks through multi-homed service VMs (in the resource graph)", () => {
+    const legs = (vm: string): unknown[] => (domain(vm).inputs.networkInterfaces as { networkId: string }[]).map((n) => n.networkId);
+    for (const vm of ["freeipa1", "postgresql1", "loadbalancer1", "bootstrap1", "bastion1"]) {
+      expect(legs(vm)).toEqual(expect.arrayContaining([networkIdOf("kube_network_02"), networkIdOf("kube_network_03")]));
+    }
+    expect(legs("bastion1")[0]).toBe(networkIdOf("br0"));
+    expect(legs("loadbalancer1")).toContain(networkIdOf("br0"));
+    // The domains really wait for both networks they are attached to.
+    expect(h.dependencyNames(domain("freeipa1"))).toEqual(expect.arrayContaining(["infra-kube_network_02", "infra-kube_network_03"]));
+  });
+
+  it("publishes a DNS entry for every VM on each NAT network it has a leg on", () => {
+    const hosts = (net: string): unknown => (h.byName(`infra-${net}`).inputs.dns as { hosts: unknown[] }).hosts;
+    expect(hosts("kube_network_03")).toEqual(
+      expect.arrayContaining([
+        { hostname: "master1.cefaslocalserver.com", ip: "10.17.4.21" },
+        { hostname: "freeipa1.cefaslocalserver.com", ip: "10.17.4.11" },
+      ]),
+    );
+    const allNames = new Set(
+      ["kube_network_02", "kube_network_03"].flatMap((n) => (hosts(n) as { hostname: string }[]).map((x) => x.hostname)),
+    );
+    expect(allNames.size).toBe(9);
+    expect(h.byName("infra-kube_network_02").inputs.dhcp).toEqual({ enabled: false });
+  });
+
+  it("replaces a domain whose first-boot config changes, deleting the old one first (it keeps its name)", () => {
+    for (const d of h.byType(DOMAIN)) {
+      expect(d.deleteBeforeReplace).toBe(true);
+      expect(d.replaceOnChanges).toEqual(expect.arrayContaining(["coreosIgnition", "cloudinit", "disks"]));
+    }
+  });
+
+  it("talks to the host through one explicit libvirt provider", () => {
+    const provider = h.byType("pulumi:providers:libvirt");
+    expect(provider.map((p) => p.inputs.uri)).toEqual(["qemu:///system"]);
+    for (const r of h.all().filter((x) => x.type.startsWith("libvirt:"))) expect(r.provider).toContain("pulumi:providers:libvirt::infra-host");
+  });
+});
+
+/** Resolves an array of plain objects holding Outputs (the `nodes` export). */
+function pulumiAll<T>(items: T[]): pulumi.Output<pulumi.Unwrap<T>[]> {
+  return pulumi.all(items.map((i) => pulumi.output(i))) as pulumi.Output<pulumi.Unwrap<T>[]>;
+}
