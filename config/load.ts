@@ -15,6 +15,7 @@ export const CONFIG_KEYS: readonly (keyof RawStackConfig)[] = [
   "adminUser",
   "clusterNetwork",
   "fallbackNtpServers",
+  "protectStatefulDisks",
   "networks",
   "vms",
 ];

@@ -91,6 +91,11 @@ export interface Topology {
   adminUser: string;
   /** NTP servers used when the topology has no FreeIPA VM. */
   fallbackNtpServers: string[];
+  /**
+   * Protect the disks that hold state (Ceph OSD volumes; root disks of the FreeIPA and PostgreSQL VMs)
+   * so that no update or destroy deletes them without an explicit `pulumi state unprotect`.
+   */
+  protectStatefulDisks: boolean;
   /** Non-fatal findings (e.g. an even number of K3s servers). */
   warnings: string[];
 }
@@ -100,6 +105,9 @@ export const K3S_ROLES: readonly Role[] = ["k3s-server", "k3s-agent"];
 export function isK3sNode(vm: VmSpec): boolean {
   return K3S_ROLES.includes(vm.role);
 }
+
+/** Roles whose root disk holds data of their own (the directory, the database). */
+export const STATEFUL_ROLES: readonly Role[] = ["freeipa", "postgresql"];
 
 export function isStorageNode(vm: VmSpec): boolean {
   return vm.dataDiskGiB !== undefined;

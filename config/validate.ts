@@ -33,6 +33,7 @@ export interface RawStackConfig {
   adminUser?: unknown;
   clusterNetwork?: unknown;
   fallbackNtpServers?: unknown;
+  protectStatefulDisks?: unknown;
   networks?: unknown;
   vms?: unknown;
 }
@@ -95,6 +96,14 @@ export class Collector {
       return 0;
     }
     return n;
+  }
+
+  boolean(key: string, value: unknown, fallback: boolean): boolean {
+    if (value === undefined) return fallback;
+    if (value === true || value === "true") return true;
+    if (value === false || value === "false") return false;
+    this.fail(key, `must be true or false (got ${JSON.stringify(value)})`);
+    return fallback;
   }
 
   stringList(key: string, value: unknown, fallback: string[]): string[] {
@@ -317,6 +326,7 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
   const vms = parseVms(c, raw.vms, byName);
   const clusterNetwork = c.string("clusterNetwork", raw.clusterNetwork);
   const fallbackNtpServers = c.stringList("fallbackNtpServers", raw.fallbackNtpServers, DEFAULT_NTP);
+  const protectStatefulDisks = c.boolean("protectStatefulDisks", raw.protectStatefulDisks, true);
 
   const topology = {
     stack,
@@ -328,6 +338,7 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     sshPublicKey,
     adminUser,
     fallbackNtpServers,
+    protectStatefulDisks,
   };
   // Cross-cutting rules only make sense once each entry parsed on its own.
   if (c.problems.length === 0) checkTopologyRules(c, topology);

@@ -6,7 +6,7 @@
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../config/identity";
-import { NetworkSpec, nicOn, OsFamily, Topology, VmSpec } from "../config/topology";
+import { NetworkSpec, nicOn, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
 import { IMAGES } from "../versions";
 import { CloudConfigFragment, renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData } from "./cloudinit";
 import { renderFlatcarIgnition } from "./ignition";
@@ -78,7 +78,8 @@ export class Infra extends pulumi.ComponentResource {
           format: "qcow2",
           size: vm.rootDiskGiB * GiB,
         },
-        child,
+        // A protected root disk also stops a first-boot change from silently wiping the database.
+        { ...child, protect: topology.protectStatefulDisks && STATEFUL_ROLES.includes(vm.role) },
       );
       // The Ceph OSD disk: raw, never partitioned or formatted here; Rook takes it whole. It is not
       // tied to the first-boot hash, so a re-provisioned node keeps its data disk.
@@ -88,7 +89,7 @@ export class Infra extends pulumi.ComponentResource {
           : new libvirt.Volume(
               `${name}-${vm.name}-ceph-osd`,
               { name: `${vm.name}-ceph-osd.raw`, pool: this.pool.name, format: "raw", size: vm.dataDiskGiB * GiB },
-              child,
+              { ...child, protect: topology.protectStatefulDisks },
             );
       const domain = new libvirt.Domain(
         `${name}-${vm.name}`,

@@ -195,6 +195,12 @@ describe("validation rules, each naming the key and the problem", () => {
     ]);
   });
 
+  it("rejects a non-boolean protectStatefulDisks", () => {
+    expect(problemsOf(prodWith((r) => (r.protectStatefulDisks = "maybe")))).toEqual([
+      'protectStatefulDisks: must be true or false (got "maybe")',
+    ]);
+  });
+
   it("accepts the key a user pastes with its comment", () => {
     expect(() => parseTopology(rawStack("prod", { sshPublicKey: `${TEST_SSH_KEY} extra words` }), "prod")).not.toThrow();
   });

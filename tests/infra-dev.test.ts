@@ -24,3 +24,7 @@ it("registers one NAT network, one K3s server and one agent with a Ceph disk, an
     { name: "flatcarmicrocloud-dev", type: "dir", target: { path: "/var/lib/libvirt/pools/flatcarmicrocloud-dev" } },
   ]);
 });
+
+it("leaves the disposable dev disks unprotected (protectStatefulDisks: false)", () => {
+  expect(h.all().filter((r) => r.protect)).toEqual([]);
+});

@@ -153,3 +153,12 @@ describe("prod stack, stage 1", () => {
 function pulumiAll<T>(items: T[]): pulumi.Output<pulumi.Unwrap<T>[]> {
   return pulumi.all(items.map((i) => pulumi.output(i))) as pulumi.Output<pulumi.Unwrap<T>[]>;
 }
+
+describe("stateful disks", () => {
+  it("protects the Ceph OSD volumes and the FreeIPA and PostgreSQL root disks, and nothing else", () => {
+    const protectedNames = h.all().filter((r) => r.protect).map((r) => r.name).sort();
+    expect(protectedNames).toEqual([
+      "infra-freeipa1-root", "infra-postgresql1-root", "infra-worker1-ceph-osd", "infra-worker2-ceph-osd", "infra-worker3-ceph-osd",
+    ]);
+  });
+});
