@@ -1,6 +1,6 @@
 import { ConfigError, parseTopology, RawStackConfig } from "../config/validate";
 import { macFor } from "../config/identity";
-import { rawStack, TEST_SSH_KEY } from "./helpers/stacks";
+import { rawStack, TEST_SSH_KEY, SEED_VMS } from "./helpers/stacks";
 
 type Vm = Record<string, unknown> & { nics: Record<string, unknown>[] };
 
@@ -35,17 +35,7 @@ describe("the committed stacks", () => {
       ["kube_network_02", "nat", "10.17.3.0/24"],
       ["kube_network_03", "nat", "10.17.4.0/24"],
     ]);
-    expect(t.vms.map((v) => [v.name, v.os, v.nics[0].address])).toEqual([
-      ["bastion1", "rocky", "192.168.0.20"],
-      ["loadbalancer1", "rocky", "10.17.3.12"],
-      ["freeipa1", "rocky", "10.17.3.11"],
-      ["postgresql1", "rocky", "10.17.3.13"],
-      ["bootstrap1", "flatcar", "10.17.3.14"],
-      ["master1", "flatcar", "10.17.4.21"],
-      ["worker1", "flatcar", "10.17.4.24"],
-      ["worker2", "flatcar", "10.17.4.25"],
-      ["worker3", "flatcar", "10.17.4.26"],
-    ]);
+    expect(t.vms.map((v) => [v.name, v.os, v.nics[0].address])).toEqual(SEED_VMS);
     expect(t.vms.find((v) => v.name === "loadbalancer1")?.nics.map((n) => n.address)).toContain("192.168.0.21");
     expect(t.domain).toBe("cefaslocalserver.com");
     expect(t.host).toMatchObject({ vcpus: 24, memoryGiB: 35 });

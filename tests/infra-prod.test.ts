@@ -3,7 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Harness, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
-import { stackConfig } from "./helpers/stacks";
+import { stackConfig, SEED_VMS } from "./helpers/stacks";
 
 const NETWORK = "libvirt:index/network:Network";
 const DOMAIN = "libvirt:index/domain:Domain";
@@ -42,17 +42,7 @@ describe("prod stack, stage 1", () => {
       "bastion1", "bootstrap1", "freeipa1", "loadbalancer1", "master1", "postgresql1", "worker1", "worker2", "worker3",
     ]);
     const { value: nodes } = await resolveOutput(pulumiAll(program.nodes));
-    expect(nodes.map((n) => [n.name, n.os, n.primaryAddress])).toEqual([
-      ["bastion1", "rocky", "192.168.0.20"],
-      ["loadbalancer1", "rocky", "10.17.3.12"],
-      ["freeipa1", "rocky", "10.17.3.11"],
-      ["postgresql1", "rocky", "10.17.3.13"],
-      ["bootstrap1", "flatcar", "10.17.3.14"],
-      ["master1", "flatcar", "10.17.4.21"],
-      ["worker1", "flatcar", "10.17.4.24"],
-      ["worker2", "flatcar", "10.17.4.25"],
-      ["worker3", "flatcar", "10.17.4.26"],
-    ]);
+    expect(nodes.map((n) => [n.name, n.os, n.primaryAddress])).toEqual(SEED_VMS);
     const lb = nodes.find((n) => n.name === "loadbalancer1");
     expect(lb?.addresses.map((a) => a.address)).toContain("192.168.0.21");
   });

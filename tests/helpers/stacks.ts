@@ -24,3 +24,19 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
 export function rawStack(stack: string, overrides: Record<string, unknown> = {}): RawStackConfig {
   return stackConfig(stack, overrides);
 }
+
+/**
+ * The seed's VMs as written in its tables (name, OS, address), with the one deliberate change:
+ * load_balancer1 is loadbalancer1 (RFC 1123). Tests compare the stack and the program against it.
+ */
+export const SEED_VMS: [string, string, string][] = [
+  ["bastion1", "rocky", "192.168.0.20"],
+  ["loadbalancer1", "rocky", "10.17.3.12"],
+  ["freeipa1", "rocky", "10.17.3.11"],
+  ["postgresql1", "rocky", "10.17.3.13"],
+  ["bootstrap1", "flatcar", "10.17.3.14"],
+  ["master1", "flatcar", "10.17.4.21"],
+  ["worker1", "flatcar", "10.17.4.24"],
+  ["worker2", "flatcar", "10.17.4.25"],
+  ["worker3", "flatcar", "10.17.4.26"],
+];
