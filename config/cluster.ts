@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { K3S_VERSION } from "../versions";
 import { fqdn, isStorageNode, primaryNic, reachableNic, Topology, VmSpec, vmsWithRole } from "./topology";
+import { readRawConfig } from "./load";
 import { Collector, ConfigError } from "./validate";
 
 /** Stage 2 keys as written in Pulumi.<stack>.yaml (without the project prefix), before validation. */
@@ -157,26 +158,12 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
   };
 }
 
-function parseMaybeJson(text: string): unknown {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith("[") && !trimmed.startsWith("{")) return text;
-  try {
-    return JSON.parse(trimmed) as unknown;
-  } catch {
-    return text;
-  }
-}
-
 const PRIVATE_KEY = /-----BEGIN ([A-Z]+ )*PRIVATE KEY-----/;
 
 /** Reads and validates the stage 2 keys; throws one ConfigError naming every bad or missing key. */
 export function loadClusterSettings(topology: Topology): ClusterConfig {
   const config = new pulumi.Config();
-  const raw: RawClusterConfig = {};
-  for (const key of CLUSTER_CONFIG_KEYS) {
-    const text = config.get(key);
-    if (text !== undefined) raw[key] = parseMaybeJson(text);
-  }
+  const raw: RawClusterConfig = readRawConfig(CLUSTER_CONFIG_KEYS);
   const problems: string[] = [];
   let settings: ClusterSettings | undefined;
   try {

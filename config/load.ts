@@ -20,26 +20,35 @@ export const CONFIG_KEYS: readonly (keyof RawStackConfig)[] = [
   "vms",
 ];
 
-/** Reads the stack config and validates it; throws a ConfigError naming each bad key. */
-export function loadTopology(): Topology {
+/**
+ * The stack's values for `keys`, as the validators take them: structured values parsed from the JSON
+ * text the engine passes, scalars as strings (the validators parse numbers and booleans). Empty
+ * values count as unset: Pulumi.yaml gives optional keys empty defaults, because the CLI treats a
+ * declared key without a default as required.
+ */
+export function readRawConfig<K extends string>(keys: readonly K[]): Partial<Record<K, unknown>> {
   const config = new pulumi.Config();
-  const raw: RawStackConfig = {};
-  for (const key of CONFIG_KEYS) {
-    const text = config.get(key);
-    if (text === undefined) continue;
-    // Structured keys arrive as JSON text; scalars as plain strings (numbers are parsed by the validator).
+  const raw: Partial<Record<K, unknown>> = {};
+  for (const key of keys) {
+    const text = config.get(key)?.trim();
+    if (text === undefined || text === "" || text === "[]" || text === "{}") continue;
     raw[key] = parseMaybeJson(text);
   }
+  return raw;
+}
+
+/** Reads the stack config and validates it; throws a ConfigError naming each bad key. */
+export function loadTopology(): Topology {
+  const raw: RawStackConfig = readRawConfig(CONFIG_KEYS);
   const topology = parseTopology(raw, pulumi.getStack());
   for (const warning of topology.warnings) void pulumi.log.warn(warning);
   return topology;
 }
 
 function parseMaybeJson(text: string): unknown {
-  const trimmed = text.trim();
-  if (!trimmed.startsWith("[") && !trimmed.startsWith("{")) return text;
+  if (!text.startsWith("[") && !text.startsWith("{")) return text;
   try {
-    return JSON.parse(trimmed);
+    return JSON.parse(text) as unknown;
   } catch {
     return text;
   }

@@ -1,0 +1,141 @@
+/**
+ * The shell scripts stage 2 runs on the nodes, rendered from the templates in `cluster/scripts/`
+ * (kept as files so they read, diff and lint as shell). Pure functions: plain values in, script text
+ * out. Secrets never pass through here; the one secret a node needs (its config.yaml with the
+ * token) travels on the install script's stdin.
+ */
+import { readFileSync } from "fs";
+import { join } from "path";
+import { K3sNodeKind } from "./k3s-config";
+
+/** Seconds between two readiness probes, and how long a node may take to become Ready. */
+export const READY_INTERVAL_SECONDS = 5;
+/** A joining etcd member on spinning disks can take several minutes; the first server most. */
+export const READY_TIMEOUT_SECONDS = 900;
+/** How long a VM may take to finish its first boot once SSH answers (systemd jobs, cloud-init). */
+export const BOOT_TIMEOUT_SECONDS = 900;
+/** How long removing a node waits for its pods to be evicted before deleting it anyway. */
+export const DRAIN_TIMEOUT_SECONDS = 300;
+
+type Value = string | number | readonly string[];
+
+/** Single-quotes a word for bash (a `'` inside becomes `'\''`). */
+export function shellQuote(word: string): string {
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+function shellValue(key: string, value: Value): string {
+  if (typeof value === "number") {
+    if (!Number.isInteger(value) || value < 0) throw new Error(`script value ${key} must be a whole number, got ${value}`);
+    return String(value);
+  }
+  if (typeof value === "string") return shellQuote(value);
+  return value.map(shellQuote).join(" ");
+}
+
+/** Fills a template's `@KEY@` placeholders; every placeholder needs a value and every value a placeholder. */
+export function renderTemplate(file: string, values: Record<string, Value>): string {
+  const template = readFileSync(join(__dirname, "scripts", file), "utf8");
+  const used = new Set<string>();
+  const text = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {
+    if (!(key in values)) throw new Error(`${file}: no value for @${key}@`);
+    used.add(key);
+    return shellValue(key, values[key]);
+  });
+  const unused = Object.keys(values).filter((k) => !used.has(k));
+  if (unused.length > 0) throw new Error(`${file}: no placeholder for ${unused.join(", ")}`);
+  return text;
+}
+
+/**
+ * The command line a remote.Command runs: the script as one argument of `bash -c`, as root through
+ * passwordless sudo (`-n`: fail instead of waiting for a password). stdin passes through to the script.
+ */
+export function remoteCommand(script: string, opts: { name: string; root: boolean }): string {
+  const bash = `/bin/bash -c ${shellQuote(script)} ${opts.name}`;
+  return opts.root ? `sudo -n ${bash}` : bash;
+}
+
+/** Where the release assets of a K3s version live (`+` must be %2B in the URL path). */
+export function k3sReleaseUrl(version: string): string {
+  return `https://github.com/k3s-io/k3s/releases/download/${encodeURIComponent(version)}`;
+}
+
+/** The official installer from the same tag as the binary, so its unit file matches that release. */
+export function k3sInstallerUrl(version: string): string {
+  return `https://raw.githubusercontent.com/k3s-io/k3s/${encodeURIComponent(version)}/install.sh`;
+}
+
+const isServer = (kind: K3sNodeKind) => kind !== "agent";
+
+/** The systemd service the installer creates, and its uninstall script in /opt/bin. */
+export function k3sService(kind: K3sNodeKind): { service: string; uninstall: string } {
+  return isServer(kind)
+    ? { service: "k3s", uninstall: "/opt/bin/k3s-uninstall.sh" }
+    : { service: "k3s-agent", uninstall: "/opt/bin/k3s-agent-uninstall.sh" };
+}
+
+function attempts(timeoutSeconds: number): number {
+  return Math.ceil(timeoutSeconds / READY_INTERVAL_SECONDS);
+}
+
+export function renderWaitForBoot(node: { name: string; os: string }): string {
+  return renderTemplate("wait-for-boot.sh", { NODE_NAME: node.name, OS_FAMILY: node.os, BOOT_TIMEOUT_SECONDS });
+}
+
+export interface InstallScriptArgs {
+  nodeName: string;
+  kind: K3sNodeKind;
+  version: string;
+  readyTimeoutSeconds?: number;
+}
+
+/** Install / upgrade / reconfigure K3s; the node's config.yaml is read from stdin. */
+export function renderInstallK3s(args: InstallScriptArgs): string {
+  const { service } = k3sService(args.kind);
+  return renderTemplate("install-k3s.sh", {
+    VERSION: args.version,
+    RELEASE_URL: k3sReleaseUrl(args.version),
+    INSTALLER_URL: k3sInstallerUrl(args.version),
+    EXEC: isServer(args.kind) ? "server" : "agent",
+    SERVICE: service,
+    NODE_NAME: args.nodeName,
+    // Agents have no admin kubeconfig; the kubelet's own credentials may read its Node and /readyz.
+    NODE_KUBECONFIG: isServer(args.kind) ? "/etc/rancher/k3s/k3s.yaml" : "/var/lib/rancher/k3s/agent/kubelet.kubeconfig",
+    READY_ATTEMPTS: attempts(args.readyTimeoutSeconds ?? READY_TIMEOUT_SECONDS),
+    READY_INTERVAL_SECONDS,
+  });
+}
+
+/** Uninstall K3s, but only on the machine it was installed on (`machineId` from the boot step). */
+export function renderUninstallK3s(args: { nodeName: string; kind: K3sNodeKind; machineId: string }): string {
+  return renderTemplate("uninstall-k3s.sh", {
+    NODE_NAME: args.nodeName,
+    EXPECTED_MACHINE_ID: args.machineId.trim(),
+    UNINSTALL: k3sService(args.kind).uninstall,
+  });
+}
+
+/** On the first server: wait for the node to be Ready, then set its labels and taints. */
+export function renderReconcileNode(args: { nodeName: string; labels: Record<string, string>; taints: string[] }): string {
+  return renderTemplate("reconcile-node.sh", {
+    NODE_NAME: args.nodeName,
+    LABELS: Object.entries(args.labels).map(([k, v]) => `${k}=${v}`),
+    TAINTS: args.taints,
+    READY_ATTEMPTS: attempts(READY_TIMEOUT_SECONDS),
+    READY_INTERVAL_SECONDS,
+  });
+}
+
+/** On the first server: drain the node and delete it from Kubernetes. */
+export function renderRemoveNode(args: { nodeName: string; drainTimeoutSeconds?: number }): string {
+  return renderTemplate("remove-node.sh", {
+    NODE_NAME: args.nodeName,
+    DRAIN_TIMEOUT_SECONDS: args.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS,
+  });
+}
+
+/** On the first server: print /etc/rancher/k3s/k3s.yaml. */
+export function renderReadKubeconfig(version: string): string {
+  return renderTemplate("read-kubeconfig.sh", { VERSION: version });
+}

@@ -1,0 +1,139 @@
+#!/bin/bash
+# Installs, upgrades or reconfigures K3s on one node; starts or restarts it only when needed.
+# Rendered per node by cluster/scripts.ts (the @...@ placeholders are filled in, shell-quoted).
+# The desired /etc/rancher/k3s/config.yaml arrives on stdin: it holds the cluster token, so it never
+# appears on a command line, in the Pulumi log or in an error message.
+#
+# Idempotent by inspection: remote commands cannot read drift back into Pulumi, so the script itself
+# compares the node's real state (installed version, config file, service unit, service state) with
+# the desired one and acts on the difference only. On an up-to-date node it downloads nothing,
+# writes nothing and restarts nothing; it only waits until the API reports the node Ready.
+set -euo pipefail
+
+VERSION=@VERSION@
+# Release assets of VERSION (the tag URL-encoded: "+" is %2B) and the installer of the same tag.
+RELEASE_URL=@RELEASE_URL@
+INSTALLER_URL=@INSTALLER_URL@
+# server | agent, and the systemd service the installer creates for it (k3s | k3s-agent).
+EXEC=@EXEC@
+SERVICE=@SERVICE@
+NODE_NAME=@NODE_NAME@
+# Kubeconfig this node can ask the API with: the admin one on servers, the kubelet's on agents.
+NODE_KUBECONFIG=@NODE_KUBECONFIG@
+READY_ATTEMPTS=@READY_ATTEMPTS@
+READY_INTERVAL_SECONDS=@READY_INTERVAL_SECONDS@
+
+# Tests point ROOT at a scratch directory; on a node it is empty.
+ROOT="${FMC_ROOT:-}"
+BIN_DIR="$ROOT/opt/bin" # /usr is read-only on Flatcar
+SYSTEMD_DIR="$ROOT/etc/systemd/system"
+CONFIG_DIR="$ROOT/etc/rancher/k3s"
+CONFIG="$CONFIG_DIR/config.yaml"
+UNIT="$SYSTEMD_DIR/$SERVICE.service"
+
+umask 077
+log() { printf '[%s] %s\n' "$NODE_NAME" "$*" >&2; }
+
+workdir="$(mktemp -d)"
+trap 'rm -rf "$workdir"' EXIT
+
+# --- desired state ---
+cat >"$workdir/config.yaml"
+if [ ! -s "$workdir/config.yaml" ]; then
+  log "no K3s config on stdin"
+  exit 1
+fi
+desired_hash="$(sha256sum <"$workdir/config.yaml" | cut -d' ' -f1)"
+
+# --- actual state ---
+installed=none
+if [ -x "$BIN_DIR/k3s" ]; then
+  installed="$("$BIN_DIR/k3s" --version 2>/dev/null | awk 'NR == 1 { print $3 }')" || installed=unknown
+fi
+current_hash=none
+if [ -f "$CONFIG" ]; then
+  current_hash="$(sha256sum <"$CONFIG" | cut -d' ' -f1)"
+fi
+
+changed=false
+action=unchanged
+
+# --- binary, service unit, uninstall scripts ---
+if [ "$installed" != "$VERSION" ] || [ ! -f "$UNIT" ]; then
+  log "installing K3s $VERSION (installed: $installed)"
+  fetch() { curl -sSfL --retry 5 --retry-connrefused -o "$1" "$2"; }
+  fetch "$workdir/k3s" "$RELEASE_URL/k3s"
+  fetch "$workdir/sha256sum-amd64.txt" "$RELEASE_URL/sha256sum-amd64.txt"
+  # Verify against the release's checksum list before anything touches the node.
+  if ! grep -E '^[0-9a-f]{64}  k3s$' "$workdir/sha256sum-amd64.txt" >"$workdir/k3s.sha256"; then
+    log "sha256sum-amd64.txt of $VERSION lists no checksum for k3s"
+    exit 1
+  fi
+  (cd "$workdir" && sha256sum --check --strict --quiet k3s.sha256)
+  mkdir -p "$BIN_DIR"
+  install -m 0755 "$workdir/k3s" "$BIN_DIR/k3s.new"
+  mv -f "$BIN_DIR/k3s.new" "$BIN_DIR/k3s"
+  # The official installer of the same tag writes the systemd unit, k3s-killall.sh and the
+  # uninstall script. It must not download (the binary is verified and in place), must not try
+  # the SELinux RPM (Flatcar reports ID_LIKE=coreos) and must not start K3s: this script does.
+  fetch "$workdir/install.sh" "$INSTALLER_URL"
+  INSTALL_K3S_SKIP_DOWNLOAD=true \
+    INSTALL_K3S_SKIP_SELINUX_RPM=true \
+    INSTALL_K3S_SKIP_START=true \
+    INSTALL_K3S_BIN_DIR="$BIN_DIR" \
+    INSTALL_K3S_SYSTEMD_DIR="$SYSTEMD_DIR" \
+    INSTALL_K3S_VERSION="$VERSION" \
+    INSTALL_K3S_EXEC="$EXEC" \
+    sh "$workdir/install.sh" >&2
+  changed=true
+  action="installed $VERSION"
+fi
+
+# --- config ---
+if [ "$current_hash" != "$desired_hash" ]; then
+  log "writing $CONFIG"
+  mkdir -p "$CONFIG_DIR"
+  install -m 0600 "$workdir/config.yaml" "$CONFIG.new"
+  mv -f "$CONFIG.new" "$CONFIG"
+  changed=true
+  [ "$action" = unchanged ] && action="reconfigured"
+fi
+
+# --- service ---
+if [ "$changed" = true ]; then
+  log "restarting $SERVICE"
+  systemctl daemon-reload
+  systemctl enable --quiet "$SERVICE"
+  # --no-block: a server joining a broken cluster would otherwise hold this session forever;
+  # the bounded wait below decides success.
+  systemctl restart --no-block "$SERVICE"
+elif ! systemctl is-active --quiet "$SERVICE"; then
+  log "$SERVICE is installed and configured but not running; starting it"
+  systemctl enable --quiet "$SERVICE"
+  systemctl start --no-block "$SERVICE"
+  action="started"
+else
+  log "K3s $VERSION with this config is already running; nothing to change"
+fi
+
+# --- wait until the API reports this node Ready ---
+kube() { "$BIN_DIR/k3s" kubectl --kubeconfig "$ROOT$NODE_KUBECONFIG" "$@"; }
+ready=false
+for ((i = 0; i < READY_ATTEMPTS; i++)); do
+  if kube get --raw=/readyz >/dev/null 2>&1; then
+    status="$(kube get node "$NODE_NAME" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null || true)"
+    if [ "$status" = True ]; then
+      ready=true
+      break
+    fi
+  fi
+  sleep "$READY_INTERVAL_SECONDS"
+done
+if [ "$ready" != true ]; then
+  log "the API did not report $NODE_NAME Ready in time; last lines of $SERVICE:"
+  journalctl -u "$SERVICE" -n 40 --no-pager >&2 || true
+  exit 1
+fi
+
+log "Ready"
+printf 'k3s %s on %s: %s\n' "$VERSION" "$NODE_NAME" "$action"

@@ -1,0 +1,15 @@
+/**
+ * The contract between stage 1 and stage 2, restated structurally so `cluster/` depends on the shape
+ * of stage 1's outputs, not on the module that produces them.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { NodeInfo } from "../infra/nodes";
+
+/** A VM as stage 1 reports it: plain facts plus the libvirt domain id, which changes when the VM is replaced. */
+export type InfraNode = NodeInfo & { domainId: pulumi.Output<string> };
+
+/** An SSH jump host (the bastion): every node is dialled through it, with the same private key. */
+export interface JumpHost {
+  host: string;
+  user: string;
+}

@@ -1,0 +1,345 @@
+/**
+ * The K3sCluster component under the SDK's mock engine, on the prod topology and variants of it
+ * (a worker added, one removed, another K3s version, a bastion). Each day-two behaviour is shown on
+ * the resource graph: which inputs change (update in place), which do not (nothing re-runs), which
+ * resources depend on which (the order Pulumi creates, updates and deletes them in).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
+import { ClusterSettings, parseClusterSettings, RawClusterConfig } from "../config/cluster";
+import { Topology } from "../config/topology";
+import { parseTopology } from "../config/validate";
+import { describeNode } from "../infra/nodes";
+import { InfraNode, JumpHost, K3sCluster } from "../cluster";
+import { K3S_VERSION } from "../versions";
+import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
+import { rawStack } from "./helpers/stacks";
+
+const COMMAND = "command:remote:Command";
+const TOKEN = "Tok3nTok3nTok3nTok3nTok3nTok3nTok3nTok3nTok3nTok";
+const MACHINE_ID = "0123456789abcdef0123456789abcdef";
+const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const K3S_YAML = `apiVersion: v1
+clusters:
+- cluster: {certificate-authority-data: Q0E=, server: "https://127.0.0.1:6443"}
+  name: default
+contexts:
+- context: {cluster: default, user: default}
+  name: default
+current-context: default
+kind: Config
+users:
+- name: default
+  user: {client-certificate-data: Q0VSVA==, client-key-data: S0VZ}
+`;
+
+/** Stands in for stage 1's libvirt domain, so the graph shows what follows the VM. */
+class FakeDomain extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("libvirt:index/domain:Domain", name, {}, {});
+  }
+}
+
+let h: Harness;
+const clusters: Record<string, K3sCluster> = {};
+
+const prodTopology = parseTopology(rawStack("prod"), "prod");
+
+/** prod with `edit` applied to a copy of its VM list (sizes are not re-checked: stage 2 does not care). */
+function prodWith(edit: (vms: Topology["vms"]) => Topology["vms"]): Topology {
+  const t = structuredClone(prodTopology);
+  return { ...t, vms: edit(t.vms) };
+}
+
+function build(prefix: string, topology: Topology, raw: RawClusterConfig = {}, jumpHost?: JumpHost): ClusterSettings {
+  const settings = parseClusterSettings(raw, topology);
+  const nodes: InfraNode[] = topology.vms.map((vm) => ({
+    ...describeNode(vm, topology),
+    domainId: new FakeDomain(`${prefix}-vm-${vm.name}`).id,
+  }));
+  clusters[prefix] = new K3sCluster(prefix, { nodes, settings, sshPrivateKey: pulumi.secret(SSH_KEY), jumpHost });
+  return settings;
+}
+
+beforeAll(async () => {
+  h = await startHarness({
+    stack: "prod",
+    outputsFor: (args) => {
+      if (args.type === "random:index/randomPassword:RandomPassword") return { result: TOKEN };
+      if (args.type === COMMAND && args.name.endsWith("-boot")) return { stdout: MACHINE_ID };
+      if (args.type === COMMAND && args.name.endsWith("-kubeconfig")) return { stdout: K3S_YAML };
+      return undefined;
+    },
+  });
+  build("base", prodTopology);
+  build(
+    "grown",
+    prodWith((vms) => {
+      const w = structuredClone(vms.find((v) => v.name === "worker3") as Topology["vms"][number]);
+      w.name = "worker4";
+      w.nics[0].address = "10.17.4.27";
+      return [...vms, w];
+    }),
+  );
+  build("shrunk", prodWith((vms) => vms.filter((v) => v.name !== "worker3")));
+  build("upgraded", prodTopology, { k3sVersion: "v1.36.6+k3s1" });
+  build("jump", prodTopology, {}, { host: "192.168.0.20", user: "ops" });
+  await h.settle();
+  await Promise.all(Object.values(clusters).map((c) => resolveOutput(c.kubeconfig)));
+});
+
+const K3S_NODES = ["bootstrap1", "master1", "worker1", "worker2", "worker3"];
+const get = (prefix: string, node: string, step: "boot" | "k3s" | "member") => h.byName(`${prefix}-${node}-${step}`);
+const str = (v: unknown) => v as string;
+
+/** The script inside a command line `[sudo -n ]/bin/bash -c '<script>' <name>`. */
+function scriptOf(line: unknown): string {
+  const m = /^(?:sudo -n )?\/bin\/bash -c '([\s\S]*)' [a-z0-9-]+$/.exec(str(line));
+  if (!m) throw new Error(`not a rendered command line: ${str(line).slice(0, 60)}`);
+  return m[1].replaceAll(`'\\''`, "'");
+}
+
+/** A resource as the engine diffs it (inputs, options, dependencies), with its build's prefix removed. */
+function shape(r: Recorded, prefix: string): string {
+  const deps = h.dependencyNames(r).sort();
+  return JSON.stringify({ type: r.type, inputs: r.inputs, deps, dbr: r.deleteBeforeReplace, aso: r.additionalSecretOutputs }).replaceAll(
+    `${prefix}-`,
+    "",
+  );
+}
+
+function clusterResources(prefix: string): Recorded[] {
+  return h.all().filter((r) => r.name.startsWith(`${prefix}-`) && !r.name.startsWith(`${prefix}-vm-`));
+}
+
+describe("resources", () => {
+  it("per K3s node a boot wait, a K3s install and a membership step; one token, one kubeconfig read, one provider", () => {
+    const names = clusterResources("base").map((r) => r.name.replace("base-", ""));
+    expect(names.sort()).toEqual(
+      [
+        "token",
+        "kubeconfig",
+        "provider",
+        ...K3S_NODES.flatMap((n) => [`${n}-boot`, `${n}-k3s`, `${n}-member`]),
+      ].sort(),
+    );
+    expect(h.byName("base-token").inputs).toMatchObject({ length: 48, special: false });
+  });
+
+  it("exports the API endpoint, node names by role and a provider with a stable cluster identifier", () => {
+    const c = clusters.base;
+    expect(c.apiEndpoint).toBe("https://10.17.3.12:6443");
+    expect(c.nodeNames).toEqual({
+      servers: ["bootstrap1", "master1"],
+      agents: ["worker1", "worker2", "worker3"],
+      storage: ["worker1", "worker2", "worker3"],
+    });
+    const provider = h.byName("base-provider");
+    expect(provider.type).toBe("pulumi:providers:kubernetes");
+    expect(provider.inputs.clusterIdentifier).toBe("flatcarmicrocloud-prod");
+  });
+});
+
+describe("reaching the nodes", () => {
+  it("SSH as core with the secret key, retries sized for a first boot, the host following the VM", () => {
+    for (const node of K3S_NODES) {
+      for (const step of ["boot", "k3s"] as const) {
+        const r = get("base", node, step);
+        const c = r.inputs.connection as Record<string, unknown>;
+        expect(c).toMatchObject({ user: "core", privateKey: SSH_KEY, dialErrorLimit: 60, perDialTimeout: 10 });
+        expect(c.proxy).toBeUndefined();
+        expect(isSecretAt(r.rawInputs, ["connection"])).toBe(true);
+        expect(r.propertyDependencies.connection).toContain(h.byName(`base-vm-${node}`).urn);
+        expect(r.inputs.triggers).toEqual([`base-vm-${node}-id`]);
+      }
+    }
+    expect((get("base", "bootstrap1", "k3s").inputs.connection as { host: string }).host).toBe("10.17.3.14");
+    expect((get("base", "worker1", "k3s").inputs.connection as { host: string }).host).toBe("10.17.4.24");
+  });
+
+  it("through the bastion when a jump host is given, at the address the bastion reaches", () => {
+    const c = get("jump", "bootstrap1", "k3s").inputs.connection as Record<string, unknown>;
+    expect(c.host).toBe("10.17.3.14");
+    expect(c.proxy).toMatchObject({ host: "192.168.0.20", user: "ops", privateKey: SSH_KEY, dialErrorLimit: 60, perDialTimeout: 10 });
+    expect((get("jump", "worker2", "member").inputs.connection as Record<string, unknown>).proxy).toMatchObject({ host: "192.168.0.20" });
+  });
+
+  it("the first step on every node waits for first boot; the install waits for it", () => {
+    for (const node of K3S_NODES) {
+      const boot = get("base", node, "boot");
+      expect(str(boot.inputs.create)).toContain("systemctl is-system-running --wait");
+      expect(h.dependencyNames(get("base", node, "k3s"))).toContain(`base-${node}-boot`);
+    }
+  });
+});
+
+describe("install", () => {
+  const configOf = (prefix: string, node: string) => parse(str(get(prefix, node, "k3s").inputs.stdin)) as Record<string, unknown>;
+
+  it("exactly one cluster-init, on the first server; every other node joins it", () => {
+    const inits = K3S_NODES.filter((n) => configOf("base", n)["cluster-init"] === true);
+    expect(inits).toEqual(["bootstrap1"]);
+    for (const n of K3S_NODES.slice(1)) expect(configOf("base", n).server).toBe("https://10.17.4.14:6443");
+  });
+
+  it("the shared token comes from random.RandomPassword and reaches the nodes only as secret stdin", () => {
+    for (const n of K3S_NODES) {
+      const r = get("base", n, "k3s");
+      expect(configOf("base", n).token).toBe(TOKEN);
+      expect(isSecretAt(r.rawInputs, ["stdin"])).toBe(true);
+      expect(r.additionalSecretOutputs).toContain("stdin");
+      expect(r.dependencies).toContain(h.byName("base-token").urn);
+      for (const key of ["create", "update", "delete"]) expect(str(r.inputs[key])).not.toContain(TOKEN);
+    }
+  });
+
+  it("installs the pinned version as root; update runs the same script as create", () => {
+    const r = get("base", "worker1", "k3s");
+    expect(str(r.inputs.create)).toMatch(/^sudo -n \/bin\/bash -c /);
+    expect(scriptOf(r.inputs.create)).toContain(`VERSION='${K3S_VERSION}'`);
+    expect(r.inputs.update).toBe(r.inputs.create);
+  });
+
+  it("servers join one at a time", () => {
+    expect(h.dependsOn(get("base", "master1", "k3s"), get("base", "bootstrap1", "k3s"))).toBe(true);
+    expect(h.dependsOn(get("base", "bootstrap1", "k3s"), get("base", "master1", "k3s"))).toBe(false);
+  });
+
+  it("agents join once the servers are up, without waiting for each other", () => {
+    const agents = ["worker1", "worker2", "worker3"];
+    for (const a of agents) {
+      expect(h.dependencyNames(get("base", a, "k3s"))).toContain("base-master1-k3s");
+      for (const b of agents.filter((x) => x !== a)) {
+        for (const step of ["boot", "k3s", "member"] as const) {
+          expect(h.dependsOn(get("base", a, "k3s"), get("base", b, step))).toBe(false);
+          expect(h.dependsOn(get("base", a, "member"), get("base", b, step))).toBe(false);
+        }
+      }
+    }
+  });
+
+  it("labels and taints are set from the first server once each node is Ready", () => {
+    const member = get("base", "worker2", "member");
+    expect(scriptOf(member.inputs.create)).toContain("flatcarmicrocloud.io/storage=ceph");
+    expect(scriptOf(get("base", "master1", "member").inputs.create)).toContain("node-role.kubernetes.io/control-plane=true:NoSchedule");
+    expect((member.inputs.connection as { host: string }).host).toBe("10.17.3.14");
+    expect(h.dependencyNames(member)).toEqual(expect.arrayContaining(["base-worker2-k3s", "base-bootstrap1-k3s"]));
+  });
+});
+
+describe("kubeconfig and provider", () => {
+  it("is read from the first server with logging off and stdout secret", () => {
+    const read = h.byName("base-kubeconfig");
+    expect(read.inputs.logging).toBe("none");
+    expect(read.additionalSecretOutputs).toContain("stdout");
+    expect((read.inputs.connection as { host: string }).host).toBe("10.17.3.14");
+    expect(h.dependencyNames(read)).toContain("base-bootstrap1-k3s");
+  });
+
+  it("the kubeconfig output is secret and points at the load balancer", async () => {
+    const { value, secret } = await resolveOutput(clusters.base.kubeconfig);
+    expect(secret).toBe(true);
+    const doc = parse(value);
+    expect(doc.clusters[0].cluster.server).toBe("https://10.17.3.12:6443");
+    expect(doc["current-context"]).toBe("flatcarmicrocloud-prod");
+  });
+
+  it("the provider gets it as a secret and waits for every node to be Ready and labelled", () => {
+    const provider = h.byName("base-provider");
+    expect(isSecretAt(provider.rawInputs, ["kubeconfig"])).toBe(true);
+    expect(parse(str(provider.inputs.kubeconfig)).clusters[0].cluster.server).toBe("https://10.17.3.12:6443");
+    for (const n of K3S_NODES) expect(h.dependencyNames(provider)).toContain(`base-${n}-member`);
+  });
+});
+
+describe("day two", () => {
+  it("a new K3s version changes only the install script: an in-place update, servers one at a time, then agents", () => {
+    for (const n of K3S_NODES) {
+      const before = get("base", n, "k3s");
+      const after = get("upgraded", n, "k3s");
+      expect(scriptOf(after.inputs.create)).toContain("VERSION='v1.36.6+k3s1'");
+      expect(after.inputs.update).toBe(after.inputs.create);
+      // Triggers (the only replace-on-change inputs) are untouched: the engine updates in place and
+      // the provider runs `update`, never the uninstall in `delete`; the VM is not involved at all.
+      expect(after.inputs.triggers).toEqual([`upgraded-vm-${n}-id`]);
+      expect(after.replaceOnChanges).toEqual(before.replaceOnChanges);
+      expect(after.inputs.stdin).toBe(before.inputs.stdin);
+      expect(shape(get("upgraded", n, "boot"), "upgraded")).toBe(shape(get("base", n, "boot"), "base"));
+      expect(shape(get("upgraded", n, "member"), "upgraded")).toBe(shape(get("base", n, "member"), "base"));
+    }
+    expect(h.dependsOn(get("upgraded", "master1", "k3s"), get("upgraded", "bootstrap1", "k3s"))).toBe(true);
+    for (const a of ["worker1", "worker2", "worker3"]) {
+      expect(h.dependsOn(get("upgraded", a, "k3s"), get("upgraded", "master1", "k3s"))).toBe(true);
+    }
+    expect(clusterResources("upgraded").some((r) => r.type.startsWith("libvirt:"))).toBe(false);
+  });
+
+  it("adding a worker joins it and leaves every existing resource exactly as it was", () => {
+    for (const r of clusterResources("base").filter((x) => x.name !== "base-provider")) {
+      const same = h.byName(r.name.replace(/^base-/, "grown-"));
+      expect(shape(same, "grown")).toBe(shape(r, "base"));
+    }
+    const w4 = get("grown", "worker4", "k3s");
+    expect(parse(str(w4.inputs.stdin))).toMatchObject({ server: "https://10.17.4.14:6443", "node-ip": "10.17.4.27" });
+    expect(h.dependencyNames(w4)).toContain("grown-master1-k3s");
+    expect(["worker1", "worker2", "worker3"].some((a) => h.dependsOn(w4, get("grown", a, "k3s")))).toBe(false);
+    expect(h.dependencyNames(h.byName("grown-provider"))).toContain("grown-worker4-member");
+  });
+
+  it("removing a worker drains and deletes its Kubernetes node, then uninstalls K3s on it; the rest stays", () => {
+    expect(h.all().some((r) => r.name.startsWith("shrunk-worker3"))).toBe(false);
+    for (const r of clusterResources("shrunk").filter((x) => x.name !== "shrunk-provider")) {
+      expect(shape(r, "shrunk")).toBe(shape(h.byName(r.name.replace(/^shrunk-/, "base-")), "base"));
+    }
+    // What the engine runs for the resources that disappear (their stored delete commands):
+    const member = get("base", "worker3", "member");
+    const install = get("base", "worker3", "k3s");
+    expect(scriptOf(member.inputs.delete)).toContain("NODE_NAME='worker3'");
+    expect(scriptOf(member.inputs.delete)).toContain("kube drain");
+    expect(scriptOf(member.inputs.delete)).toContain('kube delete node "$NODE_NAME"');
+    expect((member.inputs.connection as { host: string }).host).toBe("10.17.3.14");
+    expect(scriptOf(install.inputs.delete)).toContain("UNINSTALL='/opt/bin/k3s-agent-uninstall.sh'");
+    expect(scriptOf(install.inputs.delete)).toContain(`EXPECTED_MACHINE_ID='${MACHINE_ID}'`);
+    expect((install.inputs.connection as { host: string }).host).toBe("10.17.4.26");
+    // Deletes run in reverse dependency order: the member step (drain) before the install (uninstall).
+    expect(h.dependsOn(member, install)).toBe(true);
+  });
+
+  it("destroying the stack uninstalls cleanly: provider, then membership, agents, servers last to first", () => {
+    const provider = h.byName("base-provider");
+    for (const n of K3S_NODES) {
+      expect(h.dependsOn(provider, get("base", n, "member"))).toBe(true);
+      expect(h.dependsOn(get("base", n, "member"), get("base", n, "k3s"))).toBe(true);
+      expect(scriptOf(get("base", n, "k3s").inputs.delete)).toMatch(/UNINSTALL='\/opt\/bin\/k3s(-agent)?-uninstall.sh'/);
+      expect(get("base", n, "boot").inputs.delete).toBeUndefined();
+    }
+    for (const a of ["worker1", "worker2", "worker3"]) expect(h.dependsOn(get("base", a, "k3s"), get("base", "master1", "k3s"))).toBe(true);
+    expect(h.dependsOn(get("base", "master1", "k3s"), get("base", "bootstrap1", "k3s"))).toBe(true);
+    // Every node but the first server is drained out through it; the first server goes last.
+    expect(get("base", "bootstrap1", "member").inputs.delete).toBeUndefined();
+    expect(scriptOf(get("base", "master1", "member").inputs.delete)).toContain("NODE_NAME='master1'");
+  });
+
+  it("a replaced VM gets K3s from scratch: the old node's steps are deleted first, guarded by its machine id", () => {
+    for (const n of K3S_NODES) {
+      for (const step of ["boot", "k3s", "member"] as const) {
+        const r = get("base", n, step);
+        expect(r.inputs.triggers).toEqual([`base-vm-${n}-id`]);
+        expect(r.deleteBeforeReplace).toBe(true);
+      }
+    }
+    expect(h.byName("base-kubeconfig").inputs.triggers).toEqual(["base-vm-bootstrap1-id"]);
+  });
+});
+
+describe("inconsistent inputs", () => {
+  it("fails clearly when the settings name a node stage 1 does not have", () => {
+    const settings = parseClusterSettings({}, prodTopology);
+    const nodes: InfraNode[] = prodTopology.vms
+      .filter((vm) => vm.name !== "master1")
+      .map((vm) => ({ ...describeNode(vm, prodTopology), domainId: pulumi.output(`${vm.name}-id`) }));
+    expect(() => new K3sCluster("broken", { nodes, settings, sshPrivateKey: SSH_KEY })).toThrow(
+      "K3sCluster: the cluster settings name master1, but stage 1 has no such node",
+    );
+  });
+});
