@@ -27,3 +27,23 @@ export const IMAGES = {
 export const LIBVIRT_PROVIDER = { terraform: "0.8.3", bridge: "1.1.3" } as const;
 
 export const K3S_VERSION = "v1.36.5+k3s1";
+
+/**
+ * Helm charts of stage 3 (`platform/`), one entry per release. `repo` is a classic chart repository;
+ * Strimzi publishes only an OCI chart, so its `chart` is the OCI reference and it has no `repo`. The
+ * key fixtures in tests/fixtures/chart-keys/ are derived per version (scripts/derive-chart-keys.js):
+ * bump a version here, re-derive, and the tests check the values against the new chart's keys.
+ */
+export const CHARTS = {
+  traefik: { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" },
+  rookCeph: { chart: "rook-ceph", version: "v1.20.6", repo: "https://charts.rook.io/release" },
+  cephCsiDrivers: { chart: "ceph-csi-drivers", version: "1.0.4", repo: "https://ceph.github.io/ceph-csi-operator" },
+  rookCephCluster: { chart: "rook-ceph-cluster", version: "v1.20.6", repo: "https://charts.rook.io/release" },
+  strimzi: { chart: "oci://quay.io/strimzi-helm/strimzi-kafka-operator", version: "1.2.0" },
+  redisHa: { chart: "redis-ha", version: "4.39.0", repo: "https://dandydeveloper.github.io/charts" },
+  mosquitto: { chart: "mosquitto", version: "1.4.0", repo: "https://repo.helmforge.dev" },
+  kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
+} as const;
+
+/** Kafka release the Strimzi 1.2 operator runs (its newest supported one). */
+export const KAFKA_VERSION = "4.3.1";

@@ -1,0 +1,157 @@
+/**
+ * Stage 3 settings: retention and sizing of the platform services, and the optional Ceph services.
+ * `parsePlatformSettings` is pure (raw config + validated topology in, plain settings out) and fails
+ * with every problem at once, each naming its config key, before any resource is registered.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { Topology } from "./topology";
+import { Collector, ConfigError } from "./validate";
+
+/** Stage 3 keys as written in Pulumi.<stack>.yaml (without the project prefix), before validation. */
+export interface RawPlatformConfig {
+  prometheusRetention?: unknown;
+  prometheusRetentionSize?: unknown;
+  prometheusVolumeGiB?: unknown;
+  kafkaBrokers?: unknown;
+  kafkaRetentionHours?: unknown;
+  kafkaRetentionBytes?: unknown;
+  kafkaVolumeGiB?: unknown;
+  cephFilesystem?: unknown;
+  cephObjectStore?: unknown;
+}
+
+export interface PlatformSettings {
+  prometheus: {
+    /** How long Prometheus keeps samples (Prometheus duration, e.g. `15d`). */
+    retention: string;
+    /** Size cap of the TSDB (e.g. `8GiB`); always below the volume, with room for the WAL. */
+    retentionSize: string;
+    retentionSizeBytes: number;
+    volumeGiB: number;
+  };
+  kafka: {
+    /** Dual-role (KRaft controller + broker) nodes; odd, so the controller quorum has a majority. 0/unset: 3 where three nodes can take them, else 1. */
+    brokers: number;
+    /** `log.retention.hours`. */
+    retentionHours: number;
+    /** `log.retention.bytes`: per partition, the size at which old segments are deleted. */
+    retentionBytes: number;
+    volumeGiB: number;
+  };
+  ceph: {
+    /** The chart's default CephFS (MDS pods and a `ceph-filesystem` StorageClass). */
+    filesystem: boolean;
+    /** The chart's default object store (an RGW gateway and a `ceph-bucket` StorageClass). */
+    objectStore: boolean;
+  };
+}
+
+export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
+  "prometheusRetention",
+  "prometheusRetentionSize",
+  "prometheusVolumeGiB",
+  "kafkaBrokers",
+  "kafkaRetentionHours",
+  "kafkaRetentionBytes",
+  "kafkaVolumeGiB",
+  "cephFilesystem",
+  "cephObjectStore",
+];
+
+export const PLATFORM_DEFAULTS = {
+  prometheusRetention: "15d",
+  prometheusRetentionSize: "8GiB",
+  prometheusVolumeGiB: 10,
+  kafkaRetentionHours: 168,
+  kafkaRetentionBytes: 1024 ** 3,
+  kafkaVolumeGiB: 20,
+} as const;
+
+/** Share of the Prometheus volume the TSDB may fill: the WAL, head chunks and compaction need the rest. */
+export const PROMETHEUS_MAX_RETENTION_SHARE = 0.9;
+
+/** Prometheus duration: one or more `<n><unit>` (`15d`, `1w2d`, `36h`). */
+const PROMETHEUS_DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
+/** Prometheus Operator's ByteSize: `<n>[.<n>]<K|M|G|T|P|E>[i]B` or a plain `<n>B`; Prometheus reads both base 2. */
+const BYTE_SIZE = /^(\d+(\.\d+)?)(([KMGTPE])i?)?B$/;
+const UNIT_POWER: Record<string, number> = { K: 1, M: 2, G: 3, T: 4, P: 5, E: 6 };
+
+/** Bytes of a Prometheus ByteSize, or undefined when the text is not one. */
+export function byteSize(text: string): number | undefined {
+  const m = BYTE_SIZE.exec(text);
+  if (!m) return undefined;
+  return Number(m[1]) * 1024 ** (m[4] ? UNIT_POWER[m[4]] : 0);
+}
+
+/** K3s agents without a NoSchedule/NoExecute taint: where ordinary pods (and so Kafka) can run. */
+function schedulableNodes(topology: Topology): number {
+  return topology.vms.filter(
+    (vm) => (vm.role === "k3s-agent" || vm.role === "k3s-server") && !vm.taints.some((t) => /:(NoSchedule|NoExecute)$/.test(t)),
+  ).length;
+}
+
+export function parsePlatformSettings(raw: RawPlatformConfig, topology: Topology): PlatformSettings {
+  const c = new Collector();
+  const d = PLATFORM_DEFAULTS;
+
+  const retention = c.string("prometheusRetention", raw.prometheusRetention, d.prometheusRetention);
+  if (retention && !PROMETHEUS_DURATION.test(retention)) {
+    c.fail("prometheusRetention", `"${retention}" is not a Prometheus duration (e.g. 15d, 2w, 36h)`);
+  }
+  const retentionSize = c.string("prometheusRetentionSize", raw.prometheusRetentionSize, d.prometheusRetentionSize);
+  const retentionSizeBytes = byteSize(retentionSize);
+  if (retentionSize && retentionSizeBytes === undefined) {
+    c.fail("prometheusRetentionSize", `"${retentionSize}" is not a size like 8GiB or 512MB`);
+  }
+  const prometheusVolumeGiB = c.positiveInt("prometheusVolumeGiB", raw.prometheusVolumeGiB, d.prometheusVolumeGiB);
+  const volumeBytes = prometheusVolumeGiB * 1024 ** 3;
+  if (retentionSizeBytes !== undefined && prometheusVolumeGiB > 0 && retentionSizeBytes > volumeBytes * PROMETHEUS_MAX_RETENTION_SHARE) {
+    c.fail(
+      "prometheusRetentionSize",
+      `${retentionSize} does not fit the ${prometheusVolumeGiB} GiB volume (prometheusVolumeGiB): keep it at most ` +
+        `${Math.round(PROMETHEUS_MAX_RETENTION_SHARE * 100)}% of the volume, so the WAL and compaction have room`,
+    );
+  }
+
+  const schedulable = schedulableNodes(topology);
+  const defaultBrokers = schedulable >= 3 ? 3 : 1;
+  // 0 (Pulumi.yaml's default) means "choose from the cluster", like leaving the key unset.
+  const rawBrokers = raw.kafkaBrokers === 0 || raw.kafkaBrokers === "0" ? undefined : raw.kafkaBrokers;
+  const brokers = c.positiveInt("kafkaBrokers", rawBrokers, defaultBrokers);
+  if (brokers > 0 && brokers % 2 === 0) {
+    c.fail("kafkaBrokers", `${brokers} dual-role nodes make an even KRaft controller quorum; use an odd number (1, 3, 5)`);
+  }
+  if (brokers > schedulable && schedulable > 0) {
+    c.fail("kafkaBrokers", `${brokers} brokers but only ${schedulable} schedulable K3s nodes: two brokers on one node share its failure`);
+  }
+  const retentionHours = c.positiveInt("kafkaRetentionHours", raw.kafkaRetentionHours, d.kafkaRetentionHours);
+  const retentionBytes = c.positiveInt("kafkaRetentionBytes", raw.kafkaRetentionBytes, d.kafkaRetentionBytes);
+  const kafkaVolumeGiB = c.positiveInt("kafkaVolumeGiB", raw.kafkaVolumeGiB, d.kafkaVolumeGiB);
+  if (retentionBytes > 0 && kafkaVolumeGiB > 0 && retentionBytes >= kafkaVolumeGiB * 1024 ** 3) {
+    c.fail(
+      "kafkaRetentionBytes",
+      `${retentionBytes} bytes per partition does not fit a ${kafkaVolumeGiB} GiB broker volume (kafkaVolumeGiB)`,
+    );
+  }
+
+  const filesystem = c.boolean("cephFilesystem", raw.cephFilesystem, false);
+  const objectStore = c.boolean("cephObjectStore", raw.cephObjectStore, false);
+
+  if (c.problems.length > 0) throw new ConfigError(c.problems);
+  return {
+    prometheus: { retention, retentionSize, retentionSizeBytes: retentionSizeBytes as number, volumeGiB: prometheusVolumeGiB },
+    kafka: { brokers, retentionHours, retentionBytes, volumeGiB: kafkaVolumeGiB },
+    ceph: { filesystem, objectStore },
+  };
+}
+
+/** Reads the stage 3 keys from the stack config and validates them; throws a ConfigError naming each bad key. */
+export function loadPlatformSettings(topology: Topology): PlatformSettings {
+  const config = new pulumi.Config();
+  const raw: RawPlatformConfig = {};
+  for (const key of PLATFORM_CONFIG_KEYS) {
+    const text = config.get(key);
+    if (text !== undefined) raw[key] = text.trim();
+  }
+  return parsePlatformSettings(raw, topology);
+}

@@ -1,0 +1,236 @@
+/**
+ * Stage 3: the platform as pinned Helm releases on the new cluster.
+ *
+ * Order, real dependencies only:
+ *   namespaces (PSA labels) -> their LimitRange and NetworkPolicies -> the releases in them;
+ *   rook-ceph (CRDs, operator) -> ceph-csi-drivers -> rook-ceph-cluster -> storage gate (a claim on
+ *     ceph-block that must bind) -> everything with a volume: Kafka, Redis, Mosquitto, Prometheus;
+ *   strimzi (CRDs) -> Kafka + KafkaNodePool;
+ *   kube-prometheus-stack (monitoring CRDs) -> releases with ServiceMonitors (Traefik, Redis) and the
+ *     Ceph ServiceMonitors;
+ *   each generated Secret -> the release that reads it.
+ * Everything else installs in parallel (rook-ceph and strimzi start at once).
+ *
+ * Values, custom resources and policies are rendered in ./render.ts from the plan (./plan.ts); this
+ * component only wires resources.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { PlatformSettings } from "../config/platform";
+import { ConfigError } from "../config/validate";
+import { CHARTS } from "../versions";
+import { CapacityReport, capacityReport, describeCapacity } from "./capacity";
+import { PlatformFacts } from "./facts";
+import { limitRangeSpec, NAMESPACES, NamespaceKey, psaLabels } from "./namespaces";
+import { planPlatform } from "./plan";
+import { ChartKey, RELEASES, STORAGE_GATE_TIMEOUT } from "./releases";
+import { renderPlatform } from "./render";
+import { KAFKA_API_VERSION, KAFKA_CLUSTER, KAFKA_NODE_POOL, kafkaBootstrap } from "./values/kafka";
+import { GRAFANA_ADMIN_USER, GRAFANA_SECRET, GRAFANA_SECRET_KEYS, grafanaHost } from "./values/monitoring";
+import { MOSQUITTO_SECRET, MOSQUITTO_USER, mqttInternalEndpoint } from "./values/mosquitto";
+import { REDIS_MASTER_SET, REDIS_SECRET, REDIS_SECRET_KEYS, redisSentinelEndpoint } from "./values/redis";
+import { cephDashboardHost, STORAGE_CLASS } from "./values/rook";
+import { TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
+
+export type { PlatformFacts, PlatformNode } from "./facts";
+export { platformFacts } from "./facts";
+
+export interface PlatformArgs extends PlatformFacts {
+  /** Stage 2's provider for the new cluster. */
+  provider: k8s.Provider;
+  settings: PlatformSettings;
+}
+
+export interface PlatformUrls {
+  grafana: string;
+  traefikDashboard: string;
+  cephDashboard: string;
+}
+
+export interface PlatformEndpoints {
+  /** Kafka plain listener, inside the cluster. */
+  kafkaBootstrap: string;
+  mqttInternal: string;
+  /** MQTT through the load balancer. */
+  mqttExternal: string;
+  mqttUser: string;
+  /** Sentinel address; ask it for the master of `redisMasterSet`. */
+  redisSentinel: string;
+  redisMasterSet: string;
+}
+
+export interface PlatformPasswords {
+  grafanaAdmin: string;
+  traefikDashboard: string;
+  mqtt: string;
+  redis: string;
+  redisSentinel: string;
+}
+
+export class Platform extends pulumi.ComponentResource {
+  declare readonly urls: PlatformUrls;
+  declare readonly endpoints: PlatformEndpoints;
+  /** Every generated password, as one secret output. Users: `admin` (Grafana, Traefik), `mqtt`. */
+  declare readonly passwords: pulumi.Output<PlatformPasswords>;
+  /** Requests of every workload against the schedulable nodes' allocatable resources. */
+  declare readonly capacity: CapacityReport;
+
+  constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flatcarmicrocloud:platform:Platform", name, {}, opts);
+    const plan = planPlatform(args);
+    const rendered = renderPlatform(plan);
+    const capacity = capacityReport(rendered.workloads, plan.nodes);
+    if (!capacity.fits) throw new ConfigError(capacity.problems.map((p) => `platform capacity: ${p}`));
+    void pulumi.log.info(`platform capacity: ${describeCapacity(capacity)}`, this);
+
+    const k8sOpts = { parent: this, provider: args.provider };
+
+    // ---- namespaces and their guard rails --------------------------------------------------------
+    const namespaces = {} as Record<NamespaceKey, k8s.core.v1.Namespace>;
+    const guardRails = {} as Record<NamespaceKey, pulumi.Resource[]>;
+    for (const key of Object.keys(NAMESPACES) as NamespaceKey[]) {
+      const spec = NAMESPACES[key];
+      const ns = new k8s.core.v1.Namespace(`${name}-ns-${spec.name}`, { metadata: { name: spec.name, labels: psaLabels(spec) } }, k8sOpts);
+      namespaces[key] = ns;
+      guardRails[key] = [
+        new k8s.core.v1.LimitRange(
+          `${name}-${spec.name}-container-defaults`,
+          { metadata: { name: "container-defaults", namespace: ns.metadata.name }, spec: limitRangeSpec() },
+          k8sOpts,
+        ),
+      ];
+    }
+    const keyOf = (namespace: string) => (Object.keys(NAMESPACES) as NamespaceKey[]).find((k) => NAMESPACES[k].name === namespace) as NamespaceKey;
+    for (const np of rendered.networkPolicies) {
+      const key = keyOf(np.namespace);
+      guardRails[key].push(
+        new k8s.networking.v1.NetworkPolicy(
+          `${name}-${np.namespace}-${np.name}`,
+          { metadata: { name: np.name, namespace: namespaces[key].metadata.name }, spec: np.spec },
+          k8sOpts,
+        ),
+      );
+    }
+
+    // ---- generated credentials -------------------------------------------------------------------
+    const password = (id: string) => new random.RandomPassword(`${name}-${id}`, { length: 32, special: false }, { parent: this });
+    const grafanaPassword = password("grafana-admin");
+    const traefikPassword = password("traefik-dashboard");
+    const mqttPassword = password("mqtt");
+    const redisPassword = password("redis");
+    const sentinelPassword = password("redis-sentinel");
+    const secret = (key: NamespaceKey, secretName: string, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
+      new k8s.core.v1.Secret(
+        `${name}-${secretName}`,
+        { metadata: { name: secretName, namespace: namespaces[key].metadata.name }, type: "Opaque", stringData: pulumi.secret(stringData) },
+        k8sOpts,
+      );
+    const grafanaSecret = secret("monitoring", GRAFANA_SECRET, {
+      [GRAFANA_SECRET_KEYS.user]: GRAFANA_ADMIN_USER,
+      [GRAFANA_SECRET_KEYS.password]: grafanaPassword.result,
+    });
+    // htpasswd form with a bcrypt hash: the Secret never holds the dashboard password itself.
+    const traefikSecret = secret("traefik", TRAEFIK_DASHBOARD_SECRET, {
+      users: pulumi.interpolate`${TRAEFIK_DASHBOARD_USER}:${traefikPassword.bcryptHash}`,
+    });
+    const mqttSecret = secret("mosquitto", MOSQUITTO_SECRET, { username: MOSQUITTO_USER, password: mqttPassword.result });
+    const redisSecret = secret("redis", REDIS_SECRET, {
+      [REDIS_SECRET_KEYS.redis]: redisPassword.result,
+      [REDIS_SECRET_KEYS.sentinel]: sentinelPassword.result,
+    });
+
+    // ---- releases --------------------------------------------------------------------------------
+    const release = (key: ChartKey, dependsOn: pulumi.Resource[]): k8s.helm.v3.Release => {
+      const spec = RELEASES[key];
+      const chart: { chart: string; version: string; repo?: string } = CHARTS[key];
+      return new k8s.helm.v3.Release(
+        `${name}-${spec.name}`,
+        {
+          name: spec.name,
+          chart: chart.chart,
+          version: chart.version,
+          repositoryOpts: chart.repo ? { repo: chart.repo } : undefined,
+          namespace: namespaces[spec.namespace].metadata.name,
+          createNamespace: false,
+          atomic: true,
+          timeout: spec.timeoutSeconds,
+          maxHistory: 5,
+          values: rendered.values[key],
+        },
+        { ...k8sOpts, dependsOn: [...guardRails[spec.namespace], ...dependsOn] },
+      );
+    };
+
+    // Storage: operator, CSI drivers, cluster, then a claim that binds only once Ceph serves volumes.
+    const rookCeph = release("rookCeph", []);
+    const cephCsiDrivers = release("cephCsiDrivers", [rookCeph]);
+    const rookCephCluster = release("rookCephCluster", [cephCsiDrivers]);
+    const storageReady = new k8s.core.v1.PersistentVolumeClaim(
+      `${name}-ceph-block-ready`,
+      {
+        metadata: {
+          name: "ceph-block-ready",
+          namespace: namespaces.rookCeph.metadata.name,
+          annotations: { "pulumi.com/waitFor": "jsonpath={.status.phase}=Bound" },
+        },
+        spec: { storageClassName: STORAGE_CLASS, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+      },
+      { ...k8sOpts, dependsOn: [rookCephCluster], customTimeouts: { create: STORAGE_GATE_TIMEOUT, update: STORAGE_GATE_TIMEOUT } },
+    );
+
+    const monitoring = release("kubePrometheusStack", [grafanaSecret, storageReady]);
+    release("traefik", [traefikSecret, monitoring]);
+    release("redisHa", [redisSecret, storageReady, monitoring]);
+    release("mosquitto", [mqttSecret, storageReady]);
+    const strimzi = release("strimzi", []);
+
+    const kafkaOpts = { ...k8sOpts, dependsOn: [strimzi, storageReady] };
+    new k8s.apiextensions.CustomResource(
+      `${name}-kafka-node-pool`,
+      {
+        apiVersion: KAFKA_API_VERSION,
+        kind: "KafkaNodePool",
+        metadata: { name: KAFKA_NODE_POOL, namespace: namespaces.kafka.metadata.name, labels: { "strimzi.io/cluster": KAFKA_CLUSTER } },
+        spec: rendered.kafkaNodePool,
+      },
+      kafkaOpts,
+    );
+    new k8s.apiextensions.CustomResource(
+      `${name}-kafka`,
+      { apiVersion: KAFKA_API_VERSION, kind: "Kafka", metadata: { name: KAFKA_CLUSTER, namespace: namespaces.kafka.metadata.name }, spec: rendered.kafka },
+      kafkaOpts,
+    );
+
+    for (const sm of rendered.serviceMonitors) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-${sm.name}-monitor`,
+        { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: sm.name, namespace: namespaces.rookCeph.metadata.name }, spec: sm.spec },
+        { ...k8sOpts, dependsOn: [monitoring, rookCephCluster] },
+      );
+    }
+
+    // ---- outputs ---------------------------------------------------------------------------------
+    const https = (host: string, path = "/") => `https://${host}${plan.ingress.httpsPort === 443 ? "" : `:${plan.ingress.httpsPort}`}${path}`;
+    this.urls = {
+      grafana: https(grafanaHost(plan)),
+      traefikDashboard: https(traefikHost(plan), "/dashboard/"),
+      cephDashboard: https(cephDashboardHost(plan)),
+    };
+    this.endpoints = {
+      kafkaBootstrap: kafkaBootstrap(),
+      mqttInternal: mqttInternalEndpoint(),
+      mqttExternal: `mqtt://${plan.ingress.address}:${plan.ingress.mqttPort}`,
+      mqttUser: MOSQUITTO_USER,
+      redisSentinel: redisSentinelEndpoint(),
+      redisMasterSet: REDIS_MASTER_SET,
+    };
+    this.passwords = pulumi.secret(
+      pulumi.all([grafanaPassword.result, traefikPassword.result, mqttPassword.result, redisPassword.result, sentinelPassword.result]).apply(
+        ([grafanaAdmin, traefikDashboard, mqtt, redis, redisSentinel]) => ({ grafanaAdmin, traefikDashboard, mqtt, redis, redisSentinel }),
+      ),
+    );
+    this.capacity = capacity;
+    this.registerOutputs({ urls: this.urls, endpoints: this.endpoints, passwords: this.passwords });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The platform's namespaces and their Pod Security Admission level. Each namespace enforces the
+ * strictest level its chart's pods meet and warns/audits at `restricted`, so anything that could be
+ * tightened shows up in `kubectl` warnings and the audit log.
+ */
+import { SIZING } from "./sizing";
+
+export type PsaLevel = "privileged" | "baseline" | "restricted";
+
+export interface NamespaceSpec {
+  name: string;
+  enforce: PsaLevel;
+  /** Why the namespace cannot be stricter. */
+  reason: string;
+}
+
+export const NAMESPACES = {
+  traefik: {
+    name: "traefik",
+    enforce: "restricted",
+    reason: "the chart runs Traefik as non-root with a read-only root filesystem and no capabilities",
+  },
+  rookCeph: {
+    name: "rook-ceph",
+    enforce: "privileged",
+    reason: "Ceph OSDs and the CSI node plugin need privileged containers, host paths and the host network",
+  },
+  kafka: {
+    name: "kafka",
+    enforce: "restricted",
+    reason: "the Strimzi operator runs with its `restricted` pod security provider (STRIMZI_POD_SECURITY_PROVIDER_CLASS)",
+  },
+  redis: {
+    name: "redis",
+    enforce: "baseline",
+    reason: "redis-ha's init and exporter containers take no security context of their own",
+  },
+  mosquitto: {
+    name: "mosquitto",
+    enforce: "baseline",
+    reason: "the chart's init container (it writes the password file) takes no security context of its own",
+  },
+  monitoring: {
+    name: "monitoring",
+    enforce: "privileged",
+    reason: "node-exporter reads the host through hostNetwork, hostPID and hostPath mounts",
+  },
+} as const satisfies Record<string, NamespaceSpec>;
+
+export type NamespaceKey = keyof typeof NAMESPACES;
+
+/** PSA labels of a namespace. */
+export function psaLabels(ns: NamespaceSpec): Record<string, string> {
+  return {
+    "pod-security.kubernetes.io/enforce": ns.enforce,
+    "pod-security.kubernetes.io/enforce-version": "latest",
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/warn-version": "latest",
+    "pod-security.kubernetes.io/audit": "restricted",
+    "pod-security.kubernetes.io/audit-version": "latest",
+  };
+}
+
+/** LimitRange spec giving containers without their own resources a request and a limit. */
+export function limitRangeSpec(): { limits: { type: "Container"; defaultRequest: Record<string, string>; default: Record<string, string> }[] } {
+  const d = SIZING.namespaceDefault;
+  return {
+    limits: [
+      {
+        type: "Container",
+        defaultRequest: { cpu: d.requests.cpu, memory: d.requests.memory },
+        default: { cpu: d.limits.cpu, memory: d.limits.memory },
+      },
+    ],
+  };
+}

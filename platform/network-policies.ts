@@ -1,0 +1,178 @@
+/**
+ * Default-deny NetworkPolicies for every platform namespace, plus the allows each service needs.
+ * K3s enforces them with its embedded kube-router policy controller, which lets a node reach its own
+ * pods (kubelet probes) and evaluates traffic after Service DNAT: so the API server appears as the
+ * servers' addresses on port 6443, and NodePort traffic from the load balancer as its address.
+ */
+import type * as k8s from "@pulumi/kubernetes";
+import { K3S_API_PORT } from "../ports";
+import { NAMESPACES, NamespaceKey } from "./namespaces";
+import { PlatformPlan } from "./plan";
+
+export type Peer =
+  | { kind: "sameNamespace" }
+  | { kind: "namespace"; namespace: NamespaceKey }
+  | { kind: "anyPod" }
+  | { kind: "dns" }
+  | { kind: "cidr"; cidr: string };
+
+export interface Port {
+  port: number;
+  protocol: "TCP" | "UDP";
+}
+
+export interface Allow {
+  /** Policy name suffix: `allow-<name>`. */
+  name: string;
+  direction: "ingress" | "egress";
+  peers: Peer[];
+  /** Empty: every port. */
+  ports: Port[];
+  /** Why the service needs it. */
+  reason: string;
+}
+
+export interface NetworkPolicyDoc {
+  name: string;
+  namespace: string;
+  spec: k8s.types.input.networking.v1.NetworkPolicySpec;
+}
+
+const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port, protocol: "TCP" as const }));
+
+/** Container ports the allows refer to (Services may expose other port numbers; policies see pods). */
+export const POD_PORTS = {
+  traefikWeb: 8000,
+  traefikWebsecure: 8443,
+  traefikMetrics: 9100,
+  cephDashboard: 7000,
+  cephMgrMetrics: 9283,
+  cephExporterMetrics: 9926,
+  kafkaPlain: 9092,
+  redis: 6379,
+  sentinel: 26379,
+  redisExporter: 9121,
+  mqtt: 1883,
+  grafana: 3000,
+  prometheusOperatorWebhook: 10250,
+} as const;
+
+/** The allows of each namespace, on top of its default deny. */
+export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[]> {
+  const api: Allow = {
+    name: "api-server",
+    direction: "egress",
+    peers: plan.apiServerAddresses.map((a): Peer => ({ kind: "cidr", cidr: `${a}/32` })),
+    ports: tcp(K3S_API_PORT),
+    reason: "controllers and operators watch the Kubernetes API",
+  };
+  const dns: Allow = { name: "dns", direction: "egress", peers: [{ kind: "dns" }], ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }], reason: "name resolution through CoreDNS" };
+  const within = (direction: "ingress" | "egress"): Allow => ({
+    name: `same-namespace-${direction}`,
+    direction,
+    peers: [{ kind: "sameNamespace" }],
+    ports: [],
+    reason: "the release's own pods talk to each other (replication, operators to their operands)",
+  });
+  const scrape = (...ports: number[]): Allow => ({
+    name: "from-monitoring",
+    direction: "ingress",
+    peers: [{ kind: "namespace", namespace: "monitoring" }],
+    ports: tcp(...ports),
+    reason: "Prometheus scrapes the metrics endpoints",
+  });
+  // ipBlock covers addresses outside the cluster; pod sources are named separately, since policy
+  // implementations may not match pod IPs against ipBlock.
+  const world = { kind: "cidr", cidr: "0.0.0.0/0" } as const;
+  // The K3s nodes by address (not the whole node network, which also holds the service VMs).
+  const nodes: Peer[] = plan.nodes.map((n) => ({ kind: "cidr", cidr: `${n.address}/32` }));
+  const servers: Peer[] = plan.apiServerAddresses.map((a) => ({ kind: "cidr", cidr: `${a}/32` }));
+
+  return {
+    traefik: [
+      { name: "entrypoints", direction: "ingress", peers: [world, { kind: "anyPod" }], ports: tcp(POD_PORTS.traefikWeb, POD_PORTS.traefikWebsecure), reason: "HTTP(S) from the load balancer through the NodePorts" },
+      scrape(POD_PORTS.traefikMetrics),
+      dns,
+      api,
+      { name: "backends", direction: "egress", peers: [{ kind: "anyPod" }], ports: [], reason: "Traefik proxies to Services in any namespace; each backend namespace admits it" },
+    ],
+    rookCeph: [
+      within("ingress"),
+      within("egress"),
+      { name: "from-nodes", direction: "ingress", peers: nodes, ports: [], reason: "kernel RBD clients and the host-network CSI node plugin reach the mons and OSDs" },
+      scrape(POD_PORTS.cephMgrMetrics, POD_PORTS.cephExporterMetrics),
+      { name: "from-traefik", direction: "ingress", peers: [{ kind: "namespace", namespace: "traefik" }], ports: tcp(POD_PORTS.cephDashboard), reason: "the Ceph dashboard route" },
+      dns,
+      { name: "to-nodes", direction: "egress", peers: nodes, ports: [], reason: "the API server and the host-network CSI pods live on node addresses" },
+    ],
+    kafka: [
+      within("ingress"),
+      within("egress"),
+      { name: "clients", direction: "ingress", peers: [{ kind: "anyPod" }], ports: tcp(POD_PORTS.kafkaPlain), reason: "Kafka clients anywhere in the cluster use the plain listener" },
+      dns,
+      api,
+    ],
+    redis: [
+      within("ingress"),
+      within("egress"),
+      { name: "clients", direction: "ingress", peers: [{ kind: "anyPod" }], ports: tcp(POD_PORTS.redis, POD_PORTS.sentinel), reason: "Redis clients anywhere in the cluster (password required)" },
+      scrape(POD_PORTS.redisExporter),
+      dns,
+    ],
+    mosquitto: [
+      { name: "mqtt", direction: "ingress", peers: [world, { kind: "anyPod" }], ports: tcp(POD_PORTS.mqtt), reason: "MQTT clients in the cluster and through the load balancer's NodePort (password required)" },
+      dns,
+    ],
+    monitoring: [
+      within("ingress"),
+      within("egress"),
+      { name: "from-traefik", direction: "ingress", peers: [{ kind: "namespace", namespace: "traefik" }], ports: tcp(POD_PORTS.grafana), reason: "the Grafana route" },
+      { name: "webhook", direction: "ingress", peers: servers, ports: tcp(POD_PORTS.prometheusOperatorWebhook), reason: "the API server calls the operator's admission webhook" },
+      dns,
+      api,
+      { name: "scrape-pods", direction: "egress", peers: [{ kind: "anyPod" }], ports: [], reason: "Prometheus scrapes pods in every namespace; Grafana queries Prometheus" },
+      { name: "scrape-nodes", direction: "egress", peers: nodes, ports: [], reason: "kubelet/cAdvisor (10250), node-exporter (9100) and etcd (2381) listen on node addresses" },
+    ],
+  };
+}
+
+function peer(p: Peer): k8s.types.input.networking.v1.NetworkPolicyPeer {
+  switch (p.kind) {
+    case "sameNamespace":
+      return { podSelector: {} };
+    case "namespace":
+      return { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": NAMESPACES[p.namespace].name } } };
+    case "anyPod":
+      return { namespaceSelector: {} };
+    case "dns":
+      return {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } },
+        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+      };
+    case "cidr":
+      return { ipBlock: { cidr: p.cidr } };
+  }
+}
+
+/** Every NetworkPolicy of the platform: `default-deny` and one `allow-<name>` per allow, per namespace. */
+export function renderNetworkPolicies(plan: PlatformPlan): NetworkPolicyDoc[] {
+  const docs: NetworkPolicyDoc[] = [];
+  for (const [key, allows] of Object.entries(namespaceAllows(plan)) as [NamespaceKey, Allow[]][]) {
+    const namespace = NAMESPACES[key].name;
+    docs.push({ name: "default-deny", namespace, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
+    for (const allow of allows) {
+      const ports = allow.ports.length > 0 ? { ports: allow.ports.map((p) => ({ port: p.port, protocol: p.protocol })) } : {};
+      const rule = { [allow.direction === "ingress" ? "from" : "to"]: allow.peers.map(peer), ...ports };
+      docs.push({
+        name: `allow-${allow.name}`,
+        namespace,
+        spec: {
+          podSelector: {},
+          policyTypes: [allow.direction === "ingress" ? "Ingress" : "Egress"],
+          [allow.direction]: [rule],
+        },
+      });
+    }
+  }
+  return docs;
+}

@@ -1,0 +1,96 @@
+/**
+ * The platform's shape, derived once from the cluster facts and the stage 3 settings: how many of
+ * each replicated thing the cluster can carry. Every chart's values read these figures, so the rules
+ * (mon count from storage nodes, replication from brokers, ...) live here and nowhere else.
+ */
+import { PlatformSettings } from "../config/platform";
+import { IngressEndpoint, isSchedulable, PlatformNode } from "./facts";
+
+export interface PlatformPlan {
+  domain: string;
+  nodes: PlatformNode[];
+  /** Nodes with a raw Ceph disk: one OSD each. */
+  storageNodes: PlatformNode[];
+  /** Nodes ordinary pods land on (no NoSchedule/NoExecute taint). */
+  schedulableNodes: PlatformNode[];
+  /** K3s servers' cluster addresses: the API server endpoints (6443) and etcd metrics (2381). */
+  apiServerAddresses: string[];
+  ingress: IngressEndpoint;
+  settings: PlatformSettings;
+  ceph: {
+    /** Odd, one per node: 1 below three storage nodes, 3 from three, 5 from five. */
+    monCount: number;
+    /** Active + standby where two nodes exist. */
+    mgrCount: number;
+    /** Replicas of the block pool: one per storage node, at most 3 (failure domain: host). */
+    poolSize: number;
+  };
+  kafka: {
+    brokers: number;
+    /** Replicas of every topic and of the internal topics: at most 3, never more than brokers. */
+    replicationFactor: number;
+    /** Writes with acks=all survive one broker down when there are 3 replicas. */
+    minInsyncReplicas: number;
+  };
+  redis: {
+    /** Redis + Sentinel pods (hard anti-affinity: one per node): 3 or 1. */
+    replicas: number;
+    /** Sentinels that must agree on a failover: a majority. */
+    quorum: number;
+    /** Replicas a write must reach: 1 when there are replicas at all. */
+    minReplicasToWrite: number;
+  };
+  /** Traefik pods: two where two nodes can take them. */
+  traefikReplicas: number;
+  /** Ceph CSI provisioner pods: a standby where the cluster has room for one. */
+  csiControllerReplicas: number;
+}
+
+export interface PlanInput {
+  domain: string;
+  nodes: PlatformNode[];
+  ingress: IngressEndpoint;
+  settings: PlatformSettings;
+}
+
+/** The largest odd number up to `n`, capped at `max` (quorum systems want odd counts). */
+function oddUpTo(n: number, max: number): number {
+  const capped = Math.min(n, max);
+  return capped % 2 === 1 ? capped : Math.max(1, capped - 1);
+}
+
+export function planPlatform(input: PlanInput): PlatformPlan {
+  const storageNodes = input.nodes.filter((n) => n.cephDevice !== undefined);
+  const schedulableNodes = input.nodes.filter(isSchedulable);
+  if (storageNodes.length === 0) throw new Error("the platform needs at least one Ceph storage node (a K3s node with dataDiskGiB)");
+  if (schedulableNodes.length === 0) throw new Error("the platform needs at least one K3s node without a NoSchedule taint");
+  const storageNotSchedulable = storageNodes.filter((n) => !isSchedulable(n));
+  if (storageNotSchedulable.length > 0) {
+    throw new Error(`Ceph OSDs cannot run on tainted nodes: ${storageNotSchedulable.map((n) => n.name).join(", ")}`);
+  }
+  const brokers = input.settings.kafka.brokers;
+  const replicationFactor = Math.min(3, brokers);
+  const redisReplicas = schedulableNodes.length >= 3 ? 3 : 1;
+  return {
+    domain: input.domain,
+    nodes: input.nodes,
+    storageNodes,
+    schedulableNodes,
+    apiServerAddresses: input.nodes.filter((n) => n.role === "k3s-server").map((n) => n.address),
+    ingress: input.ingress,
+    settings: input.settings,
+    ceph: {
+      monCount: oddUpTo(storageNodes.length, 5),
+      mgrCount: Math.min(2, storageNodes.length),
+      poolSize: Math.min(3, storageNodes.length),
+    },
+    kafka: { brokers, replicationFactor, minInsyncReplicas: Math.max(1, replicationFactor - 1) },
+    redis: {
+      replicas: redisReplicas,
+      quorum: Math.floor(redisReplicas / 2) + 1,
+      minReplicasToWrite: redisReplicas > 1 ? 1 : 0,
+    },
+    traefikReplicas: Math.min(2, schedulableNodes.length),
+    csiControllerReplicas: schedulableNodes.length >= 3 ? 2 : 1,
+  };
+}

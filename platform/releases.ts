@@ -1,0 +1,59 @@
+/**
+ * The platform's Helm releases: release name, namespace and the timeout each needs, with why. Chart
+ * coordinates and versions come from versions.ts (CHARTS); the values from ./values/*.
+ */
+import { CHARTS } from "../versions";
+import { NamespaceKey } from "./namespaces";
+
+export type ChartKey = keyof typeof CHARTS;
+
+export interface ReleaseSpec {
+  /** Helm release name (fixed, so Service names are predictable). */
+  name: string;
+  namespace: NamespaceKey;
+  /** Seconds Helm waits for the release's workloads before an atomic rollback. */
+  timeoutSeconds: number;
+  timeoutReason: string;
+}
+
+export const RELEASES: Record<ChartKey, ReleaseSpec> = {
+  traefik: { name: "traefik", namespace: "traefik", timeoutSeconds: 300, timeoutReason: "one Deployment" },
+  rookCeph: {
+    name: "rook-ceph",
+    namespace: "rookCeph",
+    timeoutSeconds: 600,
+    timeoutReason: "CRDs, the operator and the CSI operator; the Ceph images are large on a first pull",
+  },
+  cephCsiDrivers: {
+    name: "ceph-csi-drivers",
+    namespace: "rookCeph",
+    timeoutSeconds: 300,
+    timeoutReason: "only Driver and OperatorConfig resources; the CSI operator rolls out the plugins",
+  },
+  rookCephCluster: {
+    name: "rook-ceph-cluster",
+    namespace: "rookCeph",
+    timeoutSeconds: 600,
+    timeoutReason: "custom resources and a StorageClass; Ceph itself comes up afterwards (the storage gate waits for it)",
+  },
+  strimzi: { name: "strimzi", namespace: "kafka", timeoutSeconds: 300, timeoutReason: "CRDs and the cluster operator" },
+  redisHa: {
+    name: "redis-ha",
+    namespace: "redis",
+    timeoutSeconds: 900,
+    timeoutReason: "three StatefulSet pods started in order, each with a new Ceph volume and 30 s probe delays",
+  },
+  mosquitto: { name: "mosquitto", namespace: "mosquitto", timeoutSeconds: 300, timeoutReason: "one broker pod with a new Ceph volume" },
+  kubePrometheusStack: {
+    name: "kube-prometheus-stack",
+    namespace: "monitoring",
+    timeoutSeconds: 900,
+    timeoutReason: "CRDs, the admission webhook jobs, Prometheus with a new volume, Grafana",
+  },
+};
+
+/**
+ * How long the storage gate (a 1 GiB claim on ceph-block) may wait to be bound: a first install
+ * brings up the mons, the mgr, one OSD prepare job per disk, the OSDs and the pool.
+ */
+export const STORAGE_GATE_TIMEOUT = "30m";

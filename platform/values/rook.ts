@@ -1,0 +1,326 @@
+/**
+ * Rook-Ceph v1.20 in the order it needs: the operator (with the ceph-csi-operator subchart), the
+ * ceph-csi-drivers chart with the values Rook publishes for it, then the cluster chart. OSDs only on
+ * the storage nodes' raw data disks from stage 1; mons sized from the storage node count; one
+ * replicated block pool whose `ceph-block` StorageClass is the cluster default. The chart's default
+ * CephFS and object store are off unless the stack config turns them on.
+ */
+import { Workload } from "../capacity";
+import { NAMESPACES } from "../namespaces";
+import { PlatformPlan } from "../plan";
+import { Resources } from "../resources";
+import { SIZING } from "../sizing";
+import { INGRESS_CLASS } from "./traefik";
+
+export const STORAGE_CLASS = "ceph-block";
+const NS = NAMESPACES.rookCeph.name;
+
+// ---- rook-ceph (operator) -----------------------------------------------------------------------
+
+export interface RookOperatorValues {
+  resources: Resources;
+  /** Creates the RBAC the operator needs to manage ServiceMonitors; Prometheus comes later. */
+  monitoring: { enabled: boolean };
+  enableDiscoveryDaemon: boolean;
+  csi: { installCsiOperator: boolean };
+  "ceph-csi-operator": { controllerManager: { manager: { resources: Resources } } };
+}
+
+export function rookOperatorValues(): RookOperatorValues {
+  return {
+    resources: SIZING.rookOperator,
+    monitoring: { enabled: true },
+    enableDiscoveryDaemon: false,
+    csi: { installCsiOperator: true },
+    "ceph-csi-operator": { controllerManager: { manager: { resources: SIZING.cephCsiOperator } } },
+  };
+}
+
+export function rookOperatorWorkloads(v: RookOperatorValues): Workload[] {
+  return [
+    { release: "rook-ceph", name: "rook-ceph-operator", kind: "Deployment", replicas: 1, containers: [{ name: "operator", resources: v.resources }] },
+    {
+      release: "rook-ceph",
+      name: "ceph-csi-controller-manager",
+      kind: "Deployment",
+      replicas: 1,
+      containers: [{ name: "manager", resources: v["ceph-csi-operator"].controllerManager.manager.resources }],
+    },
+  ];
+}
+
+// ---- ceph-csi-drivers ---------------------------------------------------------------------------
+
+/**
+ * The values Rook publishes for this chart (ceph-csi-drivers values for a Rook install): driver
+ * names must match the provisioners Rook's StorageClasses name, and the operator config points at
+ * Rook's image set.
+ */
+export const ROOK_CSI_DRIVER_VALUES = {
+  operatorConfig: {
+    namespace: NS,
+    driverSpecDefaults: {
+      imageSet: { name: "rook-csi-operator-image-set-configmap" },
+      nodePlugin: { priorityClassName: "system-node-critical" },
+      controllerPlugin: { priorityClassName: "system-cluster-critical" },
+    },
+  },
+  drivers: {
+    rbd: { enabled: true, name: `${NS}.rbd.csi.ceph.com` },
+    cephfs: { enabled: true, name: `${NS}.cephfs.csi.ceph.com` },
+    nfs: { enabled: false, name: `${NS}.nfs.csi.ceph.com` },
+    nvmeof: { enabled: false, name: `${NS}.nvmeof.csi.ceph.com` },
+  },
+} as const;
+
+type NodePluginResources = { [K in keyof typeof SIZING.csiNodePlugin]: Resources };
+type ControllerPluginResources = { [K in keyof typeof SIZING.csiControllerPlugin]: Resources };
+
+interface DriverValues {
+  enabled: boolean;
+  name: string;
+  nodePlugin?: { resources: NodePluginResources };
+  controllerPlugin?: { replicas: number; resources: ControllerPluginResources };
+}
+
+export interface CephCsiDriversValues {
+  operatorConfig: typeof ROOK_CSI_DRIVER_VALUES.operatorConfig;
+  drivers: { rbd: DriverValues; cephfs: DriverValues; nfs: DriverValues; nvmeof: DriverValues };
+}
+
+export function cephCsiDriversValues(plan: PlatformPlan): CephCsiDriversValues {
+  const rook = ROOK_CSI_DRIVER_VALUES;
+  // Per driver, not in driverSpecDefaults: the chart renders each driver's resources as its own map.
+  const sized = (base: { enabled: boolean; name: string }): DriverValues => ({
+    ...base,
+    nodePlugin: { resources: { ...SIZING.csiNodePlugin } },
+    controllerPlugin: { replicas: plan.csiControllerReplicas, resources: { ...SIZING.csiControllerPlugin } },
+  });
+  return {
+    operatorConfig: rook.operatorConfig,
+    drivers: {
+      rbd: sized({ ...rook.drivers.rbd }),
+      // CephFS volumes need the filesystem; without it the driver would only idle on every node.
+      cephfs: plan.settings.ceph.filesystem ? sized({ ...rook.drivers.cephfs }) : { ...rook.drivers.cephfs, enabled: false },
+      nfs: { ...rook.drivers.nfs },
+      nvmeof: { ...rook.drivers.nvmeof },
+    },
+  };
+}
+
+export function cephCsiDriversWorkloads(v: CephCsiDriversValues): Workload[] {
+  const out: Workload[] = [];
+  for (const [key, d] of Object.entries<DriverValues>(v.drivers)) {
+    if (!d.enabled || !d.nodePlugin || !d.controllerPlugin) continue;
+    // The node plugin tolerates no taints: it runs where pods can mount volumes, not on the servers.
+    out.push({
+      release: "ceph-csi-drivers",
+      name: `${key}-nodeplugin`,
+      kind: "DaemonSet",
+      replicas: 0,
+      containers: Object.entries(d.nodePlugin.resources).map(([name, resources]) => ({ name, resources })),
+    });
+    out.push({
+      release: "ceph-csi-drivers",
+      name: `${key}-ctrlplugin`,
+      kind: "Deployment",
+      replicas: d.controllerPlugin.replicas,
+      containers: Object.entries(d.controllerPlugin.resources).map(([name, resources]) => ({ name, resources })),
+    });
+  }
+  return out;
+}
+
+// ---- rook-ceph-cluster --------------------------------------------------------------------------
+
+type CephDaemon = keyof typeof SIZING.ceph;
+
+/** The CSI secrets every Rook RBD StorageClass needs; overriding `cephBlockPools` must keep them. */
+function rbdSecretParameters(prefix: "rbd" | "cephfs"): Record<string, string> {
+  const ns = "{{ .Release.Namespace }}";
+  const provisioner = `rook-csi-${prefix}-provisioner`;
+  return {
+    "csi.storage.k8s.io/provisioner-secret-name": provisioner,
+    "csi.storage.k8s.io/provisioner-secret-namespace": ns,
+    "csi.storage.k8s.io/controller-expand-secret-name": provisioner,
+    "csi.storage.k8s.io/controller-expand-secret-namespace": ns,
+    "csi.storage.k8s.io/controller-publish-secret-name": provisioner,
+    "csi.storage.k8s.io/controller-publish-secret-namespace": ns,
+    "csi.storage.k8s.io/node-stage-secret-name": `rook-csi-${prefix}-node`,
+    "csi.storage.k8s.io/node-stage-secret-namespace": ns,
+    "csi.storage.k8s.io/fstype": "ext4",
+  };
+}
+
+interface ReplicatedSpec {
+  size: number;
+  requireSafeReplicaSize?: boolean;
+}
+
+export interface RookClusterValues {
+  operatorNamespace: string;
+  toolbox: { enabled: boolean };
+  /** Off: the ServiceMonitors for the mgr and exporter are the platform's own (after the monitoring CRDs). */
+  monitoring: { enabled: boolean; metricsDisabled: boolean };
+  cephClusterSpec: {
+    mon: { count: number; allowMultiplePerNode: boolean };
+    mgr: { count: number; allowMultiplePerNode: boolean };
+    dashboard: { enabled: boolean; ssl: boolean };
+    crashCollector: { disable: boolean };
+    logCollector: { enabled: boolean };
+    resources: Record<CephDaemon, Resources>;
+    storage: { useAllNodes: boolean; useAllDevices: boolean; nodes: { name: string; devices: { name: string }[] }[] };
+  };
+  cephBlockPools: {
+    name: string;
+    spec: { failureDomain: string; replicated: ReplicatedSpec };
+    storageClass: {
+      enabled: boolean;
+      name: string;
+      isDefault: boolean;
+      reclaimPolicy: string;
+      allowVolumeExpansion: boolean;
+      volumeBindingMode: string;
+      parameters: Record<string, string>;
+    };
+  }[];
+  cephFileSystems: Record<string, unknown>[];
+  cephObjectStores: Record<string, unknown>[];
+  ingress: {
+    dashboard: {
+      host: { name: string; path: string; pathType: string };
+      ingressClassName: string;
+      annotations: Record<string, string>;
+    };
+  };
+}
+
+export function cephDashboardHost(plan: PlatformPlan): string {
+  return `ceph.${plan.domain}`;
+}
+
+/** Routes on Traefik's HTTPS entry point (the web entry point only redirects). */
+export const TRAEFIK_HTTPS_INGRESS_ANNOTATIONS = {
+  "traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
+  "traefik.ingress.kubernetes.io/router.tls": "true",
+} as const;
+
+function replicated(size: number): ReplicatedSpec {
+  // Ceph refuses a pool of size 1 unless told the risk is accepted (a one-node dev cluster).
+  return size > 1 ? { size } : { size, requireSafeReplicaSize: false };
+}
+
+export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
+  const { ceph, settings } = plan;
+  const cephFileSystems = settings.ceph.filesystem
+    ? [
+        {
+          name: "ceph-filesystem",
+          spec: {
+            metadataPool: { replicated: replicated(ceph.poolSize) },
+            dataPools: [{ name: "data0", failureDomain: "host", replicated: replicated(ceph.poolSize) }],
+            metadataServer: { activeCount: 1, activeStandby: true, resources: SIZING.cephMds, priorityClassName: "system-cluster-critical" },
+          },
+          storageClass: {
+            enabled: true,
+            isDefault: false,
+            name: "ceph-filesystem",
+            pool: "data0",
+            reclaimPolicy: "Delete",
+            allowVolumeExpansion: true,
+            volumeBindingMode: "Immediate",
+            parameters: rbdSecretParameters("cephfs"),
+          },
+        },
+      ]
+    : [];
+  const cephObjectStores = settings.ceph.objectStore
+    ? [
+        {
+          name: "ceph-objectstore",
+          spec: {
+            metadataPool: { failureDomain: "host", replicated: replicated(ceph.poolSize) },
+            dataPool: { failureDomain: "host", replicated: replicated(ceph.poolSize) },
+            preservePoolsOnDelete: true,
+            gateway: { port: 80, instances: 1, resources: SIZING.cephRgw, priorityClassName: "system-cluster-critical" },
+          },
+          storageClass: { enabled: true, name: "ceph-bucket", reclaimPolicy: "Delete", volumeBindingMode: "Immediate", parameters: { region: "us-east-1" } },
+        },
+      ]
+    : [];
+  return {
+    operatorNamespace: NS,
+    toolbox: { enabled: false },
+    monitoring: { enabled: false, metricsDisabled: false },
+    cephClusterSpec: {
+      mon: { count: ceph.monCount, allowMultiplePerNode: false },
+      mgr: { count: ceph.mgrCount, allowMultiplePerNode: false },
+      // Traefik terminates TLS; inside the cluster the dashboard speaks plain HTTP on 7000.
+      dashboard: { enabled: true, ssl: false },
+      crashCollector: { disable: false },
+      // Daemons log to stdout, which K3s already keeps; the file collector would add a sidecar per daemon.
+      logCollector: { enabled: false },
+      resources: { ...SIZING.ceph },
+      storage: {
+        useAllNodes: false,
+        useAllDevices: false,
+        nodes: plan.storageNodes.map((n) => ({ name: n.name, devices: [{ name: (n.cephDevice as string).replace(/^\/dev\//, "") }] })),
+      },
+    },
+    cephBlockPools: [
+      {
+        name: "ceph-blockpool",
+        spec: { failureDomain: "host", replicated: replicated(ceph.poolSize) },
+        storageClass: {
+          enabled: true,
+          name: STORAGE_CLASS,
+          isDefault: true,
+          reclaimPolicy: "Delete",
+          allowVolumeExpansion: true,
+          volumeBindingMode: "Immediate",
+          parameters: { imageFormat: "2", imageFeatures: "layering", ...rbdSecretParameters("rbd") },
+        },
+      },
+    ],
+    cephFileSystems,
+    cephObjectStores,
+    ingress: {
+      dashboard: {
+        host: { name: cephDashboardHost(plan), path: "/", pathType: "Prefix" },
+        ingressClassName: INGRESS_CLASS,
+        annotations: { ...TRAEFIK_HTTPS_INGRESS_ANNOTATIONS },
+      },
+    },
+  };
+}
+
+export function rookClusterWorkloads(v: RookClusterValues, plan: PlatformPlan): Workload[] {
+  const r = v.cephClusterSpec.resources;
+  const release = "rook-ceph-cluster";
+  const storageNodes = v.cephClusterSpec.storage.nodes.length;
+  const mgrCount = v.cephClusterSpec.mgr.count;
+  const out: Workload[] = [
+    { release, name: "mon", kind: "Deployment", replicas: v.cephClusterSpec.mon.count, containers: [{ name: "mon", resources: r.mon }] },
+    {
+      release,
+      name: "mgr",
+      kind: "Deployment",
+      replicas: mgrCount,
+      // With a standby mgr, Rook adds a sidecar that follows the active one.
+      containers: [{ name: "mgr", resources: r.mgr }, ...(mgrCount > 1 ? [{ name: "watch-active", resources: r["mgr-sidecar"] }] : [])],
+    },
+    { release, name: "osd", kind: "Deployment", replicas: storageNodes, containers: [{ name: "osd", resources: r.osd }] },
+    { release, name: "osd-prepare", kind: "Job", replicas: storageNodes, containers: [{ name: "provision", resources: r.prepareosd }] },
+    // Crash collector and exporter: one per node that runs Ceph daemons (the storage nodes here).
+    { release, name: "crashcollector", kind: "Deployment", replicas: v.cephClusterSpec.crashCollector.disable ? 0 : plan.storageNodes.length, containers: [{ name: "ceph-crash", resources: r.crashcollector }] },
+    { release, name: "exporter", kind: "Deployment", replicas: plan.storageNodes.length, containers: [{ name: "ceph-exporter", resources: r.exporter }] },
+  ];
+  for (const fs of v.cephFileSystems as { spec: { metadataServer: { activeCount: number; activeStandby: boolean; resources: Resources } } }[]) {
+    const mds = fs.spec.metadataServer;
+    out.push({ release, name: "mds", kind: "Deployment", replicas: mds.activeCount * (mds.activeStandby ? 2 : 1), containers: [{ name: "mds", resources: mds.resources }] });
+  }
+  for (const os of v.cephObjectStores as { spec: { gateway: { instances: number; resources: Resources } } }[]) {
+    out.push({ release, name: "rgw", kind: "Deployment", replicas: os.spec.gateway.instances, containers: [{ name: "rgw", resources: os.spec.gateway.resources }] });
+  }
+  return out;
+}

@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+// Derives the chart key fixtures the platform tests check Helm values against, from the default
+// values of each pinned chart version (and copies the chart's values.schema.json where it ships one).
+// Helm ignores a misspelt or renamed key without a word, so tests/platform-values.test.ts asserts that
+// every key the program sets exists in the chart's defaults, using only these committed files.
+//
+//   node scripts/derive-chart-keys.js [referenceDir] [fixturesDir]
+//
+// Defaults: ../shared/reference/charts (relative to the repo root; one folder per chart version,
+// named <chart>-<version>, holding values.yaml and optionally values.schema.json) and tests/fixtures.
+// Writes chart-keys/<chart>-<version>.json and chart-schemas/<chart>-<version>.values.schema.json.
+//
+// A fixture holds:
+//   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
+//         '"' is written as ["..."] (JSON string); the items of a list of objects are "<list>[]".
+//   open  paths below which any key is allowed, each with the reason:
+//         - the default is an empty map or list, a list of scalars, or null (no shape to check against);
+//         - the default is a Kubernetes ResourceRequirements map (only limits/requests/claims keys);
+//         - the path is a subchart's values (its own defaults are not part of this chart's file);
+//         - the chart documents the map as free-form (DOCUMENTED_OPEN below, each with its source).
+// A key path is valid when it is in `keys`, or when one of its ancestors is in `open`.
+"use strict";
+
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+const YAML = require("yaml");
+
+const repoRoot = path.resolve(__dirname, "..");
+const referenceDir = path.resolve(process.argv[2] || path.join(repoRoot, "..", "shared", "reference", "charts"));
+const fixturesDir = path.resolve(process.argv[3] || path.join(repoRoot, "tests", "fixtures"));
+
+/** Subcharts whose values sit under their alias; their defaults live in the subchart, not here. */
+const SUBCHARTS = {
+    "kube-prometheus-stack": ["grafana", "kube-state-metrics", "prometheus-node-exporter", "prometheus-windows-exporter"],
+    "rook-ceph": ["ceph-csi-operator"],
+};
+
+/**
+ * Maps a chart passes through to a custom resource, documented as such in its values.yaml (the
+ * fields are shown in comments or in the linked CRD reference, not as defaults). Every entry must
+ * exist in the defaults, so a renamed map fails the derivation instead of opening a wrong path.
+ */
+const DOCUMENTED_OPEN = {
+    "rook-ceph-cluster": {
+        "cephClusterSpec.storage": "CephCluster spec.storage: deviceFilter, nodes[].devices and config are documented in the chart's comments",
+        "cephBlockPools[].spec": "CephBlockPool spec: the chart links the CRD reference for available configuration",
+        "cephFileSystems[].spec": "CephFilesystem spec: the chart links the CRD reference for available configuration",
+        "cephObjectStores[].spec": "CephObjectStore spec: the chart links the CRD reference for available configuration",
+    },
+    "ceph-csi-drivers": {
+        // The reference file is the values Rook publishes for this chart: it names each driver and the
+        // operator config, and the chart renders the rest of each map field by field into the
+        // csi.ceph.io/v1 Driver and OperatorConfig specs (nodePlugin/controllerPlugin resources,
+        // replicas, tolerations), with the chart's own defaults underneath.
+        "drivers.rbd": "csi.ceph.io/v1 Driver spec of the RBD driver (templates/driver.yaml)",
+        "drivers.cephfs": "csi.ceph.io/v1 Driver spec of the CephFS driver (templates/driver.yaml)",
+        "drivers.nfs": "csi.ceph.io/v1 Driver spec of the NFS driver (templates/driver.yaml)",
+        "drivers.nvmeof": "csi.ceph.io/v1 Driver spec of the NVMe-oF driver (templates/driver.yaml)",
+        "operatorConfig.driverSpecDefaults": "csi.ceph.io/v1 OperatorConfig spec.driverSpecDefaults (templates/operatorConfig.yaml)",
+    },
+};
+
+const RESOURCE_KEYS = new Set(["limits", "requests", "claims"]);
+
+function isMap(v) {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function segment(key) {
+    return /[.[\]"]/.test(key) ? `[${JSON.stringify(key)}]` : key;
+}
+
+function join(parent, key) {
+    const seg = segment(key);
+    if (parent === "") return seg;
+    return seg.startsWith("[") ? `${parent}${seg}` : `${parent}.${seg}`;
+}
+
+function derive(values) {
+    const keys = new Set();
+    const open = {};
+    const walk = (node, at) => {
+        if (node === null || node === undefined) {
+            if (at) open[at] = "null default (no shape to check against)";
+            return;
+        }
+        if (Array.isArray(node)) {
+            if (node.length === 0) open[at] = "empty list in the defaults";
+            else if (!node.every(isMap)) open[at] = "list of scalars in the defaults";
+            else {
+                keys.add(`${at}[]`);
+                for (const item of node) walk(item, `${at}[]`);
+            }
+            return;
+        }
+        if (!isMap(node)) return;
+        const entries = Object.entries(node);
+        if (at && entries.length === 0) {
+            open[at] = "empty map in the defaults";
+            return;
+        }
+        if (at && entries.every(([k]) => RESOURCE_KEYS.has(k))) {
+            open[at] = "Kubernetes ResourceRequirements (limits/requests)";
+        }
+        for (const [k, v] of entries) {
+            const child = join(at, k);
+            keys.add(child);
+            walk(v, child);
+        }
+    };
+    walk(values, "");
+    return { keys, open };
+}
+
+function splitFolder(folder) {
+    const m = /^(.+)-(v?\d+\.\d+\.\d+)$/.exec(folder);
+    if (!m) throw new Error(`${folder}: expected a folder named <chart>-<version>`);
+    return { chart: m[1], version: m[2] };
+}
+
+function main() {
+    const folders = fs
+        .readdirSync(referenceDir, { withFileTypes: true })
+        .filter((d) => d.isDirectory() && fs.existsSync(path.join(referenceDir, d.name, "values.yaml")))
+        .map((d) => d.name)
+        .sort();
+    if (folders.length === 0) throw new Error(`no <chart>-<version>/values.yaml under ${referenceDir}`);
+    fs.mkdirSync(path.join(fixturesDir, "chart-keys"), { recursive: true });
+    fs.mkdirSync(path.join(fixturesDir, "chart-schemas"), { recursive: true });
+
+    for (const folder of folders) {
+        const { chart, version } = splitFolder(folder);
+        const text = fs.readFileSync(path.join(referenceDir, folder, "values.yaml"), "utf8");
+        const { keys, open } = derive(YAML.parse(text) ?? {});
+        for (const sub of SUBCHARTS[chart] || []) {
+            if (!keys.has(sub)) throw new Error(`${folder}: subchart values "${sub}" not in the defaults`);
+            open[sub] = "subchart values (checked by the subchart's own defaults, not this file)";
+        }
+        for (const [p, reason] of Object.entries(DOCUMENTED_OPEN[chart] || {})) {
+            if (!keys.has(p)) throw new Error(`${folder}: documented free-form map "${p}" not in the defaults`);
+            open[p] = `documented free-form: ${reason}`;
+        }
+        const fixture = {
+            chart,
+            version,
+            derivedFrom: `shared/reference/charts/${folder}/values.yaml`,
+            sha256: crypto.createHash("sha256").update(text).digest("hex"),
+            open: Object.fromEntries(Object.entries(open).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
+            keys: [...keys].sort(),
+        };
+        const out = path.join(fixturesDir, "chart-keys", `${folder}.json`);
+        fs.writeFileSync(out, `${JSON.stringify(fixture, null, 1)}\n`);
+        let note = `${fixture.keys.length} keys, ${Object.keys(fixture.open).length} open`;
+
+        const schema = path.join(referenceDir, folder, "values.schema.json");
+        if (fs.existsSync(schema)) {
+            fs.copyFileSync(schema, path.join(fixturesDir, "chart-schemas", `${folder}.values.schema.json`));
+            note += ", schema copied";
+        }
+        console.log(`${path.relative(repoRoot, out)}: ${note}`);
+    }
+}
+
+if (require.main === module) main();
+
+module.exports = { derive, join, segment };

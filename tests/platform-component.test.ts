@@ -1,0 +1,207 @@
+/**
+ * The Platform component on the prod facts, under the SDK's mock engine: what it registers, in which
+ * order (the dependency graph), and what it outputs.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { parsePlatformSettings } from "../config/platform";
+import { parseTopology } from "../config/validate";
+import type { Platform as PlatformClass } from "../platform";
+import { NAMESPACES } from "../platform/namespaces";
+import { RELEASES } from "../platform/releases";
+import { CHARTS } from "../versions";
+import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
+import { rawStack } from "./helpers/stacks";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
+const SECRET = "kubernetes:core/v1:Secret";
+
+let h: Harness;
+let platform: PlatformClass;
+
+beforeAll(async () => {
+  h = await startHarness({
+    stack: "prod",
+    outputsFor: (args) =>
+      args.type === "random:index/randomPassword:RandomPassword"
+        ? { result: `pw-${args.name}`, bcryptHash: `$2a$10$hash-of-${args.name}` }
+        : undefined,
+  });
+  const { Platform, platformFacts } = await import("../platform");
+  const topology = parseTopology(rawStack("prod"), "prod");
+  const provider = new k8s.Provider("k", { kubeconfig: "x" });
+  platform = new Platform("platform", { provider, ...platformFacts(topology), settings: parsePlatformSettings({}, topology) });
+  await h.settle();
+});
+
+function release(name: string): Recorded {
+  const found = h.byType(RELEASE).filter((r) => r.inputs.name === name);
+  if (found.length !== 1) throw new Error(`expected one release ${name}, found ${found.length}`);
+  return found[0];
+}
+
+/** Helm releases `r` waits for, directly or through other resources. */
+function releaseDeps(r: Recorded): string[] {
+  return h
+    .byType(RELEASE)
+    .filter((other) => other !== r && h.dependsOn(r, other))
+    .map((other) => other.inputs.name as string)
+    .sort();
+}
+
+describe("releases", () => {
+  it("one per pinned chart, atomic, exact version, its own timeout, no namespace creation", () => {
+    const releases = h.byType(RELEASE);
+    expect(releases.map((r) => r.inputs.name).sort()).toEqual(Object.values(RELEASES).map((s) => s.name).sort());
+    for (const [key, spec] of Object.entries(RELEASES) as [keyof typeof CHARTS, (typeof RELEASES)[keyof typeof CHARTS]][]) {
+      const r = release(spec.name);
+      const chart: { chart: string; version: string; repo?: string } = CHARTS[key];
+      expect(r.inputs).toMatchObject({ chart: chart.chart, version: chart.version, atomic: true, timeout: spec.timeoutSeconds, createNamespace: false });
+      expect(r.inputs.namespace).toBe(NAMESPACES[spec.namespace].name);
+      expect(chart.version).toMatch(/^v?\d+\.\d+\.\d+$/);
+      if (chart.repo) expect(r.inputs.repositoryOpts).toEqual({ repo: chart.repo });
+      else expect(r.inputs.repositoryOpts).toBeUndefined();
+      expect(r.provider).toContain("::k::");
+    }
+    expect(release("strimzi").inputs.chart).toBe("oci://quay.io/strimzi-helm/strimzi-kafka-operator");
+  });
+
+  it("install only after their real dependencies; independent ones in parallel", () => {
+    const rook = ["ceph-csi-drivers", "rook-ceph", "rook-ceph-cluster"];
+    const deps = Object.fromEntries(h.byType(RELEASE).map((r) => [r.inputs.name, releaseDeps(r)]));
+    expect(deps).toEqual({
+      "rook-ceph": [],
+      "ceph-csi-drivers": ["rook-ceph"],
+      "rook-ceph-cluster": ["ceph-csi-drivers", "rook-ceph"],
+      strimzi: [],
+      // Volumes on ceph-block:
+      mosquitto: rook,
+      "kube-prometheus-stack": rook,
+      // ServiceMonitors need the monitoring CRDs (and Redis a volume):
+      traefik: [...rook, "kube-prometheus-stack"].sort(),
+      "redis-ha": [...rook, "kube-prometheus-stack"].sort(),
+    });
+  });
+
+  it("volume users wait for the storage gate, a claim on ceph-block that must bind", () => {
+    const gate = h.byName("platform-ceph-block-ready");
+    expect(gate.inputs.metadata).toMatchObject({ annotations: { "pulumi.com/waitFor": "jsonpath={.status.phase}=Bound" } });
+    expect(gate.inputs.spec).toMatchObject({ storageClassName: "ceph-block" });
+    expect(h.dependsOn(gate, release("rook-ceph-cluster"))).toBe(true);
+    for (const user of ["kube-prometheus-stack", "redis-ha", "mosquitto"]) expect(h.dependsOn(release(user), gate)).toBe(true);
+    expect(h.dependsOn(h.byName("platform-kafka-node-pool"), gate)).toBe(true);
+  });
+
+  it("Kafka custom resources (kafka.strimzi.io/v1) come after the Strimzi CRDs and storage", () => {
+    const kafka = h.byName("platform-kafka");
+    const pool = h.byName("platform-kafka-node-pool");
+    expect(kafka.inputs).toMatchObject({ apiVersion: "kafka.strimzi.io/v1", kind: "Kafka", metadata: { name: "kafka", namespace: "kafka" } });
+    expect(pool.inputs).toMatchObject({ apiVersion: "kafka.strimzi.io/v1", kind: "KafkaNodePool", metadata: { labels: { "strimzi.io/cluster": "kafka" } } });
+    for (const cr of [kafka, pool]) {
+      expect(h.dependsOn(cr, release("strimzi"))).toBe(true);
+      expect(h.dependsOn(cr, release("kube-prometheus-stack"))).toBe(false);
+    }
+  });
+
+  it("the Ceph ServiceMonitors come after the monitoring CRDs", () => {
+    const monitors = h.all().filter((r) => r.inputs.kind === "ServiceMonitor");
+    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["rook-ceph-exporter", "rook-ceph-mgr"]);
+    for (const m of monitors) expect(h.dependsOn(m, release("kube-prometheus-stack"))).toBe(true);
+  });
+
+  it("releases read their Secrets, which exist first", () => {
+    const secretOf = (name: string) => h.byType(SECRET).find((s) => (s.inputs.metadata as { name: string }).name === name) as Recorded;
+    expect(h.dependsOn(release("kube-prometheus-stack"), secretOf("grafana-admin"))).toBe(true);
+    expect(h.dependsOn(release("redis-ha"), secretOf("redis-auth"))).toBe(true);
+    expect(h.dependsOn(release("mosquitto"), secretOf("mosquitto-auth"))).toBe(true);
+    expect(h.dependsOn(release("traefik"), secretOf("traefik-dashboard-auth"))).toBe(true);
+  });
+});
+
+describe("guard rails", () => {
+  it("namespaces carry Pod Security Admission labels; privileged only for Rook and node-exporter", () => {
+    const levels = Object.fromEntries(
+      h.byType(NAMESPACE).map((n) => {
+        const md = n.inputs.metadata as { name: string; labels: Record<string, string> };
+        expect(md.labels["pod-security.kubernetes.io/warn"]).toBe("restricted");
+        return [md.name, md.labels["pod-security.kubernetes.io/enforce"]];
+      }),
+    );
+    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged" });
+  });
+
+  it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {
+    for (const ns of Object.values(NAMESPACES).map((n) => n.name)) {
+      const deny = h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-default-deny`) as Recorded;
+      expect(deny.inputs.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+      const limits = h.byName(`platform-${ns}-container-defaults`);
+      for (const r of h.byType(RELEASE).filter((r) => r.inputs.namespace === ns)) {
+        expect(h.dependsOn(r, deny)).toBe(true);
+        expect(h.dependsOn(r, limits)).toBe(true);
+      }
+    }
+  });
+
+  it("allows only what each service needs: e.g. Mosquitto takes MQTT and resolves names, nothing else", () => {
+    const mosquitto = h.byType(NETWORK_POLICY).filter((p) => (p.inputs.metadata as { namespace: string }).namespace === "mosquitto");
+    expect(mosquitto.map((p) => (p.inputs.metadata as { name: string }).name).sort()).toEqual(["allow-dns", "allow-mqtt", "default-deny"]);
+    const mqtt = mosquitto.find((p) => (p.inputs.metadata as { name: string }).name === "allow-mqtt") as Recorded;
+    expect((mqtt.inputs.spec as { ingress: { ports: unknown[] }[] }).ingress[0].ports).toEqual([{ port: 1883, protocol: "TCP" }]);
+  });
+
+  it("node peers are the K3s nodes' addresses, the API server the servers' on 6443", () => {
+    const policy = (ns: string, name: string) =>
+      h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-${name}`)?.inputs.spec as Record<string, { to?: unknown[]; from?: unknown[]; ports?: unknown[] }[]>;
+    expect(policy("kafka", "allow-api-server").egress[0]).toEqual({
+      to: [{ ipBlock: { cidr: "10.17.4.14/32" } }, { ipBlock: { cidr: "10.17.4.21/32" } }],
+      ports: [{ port: 6443, protocol: "TCP" }],
+    });
+    const fromNodes = policy("rook-ceph", "allow-from-nodes").ingress[0].from as { ipBlock: { cidr: string } }[];
+    expect(fromNodes.map((p) => p.ipBlock.cidr)).toEqual(["10.17.4.14/32", "10.17.4.21/32", "10.17.4.24/32", "10.17.4.25/32", "10.17.4.26/32"]);
+    // Namespaces without controllers get no API access.
+    expect(policy("redis", "allow-api-server")).toBeUndefined();
+    expect(policy("mosquitto", "allow-api-server")).toBeUndefined();
+  });
+
+  it("generated passwords reach the cluster only as secret Secret data", () => {
+    for (const s of h.byType(SECRET)) expect(isSecretAt(s.rawInputs, ["stringData"])).toBe(true);
+    const traefik = h.byType(SECRET).find((s) => (s.inputs.metadata as { name: string }).name === "traefik-dashboard-auth") as Recorded;
+    expect(traefik.inputs.stringData).toEqual({ users: "admin:$2a$10$hash-of-platform-traefik-dashboard" });
+  });
+});
+
+describe("outputs", () => {
+  it("URLs on the domain, the Kafka bootstrap, MQTT and Redis endpoints", () => {
+    expect(platform.urls).toEqual({
+      grafana: "https://grafana.cefaslocalserver.com/",
+      traefikDashboard: "https://traefik.cefaslocalserver.com/dashboard/",
+      cephDashboard: "https://ceph.cefaslocalserver.com/",
+    });
+    expect(platform.endpoints).toEqual({
+      kafkaBootstrap: "kafka-kafka-bootstrap.kafka.svc.cluster.local:9092",
+      mqttInternal: "mqtt://mosquitto.mosquitto.svc.cluster.local:1883",
+      mqttExternal: "mqtt://192.168.0.21:1883",
+      mqttUser: "mqtt",
+      redisSentinel: "redis-ha.redis.svc.cluster.local:26379",
+      redisMasterSet: "mymaster",
+    });
+  });
+
+  it("every password is a secret output", async () => {
+    const { value, secret } = await resolveOutput(platform.passwords);
+    expect(secret).toBe(true);
+    expect(value).toEqual({
+      grafanaAdmin: "pw-platform-grafana-admin",
+      traefikDashboard: "pw-platform-traefik-dashboard",
+      mqtt: "pw-platform-mqtt",
+      redis: "pw-platform-redis",
+      redisSentinel: "pw-platform-redis-sentinel",
+    });
+  });
+
+  it("reports the capacity it checked", () => {
+    expect(platform.capacity.fits).toBe(true);
+    expect(platform.capacity.nodes).toEqual(["worker1", "worker2", "worker3"]);
+  });
+});
