@@ -3,7 +3,7 @@
  * `parsePlatformSettings` is pure (raw config + validated topology in, plain settings out) and fails
  * with every problem at once, each naming its config key, before any resource is registered.
  */
-import * as pulumi from "@pulumi/pulumi";
+import { readRawConfig } from "./load";
 import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
 
@@ -147,11 +147,5 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Topology
 
 /** Reads the stage 3 keys from the stack config and validates them; throws a ConfigError naming each bad key. */
 export function loadPlatformSettings(topology: Topology): PlatformSettings {
-  const config = new pulumi.Config();
-  const raw: RawPlatformConfig = {};
-  for (const key of PLATFORM_CONFIG_KEYS) {
-    const text = config.get(key);
-    if (text !== undefined) raw[key] = text.trim();
-  }
-  return parsePlatformSettings(raw, topology);
+  return parsePlatformSettings(readRawConfig(PLATFORM_CONFIG_KEYS), topology);
 }
