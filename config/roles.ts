@@ -4,6 +4,7 @@
  * The topology says which VMs run which role; these keys say how the roles behave.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { readRawConfig } from "./load";
 import { cidrsOverlap, firstHost, formatIpv4, Ipv4Cidr, parseCidr, parseIpv4 } from "./net";
 import { isK3sNode, reachableNic, Topology, vmsWithRole } from "./topology";
 import { Collector, ConfigError, isObj } from "./validate";
@@ -232,24 +233,7 @@ export function parseRoleSettings(raw: RawRoleConfig, topology: Topology): RoleS
 
 /** Reads the role keys of the stack config and validates them against the topology. */
 export function loadRoleSettings(topology: Topology): RoleSettings {
-  const config = new pulumi.Config();
-  const raw: RawRoleConfig = {};
-  for (const key of ROLE_CONFIG_KEYS) {
-    const text = config.get(key);
-    if (text === undefined) continue;
-    const trimmed = text.trim();
-    // Structured keys (wireguardPeers) arrive as JSON text; scalars stay strings for the validator.
-    raw[key] = trimmed.startsWith("[") || trimmed.startsWith("{") ? parseJson(trimmed, key) : text;
-  }
-  const settings = parseRoleSettings(raw, topology);
-  for (const warning of settings.warnings) pulumi.log.warn(warning);
+  const settings = parseRoleSettings(readRawConfig(ROLE_CONFIG_KEYS), topology);
+  for (const warning of settings.warnings) void pulumi.log.warn(warning);
   return settings;
-}
-
-function parseJson(text: string, key: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new ConfigError([`${key}: is not valid structured config`]);
-  }
 }

@@ -3,6 +3,7 @@
  * (cloud-init network-config) renderers: which NIC gets which name, address, route and resolvers.
  */
 import { NicSpec, Topology, VmSpec } from "../config/topology";
+import { resolversFor } from "./roles/resolvers";
 
 export interface GuestNic {
   iface: string;
@@ -11,7 +12,10 @@ export interface GuestNic {
   cidrAddress: string;
   /** Only the primary NIC has a default route. */
   gateway?: string;
-  /** Only the primary NIC carries the resolvers and search domain. */
+  /**
+   * Only the primary NIC carries the resolvers and search domain: FreeIPA first, the network's own
+   * resolver after it, so nothing waits for FreeIPA to be up.
+   */
   dns: string[];
 }
 
@@ -24,7 +28,7 @@ export function guestNics(vm: VmSpec, topology: Topology): GuestNic[] {
       mac: nic.mac,
       cidrAddress: `${nic.address}/${nic.prefix}`,
       gateway: nic.primary ? network.gateway : undefined,
-      dns: nic.primary ? network.dns : [],
+      dns: nic.primary ? resolversFor(vm, topology) : [],
     };
   });
 }

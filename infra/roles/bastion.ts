@@ -1,0 +1,132 @@
+/**
+ * Bastion: the only SSH entry from the LAN (keys only, no root), fail2ban on sshd, and the
+ * WireGuard VPN endpoint. Its server key is generated on the VM at first boot; only the public key
+ * leaves it (read back by GuestRoles.readWireguardPublicKey).
+ */
+import { RoleSettings, WireguardPeer } from "../../config/roles";
+import { primaryNic, serviceAddresses, Topology, VmSpec } from "../../config/topology";
+import { CloudConfigFragment } from "../cloudinit";
+import { renderFirewallScript } from "./firewall";
+import { vmNetworksOf } from "./networks";
+import { configFile, executable, loadScript, SBIN } from "./shell";
+
+export const BASTION_FILES = {
+  sshd: "/etc/ssh/sshd_config.d/10-flatcarmicrocloud.conf",
+  fail2ban: "/etc/fail2ban/jail.d/10-flatcarmicrocloud-sshd.local",
+  wireguard: "/etc/wireguard/wg0.conf",
+  wireguardPublicKey: "/etc/wireguard/server.pub",
+  forwarding: "/etc/sysctl.d/90-flatcarmicrocloud-forwarding.conf",
+  setup: `${SBIN}/fmc-bastion-setup`,
+  firewall: `${SBIN}/fmc-firewall`,
+} as const;
+
+/** Firewalld policy that lets VPN clients through to the VM networks. */
+export const VPN_POLICY = "vpn-to-vms";
+
+/**
+ * sshd reads the first value of each keyword, and Rocky's sshd_config includes sshd_config.d/*.conf
+ * first, in name order: `10-` wins over `50-redhat.conf` and cloud-init's `50-cloud-init.conf`.
+ */
+export function renderSshdDropIn(): string {
+  return [
+    "# FlatcarMicroCloud bastion: the only SSH entry from the LAN.",
+    "PermitRootLogin no",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PubkeyAuthentication yes",
+    "AuthenticationMethods publickey",
+    "MaxAuthTries 3",
+    "LoginGraceTime 30",
+    "X11Forwarding no",
+    "# Stage 2 and operators use this VM as a jump host (ssh -J / ProxyJump).",
+    "AllowTcpForwarding yes",
+    "",
+  ].join("\n");
+}
+
+/**
+ * The sshd jail. EPEL's fail2ban-firewalld already makes firewalld rich rules the ban action. The
+ * libvirt host addresses (where Pulumi runs) are never banned: a deploy must not lock itself out.
+ */
+export function renderFail2banJail(neverBan: string[]): string {
+  return [
+    "# FlatcarMicroCloud bastion: ban sources that keep failing SSH authentication.",
+    "[sshd]",
+    "enabled = true",
+    "backend = systemd",
+    "maxretry = 5",
+    "findtime = 10m",
+    "bantime = 1h",
+    `ignoreip = ${["127.0.0.1/8", "::1", ...neverBan].join(" ")}`,
+    "",
+  ].join("\n");
+}
+
+function peerSection(peer: WireguardPeer): string {
+  return [`[Peer]`, `# ${peer.name}`, `PublicKey = ${peer.publicKey}`, `AllowedIPs = ${peer.allowedIps.join(", ")}`].join("\n");
+}
+
+/** wg0.conf without a PrivateKey: wg-quick sets it from the key file generated on the VM. */
+export function renderWireguardConfig(settings: RoleSettings): string {
+  const wg = settings.wireguard;
+  const iface = [
+    "# FlatcarMicroCloud bastion VPN. The private key never leaves this VM: it is generated at first",
+    "# boot and loaded from server.key after the interface comes up.",
+    "[Interface]",
+    `Address = ${wg.serverAddress}/${wg.prefix}`,
+    `ListenPort = ${wg.port}`,
+    "PostUp = wg set %i private-key /etc/wireguard/server.key",
+  ].join("\n");
+  return `${[iface, ...wg.peers.map(peerSection)].join("\n\n")}\n`;
+}
+
+/**
+ * A peer's client config (its private key is the peer's own and is never known here): route the VPN
+ * subnet and the VM networks through the bastion, resolve through FreeIPA when there is one.
+ */
+export function renderWireguardClientConfig(
+  bastion: VmSpec,
+  topology: Topology,
+  settings: RoleSettings,
+  peer: WireguardPeer,
+  serverPublicKey: string,
+): string {
+  const vmNetworks = vmNetworksOf(bastion, topology).map((n) => n.cidr);
+  const dns = serviceAddresses(topology, "freeipa", bastion);
+  return [
+    "[Interface]",
+    "PrivateKey = <the private key of this peer>",
+    `Address = ${peer.allowedIps.join(", ")}`,
+    ...(dns.length > 0 ? [`DNS = ${dns[0]}, ${topology.domain}`] : []),
+    "",
+    "[Peer]",
+    `PublicKey = ${serverPublicKey.trim()}`,
+    `Endpoint = ${primaryNic(bastion).address}:${settings.wireguard.port}`,
+    `AllowedIPs = ${[settings.wireguard.subnet, ...vmNetworks].join(", ")}`,
+    "PersistentKeepalive = 25",
+    "",
+  ].join("\n");
+}
+
+export function bastionFragment(vm: VmSpec, topology: Topology, settings: RoleSettings): CloudConfigFragment {
+  const vmNetworks = vmNetworksOf(vm, topology);
+  const firewall = renderFirewallScript(vm.name, {
+    services: ["ssh"],
+    ports: [`${settings.wireguard.port}/udp`],
+    restricted: [],
+    forward: { policy: VPN_POLICY, sources: [settings.wireguard.subnet], destinations: vmNetworks.map((n) => n.cidr) },
+  });
+  return {
+    // EPEL brings fail2ban; the setup script installs it once the repository exists.
+    packages: ["firewalld", "wireguard-tools", "epel-release"],
+    write_files: [
+      configFile(BASTION_FILES.sshd, renderSshdDropIn(), "0600"),
+      configFile(BASTION_FILES.fail2ban, renderFail2banJail(vmNetworks.map((n) => n.gateway))),
+      configFile(BASTION_FILES.wireguard, renderWireguardConfig(settings), "0600"),
+      configFile(BASTION_FILES.forwarding, "# VPN clients reach the VM networks through the bastion.\nnet.ipv4.ip_forward = 1\n"),
+      executable(BASTION_FILES.firewall, firewall),
+      executable(BASTION_FILES.setup, loadScript("bastion-setup.sh")),
+    ],
+    runcmd: [[BASTION_FILES.firewall], [BASTION_FILES.setup]],
+  };
+}

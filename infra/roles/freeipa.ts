@@ -1,0 +1,153 @@
+/**
+ * FreeIPA: identity, DNS and NTP for the topology. An unattended ipa-server-install with
+ * integrated DNS (realm = the domain upper-cased), A records for every address of every VM and PTR
+ * records in a reverse zone per VM network, and chrony serving time to the VM networks.
+ */
+import { RoleSettings } from "../../config/roles";
+import { fqdn, Topology, VmSpec } from "../../config/topology";
+import { CloudConfigFragment } from "../cloudinit";
+import { renderFirewallScript } from "./firewall";
+import { networkOf, vmNetworksOf } from "./networks";
+import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN, secretFile } from "./shell";
+
+export interface FreeipaSecrets {
+  adminPassword: string;
+  directoryManagerPassword: string;
+}
+
+export const FREEIPA_FILES = {
+  env: `${ROLE_ETC}/freeipa.env`,
+  sortlist: `${ROLE_ETC}/named-sortlist.conf`,
+  chrony: "/etc/chrony.d/50-flatcarmicrocloud-serve.conf",
+  hostsTemplate: "/etc/cloud/templates/hosts.redhat.tmpl",
+  keepHostname: "/etc/cloud/cloud.cfg.d/90-flatcarmicrocloud-freeipa.cfg",
+  setup: `${SBIN}/fmc-freeipa-setup`,
+  firewall: `${SBIN}/fmc-firewall`,
+} as const;
+
+export function realmOf(domain: string): string {
+  return domain.toUpperCase();
+}
+
+function splitCidr(cidr: string): { octets: string[]; zoneOctets: number } {
+  const [address, prefix] = cidr.split("/");
+  // Reverse zones are cut on octet boundaries: a /24 is one zone, a /20 lives in its /16 zone.
+  return { octets: address.split("."), zoneOctets: Math.max(1, Math.floor(Number(prefix) / 8)) };
+}
+
+/** `10.17.3.0/24` -> `3.17.10.in-addr.arpa.` */
+export function reverseZone(cidr: string): string {
+  const { octets, zoneOctets } = splitCidr(cidr);
+  return `${octets.slice(0, zoneOctets).reverse().join(".")}.in-addr.arpa.`;
+}
+
+/** Name of `address`'s PTR record inside the reverse zone of `cidr`: `10.17.3.11` -> `11`. */
+export function ptrName(address: string, cidr: string): string {
+  const { zoneOctets } = splitCidr(cidr);
+  return address.split(".").slice(zoneOctets).reverse().join(".");
+}
+
+export interface DnsRecords {
+  a: { name: string; address: string }[];
+  ptr: { zone: string; name: string; target: string }[];
+  reverseZones: string[];
+}
+
+/**
+ * Every address of every VM gets an A record; addresses on VM networks get PTR records. The LAN's
+ * reverse zone belongs to the LAN's own DNS, so bridge addresses get no PTR here.
+ */
+export function dnsRecords(topology: Topology): DnsRecords {
+  const records: DnsRecords = { a: [], ptr: [], reverseZones: [] };
+  for (const network of topology.networks.filter((n) => n.mode === "nat")) {
+    const zone = reverseZone(network.cidr);
+    if (!records.reverseZones.includes(zone)) records.reverseZones.push(zone);
+  }
+  for (const vm of topology.vms) {
+    for (const nic of vm.nics) {
+      records.a.push({ name: vm.name, address: nic.address });
+      const network = networkOf(topology, nic.network);
+      if (network.mode !== "nat") continue;
+      records.ptr.push({ zone: reverseZone(network.cidr), name: ptrName(nic.address, network.cidr), target: `${fqdn(vm, topology.domain)}.` });
+    }
+  }
+  return records;
+}
+
+/** BIND sortlist: a client on a network gets the addresses on that network first. */
+export function renderSortlist(vm: VmSpec, topology: Topology): string {
+  const cidrs = vm.nics.map((nic) => networkOf(topology, nic.network).cidr);
+  return [
+    "// FlatcarMicroCloud: answer each VM network with its own addresses first (NAT networks do not route to each other).",
+    "sortlist {",
+    ...cidrs.map((cidr) => `    { ${cidr}; { ${cidr}; }; };`),
+    "};",
+    "",
+  ].join("\n");
+}
+
+export function renderChronyServe(vm: VmSpec, topology: Topology): string {
+  return [
+    "# FlatcarMicroCloud: FreeIPA is the NTP server of every VM network.",
+    ...vmNetworksOf(vm, topology).map((n) => `allow ${n.cidr}`),
+    "# Keep serving (at a low stratum) through an internet outage, so the VMs still agree with each other.",
+    "local stratum 10",
+    "",
+  ].join("\n");
+}
+
+/**
+ * cloud-init rewrites /etc/hosts from this template on every boot. Its default maps the FQDN to
+ * 127.0.0.1, which ipa-server-install refuses; here the FQDN maps to the VM's own addresses.
+ */
+export function renderHostsTemplate(vm: VmSpec): string {
+  return [
+    "## template:jinja",
+    "# FlatcarMicroCloud FreeIPA: the FQDN resolves to this VM's addresses, never to loopback.",
+    ...vm.nics.map((nic) => `${nic.address} {{fqdn}} {{hostname}}`),
+    "127.0.0.1 localhost.localdomain localhost",
+    "127.0.0.1 localhost4.localdomain4 localhost4",
+    "::1 localhost.localdomain localhost",
+    "::1 localhost6.localdomain6 localhost6",
+    "",
+  ].join("\n");
+}
+
+export function renderFreeipaEnv(vm: VmSpec, topology: Topology): string {
+  const records = dnsRecords(topology);
+  const own = vm.nics
+    .map((nic) => networkOf(topology, nic.network))
+    .filter((n) => n.mode === "nat")
+    .map((n) => reverseZone(n.cidr));
+  return renderEnvFile(`FreeIPA server ${vm.name}`, {
+    IPA_DOMAIN: topology.domain,
+    IPA_REALM: realmOf(topology.domain),
+    IPA_HOSTNAME: fqdn(vm, topology.domain),
+    IPA_ADDRESSES: vm.nics.map((n) => n.address),
+    IPA_OWN_REVERSE_ZONES: [...new Set(own)],
+    IPA_REVERSE_ZONES: records.reverseZones,
+    IPA_A_RECORDS: records.a.map((r) => `${r.name} ${r.address}`),
+    IPA_PTR_RECORDS: records.ptr.map((r) => `${r.zone} ${r.name} ${r.target}`),
+  });
+}
+
+export function freeipaFragment(vm: VmSpec, topology: Topology, _settings: RoleSettings, secrets: FreeipaSecrets): CloudConfigFragment {
+  const firewall = renderFirewallScript(vm.name, { services: ["ssh", "freeipa-4", "dns", "ntp"], ports: [], restricted: [] });
+  return {
+    // RHEL 9 ships IdM as plain AppStream packages (the idm:DL1 module stream was RHEL 8 only).
+    packages: ["firewalld", "chrony", "ipa-server", "ipa-server-dns"],
+    write_files: [
+      configFile(FREEIPA_FILES.env, renderFreeipaEnv(vm, topology)),
+      secretFile("freeipa-admin-password", secrets.adminPassword),
+      secretFile("freeipa-directory-manager-password", secrets.directoryManagerPassword),
+      configFile(FREEIPA_FILES.hostsTemplate, renderHostsTemplate(vm)),
+      // IPA renames the host to its FQDN; cloud-init must not set the short name back on reboot.
+      configFile(FREEIPA_FILES.keepHostname, "# FlatcarMicroCloud: FreeIPA owns the hostname (its FQDN).\npreserve_hostname: true\n"),
+      configFile(FREEIPA_FILES.sortlist, renderSortlist(vm, topology)),
+      configFile(FREEIPA_FILES.chrony, renderChronyServe(vm, topology)),
+      executable(FREEIPA_FILES.firewall, firewall),
+      executable(FREEIPA_FILES.setup, loadScript("freeipa-setup.sh")),
+    ],
+    runcmd: [[FREEIPA_FILES.firewall], [FREEIPA_FILES.setup]],
+  };
+}

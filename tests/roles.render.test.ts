@@ -1,0 +1,310 @@
+/**
+ * The guest roles' rendered first-boot documents, checked with the real validators (cloud-init
+ * schema, shellcheck) and read back for the content each role promises.
+ */
+import { readFileSync } from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { Topology } from "../config/topology";
+import { RoleSettings } from "../config/roles";
+import { CloudConfig } from "../infra/cloudinit";
+import { BASTION_FILES, renderWireguardClientConfig } from "../infra/roles/bastion";
+import { FREEIPA_FILES, ptrName, reverseZone } from "../infra/roles/freeipa";
+import { LOADBALANCER_FILES } from "../infra/roles/loadbalancer";
+import { BACKUP_UNIT, POSTGRESQL_BACKUP_DIR, POSTGRESQL_FILES } from "../infra/roles/postgresql";
+import { sshRouteFor } from "../infra/nodes";
+import { checkWith, cloudConfig, cloudInitSchema, fileContent, hasCommand, PEER_KEY, prodSettings, prodTopology, SECRETS, shellcheck, userData, vm } from "./roles.helpers";
+
+const topology: Topology = prodTopology();
+const settings: RoleSettings = prodSettings(topology);
+const ROLE_VMS = ["bastion1", "loadbalancer1", "freeipa1", "postgresql1"];
+const TOP_LEVEL_KEYS = [
+  "hostname", "fqdn", "prefer_fqdn_over_hostname", "manage_etc_hosts", "users", "disable_root", "ssh_pwauth", "ntp",
+  "timezone", "package_update", "packages", "write_files", "runcmd", "yum_repos", "final_message",
+];
+
+function firewallOf(config: CloudConfig): string {
+  return fileContent(config, "/usr/local/sbin/fmc-firewall");
+}
+
+describe.each(ROLE_VMS)("%s user-data", (name) => {
+  const target = vm(topology, name);
+  const config = cloudConfig(target, topology, settings);
+
+  test("passes cloud-init schema and uses only known top-level keys", () => {
+    expect(cloudInitSchema(userData(target, topology, settings))).toMatch(/Valid cloud-config/);
+    for (const key of Object.keys(config)) expect(TOP_LEVEL_KEYS).toContain(key);
+  });
+
+  test("every shell file passes shellcheck", () => {
+    const shellFiles = (config.write_files ?? []).filter((f) => f.content.startsWith("#!/bin/bash") || f.path.endsWith(".env"));
+    expect(shellFiles.length).toBeGreaterThanOrEqual(2);
+    for (const file of shellFiles) expect({ path: file.path, findings: shellcheck(file.content) }).toEqual({ path: file.path, findings: "" });
+  });
+
+  test("runs the firewall first, then the role script, each a file it writes", () => {
+    const commands = (config.runcmd ?? []).map((c) => (Array.isArray(c) ? c.join(" ") : c));
+    const firewall = commands.indexOf("/usr/local/sbin/fmc-firewall");
+    const setup = commands.indexOf(`/usr/local/sbin/fmc-${target.role}-setup`);
+    expect(firewall).toBeGreaterThanOrEqual(0);
+    expect(setup).toBeGreaterThan(firewall);
+    const scripts = (config.write_files ?? []).filter((f) => f.permissions === "0755");
+    expect(scripts.map((s) => s.path)).toEqual(expect.arrayContaining([commands[firewall], commands[setup]]));
+    for (const s of scripts) expect(s.content).not.toMatch(/set -x|xtrace/);
+  });
+
+  test("no generated password outside a root-only secret file", () => {
+    for (const file of config.write_files ?? []) {
+      const carries = Object.values(SECRETS).some((pw) => file.content.includes(pw));
+      if (carries) {
+        expect(file.permissions).toBe("0600");
+        expect(file.path).toMatch(/^\/etc\/flatcarmicrocloud\/secrets\//);
+      }
+    }
+    const rest = JSON.stringify({ ...config, write_files: undefined });
+    for (const pw of Object.values(SECRETS)) expect(rest).not.toContain(pw);
+  });
+});
+
+describe("bastion", () => {
+  const bastion = vm(topology, "bastion1");
+  const config = cloudConfig(bastion, topology, settings);
+
+  test("sshd: keys only, no root, forwarding for the jump host", () => {
+    const sshd = fileContent(config, BASTION_FILES.sshd);
+    for (const line of ["PermitRootLogin no", "PasswordAuthentication no", "KbdInteractiveAuthentication no", "AllowTcpForwarding yes"]) {
+      expect(sshd.split("\n")).toContain(line);
+    }
+    expect(fileContent(config, BASTION_FILES.setup)).toMatch(/sshd -t\nsystemctl reload sshd/);
+  });
+
+  test("fail2ban from EPEL guards sshd", () => {
+    expect(config.packages).toEqual(expect.arrayContaining(["epel-release", "wireguard-tools", "firewalld"]));
+    const jail = fileContent(config, BASTION_FILES.fail2ban);
+    expect(jail).toMatch(/^\[sshd\]\nenabled = true$/m);
+    expect(jail).toMatch(/ignoreip = .*10\.17\.3\.1 10\.17\.4\.1/);
+    expect(fileContent(config, BASTION_FILES.setup)).toMatch(/dnf -y install fail2ban-server fail2ban-firewalld/);
+  });
+
+  test("firewall: only SSH and the VPN port, VPN clients forwarded to the VM networks", () => {
+    const fw = firewallOf(config);
+    expect(fw).toMatch(/^services=\('ssh'\)$/m);
+    expect(fw).toMatch(/^ports=\('51820\/udp'\)$/m);
+    expect(fw).toContain("fw --zone=internal --add-source='10.17.99.0/24'");
+    expect(fw).toContain("fw --policy=vpn-to-vms --add-masquerade");
+    expect(fw).toContain(`fw --policy=vpn-to-vms --add-rich-rule='rule family="ipv4" destination address="10.17.3.0/24" accept'`);
+    expect(fw).toContain(`fw --policy=vpn-to-vms --add-rich-rule='rule family="ipv4" destination address="10.17.4.0/24" accept'`);
+    expect(fw).not.toContain("192.168.0.0/24");
+    expect(fileContent(config, BASTION_FILES.forwarding)).toContain("net.ipv4.ip_forward = 1");
+  });
+
+  test("WireGuard: key generated once on the VM, peers from config, no private key in user-data", () => {
+    const wg = fileContent(config, BASTION_FILES.wireguard);
+    expect(wg).toContain("Address = 10.17.99.1/24");
+    expect(wg).toContain("ListenPort = 51820");
+    expect(wg).toContain("PostUp = wg set %i private-key /etc/wireguard/server.key");
+    expect(wg).toContain(`[Peer]\n# laptop\nPublicKey = ${PEER_KEY}\nAllowedIPs = 10.17.99.2/32`);
+    expect(wg).not.toMatch(/PrivateKey/);
+    const setup = fileContent(config, BASTION_FILES.setup);
+    expect(setup).toContain("if [ ! -s /etc/wireguard/server.key ]; then");
+    expect(setup).toContain("systemctl enable wg-quick@wg0");
+  });
+
+  test("a peer's client config routes the VPN and VM networks through the bastion", () => {
+    const client = renderWireguardClientConfig(bastion, topology, settings, settings.wireguard.peers[0], "SERVERKEY=\n");
+    expect(client).toContain("Endpoint = 192.168.0.20:51820");
+    expect(client).toContain("AllowedIPs = 10.17.99.0/24, 10.17.3.0/24, 10.17.4.0/24");
+    expect(client).toContain("DNS = 10.17.3.11, cefaslocalserver.com");
+    expect(client).toContain("PublicKey = SERVERKEY=\n");
+  });
+});
+
+describe("load balancer", () => {
+  const config = cloudConfig(vm(topology, "loadbalancer1"), topology, settings);
+  const haproxy = fileContent(config, LOADBALANCER_FILES.haproxy);
+  const section = (name: string) => haproxy.split("\n\n").find((s) => s.startsWith(name)) ?? "";
+
+  test("K3s API on the VM networks only, spread over the K3s servers' cluster addresses", () => {
+    expect(section("frontend k3s-api")).toBe("frontend k3s-api\n    bind 10.17.3.12:6443\n    bind 10.17.4.12:6443\n    timeout client 1h\n    default_backend k3s-api");
+    expect(section("backend k3s-api")).toMatch(/server bootstrap1 10\.17\.4\.14:6443 check\n    server master1 10\.17\.4\.21:6443 check$/);
+  });
+
+  test("HTTP, HTTPS and MQTT on every address (the public 192.168.0.21 too) to the agents' NodePorts", () => {
+    for (const [name, port, nodePort] of [["http", 80, 30080], ["https", 443, 30443], ["mqtt", 1883, 31883]] as const) {
+      const front = section(`frontend ingress-${name}`);
+      for (const address of ["10.17.3.12", "192.168.0.21", "10.17.4.12"]) expect(front).toContain(`bind ${address}:${port}`);
+      const back = section(`backend ingress-${name}`);
+      expect(back.match(/server \S+ \S+ check/g)).toEqual([
+        `server worker1 10.17.4.24:${nodePort} check`,
+        `server worker2 10.17.4.25:${nodePort} check`,
+        `server worker3 10.17.4.26:${nodePort} check`,
+      ]);
+    }
+    expect(haproxy).toContain("default-server inter 5s fall 3 rise 2");
+  });
+
+  test("firewall: web and MQTT for everyone, SSH and the API only from the VM networks", () => {
+    const fw = firewallOf(config);
+    expect(fw).toMatch(/^services=\('http' 'https'\)$/m);
+    expect(fw).toMatch(/^ports=\('1883\/tcp'\)$/m);
+    for (const net of ["10.17.3.0/24", "10.17.4.0/24"]) {
+      expect(fw).toContain(`rule family="ipv4" source address="${net}" service name="ssh" accept`);
+      expect(fw).toContain(`rule family="ipv4" source address="${net}" port port="6443" protocol="tcp" accept`);
+    }
+    expect(fw).not.toContain("192.168.0.0/24");
+  });
+
+  // .ci/run installs haproxy, so CI always runs this; elsewhere it runs where haproxy is installed.
+  (hasCommand("haproxy") || process.env.CI ? test : test.skip)("haproxy -c accepts the rendered config", () => {
+    expect(checkWith("haproxy", ["-c", "-q", "-f"], haproxy)).toBe("");
+  });
+
+  test("setup checks the config, sets the SELinux boolean, reloads only on change", () => {
+    const setup = fileContent(config, LOADBALANCER_FILES.setup);
+    expect(config.packages).toContain("haproxy");
+    expect(setup).toContain("setsebool -P haproxy_connect_any 1");
+    expect(setup).toContain('haproxy -c -q -f "$staged"');
+    expect(setup).toContain('if ! cmp -s "$staged" "$live"; then');
+  });
+});
+
+describe("FreeIPA", () => {
+  const config = cloudConfig(vm(topology, "freeipa1"), topology, settings);
+  const env = fileContent(config, FREEIPA_FILES.env);
+  const setup = fileContent(config, FREEIPA_FILES.setup);
+
+  test("reverse zones and PTR names", () => {
+    expect(reverseZone("10.17.3.0/24")).toBe("3.17.10.in-addr.arpa.");
+    expect(reverseZone("10.16.0.0/12")).toBe("10.in-addr.arpa.");
+    expect(ptrName("10.17.3.11", "10.17.3.0/24")).toBe("11");
+    expect(ptrName("10.17.3.11", "10.17.0.0/16")).toBe("11.3");
+  });
+
+  test("unattended install with integrated DNS, realm from the domain, only when not installed", () => {
+    expect(config.packages).toEqual(expect.arrayContaining(["ipa-server", "ipa-server-dns", "chrony", "firewalld"]));
+    expect(env).toContain("IPA_DOMAIN='cefaslocalserver.com'");
+    expect(env).toContain("IPA_REALM='CEFASLOCALSERVER.COM'");
+    expect(env).toContain("IPA_HOSTNAME='freeipa1.cefaslocalserver.com'");
+    expect(env).toContain("IPA_ADDRESSES=('10.17.3.11' '10.17.4.11')");
+    expect(env).toContain("IPA_OWN_REVERSE_ZONES=('3.17.10.in-addr.arpa.' '4.17.10.in-addr.arpa.')");
+    expect(setup).toContain("if [ ! -f /etc/ipa/default.conf ]; then");
+    for (const flag of ["--unattended", "--setup-dns", "--auto-forwarders", "--realm=", "--ip-address=", "--reverse-zone="]) expect(setup).toContain(flag);
+  });
+
+  test("A records for every address of every VM, PTR for the VM networks, added only when missing", () => {
+    for (const v of topology.vms) for (const nic of v.nics) expect(env).toContain(`'${v.name} ${nic.address}'`);
+    expect(env).toContain("'4.17.10.in-addr.arpa. 24 worker1.cefaslocalserver.com.'");
+    expect(env).toContain("'3.17.10.in-addr.arpa. 14 bootstrap1.cefaslocalserver.com.'");
+    expect(env).not.toMatch(/168\.192\.in-addr\.arpa/);
+    expect(setup).toContain('has_record "$IPA_DOMAIN" "$name" arecord "$address" || ipa dnsrecord-add');
+    expect(setup).toContain('has_record "$zone" "$name" ptrrecord "$target" || ipa dnsrecord-add');
+  });
+
+  test("passwords reach the installer from root-only files and are removed after install", () => {
+    const secrets = (config.write_files ?? []).filter((f) => f.path.startsWith("/etc/flatcarmicrocloud/secrets/"));
+    expect(secrets.map((f) => [f.path, f.permissions, f.content])).toEqual([
+      ["/etc/flatcarmicrocloud/secrets/freeipa-admin-password", "0600", SECRETS.freeipaAdminPassword],
+      ["/etc/flatcarmicrocloud/secrets/freeipa-directory-manager-password", "0600", SECRETS.freeipaDirectoryManagerPassword],
+    ]);
+    expect(setup).toContain('--ds-password="$(cat "$dm_password_file")"');
+    expect(setup).toContain('rm -f "$dm_password_file" "$admin_password_file"');
+  });
+
+  test("chrony serves both VM networks; DNS answers each network with its own addresses first", () => {
+    const chrony = fileContent(config, FREEIPA_FILES.chrony);
+    expect(chrony).toContain("allow 10.17.3.0/24\nallow 10.17.4.0/24");
+    expect(setup).toContain("include /etc/chrony.d/*.conf");
+    expect(fileContent(config, FREEIPA_FILES.sortlist)).toContain("{ 10.17.4.0/24; { 10.17.4.0/24; }; };");
+    const fw = firewallOf(config);
+    expect(fw).toMatch(/^services=\('ssh' 'freeipa-4' 'dns' 'ntp'\)$/m);
+  });
+
+  test("the FQDN resolves to the VM's addresses, not loopback", () => {
+    const hosts = fileContent(config, FREEIPA_FILES.hostsTemplate);
+    expect(hosts.startsWith("## template:jinja\n")).toBe(true);
+    expect(hosts).toContain("10.17.3.11 {{fqdn}} {{hostname}}");
+    expect(hosts).not.toMatch(/127\.0\.0\.1 \{\{fqdn\}\}/);
+    expect(parse(fileContent(config, FREEIPA_FILES.keepHostname))).toEqual({ preserve_hostname: true });
+  });
+});
+
+describe("PostgreSQL", () => {
+  const config = cloudConfig(vm(topology, "postgresql1"), topology, settings);
+  const setup = fileContent(config, POSTGRESQL_FILES.setup);
+
+  test("PostgreSQL 16 from the module stream, initdb only on an empty data directory", () => {
+    expect(fileContent(config, POSTGRESQL_FILES.env)).toContain("PG_MODULE_STREAM='16'");
+    expect(setup).toContain('dnf -y module enable "postgresql:$PG_MODULE_STREAM"');
+    expect(setup).toContain('[ -s "$pgdata/PG_VERSION" ] || postgresql-setup --initdb');
+  });
+
+  test("listens on its addresses; pg_hba allows the node networks with scram-sha-256 only", () => {
+    const conf = fileContent(config, POSTGRESQL_FILES.conf);
+    expect(conf).toContain("listen_addresses = 'localhost,10.17.3.13,10.17.4.13'");
+    expect(conf).toContain("password_encryption = 'scram-sha-256'");
+    const rules = fileContent(config, POSTGRESQL_FILES.hba)
+      .split("\n")
+      .filter((l) => l.trim() !== "" && !l.startsWith("#"))
+      .map((l) => l.split(/\s+/));
+    expect(rules).toEqual([
+      ["local", "all", "all", "peer"],
+      ["host", "all", "all", "127.0.0.1/32", "scram-sha-256"],
+      ["host", "all", "all", "::1/128", "scram-sha-256"],
+      ["host", "all", "all", "10.17.3.0/24", "scram-sha-256"],
+      ["host", "all", "all", "10.17.4.0/24", "scram-sha-256"],
+    ]);
+  });
+
+  test("firewall opens 5432 to the node networks only", () => {
+    const fw = firewallOf(config);
+    expect(fw).toMatch(/^services=\('ssh'\)$/m);
+    expect(fw).toMatch(/^ports=\(\)$/m);
+    expect(fw).toContain(`rule family="ipv4" source address="10.17.4.0/24" port port="5432" protocol="tcp" accept`);
+    expect(fw).toContain(`rule family="ipv4" source address="10.17.3.0/24" port port="5432" protocol="tcp" accept`);
+  });
+
+  test("role and database created idempotently, password from the 0600 file via stdin", () => {
+    const sql = fileContent(config, POSTGRESQL_FILES.roleSql);
+    expect(sql).toMatch(/WHERE NOT EXISTS \(SELECT FROM pg_roles WHERE rolname = :'role'\) \\gexec/);
+    expect(sql).toMatch(/WHERE NOT EXISTS \(SELECT FROM pg_database WHERE datname = :'db'\) \\gexec/);
+    expect(setup).toContain('password=$(<"$password_file")');
+    expect(setup).not.toMatch(/-v password|--set=password|PGPASSWORD/);
+  });
+
+  test("nightly compressed dump by a systemd timer, retention from config", () => {
+    const env = fileContent(config, POSTGRESQL_FILES.env);
+    expect(env).toContain("PG_BACKUP_RETENTION_DAYS='7'");
+    expect(env).toContain("PG_DATABASE='microservices'");
+    expect(fileContent(config, POSTGRESQL_FILES.timer)).toContain("OnCalendar=*-*-* 02:30:00");
+    expect(fileContent(config, POSTGRESQL_FILES.service)).toContain("ExecStart=/usr/local/sbin/fmc-postgresql-backup");
+    const backup = fileContent(config, POSTGRESQL_FILES.backup);
+    expect(backup).toContain("pg_dump --format=custom --compress=6");
+    expect(backup).toContain('-mtime +"$PG_BACKUP_RETENTION_DAYS" -delete');
+    expect(setup).toContain("systemctl enable --now fmc-postgresql-backup.timer");
+  });
+
+  test("retention and time follow the config", () => {
+    const custom = prodSettings(topology, { postgresBackupRetentionDays: 14, postgresBackupTime: "23:05" });
+    const c = cloudConfig(vm(topology, "postgresql1"), topology, custom);
+    expect(fileContent(c, POSTGRESQL_FILES.env)).toContain("PG_BACKUP_RETENTION_DAYS='14'");
+    expect(fileContent(c, POSTGRESQL_FILES.timer)).toContain("OnCalendar=*-*-* 23:05:00");
+  });
+});
+
+describe("restore procedure (docs/guest-roles.md)", () => {
+  const doc = readFileSync(path.join(__dirname, "..", "docs", "guest-roles.md"), "utf8");
+  const restore = doc.slice(doc.indexOf("#### Restoring PostgreSQL"));
+  const config = cloudConfig(vm(topology, "postgresql1"), topology, settings);
+
+  test("names the script, backup directory and timer the role renders", () => {
+    expect(restore).toContain(`sudo ${path.basename(POSTGRESQL_FILES.restore)} ${POSTGRESQL_BACKUP_DIR}/microservices-`);
+    expect(restore).toContain(`sudo systemctl start ${BACKUP_UNIT}.service`);
+    expect(doc).toContain(`${BACKUP_UNIT}.timer`);
+    expect(fileContent(config, POSTGRESQL_FILES.restore)).toContain("pg_restore --clean --if-exists --no-owner");
+  });
+
+  test("its SSH command is the route stage 2 uses", () => {
+    const route = sshRouteFor(vm(topology, "postgresql1"), topology, settings.sshJumpHost);
+    expect(restore).toContain(`ssh -J ${route.proxy?.user}@${route.proxy?.host} ${route.user}@${route.host}`);
+  });
+});
