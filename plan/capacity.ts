@@ -1,0 +1,103 @@
+/**
+ * Does the stack fit its hardware? Two checks, both from plain data:
+ * - the VMs' vCPUs and memory against the host's declared capacity (less the memory kept for it);
+ * - the platform's summed requests and limits against what the schedulable K3s nodes offer pods
+ *   after the kubelet's reservations (`cluster/reservations.ts`).
+ * Requests must fit: the scheduler places pods by requests, and what does not fit stays Pending.
+ * Limits may add up to more than the nodes have (burstable pods); the overcommit is shown, since
+ * under memory pressure the kubelet evicts and the kernel OOM-kills the pods above their requests.
+ */
+import { allocatable } from "../cluster/reservations";
+import { isK3sNode, Topology, VmSpec } from "../config/topology";
+
+export interface Amount {
+  cpuMilli: number;
+  memoryMiB: number;
+}
+
+/** The platform's steady-state totals, as the platform stage's own pure capacity check sums them. */
+export interface PlatformTotals {
+  requests: Amount;
+  limits: Amount;
+  /** Requests per Helm release (replicas and DaemonSet pods counted). */
+  byRelease: { name: string; requests: Amount }[];
+  /** What the platform's check found beyond the totals (a pod larger than any node, ...). */
+  problems: string[];
+}
+
+export interface CapacityLine {
+  what: string;
+  used: number;
+  available: number;
+  unit: "vCPU" | "GiB" | "CPU";
+  /** False when `used` exceeds `available` and that is an error. */
+  fits: boolean;
+  /** Shown after the numbers (e.g. "overcommit allowed: throttles only"). */
+  note?: string;
+}
+
+export interface CapacityReport {
+  vms: CapacityLine[];
+  /** Nodes pods may run on (K3s nodes without a NoSchedule/NoExecute taint) and what each offers. */
+  schedulable: { name: string; allocatable: Amount }[];
+  /** Undefined when the platform stage is not built; `platformNote` says why. */
+  platform?: CapacityLine[];
+  platformNote?: string;
+  /** What the platform's own check found beyond the totals: each one fails the plan. */
+  platformProblems: string[];
+  /** Releases by requested memory, largest first. */
+  releases: { name: string; requests: Amount }[];
+  fits: boolean;
+}
+
+const GiB = 1024;
+
+export function isSchedulable(vm: VmSpec): boolean {
+  return isK3sNode(vm) && !vm.taints.some((t) => /:(NoSchedule|NoExecute)$/.test(t));
+}
+
+export function vmCapacity(topology: Topology): CapacityLine[] {
+  const vcpus = topology.vms.reduce((s, vm) => s + vm.vcpus, 0);
+  const memoryMiB = topology.vms.reduce((s, vm) => s + vm.memoryMiB, 0);
+  const { host } = topology;
+  return [
+    { what: "VM vCPUs / host threads", used: vcpus, available: host.vcpus, unit: "vCPU", fits: vcpus <= host.vcpus },
+    {
+      what: `VM memory / host memory less ${host.reservedMemoryGiB} GiB kept for the host`,
+      used: memoryMiB / GiB,
+      available: host.memoryGiB - host.reservedMemoryGiB,
+      unit: "GiB",
+      fits: memoryMiB <= (host.memoryGiB - host.reservedMemoryGiB) * GiB,
+    },
+  ];
+}
+
+function overcommit(used: number, available: number): string | undefined {
+  return used > available ? `overcommitted ${(used / available).toFixed(1)}x: allowed, limits are not reserved` : undefined;
+}
+
+export function capacityReport(topology: Topology, platform: PlatformTotals | undefined, platformNote?: string): CapacityReport {
+  const vms = vmCapacity(topology);
+  const schedulable = topology.vms.filter(isSchedulable).map((vm) => ({ name: vm.name, allocatable: allocatable(vm) }));
+  const offer = schedulable.reduce((s, n) => ({ cpuMilli: s.cpuMilli + n.allocatable.cpuMilli, memoryMiB: s.memoryMiB + n.allocatable.memoryMiB }), {
+    cpuMilli: 0,
+    memoryMiB: 0,
+  });
+
+  let lines: CapacityLine[] | undefined;
+  if (platform) {
+    const { requests, limits } = platform;
+    const cpu = (m: number) => m / 1000;
+    const mem = (m: number) => m / GiB;
+    lines = [
+      { what: "platform CPU requests / allocatable", used: cpu(requests.cpuMilli), available: cpu(offer.cpuMilli), unit: "CPU", fits: requests.cpuMilli <= offer.cpuMilli },
+      { what: "platform memory requests / allocatable", used: mem(requests.memoryMiB), available: mem(offer.memoryMiB), unit: "GiB", fits: requests.memoryMiB <= offer.memoryMiB },
+      { what: "platform CPU limits / allocatable", used: cpu(limits.cpuMilli), available: cpu(offer.cpuMilli), unit: "CPU", fits: true, note: overcommit(limits.cpuMilli, offer.cpuMilli) },
+      { what: "platform memory limits / allocatable", used: mem(limits.memoryMiB), available: mem(offer.memoryMiB), unit: "GiB", fits: true, note: overcommit(limits.memoryMiB, offer.memoryMiB) },
+    ];
+  }
+  const releases = [...(platform?.byRelease ?? [])].sort((a, b) => b.requests.memoryMiB - a.requests.memoryMiB);
+  const problems = platform?.problems ?? [];
+  const fits = vms.every((l) => l.fits) && (lines ?? []).every((l) => l.fits) && problems.length === 0;
+  return { vms, schedulable, platform: lines, platformNote: platform ? undefined : platformNote, platformProblems: problems, releases, fits };
+}

@@ -1,0 +1,314 @@
+/**
+ * The FlatcarMicroCloud policies (Pulumi CrossGuard), as plain data: policy/index.ts serves them
+ * (`pulumi preview --policy-pack policy`), the offline plan and the tests call them directly.
+ *
+ * What a policy sees: each resource's inputs with secrets already decrypted (CrossGuard gives
+ * policies no way to tell a secret from plain text: pulumi/pulumi-policy#241), its options
+ * (`protect`, ...), and for stack policies the dependency graph.
+ */
+import type {
+  PolicyResource,
+  ReportViolation,
+  ResourceValidationPolicy,
+  StackValidationArgs,
+  StackValidationPolicy,
+} from "@pulumi/policy";
+import { looksSecretKey, PRIVATE_KEY_BLOCK } from "./secret-keys";
+
+type Props = Record<string, unknown>;
+type Path = (string | number)[];
+
+const HELM_TYPES = ["kubernetes:helm.sh/v3:Release", "kubernetes:helm.sh/v4:Chart", "kubernetes:helm.sh/v3:Chart"];
+const VOLUME = "libvirt:index/volume:Volume";
+const DOMAIN = "libvirt:index/domain:Domain";
+
+function isObj(v: unknown): v is Props {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function at(v: unknown, path: Path): unknown {
+  let cur = v;
+  for (const k of path) {
+    if (Array.isArray(cur) && typeof k === "number") cur = cur[k];
+    else if (isObj(cur) && typeof k === "string") cur = cur[k];
+    else return undefined;
+  }
+  return cur;
+}
+
+/** Every (path, value) pair under `v`, depth first. */
+function* walk(v: unknown, path: Path = []): Generator<[Path, unknown]> {
+  yield [path, v];
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) yield* walk(v[i], [...path, i]);
+  else if (isObj(v)) for (const [k, c] of Object.entries(v)) yield* walk(c, [...path, k]);
+}
+
+function show(path: Path): string {
+  return path.map((k, i) => (typeof k === "number" ? `[${k}]` : i === 0 ? k : `.${k}`)).join("");
+}
+
+// ---- Helm: pinned versions ----------------------------------------------------------------------
+
+/** An exact SemVer 2 version (Helm accepts a leading v): no ranges, wildcards or tags like `latest`. */
+export const EXACT_VERSION = /^v?(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$/;
+
+export const helmPinnedVersion: ResourceValidationPolicy = {
+  name: "helm-release-pinned-version",
+  description: "Every Helm release names an exact chart version (no range, no `latest`, not left to the repository's newest).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!HELM_TYPES.includes(args.type)) return;
+    const version = args.props.version as unknown;
+    if (typeof version !== "string" || version === "") {
+      report(`Helm chart ${String(args.props.chart)} has no version: the repository's newest would be installed. Pin an exact version.`);
+    } else if (!EXACT_VERSION.test(version)) {
+      report(`Helm chart ${String(args.props.chart)} version "${version}" is not an exact version. Pin one (e.g. 41.3.0).`);
+    }
+  },
+};
+
+// ---- requests and limits ------------------------------------------------------------------------
+
+/** Where each workload kind keeps its pod spec. */
+const POD_SPEC_PATH: Record<string, Path> = {
+  "kubernetes:core/v1:Pod": ["spec"],
+  "kubernetes:apps/v1:Deployment": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:StatefulSet": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:DaemonSet": ["spec", "template", "spec"],
+  "kubernetes:apps/v1:ReplicaSet": ["spec", "template", "spec"],
+  "kubernetes:batch/v1:Job": ["spec", "template", "spec"],
+  "kubernetes:batch/v1:CronJob": ["spec", "jobTemplate", "spec", "template", "spec"],
+};
+
+interface ResourcesConfig {
+  /** Also require a CPU limit (default true). */
+  requireCpuLimit?: boolean;
+  /** Helm release names that may set no `resources` at all (charts of CRDs only, say). */
+  exemptReleases?: string[];
+}
+
+/** What a `resources` block lacks: `requests.cpu`, `limits.memory`, ... */
+function missingAmounts(resources: unknown, requireCpuLimit: boolean): string[] {
+  const needed: Path[] = [["requests", "cpu"], ["requests", "memory"], ["limits", "memory"]];
+  if (requireCpuLimit) needed.push(["limits", "cpu"]);
+  return needed.filter((p) => {
+    const v = at(resources, p);
+    return v === undefined || v === null || v === "";
+  }).map((p) => p.join("."));
+}
+
+/**
+ * A `resources` block in chart values: either requests and limits for one workload, or (Rook's
+ * `cephClusterSpec.resources`) one such block per component.
+ */
+function checkValuesResources(path: Path, block: Props, requireCpuLimit: boolean): string[] {
+  // Storage requests of a volume claim (`resources.requests.storage`) are not compute resources.
+  if (path.some((k) => typeof k === "string" && /volumeClaimTemplate/i.test(k)) || at(block, ["requests", "storage"]) !== undefined) return [];
+  const direct = "requests" in block || "limits" in block;
+  if (direct || Object.keys(block).length === 0) {
+    const missing = missingAmounts(block, requireCpuLimit);
+    return missing.length > 0 ? [`${show(path)} lacks ${missing.join(", ")}`] : [];
+  }
+  return Object.entries(block).flatMap(([component, inner]) =>
+    isObj(inner) ? checkValuesResources([...path, component], inner, requireCpuLimit) : [`${show([...path, component])} is not a requests/limits block`],
+  );
+}
+
+export const requestsAndLimits: ResourceValidationPolicy = {
+  name: "workloads-have-requests-and-limits",
+  description: "Every workload sets CPU and memory requests and limits, so the capacity check and the scheduler see what it needs.",
+  enforcementLevel: "mandatory",
+  configSchema: {
+    properties: {
+      requireCpuLimit: { type: "boolean", default: true },
+      exemptReleases: { type: "array", items: { type: "string" }, default: [] },
+    },
+  },
+  validateResource: (args, report) => {
+    const config = args.getConfig<ResourcesConfig>();
+    const requireCpuLimit = config.requireCpuLimit ?? true;
+    const podSpecPath = POD_SPEC_PATH[args.type];
+    if (podSpecPath) {
+      const spec = at(args.props, podSpecPath);
+      for (const list of ["initContainers", "containers"]) {
+        const containers = at(spec, [list]);
+        if (!Array.isArray(containers)) continue;
+        containers.forEach((c: unknown, i) => {
+          const missing = missingAmounts(at(c, ["resources"]), requireCpuLimit);
+          const named = at(c, ["name"]);
+          const name = typeof named === "string" ? named : String(i);
+          if (missing.length > 0) report(`container ${name} (${list}) lacks resources ${missing.join(", ")}`);
+        });
+      }
+      return;
+    }
+    if (HELM_TYPES.includes(args.type)) {
+      const values: unknown = args.props.values;
+      const blocks = [...walk(values)].filter(([p, v]) => p[p.length - 1] === "resources" && isObj(v)) as [Path, Props][];
+      const release = String(args.props.name ?? args.name);
+      if (blocks.length === 0 && !(config.exemptReleases ?? []).includes(release)) {
+        report(`Helm release ${release} sets no resources in its values: the chart's defaults (often none) would apply`);
+      }
+      for (const [p, block] of blocks) for (const problem of checkValuesResources(["values", ...p], block, requireCpuLimit)) report(problem);
+      return;
+    }
+    // Custom resources that run pods (Strimzi's KafkaNodePool, ...) keep `resources` in their spec.
+    if (
+      args.type.startsWith("kubernetes:") &&
+      !args.type.startsWith("kubernetes:apiextensions.k8s.io") &&
+      !args.type.startsWith("kubernetes:rbac") &&
+      args.type !== "kubernetes:core/v1:PersistentVolumeClaim"
+    ) {
+      for (const [p, v] of walk(args.props.spec, ["spec"])) {
+        if (p[p.length - 1] === "resources" && isObj(v)) for (const problem of checkValuesResources(p, v, requireCpuLimit)) report(problem);
+      }
+    }
+  },
+};
+
+// ---- no LoadBalancer Services -------------------------------------------------------------------
+
+/**
+ * Charts whose default Service is a LoadBalancer: their values must say otherwise. (K3s's
+ * servicelb is disabled: such a Service would stay Pending, and the load balancer VM is the entry.)
+ */
+const LOADBALANCER_BY_DEFAULT: { chart: RegExp; typePath: Path; enabledPath: Path }[] = [
+  { chart: /(^|\/)traefik$/, typePath: ["service", "spec", "type"], enabledPath: ["service", "enabled"] },
+];
+
+export const noLoadBalancer: ResourceValidationPolicy = {
+  name: "no-loadbalancer-service",
+  description: "No Service of type LoadBalancer: K3s's servicelb is off and traffic enters through the load balancer VM (NodePorts).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type === "kubernetes:core/v1:Service") {
+      if (at(args.props, ["spec", "type"]) === "LoadBalancer") report("Service type LoadBalancer: use NodePort behind the load balancer VM");
+      return;
+    }
+    if (!HELM_TYPES.includes(args.type)) return;
+    const values: unknown = args.props.values;
+    for (const [p, v] of walk(values, ["values"])) {
+      if (p[p.length - 1] === "type" && v === "LoadBalancer") report(`${show(p)} is LoadBalancer: use NodePort behind the load balancer VM`);
+    }
+    const chart = String(args.props.chart ?? "");
+    for (const d of LOADBALANCER_BY_DEFAULT) {
+      if (!d.chart.test(chart) || at(values, d.enabledPath) === false) continue;
+      if (at(values, d.typePath) === undefined) {
+        report(`chart ${chart} creates a LoadBalancer Service unless values.${show(d.typePath)} says otherwise (e.g. NodePort)`);
+      }
+    }
+  },
+};
+
+// ---- secrets in plain resource properties -------------------------------------------------------
+
+/**
+ * Properties that carry secrets by design, and that the program must therefore always pass as
+ * secrets (the tests check that under the mock engine, where secretness is visible): the SSH
+ * connection of a remote command, a Kubernetes Secret's data, a provider's kubeconfig.
+ */
+export const SECRET_CARRIERS: Record<string, string[]> = {
+  "command:remote:Command": ["connection"],
+  "command:remote:CopyToRemote": ["connection"],
+  "kubernetes:core/v1:Secret": ["data", "stringData"],
+  "pulumi:providers:kubernetes": ["kubeconfig"],
+};
+
+/** The first-boot documents through which stage 1 hands a VM its own secrets (secret there when they do). */
+const FIRST_BOOT_CARRIERS: Record<string, string[]> = {
+  "libvirt:index/cloudinitDisk:CloudinitDisk": ["userData"],
+  "libvirt:index/ignition:Ignition": ["content"],
+};
+
+/** A Kubernetes object name (DNS-1123 subdomain). */
+const OBJECT_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+export const noPlaintextSecrets: ResourceValidationPolicy = {
+  name: "no-plaintext-secrets",
+  description:
+    "No secret-looking value (a key named *password, *token, *secret, *privateKey, ... or a private key block) in a resource property " +
+    "other than the few that carry secrets by design: read secrets with config.requireSecret and hand them to workloads as Kubernetes Secrets (existingSecret).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const carriers = [...(SECRET_CARRIERS[args.type] ?? []), ...(FIRST_BOOT_CARRIERS[args.type] ?? [])];
+    for (const [p, v] of walk(args.props)) {
+      if (p.length === 0 || carriers.includes(String(p[0]))) continue;
+      if (typeof v !== "string" || v === "") continue;
+      const key = [...p].reverse().find((k): k is string => typeof k === "string") ?? "";
+      const last = p[p.length - 1];
+      // A container env entry: { name: DB_PASSWORD, value: ... }.
+      const envName = last === "value" ? at(args.props, [...p.slice(0, -1), "name"]) : undefined;
+      if (PRIVATE_KEY_BLOCK.test(v)) report(`${show(p)} holds a private key in a plain property`);
+      // In Kubernetes objects a field named just `secret` names a Secret (Traefik's basicAuth.secret).
+      else if (key.toLowerCase() === "secret" && OBJECT_NAME.test(v)) continue;
+      else if (looksSecretKey(key) && typeof last === "string") report(`${show(p)} looks like a secret in a plain property`);
+      else if (typeof envName === "string" && looksSecretKey(envName)) report(`${show(p)} (${envName}) looks like a secret in a plain env value: use valueFrom.secretKeyRef`);
+    }
+  },
+};
+
+// ---- stateful disks protected -------------------------------------------------------------------
+
+/** Roles whose root disk holds data of their own (the directory, the database): see config/topology.ts. */
+export const STATEFUL_ROLES = ["freeipa", "postgresql"];
+
+/** The role stage 1 writes into each domain's description: `FlatcarMicroCloud <stack>: <role> (<os>)`. */
+export function roleOfDomain(props: Props): string | undefined {
+  const d = props.description;
+  return typeof d === "string" ? /: ([a-z0-9-]+) \((rocky|flatcar)\)$/.exec(d)?.[1] : undefined;
+}
+
+interface ProtectConfig {
+  /** A disposable stack (a workstation's dev stack) may leave its disks unprotected. */
+  disposable?: boolean;
+}
+
+export const statefulDisksProtected: StackValidationPolicy = {
+  name: "stateful-disks-protected",
+  description:
+    "Disks that hold data are protected from deletion: every Ceph OSD volume (`*-ceph-osd.raw`) and the disks of the FreeIPA and PostgreSQL VMs.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { disposable: { type: "boolean", default: false } } },
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    if (args.getConfig<ProtectConfig>().disposable) return;
+    const volumes = args.resources.filter((r) => r.type === VOLUME);
+    for (const v of volumes) {
+      if (String(v.props.name ?? "").endsWith("-ceph-osd.raw") && !v.opts.protect) {
+        report(`Ceph OSD volume ${String(v.props.name)} is not protected (protect: true)`, v.urn);
+      }
+    }
+    for (const d of args.resources.filter((r) => r.type === DOMAIN)) {
+      const role = roleOfDomain(d.props);
+      if (!role || !STATEFUL_ROLES.includes(role)) continue;
+      const disks: PolicyResource[] = (d.propertyDependencies.disks ?? []).filter((r) => r.type === VOLUME);
+      if (disks.length === 0) report(`${role} VM ${String(d.props.name)}: its disks cannot be traced to volumes`, d.urn);
+      for (const disk of disks) {
+        // The resource's own name: a root volume's libvirt name carries a hash unknown in a preview.
+        if (!disk.opts.protect) report(`disk ${disk.name} of ${role} VM ${String(d.props.name)} is not protected (protect: true)`, disk.urn);
+      }
+    }
+  },
+};
+
+// ---- K3s server count ---------------------------------------------------------------------------
+
+export const oddServerCount: StackValidationPolicy = {
+  name: "k3s-server-count-odd",
+  description: "An odd number of K3s servers: etcd needs a majority, so an even count tolerates no more failures than one server fewer.",
+  enforcementLevel: "advisory",
+  validateStack: (args, report) => {
+    const servers = args.resources.filter((r) => r.type === DOMAIN && roleOfDomain(r.props) === "k3s-server");
+    if (servers.length > 0 && servers.length % 2 === 0) {
+      report(`${servers.length} K3s servers (${servers.map((s) => String(s.props.name)).join(", ")}): add or remove one for an odd count`);
+    }
+  },
+};
+
+export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
+  helmPinnedVersion,
+  requestsAndLimits,
+  noLoadBalancer,
+  noPlaintextSecrets,
+  statefulDisksProtected,
+  oddServerCount,
+];

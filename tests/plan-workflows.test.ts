@@ -1,0 +1,51 @@
+/**
+ * The users' CI: the workflows run what the README promises, and the policy pack is a pack.
+ */
+import { existsSync, readdirSync, readFileSync } from "fs";
+import { join } from "path";
+import { parse } from "yaml";
+
+const ROOT = join(__dirname, "..");
+const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
+type Step = { run?: string; uses?: string; with?: Record<string, unknown> } & Record<string, unknown>;
+const steps = (wf: { jobs: Record<string, { steps: Step[] }> }, job: string): Step[] => wf.jobs[job].steps;
+
+it("the pull-request workflow installs, lints, typechecks, tests and runs the plan", () => {
+  const ci = parse(read(".github/workflows/ci.yml"));
+  expect(Object.keys(ci.on)).toContain("pull_request");
+  const runs = steps(ci, "check").map((s) => String(s.run ?? s.uses));
+  const order = ["apt-get install -y -qq ignition cloud-init shellcheck", "npm ci", "npm run lint", "npm run typecheck", "npm test", "npm run plan"];
+  const at = order.map((cmd) => runs.findIndex((r) => r.includes(cmd)));
+  expect(at.every((i) => i >= 0)).toBe(true);
+  expect([...at].sort((a, b) => a - b)).toEqual(at);
+  expect(steps(ci, "check").find((s) => s.uses?.startsWith("actions/setup-node"))?.with?.["node-version"]).toBe(20);
+});
+
+it("the preview job runs pulumi preview with the policy pack on a self-hosted libvirt runner and comments", () => {
+  const wf = parse(read(".github/workflows/preview.yml"));
+  expect(Object.keys(wf.on)).toEqual(["pull_request"]);
+  const job = wf.jobs.preview;
+  expect(job["runs-on"]).toEqual(["self-hosted", "libvirt"]);
+  expect(job.env.PULUMI_CONFIG_PASSPHRASE).toBe("${{ secrets.PULUMI_CONFIG_PASSPHRASE }}");
+  const pulumi = steps(wf, "preview").find((s) => String(s.uses).startsWith("pulumi/actions@")) as Step;
+  expect(pulumi.uses).toBe("pulumi/actions@v6");
+  expect(pulumi.with).toMatchObject({ command: "preview", "comment-on-pr": true, policyPacks: "policy" });
+  expect(pulumi.with?.["cloud-url"]).toMatch(/secrets\.PULUMI_BACKEND_URL/);
+  expect(pulumi.with?.["stack-name"]).toMatch(/vars\.PULUMI_STACK/);
+});
+
+it("every committed stack has a policy config, and the pack is a nodejs policy pack", () => {
+  const stacks = readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+  expect(stacks.sort()).toEqual(expect.arrayContaining(["dev", "prod"]));
+  for (const stack of stacks) expect(existsSync(join(ROOT, "policy", `config.${stack}.json`))).toBe(true);
+  expect(parse(read("policy/PulumiPolicy.yaml")).runtime).toBe("nodejs");
+  const pkg = JSON.parse(read("policy/package.json"));
+  expect(pkg.dependencies["@pulumi/policy"]).toBe("1.21.0");
+  expect(read("policy/index.ts")).toMatch(/new PolicyPack\("flatcarmicrocloud", \{ policies \}\)/);
+});
+
+it("package.json has the plan and bench scripts", () => {
+  const pkg = JSON.parse(read("package.json"));
+  expect(pkg.scripts.plan).toBe("node plan/run.js");
+  expect(pkg.scripts.bench).toBe("node bench/plan.js");
+});

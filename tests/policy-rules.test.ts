@@ -1,0 +1,175 @@
+/**
+ * Each policy on crafted resources: the bad ones must fail, their fixed twins must pass.
+ */
+import { AnyPolicy, runPolicies, Violation } from "../plan/policy-check";
+import { Recorded } from "../plan/recorder";
+import {
+  helmPinnedVersion,
+  noLoadBalancer,
+  noPlaintextSecrets,
+  oddServerCount,
+  policies,
+  requestsAndLimits,
+  statefulDisksProtected,
+} from "../policy/policies";
+
+let n = 0;
+function fake(type: string, inputs: Record<string, unknown>, extra: Partial<Recorded> = {}): Recorded {
+  const name = `r${n++}`;
+  return {
+    type, name, urn: `urn:pulumi:test::flatcarmicrocloud::${type}::${name}`, custom: true, parent: "", provider: "",
+    dependencies: [], propertyDependencies: {}, deleteBeforeReplace: false, replaceOnChanges: [], ignoreChanges: [],
+    additionalSecretOutputs: [], protect: false, rawInputs: inputs, inputs, ...extra,
+  };
+}
+
+async function check(policy: AnyPolicy, resources: Recorded[], config = {}): Promise<string[]> {
+  return (await runPolicies([policy], resources, config)).map((v: Violation) => v.message);
+}
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const full = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+
+it("every policy has a unique name, a description and an enforcement level; only the server count is advisory", () => {
+  expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
+  for (const p of policies) expect(p.description.length).toBeGreaterThan(20);
+  expect(policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name)).toEqual(["k3s-server-count-odd"]);
+  expect(policies.filter((p) => p.enforcementLevel !== "mandatory" && p.enforcementLevel !== "advisory")).toEqual([]);
+});
+
+describe("helm-release-pinned-version", () => {
+  it.each([[undefined], [""], ["^41.0.0"], ["41.x"], ["~1.2"], [">=1.0.0"], ["latest"], ["41.3"]])("fails for version %p", async (version) => {
+    expect(await check(helmPinnedVersion, [fake(RELEASE, { chart: "traefik", version })])).toHaveLength(1);
+  });
+  it.each([["41.3.0"], ["v1.20.6"], ["1.0.0-rc.1"]])("passes %p", async (version) => {
+    expect(await check(helmPinnedVersion, [fake(RELEASE, { chart: "traefik", version })])).toEqual([]);
+  });
+});
+
+describe("workloads-have-requests-and-limits", () => {
+  const deployment = (resources: unknown) =>
+    fake("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { containers: [{ name: "app", resources }] } } } });
+
+  it("fails a Deployment container without limits, and one without anything", async () => {
+    expect(await check(requestsAndLimits, [deployment({ requests: full.requests })])).toEqual(["container app (containers) lacks resources limits.memory, limits.cpu"]);
+    expect(await check(requestsAndLimits, [deployment(undefined)])).toHaveLength(1);
+  });
+
+  it("checks init containers and CronJobs too, and passes complete ones", async () => {
+    const cron = fake("kubernetes:batch/v1:CronJob", {
+      spec: { jobTemplate: { spec: { template: { spec: { initContainers: [{ name: "init" }], containers: [{ name: "c", resources: full }] } } } } },
+    });
+    expect(await check(requestsAndLimits, [cron])).toEqual([expect.stringContaining("container init (initContainers)")]);
+    expect(await check(requestsAndLimits, [deployment(full)])).toEqual([]);
+  });
+
+  it("fails a Helm release whose values set no resources, or an incomplete block; passes per-component blocks", async () => {
+    expect(await check(requestsAndLimits, [fake(RELEASE, { name: "redis", chart: "redis-ha", version: "4.39.0", values: {} })])).toEqual([
+      expect.stringContaining("sets no resources"),
+    ]);
+    expect(await check(requestsAndLimits, [fake(RELEASE, { name: "x", values: { redis: { resources: { requests: full.requests } } } })])).toEqual([
+      "values.redis.resources lacks limits.memory, limits.cpu",
+    ]);
+    const rook = fake(RELEASE, { name: "rook-ceph-cluster", values: { cephClusterSpec: { resources: { mon: full, osd: full, mgr: { limits: full.limits } } } } });
+    expect(await check(requestsAndLimits, [rook])).toEqual(["values.cephClusterSpec.resources.mgr lacks requests.cpu, requests.memory"]);
+  });
+
+  it("lets a CPU limit be optional and a CRD-only release be exempt, by policy config", async () => {
+    const noCpuLimit = deployment({ requests: full.requests, limits: { memory: "1Gi" } });
+    expect(await check(requestsAndLimits, [noCpuLimit], { "workloads-have-requests-and-limits": { requireCpuLimit: false } })).toEqual([]);
+    const crds = fake(RELEASE, { name: "crds", values: {} });
+    expect(await check(requestsAndLimits, [crds], { "workloads-have-requests-and-limits": { exemptReleases: ["crds"] } })).toEqual([]);
+  });
+
+  it("leaves storage requests of volume claims alone", async () => {
+    const pvc = fake("kubernetes:core/v1:PersistentVolumeClaim", { spec: { resources: { requests: { storage: "1Gi" } } } });
+    const prometheus = fake(RELEASE, {
+      name: "kps",
+      values: { prometheus: { prometheusSpec: { resources: full, storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "20Gi" } } } } } } } },
+    });
+    expect(await check(requestsAndLimits, [pvc, prometheus])).toEqual([]);
+  });
+
+  it("checks the resources of custom resources that run pods (Strimzi's node pools)", async () => {
+    const pool = fake("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", { spec: { replicas: 3, resources: { requests: full.requests } } });
+    expect(await check(requestsAndLimits, [pool])).toEqual(["spec.resources lacks limits.memory, limits.cpu"]);
+  });
+});
+
+describe("no-loadbalancer-service", () => {
+  it("fails a LoadBalancer Service and passes a NodePort one", async () => {
+    expect(await check(noLoadBalancer, [fake("kubernetes:core/v1:Service", { spec: { type: "LoadBalancer" } })])).toHaveLength(1);
+    expect(await check(noLoadBalancer, [fake("kubernetes:core/v1:Service", { spec: { type: "NodePort" } })])).toEqual([]);
+  });
+
+  it("fails a LoadBalancer anywhere in Helm values, and Traefik left at its LoadBalancer default", async () => {
+    expect(await check(noLoadBalancer, [fake(RELEASE, { chart: "redis-ha", values: { haproxy: { service: { type: "LoadBalancer" } } } })])).toEqual([
+      "values.haproxy.service.type is LoadBalancer: use NodePort behind the load balancer VM",
+    ]);
+    expect(await check(noLoadBalancer, [fake(RELEASE, { chart: "traefik", values: {} })])).toEqual([expect.stringContaining("service.spec.type")]);
+    expect(await check(noLoadBalancer, [fake(RELEASE, { chart: "traefik", values: { service: { spec: { type: "NodePort" } } } })])).toEqual([]);
+  });
+});
+
+describe("no-plaintext-secrets", () => {
+  it("fails secret-looking values, private key blocks and secret env values in plain properties", async () => {
+    expect(await check(noPlaintextSecrets, [fake(RELEASE, { values: { grafana: { adminPassword: "hunter2" } } })])).toEqual([
+      "values.grafana.adminPassword looks like a secret in a plain property",
+    ]);
+    expect(await check(noPlaintextSecrets, [fake("kubernetes:core/v1:ConfigMap", { data: { "id": "-----BEGIN OPENSSH PRIVATE KEY-----\nx" } })])).toHaveLength(1);
+    const env = fake("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { containers: [{ env: [{ name: "DB_PASSWORD", value: "x" }] }] } } } });
+    expect(await check(noPlaintextSecrets, [env])).toEqual([expect.stringContaining("DB_PASSWORD")]);
+  });
+
+  it("reads a field named just `secret` as the name of a Secret, unless its value is no object name", async () => {
+    const middleware = (secret: string) => fake(RELEASE, { values: { extraObjects: [{ kind: "Middleware", spec: { basicAuth: { secret } } }] } });
+    expect(await check(noPlaintextSecrets, [middleware("traefik-dashboard-auth")])).toEqual([]);
+    expect(await check(noPlaintextSecrets, [middleware("Hunter2!")])).toHaveLength(1);
+  });
+
+  it("passes references to secrets and the properties that carry secrets by design", async () => {
+    expect(await check(noPlaintextSecrets, [fake(RELEASE, { values: { grafana: { admin: { existingSecret: "grafana-admin" } } } })])).toEqual([]);
+    const cmd = fake("command:remote:Command", { connection: { host: "h", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx" } });
+    expect(await check(noPlaintextSecrets, [cmd])).toEqual([]);
+    expect(await check(noPlaintextSecrets, [fake("kubernetes:core/v1:Secret", { stringData: { password: "x" } })])).toEqual([]);
+    const env = fake("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { containers: [{ env: [{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db" } } }] }] } } } });
+    expect(await check(noPlaintextSecrets, [env])).toEqual([]);
+  });
+});
+
+describe("stateful-disks-protected", () => {
+  const VOLUME = "libvirt:index/volume:Volume";
+  const graph = (protect: boolean) => {
+    const osd = fake(VOLUME, { name: "worker1-ceph-osd.raw" }, { protect });
+    const root = fake(VOLUME, { name: "postgresql1-root-0123456789.qcow2" }, { protect, name: "infra-postgresql1-root" });
+    const workerRoot = fake(VOLUME, { name: "worker1-root-0123456789.qcow2" });
+    const db = fake("libvirt:index/domain:Domain", { name: "postgresql1", description: "FlatcarMicroCloud prod: postgresql (rocky)" }, {
+      propertyDependencies: { disks: [root.urn] },
+    });
+    const worker = fake("libvirt:index/domain:Domain", { name: "worker1", description: "FlatcarMicroCloud prod: k3s-agent (flatcar)" }, {
+      propertyDependencies: { disks: [workerRoot.urn, osd.urn] },
+    });
+    return [osd, root, workerRoot, db, worker];
+  };
+
+  it("fails an unprotected Ceph volume and an unprotected database disk", async () => {
+    expect(await check(statefulDisksProtected, graph(false))).toEqual([
+      "Ceph OSD volume worker1-ceph-osd.raw is not protected (protect: true)",
+      "disk infra-postgresql1-root of postgresql VM postgresql1 is not protected (protect: true)",
+    ]);
+  });
+
+  it("passes when they are protected (a worker's root disk need not be), or on a stack declared disposable", async () => {
+    expect(await check(statefulDisksProtected, graph(true))).toEqual([]);
+    expect(await check(statefulDisksProtected, graph(false), { "stateful-disks-protected": { disposable: true } })).toEqual([]);
+  });
+});
+
+describe("k3s-server-count-odd (advisory)", () => {
+  const server = (name: string) => fake("libvirt:index/domain:Domain", { name, description: "FlatcarMicroCloud prod: k3s-server (flatcar)" });
+  it("advises against an even count and is silent on an odd one", async () => {
+    const even = await runPolicies([oddServerCount], [server("a"), server("b")]);
+    expect(even.map((v) => [v.enforcementLevel, v.message])).toEqual([["advisory", "2 K3s servers (a, b): add or remove one for an odd count"]]);
+    expect(await check(oddServerCount, [server("a"), server("b"), server("c")])).toEqual([]);
+  });
+});
