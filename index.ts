@@ -1,13 +1,60 @@
 /**
  * FlatcarMicroCloud: config -> infra -> cluster -> platform, then the stack outputs.
  */
-import { loadTopology } from "./config/load";
+import { connectionTo, K3sCluster } from "./cluster";
+import { loadStackConfig } from "./config";
 import { Infra } from "./infra";
+import { GuestRoles } from "./infra/guest-roles";
+import { Platform, platformFacts } from "./platform";
 
-// Config: the validated topology; a bad stack config stops here, before anything is created.
-const topology = loadTopology();
+// Config: every key validated; a bad stack config stops here, before anything is created.
+const config = loadStackConfig();
+const { topology } = config;
 
-// Stage 1: networks, storage, images and VMs on the KVM host.
-const infra = new Infra("infra", { topology });
+// Stage 1: networks, storage, images and VMs on the KVM host; the Rocky VMs' roles (bastion, load
+// balancer, FreeIPA, PostgreSQL) arrive in their first-boot config, passwords as secrets.
+const roles = new GuestRoles("guest-roles", { topology, settings: config.roles });
+const infra = new Infra("infra", {
+  topology,
+  roleFragments: (vm) => roles.fragmentsFor(vm),
+  sshJumpHost: config.roles.sshJumpHost,
+});
+
+// Stage 2: K3s over SSH on the Flatcar VMs; its kubeconfig becomes the Kubernetes provider.
+const cluster = new K3sCluster("cluster", {
+  nodes: infra.nodes,
+  settings: config.cluster.settings,
+  sshPrivateKey: config.cluster.sshPrivateKey,
+});
+
+// Stage 3: the platform as pinned Helm releases on the new cluster.
+const platform = new Platform("platform", {
+  provider: cluster.provider,
+  ...platformFacts(topology),
+  settings: config.platform,
+});
+
+// Stack outputs. Every password and the kubeconfig are secrets.
+const bastion = infra.nodes.find((n) => n.role === "bastion");
 
 export const nodes = infra.nodes;
+export const wireguardPublicKey = bastion
+  ? roles.readWireguardPublicKey(bastion.domainId, connectionTo(bastion, config.cluster.sshPrivateKey), bastion.name)
+  : undefined;
+const database = infra.nodes.find((n) => n.role === "postgresql");
+export const postgres = database && {
+  // FreeIPA answers each client with the address on its own network.
+  host: database.fqdn,
+  port: 5432,
+  database: config.roles.postgres.database,
+  user: config.roles.postgres.role,
+  password: roles.postgresPassword,
+};
+export const freeipaAdminPassword = roles.freeipaAdminPassword;
+export const apiEndpoint = cluster.apiEndpoint;
+export const kubeconfig = cluster.kubeconfig;
+export const k3sNodes = cluster.nodeNames;
+export const urls = platform.urls;
+export const endpoints = platform.endpoints;
+export const passwords = platform.passwords;
+export const platformCapacity = platform.capacity;

@@ -28,20 +28,19 @@ import {
   renderUninstallK3s,
   renderWaitForBoot,
 } from "./scripts";
-import { connectionTo, SshAccess } from "./ssh";
-import { InfraNode, JumpHost } from "./types";
+import { connectionTo } from "./ssh";
+import { InfraNode } from "./types";
 
-export type { InfraNode, JumpHost } from "./types";
+export type { InfraNode } from "./types";
+export { connectionTo } from "./ssh";
 export { STORAGE_NODE_LABEL } from "./k3s-config";
 
 export interface K3sClusterArgs {
   /** Stage 1's nodes (all VMs; only those named in `settings` become K3s nodes). */
   nodes: InfraNode[];
   settings: ClusterSettings;
-  /** The stack's SSH private key (secret). */
+  /** The stack's SSH private key (secret); each node's route (direct or via the bastion) comes from stage 1. */
   sshPrivateKey: pulumi.Input<string>;
-  /** The bastion, when the nodes are reached through it. */
-  jumpHost?: JumpHost;
 }
 
 export interface NodeNames {
@@ -66,11 +65,6 @@ export class K3sCluster extends pulumi.ComponentResource {
     const servers = settings.servers.map((n) => k3sNode(args.nodes, n, "k3s-server"));
     const agents = settings.agents.map((n) => k3sNode(args.nodes, n, "k3s-agent"));
     const storage = new Set(settings.storageNodes);
-    const access: SshAccess = {
-      privateKey: args.sshPrivateKey,
-      jumpHost: args.jumpHost,
-      addressFromBastion: settings.addressFromBastion,
-    };
     const first = servers[0];
     const apiEndpoint = `https://${settings.apiHost}:${K3S_API_PORT}`;
 
@@ -89,7 +83,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       );
 
     const install = (node: InfraNode, kind: K3sNodeKind, after: pulumi.Resource[]): command.remote.Command => {
-      const connection = connectionTo(node, access);
+      const connection = connectionTo(node, args.sshPrivateKey);
       const boot = new command.remote.Command(
         `${name}-${node.name}-boot`,
         {
@@ -129,7 +123,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     const agentInstalls = agents.map((node) => install(node, "agent", serverInstalls.slice(-1)));
 
     // Membership is managed from the first server: only there is an admin kubeconfig.
-    const onFirstServer = connectionTo(first, access);
+    const onFirstServer = connectionTo(first, args.sshPrivateKey);
     const members = [...servers, ...agents].map((node, i) => {
       const nodeInstall = i < servers.length ? serverInstalls[i] : agentInstalls[i - servers.length];
       return new command.remote.Command(

@@ -4,7 +4,7 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { InfraNode, JumpHost } from "./types";
+import { InfraNode } from "./types";
 
 /**
  * A fresh VM answers SSH only after firmware, Ignition / cloud-init and sshd: 60 dials of up to
@@ -13,33 +13,19 @@ import { InfraNode, JumpHost } from "./types";
 export const DIAL_ERROR_LIMIT = 60;
 export const PER_DIAL_TIMEOUT_SECONDS = 10;
 
-export interface SshAccess {
-  privateKey: pulumi.Input<string>;
-  jumpHost?: JumpHost;
-  /** The node's address as the bastion reaches it (by node name); primary address otherwise. */
-  addressFromBastion: Record<string, string>;
-}
-
 /**
- * The connection to `node`. Its host is derived from the node's domain id, so it is unknown until
- * the VM exists and every command on the node waits for (and follows) the VM.
+ * The connection to `node` along the route stage 1 computed (directly or through the bastion). Its
+ * host is derived from the node's domain id, so it is unknown until the VM exists and every command
+ * on the node waits for (and follows) the VM.
  */
-export function connectionTo(node: InfraNode, access: SshAccess): command.types.input.remote.ConnectionArgs {
-  const address = access.jumpHost ? (access.addressFromBastion[node.name] ?? node.primaryAddress) : node.primaryAddress;
+export function connectionTo(node: InfraNode, privateKey: pulumi.Input<string>): command.types.input.remote.ConnectionArgs {
+  const { host, user, proxy } = node.ssh;
+  const retries = { dialErrorLimit: DIAL_ERROR_LIMIT, perDialTimeout: PER_DIAL_TIMEOUT_SECONDS };
   return {
-    host: node.domainId.apply(() => address),
-    user: node.sshUser,
-    privateKey: access.privateKey,
-    dialErrorLimit: DIAL_ERROR_LIMIT,
-    perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
-    proxy: access.jumpHost
-      ? {
-          host: access.jumpHost.host,
-          user: access.jumpHost.user,
-          privateKey: access.privateKey,
-          dialErrorLimit: DIAL_ERROR_LIMIT,
-          perDialTimeout: PER_DIAL_TIMEOUT_SECONDS,
-        }
-      : undefined,
+    host: node.domainId.apply(() => host),
+    user,
+    privateKey,
+    ...retries,
+    proxy: proxy ? { host: proxy.host, user: proxy.user, privateKey, ...retries } : undefined,
   };
 }

@@ -7,9 +7,3 @@ import { NodeInfo } from "../infra/nodes";
 
 /** A VM as stage 1 reports it: plain facts plus the libvirt domain id, which changes when the VM is replaced. */
 export type InfraNode = NodeInfo & { domainId: pulumi.Output<string> };
-
-/** An SSH jump host (the bastion): every node is dialled through it, with the same private key. */
-export interface JumpHost {
-  host: string;
-  user: string;
-}

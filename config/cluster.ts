@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { K3S_VERSION } from "../versions";
-import { fqdn, isStorageNode, primaryNic, reachableNic, Topology, VmSpec, vmsWithRole } from "./topology";
+import { fqdn, isStorageNode, primaryNic, Topology, VmSpec, vmsWithRole } from "./topology";
 import { readRawConfig } from "./load";
 import { Collector, ConfigError } from "./validate";
 
@@ -33,11 +33,6 @@ export interface ClusterSettings {
   apiHost: string;
   /** Extra names on the API server certificate: the load balancer's addresses and FQDN, the API host. */
   tlsSans: string[];
-  /**
-   * The address of each K3s node as the bastion reaches it, for SSH through a jump host. Empty when
-   * the topology has no bastion VM: then nodes are dialled at their primary address.
-   */
-  addressFromBastion: Record<string, string>;
 }
 
 /** What `loadClusterSettings` hands the program: the settings and the secret SSH key. */
@@ -138,14 +133,6 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
   if (c.problems.length > 0) throw new ConfigError(c.problems);
 
   const tlsSans = [...(lb ? [...lb.nics.map((n) => n.address), fqdn(lb, topology.domain)] : []), apiHost];
-  const bastion = vmsWithRole(topology, "bastion")[0];
-  const addressFromBastion: Record<string, string> = {};
-  if (bastion) {
-    for (const vm of k3sVms) {
-      const nic = reachableNic(bastion, vm);
-      if (nic) addressFromBastion[vm.name] = nic.address;
-    }
-  }
   return {
     clusterName: `flatcarmicrocloud-${topology.stack}`,
     k3sVersion,
@@ -154,7 +141,6 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
     storageNodes: k3sVms.filter(isStorageNode).map((vm) => vm.name),
     apiHost,
     tlsSans: [...new Set(tlsSans)],
-    addressFromBastion,
   };
 }
 

@@ -24,6 +24,8 @@ export interface InfraArgs {
    * the user-data then stays a secret output all the way to the cloud-init disk.
    */
   roleFragments?: (vm: VmSpec) => pulumi.Input<CloudConfigFragment[]>;
+  /** The bastion VM every SSH connection goes through (`sshJumpHost`); none means direct. */
+  sshJumpHost?: string;
 }
 
 /** A VM as the next stage sees it: plain facts plus the domain id, which changes when the VM is replaced. */
@@ -120,7 +122,7 @@ export class Infra extends pulumi.ComponentResource {
           replaceOnChanges: ["coreosIgnition", "cloudinit", "disks"],
         },
       );
-      return { ...describeNode(vm, topology), domainId: domain.id };
+      return { ...describeNode(vm, topology, args.sshJumpHost), domainId: domain.id };
     });
 
     this.nodes = nodes;

@@ -1,8 +1,33 @@
-import { fqdn, nicOn, OsFamily, Role, Topology, VmSpec } from "../config/topology";
+import { fqdn, nicOn, OsFamily, primaryNic, reachableNic, Role, Topology, VmSpec } from "../config/topology";
 
 /** The SSH user each OS family gives the operator's key. */
 export function sshUserFor(os: OsFamily, topology: Topology): string {
   return os === "flatcar" ? "core" : topology.adminUser;
+}
+
+export interface SshEndpoint {
+  host: string;
+  user: string;
+}
+
+/** How the machine running Pulumi (and an operator) reaches a VM over SSH. */
+export interface SshRoute extends SshEndpoint {
+  /** The jump host (OpenSSH ProxyJump; `remote.Command`'s `connection.proxy`). */
+  proxy?: SshEndpoint;
+}
+
+/**
+ * Straight to the VM's first address, or through the bastion (`sshJumpHost`) when the machine
+ * running Pulumi is on the LAN and not on the VM networks: then the VM is dialled on the address the
+ * bastion shares with it.
+ */
+export function sshRouteFor(target: VmSpec, topology: Topology, jumpHost: string | undefined): SshRoute {
+  const direct = { host: primaryNic(target).address, user: sshUserFor(target.os, topology) };
+  const jump = topology.vms.find((vm) => vm.name === jumpHost);
+  if (!jump || jump.name === target.name) return direct;
+  const nic = reachableNic(jump, target);
+  if (!nic) throw new Error(`jump host ${jump.name} shares no network with ${target.name}`);
+  return { host: nic.address, user: direct.user, proxy: { host: primaryNic(jump).address, user: sshUserFor(jump.os, topology) } };
 }
 
 export interface NodeAddress {
@@ -30,6 +55,8 @@ export interface NodeInfo {
   role: Role;
   os: OsFamily;
   sshUser: string;
+  /** How SSH reaches the node (directly or through the bastion). */
+  ssh: SshRoute;
   /** Address of the first NIC: the seed's address of the VM. */
   primaryAddress: string;
   addresses: NodeAddress[];
@@ -42,7 +69,7 @@ export interface NodeInfo {
   taints: string[];
 }
 
-export function describeNode(vm: VmSpec, topology: Topology): NodeInfo {
+export function describeNode(vm: VmSpec, topology: Topology, sshJumpHost?: string): NodeInfo {
   const cluster = nicOn(vm, topology.clusterNetwork);
   const onCluster = vm.role === "k3s-server" || vm.role === "k3s-agent";
   return {
@@ -51,6 +78,7 @@ export function describeNode(vm: VmSpec, topology: Topology): NodeInfo {
     role: vm.role,
     os: vm.os,
     sshUser: sshUserFor(vm.os, topology),
+    ssh: sshRouteFor(vm, topology, sshJumpHost),
     primaryAddress: vm.nics[0].address,
     addresses: vm.nics.map(({ network, address, prefix, iface }) => ({ network, address, prefix, iface })),
     clusterAddress: onCluster ? cluster?.address : undefined,

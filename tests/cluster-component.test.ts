@@ -10,28 +10,13 @@ import { ClusterSettings, parseClusterSettings, RawClusterConfig } from "../conf
 import { Topology } from "../config/topology";
 import { parseTopology } from "../config/validate";
 import { describeNode } from "../infra/nodes";
-import { InfraNode, JumpHost, K3sCluster } from "../cluster";
+import { InfraNode, K3sCluster } from "../cluster";
 import { K3S_VERSION } from "../versions";
 import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
+import { MACHINE_ID, machineOutputs, TOKEN } from "./helpers/machine-outputs";
 
-const COMMAND = "command:remote:Command";
-const TOKEN = "Tok3nTok3nTok3nTok3nTok3nTok3nTok3nTok3nTok3nTok";
-const MACHINE_ID = "0123456789abcdef0123456789abcdef";
 const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
-const K3S_YAML = `apiVersion: v1
-clusters:
-- cluster: {certificate-authority-data: Q0E=, server: "https://127.0.0.1:6443"}
-  name: default
-contexts:
-- context: {cluster: default, user: default}
-  name: default
-current-context: default
-kind: Config
-users:
-- name: default
-  user: {client-certificate-data: Q0VSVA==, client-key-data: S0VZ}
-`;
 
 /** Stands in for stage 1's libvirt domain, so the graph shows what follows the VM. */
 class FakeDomain extends pulumi.CustomResource {
@@ -51,25 +36,20 @@ function prodWith(edit: (vms: Topology["vms"]) => Topology["vms"]): Topology {
   return { ...t, vms: edit(t.vms) };
 }
 
-function build(prefix: string, topology: Topology, raw: RawClusterConfig = {}, jumpHost?: JumpHost): ClusterSettings {
+function build(prefix: string, topology: Topology, raw: RawClusterConfig = {}, sshJumpHost?: string): ClusterSettings {
   const settings = parseClusterSettings(raw, topology);
   const nodes: InfraNode[] = topology.vms.map((vm) => ({
-    ...describeNode(vm, topology),
+    ...describeNode(vm, topology, sshJumpHost),
     domainId: new FakeDomain(`${prefix}-vm-${vm.name}`).id,
   }));
-  clusters[prefix] = new K3sCluster(prefix, { nodes, settings, sshPrivateKey: pulumi.secret(SSH_KEY), jumpHost });
+  clusters[prefix] = new K3sCluster(prefix, { nodes, settings, sshPrivateKey: pulumi.secret(SSH_KEY) });
   return settings;
 }
 
 beforeAll(async () => {
   h = await startHarness({
     stack: "prod",
-    outputsFor: (args) => {
-      if (args.type === "random:index/randomPassword:RandomPassword") return { result: TOKEN };
-      if (args.type === COMMAND && args.name.endsWith("-boot")) return { stdout: MACHINE_ID };
-      if (args.type === COMMAND && args.name.endsWith("-kubeconfig")) return { stdout: K3S_YAML };
-      return undefined;
-    },
+    outputsFor: machineOutputs,
   });
   build("base", prodTopology);
   build(
@@ -83,7 +63,7 @@ beforeAll(async () => {
   );
   build("shrunk", prodWith((vms) => vms.filter((v) => v.name !== "worker3")));
   build("upgraded", prodTopology, { k3sVersion: "v1.36.6+k3s1" });
-  build("jump", prodTopology, {}, { host: "192.168.0.20", user: "ops" });
+  build("jump", prodTopology, {}, "bastion1");
   await h.settle();
   await Promise.all(Object.values(clusters).map((c) => resolveOutput(c.kubeconfig)));
 });

@@ -1,11 +1,12 @@
 /** The real program on the dev stack config: the workstation-sized set. */
+import { machineOutputs } from "./helpers/machine-outputs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { stackConfig } from "./helpers/stacks";
 
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ stack: "dev", config: stackConfig("dev") });
+  h = await startHarness({ stack: "dev", config: stackConfig("dev"), outputsFor: machineOutputs });
   await import("../index");
   await h.settle();
 });

@@ -2,6 +2,7 @@
  * The real program (index.ts) on the prod stack config, under the SDK's mock engine.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { machineOutputs } from "./helpers/machine-outputs";
 import { Harness, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { stackConfig, SEED_VMS } from "./helpers/stacks";
 
@@ -13,7 +14,7 @@ let h: Harness;
 let program: typeof import("../index");
 
 beforeAll(async () => {
-  h = await startHarness({ stack: "prod", config: stackConfig("prod") });
+  h = await startHarness({ stack: "prod", config: stackConfig("prod"), outputsFor: machineOutputs });
   program = await import("../index");
   await h.settle();
 });

@@ -1,0 +1,37 @@
+/**
+ * The whole stack config, read and validated before anything is created. Each stage's settings
+ * are parsed by its own module; the problems of all of them are reported together, so one run
+ * names every bad key.
+ */
+import { ClusterConfig, loadClusterSettings } from "./cluster";
+import { loadTopology } from "./load";
+import { loadPlatformSettings, PlatformSettings } from "./platform";
+import { loadRoleSettings, RoleSettings } from "./roles";
+import { Topology } from "./topology";
+import { ConfigError } from "./validate";
+
+export interface StackConfig {
+  topology: Topology;
+  roles: RoleSettings;
+  cluster: ClusterConfig;
+  platform: PlatformSettings;
+}
+
+export function loadStackConfig(): StackConfig {
+  const topology = loadTopology();
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      problems.push(...e.problems);
+      return undefined;
+    }
+  };
+  const roles = attempt(() => loadRoleSettings(topology));
+  const cluster = attempt(() => loadClusterSettings(topology));
+  const platform = attempt(() => loadPlatformSettings(topology));
+  if (!roles || !cluster || !platform) throw new ConfigError(problems);
+  return { topology, roles, cluster, platform };
+}

@@ -1,0 +1,34 @@
+/**
+ * What the engine would report back from real machines, for running the whole program under mocks
+ * outside preview: generated passwords, the machine id a node's first step records, the kubeconfig
+ * K3s writes, the bastion's WireGuard key. Without them those outputs stay undefined and the
+ * applies built on them never settle.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+export const COMMAND = "command:remote:Command";
+export const TOKEN = "Tok3nTok3nTok3nTok3nTok3nTok3nTok3nTok3nTok3nTok";
+export const MACHINE_ID = "0123456789abcdef0123456789abcdef";
+export const WIREGUARD_PUBLIC_KEY = "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=";
+export const K3S_YAML = `apiVersion: v1
+clusters:
+- cluster: {certificate-authority-data: Q0E=, server: "https://127.0.0.1:6443"}
+  name: default
+contexts:
+- context: {cluster: default, user: default}
+  name: default
+current-context: default
+kind: Config
+users:
+- name: default
+  user: {client-certificate-data: Q0VSVA==, client-key-data: S0VZ}
+`;
+
+export function machineOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> | undefined {
+  if (args.type === "random:index/randomPassword:RandomPassword") return { result: TOKEN };
+  if (args.type !== COMMAND) return undefined;
+  if (args.name.endsWith("-boot")) return { stdout: MACHINE_ID };
+  if (args.name.endsWith("-kubeconfig")) return { stdout: K3S_YAML };
+  if (args.name.endsWith("-wireguard-public-key")) return { stdout: `${WIREGUARD_PUBLIC_KEY}\n` };
+  return undefined;
+}
