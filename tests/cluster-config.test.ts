@@ -11,19 +11,12 @@ import { ConfigError, parseTopology } from "../config/validate";
 import { K3S_VERSION } from "../versions";
 import { resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { rawStack, stackConfig } from "./helpers/stacks";
+import { problemsOf as problemsOfParse } from "./helpers/problems";
 
 const prod = parseTopology(rawStack("prod"), "prod");
 const dev = parseTopology(rawStack("dev"), "dev");
 
-function problemsOf(raw: RawClusterConfig, topology: Topology = prod): string[] {
-  try {
-    parseClusterSettings(raw, topology);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problemsOf = (raw: RawClusterConfig, topology: Topology = prod): string[] => problemsOfParse(() => parseClusterSettings(raw, topology));
 
 /** The prod topology with one VM edited (a deep copy). */
 function prodWithVm(name: string, edit: (vm: Topology["vms"][number]) => void): Topology {

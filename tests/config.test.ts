@@ -1,6 +1,7 @@
-import { ConfigError, parseTopology, RawStackConfig } from "../config/validate";
+import { parseTopology, RawStackConfig } from "../config/validate";
 import { macFor } from "../config/identity";
 import { rawStack, TEST_SSH_KEY, SEED_VMS } from "./helpers/stacks";
+import { problemsOf as problemsOfParse } from "./helpers/problems";
 
 type Vm = Record<string, unknown> & { nics: Record<string, unknown>[] };
 
@@ -11,15 +12,7 @@ function prodWith(edit: (raw: RawStackConfig & { vms: Vm[]; networks: Record<str
   return raw;
 }
 
-function problemsOf(raw: RawStackConfig): string[] {
-  try {
-    parseTopology(raw, "prod");
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problemsOf = (raw: RawStackConfig): string[] => problemsOfParse(() => parseTopology(raw, "prod"));
 
 function vm(raw: { vms: Vm[] }, name: string): Vm {
   const found = raw.vms.find((v) => v.name === name);

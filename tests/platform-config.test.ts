@@ -6,24 +6,17 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { byteSize, parsePlatformSettings, PLATFORM_CONFIG_KEYS, PlatformSettings, RawPlatformConfig } from "../config/platform";
-import { ConfigError, parseTopology } from "../config/validate";
+import { parseTopology } from "../config/validate";
 import { platformFacts, PlatformNode } from "../platform/facts";
 import { planPlatform } from "../platform/plan";
 import { INGRESS } from "../ports";
 import { rawStack } from "./helpers/stacks";
+import { problemsOf } from "./helpers/problems";
 
 const prod = parseTopology(rawStack("prod"), "prod");
 const dev = parseTopology(rawStack("dev"), "dev");
 
-function problems(raw: RawPlatformConfig): string[] {
-  try {
-    parsePlatformSettings(raw, prod);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (raw: RawPlatformConfig): string[] => problemsOf(() => parsePlatformSettings(raw, prod));
 
 describe("Pulumi.yaml", () => {
   const declared = (parse(readFileSync(join(__dirname, "..", "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> }).config;

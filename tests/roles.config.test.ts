@@ -1,23 +1,15 @@
 /** Role settings: defaults, validation against the topology, and the helpers stage 2 and the guests use. */
 import { parseRoleSettings, RawRoleConfig } from "../config/roles";
 import { Topology } from "../config/topology";
-import { ConfigError } from "../config/validate";
 import { loadBalancerListeners } from "../infra/roles/loadbalancer";
 import { resolversFor } from "../infra/roles/resolvers";
 import { sshRouteFor } from "../infra/nodes";
 import { PEER_KEY, prodSettings, prodTopology, stackConfig, vm } from "./roles.helpers";
+import { problemsOf } from "./helpers/problems";
 
 const topology = prodTopology();
 
-function problems(raw: RawRoleConfig, t: Topology = topology): string[] {
-  try {
-    parseRoleSettings(raw, t);
-  } catch (e) {
-    if (e instanceof ConfigError) return e.problems;
-    throw e;
-  }
-  return [];
-}
+const problems = (raw: RawRoleConfig, t: Topology = topology): string[] => problemsOf(() => parseRoleSettings(raw, t));
 
 const peer = (over: Record<string, unknown> = {}) => ({ name: "laptop", publicKey: PEER_KEY, allowedIps: ["10.17.99.2/32"], ...over });
 
