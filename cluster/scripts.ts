@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "fs";
 import { join } from "path";
+import { shellQuote } from "../shell";
 import { K3sNodeKind } from "./k3s-config";
 
 /** Seconds between two readiness probes, and how long a node may take to become Ready. */
@@ -18,11 +19,6 @@ export const BOOT_TIMEOUT_SECONDS = 900;
 export const DRAIN_TIMEOUT_SECONDS = 300;
 
 type Value = string | number | readonly string[];
-
-/** Single-quotes a word for bash (a `'` inside becomes `'\''`). */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 function shellValue(key: string, value: Value): string {
   if (typeof value === "number") {

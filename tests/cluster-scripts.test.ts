@@ -19,11 +19,11 @@ import {
   renderTemplate,
   renderUninstallK3s,
   renderWaitForBoot,
-  shellQuote,
 } from "../cluster/scripts";
 import { K3S_VERSION } from "../versions";
 import { rawStack } from "./helpers/stacks";
 import { run, shellcheck, writeTemp } from "./helpers/tools";
+import { shellQuote } from "../shell";
 
 const TOKEN = "T".repeat(48);
 

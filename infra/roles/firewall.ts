@@ -3,7 +3,7 @@
  * reads the exact rules. Everything is `--permanent` plus one reload: running it again changes
  * nothing, and a rule added by hand outside these lists stays until the operator removes it.
  */
-import { shQuote } from "./shell";
+import { shellQuote } from "../../shell";
 
 export interface RestrictedRule {
   /** Source networks (CIDR) allowed; everyone else is refused by the zone. */
@@ -60,8 +60,8 @@ export function renderFirewallScript(vmName: string, plan: FirewallPlan): string
     '# keep ITEM WANTED...: true when ITEM is one of WANTED.',
     'keep() { local item=$1 wanted; shift; for wanted in "$@"; do [ "$item" = "$wanted" ] && return 0; done; return 1; }',
     "",
-    `services=(${plan.services.map(shQuote).join(" ")})`,
-    `ports=(${plan.ports.map(shQuote).join(" ")})`,
+    `services=(${plan.services.map(shellQuote).join(" ")})`,
+    `ports=(${plan.ports.map(shellQuote).join(" ")})`,
     "# Only these are open to everyone: drop whatever else the image's default zone offered (cockpit, dhcpv6-client).",
     "for service in $(firewall-cmd --permanent --zone=public --list-services); do",
     '  keep "$service" "${services[@]}" || fw --zone=public --remove-service="$service"',
@@ -75,7 +75,7 @@ export function renderFirewallScript(vmName: string, plan: FirewallPlan): string
   if (plan.restricted.length > 0) {
     lines.push("", "# Offered only to the listed networks.");
     for (const rule of plan.restricted) {
-      for (const source of rule.sources) lines.push(`fw --zone=public --add-rich-rule=${shQuote(richRule(source, rule))}`);
+      for (const source of rule.sources) lines.push(`fw --zone=public --add-rich-rule=${shellQuote(richRule(source, rule))}`);
     }
   }
   if (plan.forward) {
@@ -85,7 +85,7 @@ export function renderFirewallScript(vmName: string, plan: FirewallPlan): string
       "# VPN clients: their packets enter the internal zone (SSH to this VM only) and may be forwarded to",
       "# the VM networks, masqueraded to this VM's address there, since libvirt NAT networks only accept",
       "# connections from their own addresses.",
-      ...sources.map((s) => `fw --zone=internal --add-source=${shQuote(s)}`),
+      ...sources.map((s) => `fw --zone=internal --add-source=${shellQuote(s)}`),
       "for service in $(firewall-cmd --permanent --zone=internal --list-services); do",
       '  [ "$service" = ssh ] || fw --zone=internal --remove-service="$service"',
       "done",
@@ -94,7 +94,7 @@ export function renderFirewallScript(vmName: string, plan: FirewallPlan): string
       `fw --policy=${policy} --add-ingress-zone=internal`,
       `fw --policy=${policy} --add-egress-zone=public`,
       `fw --policy=${policy} --add-masquerade`,
-      ...destinations.map((d) => `fw --policy=${policy} --add-rich-rule=${shQuote(`rule family="ipv4" destination address="${d}" accept`)}`),
+      ...destinations.map((d) => `fw --policy=${policy} --add-rich-rule=${shellQuote(`rule family="ipv4" destination address="${d}" accept`)}`),
     );
   }
   lines.push("", "firewall-cmd --reload", "");
