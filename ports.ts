@@ -13,3 +13,13 @@ export const INGRESS = {
   /** Mosquitto MQTT (TCP, authenticated). */
   mqtt: { publicPort: 1883, nodePort: 31883 },
 } as const;
+
+/**
+ * Names under the stack's domain that Traefik routes (`<name>.<domain>`). FreeIPA resolves each of
+ * them to the load balancer, and the platform's routes answer on them.
+ */
+export const INGRESS_HOSTS = {
+  grafana: "grafana",
+  traefikDashboard: "traefik",
+  cephDashboard: "ceph",
+} as const;

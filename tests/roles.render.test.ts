@@ -196,6 +196,10 @@ describe("FreeIPA", () => {
     expect(env).toContain("'4.17.10.in-addr.arpa. 24 worker1.cefaslocalserver.com.'");
     expect(env).toContain("'3.17.10.in-addr.arpa. 14 bootstrap1.cefaslocalserver.com.'");
     expect(env).not.toMatch(/168\.192\.in-addr\.arpa/);
+    // The platform's ingress names (ports.ts) resolve to the load balancer on each of its networks.
+    for (const host of ["grafana", "traefik", "ceph"]) {
+      for (const address of ["10.17.3.12", "192.168.0.21", "10.17.4.12"]) expect(env).toContain(`'${host} ${address}'`);
+    }
     expect(setup).toContain('has_record "$IPA_DOMAIN" "$name" arecord "$address" || ipa dnsrecord-add');
     expect(setup).toContain('has_record "$zone" "$name" ptrrecord "$target" || ipa dnsrecord-add');
   });

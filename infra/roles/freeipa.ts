@@ -4,7 +4,8 @@
  * records in a reverse zone per VM network, and chrony serving time to the VM networks.
  */
 import { RoleSettings } from "../../config/roles";
-import { fqdn, Topology, VmSpec } from "../../config/topology";
+import { fqdn, Topology, VmSpec, vmsWithRole } from "../../config/topology";
+import { INGRESS_HOSTS } from "../../ports";
 import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { networkOf, vmNetworksOf } from "./networks";
@@ -55,7 +56,9 @@ export interface DnsRecords {
 
 /**
  * Every address of every VM gets an A record; addresses on VM networks get PTR records. The LAN's
- * reverse zone belongs to the LAN's own DNS, so bridge addresses get no PTR here.
+ * reverse zone belongs to the LAN's own DNS, so bridge addresses get no PTR here. The names the
+ * platform's ingress answers on (ports.ts) point at every address of the load balancer, which
+ * forwards them to Traefik.
  */
 export function dnsRecords(topology: Topology): DnsRecords {
   const records: DnsRecords = { a: [], ptr: [], reverseZones: [] };
@@ -69,6 +72,11 @@ export function dnsRecords(topology: Topology): DnsRecords {
       const network = networkOf(topology, nic.network);
       if (network.mode !== "nat") continue;
       records.ptr.push({ zone: reverseZone(network.cidr), name: ptrName(nic.address, network.cidr), target: `${fqdn(vm, topology.domain)}.` });
+    }
+  }
+  for (const lb of vmsWithRole(topology, "loadbalancer")) {
+    for (const host of Object.values(INGRESS_HOSTS)) {
+      for (const nic of lb.nics) records.a.push({ name: host, address: nic.address });
     }
   }
   return records;

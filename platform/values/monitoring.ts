@@ -5,6 +5,7 @@
  * time and size come from the stack config and stay below the Prometheus volume. Every ServiceMonitor
  * in the cluster is picked up, not only the stack's own. Grafana's admin comes from a Secret.
  */
+import { INGRESS_HOSTS } from "../../ports";
 import { Workload } from "../capacity";
 import { PlatformPlan } from "../plan";
 import { Resources } from "../resources";
@@ -60,7 +61,7 @@ export interface MonitoringValues {
 }
 
 export function grafanaHost(plan: PlatformPlan): string {
-  return `grafana.${plan.domain}`;
+  return `${INGRESS_HOSTS.grafana}.${plan.domain}`;
 }
 
 export function monitoringValues(plan: PlatformPlan): MonitoringValues {

@@ -5,6 +5,7 @@
  * replicated block pool whose `ceph-block` StorageClass is the cluster default. The chart's default
  * CephFS and object store are off unless the stack config turns them on.
  */
+import { INGRESS_HOSTS } from "../../ports";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
 import { PlatformPlan } from "../plan";
@@ -196,7 +197,7 @@ export interface RookClusterValues {
 }
 
 export function cephDashboardHost(plan: PlatformPlan): string {
-  return `ceph.${plan.domain}`;
+  return `${INGRESS_HOSTS.cephDashboard}.${plan.domain}`;
 }
 
 /** Routes on Traefik's HTTPS entry point (the web entry point only redirects). */

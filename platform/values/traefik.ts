@@ -3,7 +3,7 @@
  * the load balancer forwards to, HTTP redirected to HTTPS, the dashboard only on its own host name
  * behind basic auth, metrics for Prometheus.
  */
-import { INGRESS } from "../../ports";
+import { INGRESS, INGRESS_HOSTS } from "../../ports";
 import { Workload } from "../capacity";
 import { PlatformPlan } from "../plan";
 import { Resources } from "../resources";
@@ -34,7 +34,7 @@ export interface TraefikValues {
 }
 
 export function traefikHost(plan: PlatformPlan): string {
-  return `traefik.${plan.domain}`;
+  return `${INGRESS_HOSTS.traefikDashboard}.${plan.domain}`;
 }
 
 export function traefikValues(plan: PlatformPlan): TraefikValues {
