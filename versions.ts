@@ -28,6 +28,9 @@ export const LIBVIRT_PROVIDER = { terraform: "0.8.3", bridge: "1.1.3" } as const
 
 export const K3S_VERSION = "v1.36.5+k3s1";
 
+/** PostgreSQL on the database VM: Rocky 9's AppStream module stream (`dnf module enable postgresql:16`). */
+export const POSTGRESQL_MODULE_STREAM = "16";
+
 /**
  * Helm charts of stage 3 (`platform/`), one entry per release. `repo` is a classic chart repository;
  * Strimzi publishes only an OCI chart, so its `chart` is the OCI reference and it has no `repo`. The

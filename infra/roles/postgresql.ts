@@ -9,9 +9,8 @@ import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { nodeNetworksOf } from "./networks";
 import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN, secretFile } from "./shell";
+import { POSTGRESQL_MODULE_STREAM } from "../../versions";
 
-/** The AppStream module stream (`dnf module enable postgresql:16`): the major version, pinned. */
-export const POSTGRESQL_MODULE_STREAM = "16";
 export const POSTGRESQL_PORT = 5432;
 export const POSTGRESQL_BACKUP_DIR = "/var/lib/pgsql/backups";
 export const BACKUP_UNIT = "fmc-postgresql-backup";
