@@ -10,14 +10,20 @@ const read = (p: string) => readFileSync(join(ROOT, p), "utf8");
 type Step = { run?: string; uses?: string; with?: Record<string, unknown> } & Record<string, unknown>;
 const steps = (wf: { jobs: Record<string, { steps: Step[] }> }, job: string): Step[] => wf.jobs[job].steps;
 
-it("the pull-request workflow installs, lints, typechecks, tests and runs the plan", () => {
+it("the pull-request workflow installs, lints, typechecks, tests (through .ci/run) and runs the plan", () => {
   const ci = parse(read(".github/workflows/ci.yml"));
   expect(Object.keys(ci.on)).toContain("pull_request");
   const runs = steps(ci, "check").map((s) => String(s.run ?? s.uses));
-  const order = ["apt-get install -y -qq ignition cloud-init shellcheck", "npm ci", "npm run lint", "npm run typecheck", "npm test", "npm run plan"];
+  const order = ["bash .ci/run", "npm run plan"];
   const at = order.map((cmd) => runs.findIndex((r) => r.includes(cmd)));
   expect(at.every((i) => i >= 0)).toBe(true);
   expect([...at].sort((a, b) => a - b)).toEqual(at);
+  // .ci/run is the one place the checks are listed, in this order.
+  const script = read(".ci/run");
+  const checks = ["apt-get install", "npm ci", "npm run typecheck", "npm run lint", "npm test"].map((cmd) => script.indexOf(cmd));
+  expect(checks.every((i) => i >= 0)).toBe(true);
+  expect([...checks].sort((a, b) => a - b)).toEqual(checks);
+  for (const pkg of ["ignition", "cloud-init", "shellcheck", "haproxy", "postgresql"]) expect(script).toContain(`missing+=(${pkg})`);
   expect(steps(ci, "check").find((s) => s.uses?.startsWith("actions/setup-node"))?.with?.["node-version"]).toBe(20);
 });
 
