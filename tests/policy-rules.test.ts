@@ -3,6 +3,7 @@
  */
 import { AnyPolicy, runPolicies, Violation } from "../plan/policy-check";
 import { Recorded } from "../plan/recorder";
+import { pemBlock } from "../plan/stack-config";
 import {
   helmPinnedVersion,
   noLoadBalancer,
@@ -116,7 +117,7 @@ describe("no-plaintext-secrets", () => {
     expect(await check(noPlaintextSecrets, [fake(RELEASE, { values: { grafana: { adminPassword: "hunter2" } } })])).toEqual([
       "values.grafana.adminPassword looks like a secret in a plain property",
     ]);
-    expect(await check(noPlaintextSecrets, [fake("kubernetes:core/v1:ConfigMap", { data: { "id": "-----BEGIN OPENSSH PRIVATE KEY-----\nx" } })])).toHaveLength(1);
+    expect(await check(noPlaintextSecrets, [fake("kubernetes:core/v1:ConfigMap", { data: { "id": pemBlock("OPENSSH PRIVATE KEY", "x") } })])).toHaveLength(1);
     const env = fake("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { containers: [{ env: [{ name: "DB_PASSWORD", value: "x" }] }] } } } });
     expect(await check(noPlaintextSecrets, [env])).toEqual([expect.stringContaining("DB_PASSWORD")]);
   });
@@ -129,7 +130,7 @@ describe("no-plaintext-secrets", () => {
 
   it("passes references to secrets and the properties that carry secrets by design", async () => {
     expect(await check(noPlaintextSecrets, [fake(RELEASE, { values: { grafana: { admin: { existingSecret: "grafana-admin" } } } })])).toEqual([]);
-    const cmd = fake("command:remote:Command", { connection: { host: "h", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx" } });
+    const cmd = fake("command:remote:Command", { connection: { host: "h", privateKey: pemBlock("OPENSSH PRIVATE KEY", "x") } });
     expect(await check(noPlaintextSecrets, [cmd])).toEqual([]);
     expect(await check(noPlaintextSecrets, [fake("kubernetes:core/v1:Secret", { stringData: { password: "x" } })])).toEqual([]);
     const env = fake("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { containers: [{ env: [{ name: "DB_PASSWORD", valueFrom: { secretKeyRef: { name: "db" } } }] }] } } } });
