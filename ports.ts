@@ -1,7 +1,7 @@
 /**
- * Fixed ports shared by the load balancer VM (stage 1 guest role) and the platform (stage 3): the
- * load balancer forwards the public ports to these NodePorts on every K3s agent, so both sides must
- * read them from here.
+ * Fixed network facts shared by the stages: ports the load balancer VM (stage 1 guest role) forwards
+ * to NodePorts of the platform (stage 3), the names the ingress answers on, and K3s's own address
+ * ranges, which the cluster sets, the platform's NetworkPolicies name and the topology must avoid.
  */
 export const K3S_API_PORT = 6443;
 
@@ -22,4 +22,14 @@ export const INGRESS_HOSTS = {
   grafana: "grafana",
   traefikDashboard: "traefik",
   cephDashboard: "ceph",
+} as const;
+
+/**
+ * K3s's pod and service ranges (its defaults, set explicitly). Pod traffic that crosses nodes leaves
+ * through flannel with the sending node's address in the pod range, so policies that admit "the
+ * nodes" must name this range as well as the node addresses.
+ */
+export const K3S_NETWORK = {
+  clusterCidr: "10.42.0.0/16",
+  serviceCidr: "10.43.0.0/16",
 } as const;

@@ -3,6 +3,7 @@
  * the config key it comes from. Runs before any resource is registered, so bad config never reaches
  * the hypervisor.
  */
+import { K3S_NETWORK } from "../ports";
 import { macFor } from "./identity";
 import { cidrsOverlap, firstHost, isUsableHost, parseCidr, parseIpv4, Ipv4Cidr } from "./net";
 import {
@@ -152,6 +153,12 @@ function parseNetworks(c: Collector, raw: unknown): { spec: NetworkSpec; cidr: I
     out.push({ spec: { name, mode, cidr: cidrText, bridge, gateway, dns }, cidr });
   });
 
+  for (const n of out) {
+    for (const [range, cidr] of Object.entries(K3S_NETWORK)) {
+      const k3s = parseCidr(cidr) as Ipv4Cidr;
+      if (cidrsOverlap(n.cidr, k3s)) c.fail("networks", `"${n.spec.name}" (${n.spec.cidr}) overlaps K3s's ${range} ${cidr}`);
+    }
+  }
   out.forEach((a, i) => {
     out.slice(i + 1).forEach((b) => {
       if (a.spec.name === b.spec.name) c.fail("networks", `network name "${a.spec.name}" is used twice`);

@@ -5,7 +5,7 @@
  * servers' addresses on port 6443, and NodePort traffic from the load balancer as its address.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { K3S_API_PORT } from "../ports";
+import { K3S_API_PORT, K3S_NETWORK } from "../ports";
 import { NAMESPACES, NamespaceKey } from "./namespaces";
 import { PlatformPlan } from "./plan";
 
@@ -84,9 +84,12 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
   // ipBlock covers addresses outside the cluster; pod sources are named separately, since policy
   // implementations may not match pod IPs against ipBlock.
   const world = { kind: "cidr", cidr: "0.0.0.0/0" } as const;
-  // The K3s nodes by address (not the whole node network, which also holds the service VMs).
-  const nodes: Peer[] = plan.nodes.map((n) => ({ kind: "cidr", cidr: `${n.address}/32` }));
-  const servers: Peer[] = plan.apiServerAddresses.map((a) => ({ kind: "cidr", cidr: `${a}/32` }));
+  // The K3s nodes by address (not the whole node network, which also holds the service VMs), plus
+  // the pod range: host processes of one node reach pods on another through flannel, with that
+  // node's flannel address (inside the pod range) as source.
+  const overlay: Peer = { kind: "cidr", cidr: K3S_NETWORK.clusterCidr };
+  const nodes: Peer[] = [...plan.nodes.map((n): Peer => ({ kind: "cidr", cidr: `${n.address}/32` })), overlay];
+  const servers: Peer[] = [...plan.apiServerAddresses.map((a): Peer => ({ kind: "cidr", cidr: `${a}/32` })), overlay];
 
   return {
     traefik: [

@@ -87,6 +87,11 @@ describe("validation rules, each naming the key and the problem", () => {
     expect(problems).toContain('networks: "kube_network_02" (10.17.3.0/24) overlaps "kube_network_03" (10.17.0.0/16)');
   });
 
+  it("rejects a VM network that overlaps K3s's pod or service range", () => {
+    const problems = problemsOf(prodWith((r) => (r.networks[2].cidr = "10.42.7.0/24")));
+    expect(problems).toContain('networks: "kube_network_03" (10.42.7.0/24) overlaps K3s\'s clusterCidr 10.42.0.0/16');
+  });
+
   it("rejects a host name that is not RFC 1123, like the seed's load_balancer1", () => {
     const problems = problemsOf(prodWith((r) => (vm(r, "loadbalancer1").name = "load_balancer1")));
     expect(problems).toEqual([

@@ -150,7 +150,7 @@ describe("guard rails", () => {
     expect((mqtt.inputs.spec as { ingress: { ports: unknown[] }[] }).ingress[0].ports).toEqual([{ port: 1883, protocol: "TCP" }]);
   });
 
-  it("node peers are the K3s nodes' addresses, the API server the servers' on 6443", () => {
+  it("node peers are the K3s nodes' addresses and the pod range (cross-node host traffic), the API server the servers' on 6443", () => {
     const policy = (ns: string, name: string) =>
       h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-${name}`)?.inputs.spec as Record<string, { to?: unknown[]; from?: unknown[]; ports?: unknown[] }[]>;
     expect(policy("kafka", "allow-api-server").egress[0]).toEqual({
@@ -158,7 +158,10 @@ describe("guard rails", () => {
       ports: [{ port: 6443, protocol: "TCP" }],
     });
     const fromNodes = policy("rook-ceph", "allow-from-nodes").ingress[0].from as { ipBlock: { cidr: string } }[];
-    expect(fromNodes.map((p) => p.ipBlock.cidr)).toEqual(["10.17.4.14/32", "10.17.4.21/32", "10.17.4.24/32", "10.17.4.25/32", "10.17.4.26/32"]);
+    expect(fromNodes.map((p) => p.ipBlock.cidr)).toEqual(["10.17.4.14/32", "10.17.4.21/32", "10.17.4.24/32", "10.17.4.25/32", "10.17.4.26/32", "10.42.0.0/16"]);
+    // The API server on a (tainted) server reaches the operator's webhook on a worker through flannel.
+    const webhook = policy("monitoring", "allow-webhook").ingress[0].from as { ipBlock: { cidr: string } }[];
+    expect(webhook.map((p) => p.ipBlock.cidr)).toEqual(["10.17.4.14/32", "10.17.4.21/32", "10.42.0.0/16"]);
     // Namespaces without controllers get no API access.
     expect(policy("redis", "allow-api-server")).toBeUndefined();
     expect(policy("mosquitto", "allow-api-server")).toBeUndefined();
