@@ -1,0 +1,58 @@
+/**
+ * Pulumi.yaml's `config:` declarations against what the program reads. The CLI checks stack config
+ * against them before the program runs: a declared key without a default is required, a declared
+ * type must match the value. So every optional key needs a default, every key the program reads is
+ * declared (or is one of the structured keys the project schema cannot type), and nothing stale is.
+ */
+import { readdirSync, readFileSync } from "fs";
+import { join } from "path";
+import { parse } from "yaml";
+import { CLUSTER_CONFIG_KEYS } from "../config/cluster";
+import { CONFIG_KEYS } from "../config/load";
+import { PLATFORM_CONFIG_KEYS } from "../config/platform";
+import { ROLE_CONFIG_KEYS } from "../config/roles";
+import { readStackFile } from "../plan/stack-config";
+
+const ROOT = join(__dirname, "..");
+const declared = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { type: string; default?: unknown; secret?: boolean }> }).config;
+/** Lists of objects: the project schema has no object type, so these are documented, not declared. */
+const STRUCTURED = ["networks", "vms", "wireguardPeers"];
+/** Set by each operator on their own machine (README), in no committed stack file. */
+const OPERATOR_SET = ["sshPublicKey", "sshPrivateKey"];
+const read = [...CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, "sshPrivateKey"] as string[];
+const stacks = readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
+
+it("declares every key the program reads, except the structured lists", () => {
+  for (const key of read) {
+    if (STRUCTURED.includes(key)) expect(declared[key]).toBeUndefined();
+    else expect(declared[key]).toBeDefined();
+  }
+});
+
+it("declares nothing the program does not read", () => {
+  expect(Object.keys(declared).filter((k) => !read.includes(k))).toEqual([]);
+});
+
+it("every declared key without a default is set by each committed stack or by the operator", () => {
+  expect(stacks.sort()).toEqual(expect.arrayContaining(["dev", "prod"]));
+  for (const stack of stacks) {
+    const { config } = readStackFile(ROOT, stack);
+    const missing = Object.entries(declared)
+      .filter(([key, d]) => !("default" in d) && !OPERATOR_SET.includes(key) && config[key] === undefined)
+      .map(([key]) => key);
+    expect({ stack, missing }).toEqual({ stack, missing: [] });
+  }
+});
+
+it("declared types match the committed values and the defaults", () => {
+  const matches = (type: string, value: unknown) =>
+    type === "array" ? Array.isArray(value) : type === "integer" ? Number.isInteger(value) : typeof value === type;
+  for (const [key, d] of Object.entries(declared)) {
+    if ("default" in d) expect({ key, ok: matches(d.type, d.default) }).toEqual({ key, ok: true });
+    for (const stack of stacks) {
+      const value = readStackFile(ROOT, stack).config[key];
+      if (value !== undefined && !OPERATOR_SET.includes(key)) expect({ stack, key, ok: matches(d.type, value) }).toEqual({ stack, key, ok: true });
+    }
+  }
+  expect(declared.sshPrivateKey).toMatchObject({ type: "string", secret: true });
+});
