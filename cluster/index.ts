@@ -8,7 +8,9 @@
  *                   (delete: drains the node and deletes it from Kubernetes).
  * Order: the first server runs cluster-init; the other servers join one at a time; the agents join
  * in parallel once every server is up. The same order is the upgrade order (Kubernetes' version
- * skew policy: kubelets never newer than the API servers). The scripts are rendered in
+ * skew policy: kubelets never newer than the API servers). When the API endpoint is the load
+ * balancer, one more step on it (`api-gateway`) waits until HAProxy forwards the API; the provider
+ * waits for it, the kubeconfig read and every member step. The scripts are rendered in
  * ./scripts.ts and ./k3s-config.ts; this component only wires resources.
  */
 import * as command from "@pulumi/command";
@@ -26,6 +28,7 @@ import {
   renderReconcileNode,
   renderRemoveNode,
   renderUninstallK3s,
+  renderWaitForApiGateway,
   renderWaitForBoot,
 } from "./scripts";
 import { connectionTo } from "./ssh";
@@ -36,7 +39,10 @@ export { connectionTo } from "./ssh";
 export { STORAGE_NODE_LABEL } from "./k3s-config";
 
 export interface K3sClusterArgs {
-  /** Stage 1's nodes (all VMs; only those named in `settings` become K3s nodes). */
+  /**
+   * Stage 1's nodes (all VMs): those named in `settings` become K3s nodes; the load balancer whose
+   * address (or FQDN) is `settings.apiHost` gets the API gateway wait.
+   */
   nodes: InfraNode[];
   settings: ClusterSettings;
   /** The stack's SSH private key (secret); each node's route (direct or via the bastion) comes from stage 1. */
@@ -56,7 +62,10 @@ export class K3sCluster extends pulumi.ComponentResource {
   /** Admin kubeconfig pointing at `apiEndpoint` (secret). */
   declare readonly kubeconfig: pulumi.Output<string>;
   declare readonly nodeNames: NodeNames;
-  /** Kubernetes provider for stage 3; configured once every node is Ready and labelled. */
+  /**
+   * Kubernetes provider for stage 3; configured once every node is Ready and labelled and, when the
+   * API endpoint is the load balancer, once the API answers through it.
+   */
   declare readonly provider: k8s.Provider;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -154,12 +163,28 @@ export class K3sCluster extends pulumi.ComponentResource {
     );
     const kubeconfig = pulumi.secret(readKubeconfig.stdout.apply((text) => rewriteKubeconfig(text, apiEndpoint, settings.clusterName)));
 
+    // The kubeconfig names the load balancer: stage 3 may start only once HAProxy forwards the API
+    // to a server. Probed on the load balancer itself once every server is installed, and again
+    // whenever the load balancer's VM is replaced.
+    const gateway = apiGatewayOf(args.nodes, settings.apiHost);
+    const gatewayReady =
+      gateway &&
+      new command.remote.Command(
+        `${name}-api-gateway`,
+        {
+          connection: connectionTo(gateway.node, args.sshPrivateKey),
+          create: remoteCommand(renderWaitForApiGateway({ address: gateway.address }), { name: "wait-for-api-gateway", root: false }),
+          triggers: [gateway.node.domainId],
+        },
+        { parent: this, dependsOn: serverInstalls },
+      );
+
     const provider = new k8s.Provider(
       `${name}-provider`,
       // A fixed identifier: a re-read kubeconfig updates the provider instead of replacing it and
       // every resource stage 3 created with it.
       { kubeconfig, clusterIdentifier: settings.clusterName },
-      { parent: this, dependsOn: [readKubeconfig, ...members] },
+      { parent: this, dependsOn: [readKubeconfig, ...members, ...(gatewayReady ? [gatewayReady] : [])] },
     );
 
     this.apiEndpoint = apiEndpoint;
@@ -168,6 +193,19 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.provider = provider;
     this.registerOutputs({ apiEndpoint, kubeconfig, nodeNames: this.nodeNames });
   }
+}
+
+/**
+ * The load balancer the API endpoint names, and the address to probe on it: `apiHost` when it is
+ * one of the load balancer's addresses, its first address when `apiHost` is its FQDN. None when the
+ * endpoint is a server (dev: no load balancer) or a host stage 1 does not know.
+ */
+function apiGatewayOf(nodes: InfraNode[], apiHost: string): { node: InfraNode; address: string } | undefined {
+  for (const node of nodes.filter((n) => n.role === "loadbalancer")) {
+    if (node.addresses.some((a) => a.address === apiHost)) return { node, address: apiHost };
+    if (node.fqdn === apiHost) return { node, address: node.primaryAddress };
+  }
+  return undefined;
 }
 
 function k3sNode(nodes: InfraNode[], name: string, role: "k3s-server" | "k3s-agent"): InfraNode {

@@ -4,6 +4,7 @@
  */
 import { stringify } from "yaml";
 import { NodeInfo } from "../infra/nodes";
+import { K3S_NETWORK } from "../ports";
 import { kubeletReservationArgs } from "./reservations";
 
 /** The label Rook's placement selects OSD nodes by (the platform stage reads it from here). */
@@ -93,6 +94,9 @@ export function renderK3sConfig(args: K3sNodeConfigArgs): string {
       disable: [...DISABLED_ADDONS],
       "secrets-encryption": true,
       "write-kubeconfig-mode": "0600",
+      // K3s's defaults, stated: the platform's NetworkPolicies and the topology check name them.
+      "cluster-cidr": K3S_NETWORK.clusterCidr,
+      "service-cidr": K3S_NETWORK.serviceCidr,
       // Prometheus scrapes etcd here; the other control-plane components stay on 127.0.0.1.
       "etcd-expose-metrics": true,
     });

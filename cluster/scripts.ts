@@ -6,6 +6,7 @@
  */
 import { readFileSync } from "fs";
 import { join } from "path";
+import { K3S_API_PORT } from "../ports";
 import { shellQuote } from "../shell";
 import { K3sNodeKind } from "./k3s-config";
 
@@ -15,6 +16,12 @@ export const READY_INTERVAL_SECONDS = 5;
 export const READY_TIMEOUT_SECONDS = 900;
 /** How long a VM may take to finish its first boot once SSH answers (systemd jobs, cloud-init). */
 export const BOOT_TIMEOUT_SECONDS = 900;
+/**
+ * How long the load balancer may take to forward the API once every server is installed: its own
+ * first boot (cloud-init installing HAProxy) may still be running, then HAProxy's health checks
+ * (2 successes, 5 s apart) take a server in.
+ */
+export const API_GATEWAY_TIMEOUT_SECONDS = 900;
 /** How long removing a node waits for its pods to be evicted before deleting it anyway. */
 export const DRAIN_TIMEOUT_SECONDS = 300;
 
@@ -134,4 +141,21 @@ export function renderRemoveNode(args: { nodeName: string; drainTimeoutSeconds?:
 /** On the first server: print /etc/rancher/k3s/k3s.yaml. */
 export function renderReadKubeconfig(version: string): string {
   return renderTemplate("read-kubeconfig.sh", { VERSION: version });
+}
+
+/** The URL the API gateway probe asks: the API's `/readyz` through HAProxy, at `address`. */
+export function apiGatewayUrl(address: string): string {
+  return `https://${address}:${K3S_API_PORT}/readyz`;
+}
+
+/**
+ * On the load balancer: wait (bounded) until HAProxy at `address` forwards the API to a server,
+ * i.e. until the probe gets any HTTP status.
+ */
+export function renderWaitForApiGateway(args: { address: string; timeoutSeconds?: number; intervalSeconds?: number }): string {
+  return renderTemplate("wait-for-api-gateway.sh", {
+    API_URL: apiGatewayUrl(args.address),
+    TIMEOUT_SECONDS: args.timeoutSeconds ?? API_GATEWAY_TIMEOUT_SECONDS,
+    INTERVAL_SECONDS: args.intervalSeconds ?? READY_INTERVAL_SECONDS,
+  });
 }

@@ -16,7 +16,9 @@ export const PER_DIAL_TIMEOUT_SECONDS = 10;
 /**
  * The connection to `node` along the route stage 1 computed (directly or through the bastion). Its
  * host is derived from the node's domain id, so it is unknown until the VM exists and every command
- * on the node waits for (and follows) the VM.
+ * on the node waits for (and follows) the VM. The jump host's address is derived from the bastion's
+ * domain id (`sshProxyReady`) the same way: a command through the bastion runs only once the bastion
+ * VM exists, and `pulumi destroy` deletes it (drain, uninstall) before the bastion.
  */
 export function connectionTo(node: InfraNode, privateKey: pulumi.Input<string>): command.types.input.remote.ConnectionArgs {
   const { host, user, proxy } = node.ssh;
@@ -26,6 +28,8 @@ export function connectionTo(node: InfraNode, privateKey: pulumi.Input<string>):
     user,
     privateKey,
     ...retries,
-    proxy: proxy ? { host: proxy.host, user: proxy.user, privateKey, ...retries } : undefined,
+    proxy: proxy
+      ? { host: node.sshProxyReady ? node.sshProxyReady.apply(() => proxy.host) : proxy.host, user: proxy.user, privateKey, ...retries }
+      : undefined,
   };
 }

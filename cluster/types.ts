@@ -6,4 +6,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { NodeInfo } from "../infra/nodes";
 
 /** A VM as stage 1 reports it: plain facts plus the libvirt domain id, which changes when the VM is replaced. */
-export type InfraNode = NodeInfo & { domainId: pulumi.Output<string> };
+export type InfraNode = NodeInfo & {
+  domainId: pulumi.Output<string>;
+  /**
+   * When `ssh.proxy` is set: the jump host's domain id. Every SSH connection through the jump host
+   * carries it, so each command waits for the bastion VM and is deleted before it.
+   */
+  sshProxyReady?: pulumi.Output<string>;
+};

@@ -10,7 +10,7 @@ import { NetworkSpec, nicOn, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "
 import { IMAGES } from "../versions";
 import { CloudConfigFragment, renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData } from "./cloudinit";
 import { renderFlatcarIgnition } from "./ignition";
-import { describeNode, NodeInfo } from "./nodes";
+import { describeNode, NodeInfo, withSshProxyReady } from "./nodes";
 
 const GiB = 1024 ** 3;
 
@@ -31,6 +31,8 @@ export interface InfraArgs {
 /** A VM as the next stage sees it: plain facts plus the domain id, which changes when the VM is replaced. */
 export interface InfraNode extends NodeInfo {
   domainId: pulumi.Output<string>;
+  /** Set when `ssh.proxy` is: the jump host's domain id, so SSH through it depends on the bastion VM. */
+  sshProxyReady?: pulumi.Output<string>;
 }
 
 /** The first-boot config of one VM and the libvirt object that carries it to the guest. */
@@ -125,7 +127,7 @@ export class Infra extends pulumi.ComponentResource {
       return { ...describeNode(vm, topology, args.sshJumpHost), domainId: domain.id };
     });
 
-    this.nodes = nodes;
+    this.nodes = withSshProxyReady(nodes, args.sshJumpHost);
     this.networkIds = Object.fromEntries(Object.entries(networks).map(([k, n]) => [k, n.id]));
     this.poolName = this.pool.name;
     this.registerOutputs({ nodes: this.nodes, networkIds: this.networkIds, poolName: this.poolName });

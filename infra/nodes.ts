@@ -88,3 +88,17 @@ export function describeNode(vm: VmSpec, topology: Topology, sshJumpHost?: strin
     taints: vm.taints,
   };
 }
+
+/**
+ * Stage 1's nodes with, on each one reached through the jump host (`sshRouteFor`), `sshProxyReady`:
+ * the jump host's domain id. A connection built from it (`cluster/ssh.ts`) depends on the bastion
+ * VM, so every command through the bastion runs after it exists and is deleted before it.
+ */
+export function withSshProxyReady<D, N extends NodeInfo & { domainId: D }>(nodes: N[], jumpHost: string | undefined): (N & { sshProxyReady?: D })[] {
+  const jump = nodes.find((n) => n.name === jumpHost);
+  return nodes.map((node) => {
+    if (!node.ssh.proxy) return node;
+    if (!jump) throw new Error(`${node.name} is reached through a jump host, but stage 1 has no VM ${jumpHost ?? "(none named)"}`);
+    return { ...node, sshProxyReady: jump.domainId };
+  });
+}

@@ -67,6 +67,13 @@ export const DURATIONS: readonly DurationRule[] = [
   },
   { type: "command:remote:Command", name: /-member$/, seconds: 10, kind: "node labels/taints", basis: "kubectl on the first server" },
   { type: "command:remote:Command", name: /-kubeconfig$/, seconds: 3, kind: "read kubeconfig", basis: "one SSH round trip" },
+  {
+    type: "command:remote:Command",
+    name: /-api-gateway$/,
+    seconds: 10,
+    kind: "API via load balancer",
+    basis: "HAProxy takes a Ready server in after 2 health checks 5 s apart",
+  },
   { type: "command:remote:Command", seconds: 30, kind: "remote command", basis: "an SSH session running a script" },
   { type: /^random:/, seconds: 0, kind: "random value", basis: "generated locally" },
   {

@@ -1,6 +1,7 @@
 /**
  * The K3sCluster component under the SDK's mock engine, on the prod topology and variants of it
- * (a worker added, one removed, another K3s version, a bastion). Each day-two behaviour is shown on
+ * (a worker added, one removed, another K3s version, a bastion, the dev stack without a load
+ * balancer). Each day-two behaviour is shown on
  * the resource graph: which inputs change (update in place), which do not (nothing re-runs), which
  * resources depend on which (the order Pulumi creates, updates and deletes them in).
  */
@@ -9,7 +10,9 @@ import { parse } from "yaml";
 import { ClusterSettings, parseClusterSettings, RawClusterConfig } from "../config/cluster";
 import { Topology } from "../config/topology";
 import { parseTopology } from "../config/validate";
-import { describeNode } from "../infra/nodes";
+import { describeNode, withSshProxyReady } from "../infra/nodes";
+import { Infra } from "../infra";
+import { loadBalancerListeners } from "../infra/roles/loadbalancer";
 import { InfraNode, K3sCluster } from "../cluster";
 import { K3S_VERSION } from "../versions";
 import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
@@ -28,6 +31,8 @@ class FakeDomain extends pulumi.CustomResource {
 
 let h: Harness;
 const clusters: Record<string, K3sCluster> = {};
+/** Stage 1's nodes each cluster was built from. */
+const stage1: Record<string, InfraNode[]> = {};
 
 const prodTopology = parseTopology(rawStack("prod"), "prod");
 
@@ -37,12 +42,17 @@ function prodWith(edit: (vms: Topology["vms"]) => Topology["vms"]): Topology {
   return { ...t, vms: edit(t.vms) };
 }
 
-function build(prefix: string, topology: Topology, raw: RawClusterConfig = {}, sshJumpHost?: string): ClusterSettings {
-  const settings = parseClusterSettings(raw, topology);
+function build(prefix: string, topology: Topology, raw: RawClusterConfig = {}): ClusterSettings {
   const nodes: InfraNode[] = topology.vms.map((vm) => ({
-    ...describeNode(vm, topology, sshJumpHost),
+    ...describeNode(vm, topology),
     domainId: new FakeDomain(`${prefix}-vm-${vm.name}`).id,
   }));
+  return buildOn(prefix, topology, nodes, raw);
+}
+
+function buildOn(prefix: string, topology: Topology, nodes: InfraNode[], raw: RawClusterConfig = {}): ClusterSettings {
+  const settings = parseClusterSettings(raw, topology);
+  stage1[prefix] = nodes;
   clusters[prefix] = new K3sCluster(prefix, { nodes, settings, sshPrivateKey: pulumi.secret(SSH_KEY) });
   return settings;
 }
@@ -64,13 +74,17 @@ beforeAll(async () => {
   );
   build("shrunk", prodWith((vms) => vms.filter((v) => v.name !== "worker3")));
   build("upgraded", prodTopology, { k3sVersion: "v1.36.6+k3s1" });
-  build("jump", prodTopology, {}, "bastion1");
+  // Through the bastion, on stage 1's real component (its domains are named `jump-vm-<vm>` too).
+  buildOn("jump", prodTopology, new Infra("jump-vm", { topology: prodTopology, sshJumpHost: "bastion1" }).nodes);
+  build("dev", parseTopology(rawStack("dev"), "dev"));
+  build("elsewhere", prodTopology, { k3sApiHost: "api.example.org" });
   await h.settle();
   await Promise.all(Object.values(clusters).map((c) => resolveOutput(c.kubeconfig)));
 });
 
 const K3S_NODES = ["bootstrap1", "master1", "worker1", "worker2", "worker3"];
 const get = (prefix: string, node: string, step: "boot" | "k3s" | "member") => h.byName(`${prefix}-${node}-${step}`);
+const exists = (name: string) => h.all().some((r) => r.name === name);
 const str = (v: unknown) => v as string;
 
 /** The script inside a command line `[sudo -n ]/bin/bash -c '<script>' <name>`. */
@@ -100,6 +114,7 @@ describe("resources", () => {
       [
         "token",
         "kubeconfig",
+        "api-gateway",
         "provider",
         ...K3S_NODES.flatMap((n) => [`${n}-boot`, `${n}-k3s`, `${n}-member`]),
       ].sort(),
@@ -143,6 +158,41 @@ describe("reaching the nodes", () => {
     expect(c.host).toBe("10.17.3.14");
     expect(c.proxy).toMatchObject({ host: "192.168.0.20", user: "ops", privateKey: SSH_KEY, dialErrorLimit: 60, perDialTimeout: 10 });
     expect((get("jump", "worker2", "member").inputs.connection as Record<string, unknown>).proxy).toMatchObject({ host: "192.168.0.20" });
+  });
+
+  it("stage 1 hands every node behind the bastion the bastion's domain id, and only those", async () => {
+    const nodes = stage1.jump;
+    for (const n of nodes) {
+      if (n.name === "bastion1") {
+        expect(n.ssh.proxy).toBeUndefined();
+        expect(n.sshProxyReady).toBeUndefined();
+      } else {
+        expect(n.ssh.proxy).toMatchObject({ host: "192.168.0.20" });
+        expect((await resolveOutput(n.sshProxyReady as pulumi.Output<string>)).value).toBe("jump-vm-bastion1-id");
+      }
+    }
+    expect(stage1.base.some((n) => n.sshProxyReady !== undefined)).toBe(false);
+    expect(withSshProxyReady(stage1.base, undefined)).toEqual(stage1.base);
+  });
+
+  it("every command through the bastion waits for its VM, so a destroy drains and uninstalls before it goes", () => {
+    const bastion = h.byName("jump-vm-bastion1");
+    expect(bastion.type).toBe("libvirt:index/domain:Domain");
+    const steps = [
+      ...K3S_NODES.flatMap((n) => (["boot", "k3s", "member"] as const).map((step) => get("jump", n, step))),
+      h.byName("jump-kubeconfig"),
+      h.byName("jump-api-gateway"),
+    ];
+    for (const r of steps) {
+      expect(r.propertyDependencies.connection).toContain(bastion.urn);
+      expect(r.dependencies).toContain(bastion.urn);
+    }
+    // The steps whose delete runs a script: the uninstall (on the node) and the drain (on the first server).
+    expect(scriptOf(get("jump", "worker1", "k3s").inputs.delete)).toContain("UNINSTALL=");
+    expect(scriptOf(get("jump", "worker1", "member").inputs.delete)).toContain("kube drain");
+    // Without a jump host nothing depends on the bastion.
+    const baseBastion = h.byName("base-vm-bastion1");
+    for (const r of clusterResources("base")) expect(h.dependsOn(r, baseBastion)).toBe(false);
   });
 
   it("the first step on every node waits for first boot; the install waits for it", () => {
@@ -233,6 +283,49 @@ describe("kubeconfig and provider", () => {
   });
 });
 
+describe("the API through the load balancer", () => {
+  const gateway = () => h.byName("base-api-gateway");
+
+  it("a step on the load balancer waits until HAProxy forwards the API, on an address HAProxy binds it to", () => {
+    const r = gateway();
+    expect(r.type).toBe("command:remote:Command");
+    const c = r.inputs.connection as Record<string, unknown>;
+    expect(c).toMatchObject({ host: "10.17.3.12", user: prodTopology.adminUser, privateKey: SSH_KEY, dialErrorLimit: 60 });
+    expect(str(r.inputs.create)).toMatch(/^\/bin\/bash -c .* wait-for-api-gateway$/s);
+    const script = scriptOf(r.inputs.create);
+    expect(script).toContain("API_URL='https://10.17.3.12:6443/readyz'");
+    expect(script).toContain("TIMEOUT_SECONDS=900");
+    const lb = prodTopology.vms.find((vm) => vm.role === "loadbalancer") as Topology["vms"][number];
+    const api = loadBalancerListeners(lb, prodTopology).find((l) => l.name === "k3s-api");
+    expect(api?.binds).toContain("10.17.3.12");
+    expect(api?.port).toBe(6443);
+  });
+
+  it("runs after every server install, not after the agents, and again when the load balancer VM is replaced", () => {
+    const r = gateway();
+    expect(h.dependencyNames(r)).toEqual(expect.arrayContaining(["base-bootstrap1-k3s", "base-master1-k3s"]));
+    for (const a of ["worker1", "worker2", "worker3"]) expect(h.dependsOn(r, get("base", a, "k3s"))).toBe(false);
+    expect(r.inputs.triggers).toEqual(["base-vm-loadbalancer1-id"]);
+    expect(r.inputs.delete).toBeUndefined();
+  });
+
+  it("the provider waits for it", () => {
+    expect(h.dependencyNames(h.byName("base-provider"))).toContain("base-api-gateway");
+    expect(h.dependencyNames(h.byName("jump-provider"))).toContain("jump-api-gateway");
+  });
+
+  it("dev (no load balancer) and an API host outside stage 1 have no such step; the provider waits as before", () => {
+    expect(clusters.dev.apiEndpoint).toBe(`https://${parseClusterSettings({}, parseTopology(rawStack("dev"), "dev")).apiHost}:6443`);
+    for (const prefix of ["dev", "elsewhere"]) {
+      expect(exists(`${prefix}-api-gateway`)).toBe(false);
+      const deps = h.dependencyNames(h.byName(`${prefix}-provider`));
+      expect(deps.some((d) => d.endsWith("-api-gateway"))).toBe(false);
+      expect(deps).toContain(`${prefix}-kubeconfig`);
+    }
+    expect(h.dependencyNames(h.byName("dev-provider")).sort()).toEqual(["dev-kubeconfig", "dev-server1-member", "dev-agent1-member"].sort());
+  });
+});
+
 describe("day two", () => {
   it("a new K3s version changes only the install script: an in-place update, servers one at a time, then agents", () => {
     for (const n of K3S_NODES) {
@@ -288,6 +381,7 @@ describe("day two", () => {
 
   it("destroying the stack uninstalls cleanly: provider, then membership, agents, servers last to first", () => {
     const provider = h.byName("base-provider");
+    expect(h.dependsOn(provider, h.byName("base-api-gateway"))).toBe(true);
     for (const n of K3S_NODES) {
       expect(h.dependsOn(provider, get("base", n, "member"))).toBe(true);
       expect(h.dependsOn(get("base", n, "member"), get("base", n, "k3s"))).toBe(true);

@@ -1,7 +1,7 @@
 /**
  * Runs the exact command lines stage 2 sends over SSH, under bash, against a scratch root with stub
  * commands on PATH (curl, systemctl, sudo, sleep, journalctl, the k3s binary and the official
- * installer). The stubs record every call, so each test can say what did and did not happen.
+ * installer; curl also plays the Kubernetes API behind the load balancer). The stubs record every call, so each test can say what did and did not happen.
  */
 import { spawnSync } from "child_process";
 import { createHash } from "crypto";
@@ -16,6 +16,7 @@ import {
   renderReconcileNode,
   renderRemoveNode,
   renderUninstallK3s,
+  renderWaitForApiGateway,
   renderWaitForBoot,
 } from "../cluster/scripts";
 
@@ -43,17 +44,28 @@ exit 0
 
 const STUBS: Record<string, string> = {
   curl: `#!/bin/bash
-out=""; url=""
+out=""; url=""; format=""
 while [ $# -gt 0 ]; do
   case "$1" in
     -o) out="$2"; shift 2 ;;
-    --retry) shift 2 ;;
+    -w) format="$2"; shift 2 ;;
+    --retry | --connect-timeout | --max-time) shift 2 ;;
     -*) shift ;;
     *) url="$1"; shift ;;
   esac
 done
 echo "curl $url" >>"$STUB_LOG"
 case "$url" in
+  */readyz)
+    # The API behind the load balancer: STUB_READYZ lists the status of each call in turn (the
+    # last one repeats); 000 is what real curl prints when nothing answers, with a failing exit.
+    [ "$format" = "%{http_code}" ] || { echo "unexpected -w $format" >&2; exit 2; }
+    read -ra answers <<<"\${STUB_READYZ:-401}"
+    n="$(grep -c '/readyz$' "$STUB_LOG")"
+    code="\${answers[n - 1]:-\${answers[-1]}}"
+    printf '%s' "$code"
+    [ "$code" != 000 ] || exit 7
+    exit 0 ;;
   https://github.com/k3s-io/k3s/releases/download/*) rel="\${url#https://github.com/k3s-io/k3s/releases/download/}" ;;
   https://raw.githubusercontent.com/k3s-io/k3s/*) rel="\${url#https://raw.githubusercontent.com/k3s-io/k3s/}" ;;
   *) echo "unexpected URL $url" >&2; exit 22 ;;
@@ -411,5 +423,34 @@ describe("reconcile-node and read-kubeconfig (on the first server)", () => {
     const r = node.run(cmd);
     expect(r.status).toBe(0);
     expect(r.stdout).toBe("apiVersion: v1\n");
+  });
+});
+
+describe("wait-for-api-gateway (on the load balancer)", () => {
+  const cmd = (timeoutSeconds = 900) =>
+    remoteCommand(renderWaitForApiGateway({ address: "10.17.3.12", timeoutSeconds }), { name: "wait-for-api-gateway", root: false });
+  const probes = (calls: string[]) => calls.filter((c) => c === "curl https://10.17.3.12:6443/readyz");
+
+  it("succeeds on any HTTP status from the API behind HAProxy (401 anonymous, 200)", () => {
+    for (const status of ["401", "200", "503"]) {
+      const r = new Node("loadbalancer1").run(cmd(), { env: { STUB_READYZ: status } });
+      expect(r.status).toBe(0);
+      expect(probes(r.calls)).toHaveLength(1);
+      expect(r.stdout).toBe(`https://10.17.3.12:6443/readyz answers through the load balancer (HTTP ${status})\n`);
+    }
+  });
+
+  it("keeps probing while nothing answers (HAProxy not up, or no server in yet), without root", () => {
+    const r = new Node("loadbalancer1").run(cmd(), { env: { STUB_READYZ: "000 000 000 401" } });
+    expect(r.status).toBe(0);
+    expect(probes(r.calls)).toHaveLength(4);
+    expect(r.calls.some((c) => c.startsWith("sudo"))).toBe(false);
+  });
+
+  it("fails after its bounded wait, saying what it last saw", () => {
+    const r = new Node("loadbalancer1").run(cmd(0), { env: { STUB_READYZ: "000" } });
+    expect(r.status).not.toBe(0);
+    expect(probes(r.calls)).toHaveLength(1);
+    expect(r.stderr).toContain("no API server answered at https://10.17.3.12:6443/readyz within 0s (last status: 000)");
   });
 });

@@ -18,6 +18,7 @@ import {
   renderRemoveNode,
   renderTemplate,
   renderUninstallK3s,
+  renderWaitForApiGateway,
   renderWaitForBoot,
 } from "../cluster/scripts";
 import { K3S_VERSION } from "../versions";
@@ -93,6 +94,8 @@ describe("config.yaml (prod)", () => {
       expect(c.disable).toEqual(["traefik", "servicelb", "local-storage"]);
       expect(c["secrets-encryption"]).toBe(true);
       expect(c["etcd-expose-metrics"]).toBe(true);
+      // The pod and service ranges the platform's NetworkPolicies name (ports.ts).
+      expect([c["cluster-cidr"], c["service-cidr"]]).toEqual(["10.42.0.0/16", "10.43.0.0/16"]);
       expect(byName(name).configText).toContain(`write-kubeconfig-mode: "0600"`);
       expect(c["node-taint"]).toEqual(["node-role.kubernetes.io/control-plane=true:NoSchedule"]);
     }
@@ -149,6 +152,7 @@ describe("every rendered script passes shellcheck", () => {
   }
   scripts.push([`wait-for-boot rocky`, renderWaitForBoot({ name: "bastion1", os: "rocky" })]);
   scripts.push(["read-kubeconfig", renderReadKubeconfig(K3S_VERSION)]);
+  scripts.push(["wait-for-api-gateway", renderWaitForApiGateway({ address: parseClusterSettings({}, prod.topology).apiHost })]);
   scripts.push(["reconcile-node without labels", renderReconcileNode({ nodeName: "x", labels: {}, taints: [] })]);
   scripts.push(["uninstall-k3s without a machine id", renderUninstallK3s({ nodeName: "x", kind: "agent", machineId: "" })]);
 
@@ -178,6 +182,16 @@ describe("templates", () => {
   it("refuse a missing or an unused value", () => {
     expect(() => renderTemplate("remove-node.sh", { NODE_NAME: "x" })).toThrow(/no value for @DRAIN_TIMEOUT_SECONDS@/);
     expect(() => renderTemplate("read-kubeconfig.sh", { VERSION: "v", EXTRA: "x" })).toThrow(/no placeholder for EXTRA/);
+  });
+
+  it("probe the API through the load balancer's address, with a bounded wait", () => {
+    const script = renderWaitForApiGateway({ address: "10.17.3.12" });
+    expect(script).toContain("API_URL='https://10.17.3.12:6443/readyz'");
+    expect(script).toContain("TIMEOUT_SECONDS=900");
+    expect(script).toContain("INTERVAL_SECONDS=5");
+    expect(script).toContain(`curl -ks --connect-timeout 5 --max-time 10 -o /dev/null -w '%{http_code}' "$API_URL"`);
+    expect(renderWaitForApiGateway({ address: "10.0.0.1", timeoutSeconds: 60, intervalSeconds: 2 })).toMatch(/TIMEOUT_SECONDS=60\nINTERVAL_SECONDS=2\n/);
+    expect(() => renderWaitForApiGateway({ address: "10.0.0.1", timeoutSeconds: -1 })).toThrow(/whole number/);
   });
 
   it("pin the release: binary, checksums and installer of one tag", () => {
