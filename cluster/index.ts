@@ -47,6 +47,8 @@ export interface K3sClusterArgs {
   settings: ClusterSettings;
   /** The stack's SSH private key (secret); each node's route (direct or via the bastion) comes from stage 1. */
   sshPrivateKey: pulumi.Input<string>;
+  /** What configures the load balancer's forwarding (its HAProxy backends): the gateway wait follows it. */
+  apiGatewayConfigured?: pulumi.Resource[];
 }
 
 export interface NodeNames {
@@ -176,7 +178,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           create: remoteCommand(renderWaitForApiGateway({ address: gateway.address }), { name: "wait-for-api-gateway", root: false }),
           triggers: [gateway.node.domainId],
         },
-        { parent: this, dependsOn: serverInstalls },
+        { parent: this, dependsOn: [...serverInstalls, ...(args.apiGatewayConfigured ?? [])] },
       );
 
     const provider = new k8s.Provider(

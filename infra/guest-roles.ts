@@ -3,19 +3,43 @@
  * Manager, PostgreSQL's application role) and hands each Rocky VM its role fragments. Every password
  * stays a Pulumi secret from generation to the cloud-init disk that delivers it; only the VMs whose
  * fragments carry one get a secret user-data (the others stay reviewable in a preview).
+ *
+ * First boot carries only what a VM needs about itself. What depends on the whole topology (the load
+ * balancer's backends, FreeIPA's records of the other VMs) is delivered after boot by `reconcile`,
+ * idempotent remote commands: adding or removing a VM updates them and replaces no other VM.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { connectionTo } from "../cluster/ssh";
+import { InfraNode } from "../cluster/types";
 import { RoleSettings } from "../config/roles";
 import { Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { CloudConfigFragment } from "./cloudinit";
 import { BASTION_FILES } from "./roles/bastion";
+import { renderFreeipaRecordsScript } from "./roles/freeipa";
 import { RoleSecrets, roleFragments, secretsUsedBy } from "./roles";
+import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "./roles/loadbalancer";
+import { sudoCommand } from "./roles/reconcile";
+
+/** The commands `reconcile` creates, by what they configure (callers wait only for what they need). */
+export interface Reconciled {
+  /** One per load balancer: its HAProxy backends. */
+  loadBalancerBackends: command.remote.Command[];
+  /** One per FreeIPA server: the records of every VM. */
+  dnsRecords: command.remote.Command[];
+}
 
 export interface GuestRolesArgs {
   topology: Topology;
   settings: RoleSettings;
+}
+
+export interface ReconcileArgs {
+  /** Stage 1's nodes: where each command connects, and the domain id that re-runs it on a new VM. */
+  nodes: InfraNode[];
+  /** The stack's SSH private key (secret). */
+  sshPrivateKey: pulumi.Input<string>;
 }
 
 /**
@@ -109,5 +133,63 @@ export class GuestRoles extends pulumi.ComponentResource {
       { parent: this },
     );
     return read.stdout.apply((key) => key.trim());
+  }
+
+  /**
+   * The topology-wide role data, delivered after first boot by idempotent remote commands (one per
+   * load balancer and per FreeIPA server). Each waits for its VM's first boot itself (SSH dial
+   * retries, then `cloud-init status --wait`), runs again whenever its input changes (a VM added or
+   * removed: `update` is the same script as `create`) and from scratch on a replaced VM (its domain
+   * id is the trigger). Returns the commands, for anything that must wait for them.
+   */
+  reconcile(args: ReconcileArgs): Reconciled {
+    const nodeOf = (vm: VmSpec): InfraNode => {
+      const node = args.nodes.find((n) => n.name === vm.name);
+      if (!node) throw new Error(`GuestRoles.reconcile: stage 1 has no node ${vm.name}`);
+      return node;
+    };
+    const reconciled: Reconciled = { loadBalancerBackends: [], dnsRecords: [] };
+
+    for (const lb of vmsWithRole(this.topology, "loadbalancer")) {
+      const node = nodeOf(lb);
+      const script = sudoCommand(renderLoadBalancerBackendsScript(lb), "fmc-loadbalancer-backends");
+      reconciled.loadBalancerBackends.push(
+        new command.remote.Command(
+          `${this.baseName}-${lb.name}-backends`,
+          {
+            connection: connectionTo(node, args.sshPrivateKey),
+            create: script,
+            update: script,
+            // The complete haproxy.cfg: a new or removed K3s node changes it, and only it.
+            stdin: renderHaproxyConfig(lb, this.topology),
+            triggers: [node.domainId],
+          },
+          { parent: this },
+        ),
+      );
+    }
+
+    for (const ipa of vmsWithRole(this.topology, "freeipa")) {
+      const node = nodeOf(ipa);
+      const adminPassword = this.freeipaAdminPassword;
+      if (!adminPassword) throw new Error(`GuestRoles: ${ipa.name} needs the FreeIPA admin password, which was not generated`);
+      // The record list is in the script (reviewable in a preview's diff); the password is the only
+      // thing on stdin, a secret input, so the diff of the records is never hidden behind it.
+      const script = sudoCommand(renderFreeipaRecordsScript(ipa, this.topology), "fmc-freeipa-records");
+      reconciled.dnsRecords.push(
+        new command.remote.Command(
+          `${this.baseName}-${ipa.name}-records`,
+          {
+            connection: connectionTo(node, args.sshPrivateKey),
+            create: script,
+            update: script,
+            stdin: pulumi.secret(adminPassword.apply((p) => `${p}\n`)),
+            triggers: [node.domainId],
+          },
+          { parent: this, additionalSecretOutputs: ["stdin"] },
+        ),
+      );
+    }
+    return reconciled;
   }
 }

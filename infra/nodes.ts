@@ -1,4 +1,4 @@
-import { fqdn, nicOn, OsFamily, primaryNic, reachableNic, Role, Topology, VmSpec } from "../config/topology";
+import { fqdn, nicOn, NicSpec, OsFamily, primaryNic, reachableNic, Role, Topology, VmSpec } from "../config/topology";
 
 /** The SSH user each OS family gives the operator's key. */
 export function sshUserFor(os: OsFamily, topology: Topology): string {
@@ -18,14 +18,17 @@ export interface SshRoute extends SshEndpoint {
 
 /**
  * Straight to the VM's first address, or through the bastion (`sshJumpHost`) when the machine
- * running Pulumi is on the LAN and not on the VM networks: then the VM is dialled on the address the
- * bastion shares with it.
+ * running Pulumi is on the LAN and not on the VM networks: then the VM is dialled on an address on a
+ * VM (NAT) network the bastion shares with it. The role firewalls accept SSH only from the VM
+ * networks (the bastion is the one SSH entry from the LAN), so a LAN leg such as the load
+ * balancer's public entry is never the route.
  */
 export function sshRouteFor(target: VmSpec, topology: Topology, jumpHost: string | undefined): SshRoute {
   const direct = { host: primaryNic(target).address, user: sshUserFor(target.os, topology) };
   const jump = topology.vms.find((vm) => vm.name === jumpHost);
   if (!jump || jump.name === target.name) return direct;
-  const nic = reachableNic(jump, target);
+  const onVmNetwork = (n: NicSpec) => topology.networks.find((net) => net.name === n.network)?.mode === "nat";
+  const nic = target.nics.find((n) => onVmNetwork(n) && nicOn(jump, n.network)) ?? reachableNic(jump, target);
   if (!nic) throw new Error(`jump host ${jump.name} shares no network with ${target.name}`);
   return { host: nic.address, user: direct.user, proxy: { host: primaryNic(jump).address, user: sshUserFor(jump.os, topology) } };
 }

@@ -153,3 +153,26 @@ describe("stateful disks", () => {
     ]);
   });
 });
+
+describe("topology-wide role data, after first boot", () => {
+  it("the program reconciles loadbalancer1's backends and freeipa1's records over SSH once each VM exists", () => {
+    for (const [name, vm] of [["guest-roles-loadbalancer1-backends", "loadbalancer1"], ["guest-roles-freeipa1-records", "freeipa1"]]) {
+      const cmd = h.byName(name);
+      expect(cmd.type).toBe("command:remote:Command");
+      expect(cmd.inputs.triggers).toEqual([`infra-${vm}-id`]);
+      expect(h.dependsOn(cmd, domain(vm))).toBe(true);
+      expect(cmd.inputs.update).toBe(cmd.inputs.create);
+    }
+    expect(String(h.byName("guest-roles-loadbalancer1-backends").inputs.stdin)).toContain("server worker3 10.17.4.26:30443 check");
+    expect(String(h.byName("guest-roles-freeipa1-records").inputs.create)).toContain("'worker3 10.17.4.26'");
+  });
+});
+
+describe("the whole program's order around the load balancer", () => {
+  it("the API gateway wait follows the load balancer's backends, not FreeIPA's records", () => {
+    const gateway = h.byName("cluster-api-gateway");
+    expect(h.dependsOn(gateway, h.byName("guest-roles-loadbalancer1-backends"))).toBe(true);
+    expect(h.dependsOn(gateway, h.byName("guest-roles-freeipa1-records"))).toBe(false);
+    expect(h.dependsOn(h.byName("cluster-provider"), gateway)).toBe(true);
+  });
+});

@@ -97,3 +97,25 @@ export function checkWith(cmd: string, args: string[], content: string): string 
 export function hasCommand(name: string): boolean {
   return spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
 }
+
+/** A fourth worker with worker3's shape, at the next address of the cluster network. */
+export const WORKER4 = {
+  name: "worker4",
+  role: "k3s-agent",
+  os: "flatcar",
+  vcpus: 4,
+  memoryMiB: 7168,
+  rootDiskGiB: 40,
+  dataDiskGiB: 200,
+  nics: [{ network: "kube_network_03", address: "10.17.4.27" }],
+};
+
+/**
+ * The prod topology with VMs added or removed. The host is made larger in every variant (the same
+ * way, so the variants differ only in their VMs): prod already uses 23 of its 24 vCPUs.
+ */
+export function prodTopologyWith(change: { add?: Record<string, unknown>[]; remove?: string[] } = {}): Topology {
+  const raw = stackConfig("prod");
+  const vms = (raw.vms as { name: string }[]).filter((v) => !(change.remove ?? []).includes(v.name));
+  return parseTopology({ ...raw, sshPublicKey: TEST_KEY, hostVcpus: 48, hostMemoryGiB: 64, vms: [...vms, ...(change.add ?? [])] }, "prod");
+}

@@ -9,8 +9,8 @@ import { Topology } from "../config/topology";
 import { RoleSettings } from "../config/roles";
 import { CloudConfig } from "../infra/cloudinit";
 import { BASTION_FILES, renderWireguardClientConfig } from "../infra/roles/bastion";
-import { FREEIPA_FILES, ptrName, reverseZone } from "../infra/roles/freeipa";
-import { LOADBALANCER_FILES } from "../infra/roles/loadbalancer";
+import { dnsRecords, FREEIPA_FILES, ptrName, reverseZone } from "../infra/roles/freeipa";
+import { LOADBALANCER_FILES, renderHaproxyConfig } from "../infra/roles/loadbalancer";
 import { BACKUP_UNIT, POSTGRESQL_BACKUP_DIR, POSTGRESQL_FILES } from "../infra/roles/postgresql";
 import { sshRouteFor } from "../infra/nodes";
 import { checkWith, cloudConfig, cloudInitSchema, fileContent, hasCommand, PEER_KEY, prodSettings, prodTopology, SECRETS, shellcheck, userData, vm } from "./roles.helpers";
@@ -120,8 +120,10 @@ describe("bastion", () => {
 });
 
 describe("load balancer", () => {
-  const config = cloudConfig(vm(topology, "loadbalancer1"), topology, settings);
-  const haproxy = fileContent(config, LOADBALANCER_FILES.haproxy);
+  const lb = vm(topology, "loadbalancer1");
+  const config = cloudConfig(lb, topology, settings);
+  // The complete config the backends command delivers after first boot (on its stdin).
+  const haproxy = renderHaproxyConfig(lb, topology);
   const section = (name: string) => haproxy.split("\n\n").find((s) => s.startsWith(name)) ?? "";
 
   test("K3s API on the VM networks only, spread over the K3s servers' cluster addresses", () => {
@@ -159,12 +161,17 @@ describe("load balancer", () => {
     expect(checkWith("haproxy", ["-c", "-q", "-f"], haproxy)).toBe("");
   });
 
-  test("setup checks the config, sets the SELinux boolean, reloads only on change", () => {
+  test("first boot installs HAProxy and sets the SELinux boolean, but carries no backend (no other VM)", () => {
     const setup = fileContent(config, LOADBALANCER_FILES.setup);
     expect(config.packages).toContain("haproxy");
     expect(setup).toContain("setsebool -P haproxy_connect_any 1");
-    expect(setup).toContain('haproxy -c -q -f "$staged"');
-    expect(setup).toContain('if ! cmp -s "$staged" "$live"; then');
+    expect((config.write_files ?? []).map((f) => f.path)).not.toContain(LOADBALANCER_FILES.haproxy);
+    const firstBoot = userData(lb, topology, settings);
+    // The service VMs' addresses may appear (FreeIPA is the NTP server); the K3s nodes, which come and go, must not.
+    for (const other of topology.vms.filter((v) => v.os === "flatcar")) {
+      expect(firstBoot).not.toContain(other.name);
+      for (const nic of other.nics) expect(firstBoot).not.toContain(nic.address);
+    }
   });
 });
 
@@ -191,17 +198,27 @@ describe("FreeIPA", () => {
     for (const flag of ["--unattended", "--setup-dns", "--auto-forwarders", "--realm=", "--ip-address=", "--reverse-zone="]) expect(setup).toContain(flag);
   });
 
-  test("A records for every address of every VM, PTR for the VM networks, added only when missing", () => {
-    for (const v of topology.vms) for (const nic of v.nics) expect(env).toContain(`'${v.name} ${nic.address}'`);
-    expect(env).toContain("'4.17.10.in-addr.arpa. 24 worker1.cefaslocalserver.com.'");
-    expect(env).toContain("'3.17.10.in-addr.arpa. 14 bootstrap1.cefaslocalserver.com.'");
-    expect(env).not.toMatch(/168\.192\.in-addr\.arpa/);
+  test("A records for every address of every VM, PTR for the VM networks (the records command's list)", () => {
+    const records = dnsRecords(topology);
+    for (const v of topology.vms) for (const nic of v.nics) expect(records.a).toContainEqual({ name: v.name, address: nic.address });
+    expect(records.ptr).toContainEqual({ zone: "4.17.10.in-addr.arpa.", name: "24", target: "worker1.cefaslocalserver.com." });
+    expect(records.ptr).toContainEqual({ zone: "3.17.10.in-addr.arpa.", name: "14", target: "bootstrap1.cefaslocalserver.com." });
+    expect(records.ptr.map((r) => r.zone)).not.toContain("168.192.in-addr.arpa.");
+    expect(records.reverseZones).toEqual(["3.17.10.in-addr.arpa.", "4.17.10.in-addr.arpa."]);
     // The platform's ingress names (ports.ts) resolve to the load balancer on each of its networks.
     for (const host of ["grafana", "traefik", "ceph"]) {
-      for (const address of ["10.17.3.12", "192.168.0.21", "10.17.4.12"]) expect(env).toContain(`'${host} ${address}'`);
+      for (const address of ["10.17.3.12", "192.168.0.21", "10.17.4.12"]) expect(records.a).toContainEqual({ name: host, address });
     }
-    expect(setup).toContain('has_record "$IPA_DOMAIN" "$name" arecord "$address" || ipa dnsrecord-add');
-    expect(setup).toContain('has_record "$zone" "$name" ptrrecord "$target" || ipa dnsrecord-add');
+  });
+
+  test("first boot carries no record of another VM: only the server's own names and zones", () => {
+    expect(env).not.toMatch(/IPA_A_RECORDS|IPA_PTR_RECORDS|IPA_REVERSE_ZONES=/);
+    expect(setup).not.toMatch(/dnsrecord-add|kinit/);
+    const firstBoot = userData(vm(topology, "freeipa1"), topology, settings);
+    for (const other of topology.vms.filter((v) => v.os === "flatcar")) {
+      expect(firstBoot).not.toContain(other.name);
+      for (const nic of other.nics) expect(firstBoot).not.toContain(nic.address);
+    }
   });
 
   test("passwords reach the installer from root-only files and are removed after install", () => {
@@ -245,6 +262,8 @@ describe("PostgreSQL", () => {
   test("listens on its addresses; pg_hba allows the node networks with scram-sha-256 only", () => {
     const conf = fileContent(config, POSTGRESQL_FILES.conf);
     expect(conf).toContain("listen_addresses = 'localhost,10.17.3.13,10.17.4.13'");
+    // Bound to fixed addresses: after a reboot the server starts only once the network is up.
+    expect(fileContent(config, POSTGRESQL_FILES.networkOnline)).toBe("[Unit]\nWants=network-online.target\nAfter=network-online.target\n");
     expect(conf).toContain("password_encryption = 'scram-sha-256'");
     const rules = fileContent(config, POSTGRESQL_FILES.hba)
       .split("\n")
@@ -295,9 +314,10 @@ describe("PostgreSQL", () => {
   });
 });
 
-describe("restore procedure (docs/guest-roles.md)", () => {
+describe("restore procedure (README)", () => {
+  const readme = readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
   const doc = readFileSync(path.join(__dirname, "..", "docs", "guest-roles.md"), "utf8");
-  const restore = doc.slice(doc.indexOf("#### Restoring PostgreSQL"));
+  const restore = readme.slice(readme.indexOf("### Restoring PostgreSQL"), readme.indexOf("## Development"));
   const config = cloudConfig(vm(topology, "postgresql1"), topology, settings);
 
   test("names the script, backup directory and timer the role renders", () => {

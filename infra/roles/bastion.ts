@@ -46,7 +46,9 @@ export function renderSshdDropIn(): string {
 
 /**
  * The sshd jail. EPEL's fail2ban-firewalld already makes firewalld rich rules the ban action. The
- * libvirt host addresses (where Pulumi runs) are never banned: a deploy must not lock itself out.
+ * KVM host's addresses on the VM networks (the NAT gateways) are never banned, so connections from
+ * the host over those networks cannot lock a deploy out; connections from the LAN (including the
+ * host's own LAN address) are treated like any other client.
  */
 export function renderFail2banJail(neverBan: string[]): string {
   return [

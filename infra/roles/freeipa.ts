@@ -1,7 +1,8 @@
 /**
- * FreeIPA: identity, DNS and NTP for the topology. An unattended ipa-server-install with
- * integrated DNS (realm = the domain upper-cased), A records for every address of every VM and PTR
- * records in a reverse zone per VM network, and chrony serving time to the VM networks.
+ * FreeIPA: identity, DNS and NTP for the topology. First boot: an unattended ipa-server-install with
+ * integrated DNS (realm = the domain upper-cased, this VM's own zones and records) and chrony serving
+ * time to the VM networks. After boot (GuestRoles.reconcile): A records for every address of every
+ * VM and PTR records in a reverse zone per VM network, so a new VM never changes this VM's first boot.
  */
 import { RoleSettings } from "../../config/roles";
 import { fqdn, Topology, VmSpec, vmsWithRole } from "../../config/topology";
@@ -9,6 +10,7 @@ import { INGRESS_HOSTS } from "../../ports";
 import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { networkOf, vmNetworksOf } from "./networks";
+import { renderReconcileScript } from "./reconcile";
 import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN, secretFile } from "./shell";
 
 export interface FreeipaSecrets {
@@ -121,21 +123,35 @@ export function renderHostsTemplate(vm: VmSpec): string {
   ].join("\n");
 }
 
+/** First-boot data of the IPA server: only about itself (its names, addresses and own reverse zones). */
 export function renderFreeipaEnv(vm: VmSpec, topology: Topology): string {
-  const records = dnsRecords(topology);
-  const own = vm.nics
-    .map((nic) => networkOf(topology, nic.network))
-    .filter((n) => n.mode === "nat")
-    .map((n) => reverseZone(n.cidr));
+  const own = vmNetworksOf(vm, topology).map((n) => reverseZone(n.cidr));
   return renderEnvFile(`FreeIPA server ${vm.name}`, {
     IPA_DOMAIN: topology.domain,
     IPA_REALM: realmOf(topology.domain),
     IPA_HOSTNAME: fqdn(vm, topology.domain),
     IPA_ADDRESSES: vm.nics.map((n) => n.address),
     IPA_OWN_REVERSE_ZONES: [...new Set(own)],
-    IPA_REVERSE_ZONES: records.reverseZones,
-    IPA_A_RECORDS: records.a.map((r) => `${r.name} ${r.address}`),
-    IPA_PTR_RECORDS: records.ptr.map((r) => `${r.zone} ${r.name} ${r.target}`),
+  });
+}
+
+/**
+ * The records command's script: waits for first boot and the IPA services, logs in as admin with the
+ * password from stdin, adds the missing zones and records of `dnsRecords(topology)` and removes the
+ * records it added on an earlier run that are no longer wanted (state file on the VM).
+ */
+export function renderFreeipaRecordsScript(vm: VmSpec, topology: Topology): string {
+  const records = dnsRecords(topology);
+  return renderReconcileScript({
+    vmName: vm.name,
+    purpose: `DNS records of every VM on ${vm.name}; the admin password is the first line of stdin.`,
+    body: "freeipa-records.sh",
+    vars: {
+      IPA_DOMAIN: topology.domain,
+      IPA_REVERSE_ZONES: records.reverseZones,
+      IPA_A_RECORDS: records.a.map((r) => `${r.name} ${r.address}`),
+      IPA_PTR_RECORDS: records.ptr.map((r) => `${r.zone} ${r.name} ${r.target}`),
+    },
   });
 }
 

@@ -2,7 +2,9 @@
  * Load balancer: the layer-4 entry of the cluster, HAProxy from Rocky's AppStream (the seed names
  * Traefik here; Traefik already runs inside the cluster as the ingress controller, and a TCP
  * forwarder with health checks in front of it is HAProxy's home ground: see docs/guest-roles.md).
- * Backends come from the topology: K3s servers for the API, K3s agents for Traefik's NodePorts.
+ * Backends come from the topology: K3s servers for the API, K3s agents for Traefik's NodePorts. First
+ * boot only installs HAProxy (the VM's own business); the config, which lists other VMs, is
+ * delivered after boot by GuestRoles.reconcile, so a new worker never changes this VM's first boot.
  */
 import { RoleSettings } from "../../config/roles";
 import { nicOn, reachableNic, Topology, VmSpec, vmsWithRole } from "../../config/topology";
@@ -10,10 +12,12 @@ import { INGRESS, K3S_API_PORT } from "../../ports";
 import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { networkOf, vmNetworksOf } from "./networks";
-import { configFile, executable, loadScript, ROLE_ETC, SBIN } from "./shell";
+import { renderReconcileScript } from "./reconcile";
+import { executable, loadScript, SBIN } from "./shell";
 
 export const LOADBALANCER_FILES = {
-  haproxy: `${ROLE_ETC}/haproxy.cfg`,
+  /** HAProxy's own config file: written by the backends command, never by first boot. */
+  haproxy: "/etc/haproxy/haproxy.cfg",
   setup: `${SBIN}/fmc-loadbalancer-setup`,
   firewall: `${SBIN}/fmc-firewall`,
 } as const;
@@ -132,10 +136,23 @@ export function loadBalancerFragment(vm: VmSpec, topology: Topology, _settings: 
   return {
     packages: ["firewalld", "haproxy"],
     write_files: [
-      configFile(LOADBALANCER_FILES.haproxy, renderHaproxyConfig(vm, topology)),
       executable(LOADBALANCER_FILES.firewall, firewall),
       executable(LOADBALANCER_FILES.setup, loadScript("loadbalancer-setup.sh")),
     ],
     runcmd: [[LOADBALANCER_FILES.firewall], [LOADBALANCER_FILES.setup]],
   };
+}
+
+/**
+ * The backends command's script (run with `renderHaproxyConfig` on stdin): waits for first boot,
+ * checks the config with `haproxy -c`, installs it when it differs from the live one, and reloads
+ * (or starts) HAProxy only then.
+ */
+export function renderLoadBalancerBackendsScript(lb: VmSpec): string {
+  return renderReconcileScript({
+    vmName: lb.name,
+    purpose: `HAProxy config of ${lb.name} (frontends and the backends of the current topology), from stdin.`,
+    body: "loadbalancer-backends.sh",
+    vars: {},
+  });
 }

@@ -24,6 +24,8 @@ export const POSTGRESQL_FILES = {
   conf: `${ROLE_ETC}/postgresql/10-flatcarmicrocloud.conf`,
   hba: `${ROLE_ETC}/postgresql/pg_hba.conf`,
   roleSql: "/usr/local/share/flatcarmicrocloud/postgresql-app-role.sql",
+  /** Drop-in: the server binds to fixed addresses, so it must start after the network is up. */
+  networkOnline: "/etc/systemd/system/postgresql.service.d/10-network-online.conf",
   service: `/etc/systemd/system/${BACKUP_UNIT}.service`,
   timer: `/etc/systemd/system/${BACKUP_UNIT}.timer`,
   setup: `${SBIN}/fmc-postgresql-setup`,
@@ -121,6 +123,7 @@ export function postgresqlFragment(vm: VmSpec, topology: Topology, settings: Rol
     write_files: [
       configFile(POSTGRESQL_FILES.env, renderPostgresqlEnv(vm, settings)),
       configFile(POSTGRESQL_FILES.conf, renderPostgresqlConf(vm)),
+      configFile(POSTGRESQL_FILES.networkOnline, "[Unit]\nWants=network-online.target\nAfter=network-online.target\n"),
       configFile(POSTGRESQL_FILES.hba, renderPgHba(vm, topology)),
       configFile(POSTGRESQL_FILES.roleSql, loadScript("postgresql-app-role.sql")),
       configFile(POSTGRESQL_FILES.service, units.service),

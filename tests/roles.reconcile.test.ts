@@ -1,0 +1,301 @@
+/**
+ * The scripts GuestRoles.reconcile runs on the load balancer and FreeIPA after first boot: rendered
+ * from the prod topology, checked with shellcheck, and run for real against stand-ins of the VM's
+ * tools (systemctl, ipa, kinit, ...; the real haproxy where installed) in a scratch root, to show
+ * they are idempotent, refuse bad input and remove exactly the records they added.
+ */
+import { spawnSync } from "child_process";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { Topology } from "../config/topology";
+import { renderFreeipaRecordsScript } from "../infra/roles/freeipa";
+import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "../infra/roles/loadbalancer";
+import { sudoCommand } from "../infra/roles/reconcile";
+import { hasCommand, prodTopology, prodTopologyWith, shellcheck, vm, WORKER4 } from "./roles.helpers";
+
+const prod: Topology = prodTopology();
+const grown: Topology = prodTopologyWith({ add: [WORKER4] });
+const PASSWORD = "AdminPw0123456789abcdefABCDEFxyz1";
+
+const lbScript = renderLoadBalancerBackendsScript(vm(prod, "loadbalancer1"));
+const ipaScript = (t: Topology) => renderFreeipaRecordsScript(vm(t, "freeipa1"), t);
+
+describe("rendered scripts", () => {
+  test("pass shellcheck", () => {
+    expect(shellcheck(lbScript)).toBe("");
+    expect(shellcheck(ipaScript(prod))).toBe("");
+  });
+
+  test("start with their settings, wait for first boot and check the VM's identity", () => {
+    for (const [script, name] of [[lbScript, "loadbalancer1"], [ipaScript(prod), "freeipa1"]]) {
+      expect(script.startsWith("#!/bin/bash\n")).toBe(true);
+      expect(script).toContain("set -euo pipefail\n");
+      expect(script).toContain(`FMC_VM_NAME='${name}'`);
+      expect(script).toContain("cloud-init status --wait");
+      expect(script).toMatch(/^wait_for_first_boot$/m);
+      expect(script).not.toMatch(/set -x|xtrace/);
+      expect(script).not.toMatch(/^# shellcheck shell=bash$/m);
+    }
+  });
+
+  test("the load balancer's script holds no topology: the config comes on stdin", () => {
+    expect(lbScript).not.toMatch(/worker|10\.17\.4\.2/);
+    expect(lbScript).toContain('haproxy -c -q -f "$new"');
+    expect(lbScript).toContain('if ! cmp -s "$new" "$live"; then');
+  });
+
+  test("FreeIPA's script lists the records of every VM, and worker4 once it is in the topology", () => {
+    expect(ipaScript(prod)).toContain("'worker3 10.17.4.26'");
+    expect(ipaScript(prod)).not.toContain("worker4");
+    expect(ipaScript(grown)).toContain("'worker4 10.17.4.27'");
+    expect(ipaScript(grown)).toContain("'4.17.10.in-addr.arpa. 27 worker4.cefaslocalserver.com.'");
+  });
+
+  test("FreeIPA's script reads the password from stdin and passes it to kinit through a pipe only", () => {
+    const script = ipaScript(prod);
+    expect(script).toContain("IFS= read -r password");
+    expect(script).toContain("printf '%s\\n' \"$password\" | kinit admin >/dev/null");
+    // The variable is used in exactly those places (never echoed, logged or passed as an argument).
+    expect(script.match(/\$password|\$\{password/g)).toHaveLength(2);
+  });
+
+  test("docs/guest-roles.md names the commands, the scripts and the state file they keep", () => {
+    const doc = readFileSync(path.join(__dirname, "..", "docs", "guest-roles.md"), "utf8");
+    const stateFile = /^state="\$ROOT(\S+)"$/m.exec(ipaScript(prod))?.[1];
+    expect(stateFile).toBe("/var/lib/flatcarmicrocloud/dns-records");
+    for (const text of [stateFile as string, "guest-roles-<lb>-backends", "guest-roles-<ipa>-records", "freeipa-records.sh", "loadbalancer-backends.sh"]) {
+      expect(doc).toContain(text);
+    }
+  });
+
+  test("the command line runs the script as root with the given name, stdin passing through", () => {
+    expect(sudoCommand("echo 'hi'", "fmc-x")).toBe(`sudo -n /bin/bash -c 'echo '\\''hi'\\''' 'fmc-x'`);
+  });
+});
+
+// ---- running the scripts against stand-ins -----------------------------------------------------
+
+interface Machine {
+  dir: string;
+  root: string;
+  bin: string;
+  calls: () => string[];
+  run: (script: string, stdin: string) => { status: number | null; stdout: string; stderr: string };
+}
+
+function stub(bin: string, name: string, body: string): void {
+  const file = path.join(bin, name);
+  writeFileSync(file, `#!/bin/bash\necho "${name} $*" >>"$FAKE_CALLS"\n${body}\n`);
+  chmodSync(file, 0o755);
+}
+
+function machine(hostname: string): Machine {
+  const dir = mkdtempSync(path.join(tmpdir(), "fmc-reconcile-"));
+  const root = path.join(dir, "root");
+  const bin = path.join(dir, "bin");
+  mkdirSync(path.join(root, "proc/sys/kernel"), { recursive: true });
+  mkdirSync(bin);
+  writeFileSync(path.join(root, "proc/sys/kernel/hostname"), `${hostname}\n`);
+  writeFileSync(path.join(dir, "calls"), "");
+  stub(bin, "cloud-init", "exit 0");
+  stub(bin, "rpm", "exit 0");
+  stub(bin, "restorecon", "exit 0");
+  // systemctl: one service whose state is a file.
+  stub(
+    bin,
+    "systemctl",
+    [
+      'case "$1" in',
+      '  is-active) [ -f "$FAKE_DIR/active" ] ;;',
+      '  reload-or-restart|restart|start) touch "$FAKE_DIR/active" ;;',
+      "  *) exit 0 ;;",
+      "esac",
+    ].join("\n"),
+  );
+  return {
+    dir,
+    root,
+    bin,
+    calls: () => readFileSync(path.join(dir, "calls"), "utf8").split("\n").filter((l) => l !== ""),
+    run: (script, stdin) => {
+      writeFileSync(path.join(dir, "calls"), "");
+      const r = spawnSync("bash", ["-c", script, "test-script"], {
+        input: stdin,
+        encoding: "utf8",
+        env: { ...process.env, PATH: `${bin}:${process.env.PATH ?? ""}`, FMC_ROOT: root, FAKE_DIR: dir, FAKE_CALLS: path.join(dir, "calls"), TMPDIR: dir },
+      });
+      return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+    },
+  };
+}
+
+describe("the load balancer's backends script, run", () => {
+  let m: Machine;
+  const live = () => path.join(m.root, "etc/haproxy/haproxy.cfg");
+  const before = renderHaproxyConfig(vm(prod, "loadbalancer1"), prod);
+  const after = renderHaproxyConfig(vm(grown, "loadbalancer1"), grown);
+
+  beforeAll(() => {
+    m = machine("loadbalancer1");
+    // The real haproxy checks the config where it is installed (CI installs it); else a stand-in.
+    if (!hasCommand("haproxy")) stub(m.bin, "haproxy", 'grep -q "^frontend " "${@: -1}"');
+  });
+  afterAll(() => rmSync(m.dir, { recursive: true, force: true }));
+
+  test("installs the config, enables and starts HAProxy", () => {
+    const r = m.run(lbScript, before);
+    expect(r.stderr).toContain("installed a new");
+    expect(r.status).toBe(0);
+    expect(readFileSync(live(), "utf8")).toBe(before);
+    expect(m.calls()).toEqual(expect.arrayContaining(["systemctl enable --quiet haproxy", "systemctl reload-or-restart haproxy"]));
+  });
+
+  test("the same config again changes nothing and reloads nothing", () => {
+    const r = m.run(lbScript, before);
+    expect(r.status).toBe(0);
+    expect(m.calls()).not.toContain("systemctl reload-or-restart haproxy");
+  });
+
+  test("a new worker: the new config is installed and HAProxy reloaded", () => {
+    const r = m.run(lbScript, after);
+    expect(r.status).toBe(0);
+    expect(readFileSync(live(), "utf8")).toContain("server worker4 10.17.4.27:30080 check");
+    expect(m.calls()).toContain("systemctl reload-or-restart haproxy");
+  });
+
+  test("a config that fails the check, or none, leaves the live one serving", () => {
+    for (const bad of ["global\n    no-such-keyword 1\n", ""]) {
+      const r = m.run(lbScript, bad);
+      expect(r.status).not.toBe(0);
+      expect(readFileSync(live(), "utf8")).toBe(after);
+      expect(m.calls()).not.toContain("systemctl reload-or-restart haproxy");
+    }
+  });
+
+  test("refuses to touch another machine answering on the address", () => {
+    const other = machine("freeipa1");
+    try {
+      const r = other.run(lbScript, before);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain("expected VM loadbalancer1 at this address but found 'freeipa1'");
+      expect(existsSync(path.join(other.root, "etc/haproxy/haproxy.cfg"))).toBe(false);
+    } finally {
+      rmSync(other.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("FreeIPA's records script, run", () => {
+  let m: Machine;
+  const db = () => path.join(m.dir, "ipa-records");
+  const records = () => readFileSync(db(), "utf8").split("\n").filter((l) => l !== "");
+  const state = () => readFileSync(path.join(m.root, "var/lib/flatcarmicrocloud/dns-records"), "utf8");
+  const HAND_MADE = "cefaslocalserver.com nas arecord 10.17.3.50";
+
+  beforeAll(() => {
+    m = machine("freeipa1.cefaslocalserver.com");
+    mkdirSync(path.join(m.root, "etc/ipa"), { recursive: true });
+    writeFileSync(path.join(m.root, "etc/ipa/default.conf"), "[global]\n");
+    // The installer's own zone content, and a record an operator added by hand.
+    writeFileSync(db(), `${HAND_MADE}\ncefaslocalserver.com freeipa1 arecord 10.17.3.11\n`);
+    writeFileSync(path.join(m.dir, "ipa-zones"), "cefaslocalserver.com\n3.17.10.in-addr.arpa.\n");
+    stub(m.bin, "ipactl", "exit 0");
+    stub(m.bin, "kdestroy", "exit 0");
+    // kinit: the password must arrive on stdin; a ticket is a file in the credential cache.
+    stub(m.bin, "kinit", `IFS= read -r pw; [ "$pw" = "${PASSWORD}" ] || exit 1; echo ticket >"\${KRB5CCNAME#FILE:}"`);
+    // ipa: zones and records in two files; every call needs the ticket.
+    stub(
+      m.bin,
+      "ipa",
+      [
+        'db="$FAKE_DIR/ipa-records"; zones="$FAKE_DIR/ipa-zones"',
+        'grep -q ticket "${KRB5CCNAME#FILE:}" 2>/dev/null || { echo "no ticket" >&2; exit 1; }',
+        'cmd=$1 zone=$2 name=${3:-}',
+        'value() { case "$1" in --a-rec=*) echo "arecord ${1#--a-rec=}" ;; --ptr-rec=*) echo "ptrrecord ${1#--ptr-rec=}" ;; *) exit 3 ;; esac; }',
+        'case "$cmd" in',
+        '  dnszone-show) grep -qxF "$zone" "$zones" ;;',
+        '  dnszone-add) echo "$zone" >>"$zones" ;;',
+        '  dnsrecord-show)',
+        '    grep -q "^$zone $name " "$db" || exit 2',
+        '    echo "  idnsname: $name"',
+        '    grep "^$zone $name " "$db" | while read -r _ _ attr v; do echo "  $attr: $v"; done ;;',
+        '  dnsrecord-add) echo "$zone $name $(value "$4")" >>"$db" ;;',
+        '  dnsrecord-del) line="$zone $name $(value "$4")"; grep -vxF "$line" "$db" >"$db.new" || true; mv "$db.new" "$db" ;;',
+        "  *) exit 3 ;;",
+        "esac",
+      ].join("\n"),
+    );
+  });
+  afterAll(() => rmSync(m.dir, { recursive: true, force: true }));
+
+  test("adds the reverse zones and every record, logged in with the password from stdin", () => {
+    const r = m.run(ipaScript(prod), `${PASSWORD}\n`);
+    expect(r.stderr).toMatch(/records managed, \d+ added, 0 removed/);
+    expect(r.status).toBe(0);
+    expect(records()).toEqual(
+      expect.arrayContaining([
+        "cefaslocalserver.com worker3 arecord 10.17.4.26",
+        "4.17.10.in-addr.arpa. 26 ptrrecord worker3.cefaslocalserver.com.",
+        "cefaslocalserver.com grafana arecord 192.168.0.21",
+      ]),
+    );
+    expect(readFileSync(path.join(m.dir, "ipa-zones"), "utf8")).toContain("4.17.10.in-addr.arpa.");
+    // The installer's record was already there: not added twice.
+    expect(records().filter((l) => l === "cefaslocalserver.com freeipa1 arecord 10.17.3.11")).toHaveLength(1);
+    expect(state()).toContain("cefaslocalserver.com worker3 arecord 10.17.4.26\n");
+  });
+
+  test("the password is in no command line and no output", () => {
+    const r = m.run(ipaScript(prod), `${PASSWORD}\n`);
+    expect(r.status).toBe(0);
+    expect(m.calls().join("\n")).not.toContain(PASSWORD);
+    expect(r.stdout + r.stderr).not.toContain(PASSWORD);
+    expect(m.calls()).toContain("kinit admin");
+  });
+
+  test("a second run changes nothing", () => {
+    const r = m.run(ipaScript(prod), `${PASSWORD}\n`);
+    expect(r.stderr).toMatch(/ 0 added, 0 removed/);
+    expect(m.calls().filter((c) => /dnsrecord-(add|del)|dnszone-add/.test(c))).toEqual([]);
+  });
+
+  test("a new worker gets its A and PTR records", () => {
+    const r = m.run(ipaScript(grown), `${PASSWORD}\n`);
+    expect(r.stderr).toMatch(/ 2 added, 0 removed/);
+    expect(records()).toEqual(
+      expect.arrayContaining(["cefaslocalserver.com worker4 arecord 10.17.4.27", "4.17.10.in-addr.arpa. 27 ptrrecord worker4.cefaslocalserver.com."]),
+    );
+  });
+
+  test("a removed worker loses the records the script added; a hand-made record stays", () => {
+    const r = m.run(ipaScript(prod), `${PASSWORD}\n`);
+    expect(r.stderr).toMatch(/ 0 added, 2 removed/);
+    expect(records().join("\n")).not.toContain("worker4");
+    expect(records()).toContain(HAND_MADE);
+    expect(state()).not.toContain("worker4");
+    const fewer = prodTopologyWith({ remove: ["worker3"] });
+    expect(m.run(ipaScript(fewer), `${PASSWORD}\n`).stderr).toMatch(/ 0 added, 2 removed/);
+    expect(records().join("\n")).not.toContain("worker3");
+  });
+
+  test("no password or a wrong one: nothing changes", () => {
+    const recordsBefore = records();
+    for (const input of ["", "wrong\n"]) {
+      const r = m.run(ipaScript(grown), input);
+      expect(r.status).not.toBe(0);
+      expect(records()).toEqual(recordsBefore);
+    }
+  });
+
+  test("waits for first boot: a VM whose IPA install failed is reported, not changed", () => {
+    const other = machine("freeipa1");
+    try {
+      const r = other.run(ipaScript(prod), `${PASSWORD}\n`);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain("FreeIPA is not installed");
+    } finally {
+      rmSync(other.dir, { recursive: true, force: true });
+    }
+  });
+});
