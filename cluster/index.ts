@@ -22,7 +22,6 @@ import { K3S_API_PORT } from "../ports";
 import { K3sNodeKind, nodeLabels, renderK3sConfig } from "./k3s-config";
 import { rewriteKubeconfig } from "./kubeconfig";
 import {
-  remoteCommand,
   renderInstallK3s,
   renderReadKubeconfig,
   renderReconcileNode,
@@ -33,6 +32,7 @@ import {
 } from "./scripts";
 import { connectionTo } from "./ssh";
 import { InfraNode } from "./types";
+import { remoteCommand } from "../shell";
 
 export type { InfraNode } from "./types";
 export { connectionTo } from "./ssh";

@@ -7,7 +7,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { K3S_API_PORT } from "../ports";
-import { shellQuote } from "../shell";
+import { ShellValue, shellWords } from "../shell";
 import { K3sNodeKind } from "./k3s-config";
 
 /** Seconds between two readiness probes, and how long a node may take to become Ready. */
@@ -25,38 +25,18 @@ export const API_GATEWAY_TIMEOUT_SECONDS = 900;
 /** How long removing a node waits for its pods to be evicted before deleting it anyway. */
 export const DRAIN_TIMEOUT_SECONDS = 300;
 
-type Value = string | number | readonly string[];
-
-function shellValue(key: string, value: Value): string {
-  if (typeof value === "number") {
-    if (!Number.isInteger(value) || value < 0) throw new Error(`script value ${key} must be a whole number, got ${value}`);
-    return String(value);
-  }
-  if (typeof value === "string") return shellQuote(value);
-  return value.map(shellQuote).join(" ");
-}
-
 /** Fills a template's `@KEY@` placeholders; every placeholder needs a value and every value a placeholder. */
-export function renderTemplate(file: string, values: Record<string, Value>): string {
+export function renderTemplate(file: string, values: Record<string, ShellValue>): string {
   const template = readFileSync(join(__dirname, "scripts", file), "utf8");
   const used = new Set<string>();
   const text = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {
     if (!(key in values)) throw new Error(`${file}: no value for @${key}@`);
     used.add(key);
-    return shellValue(key, values[key]);
+    return shellWords(values[key], `script value ${key}`);
   });
   const unused = Object.keys(values).filter((k) => !used.has(k));
   if (unused.length > 0) throw new Error(`${file}: no placeholder for ${unused.join(", ")}`);
   return text;
-}
-
-/**
- * The command line a remote.Command runs: the script as one argument of `bash -c`, as root through
- * passwordless sudo (`-n`: fail instead of waiting for a password). stdin passes through to the script.
- */
-export function remoteCommand(script: string, opts: { name: string; root: boolean }): string {
-  const bash = `/bin/bash -c ${shellQuote(script)} ${opts.name}`;
-  return opts.root ? `sudo -n ${bash}` : bash;
 }
 
 /** Where the release assets of a K3s version live (`+` must be %2B in the URL path). */

@@ -89,7 +89,7 @@ const str = (v: unknown) => v as string;
 
 /** The script inside a command line `[sudo -n ]/bin/bash -c '<script>' <name>`. */
 function scriptOf(line: unknown): string {
-  const m = /^(?:sudo -n )?\/bin\/bash -c '([\s\S]*)' [a-z0-9-]+$/.exec(str(line));
+  const m = /^(?:sudo -n )?\/bin\/bash -c '([\s\S]*)' '[a-z0-9-]+'$/.exec(str(line));
   if (!m) throw new Error(`not a rendered command line: ${str(line).slice(0, 60)}`);
   return m[1].replaceAll(`'\\''`, "'");
 }
@@ -291,7 +291,7 @@ describe("the API through the load balancer", () => {
     expect(r.type).toBe("command:remote:Command");
     const c = r.inputs.connection as Record<string, unknown>;
     expect(c).toMatchObject({ host: "10.17.3.12", user: prodTopology.adminUser, privateKey: SSH_KEY, dialErrorLimit: 60 });
-    expect(str(r.inputs.create)).toMatch(/^\/bin\/bash -c .* wait-for-api-gateway$/s);
+    expect(str(r.inputs.create)).toMatch(/^\/bin\/bash -c .* 'wait-for-api-gateway'$/s);
     const script = scriptOf(r.inputs.create);
     expect(script).toContain("API_URL='https://10.17.3.12:6443/readyz'");
     expect(script).toContain("TIMEOUT_SECONDS=900");

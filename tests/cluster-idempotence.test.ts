@@ -10,7 +10,6 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { K3sNodeKind } from "../cluster/k3s-config";
 import {
-  remoteCommand,
   renderInstallK3s,
   renderReadKubeconfig,
   renderReconcileNode,
@@ -19,6 +18,7 @@ import {
   renderWaitForApiGateway,
   renderWaitForBoot,
 } from "../cluster/scripts";
+import { remoteCommand } from "../shell";
 
 const VERSION = "v1.36.5+k3s1";
 const OLD_VERSION = "v1.36.4+k3s1";

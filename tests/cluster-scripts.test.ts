@@ -11,7 +11,6 @@ import { DISABLED_ADDONS, K3sNodeKind, kubeletMaySetLabel, renderK3sConfig, STOR
 import { rewriteKubeconfig } from "../cluster/kubeconfig";
 import { kubeletReservationArgs } from "../cluster/reservations";
 import {
-  remoteCommand,
   renderInstallK3s,
   renderReadKubeconfig,
   renderReconcileNode,
@@ -25,6 +24,7 @@ import { K3S_VERSION } from "../versions";
 import { rawStack } from "./helpers/stacks";
 import { run, shellcheck, writeTemp } from "./helpers/tools";
 import { shellQuote } from "../shell";
+import { remoteCommand } from "../shell";
 
 const TOKEN = "T".repeat(48);
 
