@@ -3,7 +3,10 @@
  * constants, and the chart key fixtures under tests/fixtures are derived per chart version.
  */
 
-/** Guest images. Pinned files only: `current`/`latest` would change machines behind the user's back. */
+/**
+ * Guest images. Pinned files only: `current`/`latest` would change machines behind the user's back.
+ * libvirt downloads them itself over HTTPS from these exact URLs; it verifies no checksum.
+ */
 export const IMAGES = {
   flatcar: {
     release: "4593.2.5",
@@ -17,7 +20,6 @@ export const IMAGES = {
     release: "9.5-20241118.0",
     // The vault keeps every point release, so the pinned file never disappears from the mirror.
     url: "https://dl.rockylinux.org/vault/rocky/9.5/images/x86_64/Rocky-9-GenericCloud-Base-9.5-20241118.0.x86_64.qcow2",
-    sha256: "069493fdc807300a22176540e9171fcff2227a92b40a7985a0c1c9e21aeebf57",
     format: "qcow2",
     guestAgent: true,
   },

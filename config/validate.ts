@@ -321,7 +321,9 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     vcpus: c.positiveInt("hostVcpus", raw.hostVcpus),
     memoryGiB: c.positiveInt("hostMemoryGiB", raw.hostMemoryGiB),
     reservedMemoryGiB: c.positiveInt("hostReservedMemoryGiB", raw.hostReservedMemoryGiB, 2),
-    poolPath: c.string("storagePoolPath", raw.storagePoolPath, `/var/lib/libvirt/pools/flatcarmicrocloud-${stack}`),
+    // Under /var/lib/libvirt/images: SELinux labels files there virt_image_t, which qemu needs to read
+    // the Ignition files it gets through fw_cfg (libvirt relabels disks, not those).
+    poolPath: c.string("storagePoolPath", raw.storagePoolPath, `/var/lib/libvirt/images/flatcarmicrocloud-${stack}`),
   };
   if (host.reservedMemoryGiB >= host.memoryGiB && host.memoryGiB > 0) {
     c.fail("hostReservedMemoryGiB", `${host.reservedMemoryGiB} GiB leaves nothing of the host's ${host.memoryGiB} GiB`);

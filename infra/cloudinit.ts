@@ -127,7 +127,8 @@ export function renderRockyNetworkConfig(vm: VmSpec, topology: Topology): string
       dhcp4: false,
       dhcp6: false,
       addresses: [nic.cidrAddress],
-      ...(nic.gateway ? { routes: [{ to: "default", via: nic.gateway }] } : {}),
+      // `to: default` needs cloud-init >= 25.3; Rocky 9's cloud-init rejects it and brings up no network.
+      ...(nic.gateway ? { routes: [{ to: "0.0.0.0/0", via: nic.gateway }] } : {}),
       ...(nic.dns.length > 0 ? { nameservers: { addresses: nic.dns, search: [topology.domain] } } : {}),
     };
   }

@@ -5,8 +5,9 @@
  * fragments carry one get a secret user-data (the others stay reviewable in a preview).
  *
  * First boot carries only what a VM needs about itself. What depends on the whole topology (the load
- * balancer's backends, FreeIPA's records of the other VMs) is delivered after boot by `reconcile`,
- * idempotent remote commands: adding or removing a VM updates them and replaces no other VM.
+ * balancer's backends, FreeIPA's records of the other VMs) or comes and goes (the bastion's VPN
+ * peers) is delivered after boot by `reconcile`, idempotent remote commands: adding or removing a VM
+ * or a peer updates them and replaces no VM.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -16,7 +17,7 @@ import { InfraNode } from "../cluster/types";
 import { RoleSettings } from "../config/roles";
 import { Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { CloudConfigFragment } from "./cloudinit";
-import { BASTION_FILES } from "./roles/bastion";
+import { BASTION_FILES, renderWireguardPeersScript } from "./roles/bastion";
 import { renderFreeipaRecordsScript } from "./roles/freeipa";
 import { RoleSecrets, roleFragments, secretsUsedBy } from "./roles";
 import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "./roles/loadbalancer";
@@ -28,6 +29,8 @@ export interface Reconciled {
   loadBalancerBackends: command.remote.Command[];
   /** One per FreeIPA server: the records of every VM. */
   dnsRecords: command.remote.Command[];
+  /** One per bastion: its WireGuard peers. */
+  vpnPeers: command.remote.Command[];
 }
 
 export interface GuestRolesArgs {
@@ -136,11 +139,12 @@ export class GuestRoles extends pulumi.ComponentResource {
   }
 
   /**
-   * The topology-wide role data, delivered after first boot by idempotent remote commands (one per
-   * load balancer and per FreeIPA server). Each waits for its VM's first boot itself (SSH dial
-   * retries, then `cloud-init status --wait`), runs again whenever its input changes (a VM added or
-   * removed: `update` is the same script as `create`) and from scratch on a replaced VM (its domain
-   * id is the trigger). Returns the commands, for anything that must wait for them.
+   * The topology-wide role data and the VPN peers, delivered after first boot by idempotent remote
+   * commands (one per load balancer, per FreeIPA server and per bastion). Each waits for its VM's
+   * first boot itself (SSH dial retries, then `cloud-init status --wait`), runs again whenever its
+   * input changes (a VM or a peer added or removed: `update` is the same script as `create`) and from
+   * scratch on a replaced VM (its domain id is the trigger). Returns the commands, for anything that
+   * must wait for them.
    */
   reconcile(args: ReconcileArgs): Reconciled {
     const nodeOf = (vm: VmSpec): InfraNode => {
@@ -148,7 +152,7 @@ export class GuestRoles extends pulumi.ComponentResource {
       if (!node) throw new Error(`GuestRoles.reconcile: stage 1 has no node ${vm.name}`);
       return node;
     };
-    const reconciled: Reconciled = { loadBalancerBackends: [], dnsRecords: [] };
+    const reconciled: Reconciled = { loadBalancerBackends: [], dnsRecords: [], vpnPeers: [] };
 
     for (const lb of vmsWithRole(this.topology, "loadbalancer")) {
       const node = nodeOf(lb);
@@ -187,6 +191,25 @@ export class GuestRoles extends pulumi.ComponentResource {
             triggers: [node.domainId],
           },
           { parent: this, additionalSecretOutputs: ["stdin"] },
+        ),
+      );
+    }
+
+    for (const bastion of vmsWithRole(this.topology, "bastion")) {
+      const node = nodeOf(bastion);
+      // The peer list (names, public keys, addresses: public data) is in the script, so a preview
+      // shows which peer comes or goes. The bastion is reached directly (its route has no proxy).
+      const script = sudoCommand(renderWireguardPeersScript(bastion, this.settings), "fmc-bastion-peers");
+      reconciled.vpnPeers.push(
+        new command.remote.Command(
+          `${this.baseName}-${bastion.name}-wireguard-peers`,
+          {
+            connection: connectionTo(node, args.sshPrivateKey),
+            create: script,
+            update: script,
+            triggers: [node.domainId],
+          },
+          { parent: this },
         ),
       );
     }

@@ -107,18 +107,22 @@ export class Infra extends pulumi.ComponentResource {
           running: true,
           qemuAgent: IMAGES[vm.os].guestAgent,
           disks: [{ volumeId: root.id }, ...(data ? [{ volumeId: data.id }] : [])],
-          networkInterfaces: vm.nics.map((nic) => ({
-            networkId: networks[nic.network].id,
-            mac: nic.mac,
+          networkInterfaces: vm.nics.map((nic) => {
+            const spec = topology.networks.find((n) => n.name === nic.network) as NetworkSpec;
+            // libvirt reports a NIC on a bridge-mode network as a plain bridge NIC, and the provider
+            // reads it back that way: attached by network id, it would show a diff on every run.
+            const attachment = spec.mode === "bridge" ? { bridge: spec.bridge } : { networkId: networks[nic.network].id };
             // Addresses are static inside the guest; libvirt must not wait for a DHCP lease.
-            waitForLease: false,
-          })),
+            return { ...attachment, mac: nic.mac, waitForLease: false };
+          }),
           consoles: [{ type: "pty", targetType: "serial", targetPort: "0" }],
           graphics: { type: "vnc", listenType: "address", listenAddress: "127.0.0.1", autoport: true },
           ...firstBoot.domainArgs,
         },
         {
           ...child,
+          // Bridge legs name the host bridge, not the libvirt network: wait for that network anyway.
+          dependsOn: vm.nics.map((nic) => networks[nic.network]),
           // The domain keeps its name (the hostname), so the old one must go before the new one exists.
           deleteBeforeReplace: true,
           replaceOnChanges: ["coreosIgnition", "cloudinit", "disks"],

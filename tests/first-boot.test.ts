@@ -7,7 +7,7 @@ import { Topology, VmSpec } from "../config/topology";
 import { renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData } from "../infra/cloudinit";
 import { IgnitionConfig, renderFlatcarIgnition } from "../infra/ignition";
 import { rawStack, TEST_SSH_KEY } from "./helpers/stacks";
-import { cloudInitSchema, ignitionValidate } from "./helpers/tools";
+import { cloudInitNetConvert, cloudInitSchema, ignitionValidate } from "./helpers/tools";
 
 const stacks: Record<string, Topology> = {
   prod: parseTopology(rawStack("prod"), "prod"),
@@ -123,7 +123,7 @@ describe("Rocky cloud-init", () => {
       match: { macaddress: vm.nics[0].mac },
       "set-name": "nic0",
       addresses: ["10.17.3.12/24"],
-      routes: [{ to: "default", via: "10.17.3.1" }],
+      routes: [{ to: "0.0.0.0/0", via: "10.17.3.1" }],
       // FreeIPA first, libvirt's resolver as the fallback while FreeIPA is not up yet.
       nameservers: { addresses: ["10.17.3.11", "10.17.3.1"], search: ["cefaslocalserver.com"] },
     });
@@ -135,6 +135,24 @@ describe("Rocky cloud-init", () => {
       addresses: ["192.168.0.21/24"],
     });
     expect(renderRockyNetworkConfig(vm, stacks.prod)).not.toContain("gateway4");
+  });
+
+  it.each(vmsOf("rocky"))("%s network-config renders with cloud-init's own network renderer", (_label, vm, t) => {
+    const result = cloudInitNetConvert(renderRockyNetworkConfig(vm, t));
+    expect(result.status).toBe(0);
+    const primary = result.files["ifcfg-nic0"];
+    expect(primary).toContain(`HWADDR=${vm.nics[0].mac}`);
+    expect(primary).toContain(`IPADDR=${vm.nics[0].address}`);
+    expect(primary).toContain(`GATEWAY=${t.networks.find((n) => n.name === vm.nics[0].network)?.gateway}`);
+    for (const nic of vm.nics.slice(1)) expect(result.files[`ifcfg-${nic.iface}`]).not.toContain("GATEWAY");
+    // Each NIC is renamed by its MAC, so the names stage 1 reports are the guest's.
+    for (const nic of vm.nics) expect(result.files["70-persistent-net.rules"]).toContain(`ATTR{address}=="${nic.mac}", NAME="${nic.iface}"`);
+  });
+
+  it("the network renderer is live: it rejects `to: default` as older cloud-init does on Rocky 9", () => {
+    const vm = prodVm("postgresql1");
+    const old = renderRockyNetworkConfig(vm, stacks.prod).replace("to: 0.0.0.0/0", "to: default");
+    expect(cloudInitNetConvert(old).status).not.toBe(0);
   });
 
   it("meta-data names the instance after the config, so a new config is a new instance", () => {

@@ -1,8 +1,10 @@
 /**
  * Day two under the mock engine: the same stage 1 (GuestRoles + Infra, as index.ts wires them) built
- * for prod, for prod plus a fourth worker and for prod minus worker3. Adding or removing a worker must
- * leave every other VM's first-boot config, and so its root volume and domain, exactly as it was; the
- * load balancer's backends and FreeIPA's records follow through the remote commands instead.
+ * for prod, for prod plus a fourth worker, for prod minus worker3 and for prod with one more VPN
+ * peer. Adding or removing a worker must leave every other VM's first-boot config, and so its root
+ * volume and domain, exactly as it was; the load balancer's backends and FreeIPA's records follow
+ * through the remote commands instead. A new peer likewise leaves the bastion (and its WireGuard
+ * server key) in place: only the peers command's input changes.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { Topology } from "../config/topology";
@@ -11,12 +13,16 @@ import { GuestRoles } from "../infra/guest-roles";
 import { COMMAND, machineOutputs, TOKEN } from "./helpers/machine-outputs";
 import { Harness, isSecretAt, Recorded, startHarness } from "./helpers/pulumi-harness";
 import { TEST_SSH_PRIVATE_KEY } from "./helpers/stacks";
-import { prodSettings, prodTopologyWith, WORKER4 } from "./roles.helpers";
+import { PEER_KEY, PEER_KEY_2, prodSettings, prodTopologyWith, WORKER4 } from "./roles.helpers";
 
-const VARIANTS: Record<string, Topology> = {
-  before: prodTopologyWith(),
-  after: prodTopologyWith({ add: [WORKER4] }),
-  fewer: prodTopologyWith({ remove: ["worker3"] }),
+const LAPTOP = { name: "laptop", publicKey: PEER_KEY, allowedIps: ["10.17.99.2"] };
+const PHONE = { name: "phone", publicKey: PEER_KEY_2, allowedIps: ["10.17.99.3"] };
+
+const VARIANTS: Record<string, { topology: Topology; peers: Record<string, unknown>[] }> = {
+  before: { topology: prodTopologyWith(), peers: [LAPTOP] },
+  after: { topology: prodTopologyWith({ add: [WORKER4] }), peers: [LAPTOP] },
+  fewer: { topology: prodTopologyWith({ remove: ["worker3"] }), peers: [LAPTOP] },
+  peer: { topology: prodTopologyWith(), peers: [LAPTOP, PHONE] },
 };
 
 let h: Harness;
@@ -24,12 +30,12 @@ const returned: Record<string, string[]> = {};
 
 beforeAll(async () => {
   h = await startHarness({ stack: "prod", outputsFor: machineOutputs });
-  for (const [name, topology] of Object.entries(VARIANTS)) {
-    const settings = prodSettings(topology);
+  for (const [name, { topology, peers }] of Object.entries(VARIANTS)) {
+    const settings = prodSettings(topology, { wireguardPeers: peers });
     const roles = new GuestRoles(`${name}-roles`, { topology, settings });
     const infra = new Infra(name, { topology, roleFragments: (vm) => roles.fragmentsFor(vm), sshJumpHost: settings.sshJumpHost });
     const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey: pulumi.secret(TEST_SSH_PRIVATE_KEY) });
-    const commands = [...reconciled.loadBalancerBackends, ...reconciled.dnsRecords];
+    const commands = [...reconciled.loadBalancerBackends, ...reconciled.dnsRecords, ...reconciled.vpnPeers];
     returned[name] = await Promise.all(commands.map((c) => new Promise<string>((resolve) => c.urn.apply(resolve))));
   }
   await h.settle();
@@ -38,6 +44,7 @@ beforeAll(async () => {
 const input = (name: string, key: string): unknown => h.byName(name).inputs[key];
 const backends = (variant: string): Recorded => h.byName(`${variant}-roles-loadbalancer1-backends`);
 const records = (variant: string): Recorded => h.byName(`${variant}-roles-freeipa1-records`);
+const vpnPeers = (variant: string): Recorded => h.byName(`${variant}-roles-bastion1-wireguard-peers`);
 
 describe.each([
   ["adding worker4", "after"],
@@ -62,6 +69,55 @@ describe.each([
     expect(backends(variant).inputs.create).toEqual(backends("before").inputs.create);
     expect(backends(variant).inputs.stdin).not.toEqual(backends("before").inputs.stdin);
     expect(records(variant).inputs.create).not.toEqual(records("before").inputs.create);
+    // The VPN peers do not depend on the topology.
+    expect(vpnPeers(variant).inputs.create).toEqual(vpnPeers("before").inputs.create);
+  });
+});
+
+describe("adding a VPN peer", () => {
+  it("leaves every VM's root volume and cloud-init disk as they were: the bastion keeps its server key", () => {
+    for (const vm of ["bastion1", "loadbalancer1", "freeipa1", "postgresql1"]) {
+      expect(input(`peer-${vm}-root`, "name")).toEqual(input(`before-${vm}-root`, "name"));
+      expect(input(`peer-${vm}-cloudinit`, "name")).toEqual(input(`before-${vm}-cloudinit`, "name"));
+      expect(input(`peer-${vm}-cloudinit`, "userData")).toEqual(input(`before-${vm}-cloudinit`, "userData"));
+    }
+    expect(input("peer-bastion1", "name")).toEqual(input("before-bastion1", "name"));
+  });
+
+  it("changes only the peers command's input, which holds the new key", () => {
+    const create = (v: string) => String(vpnPeers(v).inputs.create);
+    expect(create("peer")).not.toEqual(create("before"));
+    expect(create("before")).toContain(`'laptop ${PEER_KEY} 10.17.99.2/32'`);
+    expect(create("before")).not.toContain(PEER_KEY_2);
+    // The entries are quoted words inside the sudo command's own quoting.
+    expect(create("peer")).toContain(`'laptop ${PEER_KEY} 10.17.99.2/32'`);
+    expect(create("peer")).toContain(`'phone ${PEER_KEY_2} 10.17.99.3/32'`);
+    expect(vpnPeers("peer").inputs.update).toBe(vpnPeers("peer").inputs.create);
+    expect(backends("peer").inputs.stdin).toEqual(backends("before").inputs.stdin);
+    expect(records("peer").inputs.create).toEqual(records("before").inputs.create);
+  });
+});
+
+describe("the bastion's WireGuard peers command", () => {
+  it("runs the same script on create and update, and again on a replaced bastion", () => {
+    const cmd = vpnPeers("before");
+    expect(cmd.inputs.update).toBe(cmd.inputs.create);
+    expect(cmd.inputs.create).toMatch(/^sudo -n \/bin\/bash -c '#!\/bin\/bash\n/);
+    expect(cmd.inputs.create).toContain("wg syncconf wg0");
+    expect(cmd.inputs.create).toMatch(/ 'fmc-bastion-peers'$/);
+    expect(cmd.inputs.triggers).toEqual(["before-bastion1-id"]);
+    expect(h.dependsOn(cmd, h.byName("before-bastion1"))).toBe(true);
+    expect(cmd.inputs.stdin).toBeUndefined();
+  });
+
+  it("connects to the bastion directly (its own route has no proxy), retrying while it boots", () => {
+    const connection = vpnPeers("before").inputs.connection as Record<string, unknown>;
+    expect(connection).toMatchObject({ host: "192.168.0.20", user: "ops" });
+    expect(connection.proxy).toBeUndefined();
+    expect(connection.dialErrorLimit).toBeGreaterThanOrEqual(30);
+    expect(isSecretAt(vpnPeers("before").rawInputs, ["connection"])).toBe(true);
+    // Public data: a preview shows which peer comes or goes.
+    expect(isSecretAt(vpnPeers("before").rawInputs, ["create"])).toBe(false);
   });
 });
 
@@ -123,12 +179,13 @@ describe("FreeIPA's records command", () => {
   });
 });
 
-it("reconcile returns its two commands, and adds no other remote command", () => {
+it("reconcile returns its three commands, and adds no other remote command", () => {
   for (const variant of Object.keys(VARIANTS)) {
     expect(returned[variant].map((urn) => urn.split("::").pop())).toEqual([
       `${variant}-roles-loadbalancer1-backends`,
       `${variant}-roles-freeipa1-records`,
+      `${variant}-roles-bastion1-wireguard-peers`,
     ]);
   }
-  expect(h.byType(COMMAND)).toHaveLength(6);
+  expect(h.byType(COMMAND)).toHaveLength(3 * Object.keys(VARIANTS).length);
 });

@@ -12,6 +12,8 @@ import { RoleSecrets, roleFragments } from "../infra/roles";
 
 export const TEST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZtY3Rlc3RrZXlmbGF0Y2FybWljcm9jbG91ZHRlc3Q test@fmc";
 export const PEER_KEY = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
+/** A second peer's public key (day-two tests add it). */
+export const PEER_KEY_2 = "alAg9vsIo3aGIey1LEej8rBnium9pm6nGLXJ0stGsME=";
 
 export const SECRETS: Required<RoleSecrets> = {
   freeipaAdminPassword: "AdminPw0123456789abcdefABCDEFxyz1",

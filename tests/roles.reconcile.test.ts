@@ -1,18 +1,20 @@
 /**
- * The scripts GuestRoles.reconcile runs on the load balancer and FreeIPA after first boot: rendered
- * from the prod topology, checked with shellcheck, and run for real against stand-ins of the VM's
- * tools (systemctl, ipa, kinit, ...; the real haproxy where installed) in a scratch root, to show
- * they are idempotent, refuse bad input and remove exactly the records they added.
+ * The scripts GuestRoles.reconcile runs on the load balancer, FreeIPA and the bastion after first
+ * boot: rendered from the prod topology, checked with shellcheck, and run for real against stand-ins
+ * of the VM's tools (systemctl, ipa, kinit, wg, ...; the real haproxy where installed) in a scratch
+ * root, to show they are idempotent, refuse bad input and remove exactly what they added.
  */
 import { spawnSync } from "child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
+import { RoleSettings } from "../config/roles";
 import { Topology } from "../config/topology";
+import { BASTION_FILES, renderWireguardInterface, renderWireguardPeersScript } from "../infra/roles/bastion";
 import { renderFreeipaRecordsScript } from "../infra/roles/freeipa";
 import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "../infra/roles/loadbalancer";
 import { sudoCommand } from "../infra/roles/reconcile";
-import { hasCommand, prodTopology, prodTopologyWith, shellcheck, vm, WORKER4 } from "./roles.helpers";
+import { hasCommand, PEER_KEY, PEER_KEY_2, prodSettings, prodTopology, prodTopologyWith, shellcheck, vm, WORKER4 } from "./roles.helpers";
 
 const prod: Topology = prodTopology();
 const grown: Topology = prodTopologyWith({ add: [WORKER4] });
@@ -20,15 +22,21 @@ const PASSWORD = "AdminPw0123456789abcdefABCDEFxyz1";
 
 const lbScript = renderLoadBalancerBackendsScript(vm(prod, "loadbalancer1"));
 const ipaScript = (t: Topology) => renderFreeipaRecordsScript(vm(t, "freeipa1"), t);
+const LAPTOP = { name: "laptop", publicKey: PEER_KEY, allowedIps: ["10.17.99.2"] };
+const PHONE = { name: "phone", publicKey: PEER_KEY_2, allowedIps: ["10.17.99.3", "10.17.99.64/27"] };
+const peerSettings = (...peers: Record<string, unknown>[]): RoleSettings => prodSettings(prod, { wireguardPeers: peers });
+const peersScript = (settings: RoleSettings) => renderWireguardPeersScript(vm(prod, "bastion1"), settings);
 
 describe("rendered scripts", () => {
   test("pass shellcheck", () => {
     expect(shellcheck(lbScript)).toBe("");
     expect(shellcheck(ipaScript(prod))).toBe("");
+    expect(shellcheck(peersScript(peerSettings(LAPTOP, PHONE)))).toBe("");
+    expect(shellcheck(peersScript(peerSettings()))).toBe("");
   });
 
   test("start with their settings, wait for first boot and check the VM's identity", () => {
-    for (const [script, name] of [[lbScript, "loadbalancer1"], [ipaScript(prod), "freeipa1"]]) {
+    for (const [script, name] of [[lbScript, "loadbalancer1"], [ipaScript(prod), "freeipa1"], [peersScript(peerSettings(LAPTOP)), "bastion1"]]) {
       expect(script.startsWith("#!/bin/bash\n")).toBe(true);
       expect(script).toContain("set -euo pipefail\n");
       expect(script).toContain(`FMC_VM_NAME='${name}'`);
@@ -52,6 +60,22 @@ describe("rendered scripts", () => {
     expect(ipaScript(grown)).toContain("'4.17.10.in-addr.arpa. 27 worker4.cefaslocalserver.com.'");
   });
 
+  test("the bastion's peers script lists every peer in its text (public data), and nothing else of the stack", () => {
+    expect(peersScript(peerSettings(LAPTOP))).toMatch(new RegExp(`^WG_PEERS=\\('laptop ${PEER_KEY.replace(/[+/]/g, "\\$&")} 10\\.17\\.99\\.2/32'\\)$`, "m"));
+    expect(peersScript(peerSettings(LAPTOP, PHONE))).toContain(`WG_PEERS=('laptop ${PEER_KEY} 10.17.99.2/32' 'phone ${PEER_KEY_2} 10.17.99.3/32,10.17.99.64/27')`);
+    expect(peersScript(peerSettings())).toMatch(/^WG_PEERS=\(\)$/m);
+    // Only the peer list differs between two peer lists.
+    const diff = (a: string, b: string) => a.split("\n").filter((line, i) => line !== b.split("\n")[i]);
+    expect(diff(peersScript(peerSettings(LAPTOP)), peersScript(peerSettings(LAPTOP, PHONE)))).toEqual([expect.stringMatching(/^WG_PEERS=/)]);
+    const script = peersScript(peerSettings(LAPTOP));
+    expect(script).toContain('wg syncconf wg0 <(printf \'%s\\n\' "$stripped")');
+    expect(script).not.toMatch(/systemctl (restart|reload)[^\n]*(sshd|fail2ban|firewalld)/);
+    for (const file of ["wireguard", "wireguardInterface", "wireguardPeers", "wireguardPrivateKey"] as const) {
+      expect(script).toContain(`="$dir/${path.basename(BASTION_FILES[file])}"`);
+    }
+    expect(script).toContain('dir="$ROOT/etc/wireguard"');
+  });
+
   test("FreeIPA's script reads the password from stdin and passes it to kinit through a pipe only", () => {
     const script = ipaScript(prod);
     expect(script).toContain("IFS= read -r password");
@@ -64,7 +88,10 @@ describe("rendered scripts", () => {
     const doc = readFileSync(path.join(__dirname, "..", "docs", "guest-roles.md"), "utf8");
     const stateFile = /^state="\$ROOT(\S+)"$/m.exec(ipaScript(prod))?.[1];
     expect(stateFile).toBe("/var/lib/flatcarmicrocloud/dns-records");
-    for (const text of [stateFile as string, "guest-roles-<lb>-backends", "guest-roles-<ipa>-records", "freeipa-records.sh", "loadbalancer-backends.sh"]) {
+    for (const text of [
+      stateFile as string, "guest-roles-<lb>-backends", "guest-roles-<ipa>-records", "guest-roles-<bastion>-wireguard-peers",
+      "freeipa-records.sh", "loadbalancer-backends.sh", "bastion-peers.sh", "wg syncconf", BASTION_FILES.wireguardPeers,
+    ]) {
       expect(doc).toContain(text);
     }
   });
@@ -294,6 +321,127 @@ describe("FreeIPA's records script, run", () => {
       const r = other.run(ipaScript(prod), `${PASSWORD}\n`);
       expect(r.status).not.toBe(0);
       expect(r.stderr).toContain("FreeIPA is not installed");
+    } finally {
+      rmSync(other.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the bastion's peers script, run", () => {
+  let m: Machine;
+  const SERVER_KEY = "SERVERprivateKEY0123456789abcdefghijklmnoQ=";
+  const wgDir = () => path.join(m.root, "etc/wireguard");
+  const file = (name: string) => readFileSync(path.join(wgDir(), name), "utf8");
+  // The live interface's peers (what `wg show wg0 peers` prints), kept by the wg stand-in.
+  const livePeers = () => readFileSync(path.join(m.dir, "wg-live"), "utf8").split("\n").filter((l) => l.startsWith("PublicKey")).map((l) => l.split(" = ")[1]);
+  const iface = renderWireguardInterface(prodSettings(prod));
+  const syncs = () => m.calls().filter((c) => c.startsWith("wg syncconf"));
+
+  beforeAll(() => {
+    m = machine("bastion1");
+    // What first boot left: the interface part, the key, and wg0.conf without peers, wg0 up.
+    mkdirSync(wgDir(), { recursive: true });
+    writeFileSync(path.join(wgDir(), "wg0.interface"), iface);
+    writeFileSync(path.join(wgDir(), "server.key"), `${SERVER_KEY}\n`);
+    writeFileSync(path.join(wgDir(), "wg0.conf"), `${iface}PrivateKey = ${SERVER_KEY}\n`);
+    writeFileSync(path.join(m.dir, "wg-live"), `[Interface]\nListenPort = 51820\nPrivateKey = ${SERVER_KEY}\n`);
+    // wg-quick strip: drop what only wg-quick knows (comments, Address).
+    stub(m.bin, "wg-quick", '[ "$1" = strip ] || exit 3; grep -vE "^(#|Address)" "$2"');
+    // wg: the live config is a file; syncconf replaces it (as the real one does, a config without
+    // PrivateKey would clear the key: the stand-in refuses it).
+    stub(
+      m.bin,
+      "wg",
+      [
+        'live="$FAKE_DIR/wg-live"',
+        'case "$1 ${3:-}" in',
+        '  "show ") [ -f "$live" ] ;;',
+        '  "show peers") [ -f "$live" ] && { grep "^PublicKey" "$live" | sed "s/^PublicKey = //"; true; } ;;',
+        '  "syncconf "*) [ -f "$live" ] || exit 1; cat "$3" >"$live.new"; grep -q "^PrivateKey = " "$live.new" || exit 4; mv "$live.new" "$live" ;;',
+        "  *) exit 3 ;;",
+        "esac",
+      ].join("\n"),
+    );
+    // systemctl: starting wg-quick@wg0 brings the whole wg0.conf up.
+    stub(m.bin, "systemctl", 'case "$1" in restart) grep -vE "^(#|Address)" "$FMC_ROOT/etc/wireguard/wg0.conf" >"$FAKE_DIR/wg-live" ;; *) exit 0 ;; esac');
+  });
+  afterAll(() => rmSync(m.dir, { recursive: true, force: true }));
+
+  test("writes the peers and wg0.conf (interface, key, peers) and adds them to the live wg0", () => {
+    const r = m.run(peersScript(peerSettings(LAPTOP)), "");
+    expect(r.stderr).toContain("wrote");
+    expect(r.status).toBe(0);
+    expect(file("wg0.peers")).toBe(`[Peer]\n# laptop\nPublicKey = ${PEER_KEY}\nAllowedIPs = 10.17.99.2/32\n`);
+    expect(file("wg0.conf")).toBe(`${iface}PrivateKey = ${SERVER_KEY}\n\n${file("wg0.peers")}`);
+    expect(livePeers()).toEqual([PEER_KEY]);
+    // Applied in place (never a restart, which would drop every session); the key only in files.
+    expect(syncs()).toEqual([expect.stringMatching(/^wg syncconf wg0 \/dev\/fd\/\d+$/)]);
+    expect(m.calls()).not.toContain("systemctl restart wg-quick@wg0");
+    expect(m.calls().join("\n") + r.stdout + r.stderr).not.toContain(SERVER_KEY);
+  });
+
+  test("the same list again writes nothing", () => {
+    const conf = file("wg0.conf");
+    const r = m.run(peersScript(peerSettings(LAPTOP)), "");
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain("wrote");
+    expect(r.stderr).toContain("wg0 has 1 peer(s)");
+    expect(file("wg0.conf")).toBe(conf);
+  });
+
+  test("a new peer is added; the existing one stays as it was", () => {
+    const r = m.run(peersScript(peerSettings(LAPTOP, PHONE)), "");
+    expect(r.status).toBe(0);
+    expect(file("wg0.conf")).toContain(`[Peer]\n# laptop\nPublicKey = ${PEER_KEY}\nAllowedIPs = 10.17.99.2/32\n\n[Peer]\n# phone\nPublicKey = ${PEER_KEY_2}\nAllowedIPs = 10.17.99.3/32, 10.17.99.64/27\n`);
+    expect(livePeers()).toEqual([PEER_KEY, PEER_KEY_2]);
+    expect(m.calls()).not.toContain("systemctl restart wg-quick@wg0");
+  });
+
+  test("a peer no longer listed is removed from the files and the live interface", () => {
+    const r = m.run(peersScript(peerSettings(PHONE)), "");
+    expect(r.status).toBe(0);
+    expect(file("wg0.conf")).not.toContain(PEER_KEY);
+    expect(livePeers()).toEqual([PEER_KEY_2]);
+    const none = m.run(peersScript(peerSettings()), "");
+    expect(none.stderr).toContain("wg0 has 0 peer(s)");
+    expect(file("wg0.conf")).toBe(`${iface}PrivateKey = ${SERVER_KEY}\n`);
+    expect(livePeers()).toEqual([]);
+  });
+
+  test("a hand change of the live interface is undone by the next run", () => {
+    m.run(peersScript(peerSettings(LAPTOP)), "");
+    writeFileSync(path.join(m.dir, "wg-live"), `[Interface]\nPrivateKey = ${SERVER_KEY}\n\n[Peer]\nPublicKey = ${PEER_KEY_2}\n`);
+    const r = m.run(peersScript(peerSettings(LAPTOP)), "");
+    expect(r.status).toBe(0);
+    expect(r.stderr).not.toContain("wrote");
+    expect(livePeers()).toEqual([PEER_KEY]);
+  });
+
+  test("wg0 down: it is started with the whole config", () => {
+    rmSync(path.join(m.dir, "wg-live"));
+    const r = m.run(peersScript(peerSettings(LAPTOP, PHONE)), "");
+    expect(r.status).toBe(0);
+    expect(m.calls()).toContain("systemctl restart wg-quick@wg0");
+    expect(livePeers()).toEqual([PEER_KEY, PEER_KEY_2]);
+  });
+
+  test("a damaged entry changes nothing", () => {
+    const conf = file("wg0.conf");
+    const bad = peersScript(peerSettings(LAPTOP)).replace(/^WG_PEERS=.*$/m, "WG_PEERS=('laptop not-a-key 10.17.99.2/32')");
+    const r = m.run(bad, "");
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("bad peer entry");
+    expect(file("wg0.conf")).toBe(conf);
+    expect(syncs()).toEqual([]);
+  });
+
+  test("a bastion whose first boot left no interface part or key is reported, not changed", () => {
+    const other = machine("bastion1");
+    try {
+      const r = other.run(peersScript(peerSettings(LAPTOP)), "");
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain("the bastion's first boot failed");
+      expect(existsSync(path.join(other.root, "etc/wireguard/wg0.peers"))).toBe(false);
     } finally {
       rmSync(other.dir, { recursive: true, force: true });
     }

@@ -13,7 +13,7 @@ import { dnsRecords, FREEIPA_FILES, ptrName, reverseZone } from "../infra/roles/
 import { LOADBALANCER_FILES, renderHaproxyConfig } from "../infra/roles/loadbalancer";
 import { BACKUP_UNIT, POSTGRESQL_BACKUP_DIR, POSTGRESQL_FILES } from "../infra/roles/postgresql";
 import { sshRouteFor } from "../infra/nodes";
-import { checkWith, cloudConfig, cloudInitSchema, fileContent, hasCommand, PEER_KEY, prodSettings, prodTopology, SECRETS, shellcheck, userData, vm } from "./roles.helpers";
+import { checkWith, cloudConfig, cloudInitSchema, fileContent, hasCommand, PEER_KEY, PEER_KEY_2, prodSettings, prodTopology, SECRETS, shellcheck, userData, vm } from "./roles.helpers";
 
 const topology: Topology = prodTopology();
 const settings: RoleSettings = prodSettings(topology);
@@ -98,16 +98,34 @@ describe("bastion", () => {
     expect(fileContent(config, BASTION_FILES.forwarding)).toContain("net.ipv4.ip_forward = 1");
   });
 
-  test("WireGuard: key generated once on the VM, peers from config, no private key in user-data", () => {
-    const wg = fileContent(config, BASTION_FILES.wireguard);
-    expect(wg).toContain("Address = 10.17.99.1/24");
-    expect(wg).toContain("ListenPort = 51820");
-    expect(wg).toContain("PostUp = wg set %i private-key /etc/wireguard/server.key");
-    expect(wg).toContain(`[Peer]\n# laptop\nPublicKey = ${PEER_KEY}\nAllowedIPs = 10.17.99.2/32`);
-    expect(wg).not.toMatch(/PrivateKey/);
+  test("WireGuard: key generated once on the VM, no private key and no peer in user-data", () => {
+    const iface = fileContent(config, BASTION_FILES.wireguardInterface);
+    expect(iface).toMatch(/^\[Interface\]\nAddress = 10\.17\.99\.1\/24\nListenPort = 51820\n$/m);
+    expect(iface).not.toMatch(/PrivateKey|PostUp|\[Peer\]/);
+    // wg0.conf is assembled on the VM (it holds the key); the peers come after first boot.
+    expect((config.write_files ?? []).map((f) => f.path)).not.toContain(BASTION_FILES.wireguard);
+    expect(userData(bastion, topology, settings)).not.toContain(PEER_KEY);
+    expect(userData(bastion, topology, settings)).not.toMatch(/\[Peer\]|laptop/);
     const setup = fileContent(config, BASTION_FILES.setup);
-    expect(setup).toContain("if [ ! -s /etc/wireguard/server.key ]; then");
+    expect(setup).toContain('if [ ! -s "$key_file" ]; then');
+    expect(setup).toContain(`{ cat "$iface_file"; sed 's/^/PrivateKey = /' "$key_file"; if [ -s "$peers_file" ]; then echo; cat "$peers_file"; fi; } >"$conf_new"`);
+    for (const file of ["wireguard", "wireguardInterface", "wireguardPeers", "wireguardPrivateKey"] as const) {
+      expect(setup).toContain(`="$dir/${BASTION_FILES[file].replace("/etc/wireguard/", "")}"`);
+    }
+    expect(setup).toContain("dir=/etc/wireguard\n");
     expect(setup).toContain("systemctl enable wg-quick@wg0");
+  });
+
+  test("the peer list is not first-boot data: with other peers, or none, the user-data is the same", () => {
+    const others = prodSettings(topology, {
+      wireguardPeers: [
+        { name: "laptop", publicKey: PEER_KEY, allowedIps: ["10.17.99.2"] },
+        { name: "phone", publicKey: PEER_KEY_2, allowedIps: ["10.17.99.3"] },
+      ],
+    });
+    const none = prodSettings(topology, { wireguardPeers: [] });
+    expect(userData(bastion, topology, others)).toBe(userData(bastion, topology, settings));
+    expect(userData(bastion, topology, none)).toBe(userData(bastion, topology, settings));
   });
 
   test("a peer's client config routes the VPN and VM networks through the bastion", () => {

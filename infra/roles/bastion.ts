@@ -2,18 +2,29 @@
  * Bastion: the only SSH entry from the LAN (keys only, no root), fail2ban on sshd, and the
  * WireGuard VPN endpoint. Its server key is generated on the VM at first boot; only the public key
  * leaves it (read back by GuestRoles.readWireguardPublicKey).
+ *
+ * The VPN's peers are not first-boot data: they come and go, and a change of the first-boot config
+ * replaces the VM (and with it the server key every client has). First boot brings wg0 up with no
+ * peer; the peers command (GuestRoles.reconcile, `renderWireguardPeersScript`) delivers them.
  */
 import { RoleSettings, WireguardPeer } from "../../config/roles";
 import { primaryNic, serviceAddresses, Topology, VmSpec } from "../../config/topology";
 import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { vmNetworksOf } from "./networks";
+import { renderReconcileScript } from "./reconcile";
 import { configFile, executable, loadScript, SBIN } from "./shell";
 
 export const BASTION_FILES = {
   sshd: "/etc/ssh/sshd_config.d/10-flatcarmicrocloud.conf",
   fail2ban: "/etc/fail2ban/jail.d/10-flatcarmicrocloud-sshd.local",
+  /** wg-quick's config, assembled on the VM: the interface part, `PrivateKey`, the peers. */
   wireguard: "/etc/wireguard/wg0.conf",
+  /** The interface part of wg0.conf (cloud-init): address and port, no key, no peer. */
+  wireguardInterface: "/etc/wireguard/wg0.interface",
+  /** The [Peer] sections of wg0.conf, written by the peers command. */
+  wireguardPeers: "/etc/wireguard/wg0.peers",
+  wireguardPrivateKey: "/etc/wireguard/server.key",
   wireguardPublicKey: "/etc/wireguard/server.pub",
   forwarding: "/etc/sysctl.d/90-flatcarmicrocloud-forwarding.conf",
   setup: `${SBIN}/fmc-bastion-setup`,
@@ -64,22 +75,42 @@ export function renderFail2banJail(neverBan: string[]): string {
   ].join("\n");
 }
 
-function peerSection(peer: WireguardPeer): string {
-  return [`[Peer]`, `# ${peer.name}`, `PublicKey = ${peer.publicKey}`, `AllowedIPs = ${peer.allowedIps.join(", ")}`].join("\n");
-}
-
-/** wg0.conf without a PrivateKey: wg-quick sets it from the key file generated on the VM. */
-export function renderWireguardConfig(settings: RoleSettings): string {
+/**
+ * The interface part of wg0.conf: what the bastion needs about itself, no key and no peer. On the VM
+ * wg0.conf is this part, then `PrivateKey = ` and the key generated there, then the peers. The key
+ * is in the file (root-only) because `wg syncconf` sets the interface's key from the config it is
+ * given: a config without one would clear it.
+ */
+export function renderWireguardInterface(settings: RoleSettings): string {
   const wg = settings.wireguard;
-  const iface = [
-    "# FlatcarMicroCloud bastion VPN. The private key never leaves this VM: it is generated at first",
-    "# boot and loaded from server.key after the interface comes up.",
+  return [
+    "# FlatcarMicroCloud bastion VPN, the interface part of wg0.conf. fmc-bastion-setup and the peers",
+    "# command assemble wg0.conf from it, the server key generated on this VM (it never leaves it)",
+    "# and the peers of the stack config (wg0.peers).",
     "[Interface]",
     `Address = ${wg.serverAddress}/${wg.prefix}`,
     `ListenPort = ${wg.port}`,
-    "PostUp = wg set %i private-key /etc/wireguard/server.key",
+    "",
   ].join("\n");
-  return `${[iface, ...wg.peers.map(peerSection)].join("\n\n")}\n`;
+}
+
+/** One peer as the peers script reads it: `NAME PUBLIC-KEY ALLOWED-IP,...` (no field has a space). */
+export function peerEntry(peer: WireguardPeer): string {
+  return `${peer.name} ${peer.publicKey} ${peer.allowedIps.join(",")}`;
+}
+
+/**
+ * The peers command's script: the complete peer list (public data, so a preview shows its diff) in
+ * its text. Written to wg0.peers and wg0.conf only when they differ, applied with `wg syncconf`
+ * (peers no longer listed are removed, the others keep their sessions). Same script on every run.
+ */
+export function renderWireguardPeersScript(bastion: VmSpec, settings: RoleSettings): string {
+  return renderReconcileScript({
+    vmName: bastion.name,
+    purpose: `WireGuard peers of ${bastion.name} (wireguardPeers of the stack config).`,
+    body: "bastion-peers.sh",
+    vars: { WG_PEERS: settings.wireguard.peers.map(peerEntry) },
+  });
 }
 
 /**
@@ -124,7 +155,8 @@ export function bastionFragment(vm: VmSpec, topology: Topology, settings: RoleSe
     write_files: [
       configFile(BASTION_FILES.sshd, renderSshdDropIn(), "0600"),
       configFile(BASTION_FILES.fail2ban, renderFail2banJail(vmNetworks.map((n) => n.gateway))),
-      configFile(BASTION_FILES.wireguard, renderWireguardConfig(settings), "0600"),
+      // No peers here: they are day-two data (the peers command), so a new peer replaces nothing.
+      configFile(BASTION_FILES.wireguardInterface, renderWireguardInterface(settings), "0600"),
       configFile(BASTION_FILES.forwarding, "# VPN clients reach the VM networks through the bastion.\nnet.ipv4.ip_forward = 1\n"),
       executable(BASTION_FILES.firewall, firewall),
       executable(BASTION_FILES.setup, loadScript("bastion-setup.sh")),

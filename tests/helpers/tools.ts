@@ -1,6 +1,6 @@
 /** Runs the real validators (Debian packages ignition, cloud-init, shellcheck) on rendered files. */
 import { spawnSync } from "child_process";
-import { mkdtempSync, writeFileSync } from "fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 
@@ -38,6 +38,22 @@ export function ignitionValidate(content: string): ToolResult {
 export function cloudInitSchema(userData: string): ToolResult {
   requireTool("cloud-init");
   return run("cloud-init", ["schema", "--config-file", writeTemp("user-data", userData)]);
+}
+
+/**
+ * cloud-init's own network renderer on a network-config: what the guest would write for Rocky
+ * (sysconfig, as Rocky 9's cloud-init renders it; NetworkManager reads the ifcfg files).
+ */
+export function cloudInitNetConvert(networkConfig: string): ToolResult & { files: Record<string, string> } {
+  requireTool("cloud-init");
+  const input = writeTemp("network-config", networkConfig);
+  const out = mkdtempSync(join(tmpdir(), "fmc-net-"));
+  const result = run("cloud-init", ["devel", "net-convert", "-p", input, "-k", "yaml", "-D", "rocky", "-O", "sysconfig", "-d", out]);
+  const files: Record<string, string> = {};
+  for (const dir of [join(out, "etc", "sysconfig", "network-scripts"), join(out, "etc", "udev", "rules.d")]) {
+    if (existsSync(dir)) for (const f of readdirSync(dir)) files[f] = readFileSync(join(dir, f), "utf8");
+  }
+  return { ...result, files };
 }
 
 export function shellcheck(script: string, shell = "bash"): ToolResult {
