@@ -19,8 +19,8 @@ const infra = new Infra("infra", {
   roleFragments: (vm) => roles.fragmentsFor(vm),
   sshJumpHost: config.roles.sshJumpHost,
 });
-// What depends on the whole topology (the load balancer's backends, FreeIPA's records of every VM)
-// is delivered after first boot over SSH: adding or removing a VM updates it, and replaces no VM.
+// What changes while the VMs live on (the load balancer's backends, FreeIPA's records of every VM,
+// the VPN's peers) is delivered after first boot over SSH: changing it updates, and replaces no VM.
 const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey: config.cluster.sshPrivateKey });
 
 // Stage 2: K3s over SSH on the Flatcar VMs; its kubeconfig becomes the Kubernetes provider.
