@@ -127,8 +127,17 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
   if (apiHost !== undefined && apiHost !== "" && !IPV4.test(apiHost) && !DNS_NAME.test(apiHost)) {
     c.fail("k3sApiHost", `"${apiHost}" is neither an IPv4 address nor a DNS name`);
   }
-  // The load balancer's first NIC is where the KVM host (which runs Pulumi) reaches it directly.
-  apiHost ||= lb ? primaryNic(lb).address : first ? primaryNic(first).address : "";
+  // HAProxy serves the API only on the load balancer's VM (NAT) networks, where the KVM host (which
+  // runs Pulumi) reaches it directly; its LAN entry carries HTTP(S) and MQTT only.
+  const onVmNetwork = (address: string) => {
+    const nic = lb?.nics.find((n) => n.address === address);
+    return nic === undefined || topology.networks.find((n) => n.name === nic.network)?.mode === "nat";
+  };
+  if (apiHost && lb && !onVmNetwork(apiHost)) {
+    c.fail("k3sApiHost", `${apiHost} is ${lb.name}'s LAN address; the API is served on its VM-network addresses only`);
+  }
+  const lbApiAddress = lb?.nics.find((n) => onVmNetwork(n.address))?.address;
+  apiHost ||= lbApiAddress ?? (first ? primaryNic(first).address : "");
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
 

@@ -130,7 +130,7 @@ export class GuestRoles extends pulumi.ComponentResource {
       `${this.baseName}-${bastionName}-wireguard-public-key`,
       {
         connection,
-        create: `sudo cloud-init status --wait >/dev/null || true; sudo test -s ${BASTION_FILES.wireguardPublicKey} && sudo cat ${BASTION_FILES.wireguardPublicKey}`,
+        create: `sudo -n timeout 900 cloud-init status --wait >/dev/null || true; sudo test -s ${BASTION_FILES.wireguardPublicKey} && sudo cat ${BASTION_FILES.wireguardPublicKey}`,
         triggers: [bastionReady],
       },
       { parent: this },

@@ -65,6 +65,13 @@ describe("overrides", () => {
     expect(parseClusterSettings({ k3sVersion: "v1.36.6+k3s2" }, prod).k3sVersion).toBe("v1.36.6+k3s2");
   });
 
+  it("by default the API host is the load balancer's first VM-network address, even when its first NIC is on the LAN", () => {
+    const lanFirst = structuredClone(prod);
+    const lb = lanFirst.vms.find((v) => v.name === "loadbalancer1") as (typeof prod.vms)[number];
+    lb.nics = [lb.nics[1], lb.nics[0], lb.nics[2]];
+    expect(parseClusterSettings({}, lanFirst).apiHost).toBe("10.17.3.12");
+  });
+
   it("k3sApiHost replaces the endpoint host and is added to the certificate", () => {
     const s = parseClusterSettings({ k3sApiHost: "api.cefaslocalserver.com" }, prod);
     expect(s.apiHost).toBe("api.cefaslocalserver.com");
@@ -103,6 +110,10 @@ describe("bad cluster config fails clearly, naming the key", () => {
 
   it("a bad API host", () => {
     expect(problemsOf({ k3sApiHost: "https://api:6443" })).toEqual(['k3sApiHost: "https://api:6443" is neither an IPv4 address nor a DNS name']);
+    // HAProxy does not serve the API on the load balancer's LAN entry.
+    expect(problemsOf({ k3sApiHost: "192.168.0.21" })).toEqual([
+      "k3sApiHost: 192.168.0.21 is loadbalancer1's LAN address; the API is served on its VM-network addresses only",
+    ]);
   });
 
   it("node labels and taints Kubernetes would reject", () => {

@@ -200,6 +200,27 @@ describe("the load balancer's backends script, run", () => {
     }
   });
 
+  test("an error cloud-init reported in first boot is a warning; a first boot that never ends stops it", () => {
+    const reported = machine("loadbalancer1");
+    const stuck = machine("loadbalancer1");
+    try {
+      if (!hasCommand("haproxy")) for (const x of [reported, stuck]) stub(x.bin, "haproxy", 'grep -q "^frontend " "${@: -1}"');
+      stub(reported.bin, "cloud-init", "exit 1");
+      const ok = reported.run(lbScript, before);
+      expect(ok.stderr).toContain("warning: cloud-init reported errors in first boot (exit 1");
+      expect(ok.status).toBe(0);
+      expect(readFileSync(path.join(reported.root, "etc/haproxy/haproxy.cfg"), "utf8")).toBe(before);
+      // `timeout` exits 124 when the wait runs out.
+      stub(stuck.bin, "cloud-init", "exit 124");
+      const r = stuck.run(lbScript, before);
+      expect(r.status).not.toBe(0);
+      expect(r.stderr).toContain("first boot did not finish within 900s");
+      expect(existsSync(path.join(stuck.root, "etc/haproxy/haproxy.cfg"))).toBe(false);
+    } finally {
+      for (const x of [reported, stuck]) rmSync(x.dir, { recursive: true, force: true });
+    }
+  });
+
   test("refuses to touch another machine answering on the address", () => {
     const other = machine("freeipa1");
     try {

@@ -231,12 +231,19 @@ describe("FreeIPA", () => {
 
   test("first boot carries no record of another VM: only the server's own names and zones", () => {
     expect(env).not.toMatch(/IPA_A_RECORDS|IPA_PTR_RECORDS|IPA_REVERSE_ZONES=/);
-    expect(setup).not.toMatch(/dnsrecord-add|kinit/);
+    expect(setup).not.toMatch(/dnsrecord-add/);
     const firstBoot = userData(vm(topology, "freeipa1"), topology, settings);
     for (const other of topology.vms.filter((v) => v.os === "flatcar")) {
       expect(firstBoot).not.toContain(other.name);
       for (const nic of other.nics) expect(firstBoot).not.toContain(nic.address);
     }
+  });
+
+  test("admin's password never expires (the records command logs in with it on every run)", () => {
+    expect(setup).toContain('kinit admin <"$admin_password_file"');
+    expect(setup).toContain("ipa user-mod admin --password-expiration=20371231000000Z");
+    // Set while the password file still exists, before the files are removed.
+    expect(setup.indexOf("--password-expiration")).toBeLessThan(setup.indexOf('rm -f "$dm_password_file" "$admin_password_file"'));
   });
 
   test("passwords reach the installer from root-only files and are removed after install", () => {

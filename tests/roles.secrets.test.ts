@@ -99,7 +99,8 @@ test("the WireGuard public key is read back over SSH after first boot, replaced 
   expect(await value(key)).toBe("c2VydmVyLXB1YmxpYy1rZXktZm9yLXRlc3RzLW9ubHk=");
   const command = registered.find((r) => r.type === "command:remote:Command");
   expect(command?.name).toBe("guest-roles-bastion1-wireguard-public-key");
-  expect(command?.inputs.create).toMatch(/^sudo cloud-init status --wait .*sudo cat \/etc\/wireguard\/server\.pub$/);
+  // Bounded: a stuck first boot must not hang `pulumi up` (remote.Command has no timeout of its own).
+  expect(command?.inputs.create).toMatch(/^sudo -n timeout 900 cloud-init status --wait .*sudo cat \/etc\/wireguard\/server\.pub$/);
   expect(command?.inputs.triggers).toEqual(["domain-id-1"]);
 });
 

@@ -10,7 +10,7 @@ import { INGRESS_HOSTS } from "../../ports";
 import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { networkOf, vmNetworksOf } from "./networks";
-import { renderReconcileScript } from "./reconcile";
+import { FREEIPA_BOOT_TIMEOUT_SECONDS, renderReconcileScript } from "./reconcile";
 import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN, secretFile } from "./shell";
 
 export interface FreeipaSecrets {
@@ -146,6 +146,7 @@ export function renderFreeipaRecordsScript(vm: VmSpec, topology: Topology): stri
     vmName: vm.name,
     purpose: `DNS records of every VM on ${vm.name}; the admin password is the first line of stdin.`,
     body: "freeipa-records.sh",
+    bootTimeoutSeconds: FREEIPA_BOOT_TIMEOUT_SECONDS,
     vars: {
       IPA_DOMAIN: topology.domain,
       IPA_REVERSE_ZONES: records.reverseZones,

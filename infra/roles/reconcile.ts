@@ -14,6 +14,8 @@ import { loadScript } from "./shell";
 
 /** How long a command waits for the VM's first boot (cloud-init) once SSH answers. */
 export const RECONCILE_BOOT_TIMEOUT_SECONDS = 900;
+/** FreeIPA's first boot installs the IPA packages and runs ipa-server-install: often 15+ minutes on 2 vCPUs. */
+export const FREEIPA_BOOT_TIMEOUT_SECONDS = 2400;
 
 /** A script file without its standalone-lint header (`# shellcheck shell=bash`). */
 function part(file: string): string {
@@ -29,12 +31,14 @@ export interface ReconcileScriptArgs {
   body: string;
   /** The role's data, as shell variables (lists become arrays). */
   vars: Record<string, ShellValue>;
+  /** How long to wait for the VM's first boot (default RECONCILE_BOOT_TIMEOUT_SECONDS). */
+  bootTimeoutSeconds?: number;
 }
 
 export function renderReconcileScript(args: ReconcileScriptArgs): string {
   const vars: Record<string, ShellValue> = {
     FMC_VM_NAME: args.vmName,
-    FMC_BOOT_TIMEOUT_SECONDS: RECONCILE_BOOT_TIMEOUT_SECONDS,
+    FMC_BOOT_TIMEOUT_SECONDS: args.bootTimeoutSeconds ?? RECONCILE_BOOT_TIMEOUT_SECONDS,
     ...args.vars,
   };
   return [

@@ -55,6 +55,16 @@ grep -qxF 'include /etc/chrony.d/*.conf' /etc/chrony.conf || echo 'include /etc/
 systemctl enable chronyd
 systemctl restart chronyd
 
+# FreeIPA's default policy expires every password after 90 days, admin's too; the records command
+# logs in as admin on every run, so admin's password must not expire (before 2038: Kerberos times
+# are 32-bit). Only while the password file exists, i.e. on the run that installed the server.
+if [ -s "$admin_password_file" ]; then
+  kinit admin <"$admin_password_file" >/dev/null
+  # "no modifications to be performed" when a re-run finds it already set.
+  ipa user-mod admin --password-expiration=20371231000000Z >/dev/null 2>&1 || true
+  kdestroy -q || true
+fi
+
 # The install is done: neither password is needed on the VM any more. The admin password is a
 # stack output; the records command brings it on its stdin each time it runs.
 rm -f "$dm_password_file" "$admin_password_file"
