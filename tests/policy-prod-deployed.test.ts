@@ -1,0 +1,49 @@
+/**
+ * The secret-carrying properties of the prod program as `pulumi up` sends them, not as a first
+ * preview does: with the engine's values known (generated passwords, the kubeconfig read back),
+ * every property that carries a secret by design must reach the engine as a secret, none skipped.
+ */
+import { isSecretAt, Recorder, startRecorder, UNKNOWN } from "../plan/recorder";
+import { readStackFile, secretPlaceholder } from "../plan/stack-config";
+import { SECRET_CARRIERS } from "../policy/policies";
+import { machineOutputs } from "./helpers/machine-outputs";
+
+let rec: Recorder;
+
+beforeAll(async () => {
+  const file = readStackFile(`${__dirname}/..`, "prod");
+  rec = await startRecorder({
+    stack: "prod",
+    config: file.config,
+    secretKeys: file.secretKeys,
+    preview: false,
+    secretPlaceholder,
+    outputsFor: machineOutputs,
+  });
+  await import("../index");
+  await rec.settle();
+});
+
+it("passes every secret-carrying property as a secret, with its value known", () => {
+  let checked = 0;
+  for (const r of rec.all()) {
+    for (const prop of SECRET_CARRIERS[r.type] ?? []) {
+      if (r.rawInputs[prop] === undefined) continue;
+      expect({ resource: r.name, prop, unknown: r.rawInputs[prop] === UNKNOWN }).toEqual({ resource: r.name, prop, unknown: false });
+      expect({ resource: r.name, prop, secret: isSecretAt(r.rawInputs, [prop]) }).toEqual({ resource: r.name, prop, secret: true });
+      checked++;
+    }
+  }
+  // The Kubernetes Secrets, the kubeconfig of the provider, every SSH connection.
+  expect(checked).toBeGreaterThan(20);
+});
+
+it("hands the generated passwords to the VMs and the records command as secrets only", () => {
+  for (const vm of ["freeipa1", "postgresql1"]) {
+    const disk = rec.byName(`infra-${vm}-cloudinit`);
+    expect({ vm, secret: isSecretAt(disk.rawInputs, ["userData"]) }).toEqual({ vm, secret: true });
+  }
+  expect(isSecretAt(rec.byName("guest-roles-freeipa1-records").rawInputs, ["stdin"])).toBe(true);
+  // The bastion's user-data carries no password and stays reviewable in a preview.
+  expect(isSecretAt(rec.byName("infra-bastion1-cloudinit").rawInputs, ["userData"])).toBe(false);
+});
