@@ -25,7 +25,11 @@ export const IMAGES = {
   },
 } as const;
 
-/** The Terraform provider line the local `@pulumi/libvirt` package bridges (0.9 is an incompatible rewrite). */
+/**
+ * The Terraform provider line the local `@pulumi/libvirt` package bridges (0.9 is an incompatible
+ * rewrite). The CLI reads these from Pulumi.yaml `packages:` and sdks/libvirt/package.json; a test
+ * holds both to this constant.
+ */
 export const LIBVIRT_PROVIDER = { terraform: "0.8.3", bridge: "1.1.3" } as const;
 
 export const K3S_VERSION = "v1.36.5+k3s1";

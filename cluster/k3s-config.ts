@@ -13,8 +13,6 @@ export const STORAGE_NODE_LABEL = { key: "flatcarmicrocloud.io/storage", value: 
 /** Built-in K3s add-ons the platform replaces: Traefik from Helm, the load balancer VM, Rook's `ceph-block`. */
 export const DISABLED_ADDONS = ["traefik", "servicelb", "local-storage"] as const;
 
-export const K3S_CONFIG_PATH = "/etc/rancher/k3s/config.yaml";
-
 /**
  * `init-server`: the one server that creates the cluster (`cluster-init`); `server`: joins it as
  * another control-plane and etcd member; `agent`: a worker.
