@@ -4,7 +4,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", "bin/", "sdks/", "coverage/", "**/*.js", "**/*.mjs"] },
+  { ignores: ["node_modules/", "bin/", "sdks/", "coverage/", "reference-app/", "**/*.js", "**/*.mjs"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
