@@ -99,7 +99,7 @@ export function renderK3sConfig(args: K3sNodeConfigArgs): string {
       "etcd-expose-metrics": true,
     });
   }
-  config["kubelet-arg"] = kubeletReservationArgs();
+  config["kubelet-arg"] = kubeletReservationArgs(kind === "agent" ? "agent" : "server");
   if (labels.length > 0) config["node-label"] = labels;
   // Registered with the node, so nothing is scheduled before the taint exists.
   if (node.taints.length > 0) config["node-taint"] = [...node.taints];

@@ -3,36 +3,76 @@ import { VmSpec } from "../config/topology";
 /**
  * Resources each K3s node keeps away from pods. Stage 2 passes them to the kubelet
  * (`kubelet-arg`), and the platform's capacity check subtracts them, so both read them here.
+ * With the kubelet's default `enforce-node-allocatable=pods`, the pods' cgroup is capped at the node
+ * less `system-reserved` and `kube-reserved`: no pod can take what is reserved here.
  */
 export const NODE_RESERVATIONS = {
   /** OS daemons (systemd, sshd, journald, containerd shims). */
   systemReserved: { cpuMilli: 250, memoryMiB: 384 },
-  /** The k3s process itself (kubelet, kube-proxy, flannel; the API server on servers). */
-  kubeReserved: { cpuMilli: 250, memoryMiB: 512 },
-  /** Hard eviction threshold: the kubelet evicts pods before the node runs this low. */
-  evictionHardMemoryMiB: 256,
+  /**
+   * The k3s process itself. On an agent: kubelet, kube-proxy, flannel, containerd. On a server also
+   * the API server, controller-manager, scheduler and embedded etcd: the API server's cache grows
+   * with every CRD the platform installs (Rook, Strimzi, Prometheus operator), and etcd needs room
+   * for its database and compaction, so servers keep far more.
+   */
+  kubeReserved: {
+    server: { cpuMilli: 500, memoryMiB: 1280 },
+    agent: { cpuMilli: 250, memoryMiB: 512 },
+  },
+  /**
+   * Hard eviction thresholds: the kubelet evicts pods before the node runs this low. Once
+   * `eviction-hard` is given, Kubernetes drops every default threshold it does not name (they become
+   * 0, i.e. off), so all of them are stated: memory, the node's root filesystem (space and inodes)
+   * and the image filesystem (space and inodes; on K3s the same disk). The values are Kubernetes'
+   * own defaults, memory raised for the reservation above.
+   */
+  evictionHard: {
+    "memory.available": "256Mi",
+    "nodefs.available": "10%",
+    "nodefs.inodesFree": "5%",
+    "imagefs.available": "15%",
+    "imagefs.inodesFree": "5%",
+  },
 } as const;
+
+export type ReservationKind = keyof typeof NODE_RESERVATIONS.kubeReserved;
 
 export interface NodeCapacity {
   cpuMilli: number;
   memoryMiB: number;
 }
 
-/** What the kubelet will report as allocatable on a VM of this size. */
-export function allocatable(vm: Pick<VmSpec, "vcpus" | "memoryMiB">): NodeCapacity {
+/** `256Mi` -> 256. Only the binary units the thresholds above use. */
+function quantityMiB(quantity: string): number {
+  const m = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!m) throw new Error(`eviction threshold ${quantity} is not a Mi/Gi quantity`);
+  return Number(m[1]) * (m[2] === "Gi" ? 1024 : 1);
+}
+
+export const EVICTION_HARD_MEMORY_MIB = quantityMiB(NODE_RESERVATIONS.evictionHard["memory.available"]);
+
+export function reservationKind(role: VmSpec["role"]): ReservationKind {
+  return role === "k3s-server" ? "server" : "agent";
+}
+
+/** What the kubelet will report as allocatable on a K3s VM of this size and role. */
+export function allocatable(vm: Pick<VmSpec, "vcpus" | "memoryMiB" | "role">): NodeCapacity {
   const r = NODE_RESERVATIONS;
+  const kube = r.kubeReserved[reservationKind(vm.role)];
   return {
-    cpuMilli: vm.vcpus * 1000 - r.systemReserved.cpuMilli - r.kubeReserved.cpuMilli,
-    memoryMiB: vm.memoryMiB - r.systemReserved.memoryMiB - r.kubeReserved.memoryMiB - r.evictionHardMemoryMiB,
+    cpuMilli: vm.vcpus * 1000 - r.systemReserved.cpuMilli - kube.cpuMilli,
+    memoryMiB: vm.memoryMiB - r.systemReserved.memoryMiB - kube.memoryMiB - EVICTION_HARD_MEMORY_MIB,
   };
 }
 
 /** The kubelet arguments that make `allocatable` true on the node. */
-export function kubeletReservationArgs(): string[] {
+export function kubeletReservationArgs(kind: ReservationKind): string[] {
   const r = NODE_RESERVATIONS;
+  const kube = r.kubeReserved[kind];
+  const eviction = Object.entries(r.evictionHard).map(([signal, threshold]) => `${signal}<${threshold}`);
   return [
     `system-reserved=cpu=${r.systemReserved.cpuMilli}m,memory=${r.systemReserved.memoryMiB}Mi`,
-    `kube-reserved=cpu=${r.kubeReserved.cpuMilli}m,memory=${r.kubeReserved.memoryMiB}Mi`,
-    `eviction-hard=memory.available<${r.evictionHardMemoryMiB}Mi`,
+    `kube-reserved=cpu=${kube.cpuMilli}m,memory=${kube.memoryMiB}Mi`,
+    `eviction-hard=${eviction.join(",")}`,
   ];
 }

@@ -5,6 +5,7 @@
  */
 import { K3S_NETWORK } from "../ports";
 import { macFor } from "./identity";
+import { describeHostOverhead, hostMemoryBudget } from "./host-memory";
 import { cidrsOverlap, firstHost, isUsableHost, parseCidr, parseIpv4, Ipv4Cidr } from "./net";
 import {
   isK3sNode,
@@ -292,13 +293,12 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
   if (vcpus > t.host.vcpus) {
     c.fail("hostVcpus", `the VMs ask for ${vcpus} vCPUs in total but the host has ${t.host.vcpus}`);
   }
-  const memoryMiB = t.vms.reduce((sum, vm) => sum + vm.memoryMiB, 0);
-  const availableMiB = (t.host.memoryGiB - t.host.reservedMemoryGiB) * 1024;
-  if (memoryMiB > availableMiB) {
+  const memory = hostMemoryBudget(t.host, t.vms);
+  if (!memory.fits) {
     c.fail(
       "hostMemoryGiB",
-      `the VMs ask for ${memoryMiB} MiB in total but the host offers ${availableMiB} MiB ` +
-        `(${t.host.memoryGiB} GiB less ${t.host.reservedMemoryGiB} GiB reserved for the hypervisor)`,
+      `the VMs ask for ${memory.vmsMiB} MiB in total but the host offers them ${memory.vmsAvailableMiB} MiB ` +
+        `(${memory.hostMiB} MiB less ${describeHostOverhead(memory, t.vms.length)}; config/host-memory.ts)`,
     );
   }
 }

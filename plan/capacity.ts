@@ -1,6 +1,7 @@
 /**
  * Does the stack fit its hardware? Two checks, both from plain data:
- * - the VMs' vCPUs and memory against the host's declared capacity (less the memory kept for it);
+ * - the VMs' vCPUs and memory against the host's declared capacity, less what the hypervisor, the
+ *   Pulumi run and the host OS need (`config/host-memory.ts`);
  * - the platform's summed requests and limits against what the schedulable K3s nodes offer pods
  *   after the kubelet's reservations (`cluster/reservations.ts`).
  * Requests must fit: the scheduler places pods by requests, and what does not fit stays Pending.
@@ -8,6 +9,7 @@
  * under memory pressure the kubelet evicts and the kernel OOM-kills the pods above their requests.
  */
 import { allocatable } from "../cluster/reservations";
+import { describeHostOverhead, hostMemoryBudget } from "../config/host-memory";
 import { isK3sNode, Topology, VmSpec } from "../config/topology";
 
 export interface Amount {
@@ -56,18 +58,24 @@ export function isSchedulable(vm: VmSpec): boolean {
   return isK3sNode(vm) && !vm.taints.some((t) => /:(NoSchedule|NoExecute)$/.test(t));
 }
 
+/**
+ * The VMs against the host: vCPUs against threads, and the guests' RAM against what the host has
+ * left once the qemu processes, libvirt, the Pulumi run (when it runs on the host) and the host OS
+ * have theirs (`config/host-memory.ts`, the same sum the config check uses).
+ */
 export function vmCapacity(topology: Topology): CapacityLine[] {
   const vcpus = topology.vms.reduce((s, vm) => s + vm.vcpus, 0);
-  const memoryMiB = topology.vms.reduce((s, vm) => s + vm.memoryMiB, 0);
   const { host } = topology;
+  const memory = hostMemoryBudget(host, topology.vms);
   return [
     { what: "VM vCPUs / host threads", used: vcpus, available: host.vcpus, unit: "vCPU", fits: vcpus <= host.vcpus },
     {
-      what: `VM memory / host memory less ${host.reservedMemoryGiB} GiB kept for the host`,
-      used: memoryMiB / GiB,
-      available: host.memoryGiB - host.reservedMemoryGiB,
+      what: `VM memory / host's ${host.memoryGiB} GiB less hypervisor and host`,
+      used: memory.vmsMiB / GiB,
+      available: memory.vmsAvailableMiB / GiB,
       unit: "GiB",
-      fits: memoryMiB <= (host.memoryGiB - host.reservedMemoryGiB) * GiB,
+      fits: memory.fits,
+      note: describeHostOverhead(memory, topology.vms.length),
     },
   ];
 }

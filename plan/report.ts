@@ -44,7 +44,7 @@ export function clock(seconds: number): string {
 }
 
 function num(n: number): string {
-  return Number.isInteger(n) ? String(n) : n.toFixed(n < 10 ? 2 : 1).replace(/0$/, "");
+  return String(Number(n.toFixed(n < 10 ? 2 : 1)));
 }
 
 function capacityRows(lines: CapacityLine[]): string[][] {

@@ -20,7 +20,7 @@ export interface PlatformPlan {
   ceph: {
     /** Odd, one per node: 1 below three storage nodes, 3 from three, 5 from five. */
     monCount: number;
-    /** Active + standby where two nodes exist. */
+    /** One active mgr; no standby on a one-host cluster. */
     mgrCount: number;
     /** Replicas of the block pool: one per storage node, at most 3 (failure domain: host). */
     poolSize: number;
@@ -81,7 +81,9 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     settings: input.settings,
     ceph: {
       monCount: oddUpTo(storageNodes.length, 5),
-      mgrCount: Math.min(2, storageNodes.length),
+      // One: every storage node shares one physical host, so a standby mgr guards against little, and
+      // the mgr serves no I/O (Rook restarts it on another node within a minute).
+      mgrCount: 1,
       poolSize: Math.min(3, storageNodes.length),
     },
     kafka: { brokers, replicationFactor, minInsyncReplicas: Math.max(1, replicationFactor - 1) },

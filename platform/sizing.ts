@@ -1,6 +1,6 @@
 /**
  * CPU and memory of every container the platform runs, in one table. Sized for the seed's host: three
- * workers of 4 vCPU / 7 GiB (3.5 cores and ~5.9 GiB allocatable each after the K3s reservations).
+ * workers of 4 vCPU / 6.25 GiB (3.5 cores and ~5.1 GiB allocatable each after the K3s reservations).
  * Requests are what the scheduler reserves (their sum must fit the workers: the capacity test prints
  * it); limits cap a container's burst. The charts' values read these entries, and so does the
  * capacity check, so the two never disagree.
@@ -49,7 +49,9 @@ export const SIZING = {
   cephRgw: resources("100m", "256Mi", "1", "512Mi"),
 
   strimziOperator: resources("100m", "384Mi", "1", "384Mi"),
-  kafka: resources("200m", "1Gi", "1", "1536Mi"),
+  // Requests what a broker holds resident: the fixed heap plus ~250 MiB metaspace, threads and direct
+  // buffers; the page cache it reads through lives in the limit's burst, not in the reservation.
+  kafka: resources("200m", "896Mi", "1", "1536Mi"),
   /** JVM heap of a dual-role Kafka node: half the memory limit, the rest is page cache and metaspace. */
   kafkaHeap: "640m",
   topicOperator: resources("50m", "256Mi", "500m", "384Mi"),

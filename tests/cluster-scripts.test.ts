@@ -4,12 +4,12 @@
  */
 import { parse } from "yaml";
 import { parseClusterSettings } from "../config/cluster";
-import { Topology } from "../config/topology";
+import { Topology, VmSpec } from "../config/topology";
 import { parseTopology } from "../config/validate";
 import { describeNode, NodeInfo } from "../infra/nodes";
 import { DISABLED_ADDONS, K3sNodeKind, kubeletMaySetLabel, renderK3sConfig, STORAGE_NODE_LABEL } from "../cluster/k3s-config";
 import { rewriteKubeconfig } from "../cluster/kubeconfig";
-import { kubeletReservationArgs } from "../cluster/reservations";
+import { allocatable, kubeletReservationArgs } from "../cluster/reservations";
 import {
   renderInstallK3s,
   renderReadKubeconfig,
@@ -83,8 +83,46 @@ describe("config.yaml (prod)", () => {
       expect(n.config["node-ip"]).toBe(n.node.clusterAddress);
       expect(n.config["flannel-iface"]).toBe(n.node.clusterIface);
       expect(n.config.token).toBe(TOKEN);
-      expect(n.config["kubelet-arg"]).toEqual(kubeletReservationArgs());
+      expect(n.config["kubelet-arg"]).toEqual(kubeletReservationArgs(n.kind === "agent" ? "agent" : "server"));
     }
+  });
+
+  /** `kubelet-arg` entries as the kubelet reads them: `name=value`, and `a=b,c=d` / `a<b,c<d` maps. */
+  const kubeletArgs = (n: Rendered) => new Map((n.config["kubelet-arg"] as string[]).map((a) => [a.slice(0, a.indexOf("=")), a.slice(a.indexOf("=") + 1)]));
+  const mapArg = (value: string, sep: "=" | "<") => new Map(value.split(",").map((kv) => kv.split(sep) as [string, string]));
+  const mebibytes = (q: string) => Number(/^(\d+)Mi$/.exec(q)?.[1] ?? NaN);
+  const percent = (q: string) => Number(/^(\d+(?:\.\d+)?)%$/.exec(q)?.[1] ?? NaN);
+
+  it("eviction-hard names every threshold the kubelet defaults on Linux, none weaker than the default", () => {
+    // Kubernetes drops every default threshold eviction-hard does not name (it becomes 0: off), so
+    // a disk filling up would evict nothing. The kubelet's Linux defaults:
+    const defaults = { "memory.available": 100, "nodefs.available": 10, "nodefs.inodesFree": 5, "imagefs.available": 15, "imagefs.inodesFree": 5 };
+    for (const n of [...prod.nodes, ...dev.nodes]) {
+      const eviction = mapArg(kubeletArgs(n).get("eviction-hard") as string, "<");
+      expect([...eviction.keys()].sort()).toEqual(Object.keys(defaults).sort());
+      expect(mebibytes(eviction.get("memory.available") as string)).toBeGreaterThanOrEqual(defaults["memory.available"]);
+      for (const signal of ["nodefs.available", "nodefs.inodesFree", "imagefs.available", "imagefs.inodesFree"] as const) {
+        const value = percent(eviction.get(signal) as string);
+        expect(value).toBeGreaterThanOrEqual(defaults[signal]);
+        expect(value).toBeLessThan(50);
+      }
+    }
+  });
+
+  it("the reservations the kubelet gets are the ones the capacity check subtracts; servers keep more for the API server and etcd", () => {
+    for (const n of [...prod.nodes, ...dev.nodes]) {
+      const args = kubeletArgs(n);
+      const system = mapArg(args.get("system-reserved") as string, "=");
+      const kube = mapArg(args.get("kube-reserved") as string, "=");
+      const evictMiB = mebibytes(mapArg(args.get("eviction-hard") as string, "<").get("memory.available") as string);
+      const vm = [...prod.topology.vms, ...dev.topology.vms].find((v) => v.name === n.node.name);
+      const expected = (vm?.memoryMiB ?? NaN) - mebibytes(system.get("memory") as string) - mebibytes(kube.get("memory") as string) - evictMiB;
+      expect(allocatable(vm as VmSpec).memoryMiB).toBe(expected);
+    }
+    const kubeMiB = (name: string) => mebibytes(mapArg(kubeletArgs(byName(name)).get("kube-reserved") as string, "=").get("memory") as string);
+    expect(kubeMiB("bootstrap1")).toBeGreaterThanOrEqual(1024);
+    expect(kubeMiB("master1")).toBe(kubeMiB("bootstrap1"));
+    expect(kubeMiB("worker1")).toBeLessThan(kubeMiB("bootstrap1"));
   });
 
   it("servers agree on add-ons, encryption, kubeconfig mode and the load balancer on the certificate", () => {

@@ -137,10 +137,11 @@ describe("validation rules, each naming the key and the problem", () => {
     expect(problems).toEqual(["hostVcpus: the VMs ask for 25 vCPUs in total but the host has 24"]);
   });
 
-  it("rejects VM memory above what the host offers after its own reserve", () => {
+  it("rejects VM memory above what the host offers after qemu, libvirt, the Pulumi run and its own reserve", () => {
     const problems = problemsOf(prodWith((r) => (vm(r, "worker1").memoryMiB = 8192)));
     expect(problems).toEqual([
-      "hostMemoryGiB: the VMs ask for 33792 MiB in total but the host offers 32768 MiB (35 GiB less 3 GiB reserved for the hypervisor)",
+      "hostMemoryGiB: the VMs ask for 32768 MiB in total but the host offers them 31040 MiB " +
+        "(35840 MiB less qemu 1984 MiB (9 VMs), libvirt 256 MiB, Pulumi run 1536 MiB, host OS 1024 MiB (hostReservedMemoryGiB); config/host-memory.ts)",
     ]);
   });
 

@@ -15,7 +15,7 @@ it("registers one NAT network, one K3s server and one agent with a Ceph disk, an
   expect(h.byType("libvirt:index/network:Network").map((n) => [n.inputs.name, n.inputs.mode])).toEqual([["fmc_dev", "nat"]]);
   const domains = h.byType("libvirt:index/domain:Domain").map((d) => d.inputs);
   expect(domains.map((d) => [d.name, d.vcpu, d.memory]).sort()).toEqual([
-    ["agent1", 4, 7168],
+    ["agent1", 4, 7680],
     ["server1", 2, 3072],
   ]);
   const volumes = h.byType("libvirt:index/volume:Volume").map((v) => v.name).sort();

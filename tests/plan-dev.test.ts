@@ -12,7 +12,7 @@ beforeAll(async () => {
 describe("offline plan of the dev stack", () => {
   it("fits a 16 GiB workstation and passes every policy with policy/config.dev.json", () => {
     expect(run.exitCode).toBe(0);
-    expect(run.text).toMatch(/VM memory \/ host memory less 4 GiB kept for the host +10 \/ 12 GiB +ok/);
+    expect(run.text).toMatch(/VM memory \/ host's 16 GiB less hypervisor and host +10\.5 \/ 10\.8 GiB +ok \(qemu 468 MiB \(2 VMs\), libvirt 256 MiB, Pulumi run 1536 MiB, host OS 3072 MiB/);
     expect(run.result!.violations).toEqual([]);
     expect(run.text).toContain("with policy/config.dev.json");
   });

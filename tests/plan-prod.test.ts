@@ -29,14 +29,14 @@ describe("offline plan of the prod stack", () => {
   });
 
   it("lists every VM with OS, size, disks and addresses", () => {
-    expect(run.text).toMatch(/^ {2}worker1 +k3s-agent +flatcar +4 +7 GiB +40 GiB \+ 200 GiB Ceph +10\.17\.4\.24 \(kube_network_03\)$/m);
-    expect(run.text).toMatch(/^ {2}bastion1 +bastion +rocky +1 +1 GiB +20 GiB +192\.168\.0\.20 \(br0\), 10\.17\.3\.10 \(kube_network_02\), 10\.17\.4\.10 \(kube_network_03\)$/m);
+    expect(run.text).toMatch(/^ {2}worker1 +k3s-agent +flatcar +4 +6\.25 GiB +40 GiB \+ 200 GiB Ceph +10\.17\.4\.24 \(kube_network_03\)$/m);
+    expect(run.text).toMatch(/^ {2}bastion1 +bastion +rocky +1 +0\.75 GiB +20 GiB +192\.168\.0\.20 \(br0\), 10\.17\.3\.10 \(kube_network_02\), 10\.17\.4\.10 \(kube_network_03\)$/m);
   });
 
   it("reports VM capacity against the host and the workers' allocatable", () => {
     expect(run.text).toMatch(/VM vCPUs \/ host threads +23 \/ 24 vCPU +ok/);
-    expect(run.text).toMatch(/VM memory \/ host memory less 3 GiB kept for the host +32 \/ 32 GiB +ok/);
-    expect(run.text).toContain("pods may run on 3 node(s) after K3s and system reservations: worker1 3.5 CPU 5.88 GiB");
+    expect(run.text).toMatch(/VM memory \/ host's 35 GiB less hypervisor and host +30\.3 \/ 30\.3 GiB +ok \(qemu 1970 MiB \(9 VMs\), libvirt 256 MiB, Pulumi run 1536 MiB, host OS 1024 MiB/);
+    expect(run.text).toContain("pods may run on 3 node(s) after K3s and system reservations: worker1 3.5 CPU 5.13 GiB");
   });
 
   it("prints the critical path with per-resource durations and the parallelism the graph allows", () => {

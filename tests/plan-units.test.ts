@@ -6,6 +6,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { parseTopology } from "../config/validate";
 import { capacityReport, PlatformTotals, vmCapacity } from "../plan/capacity";
+import { describeHostOverhead, hostMemoryBudget, pulumiRunsOnHost } from "../config/host-memory";
 import { criticalPath, GraphResource } from "../plan/critical-path";
 import { DURATIONS, estimateDuration } from "../plan/durations";
 import { parseArgs } from "../plan/main";
@@ -97,14 +98,35 @@ describe("stages", () => {
 describe("capacity", () => {
   const prod = parseTopology(rawStack("prod"), "prod");
 
-  it("sums the prod VMs against the host: 23 of 24 threads, 32 of 32 GiB", () => {
-    expect(vmCapacity(prod).map((l) => [l.used, l.available, l.fits])).toEqual([[23, 24, true], [32, 32, true]]);
+  it("sums the prod VMs against the host less qemu, libvirt, the Pulumi run and the host OS: 23 of 24 threads, 30976 of 31034 MiB", () => {
+    // qemu: 9 x 192 MiB + 8 MiB per guest GiB (30.25 GiB -> 6+6+20+12+24+24+3x50 = 242 MiB).
+    const memory = hostMemoryBudget(prod.host, prod.vms);
+    expect(memory).toMatchObject({ vmsMiB: 30976, qemuMiB: 1728 + 242, libvirtMiB: 256, pulumiMiB: 1536, hostOsMiB: 1024, hostMiB: 35840 });
+    expect(memory.neededMiB).toBe(30976 + 1970 + 256 + 1536 + 1024);
+    expect(memory.vmsAvailableMiB).toBe(35840 - 1970 - 256 - 1536 - 1024);
+    expect(vmCapacity(prod).map((l) => [l.used, l.available, l.fits])).toEqual([[23, 24, true], [30976 / 1024, (35840 - 4786) / 1024, true]]);
+  });
+
+  it("charges the Pulumi run to the host only when libvirt is local", () => {
+    expect(["qemu:///system", "qemu+unix:///system", "qemu:///session"].map(pulumiRunsOnHost)).toEqual([true, true, true]);
+    expect(["qemu+ssh://root@kvm1/system", "qemu+tls://kvm1/system", "qemu://kvm1/system"].map(pulumiRunsOnHost)).toEqual([false, false, false]);
+    const remote = hostMemoryBudget({ ...prod.host, libvirtUri: "qemu+ssh://root@kvm1/system" }, prod.vms);
+    expect(remote.pulumiMiB).toBe(0);
+    expect(remote.vmsAvailableMiB).toBe(hostMemoryBudget(prod.host, prod.vms).vmsAvailableMiB + 1536);
+    expect(describeHostOverhead(remote, 9)).toContain("Pulumi run elsewhere");
+  });
+
+  it("fails once the overheads no longer fit, though the guests' RAM alone would", () => {
+    // One more 512 MiB VM: 512 + 196 MiB qemu more than the host has, while 31488 MiB of guest RAM < 35 GiB - 1 GiB.
+    const more = hostMemoryBudget(prod.host, [...prod.vms, { memoryMiB: 512 }]);
+    expect(more.vmsMiB).toBeLessThan((35 - 1) * 1024);
+    expect(more.fits).toBe(false);
   });
 
   it("offers the platform the three workers' allocatable after K3s reservations (the servers are tainted)", () => {
     const c = capacityReport(prod, undefined, "platform stage not built yet");
     expect(c.schedulable.map((n) => n.name)).toEqual(["worker1", "worker2", "worker3"]);
-    expect(c.schedulable[0].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 7168 - 384 - 512 - 256 });
+    expect(c.schedulable[0].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6400 - 384 - 512 - 256 });
     expect(c.platform).toBeUndefined();
     expect(c.platformNote).toContain("not built yet");
     expect(c.fits).toBe(true);
@@ -114,11 +136,11 @@ describe("capacity", () => {
     const totals = (cpu: number, mem: number, cpuLimit = cpu, memLimit = mem, problems: string[] = []): PlatformTotals => ({
       requests: { cpuMilli: cpu, memoryMiB: mem }, limits: { cpuMilli: cpuLimit, memoryMiB: memLimit }, byRelease: [], problems,
     });
-    const ok = capacityReport(prod, totals(10500, 18048, 31600, 28216));
+    const ok = capacityReport(prod, totals(10500, 15744, 31600, 28216));
     expect(ok.fits).toBe(true);
-    expect(ok.platform?.map((l) => l.note)).toEqual([undefined, undefined, "overcommitted 3.0x: allowed, limits are not reserved", "overcommitted 1.6x: allowed, limits are not reserved"]);
+    expect(ok.platform?.map((l) => l.note)).toEqual([undefined, undefined, "overcommitted 3.0x: allowed, limits are not reserved", "overcommitted 1.8x: allowed, limits are not reserved"]);
     expect(capacityReport(prod, totals(10501, 1000)).fits).toBe(false);
-    expect(capacityReport(prod, totals(1000, 18049)).fits).toBe(false);
+    expect(capacityReport(prod, totals(1000, 15745)).fits).toBe(false);
     const tooBig = capacityReport(prod, totals(1000, 1000, 1000, 1000, ["pod osd requests more than any single node has"]));
     expect([tooBig.fits, tooBig.platformProblems]).toEqual([false, ["pod osd requests more than any single node has"]]);
   });

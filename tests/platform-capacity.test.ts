@@ -19,7 +19,7 @@ function reportFor(stack: "prod" | "dev", raw: Record<string, unknown> = {}): { 
   return { report: capacityReport(workloads, facts.nodes), workloads };
 }
 
-describe("capacity on prod (three 4 vCPU / 7168 MiB workers; servers tainted NoSchedule)", () => {
+describe("capacity on prod (three 4 vCPU / 6400 MiB workers; servers tainted NoSchedule)", () => {
   const { report, workloads } = reportFor("prod");
 
   it("the sum of requests fits the workers' allocatable CPU and memory", () => {
@@ -28,8 +28,8 @@ describe("capacity on prod (three 4 vCPU / 7168 MiB workers; servers tainted NoS
       .map(([release, f]) => `  ${release.padEnd(22)} ${String(f.cpuMilli).padStart(5)}m ${String(f.memoryMiB).padStart(6)} MiB`);
     console.log(`prod platform capacity: ${describeCapacity(report)}\nrequests by release:\n${lines.join("\n")}`);
     expect(report.nodes).toEqual(["worker1", "worker2", "worker3"]);
-    // 3 x (4000m - 500m reserved) and 3 x (7168 - 384 - 512 - 256 MiB).
-    expect(report.allocatable).toEqual({ cpuMilli: 10500, memoryMiB: 18048 });
+    // 3 x (4000m - 500m reserved) and 3 x (6400 - 384 - 512 - 256 MiB).
+    expect(report.allocatable).toEqual({ cpuMilli: 10500, memoryMiB: 15744 });
     expect(report.problems).toEqual([]);
     expect(report.fits).toBe(true);
     expect(report.requests.cpuMilli).toBeLessThanOrEqual(report.allocatable.cpuMilli);

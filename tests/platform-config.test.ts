@@ -103,7 +103,7 @@ describe("platformFacts", () => {
       ["worker2", "k3s-agent", "10.17.4.25", "/dev/vdb"],
       ["worker3", "k3s-agent", "10.17.4.26", "/dev/vdb"],
     ]);
-    expect(f.nodes[2].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6016 });
+    expect(f.nodes[2].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6400 - 384 - 512 - 256 });
     expect(f.ingress).toEqual({ address: "192.168.0.21", httpsPort: INGRESS.https.publicPort, mqttPort: INGRESS.mqtt.publicPort });
   });
 
@@ -125,18 +125,18 @@ describe("planPlatform", () => {
   const plan = (nodes: PlatformNode[], brokers = 1) =>
     planPlatform({ domain: "x.test", nodes, ingress: { address: "10.0.0.1", httpsPort: 443, mqttPort: 1883 }, settings: { ...settings, kafka: { ...settings.kafka, brokers } } });
 
-  it("sizes Ceph from the storage nodes: odd mon count, mgr standby from two, pool size up to 3", () => {
+  it("sizes Ceph from the storage nodes: odd mon count, one mgr (one host: no standby), pool size up to 3", () => {
     const counts = (n: number) => {
       const p = plan(Array.from({ length: n }, (_, i) => node(`n${i}`, true)));
       return [p.ceph.monCount, p.ceph.mgrCount, p.ceph.poolSize];
     };
     expect([1, 2, 3, 4, 5, 6].map(counts)).toEqual([
       [1, 1, 1],
-      [1, 2, 2],
-      [3, 2, 3],
-      [3, 2, 3],
-      [5, 2, 3],
-      [5, 2, 3],
+      [1, 1, 2],
+      [3, 1, 3],
+      [3, 1, 3],
+      [5, 1, 3],
+      [5, 1, 3],
     ]);
   });
 
