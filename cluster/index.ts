@@ -1,11 +1,18 @@
 /**
  * Stage 2: K3s on the VMs stage 1 created, over SSH, then a Kubernetes provider for stage 3.
  *
- * Per node, three remote commands, each named after what it does:
- *   <node>-boot     waits for first boot to finish and records the machine id;
- *   <node>-k3s      installs / upgrades / reconfigures K3s (delete: uninstalls it);
- *   <node>-member   on the first server: waits for the node, sets labels and taints
- *                   (delete: drains the node and deletes it from Kubernetes).
+ * Per node, four remote commands, each named after what it does and following one identity of the
+ * VM (docs/day-two.md):
+ *   <node>-boot        waits for boot to finish and records the machine id (per VM: domain id);
+ *   <node>-membership  on another server: nothing on create; delete removes the node from
+ *                      Kubernetes and etcd (per machine: root volume id);
+ *   <node>-k3s         installs / upgrades / reconfigures K3s (delete: uninstalls it; per machine);
+ *   <node>-member      on another server: waits for the node, sets labels and taints, uncordons
+ *                      it (delete: cordons and drains it; per VM, so a VM re-created on the same
+ *                      disk is drained before and uncordoned after).
+ * Resizing a node re-creates its VM only: drain, new VM on the same disks, K3s starts, uncordon. A
+ * new root disk is a new machine: drain, remove the old node, install and join afresh. Removing a
+ * node from the config drains, uninstalls and removes it. `pulumi destroy` skips all of that.
  * Order: the first server runs cluster-init; the other servers join one at a time; the agents join
  * in parallel once every server is up. The same order is the upgrade order (Kubernetes' version
  * skew policy: kubelets never newer than the API servers). When the API endpoint is the load
@@ -23,6 +30,7 @@ import { K3sNodeKind, nodeLabels, renderK3sConfig } from "./k3s-config";
 import { rewriteKubeconfig } from "./kubeconfig";
 import {
   renderInstallK3s,
+  renderDrainNode,
   renderReadKubeconfig,
   renderReconcileNode,
   renderRemoveNode,
@@ -93,6 +101,14 @@ export class K3sCluster extends pulumi.ComponentResource {
         }),
       );
 
+    // Cluster membership is managed from a server: only servers hold the admin kubeconfig. For the
+    // first server that is another server, so its own VM can be re-created while the API answers.
+    const managerOf = (node: InfraNode): InfraNode => servers.find((s) => s !== node) ?? first;
+    // Destroying the cluster destroys everything on it: these steps' deletes (drain, uninstall,
+    // node removal) only matter while the cluster lives on, so `pulumi destroy` skips them.
+    const lifecycle = { parent: this, deletedWith: token };
+
+    const installs = new Map<InfraNode, command.remote.Command>();
     const install = (node: InfraNode, kind: K3sNodeKind, after: pulumi.Resource[]): command.remote.Command => {
       const connection = connectionTo(node, args.sshPrivateKey);
       const boot = new command.remote.Command(
@@ -104,11 +120,29 @@ export class K3sCluster extends pulumi.ComponentResource {
         },
         { parent: this, deleteBeforeReplace: true },
       );
-      const script = remoteCommand(renderInstallK3s({ nodeName: node.name, kind, version: settings.k3sVersion }), {
-        name: "install-k3s",
-        root: true,
-      });
-      return new command.remote.Command(
+      // The node's place in the cluster, tied to its disk: a new root disk (a new machine) first
+      // removes the old node from Kubernetes (and etcd), so the new machine can join under the same
+      // name. Nothing to do on create. The single server has nobody to remove it from.
+      const manager = managerOf(node);
+      const membership = new command.remote.Command(
+        `${name}-${node.name}-membership`,
+        {
+          connection: connectionTo(manager, args.sshPrivateKey),
+          delete: manager === node ? undefined : remoteCommand(renderRemoveNode({ nodeName: node.name }), { name: "remove-node", root: true }),
+          triggers: [node.rootVolumeId],
+        },
+        { ...lifecycle, deleteBeforeReplace: true, dependsOn: node === first ? [] : [installs.get(first) as command.remote.Command] },
+      );
+      const script = remoteCommand(
+        renderInstallK3s({
+          nodeName: node.name,
+          kind,
+          version: settings.k3sVersion,
+          peerServers: servers.filter((s) => s !== node).map((s) => `https://${s.clusterAddress}:${K3S_API_PORT}`),
+        }),
+        { name: "install-k3s", root: true },
+      );
+      const installed = new command.remote.Command(
         `${name}-${node.name}-k3s`,
         {
           connection,
@@ -119,11 +153,14 @@ export class K3sCluster extends pulumi.ComponentResource {
             remoteCommand(renderUninstallK3s({ nodeName: node.name, kind, machineId }), { name: "uninstall-k3s", root: true }),
           ),
           stdin: nodeConfig(node, kind),
-          // A new VM (new domain id) gets K3s from scratch; the old one's uninstall runs first.
-          triggers: [node.domainId],
+          // K3s and its data live on the root disk: only a new disk (a new machine) installs from
+          // scratch. A VM re-created on the same disk (a resize) keeps K3s, which starts on boot.
+          triggers: [node.rootVolumeId],
         },
-        { parent: this, dependsOn: [boot, ...after], deleteBeforeReplace: true, additionalSecretOutputs: ["stdin"] },
+        { ...lifecycle, dependsOn: [boot, membership, ...after], deleteBeforeReplace: true, additionalSecretOutputs: ["stdin"] },
       );
+      installs.set(node, installed);
+      return installed;
     };
 
     // Servers one at a time: each waits for the previous one to be Ready (on install and on upgrade).
@@ -131,35 +168,41 @@ export class K3sCluster extends pulumi.ComponentResource {
     servers.forEach((node, i) => {
       serverInstalls.push(install(node, i === 0 ? "init-server" : "server", serverInstalls.slice(-1)));
     });
-    const agentInstalls = agents.map((node) => install(node, "agent", serverInstalls.slice(-1)));
+    for (const node of agents) install(node, "agent", serverInstalls.slice(-1));
 
-    // Membership is managed from the first server: only there is an admin kubeconfig.
-    const onFirstServer = connectionTo(first, args.sshPrivateKey);
-    const members = [...servers, ...agents].map((node, i) => {
-      const nodeInstall = i < servers.length ? serverInstalls[i] : agentInstalls[i - servers.length];
+    // Per node, the step around its VM: re-created on the same disk (its domain id changes), the
+    // engine deletes this step first (deleteBeforeReplace on the domain replaces what takes its id
+    // in `triggers`), which drains the node; the new step waits for it to be Ready, uncordons it and
+    // sets its labels and taints.
+    const members = [...servers, ...agents].map((node) => {
+      const manager = managerOf(node);
+      const reconcile = remoteCommand(
+        renderReconcileNode({ nodeName: node.name, labels: nodeLabels(node, storage.has(node.name)), taints: node.taints }),
+        { name: "reconcile-node", root: true },
+      );
       return new command.remote.Command(
         `${name}-${node.name}-member`,
         {
-          connection: onFirstServer,
-          create: remoteCommand(
-            renderReconcileNode({ nodeName: node.name, labels: nodeLabels(node, storage.has(node.name)), taints: node.taints }),
-            { name: "reconcile-node", root: true },
-          ),
-          // The first server cannot drain itself out of the cluster it holds; it goes with the stack.
-          delete: node === first ? undefined : remoteCommand(renderRemoveNode({ nodeName: node.name }), { name: "remove-node", root: true }),
+          connection: connectionTo(manager, args.sshPrivateKey),
+          create: reconcile,
+          update: reconcile,
+          // The single server drains itself: its API answers until its VM goes down.
+          delete: remoteCommand(renderDrainNode({ nodeName: node.name }), { name: "drain-node", root: true }),
           triggers: [node.domainId],
         },
-        { parent: this, dependsOn: [nodeInstall, serverInstalls[0]], deleteBeforeReplace: true },
+        { ...lifecycle, dependsOn: [installs.get(node) as command.remote.Command, installs.get(manager) as command.remote.Command], deleteBeforeReplace: true },
       );
     });
 
+    const onFirstServer = connectionTo(first, args.sshPrivateKey);
     const readKubeconfig = new command.remote.Command(
       `${name}-kubeconfig`,
       {
         connection: onFirstServer,
         create: remoteCommand(renderReadKubeconfig(settings.k3sVersion), { name: "read-kubeconfig", root: true }),
         logging: "none",
-        triggers: [first.domainId],
+        // New credentials come with a new machine; a re-created VM on the same disk keeps them.
+        triggers: [first.rootVolumeId],
       },
       { parent: this, dependsOn: [serverInstalls[0]], additionalSecretOutputs: ["stdout"] },
     );

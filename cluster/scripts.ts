@@ -71,6 +71,11 @@ export interface InstallScriptArgs {
   kind: K3sNodeKind;
   version: string;
   readyTimeoutSeconds?: number;
+  /**
+   * The init server only: `https://<server>:6443` of the other servers. A fresh machine in the init
+   * server's place joins the first that answers instead of running cluster-init.
+   */
+  peerServers?: string[];
 }
 
 /** Install / upgrade / reconfigure K3s; the node's config.yaml is read from stdin. */
@@ -87,6 +92,7 @@ export function renderInstallK3s(args: InstallScriptArgs): string {
     NODE_KUBECONFIG: isServer(args.kind) ? "/etc/rancher/k3s/k3s.yaml" : "/var/lib/rancher/k3s/agent/kubelet.kubeconfig",
     READY_ATTEMPTS: attempts(args.readyTimeoutSeconds ?? READY_TIMEOUT_SECONDS),
     READY_INTERVAL_SECONDS,
+    PEER_SERVERS: args.kind === "init-server" ? (args.peerServers ?? []) : [],
   });
 }
 
@@ -99,7 +105,7 @@ export function renderUninstallK3s(args: { nodeName: string; kind: K3sNodeKind; 
   });
 }
 
-/** On the first server: wait for the node to be Ready, then set its labels and taints. */
+/** On a server: wait for the node to be Ready, set its labels and taints, uncordon it. */
 export function renderReconcileNode(args: { nodeName: string; labels: Record<string, string>; taints: string[] }): string {
   return renderTemplate("reconcile-node.sh", {
     NODE_NAME: args.nodeName,
@@ -110,7 +116,15 @@ export function renderReconcileNode(args: { nodeName: string; labels: Record<str
   });
 }
 
-/** On the first server: drain the node and delete it from Kubernetes. */
+/** On a server: cordon and drain the node before its VM is re-created; it stays a member. */
+export function renderDrainNode(args: { nodeName: string; drainTimeoutSeconds?: number }): string {
+  return renderTemplate("drain-node.sh", {
+    NODE_NAME: args.nodeName,
+    DRAIN_TIMEOUT_SECONDS: args.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS,
+  });
+}
+
+/** On a server: drain the node and delete it from Kubernetes (and from etcd, for a server). */
 export function renderRemoveNode(args: { nodeName: string; drainTimeoutSeconds?: number }): string {
   return renderTemplate("remove-node.sh", {
     NODE_NAME: args.nodeName,

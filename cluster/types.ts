@@ -5,9 +5,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { NodeInfo } from "../infra/nodes";
 
-/** A VM as stage 1 reports it: plain facts plus the libvirt domain id, which changes when the VM is replaced. */
+/**
+ * A VM as stage 1 reports it: plain facts plus two identities. `domainId` changes whenever the VM is
+ * re-created, also on the same disks (a resize: vCPU and memory are ForceNew on the libvirt domain);
+ * `rootVolumeId` changes only with a new root disk, i.e. a new machine (its first-boot identity
+ * changed). What lives on the disk (K3s, its data, its cluster membership) follows `rootVolumeId`;
+ * what must happen around a reboot into the same disk (drain, then uncordon) follows `domainId`.
+ */
 export type InfraNode = NodeInfo & {
   domainId: pulumi.Output<string>;
+  rootVolumeId: pulumi.Output<string>;
   /**
    * When `ssh.proxy` is set: the jump host's domain id. Every SSH connection through the jump host
    * carries it, so each command waits for the bastion VM and is deleted before it.

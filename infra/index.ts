@@ -28,9 +28,14 @@ export interface InfraArgs {
   sshJumpHost?: string;
 }
 
-/** A VM as the next stage sees it: plain facts plus the domain id, which changes when the VM is replaced. */
+/**
+ * A VM as the next stage sees it: plain facts plus the domain id, which changes whenever the VM is
+ * re-created (also on the same disks, e.g. a resize), and the root volume id, which changes only
+ * with a new root disk (a new machine). Same shape as cluster/types.ts.
+ */
 export interface InfraNode extends NodeInfo {
   domainId: pulumi.Output<string>;
+  rootVolumeId: pulumi.Output<string>;
   /** Set when `ssh.proxy` is: the jump host's domain id, so SSH through it depends on the bastion VM. */
   sshProxyReady?: pulumi.Output<string>;
 }
@@ -82,8 +87,16 @@ export class Infra extends pulumi.ComponentResource {
           format: "qcow2",
           size: vm.rootDiskGiB * GiB,
         },
-        // A protected root disk also stops a first-boot change from silently wiping the database.
-        { ...child, protect: topology.protectStatefulDisks && STATEFUL_ROLES.includes(vm.role) },
+        {
+          ...child,
+          // A protected root disk also stops a first-boot change from silently wiping the database.
+          protect: topology.protectStatefulDisks && STATEFUL_ROLES.includes(vm.role),
+          // A new root disk is a new machine. Deleting the old one first makes the engine first
+          // delete what it would replace anyway, in reverse dependency order, while the old VM still
+          // runs: stage 2 drains the node, uninstalls K3s and removes the node from the cluster
+          // before the old VM and disk go; then the new machine is created and joins.
+          deleteBeforeReplace: true,
+        },
       );
       // The Ceph OSD disk: raw, never partitioned or formatted here; Rook takes it whole. It is not
       // tied to the first-boot hash, so a re-provisioned node keeps its data disk.
@@ -128,7 +141,7 @@ export class Infra extends pulumi.ComponentResource {
           replaceOnChanges: ["coreosIgnition", "cloudinit", "disks"],
         },
       );
-      return { ...describeNode(vm, topology, args.sshJumpHost), domainId: domain.id };
+      return { ...describeNode(vm, topology, args.sshJumpHost), domainId: domain.id, rootVolumeId: root.id };
     });
 
     this.nodes = withSshProxyReady(nodes, args.sshJumpHost);

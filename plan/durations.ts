@@ -66,6 +66,13 @@ export const DURATIONS: readonly DurationRule[] = [
     basis: "K3s binary (~70 MB) download, start, node Ready (servers: etcd join)",
   },
   { type: "command:remote:Command", name: /-member$/, seconds: 10, kind: "node labels/taints", basis: "kubectl on the first server" },
+  {
+    type: "command:remote:Command",
+    name: /-membership$/,
+    seconds: 0,
+    kind: "membership record",
+    basis: "no create command: the provider records it without connecting (its delete removes the node)",
+  },
   { type: "command:remote:Command", name: /-kubeconfig$/, seconds: 3, kind: "read kubeconfig", basis: "one SSH round trip" },
   {
     type: "command:remote:Command",

@@ -36,6 +36,8 @@ export interface Recorded {
   ignoreChanges: string[];
   additionalSecretOutputs: string[];
   protect: boolean;
+  /** URN of the resource whose deletion also removes this one (the engine then skips its delete); "" if none. */
+  deletedWith: string;
   /** Inputs as sent to the engine: secrets still wrapped, so `isSecretAt` can tell them apart. */
   rawInputs: Record<string, unknown>;
   /** Inputs with secrets unwrapped, for asserting on values. */
@@ -242,6 +244,7 @@ function recordRequest(req: RegisterRequest, project: string, stack: string): Re
     ignoreChanges: req.getIgnorechangesList(),
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     protect: req.getProtect() ?? false,
+    deletedWith: req.getDeletedwith(),
     rawInputs,
     inputs: unwrapSecrets(rawInputs) as Record<string, unknown>,
   };
@@ -322,6 +325,7 @@ interface RegisterRequest {
   getIgnorechangesList(): string[];
   getAdditionalsecretoutputsList(): string[];
   getProtect(): boolean | undefined;
+  getDeletedwith(): string;
 }
 
 /** Resolves an Output's value and whether it is secret (await every output a test creates). */

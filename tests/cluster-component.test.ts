@@ -29,6 +29,13 @@ class FakeDomain extends pulumi.CustomResource {
   }
 }
 
+/** Stands in for stage 1's root volume: what follows the machine (its disk). */
+class FakeVolume extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("libvirt:index/volume:Volume", name, {}, {});
+  }
+}
+
 let h: Harness;
 const clusters: Record<string, K3sCluster> = {};
 /** Stage 1's nodes each cluster was built from. */
@@ -46,6 +53,7 @@ function build(prefix: string, topology: Topology, raw: RawClusterConfig = {}): 
   const nodes: InfraNode[] = topology.vms.map((vm) => ({
     ...describeNode(vm, topology),
     domainId: new FakeDomain(`${prefix}-vm-${vm.name}`).id,
+    rootVolumeId: new FakeVolume(`${prefix}-vm-${vm.name}-root`).id,
   }));
   return buildOn(prefix, topology, nodes, raw);
 }
@@ -83,7 +91,7 @@ beforeAll(async () => {
 });
 
 const K3S_NODES = ["bootstrap1", "master1", "worker1", "worker2", "worker3"];
-const get = (prefix: string, node: string, step: "boot" | "k3s" | "member") => h.byName(`${prefix}-${node}-${step}`);
+const get = (prefix: string, node: string, step: "boot" | "membership" | "k3s" | "member") => h.byName(`${prefix}-${node}-${step}`);
 const exists = (name: string) => h.all().some((r) => r.name === name);
 const str = (v: unknown) => v as string;
 
@@ -108,7 +116,7 @@ function clusterResources(prefix: string): Recorded[] {
 }
 
 describe("resources", () => {
-  it("per K3s node a boot wait, a K3s install and a membership step; one token, one kubeconfig read, one provider", () => {
+  it("per K3s node a boot wait, a membership step, a K3s install and a member step; one token, one kubeconfig read, one provider", () => {
     const names = clusterResources("base").map((r) => r.name.replace("base-", ""));
     expect(names.sort()).toEqual(
       [
@@ -116,7 +124,7 @@ describe("resources", () => {
         "kubeconfig",
         "api-gateway",
         "provider",
-        ...K3S_NODES.flatMap((n) => [`${n}-boot`, `${n}-k3s`, `${n}-member`]),
+        ...K3S_NODES.flatMap((n) => [`${n}-boot`, `${n}-membership`, `${n}-k3s`, `${n}-member`]),
       ].sort(),
     );
     expect(h.byName("base-token").inputs).toMatchObject({ length: 48, special: false });
@@ -146,7 +154,8 @@ describe("reaching the nodes", () => {
         expect(c.proxy).toBeUndefined();
         expect(isSecretAt(r.rawInputs, ["connection"])).toBe(true);
         expect(r.propertyDependencies.connection).toContain(h.byName(`base-vm-${node}`).urn);
-        expect(r.inputs.triggers).toEqual([`base-vm-${node}-id`]);
+        // The boot wait follows the VM, the install the machine (its root disk).
+        expect(r.inputs.triggers).toEqual([step === "boot" ? `base-vm-${node}-id` : `base-vm-${node}-root-id`]);
       }
     }
     expect((get("base", "bootstrap1", "k3s").inputs.connection as { host: string }).host).toBe("10.17.3.14");
@@ -335,11 +344,12 @@ describe("day two", () => {
       expect(after.inputs.update).toBe(after.inputs.create);
       // Triggers (the only replace-on-change inputs) are untouched: the engine updates in place and
       // the provider runs `update`, never the uninstall in `delete`; the VM is not involved at all.
-      expect(after.inputs.triggers).toEqual([`upgraded-vm-${n}-id`]);
+      expect(after.inputs.triggers).toEqual([`upgraded-vm-${n}-root-id`]);
       expect(after.replaceOnChanges).toEqual(before.replaceOnChanges);
       expect(after.inputs.stdin).toBe(before.inputs.stdin);
       expect(shape(get("upgraded", n, "boot"), "upgraded")).toBe(shape(get("base", n, "boot"), "base"));
       expect(shape(get("upgraded", n, "member"), "upgraded")).toBe(shape(get("base", n, "member"), "base"));
+      expect(shape(get("upgraded", n, "membership"), "upgraded")).toBe(shape(get("base", n, "membership"), "base"));
     }
     expect(h.dependsOn(get("upgraded", "master1", "k3s"), get("upgraded", "bootstrap1", "k3s"))).toBe(true);
     for (const a of ["worker1", "worker2", "worker3"]) {
@@ -360,7 +370,7 @@ describe("day two", () => {
     expect(h.dependencyNames(h.byName("grown-provider"))).toContain("grown-worker4-member");
   });
 
-  it("removing a worker drains and deletes its Kubernetes node, then uninstalls K3s on it; the rest stays", () => {
+  it("removing a worker drains it, uninstalls K3s on it, then deletes its Kubernetes node; the rest stays", () => {
     expect(h.all().some((r) => r.name.startsWith("shrunk-worker3"))).toBe(false);
     for (const r of clusterResources("shrunk").filter((x) => x.name !== "shrunk-provider")) {
       expect(shape(r, "shrunk")).toBe(shape(h.byName(r.name.replace(/^shrunk-/, "base-")), "base"));
@@ -368,42 +378,56 @@ describe("day two", () => {
     // What the engine runs for the resources that disappear (their stored delete commands):
     const member = get("base", "worker3", "member");
     const install = get("base", "worker3", "k3s");
+    const membership = get("base", "worker3", "membership");
     expect(scriptOf(member.inputs.delete)).toContain("NODE_NAME='worker3'");
     expect(scriptOf(member.inputs.delete)).toContain("kube drain");
-    expect(scriptOf(member.inputs.delete)).toContain('kube delete node "$NODE_NAME"');
+    expect(scriptOf(member.inputs.delete)).not.toContain("kube delete node");
+    expect(scriptOf(membership.inputs.delete)).toContain("NODE_NAME='worker3'");
+    expect(scriptOf(membership.inputs.delete)).toContain('kube delete node "$NODE_NAME"');
+    expect(membership.inputs.create).toBeUndefined();
     expect((member.inputs.connection as { host: string }).host).toBe("10.17.3.14");
+    expect((membership.inputs.connection as { host: string }).host).toBe("10.17.3.14");
     expect(scriptOf(install.inputs.delete)).toContain("UNINSTALL='/opt/bin/k3s-agent-uninstall.sh'");
     expect(scriptOf(install.inputs.delete)).toContain(`EXPECTED_MACHINE_ID='${MACHINE_ID}'`);
     expect((install.inputs.connection as { host: string }).host).toBe("10.17.4.26");
-    // Deletes run in reverse dependency order: the member step (drain) before the install (uninstall).
+    // Deletes run in reverse dependency order: the member step (drain) before the install
+    // (uninstall), the install before the membership step (node deleted from Kubernetes).
     expect(h.dependsOn(member, install)).toBe(true);
+    expect(h.dependsOn(install, membership)).toBe(true);
   });
 
-  it("destroying the stack uninstalls cleanly: provider, then membership, agents, servers last to first", () => {
-    const provider = h.byName("base-provider");
-    expect(h.dependsOn(provider, h.byName("base-api-gateway"))).toBe(true);
+  it("destroying the stack skips the per-node deletes (drain, uninstall, node removal): the VMs go with them", () => {
+    const token = h.byName("base-token");
     for (const n of K3S_NODES) {
-      expect(h.dependsOn(provider, get("base", n, "member"))).toBe(true);
-      expect(h.dependsOn(get("base", n, "member"), get("base", n, "k3s"))).toBe(true);
+      for (const step of ["membership", "k3s", "member"] as const) expect(get("base", n, step).deletedWith).toBe(token.urn);
       expect(scriptOf(get("base", n, "k3s").inputs.delete)).toMatch(/UNINSTALL='\/opt\/bin\/k3s(-agent)?-uninstall.sh'/);
       expect(get("base", n, "boot").inputs.delete).toBeUndefined();
     }
+    // Still ordered for a node removed from the config: agents before the servers they joined.
     for (const a of ["worker1", "worker2", "worker3"]) expect(h.dependsOn(get("base", a, "k3s"), get("base", "master1", "k3s"))).toBe(true);
     expect(h.dependsOn(get("base", "master1", "k3s"), get("base", "bootstrap1", "k3s"))).toBe(true);
-    // Every node but the first server is drained out through it; the first server goes last.
-    expect(get("base", "bootstrap1", "member").inputs.delete).toBeUndefined();
+    // The first server is drained and removed through the second one.
+    expect((get("base", "bootstrap1", "member").inputs.connection as { host: string }).host).toBe("10.17.4.21");
+    expect(scriptOf(get("base", "bootstrap1", "membership").inputs.delete)).toContain("NODE_NAME='bootstrap1'");
     expect(scriptOf(get("base", "master1", "member").inputs.delete)).toContain("NODE_NAME='master1'");
+    // dev's single server has nobody to be removed through.
+    expect(get("dev", "server1", "membership").inputs.delete).toBeUndefined();
   });
 
   it("a replaced VM gets K3s from scratch: the old node's steps are deleted first, guarded by its machine id", () => {
     for (const n of K3S_NODES) {
-      for (const step of ["boot", "k3s", "member"] as const) {
+      for (const step of ["boot", "member"] as const) {
         const r = get("base", n, step);
         expect(r.inputs.triggers).toEqual([`base-vm-${n}-id`]);
         expect(r.deleteBeforeReplace).toBe(true);
       }
+      for (const step of ["membership", "k3s"] as const) {
+        const r = get("base", n, step);
+        expect(r.inputs.triggers).toEqual([`base-vm-${n}-root-id`]);
+        expect(r.deleteBeforeReplace).toBe(true);
+      }
     }
-    expect(h.byName("base-kubeconfig").inputs.triggers).toEqual(["base-vm-bootstrap1-id"]);
+    expect(h.byName("base-kubeconfig").inputs.triggers).toEqual(["base-vm-bootstrap1-root-id"]);
   });
 });
 
@@ -412,7 +436,7 @@ describe("inconsistent inputs", () => {
     const settings = parseClusterSettings({}, prodTopology);
     const nodes: InfraNode[] = prodTopology.vms
       .filter((vm) => vm.name !== "master1")
-      .map((vm) => ({ ...describeNode(vm, prodTopology), domainId: pulumi.output(`${vm.name}-id`) }));
+      .map((vm) => ({ ...describeNode(vm, prodTopology), domainId: pulumi.output(`${vm.name}-id`), rootVolumeId: pulumi.output(`${vm.name}-root-id`) }));
     expect(() => new K3sCluster("broken", { nodes, settings, sshPrivateKey: SSH_KEY })).toThrow(
       "K3sCluster: the cluster settings name master1, but stage 1 has no such node",
     );

@@ -12,6 +12,7 @@ import { K3sNodeKind } from "../cluster/k3s-config";
 import {
   renderInstallK3s,
   renderReadKubeconfig,
+  renderDrainNode,
   renderReconcileNode,
   renderRemoveNode,
   renderUninstallK3s,
@@ -56,6 +57,9 @@ while [ $# -gt 0 ]; do
 done
 echo "curl $url" >>"$STUB_LOG"
 case "$url" in
+  */cacerts)
+    # A peer K3s server: STUB_PEERS_UP lists the URLs that answer.
+    case " \${STUB_PEERS_UP:-} " in *" \${url%/cacerts} "*) exit 0 ;; *) exit 7 ;; esac ;;
   */readyz)
     # The API behind the load balancer: STUB_READYZ lists the status of each call in turn (the
     # last one repeats); 000 is what real curl prints when nothing answers, with a failing exit.
@@ -178,8 +182,13 @@ class Node {
 /** The first server, K3s running: where membership steps run. */
 const server = () => new Node().installed(VERSION, CONFIG);
 
-const install = (kind: K3sNodeKind = "init-server", version = VERSION, nodeName = "bootstrap1", readyTimeoutSeconds?: number) =>
-  remoteCommand(renderInstallK3s({ nodeName, kind, version, readyTimeoutSeconds }), { name: "install-k3s", root: true });
+const install = (
+  kind: K3sNodeKind = "init-server",
+  version = VERSION,
+  nodeName = "bootstrap1",
+  readyTimeoutSeconds?: number,
+  peerServers: string[] = [],
+) => remoteCommand(renderInstallK3s({ nodeName, kind, version, readyTimeoutSeconds, peerServers }), { name: "install-k3s", root: true });
 
 const downloads = (calls: string[]) => calls.filter((c) => c.startsWith("curl "));
 const serviceChanges = (calls: string[]) => calls.filter((c) => /^systemctl (restart|start|stop|enable|daemon-reload)/.test(c));
@@ -292,6 +301,49 @@ describe("install-k3s: a node that differs", () => {
   });
 });
 
+describe("install-k3s: the init server on a machine without cluster data", () => {
+  const PEERS = ["https://10.17.4.21:6443", "https://10.17.4.22:6443"];
+  const installInit = () => install("init-server", VERSION, "bootstrap1", undefined, PEERS);
+
+  it("initialises the cluster when no other server runs one (the first deploy)", () => {
+    const node = new Node();
+    const r = node.run(installInit(), { stdin: CONFIG });
+    expect(r.status).toBe(0);
+    expect(r.calls.filter((c) => c.endsWith("/cacerts"))).toEqual(PEERS.map((p) => `curl ${p}/cacerts`));
+    expect(node.file("etc/rancher/k3s/config.yaml")).toBe(CONFIG);
+  });
+
+  it("joins a server that answers instead of initialising a second, empty cluster (a new root disk)", () => {
+    const node = new Node();
+    const r = node.run(installInit(), { stdin: CONFIG, env: { STUB_PEERS_UP: PEERS[1] } });
+    expect(r.status).toBe(0);
+    const written = node.file("etc/rancher/k3s/config.yaml");
+    expect(written).toBe(CONFIG.replace("cluster-init: true\n", `server: ${PEERS[1]}\n`));
+    expect(written).not.toContain("cluster-init");
+    expect(r.stderr).toContain(`the cluster already runs on ${PEERS[1]}`);
+  });
+
+  it("once joined, keeps the line it started with: a re-run changes and restarts nothing", () => {
+    const joined = CONFIG.replace("cluster-init: true\n", `server: ${PEERS[0]}\n`);
+    const node = new Node().installed(VERSION, joined);
+    mkdirSync(join(node.root, "var/lib/rancher/k3s/server/db"), { recursive: true });
+    const r = node.run(installInit(), { stdin: CONFIG });
+    expect(r.status).toBe(0);
+    expect(node.file("etc/rancher/k3s/config.yaml")).toBe(joined);
+    expect(serviceChanges(r.calls)).toEqual([]);
+    expect(r.calls.filter((c) => c.endsWith("/cacerts"))).toEqual([]);
+  });
+
+  it("a server that holds the cluster never probes or rewrites its cluster-init line", () => {
+    const node = new Node().installed(VERSION, CONFIG);
+    mkdirSync(join(node.root, "var/lib/rancher/k3s/server/db"), { recursive: true });
+    const r = node.run(installInit(), { stdin: CONFIG, env: { STUB_PEERS_UP: PEERS.join(" ") } });
+    expect(r.status).toBe(0);
+    expect(node.file("etc/rancher/k3s/config.yaml")).toBe(CONFIG);
+    expect(serviceChanges(r.calls)).toEqual([]);
+  });
+});
+
 describe("install-k3s: an agent", () => {
   it("installs the k3s-agent service and asks the API with the kubelet's own credentials", () => {
     const node = new Node("worker1");
@@ -391,6 +443,30 @@ describe("remove-node (on the first server)", () => {
   });
 });
 
+describe("drain-node (before a node's VM is re-created on the same disks)", () => {
+  const cmd = remoteCommand(renderDrainNode({ nodeName: "worker3", drainTimeoutSeconds: 120 }), { name: "drain-node", root: true });
+  const kubectl = (calls: string[]) => calls.filter((c) => c.startsWith("k3s kubectl")).map((c) => c.replace("k3s kubectl ", ""));
+
+  it("cordons and drains the node and keeps it in the cluster", () => {
+    const r = server().run(cmd);
+    expect(r.status).toBe(0);
+    expect(kubectl(r.calls)).toEqual([
+      "get --raw=/readyz",
+      "get node worker3 --ignore-not-found -o name",
+      "cordon worker3",
+      "drain worker3 --ignore-daemonsets --delete-emptydir-data --force --timeout=120s",
+    ]);
+  });
+
+  it("goes on when the drain cannot finish, does nothing for an unknown node, fails when the API is down", () => {
+    const stuck = server().run(cmd, { env: { STUB_DRAIN_FAILS: "1" } });
+    expect(stuck.status).toBe(0);
+    expect(stuck.stderr).toContain("WARNING");
+    expect(kubectl(server().run(cmd, { env: { STUB_NODE_EXISTS: "0" } }).calls).some((c) => /^(cordon|drain)/.test(c))).toBe(false);
+    expect(server().run(cmd, { env: { STUB_API_READY: "0" } }).status).not.toBe(0);
+  });
+});
+
 describe("reconcile-node and read-kubeconfig (on the first server)", () => {
   it("sets labels and taints once the node is Ready", () => {
     const cmd = remoteCommand(
@@ -405,6 +481,8 @@ describe("reconcile-node and read-kubeconfig (on the first server)", () => {
     expect(r.status).toBe(0);
     expect(r.calls).toContain("k3s kubectl label node worker1 --overwrite flatcarmicrocloud.io/storage=ceph node-role.kubernetes.io/worker=true");
     expect(r.calls).toContain("k3s kubectl taint node worker1 --overwrite dedicated=ceph:NoSchedule");
+    // A node drained before its VM was re-created comes back into service.
+    expect(r.calls[r.calls.length - 1]).toBe("k3s kubectl uncordon worker1");
   });
 
   it("runs with no labels or taints at all", () => {

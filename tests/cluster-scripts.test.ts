@@ -12,6 +12,7 @@ import { rewriteKubeconfig } from "../cluster/kubeconfig";
 import { allocatable, kubeletReservationArgs } from "../cluster/reservations";
 import {
   renderInstallK3s,
+  renderDrainNode,
   renderReadKubeconfig,
   renderReconcileNode,
   renderRemoveNode,
@@ -186,6 +187,8 @@ describe("every rendered script passes shellcheck", () => {
       [`uninstall-k3s ${n}`, renderUninstallK3s({ nodeName: n, kind, machineId: "0123456789abcdef0123456789abcdef" })],
       [`reconcile-node ${n}`, renderReconcileNode({ nodeName: n, labels: { "a.example/b": "c d'e" }, taints: node.taints })],
       [`remove-node ${n}`, renderRemoveNode({ nodeName: n })],
+      [`drain-node ${n}`, renderDrainNode({ nodeName: n })],
+      [`install-k3s ${n} with peers`, renderInstallK3s({ nodeName: n, kind, version: K3S_VERSION, peerServers: ["https://10.0.0.2:6443"] })],
     );
   }
   scripts.push([`wait-for-boot rocky`, renderWaitForBoot({ name: "bastion1", os: "rocky" })]);

@@ -22,6 +22,9 @@ NODE_NAME=@NODE_NAME@
 NODE_KUBECONFIG=@NODE_KUBECONFIG@
 READY_ATTEMPTS=@READY_ATTEMPTS@
 READY_INTERVAL_SECONDS=@READY_INTERVAL_SECONDS@
+# The init server only: https://<server>:6443 of the other servers, which a fresh machine in its
+# place (a replaced root disk) joins instead of initialising a new, empty cluster.
+PEER_SERVERS=(@PEER_SERVERS@)
 
 # Tests point ROOT at a scratch directory; on a node it is empty.
 ROOT="${FMC_ROOT:-}"
@@ -42,6 +45,32 @@ cat >"$workdir/config.yaml"
 if [ ! -s "$workdir/config.yaml" ]; then
   log "no K3s config on stdin"
   exit 1
+fi
+
+# --- how the init server joins ---
+# `cluster-init` creates a cluster only on a machine without etcd data. On a machine that has data
+# K3s ignores cluster-init and server, so the line it was started with is kept (no needless
+# restart). A machine without data whose peers already run the cluster joins them: initialising
+# would create a second, empty cluster.
+join_with() {
+  local line="$1"
+  awk -v line="$line" '$0 == "cluster-init: true" { print line; next } { print }' "$workdir/config.yaml" >"$workdir/config.joined"
+  mv -f "$workdir/config.joined" "$workdir/config.yaml"
+}
+if grep -qx 'cluster-init: true' "$workdir/config.yaml"; then
+  if [ -d "$ROOT/var/lib/rancher/k3s/server/db" ]; then
+    started_with="$(grep -E '^server: ' "$CONFIG" 2>/dev/null || true)"
+    if [ -n "$started_with" ]; then join_with "$started_with"; fi
+  else
+    for peer in "${PEER_SERVERS[@]}"; do
+      # /cacerts answers without credentials on every K3s server.
+      if curl -ksf --connect-timeout 5 --max-time 10 -o /dev/null "$peer/cacerts"; then
+        log "the cluster already runs on $peer: joining it instead of initialising a new one"
+        join_with "server: $peer"
+        break
+      fi
+    done
+  fi
 fi
 desired_hash="$(sha256sum <"$workdir/config.yaml" | cut -d' ' -f1)"
 

@@ -1,6 +1,6 @@
 #!/bin/bash
-# Runs on the first server: waits until a node has joined and is Ready, then sets its labels and
-# taints. The node registered them itself from its config.yaml; this step also applies labels the
+# Runs on a server: waits until a node has joined and is Ready, then sets its labels and taints
+# and uncordons it (a node drained before its VM was re-created comes back into service here). The node registered them itself from its config.yaml; this step also applies labels the
 # kubelet may not set (kubernetes.io namespaces) and values changed after registration.
 # Rendered per node by cluster/scripts.ts (the @...@ placeholders are filled in, shell-quoted).
 set -euo pipefail
@@ -36,4 +36,5 @@ fi
 if [ "${#TAINTS[@]}" -gt 0 ]; then
   kube taint node "$NODE_NAME" --overwrite "${TAINTS[@]}" >&2
 fi
-log "Ready, ${#LABELS[@]} label(s), ${#TAINTS[@]} taint(s)"
+kube uncordon "$NODE_NAME" >&2
+log "Ready, ${#LABELS[@]} label(s), ${#TAINTS[@]} taint(s), schedulable"
