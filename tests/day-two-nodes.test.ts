@@ -48,7 +48,7 @@ beforeAll(async () => {
     vm(t, "worker3").vcpus = 6;
   });
   variant("bigger-server", (t) => {
-    vm(t, "bootstrap1").memoryMiB = 3072;
+    vm(t, "bootstrap1").memoryMiB += 512;
   });
   // A pinned MAC is part of the node's first-boot identity: a new root disk, a new machine.
   variant("new-disk", (t) => {
