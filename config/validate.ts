@@ -321,8 +321,9 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     vcpus: c.positiveInt("hostVcpus", raw.hostVcpus),
     memoryGiB: c.positiveInt("hostMemoryGiB", raw.hostMemoryGiB),
     reservedMemoryGiB: c.positiveInt("hostReservedMemoryGiB", raw.hostReservedMemoryGiB, 2),
-    // Under /var/lib/libvirt/images: SELinux labels files there virt_image_t, which qemu needs to read
-    // the Ignition files it gets through fw_cfg (libvirt relabels disks, not those).
+    // Under /var/lib/libvirt/images, which SELinux already labels as libvirt expects of a pool
+    // (virt_image_t); libvirt relabels each VM's files from there (the Ignition file too:
+    // infra/ignition-delivery.ts).
     poolPath: c.string("storagePoolPath", raw.storagePoolPath, `/var/lib/libvirt/images/flatcarmicrocloud-${stack}`),
   };
   if (host.reservedMemoryGiB >= host.memoryGiB && host.memoryGiB > 0) {

@@ -3,19 +3,20 @@
  * overlay, an optional raw Ceph disk, its first-boot config and the domain. Everything the guests
  * receive is rendered by the pure functions next to this file; this component only wires resources.
  */
+import * as command from "@pulumi/command";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../config/identity";
 import { NetworkSpec, nicOn, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
+import { remoteCommand } from "../shell";
 import { IMAGES } from "../versions";
 import { CloudConfigFragment, renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData } from "./cloudinit";
 import { renderFlatcarIgnition } from "./ignition";
+import { hostPreflightFor, renderHostPreflightScript } from "./host-preflight";
+import { FLATCAR_FW_CFG_NAME, renderIgnitionFwCfgXslt } from "./ignition-delivery";
 import { describeNode, NodeInfo, withSshProxyReady } from "./nodes";
 
 const GiB = 1024 ** 3;
-
-/** Where Flatcar's Ignition looks for its config on QEMU (the provider's default is CoreOS's name). */
-export const FLATCAR_FW_CFG_NAME = "opt/org.flatcar-linux/config";
 
 export interface InfraArgs {
   topology: Topology;
@@ -44,7 +45,7 @@ export interface InfraNode extends NodeInfo {
 interface FirstBoot {
   /** Hash of everything the guest reads on first boot: part of the root volume's name. */
   hash: pulumi.Output<string>;
-  domainArgs: Pick<libvirt.DomainArgs, "coreosIgnition" | "fwCfgName" | "cloudinit">;
+  domainArgs: Pick<libvirt.DomainArgs, "coreosIgnition" | "fwCfgName" | "cloudinit" | "xml">;
 }
 
 export class Infra extends pulumi.ComponentResource {
@@ -53,6 +54,7 @@ export class Infra extends pulumi.ComponentResource {
   declare readonly poolName: pulumi.Output<string>;
 
   private readonly provider: libvirt.Provider;
+  private readonly preflight: command.local.Command;
   private readonly pool: libvirt.Pool;
   private readonly topology: Topology;
 
@@ -63,12 +65,22 @@ export class Infra extends pulumi.ComponentResource {
     this.provider = new libvirt.Provider(`${name}-host`, { uri: topology.host.libvirtUri }, { parent: this });
     const child = { parent: this, provider: this.provider };
 
+    // First step of `pulumi up`, on the machine running Pulumi: the host and the local tools the
+    // provider needs, checked before any libvirt object exists (a preview does not run it). Every
+    // libvirt object waits for it through the networks and the pool. It runs again when its script
+    // changes (another URI, new needs), not on every run.
+    this.preflight = new command.local.Command(
+      `${name}-host-preflight`,
+      { create: remoteCommand(renderHostPreflightScript(hostPreflightFor(topology)), { name: "fmc-host-preflight", root: false }) },
+      { parent: this },
+    );
+
     const networks = Object.fromEntries(topology.networks.map((n) => [n.name, this.network(name, n)]));
 
     this.pool = new libvirt.Pool(
       `${name}-pool`,
       { name: `flatcarmicrocloud-${topology.stack}`, type: "dir", target: { path: topology.host.poolPath } },
-      child,
+      { ...child, dependsOn: [this.preflight] },
     );
 
     // One pinned base image per OS the topology uses; the VMs' root disks are overlays on it.
@@ -151,7 +163,7 @@ export class Infra extends pulumi.ComponentResource {
   }
 
   private network(prefix: string, spec: NetworkSpec): libvirt.Network {
-    const opts = { parent: this, provider: this.provider };
+    const opts = { parent: this, provider: this.provider, dependsOn: [this.preflight] };
     if (spec.mode === "bridge") {
       // libvirt only attaches VMs to the existing host bridge: addressing and DNS belong to the LAN.
       return new libvirt.Network(`${prefix}-${spec.name}`, { name: spec.name, mode: "bridge", bridge: spec.bridge, autostart: true }, opts);
@@ -195,7 +207,10 @@ export class Infra extends pulumi.ComponentResource {
     );
     return {
       hash: pulumi.output(hash),
-      domainArgs: { coreosIgnition: ignition.id, fwCfgName: FLATCAR_FW_CFG_NAME },
+      // The provider passes the file as a raw `-fw_cfg` qemu argument, which libvirt never labels: the
+      // stylesheet turns it into libvirt's own fw_cfg entry, so a confined qemu (SELinux, AppArmor) may
+      // read it (infra/ignition-delivery.ts).
+      domainArgs: { coreosIgnition: ignition.id, fwCfgName: FLATCAR_FW_CFG_NAME, xml: { xslt: renderIgnitionFwCfgXslt(FLATCAR_FW_CFG_NAME) } },
     };
   }
 

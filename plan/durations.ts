@@ -31,6 +31,13 @@ export interface DurationRule {
 
 export const DURATIONS: readonly DurationRule[] = [
   { type: /^pulumi:providers:/, seconds: 1, kind: "provider", basis: "plugin start and configure" },
+  {
+    type: "command:local:Command",
+    name: /host-preflight$/,
+    seconds: 3,
+    kind: "host preflight",
+    basis: "a few virsh calls to libvirt (over SSH for a remote host) and local tool lookups",
+  },
   { type: "libvirt:index/pool:Pool", seconds: 2, kind: "storage pool", basis: "mkdir + pool define/start" },
   { type: "libvirt:index/network:Network", seconds: 3, kind: "network", basis: "define, start bridge and dnsmasq" },
   {

@@ -2,6 +2,7 @@
  * The real program (index.ts) on the prod stack config, under the SDK's mock engine.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { renderIgnitionFwCfgXslt } from "../infra/ignition-delivery";
 import { machineOutputs } from "./helpers/machine-outputs";
 import { Harness, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { stackConfig, SEED_VMS } from "./helpers/stacks";
@@ -61,10 +62,13 @@ describe("prod stack, stage 1", () => {
     const master = domain("master1").inputs;
     expect(master.coreosIgnition).toBe("infra-master1-ignition-id");
     expect(master.fwCfgName).toBe("opt/org.flatcar-linux/config");
+    // The provider's raw -fw_cfg argument becomes libvirt's labelled fw_cfg entry (SELinux hosts).
+    expect(master.xml).toEqual({ xslt: renderIgnitionFwCfgXslt("opt/org.flatcar-linux/config") });
     expect(master.cloudinit).toBeUndefined();
     const ipa = domain("freeipa1").inputs;
     expect(ipa.cloudinit).toBe("infra-freeipa1-cloudinit-id");
     expect(ipa.coreosIgnition).toBeUndefined();
+    expect(ipa.xml).toBeUndefined();
   });
 
   it("puts a raw Ceph data volume on the storage nodes only, as their second disk", () => {

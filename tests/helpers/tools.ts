@@ -15,7 +15,7 @@ export function hasTool(name: string): boolean {
 
 /** Fails loudly when a validator is missing: a skipped validation must never look like a pass. */
 export function requireTool(name: string): void {
-  if (!hasTool(name)) throw new Error(`${name} is not installed: run .ci/run (apt-get install -y ignition cloud-init shellcheck)`);
+  if (!hasTool(name)) throw new Error(`${name} is not installed: run .ci/run (apt-get install -y ignition cloud-init shellcheck xsltproc libvirt-clients)`);
 }
 
 export function writeTemp(fileName: string, content: string): string {
@@ -59,4 +59,16 @@ export function cloudInitNetConvert(networkConfig: string): ToolResult & { files
 export function shellcheck(script: string, shell = "bash"): ToolResult {
   requireTool("shellcheck");
   return run("shellcheck", ["-s", shell, writeTemp("script.sh", script)]);
+}
+
+/** The provider's own XSLT step (it runs `xsltproc --nomkdir --nonet --nowrite STYLESHEET XML`). */
+export function xsltproc(stylesheet: string, xml: string): ToolResult {
+  requireTool("xsltproc");
+  return run("xsltproc", ["--nomkdir", "--nonet", "--nowrite", writeTemp("style.xsl", stylesheet), writeTemp("domain.xml", xml)]);
+}
+
+/** libvirt's own schema check of a domain definition (Debian package libvirt-clients). */
+export function virtXmlValidate(xml: string, schema = "domain"): ToolResult {
+  requireTool("virt-xml-validate");
+  return run("virt-xml-validate", [writeTemp(`${schema}.xml`, xml), schema]);
 }
