@@ -30,5 +30,7 @@ describe("reference-app scripts", () => {
     expect(at[1]).toBeGreaterThan(at[0]);
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { scripts: Record<string, string> };
     expect(pkg.scripts["test:reference-app"]).toBe("bash reference-app/test.sh");
+    // `npm run smoke` is tested by reference-app/python/tests/test_smoke_script.py (local TLS, stub pulumi).
+    expect(pkg.scripts.smoke).toBe("node reference-app/smoke/smoke.js");
   });
 });

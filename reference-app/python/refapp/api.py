@@ -28,7 +28,7 @@ from . import cache, database
 from .events import EventPublisher, KafkaPublisher
 from .notifications import Hub, client_id, listen
 from .settings import EVENTS_TOPIC, Settings, load_settings
-from .startup import retry
+from .startup import configure_logging, retry
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +85,7 @@ class Metrics:
 
 def create_app(settings: Optional[Settings] = None, publisher: Optional[EventPublisher] = None) -> FastAPI:
     settings = settings or load_settings(os.environ, ["postgres", "kafka", "redis", "mqtt"])
+    configure_logging(os.environ.get("LOG_LEVEL"))
     assert settings.postgres and settings.kafka and settings.redis and settings.mqtt
     publisher = publisher or KafkaPublisher(settings.kafka, client_id=settings.app_name)
     pool = database.create_pool(settings.postgres, settings.app_name)

@@ -26,7 +26,7 @@ from . import cache
 from .events import Event, EventConsumer, KafkaConsumer
 from .notifications import Notifier, client_id
 from .settings import EVENTS_TOPIC, Settings, load_settings
-from .startup import retry
+from .startup import configure_logging, retry
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +99,7 @@ class Worker:
 
 def create_app(settings: Optional[Settings] = None, consumer: Optional[EventConsumer] = None) -> FastAPI:
     settings = settings or load_settings(os.environ, ["kafka", "redis", "mqtt"])
+    configure_logging(os.environ.get("LOG_LEVEL"))
     assert settings.kafka and settings.redis and settings.mqtt
     # The consumer group is the app's name: every replica shares the work, each event goes to one.
     consumer = consumer or KafkaConsumer(settings.kafka, [EVENTS_TOPIC], group_id=settings.app_name)

@@ -64,3 +64,16 @@ def test_passwords_never_show_in_repr():
     text = repr(s)
     for secret in ["s3cret", "r3dis", "sent1nel", "mqtt'"]:
         assert secret not in text
+
+
+def test_log_level_is_checked():
+    import logging
+
+    from refapp.startup import configure_logging
+
+    configure_logging("warning")
+    assert logging.getLogger("refapp").level == logging.WARNING
+    configure_logging(None)
+    assert logging.getLogger("refapp").level == logging.INFO
+    with pytest.raises(ValueError, match="LOG_LEVEL"):
+        configure_logging("loud")
