@@ -34,6 +34,7 @@ const cluster = new K3sCluster("cluster", {
 // Stage 3: the platform as pinned Helm releases on the new cluster.
 const platform = new Platform("platform", {
   provider: cluster.provider,
+  clusterLifetime: cluster.lifetime,
   ...platformFacts(topology),
   settings: config.platform,
 });

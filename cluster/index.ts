@@ -77,6 +77,11 @@ export class K3sCluster extends pulumi.ComponentResource {
    * API endpoint is the load balancer, once the API answers through it.
    */
   declare readonly provider: k8s.Provider;
+  /**
+   * Deleted only when the cluster is: the shared token. What runs on the cluster is `deletedWith`
+   * it, so `pulumi destroy` does not wait on deletes the cluster's own destruction makes moot.
+   */
+  declare readonly lifetime: pulumi.Resource;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:cluster:K3sCluster", name, {}, opts);
@@ -236,6 +241,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.kubeconfig = kubeconfig;
     this.nodeNames = { servers: [...settings.servers], agents: [...settings.agents], storage: [...settings.storageNodes] };
     this.provider = provider;
+    this.lifetime = token;
     this.registerOutputs({ apiEndpoint, kubeconfig, nodeNames: this.nodeNames });
   }
 }

@@ -6,8 +6,8 @@
  *   rook-ceph (CRDs, operator) -> ceph-csi-drivers -> rook-ceph-cluster -> storage gate (a claim on
  *     ceph-block that must bind) -> everything with a volume: Kafka, Redis, Mosquitto, Prometheus;
  *   strimzi (CRDs) -> Kafka + KafkaNodePool;
- *   kube-prometheus-stack (monitoring CRDs) -> releases with ServiceMonitors (Traefik, Redis) and the
- *     Ceph ServiceMonitors;
+ *   kube-prometheus-stack (monitoring CRDs) -> the platform's ServiceMonitors (Ceph, Traefik, Redis),
+ *     each also after what it watches; no release waits for monitoring;
  *   each generated Secret -> the release that reads it.
  * Everything else installs in parallel (rook-ceph and strimzi start at once).
  *
@@ -39,6 +39,13 @@ export { platformFacts } from "./facts";
 export interface PlatformArgs extends PlatformFacts {
   /** Stage 2's provider for the new cluster. */
   provider: k8s.Provider;
+  /**
+   * Deleted only when the cluster itself is destroyed (stage 2's `lifetime`). Every platform object
+   * is `deletedWith` it: `pulumi destroy` skips their deletes (Helm uninstalls waiting on Rook,
+   * which refuses to delete a pool holding data, on PVCs that StatefulSets and Strimzi never delete)
+   * because the cluster and its disks go anyway. Removing one object from the config still deletes it.
+   */
+  clusterLifetime?: pulumi.Resource;
   settings: PlatformSettings;
 }
 
@@ -84,7 +91,7 @@ export class Platform extends pulumi.ComponentResource {
     if (!capacity.fits) throw new ConfigError(capacity.problems.map((p) => `platform capacity: ${p}`));
     void pulumi.log.info(`platform capacity: ${describeCapacity(capacity)}`, this);
 
-    const k8sOpts = { parent: this, provider: args.provider };
+    const k8sOpts = { parent: this, provider: args.provider, deletedWith: args.clusterLifetime };
 
     // ---- namespaces and their guard rails --------------------------------------------------------
     const namespaces = {} as Record<NamespaceKey, k8s.core.v1.Namespace>;
@@ -180,8 +187,10 @@ export class Platform extends pulumi.ComponentResource {
     );
 
     const monitoring = release("kubePrometheusStack", [grafanaSecret, storageReady]);
-    release("traefik", [traefikSecret, monitoring]);
-    release("redisHa", [redisSecret, storageReady, monitoring]);
+    // Traefik needs neither storage nor monitoring: only its ServiceMonitor waits for the
+    // monitoring CRDs (below), so the ingress is up while Ceph and Prometheus still start.
+    const traefik = release("traefik", [traefikSecret]);
+    const redis = release("redisHa", [redisSecret, storageReady]);
     release("mosquitto", [mqttSecret, storageReady]);
     const strimzi = release("strimzi", []);
 
@@ -202,11 +211,14 @@ export class Platform extends pulumi.ComponentResource {
       kafkaOpts,
     );
 
+    // The platform's own ServiceMonitors wait for the monitoring CRDs and for what they watch.
+    const watched: Partial<Record<NamespaceKey, pulumi.Resource>> = { rookCeph: rookCephCluster, traefik, redis };
     for (const sm of rendered.serviceMonitors) {
+      const key = keyOf(sm.namespace);
       new k8s.apiextensions.CustomResource(
         `${name}-${sm.name}-monitor`,
-        { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: sm.name, namespace: namespaces.rookCeph.metadata.name }, spec: sm.spec },
-        { ...k8sOpts, dependsOn: [monitoring, rookCephCluster] },
+        { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: sm.name, namespace: namespaces[key].metadata.name }, spec: sm.spec },
+        { ...k8sOpts, dependsOn: [monitoring, ...(watched[key] ? [watched[key]] : [])] },
       );
     }
 

@@ -5,7 +5,7 @@
  */
 import { Workload } from "./capacity";
 import { renderNetworkPolicies, NetworkPolicyDoc } from "./network-policies";
-import { cephServiceMonitors, ServiceMonitorDoc } from "./monitors";
+import { cephServiceMonitors, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
 import { PlatformPlan } from "./plan";
 import { ChartKey } from "./releases";
 import { SIZING } from "./sizing";
@@ -85,7 +85,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     kafka,
     kafkaNodePool,
     networkPolicies: renderNetworkPolicies(plan),
-    serviceMonitors: cephServiceMonitors(),
+    serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor()],
     workloads,
   };
 }

@@ -78,9 +78,9 @@ describe("releases", () => {
       // Volumes on ceph-block:
       mosquitto: rook,
       "kube-prometheus-stack": rook,
-      // ServiceMonitors need the monitoring CRDs (and Redis a volume):
-      traefik: [...rook, "kube-prometheus-stack"].sort(),
-      "redis-ha": [...rook, "kube-prometheus-stack"].sort(),
+      // No release waits for monitoring: the ServiceMonitors are the platform's own.
+      traefik: [],
+      "redis-ha": rook,
     });
   });
 
@@ -104,10 +104,22 @@ describe("releases", () => {
     }
   });
 
-  it("the Ceph ServiceMonitors come after the monitoring CRDs", () => {
+  it("the platform's ServiceMonitors come after the monitoring CRDs and what they watch", () => {
     const monitors = h.all().filter((r) => r.inputs.kind === "ServiceMonitor");
-    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["rook-ceph-exporter", "rook-ceph-mgr"]);
+    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "traefik"]);
+    expect(h.dependsOn(h.byName("platform-redis-ha-monitor"), release("redis-ha"))).toBe(true);
     for (const m of monitors) expect(h.dependsOn(m, release("kube-prometheus-stack"))).toBe(true);
+    const traefik = h.byName("platform-traefik-monitor");
+    expect(traefik.inputs.metadata).toMatchObject({ name: "traefik", namespace: "traefik" });
+    expect(h.dependsOn(traefik, release("traefik"))).toBe(true);
+    // The chart's metrics Service: its selector labels and port (traefik-helm-chart _service-metrics.tpl).
+    expect(traefik.inputs.spec).toMatchObject({
+      selector: { matchLabels: { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": "traefik-traefik", "app.kubernetes.io/component": "metrics" } },
+      endpoints: [{ port: "metrics", path: "/metrics" }],
+    });
+    for (const ceph of ["platform-rook-ceph-mgr-monitor", "platform-rook-ceph-exporter-monitor"]) {
+      expect(h.dependsOn(h.byName(ceph), release("rook-ceph-cluster"))).toBe(true);
+    }
   });
 
   it("releases read their Secrets, which exist first", () => {

@@ -270,7 +270,9 @@ describe("what the values promise", () => {
     const middleware = t.extraObjects.find((o) => o.kind === "Middleware") as { metadata: { name: string }; spec: { basicAuth: { secret: string } } };
     expect(t.ingressRoute.dashboard.middlewares).toEqual([{ name: middleware.metadata.name }]);
     expect(middleware.spec.basicAuth.secret).toBe("traefik-dashboard-auth");
-    expect(t.metrics.prometheus.serviceMonitor.enabled).toBe(true);
+    // Metrics on; the ServiceMonitor is the platform's own, so the release does not wait for the CRDs.
+    expect(t.metrics.prometheus.service.enabled).toBe(true);
+    expect(t.metrics.prometheus.serviceMonitor.enabled).toBe(false);
     expect(t.deployment.replicas).toBe(2);
   });
 
@@ -328,7 +330,7 @@ describe("what the values promise", () => {
     expect(r).toMatchObject({ replicas: 3, auth: true, existingSecret: "redis-auth", authKey: "auth" });
     expect(r.sentinel).toMatchObject({ auth: true, existingSecret: "redis-auth", authKey: "sentinel-password", quorum: 2 });
     expect(r.persistentVolume).toMatchObject({ enabled: true, storageClass: "ceph-block" });
-    expect(r.exporter).toMatchObject({ enabled: true, serviceMonitor: { enabled: true } });
+    expect(r.exporter).toMatchObject({ enabled: true, serviceMonitor: { enabled: false } });
   });
 
   it("kube-prometheus-stack: K3s scrape settings, retention from config, all ServiceMonitors, Grafana from a Secret", () => {

@@ -52,7 +52,9 @@ export function redisValues(plan: PlatformPlan): RedisValues {
     splitBrainDetection: { resources: s.splitBrain },
     init: { resources: s.init },
     persistentVolume: { enabled: true, storageClass: STORAGE_CLASS, size: "8Gi" },
-    exporter: { enabled: true, resources: s.exporter, serviceMonitor: { enabled: true } },
+    // The ServiceMonitor is the platform's own (platform/monitors.ts): the chart renders its own
+    // only if the monitoring CRDs exist at install time, which would hold this release for them.
+    exporter: { enabled: true, resources: s.exporter, serviceMonitor: { enabled: false } },
     haproxy: { enabled: false },
   };
 }

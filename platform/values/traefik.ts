@@ -61,7 +61,9 @@ export function traefikValues(plan: PlatformPlan): TraefikValues {
       websecure: { nodePort: INGRESS.https.nodePort },
     },
     service: { spec: { type: "NodePort" } },
-    metrics: { prometheus: { service: { enabled: true }, serviceMonitor: { enabled: true } } },
+    // The ServiceMonitor is the platform's own (platform/monitors.ts), created once the monitoring
+    // CRDs exist: the chart's would make this release wait for kube-prometheus-stack.
+    metrics: { prometheus: { service: { enabled: true }, serviceMonitor: { enabled: false } } },
     resources: SIZING.traefik,
     extraObjects: [
       {
