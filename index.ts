@@ -5,6 +5,7 @@ import { connectionTo, K3sCluster } from "./cluster";
 import { loadStackConfig } from "./config";
 import { Infra } from "./infra";
 import { GuestRoles } from "./infra/guest-roles";
+import { HostSettingsDelivery } from "./infra/host-settings";
 import { Platform, platformFacts } from "./platform";
 
 // Config: every key validated; a bad stack config stops here, before anything is created.
@@ -22,6 +23,9 @@ const infra = new Infra("infra", {
 // What changes while the VMs live on (the load balancer's backends, FreeIPA's records of every VM,
 // the VPN's peers) is delivered after first boot over SSH: changing it updates, and replaces no VM.
 const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey: config.cluster.sshPrivateKey });
+// Stack-wide values every VM shares (the operator's SSH key, NTP, resolvers) are not first-boot
+// data either: delivered and rotated after boot, they change no VM's identity.
+new HostSettingsDelivery("host-settings", { topology, nodes: infra.nodes, sshPrivateKey: config.cluster.sshPrivateKey });
 
 // Stage 2: K3s over SSH on the Flatcar VMs; its kubeconfig becomes the Kubernetes provider.
 const cluster = new K3sCluster("cluster", {

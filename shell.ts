@@ -18,6 +18,22 @@ export function shellWords(value: ShellValue, what: string): string {
   return typeof value === "string" ? shellQuote(value) : value.map(shellQuote).join(" ");
 }
 
+/**
+ * Fills a script template's `@KEY@` placeholders with shell-quoted values; every placeholder needs a
+ * value and every value a placeholder. `file` names the template in errors.
+ */
+export function fillTemplate(template: string, values: Record<string, ShellValue>, file: string): string {
+  const used = new Set<string>();
+  const text = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {
+    if (!(key in values)) throw new Error(`${file}: no value for @${key}@`);
+    used.add(key);
+    return shellWords(values[key], `script value ${key}`);
+  });
+  const unused = Object.keys(values).filter((k) => !used.has(k));
+  if (unused.length > 0) throw new Error(`${file}: no placeholder for ${unused.join(", ")}`);
+  return text;
+}
+
 /** `NAME=value`; a list becomes an array. */
 export function shellAssignment(name: string, value: ShellValue): string {
   if (!VARIABLE.test(name)) throw new Error(`bad shell variable name ${name}`);

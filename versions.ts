@@ -26,6 +26,20 @@ export const IMAGES = {
 } as const;
 
 /**
+ * Base images of earlier pins that existing VMs still run on. A bump of IMAGES applies to new VMs
+ * only (and to VMs that get a new root disk): an existing root disk is a qcow2 overlay on the image
+ * it was created from, its `baseVolumeId` is ignored on change (it is ForceNew: a new base would
+ * replace every root disk), and that image must stay. So a bump moves the old pin here, release and
+ * URL; remove an entry only once every VM created on it has a new root disk (`pulumi up --replace`
+ * on its root volume), else those VMs lose their backing file. Existing VMs update through their OS
+ * (Flatcar's update engine, dnf on Rocky).
+ */
+export const RETAINED_IMAGES: Record<keyof typeof IMAGES, readonly { release: string; url: string }[]> = {
+  flatcar: [],
+  rocky: [],
+};
+
+/**
  * The Terraform provider line the local `@pulumi/libvirt` package bridges (0.9 is an incompatible
  * rewrite). The CLI reads these from Pulumi.yaml `packages:` and sdks/libvirt/package.json; a test
  * holds both to this constant.

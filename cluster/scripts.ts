@@ -7,7 +7,7 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { K3S_API_PORT } from "../ports";
-import { ShellValue, shellWords } from "../shell";
+import { fillTemplate, ShellValue } from "../shell";
 import { K3sNodeKind } from "./k3s-config";
 
 /** Seconds between two readiness probes, and how long a node may take to become Ready. */
@@ -27,16 +27,7 @@ export const DRAIN_TIMEOUT_SECONDS = 300;
 
 /** Fills a template's `@KEY@` placeholders; every placeholder needs a value and every value a placeholder. */
 export function renderTemplate(file: string, values: Record<string, ShellValue>): string {
-  const template = readFileSync(join(__dirname, "scripts", file), "utf8");
-  const used = new Set<string>();
-  const text = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {
-    if (!(key in values)) throw new Error(`${file}: no value for @${key}@`);
-    used.add(key);
-    return shellWords(values[key], `script value ${key}`);
-  });
-  const unused = Object.keys(values).filter((k) => !used.has(k));
-  if (unused.length > 0) throw new Error(`${file}: no placeholder for ${unused.join(", ")}`);
-  return text;
+  return fillTemplate(readFileSync(join(__dirname, "scripts", file), "utf8"), values, file);
 }
 
 /** Where the release assets of a K3s version live (`+` must be %2B in the URL path). */

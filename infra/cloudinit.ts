@@ -3,7 +3,7 @@
  * (#cloud-config), network-config v2 and meta-data. The base document makes a reachable, locked-down
  * machine; roles (bastion, FreeIPA, ...) add fragments that are merged into it.
  */
-import { stringify } from "yaml";
+import { parse, stringify } from "yaml";
 import { shortHash } from "../config/identity";
 import { fqdn, ntpServersFor, Topology, VmSpec } from "../config/topology";
 import { guestNics } from "./guest-network";
@@ -136,9 +136,26 @@ export function renderRockyNetworkConfig(vm: VmSpec, topology: Topology): string
 }
 
 /**
- * meta-data: the instance-id changes with the rest of the first-boot config, so cloud-init treats a
+ * meta-data: the instance-id changes with the VM's first-boot identity, so cloud-init treats a
  * replaced VM as a new instance even if a disk were ever reused.
  */
-export function renderRockyMetaData(vm: VmSpec, userData: string, networkConfig: string): string {
-  return stringify({ "instance-id": `${vm.name}-${shortHash(userData + networkConfig)}`, "local-hostname": vm.name });
+export function renderRockyMetaData(vm: VmSpec, identity: string): string {
+  return stringify({ "instance-id": `${vm.name}-${identity}`, "local-hostname": vm.name });
+}
+
+/**
+ * The VM's first-boot identity (a short hash): user-data and network-config without what every VM
+ * shares or what names another VM (the operator's key, the NTP servers, the resolvers). Those are
+ * delivered and rotated after boot (./host-settings.ts), so changing them makes no new machine.
+ */
+export function rockyFirstBootIdentity(vm: VmSpec, topology: Topology, userData: string, networkConfig: string): string {
+  const doc = parse(userData.replace(/^#cloud-config\n/, "")) as CloudConfig;
+  const neutral = {
+    ...doc,
+    users: doc.users.map((u) => ({ ...u, ssh_authorized_keys: [] })),
+    ntp: { ...doc.ntp, servers: [] },
+  };
+  const net = parse(networkConfig) as { ethernets: Record<string, Record<string, unknown>> };
+  const ethernets = Object.fromEntries(Object.entries(net.ethernets).map(([k, e]) => [k, { ...e, nameservers: undefined }]));
+  return shortHash(JSON.stringify([vm.name, neutral, { ...net, ethernets }, topology.stack]));
 }

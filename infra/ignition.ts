@@ -26,6 +26,8 @@ export interface IgnitionConfig {
 }
 
 const FILE_MODE = 0o644;
+/** Where first boot puts the NTP servers (host-settings.sh rewrites the same file). */
+export const TIMESYNCD_DROP_IN = "/etc/systemd/timesyncd.conf.d/10-flatcarmicrocloud.conf";
 const DIR_MODE = 0o755;
 
 function file(path: string, content: string): IgnitionFile {
@@ -59,7 +61,7 @@ export function flatcarIgnition(vm: VmSpec, topology: Topology): IgnitionConfig 
 
   // Flatcar's NTP client is systemd-timesyncd; FreeIPA's chrony serves the cluster its time.
   files.push(
-    file("/etc/systemd/timesyncd.conf.d/10-flatcarmicrocloud.conf", ini([["Time", [["NTP", ntpServersFor(topology, vm).join(" ")]]]])),
+    file(TIMESYNCD_DROP_IN, ini([["Time", [["NTP", ntpServersFor(topology, vm).join(" ")]]]])),
   );
   // Updates are still downloaded, but a node never reboots on its own: reboots belong to a
   // drain-aware operator (kured / FLUO), not to locksmithd picking a random moment.
@@ -79,6 +81,31 @@ export function flatcarIgnition(vm: VmSpec, topology: Topology): IgnitionConfig 
       ],
     },
   };
+}
+
+/**
+ * The VM's first-boot identity: the document without what every VM shares or what names another
+ * VM (the operator's key, the NTP servers, the resolvers and search domain). Those are delivered and
+ * rotated after boot (./host-settings.ts); the identity names the Ignition file and the root disk,
+ * so only a change of the VM's own config (host name, NICs, ...) makes a new machine.
+ */
+export function flatcarIgnitionIdentity(vm: VmSpec, topology: Topology): string {
+  const doc = flatcarIgnition(vm, topology);
+  return JSON.stringify({
+    ...doc,
+    passwd: { users: doc.passwd.users.map((u) => ({ ...u, sshAuthorizedKeys: [] })) },
+    storage: {
+      ...doc.storage,
+      files: doc.storage.files
+        .filter((f) => f.path !== TIMESYNCD_DROP_IN)
+        .map((f) => (f.path.endsWith(".network") ? { ...f, contents: { source: withoutResolvers(f.contents.source) } } : f)),
+    },
+  });
+}
+
+function withoutResolvers(source: string): string {
+  const text = decodeURIComponent(source.replace(/^data:,/, ""));
+  return `data:,${encodeURIComponent(text.split("\n").filter((l) => !/^(DNS|Domains)=/.test(l)).join("\n"))}`;
 }
 
 /** The Ignition document as the JSON text the VM receives. */

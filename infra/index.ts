@@ -9,9 +9,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../config/identity";
 import { NetworkSpec, nicOn, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
 import { remoteCommand } from "../shell";
-import { IMAGES } from "../versions";
-import { CloudConfigFragment, renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData } from "./cloudinit";
-import { renderFlatcarIgnition } from "./ignition";
+import { IMAGES, RETAINED_IMAGES } from "../versions";
+import { CloudConfigFragment, renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
+import { flatcarIgnitionIdentity, renderFlatcarIgnition } from "./ignition";
 import { hostPreflightFor, renderHostPreflightScript } from "./host-preflight";
 import { FLATCAR_FW_CFG_NAME, renderIgnitionFwCfgXslt } from "./ignition-delivery";
 import { describeNode, NodeInfo, withSshProxyReady } from "./nodes";
@@ -43,7 +43,7 @@ export interface InfraNode extends NodeInfo {
 
 /** The first-boot config of one VM and the libvirt object that carries it to the guest. */
 interface FirstBoot {
-  /** Hash of everything the guest reads on first boot: part of the root volume's name. */
+  /** The VM's first-boot identity (not the stack-wide values): part of the root volume's name. */
   hash: pulumi.Output<string>;
   domainArgs: Pick<libvirt.DomainArgs, "coreosIgnition" | "fwCfgName" | "cloudinit" | "xml">;
 }
@@ -83,9 +83,10 @@ export class Infra extends pulumi.ComponentResource {
       { ...child, dependsOn: [this.preflight] },
     );
 
-    // One pinned base image per OS the topology uses; the VMs' root disks are overlays on it.
+    // Per OS the topology uses: the pinned base image new root disks are overlays on, and the
+    // earlier pins existing root disks still are overlays on (versions.ts RETAINED_IMAGES).
     const osInUse = [...new Set(topology.vms.map((vm) => vm.os))];
-    const baseImages = new Map(osInUse.map((os) => [os, this.baseImage(`${name}-${os}-base`, os)]));
+    const baseImages = new Map(osInUse.map((os) => [os, this.baseImages(name, os)]));
 
     const nodes = topology.vms.map((vm) => {
       const firstBoot = vm.os === "flatcar" ? this.ignition(name, vm) : this.cloudInit(name, vm, args.roleFragments?.(vm) ?? []);
@@ -103,6 +104,8 @@ export class Infra extends pulumi.ComponentResource {
           ...child,
           // A protected root disk also stops a first-boot change from silently wiping the database.
           protect: topology.protectStatefulDisks && STATEFUL_ROLES.includes(vm.role),
+          // ForceNew: a new base image pin would replace every root disk. It applies to new disks only.
+          ignoreChanges: ["baseVolumeId"],
           // A new root disk is a new machine. Deleting the old one first makes the engine first
           // delete what it would replace anyway, in reverse dependency order, while the old VM still
           // runs: stage 2 drains the node, uninstalls K3s and removes the node from the cluster
@@ -188,22 +191,33 @@ export class Infra extends pulumi.ComponentResource {
     );
   }
 
-  private baseImage(resourceName: string, os: OsFamily): libvirt.Volume {
+  /**
+   * The base image volumes of `os`, one resource per release (so a bump adds one and keeps the
+   * others); returns the current pin's. The oldest takes over the single resource of earlier
+   * versions of this program (`<prefix>-<os>-base`) by alias, so it is not replaced.
+   */
+  private baseImages(prefix: string, os: OsFamily): libvirt.Volume {
     const image = IMAGES[os];
-    return new libvirt.Volume(
-      resourceName,
-      { name: `${os}-${image.release}.qcow2`, pool: this.pool.name, source: image.url, format: image.format },
-      { parent: this, provider: this.provider },
+    const releases = [...RETAINED_IMAGES[os], { release: image.release, url: image.url }];
+    const volumes = releases.map(
+      ({ release, url }, i) =>
+        new libvirt.Volume(
+          `${prefix}-${os}-base-${release}`,
+          { name: `${os}-${release}.qcow2`, pool: this.pool.name, source: url, format: image.format },
+          { parent: this, provider: this.provider, aliases: i === 0 ? [{ name: `${prefix}-${os}-base` }] : [] },
+        ),
     );
+    return volumes[volumes.length - 1];
   }
 
   private ignition(prefix: string, vm: VmSpec): FirstBoot {
     const content = renderFlatcarIgnition(vm, this.topology);
-    const hash = shortHash(content);
+    const hash = shortHash(flatcarIgnitionIdentity(vm, this.topology));
     const ignition = new libvirt.Ignition(
       `${prefix}-${vm.name}-ignition`,
       { name: `${vm.name}-${hash}.ign`, pool: this.pool.name, content },
-      { parent: this, provider: this.provider },
+      // The name carries the identity (see cloudInit): stack-wide values alone change no machine.
+      { parent: this, provider: this.provider, ignoreChanges: ["content"] },
     );
     return {
       hash: pulumi.output(hash),
@@ -219,7 +233,7 @@ export class Infra extends pulumi.ComponentResource {
     const userData = pulumi.output(fragments).apply((f) => renderRockyUserData(vm, this.topology, f));
     // The hash names objects, so it must not be secret itself; a 40-bit digest reveals nothing of
     // the passwords the user-data may hold.
-    const hash = pulumi.unsecret(userData.apply((u) => shortHash(u + networkConfig)));
+    const hash = pulumi.unsecret(userData.apply((u) => rockyFirstBootIdentity(vm, this.topology, u, networkConfig)));
     const disk = new libvirt.CloudinitDisk(
       `${prefix}-${vm.name}-cloudinit`,
       {
@@ -227,9 +241,12 @@ export class Infra extends pulumi.ComponentResource {
         pool: this.pool.name,
         userData,
         networkConfig,
-        metaData: userData.apply((u) => renderRockyMetaData(vm, u, networkConfig)),
+        metaData: hash.apply((h) => renderRockyMetaData(vm, h)),
       },
-      { parent: this, provider: this.provider },
+      // The name carries the identity: any change of the VM's own config renames (replaces) the
+      // disk. A change of the stack-wide values alone (key, NTP, resolvers) keeps the disk as it was
+      // at the VM's creation; host-settings delivers the new values.
+      { parent: this, provider: this.provider, ignoreChanges: ["userData", "networkConfig", "metaData"] },
     );
     return { hash, domainArgs: { cloudinit: disk.id } };
   }

@@ -157,8 +157,8 @@ describe("Rocky cloud-init", () => {
 
   it("meta-data names the instance after the config, so a new config is a new instance", () => {
     const vm = prodVm("bastion1");
-    const a = parse(renderRockyMetaData(vm, "user-data A", "net"));
-    const b = parse(renderRockyMetaData(vm, "user-data B", "net"));
+    const a = parse(renderRockyMetaData(vm, "aaaaaaaaaa"));
+    const b = parse(renderRockyMetaData(vm, "bbbbbbbbbb"));
     expect(a["local-hostname"]).toBe("bastion1");
     expect(a["instance-id"]).toMatch(/^bastion1-[0-9a-f]{10}$/);
     expect(a["instance-id"]).not.toBe(b["instance-id"]);

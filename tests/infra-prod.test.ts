@@ -88,14 +88,14 @@ describe("prod stack, stage 1", () => {
   });
 
   it("overlays every root disk on one pinned base image per OS", () => {
-    const bases = h.byType(VOLUME).filter((v) => v.name.endsWith("-base")).map((v) => v.inputs);
+    const bases = h.byType(VOLUME).filter((v) => v.inputs.source !== undefined).map((v) => v.inputs);
     expect(bases).toHaveLength(2);
     expect(bases).toEqual(expect.arrayContaining([
       expect.objectContaining({ name: "rocky-9.5-20241118.0.qcow2", source: expect.stringContaining("/9.5/images/x86_64/") }),
       expect.objectContaining({ name: "flatcar-4593.2.5.qcow2", source: expect.stringContaining("/4593.2.5/") }),
     ]));
     const root = h.byName("infra-master1-root").inputs;
-    expect(root).toMatchObject({ baseVolumeId: "infra-flatcar-base-id", format: "qcow2", size: 30 * 1024 ** 3 });
+    expect(root).toMatchObject({ baseVolumeId: "infra-flatcar-base-4593.2.5-id", format: "qcow2", size: 30 * 1024 ** 3 });
     expect(root.name).toMatch(/^master1-root-[0-9a-f]{10}\.qcow2$/);
   });
 

@@ -1,0 +1,97 @@
+/**
+ * Stack-wide settings of every VM, delivered after first boot: the operator's SSH keys, the NTP
+ * servers (FreeIPA, else `fallbackNtpServers`) and the DNS resolvers and search domain (FreeIPA,
+ * then the network's own resolver). They are shared by all VMs or name another VM, so in first-boot
+ * config a key rotation or a moved FreeIPA would give every VM a new root disk. First boot still
+ * carries the values current at the VM's creation (SSH must let stage 2 in, the network's own
+ * resolver lets downloads work), but they are no part of the VM's first-boot identity
+ * (`firstBootIdentity` in ./ignition.ts and ./cloudinit.ts); this step sets and later rotates them
+ * in place, by an idempotent script (`scripts/host-settings.sh`).
+ *
+ * Other stack-wide guest settings plug in here: add a field to `HostSettings`, fill it in
+ * `hostSettingsFor` and apply it in the script.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { connectionTo } from "../cluster/ssh";
+import { InfraNode } from "../cluster/types";
+import { ntpServersFor, primaryNic, Topology, VmSpec } from "../config/topology";
+import { fillTemplate, remoteCommand, ShellValue } from "../shell";
+import { sshUserFor } from "./nodes";
+import { resolversFor } from "./roles/resolvers";
+
+/** How long the step waits for a Rocky VM's first boot (cloud-init) once SSH answers. */
+export const HOST_SETTINGS_BOOT_TIMEOUT_SECONDS = 2400;
+
+export interface HostSettings {
+  /** The user the keys are for: `core` on Flatcar, `adminUser` on Rocky. */
+  keyUser: string;
+  authorizedKeys: string[];
+  ntpServers: string[];
+  dnsServers: string[];
+  searchDomains: string[];
+  /** The interface that carries the resolvers (the primary NIC). */
+  dnsIface: string;
+}
+
+export function hostSettingsFor(vm: VmSpec, topology: Topology): HostSettings {
+  return {
+    keyUser: sshUserFor(vm.os, topology),
+    authorizedKeys: [topology.sshPublicKey],
+    ntpServers: ntpServersFor(topology, vm),
+    dnsServers: resolversFor(vm, topology),
+    searchDomains: [topology.domain],
+    dnsIface: primaryNic(vm).iface,
+  };
+}
+
+export function renderHostSettingsScript(vm: VmSpec, settings: HostSettings): string {
+  const values: Record<string, ShellValue> = {
+    VM_NAME: vm.name,
+    OS_FAMILY: vm.os,
+    KEY_USER: settings.keyUser,
+    AUTHORIZED_KEYS: settings.authorizedKeys,
+    NTP_SERVERS: settings.ntpServers,
+    DNS_SERVERS: settings.dnsServers,
+    SEARCH_DOMAINS: settings.searchDomains,
+    DNS_IFACE: settings.dnsIface,
+    BOOT_TIMEOUT_SECONDS: HOST_SETTINGS_BOOT_TIMEOUT_SECONDS,
+  };
+  return fillTemplate(readFileSync(join(__dirname, "scripts", "host-settings.sh"), "utf8"), values, "host-settings.sh");
+}
+
+export interface HostSettingsArgs {
+  topology: Topology;
+  /** Stage 1's nodes: where each command connects, and the domain id that re-runs it on a new VM. */
+  nodes: InfraNode[];
+  /** The stack's SSH private key (secret). */
+  sshPrivateKey: pulumi.Input<string>;
+}
+
+/**
+ * One command per VM. A new VM runs it from scratch (its domain id is the trigger); a changed
+ * setting re-runs the same script in place (`update`) on every VM, replacing none.
+ */
+export class HostSettingsDelivery extends pulumi.ComponentResource {
+  /** The command of each VM, by VM name. */
+  declare readonly commands: Record<string, command.remote.Command>;
+
+  constructor(name: string, args: HostSettingsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("flatcarmicrocloud:infra:HostSettings", name, {}, opts);
+    const commands: Record<string, command.remote.Command> = {};
+    for (const vm of args.topology.vms) {
+      const node = args.nodes.find((n) => n.name === vm.name);
+      if (!node) throw new Error(`host settings: stage 1 has no node ${vm.name}`);
+      const script = remoteCommand(renderHostSettingsScript(vm, hostSettingsFor(vm, args.topology)), { name: "host-settings", root: true });
+      commands[vm.name] = new command.remote.Command(
+        `${name}-${vm.name}`,
+        { connection: connectionTo(node, args.sshPrivateKey), create: script, update: script, triggers: [node.domainId] },
+        { parent: this },
+      );
+    }
+    this.commands = commands;
+    this.registerOutputs({});
+  }
+}
