@@ -2,6 +2,7 @@
  * FlatcarMicroCloud: config -> infra -> cluster -> platform, then the stack outputs.
  */
 import { connectionTo, K3sCluster } from "./cluster";
+import { SshFirstContact } from "./cluster/ssh-first-contact";
 import { loadStackConfig } from "./config";
 import { Infra } from "./infra";
 import { GuestRoles } from "./infra/guest-roles";
@@ -20,16 +21,18 @@ const infra = new Infra("infra", {
   roleFragments: (vm) => roles.fragmentsFor(vm),
   sshJumpHost: config.roles.sshJumpHost,
 });
+// Nothing dials a VM through the bastion before the bastion saw its sshd answer steadily.
+const reachable = new SshFirstContact("ssh-first-contact", { nodes: infra.nodes, sshPrivateKey: config.cluster.sshPrivateKey }).nodes;
 // What changes while the VMs live on (the load balancer's backends, FreeIPA's records of every VM,
 // the VPN's peers) is delivered after first boot over SSH: changing it updates, and replaces no VM.
-const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey: config.cluster.sshPrivateKey });
+const reconciled = roles.reconcile({ nodes: reachable, sshPrivateKey: config.cluster.sshPrivateKey });
 // Stack-wide values every VM shares (the operator's SSH key, NTP, resolvers) are not first-boot
 // data either: delivered and rotated after boot, they change no VM's identity.
-new HostSettingsDelivery("host-settings", { topology, nodes: infra.nodes, sshPrivateKey: config.cluster.sshPrivateKey });
+new HostSettingsDelivery("host-settings", { topology, nodes: reachable, sshPrivateKey: config.cluster.sshPrivateKey });
 
 // Stage 2: K3s over SSH on the Flatcar VMs; its kubeconfig becomes the Kubernetes provider.
 const cluster = new K3sCluster("cluster", {
-  nodes: infra.nodes,
+  nodes: reachable,
   settings: config.cluster.settings,
   sshPrivateKey: config.cluster.sshPrivateKey,
   apiGatewayConfigured: reconciled.loadBalancerBackends,

@@ -69,6 +69,22 @@ export interface InstallScriptArgs {
   peerServers?: string[];
 }
 
+/**
+ * The K3s service's drop-in. The k3s process holds the kubelet, containerd and, on servers, the API
+ * server and embedded etcd: when the guest runs out of memory the kernel must take a pod, not etcd
+ * (a killed etcd member stalls the control plane; on two servers, the whole cluster). -999 is what
+ * the kubelet gives itself and the container runtime on other distributions; pods get their
+ * oom_score_adj from their QoS class (BestEffort 1000, Burstable 2-999, Guaranteed -997), so they are
+ * always chosen first. Applied with a restart of the service when it changes.
+ */
+export function k3sServiceDropIn(): string {
+  return [
+    "# Written by FlatcarMicroCloud (Pulumi, stage 2): the OOM killer takes pods before K3s and etcd.",
+    "[Service]",
+    "OOMScoreAdjust=-999",
+  ].join("\n");
+}
+
 /** Install / upgrade / reconfigure K3s; the node's config.yaml is read from stdin. */
 export function renderInstallK3s(args: InstallScriptArgs): string {
   const { service } = k3sService(args.kind);
@@ -84,6 +100,7 @@ export function renderInstallK3s(args: InstallScriptArgs): string {
     READY_ATTEMPTS: attempts(args.readyTimeoutSeconds ?? READY_TIMEOUT_SECONDS),
     READY_INTERVAL_SECONDS,
     PEER_SERVERS: args.kind === "init-server" ? (args.peerServers ?? []) : [],
+    SERVICE_DROPIN: k3sServiceDropIn(),
   });
 }
 

@@ -24,7 +24,8 @@ export function connectionTo(node: InfraNode, privateKey: pulumi.Input<string>):
   const { host, user, proxy } = node.ssh;
   const retries = { dialErrorLimit: DIAL_ERROR_LIMIT, perDialTimeout: PER_DIAL_TIMEOUT_SECONDS };
   return {
-    host: node.domainId.apply(() => host),
+    // Through the bastion, only once the bastion saw sshd answer steadily (./ssh-first-contact.ts).
+    host: (node.sshReady ?? node.domainId).apply(() => host),
     user,
     privateKey,
     ...retries,

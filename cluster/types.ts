@@ -20,4 +20,9 @@ export type InfraNode = NodeInfo & {
    * carries it, so each command waits for the bastion VM and is deleted before it.
    */
   sshProxyReady?: pulumi.Output<string>;
+  /**
+   * When `ssh.proxy` is set: known once the bastion saw the VM's sshd answer steadily
+   * (`SshFirstContact`). Every connection to the VM waits for it.
+   */
+  sshReady?: pulumi.Output<string>;
 };

@@ -60,6 +60,13 @@ export const DURATIONS: readonly DurationRule[] = [
   { type: "libvirt:index/domain:Domain", seconds: 15, kind: "VM define + start", basis: "define and start; boot is waited for in stage 2" },
   {
     type: "command:remote:Command",
+    name: /^ssh-first-contact-/,
+    seconds: 60,
+    kind: "wait for sshd (on bastion)",
+    basis: "the VM's boot until sshd answers, plus 3 steady probes 5 s apart",
+  },
+  {
+    type: "command:remote:Command",
     name: /-boot$/,
     seconds: 90,
     kind: "wait for first boot",

@@ -18,6 +18,7 @@ import {
   renderUninstallK3s,
   renderWaitForApiGateway,
   renderWaitForBoot,
+  k3sServiceDropIn,
 } from "../cluster/scripts";
 import { remoteCommand } from "../shell";
 
@@ -141,12 +142,13 @@ class Node {
     writeFileSync(join(dir, "install.sh"), INSTALLER);
   }
 
-  /** A node where K3s `version` is installed with `config`, its unit present. */
-  installed(version: string, config: string, kind: K3sNodeKind = "init-server"): this {
+  /** A node where K3s `version` is installed with `config`, its unit and (unless `dropIn` is false) its drop-in present. */
+  installed(version: string, config: string, kind: K3sNodeKind = "init-server", dropIn = true): this {
     writeExec(join(this.root, "opt/bin/k3s"), k3sBinary(version));
     const service = kind === "agent" ? "k3s-agent" : "k3s";
-    mkdirSync(join(this.root, "etc/systemd/system"), { recursive: true });
+    mkdirSync(join(this.root, `etc/systemd/system/${service}.service.d`), { recursive: true });
     writeFileSync(join(this.root, `etc/systemd/system/${service}.service`), "[Service]\n");
+    if (dropIn) writeFileSync(join(this.root, `etc/systemd/system/${service}.service.d/50-flatcarmicrocloud.conf`), `${k3sServiceDropIn()}\n`);
     writeExec(join(this.root, `opt/bin/${service}-uninstall.sh`), `#!/bin/sh\necho "uninstall ${service}" >>"$STUB_LOG"\n`);
     mkdirSync(join(this.root, "etc/rancher/k3s"), { recursive: true });
     writeFileSync(join(this.root, "etc/rancher/k3s/config.yaml"), config, { mode: 0o600 });
@@ -255,6 +257,19 @@ describe("install-k3s: idempotence on a node in the desired state", () => {
 });
 
 describe("install-k3s: a node that differs", () => {
+  it("a node without the OOM drop-in (installed before it existed) gets it and one restart, without a download", () => {
+    const node = new Node().installed(VERSION, CONFIG, "init-server", false);
+    const r = node.run(install(), { stdin: CONFIG });
+    expect(r.status).toBe(0);
+    expect(downloads(r.calls)).toEqual([]);
+    expect(node.file("etc/systemd/system/k3s.service.d/50-flatcarmicrocloud.conf")).toMatch(/^\[Service\]\nOOMScoreAdjust=-999\n$/m);
+    expect(serviceChanges(r.calls)).toEqual(["systemctl daemon-reload", "systemctl enable --quiet k3s", "systemctl restart --no-block k3s"]);
+    expect(r.stdout).toContain("reconfigured");
+    const again = node.run(install(), { stdin: CONFIG });
+    expect(serviceChanges(again.calls)).toEqual([]);
+    expect(again.stdout).toContain("unchanged");
+  });
+
   it("a changed config is written and K3s restarted, without a download", () => {
     const node = new Node().installed(VERSION, CONFIG.replace("t0k3n", "old"));
     const r = node.run(install(), { stdin: CONFIG });

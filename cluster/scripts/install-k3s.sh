@@ -21,6 +21,8 @@ NODE_NAME=@NODE_NAME@
 # Kubeconfig this node can ask the API with: the admin one on servers, the kubelet's on agents.
 NODE_KUBECONFIG=@NODE_KUBECONFIG@
 READY_ATTEMPTS=@READY_ATTEMPTS@
+# A systemd drop-in for the service (OOM protection: see cluster/scripts.ts, k3sServiceDropIn).
+SERVICE_DROPIN=@SERVICE_DROPIN@
 READY_INTERVAL_SECONDS=@READY_INTERVAL_SECONDS@
 # The init server only: https://<server>:6443 of the other servers, which a fresh machine in its
 # place (a replaced root disk) joins instead of initialising a new, empty cluster.
@@ -33,6 +35,8 @@ SYSTEMD_DIR="$ROOT/etc/systemd/system"
 CONFIG_DIR="$ROOT/etc/rancher/k3s"
 CONFIG="$CONFIG_DIR/config.yaml"
 UNIT="$SYSTEMD_DIR/$SERVICE.service"
+DROPIN_DIR="$SYSTEMD_DIR/$SERVICE.service.d"
+DROPIN="$DROPIN_DIR/50-flatcarmicrocloud.conf"
 
 umask 077
 log() { printf '[%s] %s\n' "$NODE_NAME" "$*" >&2; }
@@ -124,6 +128,17 @@ if [ "$current_hash" != "$desired_hash" ]; then
   mkdir -p "$CONFIG_DIR"
   install -m 0600 "$workdir/config.yaml" "$CONFIG.new"
   mv -f "$CONFIG.new" "$CONFIG"
+  changed=true
+  [ "$action" = unchanged ] && action="reconfigured"
+fi
+
+# --- service drop-in ---
+if [ ! -f "$DROPIN" ] || [ "$(cat "$DROPIN")" != "$SERVICE_DROPIN" ]; then
+  log "writing $DROPIN"
+  mkdir -p "$DROPIN_DIR"
+  printf '%s\n' "$SERVICE_DROPIN" >"$DROPIN.new"
+  chmod 0644 "$DROPIN.new"
+  mv -f "$DROPIN.new" "$DROPIN"
   changed=true
   [ "$action" = unchanged ] && action="reconfigured"
 fi
