@@ -86,6 +86,16 @@ def consumer_config(settings: KafkaSettings, group_id: str) -> dict[str, Any]:
     }
 
 
+async def _started(client: Any) -> Any:
+    """Starts an aiokafka client; one that failed to connect is closed, not leaked."""
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
+    return client
+
+
 class KafkaPublisher:
     def __init__(self, settings: KafkaSettings, client_id: str):
         self.config = producer_config(settings, client_id)
@@ -94,13 +104,7 @@ class KafkaPublisher:
     async def start(self) -> None:
         from aiokafka import AIOKafkaProducer  # aiokafka binds to the running loop on construction
 
-        producer = AIOKafkaProducer(**self.config)
-        try:
-            await producer.start()
-        except BaseException:
-            await producer.stop()
-            raise
-        self._producer = producer
+        self._producer = await _started(AIOKafkaProducer(**self.config))
 
     async def stop(self) -> None:
         if self._producer is not None:
@@ -123,13 +127,7 @@ class KafkaConsumer:
     async def start(self) -> None:
         from aiokafka import AIOKafkaConsumer
 
-        consumer = AIOKafkaConsumer(*self.topics, **self.config)
-        try:
-            await consumer.start()
-        except BaseException:
-            await consumer.stop()
-            raise
-        self._consumer = consumer
+        self._consumer = await _started(AIOKafkaConsumer(*self.topics, **self.config))
 
     async def stop(self) -> None:
         if self._consumer is not None:

@@ -63,15 +63,15 @@ class Notifier:
 
     async def publish(self, order_id: str, payload: dict[str, Any]) -> None:
         body = json.dumps(payload, separators=(",", ":"))
+        if self._client is None:
+            raise RuntimeError("notifier not started")
         try:
-            assert self._client is not None, "notifier not started"
             await self._client.publish(order_topic(order_id), body, qos=1)
         except aiomqtt.MqttError:
             log.warning("MQTT publish failed, reconnecting once")
             await self.stop()
             await self.start()
-            assert self._client is not None
-            await self._client.publish(order_topic(order_id), body, qos=1)
+            await self._client.publish(order_topic(order_id), body, qos=1)  # type: ignore[union-attr]
 
 
 Handler = Callable[[str, dict[str, Any]], Awaitable[None]]
@@ -91,8 +91,12 @@ async def listen(settings: MqttSettings, identifier: str, handler: Handler, read
                     except (TypeError, ValueError):
                         log.warning("ignoring a malformed notification on %s", message.topic.value)
                         continue
-                    if isinstance(payload, dict):
+                    if not isinstance(payload, dict):
+                        continue
+                    try:
                         await handler(order_id, payload)
+                    except Exception:  # noqa: BLE001 - one bad notification must not end the subscription
+                        log.exception("handling the notification for %s failed", order_id)
         except aiomqtt.MqttError as err:
             ready.clear()
             log.warning("MQTT subscription lost (%s), retrying in %ss", err, retry_seconds)

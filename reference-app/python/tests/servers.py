@@ -60,6 +60,14 @@ def read(path: str) -> str:
         return ""
 
 
+def spawn(command: list[str], log: str, **popen: Any) -> subprocess.Popen:
+    """Starts a server under `timeout` (so it dies even if the test process does), output to `log`."""
+    with open(log, "w") as out:
+        if "user" in popen:
+            os.chown(log, popen["user"], popen["group"])
+        return subprocess.Popen(["timeout", SERVER_LIFETIME_SECONDS, *command], stdout=out, stderr=subprocess.STDOUT, **popen)
+
+
 def stop(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:
     if proc.poll() is None:
         proc.send_signal(sig)  # `timeout` passes it on to the server
@@ -121,14 +129,11 @@ def start_postgres(root: str) -> Postgres:
     )
     port = free_port()
     log = os.path.join(base, "server.log")
-    with open(log, "w") as out:
-        if IS_ROOT:
-            os.chown(log, run_as["user"], run_as["group"])
-        proc = subprocess.Popen(
-            ["timeout", SERVER_LIFETIME_SECONDS, postgres, "-D", data, "-p", str(port), "-c", "listen_addresses=127.0.0.1",
-             "-c", f"unix_socket_directories={sockets}", "-c", "password_encryption=scram-sha-256", "-c", "fsync=off"],
-            stdout=out, stderr=subprocess.STDOUT, **run_as,
-        )
+    proc = spawn(
+        [postgres, "-D", data, "-p", str(port), "-c", "listen_addresses=127.0.0.1",
+         "-c", f"unix_socket_directories={sockets}", "-c", "password_encryption=scram-sha-256", "-c", "fsync=off"],
+        log, **run_as,
+    )
     import psycopg
 
     pg = Postgres(port, sockets, "orders", "orders_app", "pg-Test-pass-1", proc)
@@ -183,12 +188,10 @@ def start_redis(root: str) -> RedisServer:
     base = tempfile.mkdtemp(prefix="refapp-redis-", dir=root)
     port, password = free_port(), "redis-Test-pass-1"
     log = os.path.join(base, "redis.log")
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            ["timeout", SERVER_LIFETIME_SECONDS, binary, "--bind", "127.0.0.1", "--port", str(port), "--requirepass", password,
-             "--save", "", "--appendonly", "no", "--dir", base],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
+    proc = spawn(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--requirepass", password, "--save", "", "--appendonly", "no", "--dir", base],
+        log,
+    )
     server = RedisServer(port, password, proc)
     wait_for(lambda: _redis_ping(port, password), "redis-server", proc, log=log)
     # A Sentinel watching it, with its own password, as the platform's redis-ha runs it.
@@ -200,10 +203,7 @@ def start_redis(root: str) -> RedisServer:
             f"sentinel monitor mymaster 127.0.0.1 {port} 1\nsentinel auth-pass mymaster {password}\n"
         )
     slog = os.path.join(base, "sentinel.log")
-    with open(slog, "w") as out:
-        server.sentinel_proc = subprocess.Popen(
-            ["timeout", SERVER_LIFETIME_SECONDS, binary, conf, "--sentinel"], stdout=out, stderr=subprocess.STDOUT
-        )
+    server.sentinel_proc = spawn([binary, conf, "--sentinel"], slog)
     server.sentinel_port, server.sentinel_password = sentinel_port, sentinel_password
     wait_for(lambda: _redis_ping(sentinel_port, sentinel_password), "redis sentinel", server.sentinel_proc, log=slog)
     return server
@@ -246,8 +246,7 @@ def start_mosquitto(root: str) -> Mosquitto:
             f"password_file {password_file}\npersistence false\nlog_dest stderr\nlog_type error\nlog_type warning\n"
         )
     log = os.path.join(base, "mosquitto.log")
-    with open(log, "w") as out:
-        proc = subprocess.Popen(["timeout", SERVER_LIFETIME_SECONDS, binary, "-c", conf], stdout=out, stderr=subprocess.STDOUT)
+    proc = spawn([binary, "-c", conf], log)
 
     def listening() -> bool:
         with socket.create_connection(("127.0.0.1", port), timeout=1):

@@ -2,6 +2,7 @@
 import asyncio
 
 import pytest
+import redis.asyncio.sentinel
 import redis.exceptions
 
 from refapp import cache
@@ -46,8 +47,14 @@ def test_sentinel_hands_out_the_master_it_monitors(redis_server):
     assert (port, role) == (redis_server.port, "master")
 
 
-@pytest.mark.parametrize("key", ["REDIS_PASSWORD", "REDIS_SENTINEL_PASSWORD"])
-def test_a_wrong_password_is_refused(redis_server, key):
+@pytest.mark.parametrize(
+    "key, error, reason",
+    [
+        ("REDIS_PASSWORD", redis.exceptions.AuthenticationError, "invalid username-password pair"),  # the master refuses
+        ("REDIS_SENTINEL_PASSWORD", redis.asyncio.sentinel.MasterNotFoundError, "auth:AuthenticationError"),  # Sentinel refuses
+    ],
+)
+def test_a_wrong_password_is_refused(redis_server, key, error, reason):
     env = {**redis_server.sentinel_env(), key: "wrong"}
 
     async def run():
@@ -57,5 +64,6 @@ def test_a_wrong_password_is_refused(redis_server, key):
         finally:
             await client.aclose()
 
-    with pytest.raises((redis.exceptions.AuthenticationError, redis.exceptions.ResponseError, redis.exceptions.ConnectionError)):
+    with pytest.raises(error) as err:
         asyncio.run(run())
+    assert reason in str(err.value)  # refused for the password, not for a network problem

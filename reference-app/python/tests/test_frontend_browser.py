@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from harness import running
-from servers import SERVER_LIFETIME_SECONDS, find_binary, free_port, stop, wait_for
+from servers import find_binary, free_port, spawn, stop, wait_for
 
 FRONTEND = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "frontend")
 CONF = os.path.join(FRONTEND, "nginx.conf")
@@ -58,11 +58,7 @@ def serve_frontend(workdir: str, api_port: int):
     with open(path, "w") as f:
         f.write(conf)
     log = os.path.join(base, "nginx.log")
-    with open(log, "w") as out:
-        proc = subprocess.Popen(
-            ["timeout", SERVER_LIFETIME_SECONDS, nginx, "-e", "stderr", "-p", base, "-c", path, "-g", "daemon off;"],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
+    proc = spawn([nginx, "-e", "stderr", "-p", base, "-c", path, "-g", "daemon off;"], log)
     wait_for(lambda: httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200, "nginx", proc, log=log)
     return proc, port
 

@@ -12,13 +12,17 @@ def settings(env):
     return load_settings({"APP_NAME": "t", **env}, ["mqtt"]).mqtt
 
 
-def test_a_notification_reaches_the_listener(mosquitto):
+def round_trip(mosquitto, messages, fail_on=()):
+    """Publishes `messages` (order id, payload) through the broker; returns what the listener handled."""
+
     async def run():
         received: list = []
         got = asyncio.Event()
         ready = asyncio.Event()
 
         async def handler(order_id, payload):
+            if order_id in fail_on:
+                raise RuntimeError("database down")
             received.append((order_id, payload))
             got.set()
 
@@ -27,14 +31,24 @@ def test_a_notification_reaches_the_listener(mosquitto):
         notifier = Notifier(settings(mosquitto.env()), "test-notifier")
         await notifier.start()
         try:
-            await notifier.publish("o-42", {"status": "processed"})
+            for order_id, payload in messages:
+                await notifier.publish(order_id, payload)
             await asyncio.wait_for(got.wait(), 10)
         finally:
             await notifier.stop()
             task.cancel()
         return received
 
-    assert asyncio.run(run()) == [("o-42", {"status": "processed"})]
+    return asyncio.run(run())
+
+
+def test_a_notification_reaches_the_listener(mosquitto):
+    assert round_trip(mosquitto, [("o-42", {"status": "processed"})]) == [("o-42", {"status": "processed"})]
+
+
+def test_a_failing_handler_does_not_end_the_subscription(mosquitto):
+    received = round_trip(mosquitto, [("bad", {"status": "processed"}), ("good", {"status": "processed"})], fail_on=("bad",))
+    assert received == [("good", {"status": "processed"})]
 
 
 @pytest.mark.parametrize("who", ["anonymous", "wrong password"])
@@ -70,3 +84,8 @@ def test_the_hub_drops_the_oldest_message_for_a_slow_listener():
         return items, hub.listeners
 
     assert asyncio.run(run()) == ([1, 2], 0)
+
+
+def test_publishing_before_start_is_an_error(mosquitto):
+    with pytest.raises(RuntimeError, match="not started"):
+        asyncio.run(Notifier(settings(mosquitto.env()), "x").publish("o", {}))
