@@ -1,6 +1,7 @@
 """The api on its own against the real servers (no worker): what it stores, publishes and reports."""
 import httpx
 import psycopg
+import pytest
 
 from refapp.events import InMemoryBus
 
@@ -63,8 +64,6 @@ def test_a_failed_publish_is_reported_and_the_order_kept(api_env, postgres, monk
 
 
 def test_the_api_refuses_to_start_on_a_bad_environment(api_env):
-    import pytest
-
     from refapp.api import create_app
     from refapp.settings import ConfigError
 
@@ -76,3 +75,13 @@ def test_the_api_refuses_to_start_on_a_bad_environment(api_env):
             create_app()
     finally:
         monkey.undo()
+
+
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnhandledThreadExceptionWarning")  # uvicorn exits its thread
+def test_the_api_does_not_start_with_a_wrong_database_password(api_env, monkeypatch):
+    import refapp.api
+
+    monkeypatch.setattr(refapp.api, "STARTUP_SECONDS", 2.0)
+    with pytest.raises(RuntimeError, match="server failed to start"):
+        with running({**api_env, "POSTGRES_PASSWORD": "wrong"}, None):
+            pass

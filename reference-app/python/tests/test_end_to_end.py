@@ -87,3 +87,24 @@ def test_a_worker_started_late_catches_up(api_env, worker_env, postgres):
         assert wait_complete(run.base, order["id"], seconds=0.5)["status"] == "created"
         with running({**api_env, "POSTGRES_DB": run.database}, worker_env, bus=run.bus):
             assert wait_complete(run.base, order["id"])["complete"] is True
+
+
+def test_an_event_that_keeps_failing_is_not_committed_and_the_worker_turns_unhealthy(api_env, worker_env, postgres, monkeypatch):
+    import refapp.worker
+
+    async def redis_down(self, event):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(refapp.worker, "ATTEMPTS", 2)
+    monkeypatch.setattr(refapp.worker.Worker, "handle", redis_down)
+    with running(api_env, worker_env, postgres) as run:
+        httpx.post(f"{run.base}/api/orders", json={"item": "x", "quantity": 1}, timeout=10)
+        deadline = time.monotonic() + 10
+        health = httpx.get(f"http://127.0.0.1:{run.worker.port}/healthz")
+        while health.status_code == 200 and time.monotonic() < deadline:
+            time.sleep(0.1)
+            health = httpx.get(f"http://127.0.0.1:{run.worker.port}/healthz")
+        assert health.status_code == 503 and "redis down" in health.json()["consumer"]
+        # Not committed: a restarted worker gets the event again (at least once).
+        assert run.bus.committed("reference-worker", "events") == 0
+        assert "refapp_event_failures_total 2.0" in httpx.get(f"http://127.0.0.1:{run.worker.port}/metrics").text
