@@ -140,9 +140,22 @@ export function renderRemoveNode(args: { nodeName: string; drainTimeoutSeconds?:
   });
 }
 
-/** On the first server: print /etc/rancher/k3s/k3s.yaml. */
+/**
+ * The Kubernetes identity the Pulumi program uses: a ServiceAccount bound to cluster-admin with a
+ * token Secret, which does not expire (K3s's admin client certificate lives 365 days and is renewed
+ * only on disk). Rotate it by deleting the Secret and replacing the kubeconfig step.
+ */
+export const PULUMI_SERVICE_ACCOUNT = { namespace: "kube-system", name: "flatcarmicrocloud-pulumi", secret: "flatcarmicrocloud-pulumi-token" } as const;
+
+/** On the first server: ensure the ServiceAccount and its token, print a kubeconfig with that token. */
 export function renderReadKubeconfig(version: string): string {
-  return renderTemplate("read-kubeconfig.sh", { VERSION: version });
+  return renderTemplate("read-kubeconfig.sh", {
+    VERSION: version,
+    NAMESPACE: PULUMI_SERVICE_ACCOUNT.namespace,
+    ACCOUNT: PULUMI_SERVICE_ACCOUNT.name,
+    SECRET: PULUMI_SERVICE_ACCOUNT.secret,
+    TOKEN_ATTEMPTS: 60,
+  });
 }
 
 /** The URL the API gateway probe asks: the API's `/readyz` through HAProxy, at `address`. */

@@ -11,7 +11,6 @@ import { join } from "path";
 import { K3sNodeKind } from "../cluster/k3s-config";
 import {
   renderInstallK3s,
-  renderReadKubeconfig,
   renderDrainNode,
   renderReconcileNode,
   renderRemoveNode,
@@ -506,17 +505,7 @@ describe("reconcile-node and read-kubeconfig (on the first server)", () => {
     expect(r.status).toBe(0);
     expect(r.calls.filter((c) => / (label|taint) /.test(c))).toEqual([]);
   });
-
-  it("prints the admin kubeconfig, and fails when there is none", () => {
-    const node = new Node();
-    const cmd = remoteCommand(renderReadKubeconfig(VERSION), { name: "read-kubeconfig", root: true });
-    expect(node.run(cmd).status).not.toBe(0);
-    mkdirSync(join(node.root, "etc/rancher/k3s"), { recursive: true });
-    writeFileSync(join(node.root, "etc/rancher/k3s/k3s.yaml"), "apiVersion: v1\n");
-    const r = node.run(cmd);
-    expect(r.status).toBe(0);
-    expect(r.stdout).toBe("apiVersion: v1\n");
-  });
+  // read-kubeconfig: tests/cluster-kubeconfig.test.ts.
 });
 
 describe("wait-for-api-gateway (on the load balancer)", () => {

@@ -222,7 +222,7 @@ describe("templates", () => {
 
   it("refuse a missing or an unused value", () => {
     expect(() => renderTemplate("remove-node.sh", { NODE_NAME: "x" })).toThrow(/no value for @DRAIN_TIMEOUT_SECONDS@/);
-    expect(() => renderTemplate("read-kubeconfig.sh", { VERSION: "v", EXTRA: "x" })).toThrow(/no placeholder for EXTRA/);
+    expect(() => renderTemplate("wait-for-boot.sh", { NODE_NAME: "x", OS_FAMILY: "flatcar", BOOT_TIMEOUT_SECONDS: 1, EXTRA: "x" })).toThrow(/no placeholder for EXTRA/);
   });
 
   it("probe the API through the load balancer's address, with a bounded wait", () => {
