@@ -127,3 +127,22 @@ def test_settings_module_is_what_the_images_read():
             source = f.read()
         assert "load_settings(os.environ" in source
     assert load_settings
+
+
+def test_the_frontend_image_runs_nginx_with_this_config_and_the_build():
+    ops = instructions(DOCKERFILES["frontend"])
+    assert ("COPY", "nginx.conf /etc/nginx/nginx.conf") in ops
+    assert ("COPY", "--from=build /src/dist /usr/share/nginx/html") in ops
+    entrypoint = next(arg for op, arg in ops if op == "ENTRYPOINT")
+    assert json_list(entrypoint)[0] == "nginx"
+    assert [arg for op, arg in ops if op == "EXPOSE"] == ["8080"]
+    # The build stage copies exactly what `npm run build` reads.
+    assert ("RUN", "npm ci --no-audit --no-fund") in ops and ("RUN", "npm run build") in ops
+
+
+def json_list(text):
+    import json
+
+    value = json.loads(text)
+    assert isinstance(value, list)
+    return value
