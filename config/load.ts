@@ -16,6 +16,10 @@ export const CONFIG_KEYS: readonly (keyof RawStackConfig)[] = [
   "clusterNetwork",
   "fallbackNtpServers",
   "protectStatefulDisks",
+  "flatcarImageUrl",
+  "rockyImageUrl",
+  "vmCpuMode",
+  "deployUpTo",
   "networks",
   "vms",
 ];

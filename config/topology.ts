@@ -74,6 +74,28 @@ export interface HostSpec {
   reservedMemoryGiB: number;
   /** Directory of the libvirt storage pool holding base images and VM disks. */
   poolPath: string;
+  /**
+   * libvirt CPU mode of every VM. host-passthrough (the default) gives the guests the host's CPU;
+   * host-model suits hosts that migrate VMs; maximum is what QEMU without KVM (TCG) accepts.
+   */
+  cpuMode: CpuMode;
+}
+
+export const CPU_MODES = ["host-passthrough", "host-model", "maximum"] as const;
+export type CpuMode = (typeof CPU_MODES)[number];
+
+/**
+ * How far `pulumi up` goes: `vms` is stage 1's libvirt objects with their first-boot config;
+ * `guest-roles` adds the commands that reach the Rocky VMs over SSH after first boot; `cluster` adds
+ * K3s (stage 2); `platform` (the default) adds the Helm releases (stage 3). Each stage needs the one
+ * before it; stopping early is for bringing a host up in steps (or a lab whose guests are stand-ins).
+ */
+export const DEPLOY_STAGES = ["vms", "guest-roles", "cluster", "platform"] as const;
+export type DeployStage = (typeof DEPLOY_STAGES)[number];
+
+/** Whether `stage` runs when the stack deploys up to `upTo`. */
+export function deploys(upTo: DeployStage, stage: DeployStage): boolean {
+  return DEPLOY_STAGES.indexOf(stage) <= DEPLOY_STAGES.indexOf(upTo);
 }
 
 export interface Topology {
@@ -96,6 +118,10 @@ export interface Topology {
    * so that no update or destroy deletes them without an explicit `pulumi state unprotect`.
    */
   protectStatefulDisks: boolean;
+  /** Where libvirt downloads each base image: the pinned URL of versions.ts, or a mirror's copy of it. */
+  imageUrls: Record<OsFamily, string>;
+  /** The last stage `pulumi up` deploys. */
+  deployUpTo: DeployStage;
   /** Non-fatal findings (e.g. an even number of K3s servers). */
   warnings: string[];
 }

@@ -7,7 +7,10 @@ import { K3S_NETWORK } from "../ports";
 import { macFor } from "./identity";
 import { describeHostOverhead, hostMemoryBudget } from "./host-memory";
 import { cidrsOverlap, firstHost, isUsableHost, parseCidr, parseIpv4, Ipv4Cidr } from "./net";
+import { IMAGES } from "../versions";
 import {
+  CPU_MODES,
+  DEPLOY_STAGES,
   isK3sNode,
   NETWORK_MODES,
   NetworkMode,
@@ -36,6 +39,10 @@ export interface RawStackConfig {
   clusterNetwork?: unknown;
   fallbackNtpServers?: unknown;
   protectStatefulDisks?: unknown;
+  flatcarImageUrl?: unknown;
+  rockyImageUrl?: unknown;
+  vmCpuMode?: unknown;
+  deployUpTo?: unknown;
   networks?: unknown;
   vms?: unknown;
 }
@@ -303,6 +310,22 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
   }
 }
 
+/**
+ * A base image URL: a mirror's copy of the pinned release (libvirt downloads it itself, over HTTP(S)).
+ * Only the location is configurable; the release stays the one versions.ts pins.
+ */
+function imageUrl(c: Collector, key: string, value: unknown, pinned: string): string {
+  const url = c.string(key, value, pinned);
+  let parsed: URL | undefined;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = undefined;
+  }
+  if (!parsed || !["http:", "https:"].includes(parsed.protocol)) c.fail(key, `must be an http(s) URL (got ${JSON.stringify(url)})`);
+  return url;
+}
+
 export function parseTopology(raw: RawStackConfig, stack: string): Topology {
   const c = new Collector();
   const domain = c.string("domain", raw.domain).toLowerCase();
@@ -325,6 +348,7 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     // (virt_image_t); libvirt relabels each VM's files from there (the Ignition file too:
     // infra/ignition-delivery.ts).
     poolPath: c.string("storagePoolPath", raw.storagePoolPath, `/var/lib/libvirt/images/flatcarmicrocloud-${stack}`),
+    cpuMode: c.oneOf("vmCpuMode", raw.vmCpuMode ?? "host-passthrough", CPU_MODES) ?? "host-passthrough",
   };
   if (host.reservedMemoryGiB >= host.memoryGiB && host.memoryGiB > 0) {
     c.fail("hostReservedMemoryGiB", `${host.reservedMemoryGiB} GiB leaves nothing of the host's ${host.memoryGiB} GiB`);
@@ -337,6 +361,11 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
   const clusterNetwork = c.string("clusterNetwork", raw.clusterNetwork);
   const fallbackNtpServers = c.stringList("fallbackNtpServers", raw.fallbackNtpServers, DEFAULT_NTP);
   const protectStatefulDisks = c.boolean("protectStatefulDisks", raw.protectStatefulDisks, true);
+  const imageUrls = {
+    flatcar: imageUrl(c, "flatcarImageUrl", raw.flatcarImageUrl, IMAGES.flatcar.url),
+    rocky: imageUrl(c, "rockyImageUrl", raw.rockyImageUrl, IMAGES.rocky.url),
+  };
+  const deployUpTo = c.oneOf("deployUpTo", raw.deployUpTo ?? "platform", DEPLOY_STAGES) ?? "platform";
 
   const topology = {
     stack,
@@ -349,6 +378,8 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     adminUser,
     fallbackNtpServers,
     protectStatefulDisks,
+    imageUrls,
+    deployUpTo,
   };
   // Cross-cutting rules only make sense once each entry parsed on its own.
   if (c.problems.length === 0) checkTopologyRules(c, topology);

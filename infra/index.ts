@@ -130,7 +130,7 @@ export class Infra extends pulumi.ComponentResource {
           description: `FlatcarMicroCloud ${topology.stack}: ${vm.role} (${vm.os})`,
           vcpu: vm.vcpus,
           memory: vm.memoryMiB,
-          cpu: { mode: "host-passthrough" },
+          cpu: { mode: topology.host.cpuMode },
           autostart: true,
           running: true,
           qemuAgent: IMAGES[vm.os].guestAgent,
@@ -198,13 +198,22 @@ export class Infra extends pulumi.ComponentResource {
    */
   private baseImages(prefix: string, os: OsFamily): libvirt.Volume {
     const image = IMAGES[os];
-    const releases = [...RETAINED_IMAGES[os], { release: image.release, url: image.url }];
+    // The current pin comes from the stack's mirror when it names one (flatcarImageUrl/rockyImageUrl).
+    const releases = [...RETAINED_IMAGES[os], { release: image.release, url: this.topology.imageUrls[os] }];
     const volumes = releases.map(
       ({ release, url }, i) =>
         new libvirt.Volume(
           `${prefix}-${os}-base-${release}`,
           { name: `${os}-${release}.qcow2`, pool: this.pool.name, source: url, format: image.format },
-          { parent: this, provider: this.provider, aliases: i === 0 ? [{ name: `${prefix}-${os}-base` }] : [] },
+          // `source` is ForceNew: moving to a mirror must not re-create a base image (a volume of the
+          // same name cannot exist beside the old one) and with it every VM's root disk. The release,
+          // in the name, is what makes a new one.
+          {
+            parent: this,
+            provider: this.provider,
+            aliases: i === 0 ? [{ name: `${prefix}-${os}-base` }] : [],
+            ignoreChanges: ["source"],
+          },
         ),
     );
     return volumes[volumes.length - 1];

@@ -1,4 +1,6 @@
 import { parseTopology, RawStackConfig } from "../config/validate";
+import { DEPLOY_STAGES, deploys } from "../config/topology";
+import { IMAGES } from "../versions";
 import { macFor } from "../config/identity";
 import { rawStack, TEST_SSH_KEY, SEED_VMS } from "./helpers/stacks";
 import { problemsOf as problemsOfParse } from "./helpers/problems";
@@ -192,5 +194,49 @@ describe("validation rules, each naming the key and the problem", () => {
 
   it("accepts the key a user pastes with its comment", () => {
     expect(() => parseTopology(rawStack("prod", { sshPublicKey: `${TEST_SSH_KEY} extra words` }), "prod")).not.toThrow();
+  });
+});
+
+describe("image mirrors, CPU mode and how far `up` goes", () => {
+  it("defaults to the pinned image URLs, host-passthrough and every stage", () => {
+    const t = parseTopology(rawStack("prod"), "prod");
+    expect(t.imageUrls).toEqual({ flatcar: IMAGES.flatcar.url, rocky: IMAGES.rocky.url });
+    expect(t.host.cpuMode).toBe("host-passthrough");
+    expect(t.deployUpTo).toBe("platform");
+  });
+
+  it("takes a mirror's URLs, another CPU mode and an earlier last stage", () => {
+    const t = parseTopology(
+      rawStack("prod", {
+        flatcarImageUrl: "http://mirror.lan/flatcar/4593.2.5/flatcar_production_qemu_image.img",
+        rockyImageUrl: "https://mirror.lan/rocky.qcow2",
+        vmCpuMode: "maximum",
+        deployUpTo: "vms",
+      }),
+      "prod",
+    );
+    expect(t.imageUrls.flatcar).toBe("http://mirror.lan/flatcar/4593.2.5/flatcar_production_qemu_image.img");
+    expect(t.imageUrls.rocky).toBe("https://mirror.lan/rocky.qcow2");
+    expect(t.host.cpuMode).toBe("maximum");
+    expect(t.deployUpTo).toBe("vms");
+  });
+
+  it("rejects a URL libvirt cannot download, an unknown CPU mode and an unknown stage, naming each key", () => {
+    expect(
+      problemsOf(
+        rawStack("prod", { flatcarImageUrl: "/srv/flatcar.img", rockyImageUrl: "ftp://mirror/rocky.qcow2", vmCpuMode: "host", deployUpTo: "k3s" }),
+      ),
+    ).toEqual([
+      'vmCpuMode: unknown value "host"; expected one of host-passthrough, host-model, maximum',
+      'flatcarImageUrl: must be an http(s) URL (got "/srv/flatcar.img")',
+      'rockyImageUrl: must be an http(s) URL (got "ftp://mirror/rocky.qcow2")',
+      'deployUpTo: unknown value "k3s"; expected one of vms, guest-roles, cluster, platform',
+    ]);
+  });
+
+  it("runs each stage only with the ones before it", () => {
+    expect(DEPLOY_STAGES.filter((s) => deploys("guest-roles", s))).toEqual(["vms", "guest-roles"]);
+    expect(DEPLOY_STAGES.filter((s) => deploys("platform", s))).toEqual([...DEPLOY_STAGES]);
+    expect(DEPLOY_STAGES.filter((s) => deploys("vms", s))).toEqual(["vms"]);
   });
 });

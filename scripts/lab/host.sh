@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# The lab's KVM host: a libvirtd of the lab's own, inside a network namespace the lab creates, with
+# private libvirt config and state directories, and the host bridge a bridge-mode network needs.
+#
+#   host.sh up RUN_DIR BRIDGE    start it (idempotent); prints "kvm" or "tcg"
+#   host.sh down RUN_DIR         stop it and remove everything it made (also after a failure)
+#
+# Why a namespace: libvirt's NAT networks bring up bridges with 10.x/192.168.x addresses, dnsmasq and
+# VMs; inside the lab's namespace none of them has a route anywhere but each other. The Pulumi process
+# (host namespace) reaches libvirtd only over its unix socket, /run/libvirt/libvirt-sock, and the
+# image server on 127.0.0.1. Why private directories (bind mounts in libvirtd's own mount namespace):
+# the host's /etc/libvirt stays untouched (qemu.conf's `security_driver = "none"` is needed inside
+# this sandbox), and nothing the lab defines outlives `down`.
+set -euo pipefail
+
+NETNS=fmc-lab
+ACTION=${1:?usage: host.sh up RUN_DIR BRIDGE | down RUN_DIR}
+RUN_DIR=${2:?run directory}
+
+log() { echo "host.sh: $*" >&2; }
+
+libvirt_pid() {
+  local pidfile="$RUN_DIR/libvirtd.pid"
+  [ -s "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null && cat "$pidfile"
+}
+
+up() {
+  local bridge=${1:?bridge name}
+  [ "$(id -u)" -eq 0 ] || { log "needs root (network namespace, libvirtd)"; exit 1; }
+  for tool in libvirtd virtlogd virsh qemu-system-x86_64 qemu-img mkisofs ip unshare; do
+    command -v "$tool" >/dev/null || { log "missing $tool (apt-get install libvirt-daemon-system qemu-system-x86 qemu-utils genisoimage iproute2)"; exit 1; }
+  done
+  if [ -z "$(libvirt_pid || true)" ] && [ -S /run/libvirt/libvirt-sock ] && virsh -c qemu:///system version >/dev/null 2>&1; then
+    log "a libvirtd the lab did not start already answers on /run/libvirt/libvirt-sock; stop it first (the lab only runs its own, in its own namespace)"
+    exit 1
+  fi
+  mkdir -p "$RUN_DIR"/{etc-qemu,etc-storage,lib-qemu,lib-dnsmasq,lib-network,log}
+  chmod 755 "$RUN_DIR"
+  cat >"$RUN_DIR/qemu.conf" <<'EOF'
+# The lab's qemu.conf (bind-mounted over /etc/libvirt/qemu.conf in libvirtd's mount namespace only).
+# No AppArmor/SELinux confinement of qemu inside this sandbox.
+security_driver = "none"
+user = "libvirt-qemu"
+group = "kvm"
+EOF
+
+  ip netns list | grep -qw "$NETNS" || ip netns add "$NETNS"
+  ip -n "$NETNS" link set lo up
+  if ! ip -n "$NETNS" link show "$bridge" >/dev/null 2>&1; then
+    ip -n "$NETNS" link add "$bridge" type bridge
+  fi
+  ip -n "$NETNS" link set "$bridge" up
+
+  if ! { [ -s "$RUN_DIR/virtlogd.pid" ] && kill -0 "$(cat "$RUN_DIR/virtlogd.pid")" 2>/dev/null; }; then
+    virtlogd --daemon --pid-file "$RUN_DIR/virtlogd.pid"
+  fi
+  if [ -z "$(libvirt_pid || true)" ]; then
+    rm -f /run/libvirt/libvirt-sock
+    # shellcheck disable=SC2016 # the inner script gets the run directory as $1
+    ip netns exec "$NETNS" unshare --mount --propagation private bash -c '
+      set -e
+      run=$1
+      mkdir -p /etc/libvirt/qemu /etc/libvirt/storage
+      mount --bind "$run/qemu.conf" /etc/libvirt/qemu.conf
+      mount --bind "$run/etc-qemu" /etc/libvirt/qemu
+      mount --bind "$run/etc-storage" /etc/libvirt/storage
+      mkdir -p /var/lib/libvirt/qemu /var/lib/libvirt/dnsmasq /var/lib/libvirt/network
+      mount --bind "$run/lib-qemu" /var/lib/libvirt/qemu
+      mount --bind "$run/lib-dnsmasq" /var/lib/libvirt/dnsmasq
+      mount --bind "$run/lib-network" /var/lib/libvirt/network
+      exec libvirtd --daemon --pid-file "$run/libvirtd.pid"
+    ' _ "$RUN_DIR" >"$RUN_DIR/log/libvirtd.out" 2>&1 || { log "libvirtd did not start: $(cat "$RUN_DIR/log/libvirtd.out")"; exit 1; }
+  fi
+  for _ in $(seq 1 60); do
+    virsh -c qemu:///system version >/dev/null 2>&1 && break
+    sleep 0.5
+  done
+  virsh -c qemu:///system version >/dev/null || { log "libvirtd did not answer; see $RUN_DIR/log"; exit 1; }
+  if virsh -c qemu:///system domcapabilities --virttype kvm >/dev/null 2>&1; then echo kvm; else echo tcg; fi
+}
+
+down() {
+  local pid
+  if pid=$(libvirt_pid); then
+    # What a failed run left: the lab's libvirtd holds nothing but the lab's objects.
+    for d in $(virsh -c qemu:///system list --all --name 2>/dev/null); do
+      virsh -c qemu:///system destroy "$d" >/dev/null 2>&1 || true
+      virsh -c qemu:///system undefine "$d" --nvram >/dev/null 2>&1 || virsh -c qemu:///system undefine "$d" >/dev/null 2>&1 || true
+    done
+    for n in $(virsh -c qemu:///system net-list --all --name 2>/dev/null); do
+      virsh -c qemu:///system net-destroy "$n" >/dev/null 2>&1 || true
+      virsh -c qemu:///system net-undefine "$n" >/dev/null 2>&1 || true
+    done
+    for p in $(virsh -c qemu:///system pool-list --all --name 2>/dev/null); do
+      virsh -c qemu:///system pool-destroy "$p" >/dev/null 2>&1 || true
+      virsh -c qemu:///system pool-undefine "$p" >/dev/null 2>&1 || true
+    done
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  if ip netns list | grep -qw "$NETNS"; then
+    # Only processes the lab started live in its namespace (qemu, dnsmasq).
+    for p in $(ip netns pids "$NETNS"); do kill "$p" 2>/dev/null || true; done
+    sleep 0.5
+    for p in $(ip netns pids "$NETNS"); do kill -9 "$p" 2>/dev/null || true; done
+    ip netns del "$NETNS"
+  fi
+  if [ -s "$RUN_DIR/virtlogd.pid" ]; then kill "$(cat "$RUN_DIR/virtlogd.pid")" 2>/dev/null || true; fi
+  rm -f "$RUN_DIR/libvirtd.pid" "$RUN_DIR/virtlogd.pid"
+  rm -rf "$RUN_DIR"/{etc-qemu,etc-storage,lib-qemu,lib-dnsmasq,lib-network}
+}
+
+case "$ACTION" in
+  up) up "${3:?bridge name}" ;;
+  down) down ;;
+  *) log "unknown action $ACTION"; exit 2 ;;
+esac

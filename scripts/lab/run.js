@@ -1,0 +1,372 @@
+#!/usr/bin/env node
+/**
+ * `npm run lab`: the program under the real Pulumi engine against a real libvirtd (docs/lab.md).
+ *
+ * One line per step, then `N passed, N failed, N skipped`; exit status 1 when a step failed. The
+ * host (libvirtd in the lab's network namespace) is torn down at the end whatever happened, and the
+ * measured durations go to $FMC_LAB_CACHE/run/figures.json (scripts/lab/figures.js prints them).
+ *
+ * Needs root, KVM or TCG, and the toolchain of `npm run lab:build`.
+ */
+"use strict";
+const crypto = require("crypto");
+const fs = require("fs");
+const http = require("http");
+const path = require("path");
+const { spawn, spawnSync } = require("child_process");
+const YAML = require("yaml");
+const { cacheDir, readToolchain, tfPluginDir } = require("./toolchain");
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const CACHE = cacheDir();
+const RUN = path.join(CACHE, "run");
+const PROJECT = path.join(RUN, "project");
+const LOGS = path.join(RUN, "logs");
+const BRIDGE = "fmclab-br0";
+const PROJECT_NAME = "flatcarmicrocloud";
+const POOL_DIR = "/var/lib/libvirt/images/flatcarmicrocloud-lab";
+const VIRSH = ["-c", "qemu:///system"];
+
+const results = [];
+const figures = {};
+
+function line(status, name, detail) {
+  results.push(status);
+  console.log(`${status.padEnd(4)} ${name}${detail ? ` - ${detail}` : ""}`);
+}
+
+/** Runs one step; a thrown error fails it, a returned {skip} skips it. */
+async function step(name, fn) {
+  const started = Date.now();
+  try {
+    const r = (await fn()) || {};
+    const secs = (Date.now() - started) / 1000;
+    if (r.figure) figures[r.figure] = Number(secs.toFixed(1));
+    if (r.skip) line("skip", name, r.skip);
+    else line("ok", name, `${secs.toFixed(1)}s${r.detail ? `, ${r.detail}` : ""}`);
+    return true;
+  } catch (e) {
+    line("FAIL", name, String(e && e.message ? e.message : e).split("\n").slice(0, 12).join("\n     "));
+    return false;
+  }
+}
+
+function sh(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, ...opts });
+  if (r.error) throw r.error;
+  return r;
+}
+
+function mustSh(cmd, args, opts = {}) {
+  const r = sh(cmd, args, opts);
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${(r.stderr || r.stdout || "").trim().slice(-1500)}`);
+  return r.stdout;
+}
+
+let env;
+let pulumiBin;
+
+function pulumiEnv() {
+  const labBin = path.join(CACHE, "bin");
+  return {
+    ...process.env,
+    PATH: [labBin, path.join(__dirname, "plugins"), process.env.PATH].join(path.delimiter),
+    PULUMI_HOME: path.join(RUN, "pulumi-home"),
+    PULUMI_BACKEND_URL: `file://${path.join(RUN, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(18).toString("base64"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_DYNAMIC_TF_PLUGIN_CACHE_DIR: tfPluginDir(),
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    NO_COLOR: "1",
+  };
+}
+
+/** A CLI command that needs no program (stack, config, export). */
+function cli(args, { allowFail = false } = {}) {
+  const r = sh(pulumiBin, [...args, "--non-interactive"], { cwd: PROJECT, env });
+  if (r.status !== 0 && !allowFail) throw new Error(`pulumi ${args.join(" ")}: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
+  return r;
+}
+
+/** preview/up/destroy: the program runs through client.js; output goes to a log file. */
+function engine(label, args) {
+  const log = path.join(LOGS, `${label}.log`);
+  return new Promise((resolve) => {
+    const out = fs.openSync(log, "w");
+    const child = spawn(process.execPath, [path.join(__dirname, "client.js"), PROJECT, pulumiBin, ...args, "--non-interactive", "--color", "never"], {
+      cwd: ROOT,
+      env,
+      stdio: ["ignore", out, out],
+    });
+    child.on("exit", (code) => {
+      fs.closeSync(out);
+      resolve({ code, log, text: fs.readFileSync(log, "utf8") });
+    });
+  });
+}
+
+function tail(text, n = 15) {
+  return text.trim().split("\n").slice(-n).join("\n");
+}
+
+async function mustEngine(label, args) {
+  const r = await engine(label, args);
+  if (r.code !== 0) throw new Error(`pulumi ${args[0]} exited ${r.code} (log ${r.log}):\n${tail(r.text)}`);
+  return r;
+}
+
+// ---- stand-in images and the image server -------------------------------------------------------
+
+/**
+ * The stand-in guest image: 1 MiB whose first sector is a BIOS boot sector that disables interrupts
+ * and halts (cli; hlt; jmp back), converted to qcow2. SeaBIOS boots it and the domain runs, idle; it
+ * is no operating system (nothing reads Ignition or cloud-init, no guest agent answers).
+ */
+function buildStandInImage(file) {
+  const raw = Buffer.alloc(1024 * 1024);
+  Buffer.from([0xfa, 0xf4, 0xeb, 0xfd]).copy(raw, 0);
+  raw[510] = 0x55;
+  raw[511] = 0xaa;
+  fs.writeFileSync(`${file}.raw`, raw);
+  mustSh("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", `${file}.raw`, file]);
+  fs.rmSync(`${file}.raw`);
+}
+
+/** Serves dir on 127.0.0.1 (HEAD with Content-Length, then GET, as the provider's HTTP client wants). */
+function serveImages(dir) {
+  const server = http.createServer((req, res) => {
+    const file = path.join(dir, path.basename(decodeURIComponent(new URL(req.url, "http://x").pathname)));
+    if (!fs.existsSync(file)) {
+      res.writeHead(404).end();
+      return;
+    }
+    const size = fs.statSync(file).size;
+    res.writeHead(200, { "Content-Length": size, "Content-Type": "application/octet-stream", "Last-Modified": new Date(0).toUTCString() });
+    if (req.method === "HEAD") res.end();
+    else fs.createReadStream(file).pipe(res);
+  });
+  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
+}
+
+// ---- libvirt checks --------------------------------------------------------------------------
+
+function virshNames(args) {
+  return mustSh("virsh", [...VIRSH, ...args]).split("\n").map((s) => s.trim()).filter(Boolean);
+}
+
+function libvirtInventory() {
+  const pools = virshNames(["pool-list", "--all", "--name"]);
+  const volumes = pools.flatMap((p) =>
+    mustSh("virsh", [...VIRSH, "vol-list", p]).split("\n").slice(2).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean),
+  );
+  return {
+    domains: virshNames(["list", "--all", "--name"]),
+    running: virshNames(["list", "--state-running", "--name"]),
+    networks: virshNames(["net-list", "--all", "--name"]),
+    pools,
+    volumes,
+  };
+}
+
+// ---- the preview's steps ---------------------------------------------------------------------
+
+/** `pulumi preview --json`: the steps by operation, with resource names (URN tails). */
+function previewSteps(text) {
+  const start = text.indexOf("{");
+  const json = JSON.parse(text.slice(start));
+  const byOp = {};
+  for (const s of json.steps || []) {
+    const name = s.urn.split("::").pop();
+    (byOp[s.op] = byOp[s.op] || []).push(name);
+  }
+  return byOp;
+}
+
+// ---- main ------------------------------------------------------------------------------------
+
+async function main() {
+  const toolchain = readToolchain();
+  if (!toolchain || toolchain.missing.length > 0) {
+    console.log(`lab: the toolchain is not built (${toolchain ? `missing ${toolchain.missing.join(", ")}` : "run npm run lab:build"})`);
+    console.log("0 passed, 1 failed");
+    process.exit(1);
+  }
+  pulumiBin = toolchain.manifest.results.pulumi.binary;
+  fs.rmSync(RUN, { recursive: true, force: true });
+  fs.mkdirSync(LOGS, { recursive: true });
+  env = pulumiEnv();
+  const lab = YAML.parse(fs.readFileSync(path.join(__dirname, "Pulumi.lab.yaml"), "utf8")).config;
+  const cfg = (key) => lab[`${PROJECT_NAME}:${key}`];
+  let server;
+  let accel = "kvm";
+  const secrets = {};
+
+  try {
+    const hostUp = await step("host: libvirtd in network namespace fmc-lab, host bridge " + BRIDGE, () => {
+      accel = mustSh("bash", [path.join(__dirname, "host.sh"), "up", path.join(RUN, "host"), BRIDGE]).trim();
+      return { detail: accel === "kvm" ? "KVM" : "no usable /dev/kvm: TCG" };
+    });
+    if (!hostUp) return;
+
+    await step("image server on 127.0.0.1 with stand-in images", async () => {
+      const dir = path.join(RUN, "images");
+      fs.mkdirSync(dir, { recursive: true });
+      buildStandInImage(path.join(dir, "flatcar_production_qemu_image.img"));
+      buildStandInImage(path.join(dir, "rocky-genericcloud.qcow2"));
+      server = await serveImages(dir);
+      return { detail: `port ${server.address().port}` };
+    });
+    const base = `http://127.0.0.1:${server.address().port}`;
+
+    await step("stacks dev, prod, lab on a file backend (passphrase secrets)", () => {
+      fs.mkdirSync(PROJECT, { recursive: true });
+      fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(PROJECT, "Pulumi.yaml"));
+      fs.mkdirSync(path.join(RUN, "state"), { recursive: true });
+      const keyFile = path.join(RUN, "id_ed25519");
+      mustSh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fmc-lab", "-f", keyFile]);
+      secrets.sshPrivateKey = fs.readFileSync(keyFile, "utf8");
+      const publicKey = fs.readFileSync(`${keyFile}.pub`, "utf8").trim();
+      for (const stack of ["dev", "prod", "lab"]) {
+        const src = stack === "lab" ? path.join(__dirname, "Pulumi.lab.yaml") : path.join(ROOT, `Pulumi.${stack}.yaml`);
+        fs.copyFileSync(src, path.join(PROJECT, `Pulumi.${stack}.yaml`));
+        cli(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+        cli(["config", "set", "sshPublicKey", publicKey, "--stack", stack]);
+        const r = sh(pulumiBin, ["config", "set", "--secret", "sshPrivateKey", "--stack", stack, "--non-interactive"], {
+          cwd: PROJECT,
+          env,
+          input: secrets.sshPrivateKey,
+        });
+        if (r.status !== 0) throw new Error(r.stderr);
+      }
+      cli(["config", "set", "flatcarImageUrl", `${base}/flatcar_production_qemu_image.img`, "--stack", "lab"]);
+      cli(["config", "set", "rockyImageUrl", `${base}/rocky-genericcloud.qcow2`, "--stack", "lab"]);
+      if (accel !== "kvm") cli(["config", "set", "vmCpuMode", "maximum", "--stack", "lab"]);
+      // dev's stage 1 on the lab's libvirtd: its networks are NAT networks inside the namespace.
+      cli(["config", "set", "deployUpTo", "vms", "--stack", "dev"]);
+    });
+    if (accel !== "kvm") env.TERRAFORM_LIBVIRT_TEST_DOMAIN_TYPE = "qemu";
+
+    const policy = path.join(ROOT, "policy");
+    await step("preview dev (stage 1) --policy-pack policy", async () => {
+      const r = await mustEngine("preview-dev", ["preview", "--stack", "dev", "--policy-pack", policy, "--diff"]);
+      return { detail: summary(r.text), figure: "previewDev" };
+    });
+    await step("preview prod --policy-pack policy", () => {
+      const t = toolchain.manifest.results;
+      const missing = ["pulumi-resource-random", "pulumi-resource-command"].filter((n) => !toolchain.usable(n));
+      if (missing.length > 0) {
+        return { skip: `prod registers RandomPassword and remote commands; not built: ${missing.map((n) => `${n} (${t[n].status}: ${t[n].module || t[n].step})`).join(", ")}` };
+      }
+      return mustEngine("preview-prod", ["preview", "--stack", "prod", "--policy-pack", policy]).then((r) => ({ detail: summary(r.text) }));
+    });
+
+    await step("preview lab", async () => {
+      const r = await mustEngine("preview-lab", ["preview", "--stack", "lab", "--policy-pack", policy]);
+      return { detail: summary(r.text), figure: "preview" };
+    });
+
+    const upOk = await step("up lab: stage 1 for real", async () => {
+      const r = await mustEngine("up-lab", ["up", "--stack", "lab", "--yes", "--skip-preview"]);
+      return { detail: summary(r.text), figure: "up" };
+    });
+
+    if (upOk) {
+      await step("virsh: every VM running, networks, pool and volumes exist", () => {
+        const inv = libvirtInventory();
+        const vms = cfg("vms").map((v) => v.name);
+        const notRunning = vms.filter((n) => !inv.running.includes(n));
+        if (notRunning.length > 0) throw new Error(`not running: ${notRunning.join(", ")} (domains: ${inv.domains.join(", ")})`);
+        const nets = cfg("networks").map((n) => n.name).filter((n) => !inv.networks.includes(n));
+        if (nets.length > 0) throw new Error(`missing networks: ${nets.join(", ")}`);
+        if (!inv.pools.includes("flatcarmicrocloud-lab")) throw new Error(`no pool flatcarmicrocloud-lab (${inv.pools.join(", ")})`);
+        return { detail: `${inv.running.length} running, ${inv.networks.length} networks, ${inv.volumes.length} volumes` };
+      });
+
+      await step("second up --expect-no-changes", async () => {
+        const r = await mustEngine("up-again", ["up", "--stack", "lab", "--yes", "--expect-no-changes", "--skip-preview"]);
+        return { detail: summary(r.text), figure: "noOpUp" };
+      });
+
+      await step("day two: add a VM; the preview creates only that VM's resources", async () => {
+        const vms = cfg("vms");
+        const added = { ...vms[1], name: "agent1", role: "k3s-agent", nics: [{ network: "fmclab_nat", address: "10.231.0.22" }] };
+        cli(["config", "set", "--path", "vms", JSON.stringify([...vms, added]), "--json", "--stack", "lab"], {});
+        const r = await engine("day-two-preview", ["preview", "--stack", "lab", "--json"]);
+        if (r.code !== 0) throw new Error(`preview exited ${r.code}: ${tail(r.text)}`);
+        const ops = previewSteps(r.text);
+        const changed = Object.entries(ops).filter(([op]) => op !== "same" && op !== "create");
+        const expected = ["infra-agent1-ignition", "infra-agent1-root", "infra-agent1"];
+        const created = (ops.create || []).sort();
+        if (changed.length > 0 || JSON.stringify(created) !== JSON.stringify([...expected].sort())) {
+          throw new Error(`expected creates ${expected.join(", ")} only; got ${JSON.stringify(Object.fromEntries(Object.entries(ops).filter(([op]) => op !== "same")))}`);
+        }
+        const up = await mustEngine("day-two-up", ["up", "--stack", "lab", "--yes", "--skip-preview"]);
+        const again = await engine("day-two-again", ["up", "--stack", "lab", "--yes", "--expect-no-changes", "--skip-preview"]);
+        if (again.code !== 0) throw new Error(`the up after the change is not idempotent: ${tail(again.text)}`);
+        return { detail: `creates ${created.join(", ")}; applied (${summary(up.text)}), then no changes` };
+      });
+
+      await step("stack export: no secret's plain value in the state", () => {
+        const exported = cli(["stack", "export", "--stack", "lab", "--show-secrets=false"]).stdout;
+        const outputs = JSON.parse(cli(["stack", "output", "--stack", "lab", "--json", "--show-secrets"]).stdout);
+        for (const [k, v] of Object.entries(outputs)) {
+          if (typeof v === "string" && /password|key/i.test(k) && v.length >= 8) secrets[`output ${k}`] = v;
+        }
+        const found = [];
+        for (const [name, value] of Object.entries(secrets)) {
+          const forms = [value, value.trim(), JSON.stringify(value).slice(1, -1), Buffer.from(value).toString("base64")];
+          const keyBody = value.split("\n").filter((l) => l && !l.startsWith("-----")).join("");
+          if (keyBody.length > 20) forms.push(keyBody.slice(0, 40));
+          if (forms.some((f) => f.length >= 8 && exported.includes(f))) found.push(name);
+        }
+        if (found.length > 0) throw new Error(`plain text in the state: ${found.join(", ")}`);
+        const ciphertexts = (exported.match(/"ciphertext"/g) || []).length;
+        if (ciphertexts === 0) throw new Error("the state holds no secret at all: the check would prove nothing");
+        return { detail: `${Object.keys(secrets).join(", ")} searched; ${ciphertexts} secret values stored encrypted` };
+      });
+    }
+
+    await step("destroy lab", async () => {
+      const r = await mustEngine("destroy-lab", ["destroy", "--stack", "lab", "--yes", "--skip-preview"]);
+      return { detail: summary(r.text), figure: "destroy" };
+    });
+
+    await step("virsh: no domain, volume, network or pool left", () => {
+      const inv = libvirtInventory();
+      const left = Object.entries(inv).filter(([, v]) => v.length > 0);
+      if (left.length > 0) throw new Error(`left behind: ${JSON.stringify(Object.fromEntries(left))}`);
+      if (fs.existsSync(POOL_DIR) && fs.readdirSync(POOL_DIR).length > 0) throw new Error(`files left in ${POOL_DIR}`);
+    });
+  } finally {
+    if (server) server.close();
+    await step("host torn down (namespace, libvirtd, lab directories)", () => {
+      mustSh("bash", [path.join(__dirname, "host.sh"), "down", path.join(RUN, "host")]);
+      fs.rmSync(POOL_DIR, { recursive: true, force: true });
+    });
+    fs.writeFileSync(path.join(RUN, "figures.json"), `${JSON.stringify({ date: new Date().toISOString(), accel, seconds: figures }, null, 2)}\n`);
+    const passed = results.filter((r) => r === "ok").length;
+    const failed = results.filter((r) => r === "FAIL").length;
+    const skipped = results.filter((r) => r === "skip").length;
+    console.log(`lab logs: ${LOGS}`);
+    console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+    process.exitCode = failed > 0 ? 1 : 0;
+  }
+}
+
+/** The CLI's closing resource summary, e.g. "7 to create" / "7 created". */
+function summary(text) {
+  const m = text.match(/Resources:\s*\n((?:\s+.+\n)+)/);
+  if (!m) return "";
+  return m[1]
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(", ");
+}
+
+main().catch((e) => {
+  console.error(e);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+});
