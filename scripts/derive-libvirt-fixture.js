@@ -1,21 +1,24 @@
 #!/usr/bin/env node
-// Derives tests/fixtures/libvirt-schema-properties.json from the pulumi-libvirt 0.5.4 schema (same
-// Terraform provider line as the 0.8.3 SDK in sdks/libvirt). The committed fixture is what
-// tests/libvirt-sdk.test.ts compares the hand-written SDK against, so the test runs without the schema.
+// Derives tests/fixtures/libvirt-schema-properties.json from a libvirt package schema. The committed
+// fixture is what tests/libvirt-sdk.test.ts compares the hand-written SDK against, so the test runs
+// without the schema. The committed fixture comes from the REAL schema: `npm run lab:schema -- --derive`
+// asks the dynamic bridge 1.1.3 (built by `npm run lab:build`), parameterized with
+// registry.opentofu.org/dmacvicar/libvirt 0.8.3, for it and runs this script on it.
 //
 //   node scripts/derive-libvirt-fixture.js [schema.json] [out.json]
 //
-// Defaults: ../shared/reference/libvirt/pulumi-libvirt-0.5.4-schema.json (relative to the repo root)
-// and tests/fixtures/libvirt-schema-properties.json.
+// Defaults: $FMC_LAB_CACHE/schema/libvirt-0.8.3.json (lab:schema's output) and
+// tests/fixtures/libvirt-schema-properties.json. The 0.5.4 reference schema in
+// ../shared/reference/libvirt (the bridged pulumi-libvirt, same provider line) also derives, for
+// comparison: its names differ (cloudInitDisk, no `<resource>Id`, no `timeouts`).
 "use strict";
 
 const fs = require("fs");
 const path = require("path");
 
 const repoRoot = path.resolve(__dirname, "..");
-const schemaPath = path.resolve(
-    process.argv[2] || path.join(repoRoot, "..", "shared", "reference", "libvirt", "pulumi-libvirt-0.5.4-schema.json"),
-);
+const labCache = process.env.FMC_LAB_CACHE || path.join(require("os").homedir(), ".cache", "flatcarmicrocloud-lab");
+const schemaPath = path.resolve(process.argv[2] || path.join(labCache, "schema", "libvirt-0.8.3.json"));
 const outPath = path.resolve(process.argv[3] || path.join(repoRoot, "tests", "fixtures", "libvirt-schema-properties.json"));
 
 const schema = JSON.parse(fs.readFileSync(schemaPath, "utf8"));
@@ -94,8 +97,11 @@ for (const t of sorted(usedTypes)) {
 
 const fixture = {
     $comment:
-        "Derived by scripts/derive-libvirt-fixture.js from pulumi-libvirt-0.5.4-schema.json (dmacvicar/libvirt " +
-        "provider line); resource tokens mapped to the `pulumi package add terraform-provider` route used by sdks/libvirt 0.8.3.",
+        `Derived by scripts/derive-libvirt-fixture.js from ${path.basename(schemaPath)}` +
+        (schema.parameterization
+            ? ` (the real schema: dynamic bridge ${schema.parameterization.baseProvider.name} ${schema.parameterization.baseProvider.version} parameterized with dmacvicar/libvirt ${schema.version}, npm run lab:schema)`
+            : " (resource tokens mapped to the `pulumi package add terraform-provider` route used by sdks/libvirt 0.8.3)") +
+        ".",
     source: path.basename(schemaPath),
     provider,
     resources,

@@ -1,8 +1,9 @@
 /**
  * The hand-written local SDK in sdks/libvirt (`@pulumi/libvirt`, the shape `pulumi package add
  * terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3` generates) against the property
- * lists in tests/fixtures/libvirt-schema-properties.json (derived from the pulumi-libvirt 0.5.4 schema by
- * scripts/derive-libvirt-fixture.js).
+ * lists in tests/fixtures/libvirt-schema-properties.json (derived by scripts/derive-libvirt-fixture.js from
+ * the real schema: the dynamic bridge 1.1.3 parameterized with dmacvicar/libvirt 0.8.3, `npm run
+ * lab:schema -- --derive` with the toolchain of `npm run lab:build`).
  *
  * Two independent views of the built package (`npx tsc -p sdks/libvirt`, run by `postinstall`):
  *  - runtime: every class is constructed under the mock engine with every fixture input set to a
@@ -161,7 +162,7 @@ describe("@pulumi/libvirt under the mock engine", () => {
     };
 
     libvirt = await import("@pulumi/libvirt");
-    provider = new libvirt.Provider("kvm", markers("Provider", fixture.provider.inputs));
+    provider = new libvirt.Provider("kvm", markers("Provider", fixture.provider.inputs) as unknown as import("@pulumi/libvirt").ProviderArgs);
     providerUrn = await resolved(provider.urn);
     for (const token of tokens) {
       const { cls } = splitToken(token);

@@ -65,11 +65,19 @@ function refusal(dir, env, mod, ver) {
   return [line, response].filter(Boolean).join(" / ").trim() || r.out.split("\n")[0];
 }
 
+/** A piece of the project's own: its Go files (scripts/lab/<dir>/*.go), part of the stamp. */
+function projectSources(piece) {
+  if (!piece.source) return {};
+  const dir = path.join(__dirname, "..", "..", piece.source);
+  return Object.fromEntries(fs.readdirSync(dir).filter((f) => f.endsWith(".go")).map((f) => [f, fs.readFileSync(path.join(dir, f), "utf8")]));
+}
+
 function buildPiece(name, piece, gover) {
   const dir = path.join(CACHE, "src", name);
   const bin = path.join(CACHE, "bin", piece.binary);
   const stampFile = path.join(CACHE, "stamps", name);
-  const stamp = crypto.createHash("sha256").update(gover).update(JSON.stringify(piece)).digest("hex");
+  const sources = projectSources(piece);
+  const stamp = crypto.createHash("sha256").update(gover).update(JSON.stringify(piece)).update(JSON.stringify(sources)).digest("hex");
   if (fs.existsSync(bin) && fs.existsSync(stampFile) && fs.readFileSync(stampFile, "utf8") === stamp) {
     return { status: "cached", binary: bin };
   }
@@ -79,6 +87,7 @@ function buildPiece(name, piece, gover) {
     const why = refusal(dir, env, mod, ver);
     if (why) return { status: "refused", module: `${mod}@${ver}`, reason: why };
   }
+  for (const [file, text] of Object.entries(sources)) fs.writeFileSync(path.join(dir, file), text);
   const goMod = renderGoMod(name, piece);
   const goModPath = path.join(dir, "go.mod");
   // Rewritten only when the pins changed, so go.sum and the go directive tidy raised stay valid.
@@ -86,7 +95,7 @@ function buildPiece(name, piece, gover) {
   if (!fs.existsSync(renderedPath) || fs.readFileSync(renderedPath, "utf8") !== goMod || !fs.existsSync(goModPath)) {
     fs.writeFileSync(goModPath, goMod);
     fs.rmSync(path.join(dir, "go.sum"), { force: true });
-    fs.writeFileSync(path.join(dir, "tools.go"), renderTools(piece));
+    if (!piece.source) fs.writeFileSync(path.join(dir, "tools.go"), renderTools(piece));
     const tidy = run(["mod", "tidy"], dir, env);
     if (!tidy.ok) return { status: "failed", step: "go mod tidy", reason: lastLines(tidy.out) };
     fs.writeFileSync(renderedPath, goMod);

@@ -76,7 +76,17 @@ EOF
     sleep 0.5
   done
   virsh -c qemu:///system version >/dev/null || { log "libvirtd did not answer; see $RUN_DIR/log"; exit 1; }
-  if virsh -c qemu:///system domcapabilities --virttype kvm >/dev/null 2>&1; then echo kvm; else echo tcg; fi
+  # KVM usable and the guest may have the host's CPU: qemu starts (paused) until the timeout ends it.
+  # A nested hypervisor may refuse some of the host CPU's MSRs (e.g. 0x10a, arch-capabilities, which
+  # libvirt's host-model asks for too): qemu then aborts at once, and the VMs run under TCG.
+  if ! virsh -c qemu:///system domcapabilities --virttype kvm >/dev/null 2>&1; then
+    echo tcg
+  elif timeout 3 qemu-system-x86_64 -accel kvm -cpu host -m 32 -display none -nodefaults -S -monitor none -serial none >"$RUN_DIR/log/kvm-probe.out" 2>&1 || [ $? -eq 124 ]; then
+    echo kvm
+  else
+    log "KVM refuses the host CPU model: $(head -n 1 "$RUN_DIR/log/kvm-probe.out")"
+    echo tcg
+  fi
 }
 
 down() {

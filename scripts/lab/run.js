@@ -171,21 +171,39 @@ function libvirtInventory() {
 
 // ---- the preview's steps ---------------------------------------------------------------------
 
-/** `pulumi preview --json`: the steps by operation, with resource names (URN tails). */
+/** `pulumi preview --json`: resource names (URN tails) by operation, and each update's changed keys. */
 function previewSteps(text) {
-  const start = text.indexOf("{");
-  const json = JSON.parse(text.slice(start));
-  const byOp = {};
+  const json = JSON.parse(text.slice(text.indexOf("{")));
+  const ops = {};
+  const updates = {};
   for (const s of json.steps || []) {
     const name = s.urn.split("::").pop();
-    (byOp[s.op] = byOp[s.op] || []).push(name);
+    (ops[s.op] = ops[s.op] || []).push(name);
+    if (s.op === "update") updates[name] = [...(s.diffReasons || [])].sort();
   }
-  return byOp;
+  return { ops, updates };
 }
 
 // ---- main ------------------------------------------------------------------------------------
 
+/** Why the lab cannot run on this machine, or undefined when it can (`run.js --check`). */
+function cannotRun() {
+  const toolchain = readToolchain();
+  if (!toolchain) return `the toolchain is not built here (npm run lab:build; cache ${CACHE})`;
+  if (toolchain.missing.length > 0) return `the toolchain lacks ${toolchain.missing.join(", ")} (npm run lab:build)`;
+  if (process.getuid && process.getuid() !== 0) return "needs root (a network namespace and a libvirtd of its own)";
+  const tools = ["libvirtd", "virsh", "qemu-system-x86_64", "qemu-img", "mkisofs", "ssh-keygen"];
+  const missing = tools.filter((t) => sh("sh", ["-c", `command -v ${t}`]).status !== 0);
+  if (missing.length > 0) return `missing ${missing.join(", ")} (apt-get install libvirt-daemon-system qemu-system-x86 qemu-utils genisoimage openssh-client)`;
+  return undefined;
+}
+
 async function main() {
+  if (process.argv.includes("--check")) {
+    const why = cannotRun();
+    console.log(why ? `lab: cannot run: ${why}` : "lab: the toolchain is built and the host has what the lab needs");
+    process.exit(why ? 1 : 0);
+  }
   const toolchain = readToolchain();
   if (!toolchain || toolchain.missing.length > 0) {
     console.log(`lab: the toolchain is not built (${toolchain ? `missing ${toolchain.missing.join(", ")}` : "run npm run lab:build"})`);
@@ -193,6 +211,7 @@ async function main() {
     process.exit(1);
   }
   pulumiBin = toolchain.manifest.results.pulumi.binary;
+  if (fs.existsSync(path.join(RUN, "host"))) sh("bash", [path.join(__dirname, "host.sh"), "down", path.join(RUN, "host")]);
   fs.rmSync(RUN, { recursive: true, force: true });
   fs.mkdirSync(LOGS, { recursive: true });
   env = pulumiEnv();
@@ -204,8 +223,11 @@ async function main() {
 
   try {
     const hostUp = await step("host: libvirtd in network namespace fmc-lab, host bridge " + BRIDGE, () => {
-      accel = mustSh("bash", [path.join(__dirname, "host.sh"), "up", path.join(RUN, "host"), BRIDGE]).trim();
-      return { detail: accel === "kvm" ? "KVM" : "no usable /dev/kvm: TCG" };
+      const r = sh("bash", [path.join(__dirname, "host.sh"), "up", path.join(RUN, "host"), BRIDGE]);
+      if (r.status !== 0) throw new Error(r.stderr || r.stdout);
+      accel = r.stdout.trim();
+      const why = r.stderr.split("\n").find((l) => l.startsWith("host.sh: ")) || "host.sh: no usable /dev/kvm";
+      return { detail: accel === "kvm" ? "KVM" : `TCG (${why.replace(/^host.sh: /, "")})` };
     });
     if (!hostUp) return;
 
@@ -249,7 +271,7 @@ async function main() {
 
     const policy = path.join(ROOT, "policy");
     await step("preview dev (stage 1) --policy-pack policy", async () => {
-      const r = await mustEngine("preview-dev", ["preview", "--stack", "dev", "--policy-pack", policy, "--diff"]);
+      const r = await mustEngine("preview-dev", ["preview", "--stack", "dev", "--policy-pack", policy, "--policy-pack-config", path.join(policy, "config.dev.json")]);
       return { detail: summary(r.text), figure: "previewDev" };
     });
     await step("preview prod --policy-pack policy", () => {
@@ -258,7 +280,7 @@ async function main() {
       if (missing.length > 0) {
         return { skip: `prod registers RandomPassword and remote commands; not built: ${missing.map((n) => `${n} (${t[n].status}: ${t[n].module || t[n].step})`).join(", ")}` };
       }
-      return mustEngine("preview-prod", ["preview", "--stack", "prod", "--policy-pack", policy]).then((r) => ({ detail: summary(r.text) }));
+      return mustEngine("preview-prod", ["preview", "--stack", "prod", "--policy-pack", policy, "--policy-pack-config", path.join(policy, "config.prod.json")]).then((r) => ({ detail: summary(r.text) }));
     });
 
     await step("preview lab", async () => {
@@ -291,20 +313,32 @@ async function main() {
       await step("day two: add a VM; the preview creates only that VM's resources", async () => {
         const vms = cfg("vms");
         const added = { ...vms[1], name: "agent1", role: "k3s-agent", nics: [{ network: "fmclab_nat", address: "10.231.0.22" }] };
-        cli(["config", "set", "--path", "vms", JSON.stringify([...vms, added]), "--json", "--stack", "lab"], {});
+        // The lab's own copy of the stack file: one more entry under vms, as a user would write it.
+        const stackFile = path.join(PROJECT, "Pulumi.lab.yaml");
+        const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
+        doc.setIn(["config", `${PROJECT_NAME}:vms`], doc.createNode([...vms, added]));
+        fs.writeFileSync(stackFile, doc.toString());
         const r = await engine("day-two-preview", ["preview", "--stack", "lab", "--json"]);
         if (r.code !== 0) throw new Error(`preview exited ${r.code}: ${tail(r.text)}`);
-        const ops = previewSteps(r.text);
-        const changed = Object.entries(ops).filter(([op]) => op !== "same" && op !== "create");
-        const expected = ["infra-agent1-ignition", "infra-agent1-root", "infra-agent1"];
-        const created = (ops.create || []).sort();
-        if (changed.length > 0 || JSON.stringify(created) !== JSON.stringify([...expected].sort())) {
-          throw new Error(`expected creates ${expected.join(", ")} only; got ${JSON.stringify(Object.fromEntries(Object.entries(ops).filter(([op]) => op !== "same")))}`);
+        // What the change may touch (the provider's ForceNew rules, force-new-0.8.3.json: a network's
+        // dns.hosts is not ForceNew): the new VM's Ignition, root volume and domain are created; the
+        // NAT network it joins updates its DNS host records in place; nothing else changes.
+        const { ops, updates } = previewSteps(r.text);
+        const expectedCreates = ["infra-agent1", "infra-agent1-ignition", "infra-agent1-root"];
+        const expectedUpdates = { "infra-fmclab_nat": ["dns"] };
+        const created = [...(ops.create || [])].sort();
+        const others = Object.keys(ops).filter((op) => !["same", "create", "update"].includes(op));
+        const problems = [];
+        if (JSON.stringify(created) !== JSON.stringify(expectedCreates)) problems.push(`creates ${created.join(", ")}`);
+        if (others.length > 0) problems.push(Object.fromEntries(others.map((op) => [op, ops[op]])));
+        if (JSON.stringify(updates) !== JSON.stringify(expectedUpdates)) problems.push(`updates ${JSON.stringify(updates)}`);
+        if (problems.length > 0) {
+          throw new Error(`expected creates ${expectedCreates.join(", ")} and updates ${JSON.stringify(expectedUpdates)}; got ${JSON.stringify(problems)}`);
         }
         const up = await mustEngine("day-two-up", ["up", "--stack", "lab", "--yes", "--skip-preview"]);
         const again = await engine("day-two-again", ["up", "--stack", "lab", "--yes", "--expect-no-changes", "--skip-preview"]);
         if (again.code !== 0) throw new Error(`the up after the change is not idempotent: ${tail(again.text)}`);
-        return { detail: `creates ${created.join(", ")}; applied (${summary(up.text)}), then no changes` };
+        return { detail: `creates ${created.join(", ")}, updates ${JSON.stringify(updates)}; applied (${summary(up.text)}), then no changes` };
       });
 
       await step("stack export: no secret's plain value in the state", () => {
@@ -340,16 +374,21 @@ async function main() {
     });
   } finally {
     if (server) server.close();
-    await step("host torn down (namespace, libvirtd, lab directories)", () => {
-      mustSh("bash", [path.join(__dirname, "host.sh"), "down", path.join(RUN, "host")]);
-      fs.rmSync(POOL_DIR, { recursive: true, force: true });
-    });
+    if (process.env.FMC_LAB_KEEP_HOST === "1") {
+      // For debugging only: the next run (or host.sh down) tears it down.
+      console.log(`lab: FMC_LAB_KEEP_HOST=1, host left up; tear it down with: bash scripts/lab/host.sh down ${path.join(RUN, "host")}`);
+    } else {
+      await step("host torn down (namespace, libvirtd, lab directories)", () => {
+        mustSh("bash", [path.join(__dirname, "host.sh"), "down", path.join(RUN, "host")]);
+        fs.rmSync(POOL_DIR, { recursive: true, force: true });
+      });
+    }
     fs.writeFileSync(path.join(RUN, "figures.json"), `${JSON.stringify({ date: new Date().toISOString(), accel, seconds: figures }, null, 2)}\n`);
     const passed = results.filter((r) => r === "ok").length;
     const failed = results.filter((r) => r === "FAIL").length;
     const skipped = results.filter((r) => r === "skip").length;
-    console.log(`lab logs: ${LOGS}`);
-    console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
+    console.log(`lab logs: ${LOGS}; ${skipped} step(s) skipped`);
+    console.log(`${passed} passed, ${failed} failed`);
     process.exitCode = failed > 0 ? 1 : 0;
   }
 }

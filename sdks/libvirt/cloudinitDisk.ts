@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
@@ -44,6 +44,10 @@ export class CloudinitDisk extends pulumi.CustomResource {
      */
     declare public readonly name: pulumi.Output<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    declare public readonly cloudinitDiskId: pulumi.Output<string>;
+    /**
      * cloud-init network-config data.
      */
     declare public readonly networkConfig: pulumi.Output<string | undefined>;
@@ -75,6 +79,7 @@ export class CloudinitDisk extends pulumi.CustomResource {
             const state = argsOrState as CloudinitDiskState | undefined;
             resourceInputs["metaData"] = state?.metaData;
             resourceInputs["name"] = state?.name;
+            resourceInputs["cloudinitDiskId"] = state?.cloudinitDiskId;
             resourceInputs["networkConfig"] = state?.networkConfig;
             resourceInputs["pool"] = state?.pool;
             resourceInputs["userData"] = state?.userData;
@@ -82,6 +87,7 @@ export class CloudinitDisk extends pulumi.CustomResource {
             const args = argsOrState as CloudinitDiskArgs | undefined;
             resourceInputs["metaData"] = args?.metaData;
             resourceInputs["name"] = args?.name;
+            resourceInputs["cloudinitDiskId"] = args?.cloudinitDiskId;
             resourceInputs["networkConfig"] = args?.networkConfig;
             resourceInputs["pool"] = args?.pool;
             resourceInputs["userData"] = args?.userData;
@@ -103,6 +109,10 @@ export interface CloudinitDiskState {
      * A unique name for the resource, required by libvirt.
      */
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    cloudinitDiskId?: pulumi.Input<string>;
     /**
      * cloud-init network-config data.
      */
@@ -132,6 +142,10 @@ export interface CloudinitDiskArgs {
      * A unique name for the resource, required by libvirt.
      */
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    cloudinitDiskId?: pulumi.Input<string>;
     /**
      * cloud-init network-config data.
      */

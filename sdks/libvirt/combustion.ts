@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
@@ -37,6 +37,10 @@ export class Combustion extends pulumi.CustomResource {
 
     declare public readonly content: pulumi.Output<string>;
     declare public readonly name: pulumi.Output<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    declare public readonly combustionId: pulumi.Output<string>;
     declare public readonly pool: pulumi.Output<string | undefined>;
 
     /**
@@ -55,6 +59,7 @@ export class Combustion extends pulumi.CustomResource {
             const state = argsOrState as CombustionState | undefined;
             resourceInputs["content"] = state?.content;
             resourceInputs["name"] = state?.name;
+            resourceInputs["combustionId"] = state?.combustionId;
             resourceInputs["pool"] = state?.pool;
         } else {
             const args = argsOrState as CombustionArgs | undefined;
@@ -63,6 +68,7 @@ export class Combustion extends pulumi.CustomResource {
             }
             resourceInputs["content"] = args?.content;
             resourceInputs["name"] = args?.name;
+            resourceInputs["combustionId"] = args?.combustionId;
             resourceInputs["pool"] = args?.pool;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -76,6 +82,10 @@ export class Combustion extends pulumi.CustomResource {
 export interface CombustionState {
     content?: pulumi.Input<string>;
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    combustionId?: pulumi.Input<string>;
     pool?: pulumi.Input<string>;
 }
 
@@ -85,5 +95,9 @@ export interface CombustionState {
 export interface CombustionArgs {
     content: pulumi.Input<string>;
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    combustionId?: pulumi.Input<string>;
     pool?: pulumi.Input<string>;
 }

@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
@@ -71,7 +71,7 @@ export class Domain extends pulumi.CustomResource {
      * Configures CPU mode. See below for more
      * details.
      */
-    declare public readonly cpu: pulumi.Output<outputs.DomainCpu>;
+    declare public readonly cpu: pulumi.Output<outputs.DomainCpu | undefined>;
     /**
      * The description for domain.
      * Changing this forces a new resource to be created.
@@ -119,12 +119,16 @@ export class Domain extends pulumi.CustomResource {
      */
     declare public readonly name: pulumi.Output<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    declare public readonly domainId: pulumi.Output<string>;
+    /**
      * An array of one or more network interfaces to
      * attach to the domain. The `network_interface` object structure is documented
      * below.
      */
     declare public readonly networkInterfaces: pulumi.Output<outputs.DomainNetworkInterface[] | undefined>;
-    declare public readonly nvram: pulumi.Output<outputs.DomainNvram>;
+    declare public readonly nvram: pulumi.Output<outputs.DomainNvram | undefined>;
     /**
      * By default is disabled, set to true for enabling it. More info [qemu-agent](https://wiki.libvirt.org/page/Qemu_guest_agent).
      */
@@ -138,6 +142,11 @@ export class Domain extends pulumi.CustomResource {
      * TPM device to attach to the domain. The `tpm` object structure is documented below.
      */
     declare public readonly tpm: pulumi.Output<outputs.DomainTpm | undefined>;
+    /**
+     * Terraform's operation timeouts of the domain (`create`, e.g. "5m"): the bridge exposes the
+     * `timeouts` block of the provider schema.
+     */
+    declare public readonly timeouts: pulumi.Output<outputs.DomainTimeouts | undefined>;
     /**
      * The type of hypervisor to use for the domain.  Defaults to `kvm`, other values can be found [here](https://libvirt.org/formatdomain.html#id1)
      */
@@ -185,11 +194,13 @@ export class Domain extends pulumi.CustomResource {
             resourceInputs["memory"] = state?.memory;
             resourceInputs["metadata"] = state?.metadata;
             resourceInputs["name"] = state?.name;
+            resourceInputs["domainId"] = state?.domainId;
             resourceInputs["networkInterfaces"] = state?.networkInterfaces;
             resourceInputs["nvram"] = state?.nvram;
             resourceInputs["qemuAgent"] = state?.qemuAgent;
             resourceInputs["running"] = state?.running;
             resourceInputs["tpm"] = state?.tpm;
+            resourceInputs["timeouts"] = state?.timeouts;
             resourceInputs["type"] = state?.type;
             resourceInputs["vcpu"] = state?.vcpu;
             resourceInputs["video"] = state?.video;
@@ -217,11 +228,13 @@ export class Domain extends pulumi.CustomResource {
             resourceInputs["memory"] = args?.memory;
             resourceInputs["metadata"] = args?.metadata;
             resourceInputs["name"] = args?.name;
+            resourceInputs["domainId"] = args?.domainId;
             resourceInputs["networkInterfaces"] = args?.networkInterfaces;
             resourceInputs["nvram"] = args?.nvram;
             resourceInputs["qemuAgent"] = args?.qemuAgent;
             resourceInputs["running"] = args?.running;
             resourceInputs["tpm"] = args?.tpm;
+            resourceInputs["timeouts"] = args?.timeouts;
             resourceInputs["type"] = args?.type;
             resourceInputs["vcpu"] = args?.vcpu;
             resourceInputs["video"] = args?.video;
@@ -318,6 +331,10 @@ export interface DomainState {
      */
     name?: pulumi.Input<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    domainId?: pulumi.Input<string>;
+    /**
      * An array of one or more network interfaces to
      * attach to the domain. The `network_interface` object structure is documented
      * below.
@@ -337,6 +354,11 @@ export interface DomainState {
      * TPM device to attach to the domain. The `tpm` object structure is documented below.
      */
     tpm?: pulumi.Input<inputs.DomainTpm>;
+    /**
+     * Terraform's operation timeouts of the domain (`create`, e.g. "5m"): the bridge exposes the
+     * `timeouts` block of the provider schema.
+     */
+    timeouts?: pulumi.Input<inputs.DomainTimeouts>;
     /**
      * The type of hypervisor to use for the domain.  Defaults to `kvm`, other values can be found [here](https://libvirt.org/formatdomain.html#id1)
      */
@@ -436,6 +458,10 @@ export interface DomainArgs {
      */
     name?: pulumi.Input<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    domainId?: pulumi.Input<string>;
+    /**
      * An array of one or more network interfaces to
      * attach to the domain. The `network_interface` object structure is documented
      * below.
@@ -455,6 +481,11 @@ export interface DomainArgs {
      * TPM device to attach to the domain. The `tpm` object structure is documented below.
      */
     tpm?: pulumi.Input<inputs.DomainTpm>;
+    /**
+     * Terraform's operation timeouts of the domain (`create`, e.g. "5m"): the bridge exposes the
+     * `timeouts` block of the provider schema.
+     */
+    timeouts?: pulumi.Input<inputs.DomainTimeouts>;
     /**
      * The type of hypervisor to use for the domain.  Defaults to `kvm`, other values can be found [here](https://libvirt.org/formatdomain.html#id1)
      */

@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
@@ -41,6 +41,10 @@ export class Ignition extends pulumi.CustomResource {
      */
     declare public readonly name: pulumi.Output<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    declare public readonly ignitionId: pulumi.Output<string>;
+    /**
      * The pool where the resource will be created.
      * If not given, the `default` pool will be used.
      */
@@ -62,6 +66,7 @@ export class Ignition extends pulumi.CustomResource {
             const state = argsOrState as IgnitionState | undefined;
             resourceInputs["content"] = state?.content;
             resourceInputs["name"] = state?.name;
+            resourceInputs["ignitionId"] = state?.ignitionId;
             resourceInputs["pool"] = state?.pool;
         } else {
             const args = argsOrState as IgnitionArgs | undefined;
@@ -70,6 +75,7 @@ export class Ignition extends pulumi.CustomResource {
             }
             resourceInputs["content"] = args?.content;
             resourceInputs["name"] = args?.name;
+            resourceInputs["ignitionId"] = args?.ignitionId;
             resourceInputs["pool"] = args?.pool;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -87,6 +93,10 @@ export interface IgnitionState {
      */
     name?: pulumi.Input<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    ignitionId?: pulumi.Input<string>;
+    /**
      * The pool where the resource will be created.
      * If not given, the `default` pool will be used.
      */
@@ -102,6 +112,10 @@ export interface IgnitionArgs {
      * A unique name for the resource, required by libvirt.
      */
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    ignitionId?: pulumi.Input<string>;
     /**
      * The pool where the resource will be created.
      * If not given, the `default` pool will be used.

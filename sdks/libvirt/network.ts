@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
@@ -57,11 +57,11 @@ export class Network extends pulumi.CustomResource {
      * it will be automatically obtained by libvirt in `none`, `nat`, `route` and `open` modes).
      */
     declare public readonly bridge: pulumi.Output<string>;
-    declare public readonly dhcp: pulumi.Output<outputs.NetworkDhcp>;
+    declare public readonly dhcp: pulumi.Output<outputs.NetworkDhcp | undefined>;
     /**
      * configuration of DNS specific settings for the network
      */
-    declare public readonly dns: pulumi.Output<outputs.NetworkDns>;
+    declare public readonly dns: pulumi.Output<outputs.NetworkDns | undefined>;
     declare public readonly dnsmasqOptions: pulumi.Output<outputs.NetworkDnsmasqOptions | undefined>;
     /**
      * The domain used by the DNS server.
@@ -100,6 +100,10 @@ export class Network extends pulumi.CustomResource {
      */
     declare public readonly name: pulumi.Output<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    declare public readonly networkId: pulumi.Output<string>;
+    /**
      * a list of static routes. A `cidr` and a `gateway` must
      * be provided. The `gateway` must be reachable via the bridge interface.
      */
@@ -130,6 +134,7 @@ export class Network extends pulumi.CustomResource {
             resourceInputs["mode"] = state?.mode;
             resourceInputs["mtu"] = state?.mtu;
             resourceInputs["name"] = state?.name;
+            resourceInputs["networkId"] = state?.networkId;
             resourceInputs["routes"] = state?.routes;
             resourceInputs["xml"] = state?.xml;
         } else {
@@ -144,6 +149,7 @@ export class Network extends pulumi.CustomResource {
             resourceInputs["mode"] = args?.mode;
             resourceInputs["mtu"] = args?.mtu;
             resourceInputs["name"] = args?.name;
+            resourceInputs["networkId"] = args?.networkId;
             resourceInputs["routes"] = args?.routes;
             resourceInputs["xml"] = args?.xml;
         }
@@ -219,6 +225,10 @@ export interface NetworkState {
      */
     name?: pulumi.Input<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    networkId?: pulumi.Input<string>;
+    /**
      * a list of static routes. A `cidr` and a `gateway` must
      * be provided. The `gateway` must be reachable via the bridge interface.
      */
@@ -292,6 +302,10 @@ export interface NetworkArgs {
      * Changing this forces a new resource to be created.
      */
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    networkId?: pulumi.Input<string>;
     /**
      * a list of static routes. A `cidr` and a `gateway` must
      * be provided. The `gateway` must be reachable via the bridge interface.

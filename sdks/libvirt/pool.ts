@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
@@ -45,13 +45,17 @@ export class Pool extends pulumi.CustomResource {
      */
     declare public readonly name: pulumi.Output<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    declare public readonly poolId: pulumi.Output<string>;
+    /**
      * **Deprecated** (Optional) use `path` in the `target` block.
      *
      * @deprecated use target.path instead
      */
     declare public readonly path: pulumi.Output<string | undefined>;
     declare public readonly source: pulumi.Output<outputs.PoolSource | undefined>;
-    declare public readonly target: pulumi.Output<outputs.PoolTarget>;
+    declare public readonly target: pulumi.Output<outputs.PoolTarget | undefined>;
     /**
      * The type of the pool. Currently, "dir" and "logical" are supported.
      */
@@ -76,6 +80,7 @@ export class Pool extends pulumi.CustomResource {
             resourceInputs["available"] = state?.available;
             resourceInputs["capacity"] = state?.capacity;
             resourceInputs["name"] = state?.name;
+            resourceInputs["poolId"] = state?.poolId;
             resourceInputs["path"] = state?.path;
             resourceInputs["source"] = state?.source;
             resourceInputs["target"] = state?.target;
@@ -90,6 +95,7 @@ export class Pool extends pulumi.CustomResource {
             resourceInputs["available"] = args?.available;
             resourceInputs["capacity"] = args?.capacity;
             resourceInputs["name"] = args?.name;
+            resourceInputs["poolId"] = args?.poolId;
             resourceInputs["path"] = args?.path;
             resourceInputs["source"] = args?.source;
             resourceInputs["target"] = args?.target;
@@ -112,6 +118,10 @@ export interface PoolState {
      * A unique name for the resource, required by libvirt.
      */
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    poolId?: pulumi.Input<string>;
     /**
      * **Deprecated** (Optional) use `path` in the `target` block.
      *
@@ -138,6 +148,10 @@ export interface PoolArgs {
      * A unique name for the resource, required by libvirt.
      */
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    poolId?: pulumi.Input<string>;
     /**
      * **Deprecated** (Optional) use `path` in the `target` block.
      *

@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as utilities from "./utilities";
 
@@ -27,7 +27,7 @@ export class Provider extends pulumi.ProviderResource {
     /**
      * libvirt connection URI for operations. See https://libvirt.org/uri.html
      */
-    declare public readonly uri: pulumi.Output<string | undefined>;
+    declare public readonly uri: pulumi.Output<string>;
 
     /**
      * Create a Provider resource with the given unique name, arguments, and options.
@@ -36,10 +36,13 @@ export class Provider extends pulumi.ProviderResource {
      * @param args The arguments to use to populate this resource's properties.
      * @param opts A bag of options that control this resource's behavior.
      */
-    constructor(name: string, args?: ProviderArgs, opts?: pulumi.ResourceOptions) {
+    constructor(name: string, args: ProviderArgs, opts?: pulumi.ResourceOptions) {
         let resourceInputs: pulumi.Inputs = {};
         opts = opts || {};
         {
+            if (args?.uri === undefined && !opts.urn) {
+                throw new Error("Missing required property 'uri'");
+            }
             resourceInputs["uri"] = args?.uri;
         }
         opts = pulumi.mergeOptions(utilities.resourceOptsDefaults(), opts);
@@ -55,5 +58,5 @@ export interface ProviderArgs {
      * libvirt connection URI for operations. See https://libvirt.org/uri.html
      * (the provider falls back to `LIBVIRT_DEFAULT_URI` when unset).
      */
-    uri?: pulumi.Input<string>;
+    uri: pulumi.Input<string>;
 }

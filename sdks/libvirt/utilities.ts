@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as runtime from "@pulumi/pulumi/runtime";
 
 export function getEnv(...vars: string[]): string | undefined {

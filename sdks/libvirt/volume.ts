@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "./types/input";
 import * as outputs from "./types/output";
@@ -59,6 +59,10 @@ export class Volume extends pulumi.CustomResource {
      */
     declare public readonly name: pulumi.Output<string>;
     /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    declare public readonly volumeId: pulumi.Output<string>;
+    /**
      * The storage pool where the resource will be created.
      * If not given, the `default` storage pool will be used.
      */
@@ -94,6 +98,7 @@ export class Volume extends pulumi.CustomResource {
             resourceInputs["baseVolumePool"] = state?.baseVolumePool;
             resourceInputs["format"] = state?.format;
             resourceInputs["name"] = state?.name;
+            resourceInputs["volumeId"] = state?.volumeId;
             resourceInputs["pool"] = state?.pool;
             resourceInputs["size"] = state?.size;
             resourceInputs["source"] = state?.source;
@@ -105,6 +110,7 @@ export class Volume extends pulumi.CustomResource {
             resourceInputs["baseVolumePool"] = args?.baseVolumePool;
             resourceInputs["format"] = args?.format;
             resourceInputs["name"] = args?.name;
+            resourceInputs["volumeId"] = args?.volumeId;
             resourceInputs["pool"] = args?.pool;
             resourceInputs["size"] = args?.size;
             resourceInputs["source"] = args?.source;
@@ -140,6 +146,10 @@ export interface VolumeState {
      * Changing this forces a new resource to be created.
      */
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    volumeId?: pulumi.Input<string>;
     /**
      * The storage pool where the resource will be created.
      * If not given, the `default` storage pool will be used.
@@ -183,6 +193,10 @@ export interface VolumeArgs {
      * Changing this forces a new resource to be created.
      */
     name?: pulumi.Input<string>;
+    /**
+     * The Terraform resource's own `id` attribute: the bridge renames it, `id` being Pulumi's.
+     */
+    volumeId?: pulumi.Input<string>;
     /**
      * The storage pool where the resource will be created.
      * If not given, the `default` storage pool will be used.

@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as pulumi from "@pulumi/pulumi";
 import * as inputs from "../types/input";
 
@@ -161,6 +161,10 @@ export interface DomainNetworkInterface {
      * sent back to the host by the VEPA capable bridge (today's bridges are
      * typically not VEPA capable).
      */
+    /**
+     * Attach to a host device in macvtap "private" mode.
+     */
+    private?: pulumi.Input<string>;
     vepa?: pulumi.Input<string>;
     /**
      * When creating the domain resource, wait until the
@@ -177,6 +181,10 @@ export interface DomainNvram {
      * store.
      */
     template?: pulumi.Input<string>;
+}
+
+export interface DomainTimeouts {
+    create?: pulumi.Input<string>;
 }
 
 export interface DomainTpm {

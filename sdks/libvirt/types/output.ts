@@ -1,5 +1,5 @@
 // *** Hand-written in the shape of `pulumi package add terraform-provider registry.opentofu.org/dmacvicar/libvirt 0.8.3`. ***
-// *** Property names and types follow the pulumi-libvirt 0.5.4 schema (same provider line). ***
+// *** Property names follow the real schema of that route (tests/fixtures/libvirt-schema-properties.json, npm run lab:schema). ***
 import * as outputs from "../types/output";
 
 export interface DomainBootDevice {
@@ -160,6 +160,10 @@ export interface DomainNetworkInterface {
      * sent back to the host by the VEPA capable bridge (today's bridges are
      * typically not VEPA capable).
      */
+    /**
+     * Attach to a host device in macvtap "private" mode.
+     */
+    private?: string;
     vepa?: string;
     /**
      * When creating the domain resource, wait until the
@@ -176,6 +180,10 @@ export interface DomainNvram {
      * store.
      */
     template: string;
+}
+
+export interface DomainTimeouts {
+    create?: string;
 }
 
 export interface DomainTpm {
