@@ -11,7 +11,6 @@
 "use strict";
 const crypto = require("crypto");
 const fs = require("fs");
-const http = require("http");
 const path = require("path");
 const { spawn, spawnSync } = require("child_process");
 const YAML = require("yaml");
@@ -23,6 +22,7 @@ const RUN = path.join(CACHE, "run");
 const PROJECT = path.join(RUN, "project");
 const LOGS = path.join(RUN, "logs");
 const BRIDGE = "fmclab-br0";
+const NETNS = "fmc-lab";
 const PROJECT_NAME = "flatcarmicrocloud";
 const POOL_DIR = "/var/lib/libvirt/images/flatcarmicrocloud-lab";
 const VIRSH = ["-c", "qemu:///system"];
@@ -70,6 +70,7 @@ function pulumiEnv() {
   const labBin = path.join(CACHE, "bin");
   return {
     ...process.env,
+    // plugins/: the policy-pack runner and the stand-in command provider (docs/lab.md).
     PATH: [labBin, path.join(__dirname, "plugins"), process.env.PATH].join(path.delimiter),
     PULUMI_HOME: path.join(RUN, "pulumi-home"),
     PULUMI_BACKEND_URL: `file://${path.join(RUN, "state")}`,
@@ -94,7 +95,10 @@ function engine(label, args) {
   const log = path.join(LOGS, `${label}.log`);
   return new Promise((resolve) => {
     const out = fs.openSync(log, "w");
-    const child = spawn(process.execPath, [path.join(__dirname, "client.js"), PROJECT, pulumiBin, ...args, "--non-interactive", "--color", "never"], {
+    // Inside the lab's namespace: the provider sees the lab's bridge (the host preflight checks it) and
+    // the image server; nothing it does can reach another network.
+    const client = [process.execPath, path.join(__dirname, "client.js"), PROJECT, pulumiBin, ...args, "--non-interactive", "--color", "never"];
+    const child = spawn("ip", ["netns", "exec", NETNS, ...client], {
       cwd: ROOT,
       env,
       stdio: ["ignore", out, out],
@@ -133,20 +137,13 @@ function buildStandInImage(file) {
   fs.rmSync(`${file}.raw`);
 }
 
-/** Serves dir on 127.0.0.1 (HEAD with Content-Length, then GET, as the provider's HTTP client wants). */
+/** The image server (images.js) in the lab's namespace; resolves with the process and its port. */
 function serveImages(dir) {
-  const server = http.createServer((req, res) => {
-    const file = path.join(dir, path.basename(decodeURIComponent(new URL(req.url, "http://x").pathname)));
-    if (!fs.existsSync(file)) {
-      res.writeHead(404).end();
-      return;
-    }
-    const size = fs.statSync(file).size;
-    res.writeHead(200, { "Content-Length": size, "Content-Type": "application/octet-stream", "Last-Modified": new Date(0).toUTCString() });
-    if (req.method === "HEAD") res.end();
-    else fs.createReadStream(file).pipe(res);
+  const child = spawn("ip", ["netns", "exec", NETNS, process.execPath, path.join(__dirname, "images.js"), dir], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.stdout.once("data", (d) => resolve({ child, port: Number(String(d).trim()) }));
+    child.once("exit", (code) => reject(new Error(`image server exited ${code}`)));
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server)));
 }
 
 // ---- libvirt checks --------------------------------------------------------------------------
@@ -237,9 +234,9 @@ async function main() {
       buildStandInImage(path.join(dir, "flatcar_production_qemu_image.img"));
       buildStandInImage(path.join(dir, "rocky-genericcloud.qcow2"));
       server = await serveImages(dir);
-      return { detail: `port ${server.address().port}` };
+      return { detail: `127.0.0.1:${server.port} in namespace ${NETNS}` };
     });
-    const base = `http://127.0.0.1:${server.address().port}`;
+    const base = `http://127.0.0.1:${server.port}`;
 
     await step("stacks dev, prod, lab on a file backend (passphrase secrets)", () => {
       fs.mkdirSync(PROJECT, { recursive: true });
@@ -318,7 +315,9 @@ async function main() {
         const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
         doc.setIn(["config", `${PROJECT_NAME}:vms`], doc.createNode([...vms, added]));
         fs.writeFileSync(stackFile, doc.toString());
+        const previewStarted = Date.now();
         const r = await engine("day-two-preview", ["preview", "--stack", "lab", "--json"]);
+        figures.dayTwoPreview = Number(((Date.now() - previewStarted) / 1000).toFixed(1));
         if (r.code !== 0) throw new Error(`preview exited ${r.code}: ${tail(r.text)}`);
         // What the change may touch (the provider's ForceNew rules, force-new-0.8.3.json: a network's
         // dns.hosts is not ForceNew): the new VM's Ignition, root volume and domain are created; the
@@ -373,7 +372,7 @@ async function main() {
       if (fs.existsSync(POOL_DIR) && fs.readdirSync(POOL_DIR).length > 0) throw new Error(`files left in ${POOL_DIR}`);
     });
   } finally {
-    if (server) server.close();
+    if (server) server.child.kill();
     if (process.env.FMC_LAB_KEEP_HOST === "1") {
       // For debugging only: the next run (or host.sh down) tears it down.
       console.log(`lab: FMC_LAB_KEEP_HOST=1, host left up; tear it down with: bash scripts/lab/host.sh down ${path.join(RUN, "host")}`);
