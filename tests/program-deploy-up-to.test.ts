@@ -1,6 +1,7 @@
 /**
  * The program with `deployUpTo: vms` (the lab stack's setting, and a user's first step on a new host):
- * stage 1's libvirt objects and first-boot config only. No command reaches a VM, no K3s, no Helm;
+ * stage 1's libvirt objects and first-boot config only (after the host preflight). No command reaches
+ * a VM, no K3s, no Helm;
  * the VMs take the configured CPU mode and the base images come from the configured mirror.
  */
 import { machineOutputs } from "./helpers/machine-outputs";
@@ -20,9 +21,10 @@ beforeAll(async () => {
   await h.settle();
 });
 
-it("registers no command, no Kubernetes object and no Helm release", () => {
+it("reaches no VM: no remote command, no Kubernetes object, no Helm release; only the local host preflight", () => {
   const types = [...new Set(h.all().map((r) => r.type))].sort();
-  expect(types.filter((t) => /^(command|kubernetes|pulumi:providers:(command|kubernetes))/.test(t))).toEqual([]);
+  expect(types.filter((t) => /^(command:remote|kubernetes|pulumi:providers:kubernetes)/.test(t))).toEqual([]);
+  expect(h.byType("command:local:Command").map((r) => r.name)).toEqual(["infra-host-preflight"]);
   expect(h.byType("libvirt:index/domain:Domain")).toHaveLength(9);
 });
 
