@@ -7,6 +7,7 @@
 import { machineOutputs } from "./helpers/machine-outputs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { stackConfig } from "./helpers/stacks";
+import { IMAGES } from "../versions";
 
 let h: Harness;
 const MIRROR = "http://127.0.0.1:8099/flatcar_production_qemu_image.img";
@@ -42,7 +43,7 @@ it("gives every VM the configured CPU mode", () => {
 });
 
 it("downloads the base image from the mirror, and a later URL change replaces nothing (source ignored)", () => {
-  const base = h.byType("libvirt:index/volume:Volume").find((v) => v.name === "infra-flatcar-base");
+  const base = h.byType("libvirt:index/volume:Volume").find((v) => v.name === `infra-flatcar-base-${IMAGES.flatcar.release}`);
   expect(base?.inputs.source).toBe(MIRROR);
   expect(base?.ignoreChanges).toEqual(["source"]);
 });
