@@ -255,6 +255,8 @@ function apiGatewayOf(nodes: InfraNode[], apiHost: string): { node: InfraNode; a
   for (const node of nodes.filter((n) => n.role === "loadbalancer")) {
     if (node.addresses.some((a) => a.address === apiHost)) return { node, address: apiHost };
     if (node.fqdn === apiHost) return { node, address: node.primaryAddress };
+    // A loopback API host is an SSH tunnel to the load balancer (a remote Pulumi machine).
+    if (/^(127\.\d+\.\d+\.\d+|localhost)$/.test(apiHost)) return { node, address: node.primaryAddress };
   }
   return undefined;
 }

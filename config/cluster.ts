@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { K3S_VERSION } from "../versions";
 import { fqdn, isStorageNode, primaryNic, Topology, VmSpec, vmsWithRole } from "./topology";
+import { pulumiRunsOnHost } from "./host-memory";
 import { readRawConfig } from "./load";
 import { Collector, ConfigError } from "./validate";
 
@@ -137,7 +138,20 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
     c.fail("k3sApiHost", `${apiHost} is ${lb.name}'s LAN address; the API is served on its VM-network addresses only`);
   }
   const lbApiAddress = lb?.nics.find((n) => onVmNetwork(n.address))?.address;
-  apiHost ||= lbApiAddress ?? (first ? primaryNic(first).address : "");
+  const defaultApiHost = lbApiAddress ?? (first ? primaryNic(first).address : "");
+  // A remote libvirtUri means Pulumi runs on another machine (e.g. a CI runner), which does not sit
+  // on the host's NAT networks: stages 1 and 2 work (libvirt over SSH, nodes through the bastion),
+  // stage 3 would time out on the API. The operator must say how that machine reaches it.
+  if (!apiHost && !pulumiRunsOnHost(topology.host.libvirtUri)) {
+    c.fail(
+      "k3sApiHost",
+      `is required with the remote libvirtUri ${topology.host.libvirtUri}: Pulumi then runs on another machine, which cannot reach ` +
+        `the Kubernetes API at ${defaultApiHost} (a NAT network of the KVM host), so stage 3 would time out. Set it to the address ` +
+        `that machine reaches the API at: 127.0.0.1 with \`ssh -N -L 6443:${defaultApiHost}:6443 <kvm host>\` open during the run, ` +
+        `or ${defaultApiHost} when that machine is a WireGuard peer of the bastion (docs/cluster.md); or run Pulumi on the KVM host`,
+    );
+  }
+  apiHost ||= defaultApiHost;
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
 

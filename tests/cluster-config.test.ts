@@ -116,6 +116,25 @@ describe("bad cluster config fails clearly, naming the key", () => {
     ]);
   });
 
+  it("a remote libvirtUri (Pulumi on another machine) needs k3sApiHost: the VM networks are the host's", () => {
+    const remote = { ...prod, host: { ...prod.host, libvirtUri: "qemu+ssh://root@192.168.0.10/system" } };
+    const problems: string[] = [];
+    try {
+      parseClusterSettings({}, remote);
+    } catch (e) {
+      problems.push(...(e as ConfigError).problems);
+    }
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^k3sApiHost: is required with the remote libvirtUri qemu\+ssh:\/\/root@192\.168\.0\.10\/system: /);
+    expect(problems[0]).toContain("cannot reach the Kubernetes API at 10.17.3.12");
+    expect(problems[0]).toContain("ssh -N -L 6443:10.17.3.12:6443 <kvm host>");
+    // Stated: a tunnel (127.0.0.1 is on K3s's certificate by default) or the address over the VPN.
+    expect(parseClusterSettings({ k3sApiHost: "127.0.0.1" }, remote).apiHost).toBe("127.0.0.1");
+    expect(parseClusterSettings({ k3sApiHost: "10.17.3.12" }, remote).apiHost).toBe("10.17.3.12");
+    // On the host (the default URI) nothing is required.
+    expect(parseClusterSettings({}, prod).apiHost).toBe("10.17.3.12");
+  });
+
   it("node labels and taints Kubernetes would reject", () => {
     const t = prodWithVm("worker1", (vm) => {
       vm.labels = { "bad key!": "x", team: "a b" };
