@@ -1,6 +1,10 @@
 /**
- * FlatcarMicroCloud: config -> infra -> cluster -> platform, then the stack outputs.
+ * FlatcarMicroCloud: config -> infra -> cluster -> platform -> apps, then the stack outputs.
  */
+import * as pulumi from "@pulumi/pulumi";
+import { Apps } from "./apps";
+import { assertStackFits } from "./apps/capacity";
+import { appDatabase } from "./apps/facts";
 import { connectionTo, K3sCluster } from "./cluster";
 import { SshFirstContact } from "./cluster/ssh-first-contact";
 import { loadStackConfig } from "./config";
@@ -13,10 +17,13 @@ import { Platform, platformFacts } from "./platform";
 // Config: every key validated; a bad stack config stops here, before anything is created.
 const config = loadStackConfig();
 const { topology } = config;
+// Room: the platform and every app at its maximum replicas must fit the schedulable nodes.
+const capacity = assertStackFits(topology, config.platform, config.apps.apps);
 
 // Stage 1: networks, storage, images and VMs on the KVM host; the Rocky VMs' roles (bastion, load
 // balancer, FreeIPA, PostgreSQL) arrive in their first-boot config, passwords as secrets.
-const roles = new GuestRoles("guest-roles", { topology, settings: config.roles });
+const appHosts = [...new Set(config.apps.apps.flatMap((a) => (a.ingress ? [a.ingress.host] : [])))];
+const roles = new GuestRoles("guest-roles", { topology, settings: config.roles, appHosts });
 const infra = new Infra("infra", {
   topology,
   roleFragments: (vm) => roles.fragmentsFor(vm),
@@ -37,6 +44,8 @@ const reconciled = reachesVms ? roles.reconcile({ nodes: reachable, sshPrivateKe
 if (reachesVms) {
   new HostSettingsDelivery("host-settings", { topology, nodes: reachable, sshPrivateKey: config.cluster.sshPrivateKey });
 }
+// FreeIPA's ACME service, for cert-manager; the command prints the FreeIPA CA certificate.
+const acme = reachesVms ? roles.enableAcme({ nodes: reachable, sshPrivateKey: config.cluster.sshPrivateKey }) : undefined;
 
 // Stage 2: K3s over SSH on the Flatcar VMs; its kubeconfig becomes the Kubernetes provider.
 const cluster =
@@ -57,6 +66,30 @@ const platform =
         clusterLifetime: cluster.lifetime,
         ...platformFacts(topology),
         settings: config.platform,
+        appHosts,
+        acme: acme && { ready: acme.command, caCertificate: acme.caCertificate },
+      })
+    : undefined;
+
+// Stage 4: the user's apps (stack config `apps`) on the platform's services and the database VM.
+const apps =
+  cluster && platform
+    ? new Apps("apps", {
+        provider: cluster.provider,
+        settings: config.apps,
+        services: platform.services,
+        database: appDatabase(topology, config.roles.postgres),
+        credentials: pulumi.secret(
+          pulumi.all([platform.passwords, roles.postgresPassword]).apply(([p, postgresPassword]) => ({
+            postgresPassword,
+            redisPassword: p.redis,
+            redisSentinelPassword: p.redisSentinel,
+            mqttUser: platform.endpoints.mqttUser,
+            mqttPassword: p.mqtt,
+          })),
+        ),
+        after: [platform],
+        clusterLifetime: cluster.lifetime,
       })
     : undefined;
 
@@ -78,6 +111,8 @@ export const postgres = database && {
   password: roles.postgresPassword,
 };
 export const freeipaAdminPassword = roles.freeipaAdminPassword;
+/** The FreeIPA CA certificate (PEM): trust it to reach every route over HTTPS (README). */
+export const tlsCaCertificate = acme?.caCertificate;
 export const apiEndpoint = cluster?.apiEndpoint;
 export const kubeconfig = cluster?.kubeconfig;
 export const k3sNodes = cluster?.nodeNames;
@@ -85,3 +120,12 @@ export const urls = platform?.urls;
 export const endpoints = platform?.endpoints;
 export const passwords = platform?.passwords;
 export const platformCapacity = platform?.capacity;
+export const appEndpoints = apps?.endpoints;
+/** Each routed app's first URL (what `npm run smoke` reads). */
+export const appUrls = apps && Object.fromEntries(Object.entries(apps.endpoints).flatMap(([name, e]) => (e.urls.length > 0 ? [[name, e.urls[0]]] : [])));
+export const capacityBudget = {
+  platformRequests: capacity.platform,
+  appsRequests: capacity.apps,
+  freeForMoreApps: capacity.free,
+  allocatable: capacity.report.allocatable,
+};

@@ -66,6 +66,7 @@ export const CHARTS = {
   redisHa: { chart: "redis-ha", version: "4.39.0", repo: "https://dandydeveloper.github.io/charts" },
   mosquitto: { chart: "mosquitto", version: "1.4.0", repo: "https://repo.helmforge.dev" },
   kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
+  certManager: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" },
 } as const;
 
 /** Kafka release the Strimzi 1.2 operator runs (its newest supported one). */

@@ -3,6 +3,7 @@
  * are parsed by its own module; the problems of all of them are reported together, so one run
  * names every bad key.
  */
+import { AppsSettings, loadAppsSettings } from "./apps";
 import { ClusterConfig, loadClusterSettings } from "./cluster";
 import { loadTopology } from "./load";
 import { loadPlatformSettings, PlatformSettings } from "./platform";
@@ -15,6 +16,7 @@ export interface StackConfig {
   roles: RoleSettings;
   cluster: ClusterConfig;
   platform: PlatformSettings;
+  apps: AppsSettings;
 }
 
 export function loadStackConfig(): StackConfig {
@@ -32,6 +34,7 @@ export function loadStackConfig(): StackConfig {
   const roles = attempt(() => loadRoleSettings(topology));
   const cluster = attempt(() => loadClusterSettings(topology));
   const platform = attempt(() => loadPlatformSettings(topology));
-  if (!roles || !cluster || !platform) throw new ConfigError(problems);
-  return { topology, roles, cluster, platform };
+  const apps = attempt(() => loadAppsSettings(topology));
+  if (!roles || !cluster || !platform || !apps) throw new ConfigError(problems);
+  return { topology, roles, cluster, platform, apps };
 }

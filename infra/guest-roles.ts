@@ -18,7 +18,7 @@ import { RoleSettings } from "../config/roles";
 import { Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { CloudConfigFragment } from "./cloudinit";
 import { BASTION_FILES, renderWireguardPeersScript } from "./roles/bastion";
-import { renderFreeipaRecordsScript } from "./roles/freeipa";
+import { renderFreeipaAcmeScript, renderFreeipaRecordsScript } from "./roles/freeipa";
 import { RoleSecrets, roleFragments, secretsUsedBy } from "./roles";
 import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "./roles/loadbalancer";
 import { sudoCommand } from "./roles/reconcile";
@@ -36,6 +36,8 @@ export interface Reconciled {
 export interface GuestRolesArgs {
   topology: Topology;
   settings: RoleSettings;
+  /** Hosts of the apps' routes (stage 4): FreeIPA resolves them to the load balancer too. */
+  appHosts?: string[];
 }
 
 export interface ReconcileArgs {
@@ -68,6 +70,7 @@ export class GuestRoles extends pulumi.ComponentResource {
   readonly postgresPassword?: pulumi.Output<string>;
 
   private readonly baseName: string;
+  private readonly appHosts: string[];
   private readonly topology: Topology;
   private readonly settings: RoleSettings;
   private readonly secrets: Record<keyof RoleSecrets, pulumi.Output<string> | undefined>;
@@ -75,6 +78,7 @@ export class GuestRoles extends pulumi.ComponentResource {
   constructor(name: string, args: GuestRolesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:infra:GuestRoles", name, {}, opts);
     this.baseName = name;
+    this.appHosts = args.appHosts ?? [];
     this.topology = args.topology;
     this.settings = args.settings;
     const has = (role: "freeipa" | "postgresql") => vmsWithRole(args.topology, role).length > 0;
@@ -179,7 +183,7 @@ export class GuestRoles extends pulumi.ComponentResource {
       if (!adminPassword) throw new Error(`GuestRoles: ${ipa.name} needs the FreeIPA admin password, which was not generated`);
       // The record list is in the script (reviewable in a preview's diff); the password is the only
       // thing on stdin, a secret input, so the diff of the records is never hidden behind it.
-      const script = sudoCommand(renderFreeipaRecordsScript(ipa, this.topology), "fmc-freeipa-records");
+      const script = sudoCommand(renderFreeipaRecordsScript(ipa, this.topology, this.appHosts), "fmc-freeipa-records");
       reconciled.dnsRecords.push(
         new command.remote.Command(
           `${this.baseName}-${ipa.name}-records`,
@@ -214,5 +218,25 @@ export class GuestRoles extends pulumi.ComponentResource {
       );
     }
     return reconciled;
+  }
+
+  /**
+   * FreeIPA's ACME service, enabled after first boot by an idempotent remote command on the (first)
+   * FreeIPA server, which prints the FreeIPA CA certificate: cert-manager's issuer trusts it and the
+   * stack exports it. Undefined without a FreeIPA VM. Runs again when the script changes (`update`)
+   * and from scratch on a replaced VM (its domain id is the trigger); the certificate stays the same.
+   */
+  enableAcme(args: ReconcileArgs): { command: command.remote.Command; caCertificate: pulumi.Output<string> } | undefined {
+    const ipa = vmsWithRole(this.topology, "freeipa")[0];
+    if (!ipa) return undefined;
+    const node = args.nodes.find((n) => n.name === ipa.name);
+    if (!node) throw new Error(`GuestRoles.enableAcme: stage 1 has no node ${ipa.name}`);
+    const script = sudoCommand(renderFreeipaAcmeScript(ipa, this.topology), "fmc-freeipa-acme");
+    const acme = new command.remote.Command(
+      `${this.baseName}-${ipa.name}-acme`,
+      { connection: connectionTo(node, args.sshPrivateKey), create: script, update: script, triggers: [node.domainId] },
+      { parent: this },
+    );
+    return { command: acme, caCertificate: acme.stdout.apply((pem) => pem.trim() + "\n") };
   }
 }

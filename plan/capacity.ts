@@ -25,6 +25,11 @@ export interface PlatformTotals {
   byRelease: { name: string; requests: Amount }[];
   /** What the platform's check found beyond the totals (a pod larger than any node, ...). */
   problems: string[];
+  /**
+   * When the apps stage is built, the totals above are platform and apps together, and this splits
+   * them: the platform's requests, the apps' (at their autoscalers' maximum) and what is left.
+   */
+  budget?: { platform: Amount; apps: Amount; free: Amount };
 }
 
 export interface CapacityLine {
@@ -49,6 +54,8 @@ export interface CapacityReport {
   platformProblems: string[];
   /** Releases by requested memory, largest first. */
   releases: { name: string; requests: Amount }[];
+  /** Platform, apps and room left (requests), when the apps stage is built. */
+  budget?: { platform: Amount; apps: Amount; free: Amount };
   fits: boolean;
 }
 
@@ -97,15 +104,16 @@ export function capacityReport(topology: Topology, platform: PlatformTotals | un
     const { requests, limits } = platform;
     const cpu = (m: number) => m / 1000;
     const mem = (m: number) => m / GiB;
+    const who = platform.budget ? "platform and apps" : "platform";
     lines = [
-      { what: "platform CPU requests / allocatable", used: cpu(requests.cpuMilli), available: cpu(offer.cpuMilli), unit: "CPU", fits: requests.cpuMilli <= offer.cpuMilli },
-      { what: "platform memory requests / allocatable", used: mem(requests.memoryMiB), available: mem(offer.memoryMiB), unit: "GiB", fits: requests.memoryMiB <= offer.memoryMiB },
-      { what: "platform CPU limits / allocatable", used: cpu(limits.cpuMilli), available: cpu(offer.cpuMilli), unit: "CPU", fits: true, note: overcommit(limits.cpuMilli, offer.cpuMilli) },
-      { what: "platform memory limits / allocatable", used: mem(limits.memoryMiB), available: mem(offer.memoryMiB), unit: "GiB", fits: true, note: overcommit(limits.memoryMiB, offer.memoryMiB) },
+      { what: `${who} CPU requests / allocatable`, used: cpu(requests.cpuMilli), available: cpu(offer.cpuMilli), unit: "CPU", fits: requests.cpuMilli <= offer.cpuMilli },
+      { what: `${who} memory requests / allocatable`, used: mem(requests.memoryMiB), available: mem(offer.memoryMiB), unit: "GiB", fits: requests.memoryMiB <= offer.memoryMiB },
+      { what: `${who} CPU limits / allocatable`, used: cpu(limits.cpuMilli), available: cpu(offer.cpuMilli), unit: "CPU", fits: true, note: overcommit(limits.cpuMilli, offer.cpuMilli) },
+      { what: `${who} memory limits / allocatable`, used: mem(limits.memoryMiB), available: mem(offer.memoryMiB), unit: "GiB", fits: true, note: overcommit(limits.memoryMiB, offer.memoryMiB) },
     ];
   }
   const releases = [...(platform?.byRelease ?? [])].sort((a, b) => b.requests.memoryMiB - a.requests.memoryMiB);
   const problems = platform?.problems ?? [];
   const fits = vms.every((l) => l.fits) && (lines ?? []).every((l) => l.fits) && problems.length === 0;
-  return { vms, schedulable, platform: lines, platformNote: platform ? undefined : platformNote, platformProblems: problems, releases, fits };
+  return { vms, schedulable, platform: lines, platformNote: platform ? undefined : platformNote, platformProblems: problems, releases, budget: platform?.budget, fits };
 }

@@ -3,7 +3,8 @@
  * networks, every VM with its role, size and addresses, and the stage that configures it. The plan
  * writes the prod stack's diagram to docs/architecture.md; a test fails when that file is stale.
  */
-import { isK3sNode, NetworkSpec, Topology, VmSpec } from "../config/topology";
+import { AppSpec } from "../config/apps";
+import { isK3sNode, NetworkSpec, Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { isSchedulable } from "./capacity";
 
 const ROLE_TEXT: Record<VmSpec["role"], string> = {
@@ -41,7 +42,23 @@ function networkNode(net: NetworkSpec): string {
   return `${id("net", net.name)}{{"<b>${net.name}</b><br/>${net.cidr}<br/>${detail}"}}`;
 }
 
-export function renderMermaid(topology: Topology): string {
+/** cert-manager's issuer, where the stack has FreeIPA. */
+function ipaNote(topology: Topology): string {
+  return vmsWithRole(topology, "freeipa").length > 0 ? "<br/>TLS: cert-manager, FreeIPA's ACME CA" : "";
+}
+
+/** Stage 4's box: each app with its replica range, its hosts, and the database VM the apps use. */
+function appsLines(topology: Topology, apps: AppSpec[]): string[] {
+  if (apps.length === 0) return [];
+  const names = apps.map((a) => `${a.name} (${a.replicas.min}-${a.replicas.max})`).join(" · ");
+  const hosts = [...new Set(apps.flatMap((a) => (a.ingress ? [a.ingress.host] : [])))].map((h) => `https://${h}`);
+  const lines = [`  apps[["stage 4: apps<br/>${text(names)}${hosts.length > 0 ? `<br/>${text(hosts.join(", "))}` : ""}"]]`, "  apps -.-> platform"];
+  const database = vmsWithRole(topology, "postgresql")[0];
+  if (database && apps.some((a) => a.uses.postgres)) lines.push(`  apps -.->|"PostgreSQL"| ${id("vm", database.name)}`);
+  return lines;
+}
+
+export function renderMermaid(topology: Topology, apps: AppSpec[] = []): string {
   const { host } = topology;
   const services = topology.vms.filter((vm) => !isK3sNode(vm));
   const k3s = topology.vms.filter(isK3sNode);
@@ -63,8 +80,11 @@ export function renderMermaid(topology: Topology): string {
   }
   lines.push("  end");
   const workers = k3s.filter(isSchedulable).map((vm) => vm.name);
-  lines.push(`  platform[["stage 3: platform<br/>Helm releases on ${workers.join(", ") || "no schedulable node"}"]]`);
+  lines.push(`  platform[["stage 3: platform<br/>Helm releases on ${workers.join(", ") || "no schedulable node"}${ipaNote(topology)}"]]`);
   lines.push("  platform -.-> cluster");
+  const ipa = vmsWithRole(topology, "freeipa")[0];
+  if (ipa) lines.push(`  platform -.->|"ACME: certificates"| ${id("vm", ipa.name)}`);
+  lines.push(...appsLines(topology, apps));
   for (const vm of topology.vms) {
     for (const nic of vm.nics) {
       const label = `${nic.address}${nic.primary && vm.nics.length > 1 ? " (default route)" : ""}`;
@@ -75,7 +95,7 @@ export function renderMermaid(topology: Topology): string {
 }
 
 /** docs/architecture.md for a stack: a short header and the diagram. */
-export function renderArchitectureDoc(topology: Topology): string {
+export function renderArchitectureDoc(topology: Topology, apps: AppSpec[] = []): string {
   const vcpus = topology.vms.reduce((s, vm) => s + vm.vcpus, 0);
   const memory = topology.vms.reduce((s, vm) => s + vm.memoryMiB, 0);
   return [
@@ -87,7 +107,7 @@ export function renderArchitectureDoc(topology: Topology): string {
     `${topology.vms.length} VMs (${vcpus} vCPUs, ${gib(memory)}) on ${topology.networks.length} networks; K3s nodes share \`${topology.clusterNetwork}\`.`,
     "",
     "```mermaid",
-    renderMermaid(topology),
+    renderMermaid(topology, apps),
     "```",
     "",
   ].join("\n");

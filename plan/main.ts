@@ -11,6 +11,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "fs";
 import { dirname, isAbsolute, join, relative } from "path";
+import { parseApps } from "../config/apps";
 import { parseTopology } from "../config/validate";
 import { Topology } from "../config/topology";
 import { policies } from "../policy/policies";
@@ -92,7 +93,7 @@ export async function runPlan(options: PlanOptions): Promise<PlanRun> {
       violations: await runPolicies(policies, recorder.all(), policyConfig),
       policyConfigFile: existsSync(join(root, policyConfigFile)) ? policyConfigFile : undefined,
     };
-    const diagram = renderArchitectureDoc(topology);
+    const diagram = renderArchitectureDoc(topology, parseApps(file.config, topology).apps);
     let diagramWritten: string | undefined;
     if (options.diagramPath) {
       diagramWritten = isAbsolute(options.diagramPath) ? options.diagramPath : join(root, options.diagramPath);
@@ -135,18 +136,23 @@ function platformTotals(stages: StageSummary[], topology: Topology): { totals?: 
     const settings = fn(load("config/platform"), "loadPlatformSettings")(topology);
     const plan = fn(load("platform/plan"), "planPlatform")({ ...facts, settings });
     const { workloads } = fn(load("platform/render"), "renderPlatform")(plan) as { workloads: unknown[] };
-    const report = fn(load("platform/capacity"), "capacityReport")(workloads, facts.nodes) as {
-      requests: Amount;
-      limits: Amount;
-      byRelease: Record<string, Amount>;
-      problems: string[];
-    };
+    type Report = { requests: Amount; limits: Amount; byRelease: Record<string, Amount>; problems: string[] };
+    let report = fn(load("platform/capacity"), "capacityReport")(workloads, facts.nodes) as Report;
+    let budget: PlatformTotals["budget"];
+    // With the apps stage, its own check: the platform and every app at its maximum replicas.
+    if (stages.find((s) => s.id === "apps")?.built) {
+      const apps = (fn(load("config/apps"), "loadAppsSettings")(topology) as { apps: unknown[] }).apps;
+      const stack = fn(load("apps/capacity"), "stackCapacity")(topology, settings, apps) as { report: Report; platform: Amount; apps: Amount; free: Amount };
+      report = stack.report;
+      budget = { platform: stack.platform, apps: stack.apps, free: stack.free };
+    }
     return {
       totals: {
         requests: report.requests,
         limits: report.limits,
         byRelease: Object.entries(report.byRelease).map(([name, requests]) => ({ name, requests })),
         problems: report.problems,
+        budget,
       },
     };
   } catch (e) {

@@ -109,6 +109,11 @@ export function renderReport(r: PlanResult): string {
     for (const p of c.platformProblems) out.push(`  DOES NOT FIT: ${p}`);
     const top = c.releases.slice(0, 5).map((w) => `${w.name} ${num(w.requests.cpuMilli / 1000)} CPU ${gib(w.requests.memoryMiB)}`);
     if (top.length > 0) out.push(`  largest requests: ${top.join("; ")}`);
+    if (c.budget) {
+      const b = c.budget;
+      const amount = (a: { cpuMilli: number; memoryMiB: number }) => `${num(a.cpuMilli / 1000)} CPU ${gib(a.memoryMiB)}`;
+      out.push(`  budget (requests): platform ${amount(b.platform)}; apps at replicas.max ${amount(b.apps)}; left for more apps ${amount(b.free)}`);
+    }
   } else {
     out.push(`  platform: ${c.platformNote ?? "not checked"}`);
   }

@@ -11,6 +11,9 @@ export const PROJECT = "flatcarmicrocloud";
 /** Stands in for the operator's `sshPublicKey`, which no committed stack file holds. */
 export const PLACEHOLDER_SSH_PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOPQtestkeyfortheflatcarmicrocloudsuite operator@test";
 
+/** Stands in for the operator's `appsRegistry` when the stack deploys apps with relative image names. */
+export const PLACEHOLDER_APPS_REGISTRY = "registry.invalid/flatcarmicrocloud";
+
 /**
  * Stands in for an SSH private key: the shape OpenSSH writes (so the program's format check passes),
  * with a body that says what it is. It opens no door anywhere.
@@ -73,6 +76,12 @@ export function readStackFile(root: string, stack: string): StackFile {
   if (config.sshPublicKey === undefined) {
     config.sshPublicKey = PLACEHOLDER_SSH_PUBLIC_KEY;
     filledIn.push("sshPublicKey");
+  }
+  // Each operator names their own registry for the apps' images (README); the plan uses one that
+  // cannot resolve (.invalid is reserved), so nothing is ever pulled from it.
+  if (config.appsRegistry === undefined && Array.isArray(config.apps) && config.apps.length > 0) {
+    config.appsRegistry = PLACEHOLDER_APPS_REGISTRY;
+    filledIn.push("appsRegistry");
   }
   return { config, secretKeys, filledIn };
 }

@@ -8,6 +8,7 @@ export const STAGES = [
   { id: "infra", title: "1 infra (libvirt)" },
   { id: "cluster", title: "2 cluster (K3s over SSH)" },
   { id: "platform", title: "3 platform (Helm)" },
+  { id: "apps", title: "4 apps (Kubernetes)" },
 ] as const;
 export type StageId = (typeof STAGES)[number]["id"];
 

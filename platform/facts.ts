@@ -5,7 +5,7 @@
  * and stage 2 use, so no fact is restated by hand.
  */
 import { allocatable, NodeCapacity } from "../cluster/reservations";
-import { nicOn, Topology, VmSpec, vmsWithRole } from "../config/topology";
+import { fqdn, nicOn, reachableNic, Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { describeNode } from "../infra/nodes";
 import { INGRESS } from "../ports";
 
@@ -30,10 +30,19 @@ export interface IngressEndpoint {
   mqttPort: number;
 }
 
+/** FreeIPA and the load balancer as pods reach them (their legs on the cluster network): for TLS. */
+export interface TlsFacts {
+  freeipa: { fqdn: string; address: string };
+  /** The load balancer's address pods reach (cert-manager's HTTP-01 self-check goes through it). */
+  ingressAddress: string;
+}
+
 export interface PlatformFacts {
   domain: string;
   nodes: PlatformNode[];
   ingress: IngressEndpoint;
+  /** Undefined without a FreeIPA VM: then no ACME issuer, and routes use Traefik's default certificate. */
+  tls?: TlsFacts;
 }
 
 /** A node ordinary pods land on: no NoSchedule/NoExecute taint. */
@@ -67,5 +76,14 @@ export function platformFacts(topology: Topology): PlatformFacts {
     const entry = nodes.find((n) => n.role === "k3s-agent" && isSchedulable(n)) ?? nodes[0];
     ingress = { address: entry.address, httpsPort: INGRESS.https.nodePort, mqttPort: INGRESS.mqtt.nodePort };
   }
-  return { domain: topology.domain, nodes, ingress };
+  return { domain: topology.domain, nodes, ingress, tls: tlsFacts(topology, ingress) };
+}
+
+function tlsFacts(topology: Topology, ingress: IngressEndpoint): TlsFacts | undefined {
+  const ipa = vmsWithRole(topology, "freeipa")[0];
+  if (!ipa) return undefined;
+  const node = topology.vms.find((vm) => vm.role === "k3s-agent" || vm.role === "k3s-server");
+  const reach = (vm: VmSpec) => (nicOn(vm, topology.clusterNetwork) ?? (node ? reachableNic(node, vm) : undefined) ?? vm.nics[0]).address;
+  const lb = vmsWithRole(topology, "loadbalancer")[0];
+  return { freeipa: { fqdn: fqdn(ipa, topology.domain), address: reach(ipa) }, ingressAddress: lb ? reach(lb) : ingress.address };
 }

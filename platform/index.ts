@@ -25,13 +25,16 @@ import { PlatformFacts } from "./facts";
 import { limitRangeSpec, NAMESPACES, NamespaceKey, psaLabels } from "./namespaces";
 import { planPlatform } from "./plan";
 import { ChartKey, RELEASES, STORAGE_GATE_TIMEOUT } from "./releases";
+import { PlatformServices, platformServices } from "./services";
 import { renderPlatform } from "./render";
+import { CERT_MANAGER_API_VERSION, CLUSTER_ISSUER } from "./certificates";
+import { clusterIssuerSpec } from "./values/cert-manager";
 import { KAFKA_API_VERSION, KAFKA_CLUSTER, KAFKA_NODE_POOL, kafkaBootstrap } from "./values/kafka";
 import { GRAFANA_ADMIN_USER, GRAFANA_SECRET, GRAFANA_SECRET_KEYS, grafanaHost } from "./values/monitoring";
 import { MOSQUITTO_SECRET, MOSQUITTO_USER, mqttInternalEndpoint } from "./values/mosquitto";
 import { REDIS_MASTER_SET, REDIS_SECRET, REDIS_SECRET_KEYS, redisSentinelEndpoint } from "./values/redis";
 import { cephDashboardHost, STORAGE_CLASS } from "./values/rook";
-import { TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
+import { INGRESS_CLASS, TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
 export { platformFacts } from "./facts";
@@ -47,6 +50,13 @@ export interface PlatformArgs extends PlatformFacts {
    */
   clusterLifetime?: pulumi.Resource;
   settings: PlatformSettings;
+  /** Hosts of the apps' routes (stage 4): cert-manager reaches them for its HTTP-01 self-check. */
+  appHosts?: string[];
+  /**
+   * FreeIPA's ACME service (guest roles), required when the facts have `tls`: the command that enabled
+   * it (the issuer waits for it) and the CA certificate it printed (the issuer trusts it).
+   */
+  acme?: { ready: pulumi.Resource; caCertificate: pulumi.Input<string> };
 }
 
 export interface PlatformUrls {
@@ -82,6 +92,8 @@ export class Platform extends pulumi.ComponentResource {
   declare readonly passwords: pulumi.Output<PlatformPasswords>;
   /** Requests of every workload against the schedulable nodes' allocatable resources. */
   declare readonly capacity: CapacityReport;
+  /** What the apps stage uses: service addresses, namespaces, ports, the certificate issuer. */
+  declare readonly services: PlatformServices;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:platform:Platform", name, {}, opts);
@@ -194,6 +206,32 @@ export class Platform extends pulumi.ComponentResource {
     release("mosquitto", [mqttSecret, storageReady]);
     const strimzi = release("strimzi", []);
 
+    // TLS: cert-manager, its ClusterIssuer on FreeIPA's ACME directory, one Certificate per route host.
+    if (plan.tls) {
+      const tls = plan.tls;
+      const acme = args.acme;
+      if (!acme) throw new Error("Platform: the topology has FreeIPA, but no ACME service was passed (args.acme)");
+      const certManager = release("certManager", []);
+      const issuer = new k8s.apiextensions.CustomResource(
+        `${name}-cluster-issuer`,
+        {
+          apiVersion: CERT_MANAGER_API_VERSION,
+          kind: "ClusterIssuer",
+          metadata: { name: CLUSTER_ISSUER },
+          spec: pulumi.output(acme.caCertificate).apply((pem) => clusterIssuerSpec(tls.freeipa.fqdn, pem, INGRESS_CLASS)),
+        },
+        { ...k8sOpts, dependsOn: [certManager, acme.ready] },
+      );
+      for (const cert of rendered.certificates) {
+        const key = keyOf(cert.namespace);
+        new k8s.apiextensions.CustomResource(
+          `${name}-certificate-${cert.name}`,
+          { apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate", metadata: { name: cert.name, namespace: namespaces[key].metadata.name }, spec: cert.spec },
+          { ...k8sOpts, dependsOn: [issuer, ...guardRails[key]] },
+        );
+      }
+    }
+
     const kafkaOpts = { ...k8sOpts, dependsOn: [strimzi, storageReady] };
     new k8s.apiextensions.CustomResource(
       `${name}-kafka-node-pool`,
@@ -243,6 +281,7 @@ export class Platform extends pulumi.ComponentResource {
       ),
     );
     this.capacity = capacity;
+    this.services = platformServices(plan);
     this.registerOutputs({ urls: this.urls, endpoints: this.endpoints, passwords: this.passwords });
   }
 }

@@ -40,6 +40,11 @@ export const NAMESPACES = {
     enforce: "baseline",
     reason: "the chart's init container (it writes the password file) takes no security context of its own",
   },
+  certManager: {
+    name: "cert-manager",
+    enforce: "restricted",
+    reason: "the chart runs every cert-manager pod non-root, read-only, with RuntimeDefault seccomp and no capabilities",
+  },
   monitoring: {
     name: "monitoring",
     enforce: "privileged",

@@ -5,9 +5,10 @@
  * servers' addresses on port 6443, and NodePort traffic from the load balancer as its address.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { K3S_API_PORT, K3S_NETWORK } from "../ports";
+import { INGRESS, K3S_API_PORT, K3S_NETWORK } from "../ports";
 import { NAMESPACES, NamespaceKey } from "./namespaces";
 import { PlatformPlan } from "./plan";
+import { CERT_MANAGER_WEBHOOK_PORT } from "./values/cert-manager";
 
 export type Peer =
   | { kind: "sameNamespace" }
@@ -125,6 +126,29 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
     mosquitto: [
       { name: "mqtt", direction: "ingress", peers: [world, { kind: "anyPod" }], ports: tcp(POD_PORTS.mqtt), reason: "MQTT clients in the cluster and through the load balancer's NodePort (password required)" },
       dns,
+    ],
+    certManager: [
+      { name: "webhook", direction: "ingress", peers: servers, ports: tcp(CERT_MANAGER_WEBHOOK_PORT), reason: "the API server calls cert-manager's validating and mutating webhooks" },
+      dns,
+      api,
+      ...(plan.tls
+        ? [
+            {
+              name: "acme-directory",
+              direction: "egress",
+              peers: [{ kind: "cidr", cidr: `${plan.tls.freeipa.address}/32` }],
+              ports: tcp(443),
+              reason: "the ACME directory on the FreeIPA VM (outside the cluster)",
+            } satisfies Allow,
+            {
+              name: "http01-self-check",
+              direction: "egress",
+              peers: [{ kind: "cidr", cidr: `${plan.tls.ingressAddress}/32` }],
+              ports: tcp(INGRESS.http.publicPort),
+              reason: "before asking FreeIPA to validate, cert-manager fetches the challenge itself, as FreeIPA will: through the load balancer",
+            } satisfies Allow,
+          ]
+        : []),
     ],
     monitoring: [
       within("ingress"),

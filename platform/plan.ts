@@ -4,7 +4,8 @@
  * (mon count from storage nodes, replication from brokers, ...) live here and nowhere else.
  */
 import { PlatformSettings } from "../config/platform";
-import { IngressEndpoint, isSchedulable, PlatformNode } from "./facts";
+import { INGRESS_HOSTS } from "../ports";
+import { IngressEndpoint, isSchedulable, PlatformNode, TlsFacts } from "./facts";
 
 export interface PlatformPlan {
   domain: string;
@@ -44,6 +45,11 @@ export interface PlatformPlan {
   traefikReplicas: number;
   /** Ceph CSI provisioner pods: a standby where the cluster has room for one. */
   csiControllerReplicas: number;
+  /**
+   * Certificates from FreeIPA's ACME service through cert-manager, for every host Traefik answers on
+   * (the platform's and the apps'); undefined without FreeIPA.
+   */
+  tls?: TlsFacts & { hosts: string[] };
 }
 
 export interface PlanInput {
@@ -51,6 +57,9 @@ export interface PlanInput {
   nodes: PlatformNode[];
   ingress: IngressEndpoint;
   settings: PlatformSettings;
+  tls?: TlsFacts;
+  /** Hosts of the apps' routes (stage 4), which need certificates too. */
+  appHosts?: string[];
 }
 
 /** The largest odd number up to `n`, capped at `max` (quorum systems want odd counts). */
@@ -94,5 +103,9 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     },
     traefikReplicas: Math.min(2, schedulableNodes.length),
     csiControllerReplicas: schedulableNodes.length >= 3 ? 2 : 1,
+    tls: input.tls && {
+      ...input.tls,
+      hosts: [...new Set([...Object.values(INGRESS_HOSTS).map((h) => `${h}.${input.domain}`), ...(input.appHosts ?? [])])].sort(),
+    },
   };
 }

@@ -50,6 +50,12 @@ export const RELEASES: Record<ChartKey, ReleaseSpec> = {
     timeoutSeconds: 900,
     timeoutReason: "CRDs, the admission webhook jobs, Prometheus with a new volume, Grafana",
   },
+  certManager: {
+    name: "cert-manager",
+    namespace: "certManager",
+    timeoutSeconds: 300,
+    timeoutReason: "CRDs, three small Deployments and the startup API check (a post-install Job that waits for the webhook)",
+  },
 };
 
 /**

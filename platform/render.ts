@@ -8,6 +8,12 @@ import { renderNetworkPolicies, NetworkPolicyDoc } from "./network-policies";
 import { cephServiceMonitors, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
 import { PlatformPlan } from "./plan";
 import { ChartKey } from "./releases";
+import { acmeSolverPolicy, CertificateDoc, certificateFor } from "./certificates";
+import { NAMESPACES } from "./namespaces";
+import { CertManagerValues, certManagerValues, certManagerWorkloads } from "./values/cert-manager";
+import { grafanaHost } from "./values/monitoring";
+import { cephDashboardHost } from "./values/rook";
+import { traefikHost } from "./values/traefik";
 import { SIZING } from "./sizing";
 import { KafkaNodePoolSpec, kafkaNodePoolSpec, KafkaSpec, kafkaSpec, kafkaWorkloads, StrimziValues, strimziValues, strimziWorkloads } from "./values/kafka";
 import { MonitoringValues, monitoringValues, monitoringWorkloads } from "./values/monitoring";
@@ -35,6 +41,7 @@ export interface ChartValues {
   redisHa: RedisValues;
   mosquitto: MosquittoValues;
   kubePrometheusStack: MonitoringValues;
+  certManager: CertManagerValues;
 }
 
 export interface RenderedPlatform {
@@ -43,6 +50,8 @@ export interface RenderedPlatform {
   kafkaNodePool: KafkaNodePoolSpec;
   networkPolicies: NetworkPolicyDoc[];
   serviceMonitors: ServiceMonitorDoc[];
+  /** The platform hosts' Certificates (Grafana, Traefik dashboard, Ceph dashboard); empty without TLS. */
+  certificates: CertificateDoc[];
   workloads: Workload[];
 }
 
@@ -52,6 +61,15 @@ function k3sAddonWorkloads(): Workload[] {
   return [
     { release: "k3s", name: "coredns", kind: "Deployment", replicas: 1, containers: [{ name: "coredns", resources: a.coredns }] },
     { release: "k3s", name: "metrics-server", kind: "Deployment", replicas: 1, containers: [{ name: "metrics-server", resources: a.metricsServer }] },
+  ];
+}
+
+/** Each platform route's host, with a Certificate in the namespace of the route that uses it. */
+export function platformCertificates(plan: PlatformPlan): CertificateDoc[] {
+  return [
+    certificateFor(grafanaHost(plan), NAMESPACES.monitoring.name),
+    certificateFor(traefikHost(plan), NAMESPACES.traefik.name),
+    certificateFor(cephDashboardHost(plan), NAMESPACES.rookCeph.name),
   ];
 }
 
@@ -65,6 +83,10 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     redisHa: redisValues(plan),
     mosquitto: mosquittoValues(),
     kubePrometheusStack: monitoringValues(plan),
+    certManager: certManagerValues({
+      freeipa: plan.tls?.freeipa ?? { fqdn: "", address: "" },
+      ingress: { hosts: plan.tls?.hosts ?? [], address: plan.tls?.ingressAddress ?? "" },
+    }),
   };
   const kafka = kafkaSpec(plan);
   const kafkaNodePool = kafkaNodePoolSpec(plan);
@@ -78,14 +100,21 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...redisWorkloads(values.redisHa),
     ...mosquittoWorkloads(values.mosquitto),
     ...monitoringWorkloads(values.kubePrometheusStack),
+    ...(plan.tls ? certManagerWorkloads(values.certManager) : []),
     ...k3sAddonWorkloads(),
   ];
+  const certificates = plan.tls ? platformCertificates(plan) : [];
   return {
     values,
     kafka,
     kafkaNodePool,
-    networkPolicies: renderNetworkPolicies(plan),
+    networkPolicies: [
+      ...renderNetworkPolicies(plan),
+      // Where a Certificate lives, its HTTP-01 solver pod runs, and Traefik must reach it.
+      ...[...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)),
+    ],
     serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor()],
+    certificates,
     workloads,
   };
 }

@@ -32,7 +32,8 @@ export const SIZING = {
     logRotator: resources("10m", "32Mi", "100m", "64Mi"),
   },
   ceph: {
-    mon: resources("150m", "512Mi", "1", "1Gi"),
+    // A mon of a three-OSD cluster holds a small RocksDB: ~300 MiB resident; the limit keeps the headroom.
+    mon: resources("150m", "384Mi", "1", "1Gi"),
     mgr: resources("150m", "512Mi", "1", "1Gi"),
     "mgr-sidecar": resources("10m", "40Mi", "100m", "100Mi"),
     // Rook derives osd_memory_target from the memory limit: 2Gi leaves the BlueStore cache ~1.6 GiB.
@@ -68,7 +69,8 @@ export const SIZING = {
 
   mosquitto: resources("20m", "32Mi", "200m", "128Mi"),
 
-  prometheus: resources("200m", "768Mi", "1", "1536Mi"),
+  // A few hundred series per node on a dozen targets: ~400 MiB resident; compaction bursts to the limit.
+  prometheus: resources("200m", "512Mi", "1", "1536Mi"),
   configReloader: resources("10m", "32Mi", "100m", "64Mi"),
   alertmanager: resources("20m", "48Mi", "200m", "128Mi"),
   prometheusOperator: resources("50m", "96Mi", "500m", "256Mi"),
@@ -77,6 +79,15 @@ export const SIZING = {
   nodeExporter: resources("20m", "32Mi", "200m", "64Mi"),
   grafana: resources("100m", "192Mi", "500m", "384Mi"),
   grafanaSidecar: resources("10m", "64Mi", "100m", "128Mi"),
+
+  // cert-manager's controllers hold informers of Certificates, Secrets and Ingresses: small on a
+  // cluster of a few dozen certificates.
+  certManager: {
+    controller: resources("20m", "96Mi", "200m", "256Mi"),
+    webhook: resources("10m", "48Mi", "100m", "96Mi"),
+    cainjector: resources("10m", "64Mi", "100m", "192Mi"),
+    startupapicheck: resources("10m", "32Mi", "100m", "64Mi"),
+  },
 
   /**
    * Namespace defaults (LimitRange) for any container a chart gives no resources knob, such as an init

@@ -304,6 +304,48 @@ export const oddServerCount: StackValidationPolicy = {
   },
 };
 
+// ---- pinned, hardened app containers -----------------------------------------------------------
+
+/** A tag after the last `/` (not `latest`), or a sha256 digest. */
+function imagePinned(image: string): boolean {
+  const [name, digest] = image.split("@");
+  if (digest !== undefined) return /^sha256:[a-f0-9]{64}$/.test(digest);
+  const tag = name.slice(name.lastIndexOf("/") + 1).split(":")[1];
+  return tag !== undefined && tag !== "" && tag !== "latest";
+}
+
+export const podsPinnedAndHardened: ResourceValidationPolicy = {
+  name: "pods-pinned-and-hardened",
+  description:
+    "Workloads the program defines itself (Deployments, StatefulSets, ...) pin their images by tag or digest (never latest) and run " +
+    "non-root with a read-only root filesystem, no privilege escalation and all capabilities dropped.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    const podSpecPath = POD_SPEC_PATH[args.type];
+    if (!podSpecPath) return;
+    const spec = at(args.props, podSpecPath);
+    const podNonRoot = at(spec, ["securityContext", "runAsNonRoot"]) === true;
+    for (const list of ["initContainers", "containers"]) {
+      const containers = at(spec, [list]);
+      if (!Array.isArray(containers)) continue;
+      containers.forEach((c: unknown, i) => {
+        const named = at(c, ["name"]);
+        const name = typeof named === "string" ? named : String(i);
+        const image = at(c, ["image"]);
+        if (typeof image !== "string" || !imagePinned(image)) report(`container ${name}: image ${String(image)} is not pinned by a tag or digest (latest moves)`);
+        const sc = at(c, ["securityContext"]);
+        const missing = [
+          podNonRoot || at(sc, ["runAsNonRoot"]) === true ? undefined : "runAsNonRoot",
+          at(sc, ["readOnlyRootFilesystem"]) === true ? undefined : "readOnlyRootFilesystem",
+          at(sc, ["allowPrivilegeEscalation"]) === false ? undefined : "allowPrivilegeEscalation: false",
+          (at(sc, ["capabilities", "drop"]) as unknown[] | undefined)?.includes("ALL") ? undefined : "capabilities.drop [ALL]",
+        ].filter((m): m is string => m !== undefined);
+        if (missing.length > 0) report(`container ${name} lacks ${missing.join(", ")}`);
+      });
+    }
+  },
+};
+
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   helmPinnedVersion,
   requestsAndLimits,
@@ -311,4 +353,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   noPlaintextSecrets,
   statefulDisksProtected,
   oddServerCount,
+  podsPinnedAndHardened,
 ];

@@ -10,6 +10,13 @@
 // named <chart>-<version>, holding values.yaml and optionally values.schema.json) and tests/fixtures.
 // Writes chart-keys/<chart>-<version>.json and chart-schemas/<chart>-<version>.values.schema.json.
 //
+// Charts that ../shared does not hold are derived the same way from their upstream repository's
+// tag (UPSTREAM below names it), fetched into a folder of the same layout:
+//   mkdir -p /tmp/charts/cert-manager-v1.21.1
+//   git -C <clone of github.com/cert-manager/cert-manager> show v1.21.1:deploy/charts/cert-manager/values.yaml \
+//     >/tmp/charts/cert-manager-v1.21.1/values.yaml   (and values.schema.json likewise)
+//   node scripts/derive-chart-keys.js /tmp/charts
+//
 // A fixture holds:
 //   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
 //         '"' is written as ["..."] (JSON string); the items of a list of objects are "<list>[]".
@@ -59,6 +66,11 @@ const DOCUMENTED_OPEN = {
         "drivers.nvmeof": "csi.ceph.io/v1 Driver spec of the NVMe-oF driver (templates/driver.yaml)",
         "operatorConfig.driverSpecDefaults": "csi.ceph.io/v1 OperatorConfig spec.driverSpecDefaults (templates/operatorConfig.yaml)",
     },
+};
+
+/** Where a chart's values come from when they are not in ../shared: its repository, tag and path. */
+const UPSTREAM = {
+    "cert-manager": (version) => `github.com/cert-manager/cert-manager ${version}:deploy/charts/cert-manager/values.yaml`,
 };
 
 const RESOURCE_KEYS = new Set(["limits", "requests", "claims"]);
@@ -144,7 +156,7 @@ function main() {
         const fixture = {
             chart,
             version,
-            derivedFrom: `shared/reference/charts/${folder}/values.yaml`,
+            derivedFrom: UPSTREAM[chart] ? UPSTREAM[chart](version) : `shared/reference/charts/${folder}/values.yaml`,
             sha256: crypto.createHash("sha256").update(text).digest("hex"),
             open: Object.fromEntries(Object.entries(open).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))),
             keys: [...keys].sort(),

@@ -5,13 +5,16 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parseTopology } from "../config/validate";
 import { renderArchitectureDoc, renderMermaid } from "../plan/diagram";
+import { parseApps } from "../config/apps";
+import { readStackFile } from "../plan/stack-config";
 import { rawStack } from "./helpers/stacks";
 
 const prod = parseTopology(rawStack("prod"), "prod");
+const prodApps = parseApps(readStackFile(join(__dirname, ".."), "prod").config, prod).apps;
 
 it("docs/architecture.md is up to date with Pulumi.prod.yaml (else: npm run plan, and commit it)", () => {
   const committed = readFileSync(join(__dirname, "..", "docs", "architecture.md"), "utf8");
-  expect(committed).toBe(renderArchitectureDoc(prod));
+  expect(committed).toBe(renderArchitectureDoc(prod, prodApps));
 });
 
 it("shows every network, every VM with its role, and one edge per NIC", () => {
@@ -21,6 +24,14 @@ it("shows every network, every VM with its role, and one edge per NIC", () => {
   const edges = m.split("\n").filter((l) => l.includes("---|"));
   expect(edges).toHaveLength(prod.vms.reduce((s, vm) => s + vm.nics.length, 0));
   expect(m).toContain("Helm releases on worker1, worker2, worker3");
+});
+
+it("shows the apps stage: each app with its replicas, its host, the database it uses, and the ACME issuer", () => {
+  const m = renderMermaid(prod, prodApps);
+  expect(m).toContain('apps[["stage 4: apps<br/>api (2-4) · worker (1-3) · frontend (2-3)<br/>https://app.cefaslocalserver.com"]]');
+  expect(m).toContain('apps -.->|"PostgreSQL"| vm_postgresql1');
+  expect(m).toContain('platform -.->|"ACME: certificates"| vm_freeipa1');
+  expect(renderMermaid(prod)).not.toContain("stage 4");
 });
 
 it("is well-formed Mermaid as far as ids and brackets go", () => {

@@ -90,7 +90,7 @@ describe("stages", () => {
       { type: "flatcarmicrocloud:cluster:K3sCluster", name: "cluster", urn: "u:c", parent: "" },
       { type: "command:remote:Command", name: "cmd", urn: "u:cmd", parent: "u:c" },
     ]);
-    expect(s.map((x) => [x.id, x.built, x.total])).toEqual([["infra", true, 3], ["cluster", true, 1], ["platform", false, 0]]);
+    expect(s.map((x) => [x.id, x.built, x.total])).toEqual([["infra", true, 3], ["cluster", true, 1], ["platform", false, 0], ["apps", false, 0]]);
     expect(s[0].byType).toEqual([{ type: "libvirt:index/pool:Pool", count: 1 }, { type: "libvirt:index/volume:Volume", count: 2 }]);
   });
 });

@@ -3,6 +3,7 @@
  * order (the dependency graph), and what it outputs.
  */
 import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import type { Platform as PlatformClass } from "../platform";
@@ -17,6 +18,7 @@ const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const SECRET = "kubernetes:core/v1:Secret";
 
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nRnJlZUlQQSB0ZXN0IENB\n-----END CERTIFICATE-----\n";
 let h: Harness;
 let platform: PlatformClass;
 
@@ -31,7 +33,15 @@ beforeAll(async () => {
   const { Platform, platformFacts } = await import("../platform");
   const topology = parseTopology(rawStack("prod"), "prod");
   const provider = new k8s.Provider("k", { kubeconfig: "x" });
-  platform = new Platform("platform", { provider, ...platformFacts(topology), settings: parsePlatformSettings({}, topology) });
+  // Stands in for the guest roles' ACME command (its own tests: roles.acme.test.ts).
+  const acmeReady = new random.RandomPassword("acme-ready", { length: 8 });
+  platform = new Platform("platform", {
+    provider,
+    ...platformFacts(topology),
+    settings: parsePlatformSettings({}, topology),
+    appHosts: ["app.cefaslocalserver.com"],
+    acme: { ready: acmeReady, caCertificate: CA_PEM },
+  });
   await h.settle();
 });
 
@@ -75,6 +85,7 @@ describe("releases", () => {
       "ceph-csi-drivers": ["rook-ceph"],
       "rook-ceph-cluster": ["ceph-csi-drivers", "rook-ceph"],
       strimzi: [],
+      "cert-manager": [],
       // Volumes on ceph-block:
       mosquitto: rook,
       "kube-prometheus-stack": rook,
@@ -140,7 +151,7 @@ describe("guard rails", () => {
         return [md.name, md.labels["pod-security.kubernetes.io/enforce"]];
       }),
     );
-    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged" });
+    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted" });
   });
 
   it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {
@@ -218,5 +229,58 @@ describe("outputs", () => {
   it("reports the capacity it checked", () => {
     expect(platform.capacity.fits).toBe(true);
     expect(platform.capacity.nodes).toEqual(["worker1", "worker2", "worker3"]);
+  });
+});
+
+describe("TLS from FreeIPA", () => {
+  const issuer = () => h.byName("platform-cluster-issuer");
+  it("a ClusterIssuer on FreeIPA's ACME directory, trusting the FreeIPA CA, after cert-manager and the ACME service", () => {
+    expect(issuer().inputs).toMatchObject({
+      apiVersion: "cert-manager.io/v1",
+      kind: "ClusterIssuer",
+      metadata: { name: "freeipa-acme" },
+      spec: {
+        acme: {
+          server: "https://freeipa1.cefaslocalserver.com/acme/directory",
+          caBundle: Buffer.from(CA_PEM).toString("base64"),
+          privateKeySecretRef: { name: "freeipa-acme-account" },
+          solvers: [{ http01: { ingress: { ingressClassName: "traefik", ingressTemplate: { metadata: { annotations: { "traefik.ingress.kubernetes.io/router.entrypoints": "web" } } } } } }],
+        },
+      },
+    });
+    expect(h.dependsOn(issuer(), release("cert-manager"))).toBe(true);
+    expect(h.dependsOn(issuer(), h.byName("acme-ready"))).toBe(true);
+  });
+
+  it("a Certificate for Grafana, the Traefik dashboard and the Ceph dashboard, in their routes' namespaces", () => {
+    const certs = h.all().filter((r) => r.inputs.kind === "Certificate");
+    expect(certs.map((c) => [(c.inputs.metadata as { namespace: string }).namespace, (c.inputs.spec as { dnsNames: string[] }).dnsNames[0]]).sort()).toEqual([
+      ["monitoring", "grafana.cefaslocalserver.com"],
+      ["rook-ceph", "ceph.cefaslocalserver.com"],
+      ["traefik", "traefik.cefaslocalserver.com"],
+    ]);
+    for (const c of certs) expect(h.dependsOn(c, issuer())).toBe(true);
+    const grafana = release("kube-prometheus-stack").inputs.values as { grafana: { ingress: { tls: unknown } } };
+    expect(grafana.grafana.ingress.tls).toEqual([{ secretName: "grafana.cefaslocalserver.com-tls", hosts: ["grafana.cefaslocalserver.com"] }]);
+    const ceph = release("rook-ceph-cluster").inputs.values as { ingress: { dashboard: { tls: unknown } } };
+    expect(ceph.ingress.dashboard.tls).toEqual([{ hosts: ["ceph.cefaslocalserver.com"], secretName: "ceph.cefaslocalserver.com-tls" }]);
+  });
+
+  it("cert-manager reaches FreeIPA and the ingress hosts by hostAliases, and only those through its policies", () => {
+    const values = release("cert-manager").inputs.values as { hostAliases: unknown; crds: unknown };
+    expect(values.crds).toEqual({ enabled: true, keep: true });
+    expect(values.hostAliases).toEqual([
+      { ip: "10.17.4.11", hostnames: ["freeipa1.cefaslocalserver.com"] },
+      { ip: "10.17.4.12", hostnames: ["app.cefaslocalserver.com", "ceph.cefaslocalserver.com", "grafana.cefaslocalserver.com", "traefik.cefaslocalserver.com"] },
+    ]);
+    const policy = (name: string) => (h.byType(NETWORK_POLICY).find((p) => p.name === `platform-cert-manager-${name}`) as Recorded).inputs.spec;
+    expect(policy("allow-acme-directory")).toMatchObject({ egress: [{ to: [{ ipBlock: { cidr: "10.17.4.11/32" } }], ports: [{ port: 443, protocol: "TCP" }] }] });
+    expect(policy("allow-http01-self-check")).toMatchObject({ egress: [{ to: [{ ipBlock: { cidr: "10.17.4.12/32" } }], ports: [{ port: 80, protocol: "TCP" }] }] });
+    for (const ns of ["monitoring", "traefik", "rook-ceph"]) {
+      expect(h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-allow-acme-http01-solver`)?.inputs.spec).toMatchObject({
+        podSelector: { matchLabels: { "acme.cert-manager.io/http01-solver": "true" } },
+        ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }], ports: [{ port: 8089, protocol: "TCP" }] }],
+      });
+    }
   });
 });

@@ -120,9 +120,16 @@ describe("chart key fixtures", () => {
     const run = spawnSync(process.execPath, [join(__dirname, "..", "scripts", "derive-chart-keys.js"), reference, out], { encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
+    // Charts ../shared does not hold (cert-manager) were derived from their upstream tag, as the
+    // script's header shows; their fixture names that source.
+    const upstream = readdirSync(join(FIXTURES, "chart-keys"))
+      .filter((f) => !(JSON.parse(readFileSync(join(FIXTURES, "chart-keys", f), "utf8")) as { derivedFrom: string }).derivedFrom.startsWith("shared/"))
+      .map((f) => f.replace(/\.json$/, ""));
+    expect(upstream).toEqual(["cert-manager-v1.21.1"]);
+    const fromShared = (f: string) => !upstream.some((u) => f.startsWith(`${u}.`));
     for (const dir of ["chart-keys", "chart-schemas"]) {
       const derived = readdirSync(join(out, dir)).sort();
-      expect(readdirSync(join(FIXTURES, dir)).sort()).toEqual(derived);
+      expect(readdirSync(join(FIXTURES, dir)).filter(fromShared).sort()).toEqual(derived);
       for (const file of derived) expect(readFileSync(join(FIXTURES, dir, file), "utf8")).toBe(readFileSync(join(out, dir, file), "utf8"));
     }
   });
@@ -158,6 +165,7 @@ describe("keys accepted only as free-form maps", () => {
         "extraObjects",
         "ingressRoute.dashboard.entryPoints",
         "ingressRoute.dashboard.middlewares",
+        "ingressRoute.dashboard.tls",
         "ports.web.http.redirections.entryPoint",
         "ports.web.nodePort",
         "ports.websecure.nodePort",
@@ -195,6 +203,7 @@ describe("keys accepted only as free-form maps", () => {
         "prometheusOperator.prometheusConfigReloader.resources",
         "prometheusOperator.resources",
       ],
+      certManager: ["cainjector.resources", "hostAliases", "resources", "startupapicheck.resources", "webhook.resources"],
     });
   });
 });
@@ -225,6 +234,21 @@ describe("values.schema.json of the charts that ship one", () => {
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
     expect(validate({ ...prod.values.mosquitto, service: { ...prod.values.mosquitto.service, mqttNodePort: "31883" } })).toBe(false);
+  });
+});
+
+describe("cert-manager's values.schema.json", () => {
+  it("accepts the values (unknown keys rejected), and is live", () => {
+    const doc = JSON.parse(readFileSync(join(FIXTURES, "chart-schemas", `${fixtureName("certManager")}.values.schema.json`), "utf8")) as Record<string, unknown>;
+    const { $schema: _ignored, ...body } = doc;
+    void _ignored;
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    const validate = ajv.compile(body);
+    const ok = validate(prod.values.certManager);
+    expect(validate.errors ?? []).toEqual([]);
+    expect(ok).toBe(true);
+    expect(validate({ ...prod.values.certManager, bogus: 1 })).toBe(false);
+    expect(validate({ ...prod.values.certManager, crds: { enabled: "yes" } })).toBe(false);
   });
 });
 
@@ -264,7 +288,9 @@ describe("what the values promise", () => {
     expect(t.service.spec.type).toBe("NodePort");
     expect(t.ports.web.nodePort).toBe(INGRESS.http.nodePort);
     expect(t.ports.websecure.nodePort).toBe(INGRESS.https.nodePort);
-    expect(t.ports.web.http.redirections.entryPoint).toEqual({ to: "websecure", scheme: "https", permanent: true });
+    // The lowest priority, so the ACME HTTP-01 solver's route on `web` answers before the redirect.
+    expect(t.ports.web.http.redirections.entryPoint).toEqual({ to: "websecure", scheme: "https", permanent: true, priority: 1 });
+    expect(t.ingressRoute.dashboard.tls).toEqual({ secretName: "traefik.cefaslocalserver.com-tls" });
     expect(t.ingressRoute.dashboard.entryPoints).toEqual(["websecure"]);
     expect(t.ingressRoute.dashboard.matchRule).toContain("Host(`traefik.cefaslocalserver.com`)");
     const middleware = t.extraObjects.find((o) => o.kind === "Middleware") as { metadata: { name: string }; spec: { basicAuth: { secret: string } } };

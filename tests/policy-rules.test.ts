@@ -9,6 +9,7 @@ import {
   noLoadBalancer,
   noPlaintextSecrets,
   oddServerCount,
+  podsPinnedAndHardened,
   policies,
   requestsAndLimits,
   statefulDisksProtected,
@@ -172,5 +173,26 @@ describe("k3s-server-count-odd (advisory)", () => {
     const even = await runPolicies([oddServerCount], [server("a"), server("b")]);
     expect(even.map((v) => [v.enforcementLevel, v.message])).toEqual([["advisory", "2 K3s servers (a, b): add or remove one for an odd count"]]);
     expect(await check(oddServerCount, [server("a"), server("b"), server("c")])).toEqual([]);
+  });
+});
+
+describe("pods-pinned-and-hardened", () => {
+  const hardened = { runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } };
+  const deployment = (image: string, securityContext: Record<string, unknown> = hardened) =>
+    fake("kubernetes:apps/v1:Deployment", { spec: { template: { spec: { containers: [{ name: "app", image, securityContext }] } } } });
+
+  it("passes a pinned, hardened container (tag or digest)", async () => {
+    expect(await check(podsPinnedAndHardened, [deployment("registry.example.com:5000/fmc/api:0.1.0")])).toEqual([]);
+    expect(await check(podsPinnedAndHardened, [deployment(`registry.example.com/api@sha256:${"a".repeat(64)}`)])).toEqual([]);
+  });
+
+  it.each(["registry.example.com/api", "registry.example.com:5000/api", "api:latest", "api@sha256:short"])("refuses the image %s", async (image) => {
+    expect(await check(podsPinnedAndHardened, [deployment(image)])).toEqual([`container app: image ${image} is not pinned by a tag or digest (latest moves)`]);
+  });
+
+  it("names what a container lacks", async () => {
+    expect(await check(podsPinnedAndHardened, [deployment("api:1", { readOnlyRootFilesystem: false })])).toEqual([
+      "container app lacks runAsNonRoot, readOnlyRootFilesystem, allowPrivilegeEscalation: false, capabilities.drop [ALL]",
+    ]);
   });
 });

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
+import { APPS_CONFIG_KEYS } from "../config/apps";
 import { CLUSTER_CONFIG_KEYS } from "../config/cluster";
 import { CONFIG_KEYS } from "../config/load";
 import { PLATFORM_CONFIG_KEYS } from "../config/platform";
@@ -16,10 +17,10 @@ import { readStackFile } from "../plan/stack-config";
 const ROOT = join(__dirname, "..");
 const declared = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { type: string; default?: unknown; secret?: boolean }> }).config;
 /** Lists of objects: the project schema has no object type, so these are documented, not declared. */
-const STRUCTURED = ["networks", "vms", "wireguardPeers"];
+const STRUCTURED = ["networks", "vms", "wireguardPeers", "apps"];
 /** Set by each operator on their own machine (README), in no committed stack file. */
-const OPERATOR_SET = ["sshPublicKey", "sshPrivateKey"];
-const read = [...CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, "sshPrivateKey"] as string[];
+const OPERATOR_SET = ["sshPublicKey", "sshPrivateKey", "appsRegistry"];
+const read = [...CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...APPS_CONFIG_KEYS, "sshPrivateKey"] as string[];
 const stacks = readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
 
 it("declares every key the program reads, except the structured lists", () => {

@@ -59,10 +59,11 @@ export interface DnsRecords {
 /**
  * Every address of every VM gets an A record; addresses on VM networks get PTR records. The LAN's
  * reverse zone belongs to the LAN's own DNS, so bridge addresses get no PTR here. The names the
- * platform's ingress answers on (ports.ts) point at every address of the load balancer, which
- * forwards them to Traefik.
+ * platform's ingress answers on (ports.ts), and the apps' route hosts (`appHosts`, fully qualified,
+ * under the domain), point at every address of the load balancer, which forwards them to Traefik:
+ * clients resolve them, and so does FreeIPA's ACME service when it validates a certificate request.
  */
-export function dnsRecords(topology: Topology): DnsRecords {
+export function dnsRecords(topology: Topology, appHosts: readonly string[] = []): DnsRecords {
   const records: DnsRecords = { a: [], ptr: [], reverseZones: [] };
   for (const network of topology.networks.filter((n) => n.mode === "nat")) {
     const zone = reverseZone(network.cidr);
@@ -76,8 +77,11 @@ export function dnsRecords(topology: Topology): DnsRecords {
       records.ptr.push({ zone: reverseZone(network.cidr), name: ptrName(nic.address, network.cidr), target: `${fqdn(vm, topology.domain)}.` });
     }
   }
+  const suffix = `.${topology.domain}`;
+  const appNames = appHosts.filter((h) => h.endsWith(suffix)).map((h) => h.slice(0, -suffix.length));
+  const ingressNames = [...new Set([...Object.values(INGRESS_HOSTS), ...appNames])];
   for (const lb of vmsWithRole(topology, "loadbalancer")) {
-    for (const host of Object.values(INGRESS_HOSTS)) {
+    for (const host of ingressNames) {
       for (const nic of lb.nics) records.a.push({ name: host, address: nic.address });
     }
   }
@@ -140,8 +144,8 @@ export function renderFreeipaEnv(vm: VmSpec, topology: Topology): string {
  * password from stdin, adds the missing zones and records of `dnsRecords(topology)` and removes the
  * records it added on an earlier run that are no longer wanted (state file on the VM).
  */
-export function renderFreeipaRecordsScript(vm: VmSpec, topology: Topology): string {
-  const records = dnsRecords(topology);
+export function renderFreeipaRecordsScript(vm: VmSpec, topology: Topology, appHosts: readonly string[] = []): string {
+  const records = dnsRecords(topology, appHosts);
   return renderReconcileScript({
     vmName: vm.name,
     purpose: `DNS records of every VM on ${vm.name}; the admin password is the first line of stdin.`,
@@ -153,6 +157,28 @@ export function renderFreeipaRecordsScript(vm: VmSpec, topology: Topology): stri
       IPA_A_RECORDS: records.a.map((r) => `${r.name} ${r.address}`),
       IPA_PTR_RECORDS: records.ptr.map((r) => `${r.zone} ${r.name} ${r.target}`),
     },
+  });
+}
+
+/** FreeIPA's ACME directory (Dogtag's ACME responder behind IPA's Apache). */
+export function acmeDirectory(freeipaFqdn: string): string {
+  return `https://${freeipaFqdn}/acme/directory`;
+}
+
+/** How long the ACME command waits for the directory to answer once the service is enabled. */
+export const ACME_DIRECTORY_TIMEOUT_SECONDS = 300;
+
+/**
+ * The ACME command's script: waits for first boot and the IPA services, enables the ACME service
+ * when it is off and prints the CA certificate (/etc/ipa/ca.crt) on stdout.
+ */
+export function renderFreeipaAcmeScript(vm: VmSpec, topology: Topology): string {
+  return renderReconcileScript({
+    vmName: vm.name,
+    purpose: `ACME service of ${vm.name} (for cert-manager); prints the FreeIPA CA certificate.`,
+    body: "freeipa-acme.sh",
+    bootTimeoutSeconds: FREEIPA_BOOT_TIMEOUT_SECONDS,
+    vars: { IPA_ACME_DIRECTORY: acmeDirectory(fqdn(vm, topology.domain)), IPA_ACME_TIMEOUT_SECONDS: ACME_DIRECTORY_TIMEOUT_SECONDS },
   });
 }
 

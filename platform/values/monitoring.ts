@@ -7,6 +7,7 @@
  */
 import { INGRESS_HOSTS } from "../../ports";
 import { Workload } from "../capacity";
+import { tlsSecretName } from "../certificates";
 import { PlatformPlan } from "../plan";
 import { Resources } from "../resources";
 import { SIZING } from "../sizing";
@@ -32,7 +33,14 @@ export interface MonitoringValues {
   alertmanager: { alertmanagerSpec: { resources: Resources } };
   grafana: {
     admin: { existingSecret: string; userKey: string; passwordKey: string };
-    ingress: { enabled: boolean; ingressClassName: string; hosts: string[]; path: string; annotations: Record<string, string> };
+    ingress: {
+      enabled: boolean;
+      ingressClassName: string;
+      hosts: string[];
+      path: string;
+      annotations: Record<string, string>;
+      tls?: { secretName: string; hosts: string[] }[];
+    };
     resources: Resources;
     sidecar: { resources: Resources };
   };
@@ -76,7 +84,15 @@ export function monitoringValues(plan: PlatformPlan): MonitoringValues {
     alertmanager: { alertmanagerSpec: { resources: SIZING.alertmanager } },
     grafana: {
       admin: { existingSecret: GRAFANA_SECRET, userKey: GRAFANA_SECRET_KEYS.user, passwordKey: GRAFANA_SECRET_KEYS.password },
-      ingress: { enabled: true, ingressClassName: INGRESS_CLASS, hosts: [grafanaHost(plan)], path: "/", annotations: { ...TRAEFIK_HTTPS_INGRESS_ANNOTATIONS } },
+      ingress: {
+        enabled: true,
+        ingressClassName: INGRESS_CLASS,
+        hosts: [grafanaHost(plan)],
+        path: "/",
+        annotations: { ...TRAEFIK_HTTPS_INGRESS_ANNOTATIONS },
+        // The FreeIPA-signed certificate of its host, where the stack has FreeIPA (certificates.ts).
+        ...(plan.tls ? { tls: [{ secretName: tlsSecretName(grafanaHost(plan)), hosts: [grafanaHost(plan)] }] } : {}),
+      },
       resources: SIZING.grafana,
       sidecar: { resources: SIZING.grafanaSidecar },
     },

@@ -8,6 +8,7 @@
 import { INGRESS_HOSTS } from "../../ports";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
+import { tlsSecretName } from "../certificates";
 import { PlatformPlan } from "../plan";
 import { Resources } from "../resources";
 import { SIZING } from "../sizing";
@@ -192,6 +193,7 @@ export interface RookClusterValues {
       host: { name: string; path: string; pathType: string };
       ingressClassName: string;
       annotations: Record<string, string>;
+      tls?: { hosts: string[]; secretName: string }[];
     };
   };
 }
@@ -290,6 +292,8 @@ export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
         host: { name: cephDashboardHost(plan), path: "/", pathType: "Prefix" },
         ingressClassName: INGRESS_CLASS,
         annotations: { ...TRAEFIK_HTTPS_INGRESS_ANNOTATIONS },
+        // The FreeIPA-signed certificate of its host, where the stack has FreeIPA (certificates.ts).
+        ...(plan.tls ? { tls: [{ hosts: [cephDashboardHost(plan)], secretName: tlsSecretName(cephDashboardHost(plan)) }] } : {}),
       },
     },
   };

@@ -5,6 +5,7 @@
  */
 import { INGRESS, INGRESS_HOSTS } from "../../ports";
 import { Workload } from "../capacity";
+import { tlsSecretName } from "../certificates";
 import { PlatformPlan } from "../plan";
 import { Resources } from "../resources";
 import { SIZING } from "../sizing";
@@ -21,10 +22,10 @@ export interface TraefikValues {
   global: { checkNewVersion: boolean; sendAnonymousUsage: boolean };
   api: { dashboard: boolean };
   ingressRoute: {
-    dashboard: { enabled: boolean; matchRule: string; entryPoints: string[]; middlewares: { name: string }[] };
+    dashboard: { enabled: boolean; matchRule: string; entryPoints: string[]; middlewares: { name: string }[]; tls?: { secretName: string } };
   };
   ports: {
-    web: { nodePort: number; http: { redirections: { entryPoint: { to: string; scheme: string; permanent: boolean } } } };
+    web: { nodePort: number; http: { redirections: { entryPoint: { to: string; scheme: string; permanent: boolean; priority: number } } } };
     websecure: { nodePort: number };
   };
   service: { spec: { type: "NodePort" } };
@@ -51,12 +52,16 @@ export function traefikValues(plan: PlatformPlan): TraefikValues {
         matchRule: `Host(\`${traefikHost(plan)}\`) && (PathPrefix(\`/dashboard\`) || PathPrefix(\`/api\`))`,
         entryPoints: ["websecure"],
         middlewares: [{ name: TRAEFIK_DASHBOARD_MIDDLEWARE }],
+        // The FreeIPA-signed certificate of its host, where the stack has FreeIPA (certificates.ts).
+        ...(plan.tls ? { tls: { secretName: tlsSecretName(traefikHost(plan)) } } : {}),
       },
     },
     ports: {
       web: {
         nodePort: INGRESS.http.nodePort,
-        http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true } } },
+        // The lowest priority: every other request is redirected to HTTPS, but an ACME HTTP-01
+        // challenge (cert-manager's solver route on this entry point) is answered on plain HTTP.
+        http: { redirections: { entryPoint: { to: "websecure", scheme: "https", permanent: true, priority: 1 } } },
       },
       websecure: { nodePort: INGRESS.https.nodePort },
     },

@@ -24,11 +24,15 @@ users:
   user: {client-certificate-data: Q0VSVA==, client-key-data: S0VZ}
 `;
 
+/** What FreeIPA's ACME command prints: the CA certificate (a stand-in body). */
+export const FREEIPA_CA_PEM = ["-----BEGIN CERTIFICATE-----", Buffer.from("FreeIPA test CA").toString("base64"), "-----END CERTIFICATE-----", ""].join("\n");
+
 export function machineOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> | undefined {
   if (args.type === "random:index/randomPassword:RandomPassword") return { result: TOKEN };
   if (args.type !== COMMAND) return undefined;
   if (args.name.endsWith("-boot")) return { stdout: MACHINE_ID };
   if (args.name.endsWith("-kubeconfig")) return { stdout: K3S_YAML };
+  if (args.name.endsWith("-acme")) return { stdout: FREEIPA_CA_PEM };
   if (args.name.endsWith("-wireguard-public-key")) return { stdout: `${WIREGUARD_PUBLIC_KEY}\n` };
   return undefined;
 }

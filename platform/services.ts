@@ -1,0 +1,70 @@
+/**
+ * What the platform offers the apps stage, as plain data: where each service answers inside the
+ * cluster, which namespace and pod ports a NetworkPolicy must admit, how Kafka topics are created,
+ * and the issuer of route certificates. Derived from the same constants the charts' values use, so
+ * the apps never restate an address.
+ */
+import { CLUSTER_ISSUER } from "./certificates";
+import { NAMESPACES } from "./namespaces";
+import { POD_PORTS } from "./network-policies";
+import { PlatformPlan } from "./plan";
+import { KAFKA_CLUSTER, kafkaBootstrap } from "./values/kafka";
+import { MOSQUITTO_RELEASE, MOSQUITTO_USER } from "./values/mosquitto";
+import { REDIS_MASTER_SET, REDIS_RELEASE } from "./values/redis";
+import { INGRESS } from "../ports";
+
+export interface PlatformServices {
+  kafka: {
+    bootstrap: string;
+    namespace: string;
+    /** The `strimzi.io/cluster` label a KafkaTopic needs. */
+    cluster: string;
+    /** Replicas of an app's topic: the platform's replication factor. */
+    replicationFactor: number;
+    minInsyncReplicas: number;
+    /** Pod ports clients reach (bootstrap and brokers share the plain listener). */
+    podPorts: number[];
+  };
+  /**
+   * redis-ha runs without HAProxy: clients ask Sentinel (host:port here) for the master of
+   * `masterSet`, then talk to it; both ports must be open.
+   */
+  redis: { sentinelHost: string; sentinelPort: number; masterSet: string; namespace: string; podPorts: number[] };
+  mqtt: { host: string; port: number; user: string; namespace: string; podPorts: number[] };
+  /** Namespace of the ingress controller, which alone may reach an app's port. */
+  traefikNamespace: string;
+  /** cert-manager ClusterIssuer of route certificates; undefined without FreeIPA (Traefik's default certificate). */
+  certificateIssuer?: string;
+  /** Port clients outside the cluster use for HTTPS (443 on the load balancer, else the NodePort). */
+  httpsPort: number;
+}
+
+export function platformServices(plan: Pick<PlatformPlan, "kafka" | "ingress" | "tls">): PlatformServices {
+  return {
+    kafka: {
+      bootstrap: kafkaBootstrap(),
+      namespace: NAMESPACES.kafka.name,
+      cluster: KAFKA_CLUSTER,
+      replicationFactor: plan.kafka.replicationFactor,
+      minInsyncReplicas: plan.kafka.minInsyncReplicas,
+      podPorts: [POD_PORTS.kafkaPlain],
+    },
+    redis: {
+      sentinelHost: `${REDIS_RELEASE}.${NAMESPACES.redis.name}.svc.cluster.local`,
+      sentinelPort: POD_PORTS.sentinel,
+      masterSet: REDIS_MASTER_SET,
+      namespace: NAMESPACES.redis.name,
+      podPorts: [POD_PORTS.redis, POD_PORTS.sentinel],
+    },
+    mqtt: {
+      host: `${MOSQUITTO_RELEASE}.${NAMESPACES.mosquitto.name}.svc.cluster.local`,
+      port: INGRESS.mqtt.publicPort,
+      user: MOSQUITTO_USER,
+      namespace: NAMESPACES.mosquitto.name,
+      podPorts: [POD_PORTS.mqtt],
+    },
+    traefikNamespace: NAMESPACES.traefik.name,
+    certificateIssuer: plan.tls ? CLUSTER_ISSUER : undefined,
+    httpsPort: plan.ingress.httpsPort,
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Room for the apps: the platform and the apps (at replicas.max) against the schedulable nodes, from
+ * the stack config alone; a stack whose apps do not fit stops before anything is created.
+ */
+import { assertStackFits, stackCapacity } from "../apps/capacity";
+import { AppSpec, parseApps } from "../config/apps";
+import { parsePlatformSettings } from "../config/platform";
+import { parseTopology } from "../config/validate";
+import { problemsOf } from "./helpers/problems";
+import { startHarness } from "./helpers/pulumi-harness";
+import { rawStack, stackConfig } from "./helpers/stacks";
+
+const topology = parseTopology(rawStack("prod"), "prod");
+const settings = parsePlatformSettings({}, topology);
+const { apps } = parseApps({ appsRegistry: "registry.example.com/fmc", apps: stackConfig("prod").apps }, topology);
+
+it("prod fits the reference app at its maximum replicas, and says what is left", () => {
+  const c = stackCapacity(topology, settings, apps);
+  expect(c.report.fits).toBe(true);
+  // api 4 x (100m, 128Mi) + worker 3 x (100m, 128Mi) + frontend 3 x (20m, 32Mi)
+  expect(c.apps).toEqual({ cpuMilli: 760, memoryMiB: 992 });
+  expect(c.platform.memoryMiB + c.apps.memoryMiB + c.free.memoryMiB).toBe(c.report.allocatable.memoryMiB);
+  // The README's budget table.
+  expect(c.platform).toEqual({ cpuMilli: 4070, memoryMiB: 13324 });
+  expect(c.free).toEqual({ cpuMilli: 5670, memoryMiB: 1428 });
+  expect(c.report.byRelease["app:api"]).toEqual({ cpuMilli: 400, memoryMiB: 512 });
+});
+
+it("apps that do not fit are refused, naming apps", () => {
+  const greedy: AppSpec[] = apps.map((a) => ({ ...a, replicas: { min: 1, max: 20 }, resources: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } }));
+  expect(problemsOf(() => assertStackFits(topology, settings, greedy))).toEqual([
+    expect.stringMatching(/^apps: the platform and the apps do not fit \(apps counted at replicas\.max\).*memory requests \d+ MiB exceed/),
+  ]);
+});
+
+it("a bad apps entry stops the program before a single resource is registered", async () => {
+  const config = stackConfig("prod");
+  const h = await startHarness({ stack: "prod", config: { ...config, appsRegistry: "registry.example.com/fmc", apps: [{ ...(config.apps as object[])[0], image: "reference-api:latest" }] } });
+  await expect(import("../index")).rejects.toThrow(/apps\[0\]\.image: .*latest/);
+  await h.settle();
+  expect(h.all().filter((r) => r.custom)).toEqual([]);
+});
