@@ -11,7 +11,9 @@ import { loadStackConfig } from "./config";
 import { deploys } from "./config/topology";
 import { Infra } from "./infra";
 import { GuestRoles } from "./infra/guest-roles";
+import { admitDayTwoChange, previousDeployment } from "./infra/deployment-record";
 import { HostSettingsDelivery } from "./infra/host-settings";
+import { deploymentRecord } from "./infra/machines";
 import { Platform, platformFacts } from "./platform";
 
 // Config: every key validated; a bad stack config stops here, before anything is created.
@@ -24,7 +26,18 @@ const capacity = assertStackFits(topology, config.platform, config.apps.apps);
 // balancer, FreeIPA, PostgreSQL) arrive in their first-boot config, passwords as secrets.
 const appHosts = [...new Set(config.apps.apps.flatMap((a) => (a.ingress ? [a.ingress.host] : [])))];
 const roles = new GuestRoles("guest-roles", { topology, settings: config.roles, appHosts });
+// Day two: what this run deploys, compared with what the last run recorded (docs/day-two.md).
+// Changes a live stack must not take (losing data, a disk, etcd quorum, more K3s nodes at once than
+// k3sNodeChangesPerUp) are refused here, before stage 1 touches anything.
+const { servers: k3sServers, agents: k3sAgents } = config.cluster.settings;
+const record = deploymentRecord(topology, config.roles, { servers: k3sServers, agents: k3sAgents });
+const admitted = admitDayTwoChange(previousDeployment(), record, topology, {
+  servers: k3sServers,
+  agents: k3sAgents,
+  k3sNodeChangesPerUp: config.cluster.settings.k3sNodeChangesPerUp,
+});
 const infra = new Infra("infra", {
+  admitted,
   topology,
   roleFragments: (vm) => roles.fragmentsFor(vm),
   sshJumpHost: config.roles.sshJumpHost,
@@ -97,6 +110,8 @@ const apps =
 const bastion = infra.nodes.find((n) => n.role === "bastion");
 
 export const nodes = infra.nodes;
+/** Read back by the next run's day-two check (infra/deployment-record.ts). */
+export const deployment = record;
 export const wireguardPublicKey =
   bastion && reconciled
     ? roles.readWireguardPublicKey(bastion.domainId, connectionTo(bastion, config.cluster.sshPrivateKey), bastion.name)

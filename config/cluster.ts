@@ -18,6 +18,8 @@ export interface RawClusterConfig {
   k3sServers?: unknown;
   /** Host name or address the machine running Pulumi uses for the Kubernetes API. */
   k3sApiHost?: unknown;
+  /** How many K3s nodes one `pulumi up` may re-create or remove (default 1). */
+  k3sNodeChangesPerUp?: unknown;
 }
 
 export interface ClusterSettings {
@@ -34,6 +36,8 @@ export interface ClusterSettings {
   apiHost: string;
   /** Extra names on the API server certificate: the load balancer's addresses and FQDN, the API host. */
   tlsSans: string[];
+  /** How many K3s nodes one `pulumi up` may re-create or remove (docs/day-two.md). */
+  k3sNodeChangesPerUp: number;
 }
 
 /** What `loadClusterSettings` hands the program: the settings and the secret SSH key. */
@@ -44,7 +48,7 @@ export interface ClusterConfig {
 }
 
 /** Every stage 2 key the program reads (the private key is read as a secret, separately). */
-export const CLUSTER_CONFIG_KEYS: readonly (keyof RawClusterConfig)[] = ["k3sVersion", "k3sServers", "k3sApiHost"];
+export const CLUSTER_CONFIG_KEYS: readonly (keyof RawClusterConfig)[] = ["k3sVersion", "k3sServers", "k3sApiHost", "k3sNodeChangesPerUp"];
 
 export const K3S_VERSION_FORMAT = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
@@ -119,6 +123,7 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
     c.fail("k3sVersion", `"${k3sVersion}" is not a K3s release tag of the form vX.Y.Z+k3sN (e.g. ${K3S_VERSION})`);
   }
   const servers = parseServers(c, raw.k3sServers, topology);
+  const k3sNodeChangesPerUp = c.positiveInt("k3sNodeChangesPerUp", raw.k3sNodeChangesPerUp, 1);
   const k3sVms = topology.vms.filter((vm) => vm.role === "k3s-server" || vm.role === "k3s-agent");
   for (const vm of k3sVms) checkLabelsAndTaints(c, topology, vm);
 
@@ -164,6 +169,7 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
     storageNodes: k3sVms.filter(isStorageNode).map((vm) => vm.name),
     apiHost,
     tlsSans: [...new Set(tlsSans)],
+    k3sNodeChangesPerUp,
   };
 }
 

@@ -7,13 +7,14 @@ import * as command from "@pulumi/command";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../config/identity";
-import { NetworkSpec, nicOn, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
+import { NetworkSpec, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
 import { remoteCommand } from "../shell";
 import { IMAGES, RETAINED_IMAGES } from "../versions";
 import { CloudConfigFragment, renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { flatcarIgnitionIdentity, renderFlatcarIgnition } from "./ignition";
 import { hostPreflightFor, renderHostPreflightScript } from "./host-preflight";
 import { FLATCAR_FW_CFG_NAME, renderIgnitionFwCfgXslt } from "./ignition-delivery";
+import { domainShape, networkArgs, poolArgs } from "./machines";
 import { describeNode, NodeInfo, withSshProxyReady } from "./nodes";
 
 const GiB = 1024 ** 3;
@@ -27,6 +28,12 @@ export interface InfraArgs {
   roleFragments?: (vm: VmSpec) => pulumi.Input<CloudConfigFragment[]>;
   /** The bastion VM every SSH connection goes through (`sshJumpHost`); none means direct. */
   sshJumpHost?: string;
+  /**
+   * Resolves once the day-two check passed (infra/deployment-record.ts `admitDayTwoChange`). The
+   * host preflight, which every libvirt object waits for, takes its script through it: a refused
+   * change fails the preview and the update before anything on the host is touched.
+   */
+  admitted?: pulumi.Input<true>;
 }
 
 /**
@@ -72,9 +79,10 @@ export class Infra extends pulumi.ComponentResource {
     // provider needs, checked before any libvirt object exists (a preview does not run it). Every
     // libvirt object waits for it through the networks and the pool. It runs again when its script
     // changes (another URI, new needs), not on every run.
+    const preflightScript = remoteCommand(renderHostPreflightScript(hostPreflightFor(topology)), { name: "fmc-host-preflight", root: false });
     this.preflight = new command.local.Command(
       `${name}-host-preflight`,
-      { create: remoteCommand(renderHostPreflightScript(hostPreflightFor(topology)), { name: "fmc-host-preflight", root: false }) },
+      { create: args.admitted ? pulumi.output(args.admitted).apply(() => preflightScript) : preflightScript },
       { parent: this },
     );
 
@@ -82,7 +90,7 @@ export class Infra extends pulumi.ComponentResource {
 
     this.pool = new libvirt.Pool(
       `${name}-pool`,
-      { name: `flatcarmicrocloud-${topology.stack}`, type: "dir", target: { path: topology.host.poolPath } },
+      poolArgs(topology),
       { ...child, dependsOn: [this.preflight] },
     );
 
@@ -129,14 +137,8 @@ export class Infra extends pulumi.ComponentResource {
       const domain = new libvirt.Domain(
         `${name}-${vm.name}`,
         {
-          name: vm.name,
-          description: `FlatcarMicroCloud ${topology.stack}: ${vm.role} (${vm.os})`,
-          vcpu: vm.vcpus,
-          memory: vm.memoryMiB,
-          cpu: { mode: topology.host.cpuMode },
-          autostart: true,
-          running: true,
-          qemuAgent: IMAGES[vm.os].guestAgent,
+          // The domain's own inputs: the deployment record fingerprints the same values.
+          ...domainShape(vm, topology),
           disks: [{ volumeId: root.id }, ...(data ? [{ volumeId: data.id }] : [])],
           networkInterfaces: vm.nics.map((nic) => {
             const spec = topology.networks.find((n) => n.name === nic.network) as NetworkSpec;
@@ -146,8 +148,6 @@ export class Infra extends pulumi.ComponentResource {
             // Addresses are static inside the guest; libvirt must not wait for a DHCP lease.
             return { ...attachment, mac: nic.mac, waitForLease: false };
           }),
-          consoles: [{ type: "pty", targetType: "serial", targetPort: "0" }],
-          graphics: { type: "vnc", listenType: "address", listenAddress: "127.0.0.1", autoport: true },
           ...firstBoot.domainArgs,
         },
         {
@@ -170,28 +170,7 @@ export class Infra extends pulumi.ComponentResource {
 
   private network(prefix: string, spec: NetworkSpec): libvirt.Network {
     const opts = { parent: this, provider: this.provider, dependsOn: [this.preflight] };
-    if (spec.mode === "bridge") {
-      // libvirt only attaches VMs to the existing host bridge: addressing and DNS belong to the LAN.
-      return new libvirt.Network(`${prefix}-${spec.name}`, { name: spec.name, mode: "bridge", bridge: spec.bridge, autostart: true }, opts);
-    }
-    const hosts = this.topology.vms.flatMap((vm) => {
-      const nic = nicOn(vm, spec.name);
-      return nic ? [{ hostname: `${vm.name}.${this.topology.domain}`, ip: nic.address }] : [];
-    });
-    return new libvirt.Network(
-      `${prefix}-${spec.name}`,
-      {
-        name: spec.name,
-        mode: "nat",
-        addresses: [spec.cidr],
-        domain: this.topology.domain,
-        autostart: true,
-        // Every address is static (set by Ignition / cloud-init); DHCP would only hand out strays.
-        dhcp: { enabled: false },
-        dns: { enabled: true, localOnly: true, hosts },
-      },
-      opts,
-    );
+    return new libvirt.Network(`${prefix}-${spec.name}`, networkArgs(spec, this.topology), opts);
   }
 
   /**

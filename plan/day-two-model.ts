@@ -18,6 +18,7 @@
  * Recordings are compared by resource name with each run's prefix removed, so one test process can
  * record several variants side by side (`new Infra("before", ...)`, `new Infra("after", ...)`).
  */
+import { forceNewPart } from "../infra/deployment-record";
 import semantics from "../infra/replace-semantics.json";
 import { directDependencies, Recorded } from "./recorder";
 
@@ -89,10 +90,21 @@ function run(all: Recorded[], prefix: string): Run {
   return { records, prefix, byName, nameOfUrn };
 }
 
-/** Whether a change of these keys replaces `r` (provider rules, its replaceOnChanges, minus ignoreChanges). */
-function replacingKeys(r: Recorded, keys: string[]): string[] {
-  const rules = new Set([...providerReplaceKeys(r.type), ...r.replaceOnChanges.map((k) => k.split(".")[0])]);
-  return keys.filter((k) => rules.has(k) && !r.ignoreChanges.includes(k));
+/**
+ * Which of these changed keys replace `r`: its replaceOnChanges, and the provider's ForceNew inputs
+ * (for a key with only nested ForceNew fields, when those fields differ; an unknown value always
+ * may), minus ignoreChanges.
+ */
+function replacingKeys(r: Recorded, keys: string[], prev?: Recorded, unknown: Set<string> = new Set(keys)): string[] {
+  const own = new Set(r.replaceOnChanges.map((k) => k.split(".")[0]));
+  const provider = new Set(providerReplaceKeys(r.type));
+  return keys.filter((k) => {
+    if (r.ignoreChanges.includes(k)) return false;
+    if (own.has(k)) return true;
+    if (!provider.has(k)) return false;
+    if (unknown.has(k) || !prev) return true;
+    return !same(forceNewPart(r.type, k, r.inputs[k]), forceNewPart(r.type, k, prev.inputs[k]));
+  });
 }
 
 /**
@@ -118,17 +130,23 @@ export function dayTwo(before: Recorded[], after: Recorded[], beforePrefix: stri
         continue;
       }
       const keys = new Set<string>();
+      const unknown = new Set<string>();
       for (const key of new Set([...Object.keys(r.inputs), ...Object.keys(prev.inputs)])) {
         if (r.ignoreChanges.includes(key)) continue;
         if (!same(normalise(r.inputs[key], cur.prefix), normalise(prev.inputs[key], old.prefix))) keys.add(key);
       }
       for (const [key, urns] of Object.entries(r.propertyDependencies)) {
         if (r.ignoreChanges.includes(key)) continue;
-        if (urns.some((u) => replacedNames.has(cur.nameOfUrn.get(u) ?? ""))) keys.add(key);
+        if (urns.some((u) => replacedNames.has(cur.nameOfUrn.get(u) ?? ""))) {
+          keys.add(key);
+          unknown.add(key);
+        }
       }
       const providerName = cur.nameOfUrn.get(r.provider.split("::").slice(0, -1).join("::"));
       const providerReplaced = providerName !== undefined && replacedNames.has(providerName);
-      const replaceKeys = replacingKeys(r, [...keys]);
+      const normalised = { ...r, inputs: normalise(r.inputs, cur.prefix) as Record<string, unknown> };
+      const prevNormalised = { ...prev, inputs: normalise(prev.inputs, old.prefix) as Record<string, unknown> };
+      const replaceKeys = replacingKeys(normalised, [...keys], prevNormalised, unknown);
       const change: Change = replaceKeys.length > 0 || providerReplaced ? "replace" : keys.size > 0 ? "update" : "same";
       changes.set(name, { name, type: r.type, change, changedKeys: [...keys].sort(), replaceKeys });
       if (change === "replace" && !replacedNames.has(name)) {

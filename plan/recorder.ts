@@ -192,6 +192,8 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
     project,
     stack,
     options.preview ?? false,
+    // What a DIY backend reports (the program names its own stack `organization/<project>/<stack>`).
+    "organization",
   );
 
   const config: Record<string, string> = {};

@@ -1,0 +1,229 @@
+/**
+ * What the last `pulumi up` deployed, as far as day two needs it: per VM the fingerprints of what
+ * replaces its root disk (its first-boot identity) and its domain (vCPU, memory and the other
+ * ForceNew inputs of the libvirt domain), and the base image it was created from; per network and
+ * for the pool the fingerprint of their ForceNew inputs; the K3s servers and agents.
+ *
+ * The program exports it as the stack output `deployment` and reads the previous one back through a
+ * StackReference to its own stack (works with every backend, the DIY one included; empty on the
+ * first deploy). Comparing the two (`dayTwoProblems`) refuses, before anything is touched, changes
+ * that would lose data or the cluster, each naming its config key and saying what to do instead.
+ *
+ * Pure functions: the fingerprints are hashes of the same plain inputs stage 1 sends to libvirt
+ * (infra/machines.ts), restricted to the keys whose change replaces the resource
+ * (infra/replace-semantics.json).
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { shortHash } from "../config/identity";
+import { Topology } from "../config/topology";
+import { ConfigError } from "../config/validate";
+import semantics from "./replace-semantics.json";
+
+export const DEPLOYMENT_RECORD_VERSION = 1;
+
+export interface MachineRecord {
+  role: string;
+  os: string;
+  /** First-boot identity: the hash in the root disk's name; a new one is a new machine. */
+  identity: string;
+  /** Fingerprint of the domain's ForceNew inputs other than its disks and first-boot object. */
+  domain: string;
+  /** Size of the Ceph OSD disk (ForceNew: a new size is a new, empty disk). */
+  dataDiskGiB?: number;
+}
+
+export interface DeploymentRecord {
+  version: number;
+  /** The DNS domain: every VM's FQDN, the NAT networks' DNS domain, FreeIPA's realm. */
+  domain: string;
+  /** The Rocky VMs' admin user: the SSH login every command on them uses. */
+  adminUser: string;
+  /** The network K3s runs on (node-ip, flannel-iface of every node). */
+  clusterNetwork: string;
+  pool: string;
+  networks: Record<string, string>;
+  machines: Record<string, MachineRecord>;
+  k3s: { servers: string[]; agents: string[] };
+}
+
+const RULES = semantics.resources as Record<string, { forceNew: string[] }>;
+
+/**
+ * The part of `value` (input `path` of a resource of `type`) whose change replaces the resource:
+ * all of it when `path` is ForceNew itself, only its ForceNew fields when some nested field is
+ * (e.g. a network's `dns.forwarders`, not its `dns.hosts`), nothing otherwise.
+ */
+export function forceNewPart(type: string, path: string, value: unknown): unknown {
+  const forceNew = RULES[type]?.forceNew ?? [];
+  if (forceNew.includes("*") || forceNew.includes(path)) return value;
+  const nested = [...new Set(forceNew.filter((k) => k.startsWith(`${path}.`)).map((k) => k.slice(path.length + 1).split(".")[0]))];
+  if (nested.length === 0 || value === undefined || value === null) return undefined;
+  const project = (v: unknown): unknown =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(nested.map((k) => [k, forceNewPart(type, `${path}.${k}`, (v as Record<string, unknown>)[k])]))
+      : v;
+  return Array.isArray(value) ? value.map(project) : project(value);
+}
+
+/** Hash of the inputs of a `type` resource whose change replaces it. */
+export function replaceFingerprint(type: string, inputs: Record<string, unknown>): string {
+  if (!RULES[type]) throw new Error(`no replace rules for ${type}`);
+  const picked = Object.fromEntries(Object.keys(inputs).sort().map((k) => [k, forceNewPart(type, k, inputs[k])]));
+  return shortHash(JSON.stringify(picked));
+}
+
+/** Reads a stack output back into a record; anything else (first deploy, older program) is none. */
+export function parseDeploymentRecord(value: unknown): DeploymentRecord | undefined {
+  if (!value || typeof value !== "object") return undefined;
+  const r = value as Partial<DeploymentRecord>;
+  if (r.version !== DEPLOYMENT_RECORD_VERSION || typeof r.domain !== "string" || typeof r.adminUser !== "string" || !r.machines || !r.networks || !r.k3s || typeof r.pool !== "string") return undefined;
+  return r as DeploymentRecord;
+}
+
+/** The VMs whose disks hold state beyond Ceph, protected with protectStatefulDisks. */
+const STATEFUL = ["freeipa", "postgresql"];
+
+export interface DayTwoSettings {
+  /** K3s servers in join order (the first is the init server). */
+  servers: string[];
+  agents: string[];
+  /** How many K3s nodes one `pulumi up` may re-create or remove (`k3sNodeChangesPerUp`). */
+  k3sNodeChangesPerUp: number;
+}
+
+/** What changes for each K3s node between two records. */
+export function k3sNodeChanges(previous: DeploymentRecord, current: DeploymentRecord): { name: string; change: "new machine" | "new VM" | "removed" }[] {
+  const out: { name: string; change: "new machine" | "new VM" | "removed" }[] = [];
+  for (const name of [...previous.k3s.servers, ...previous.k3s.agents]) {
+    const before = previous.machines[name];
+    const after = current.machines[name];
+    if (!after || !isK3s(current, name)) out.push({ name, change: "removed" });
+    else if (before && before.identity !== after.identity) out.push({ name, change: "new machine" });
+    else if (before && before.domain !== after.domain) out.push({ name, change: "new VM" });
+  }
+  return out;
+}
+
+function isK3s(record: DeploymentRecord, name: string): boolean {
+  return record.k3s.servers.includes(name) || record.k3s.agents.includes(name);
+}
+
+/**
+ * Changes the config allows syntactically but a live stack must not take, each as `key: problem;
+ * do this instead`. Empty when there is no previous deployment.
+ */
+export function dayTwoProblems(previous: DeploymentRecord | undefined, current: DeploymentRecord, topology: Topology, settings: DayTwoSettings): string[] {
+  if (!previous) return [];
+  const problems: string[] = [];
+
+  if (previous.pool !== current.pool) {
+    problems.push(
+      "storagePoolPath: moving the storage pool replaces it and every disk in it (root disks, Ceph OSDs); keep the path of a live stack, or move the pool directory on the host and re-import it (pulumi import)",
+    );
+  }
+  if (previous.domain !== current.domain) {
+    problems.push(
+      `domain: renaming the DNS domain of a live stack changes every VM's FQDN, FreeIPA's realm and the NAT networks' DNS domain (which replaces those networks); keep "${previous.domain}", or build a new stack with the new domain and move the data over`,
+    );
+  }
+  for (const [name, print] of Object.entries(previous.networks)) {
+    const now = current.networks[name];
+    if (previous.domain === current.domain && now !== undefined && now !== print) {
+      const i = topology.networks.findIndex((n) => n.name === name);
+      const key = networkKeyOf(topology, name) ?? `networks[${i}]`;
+      problems.push(
+        `${key}: this change replaces libvirt network ${name}, and libvirt never re-attaches running VMs to the new one (their NICs stay on a destroyed bridge); add a new network, move the VMs' NICs to it, then remove the old network`,
+      );
+    }
+  }
+
+  if (previous.adminUser !== current.adminUser) {
+    problems.push(
+      `adminUser: "${previous.adminUser}" is the SSH login of the running Rocky VMs (every command on them connects as that user); renaming it would give every Rocky VM a new root disk; keep "${previous.adminUser}"`,
+    );
+  }
+  if (previous.clusterNetwork !== current.clusterNetwork) {
+    problems.push(
+      `clusterNetwork: K3s runs on ${previous.clusterNetwork} (every node's node-ip and flannel interface); moving a live cluster to another network breaks its pod network and etcd; keep "${previous.clusterNetwork}", or rebuild the cluster on purpose`,
+    );
+  }
+  for (const [name, before] of Object.entries(previous.machines)) {
+    const after = current.machines[name];
+    if (!after) continue;
+    if (before.dataDiskGiB !== undefined && after.dataDiskGiB !== undefined && before.dataDiskGiB !== after.dataDiskGiB) {
+      problems.push(
+        `${vmFieldKeyOf(topology, name, "dataDiskGiB")}: the size of a libvirt volume is ForceNew, so ${before.dataDiskGiB} -> ${after.dataDiskGiB} GiB would replace ${name}'s Ceph OSD disk with an empty one; add a storage node with the new size, let Ceph rebalance, then remove ${name}`,
+      );
+    }
+    if (STATEFUL.includes(before.role) && topology.protectStatefulDisks && before.identity !== after.identity) {
+      problems.push(
+        `${vmKeyOf(topology, name)}: this change alters ${name}'s first-boot config, which gives it a new root disk, but that disk holds its ${before.role} data (protected by protectStatefulDisks); revert the change, or back up, \`pulumi state unprotect\` the disk and restore afterwards (docs/guest-roles.md)`,
+      );
+    }
+  }
+
+  const changes = k3sNodeChanges(previous, current);
+  if (changes.length > settings.k3sNodeChangesPerUp) {
+    problems.push(
+      `k3sNodeChangesPerUp: this update would re-create or remove ${changes.length} K3s nodes (${changes.map((c) => `${c.name}: ${c.change}`).join(", ")}), at most ${settings.k3sNodeChangesPerUp} per \`pulumi up\`; change one node per run, or raise k3sNodeChangesPerUp for this run (pulumi config set k3sNodeChangesPerUp ${changes.length})`,
+    );
+  }
+  const runningServers = previous.k3s.servers.filter((s) => settings.servers.includes(s));
+  for (const c of changes) {
+    if (!previous.k3s.servers.includes(c.name) || c.change === "new VM") continue;
+    const vmKey = vmKeyOf(topology, c.name);
+    if (previous.k3s.servers.length === 1) {
+      problems.push(
+        `${vmKey}: this change gives ${c.name}, the only K3s server, a new root disk (or removes it): its etcd data is the whole cluster and would be lost; add servers first (three, for etcd quorum), or rebuild the cluster on purpose (pulumi destroy)`,
+      );
+    } else if (runningServers.length < 3) {
+      problems.push(
+        `${vmKey}: this change gives K3s server ${c.name} a new root disk (or removes it); with ${previous.k3s.servers.length} servers etcd loses quorum when one leaves; add a third server first (k3sServers), then change ${c.name}`,
+      );
+    }
+  }
+  return problems;
+}
+
+function vmKeyOf(topology: Topology, name: string): string {
+  const i = topology.vms.findIndex((v) => v.name === name);
+  return i === -1 ? `vms (${name} removed)` : `vms[${i}] (${name})`;
+}
+
+function vmFieldKeyOf(topology: Topology, name: string, field: string): string {
+  const i = topology.vms.findIndex((v) => v.name === name);
+  return `vms[${i}].${field} (${name})`;
+}
+
+function networkKeyOf(topology: Topology, name: string): string | undefined {
+  const i = topology.networks.findIndex((n) => n.name === name);
+  return i === -1 ? undefined : `networks[${i}] (${name})`;
+}
+
+/**
+ * The `deployment` output of the last `pulumi up` of this very stack, through a StackReference to
+ * itself (the backend's last saved state; none on the first deploy or from an older program).
+ */
+export function previousDeployment(): pulumi.Output<DeploymentRecord | undefined> {
+  const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
+  // `outputs` rather than getOutput: an absent output is no record, not an error.
+  return self.outputs.apply((outputs) => parseDeploymentRecord((outputs as Record<string, unknown> | undefined)?.deployment));
+}
+
+/**
+ * Resolves once the change from `previous` to `current` is one a live stack may take; otherwise
+ * fails the program with every problem, naming its key. Stage 1's provider waits for it, so nothing
+ * on the host is touched by a refused change (preview and up both stop here).
+ */
+export function admitDayTwoChange(
+  previous: pulumi.Output<DeploymentRecord | undefined>,
+  current: DeploymentRecord,
+  topology: Topology,
+  settings: DayTwoSettings,
+): pulumi.Output<true> {
+  return previous.apply((prev) => {
+    const problems = dayTwoProblems(prev, current, topology, settings);
+    if (problems.length > 0) throw new ConfigError(problems);
+    return true as const;
+  });
+}

@@ -1,0 +1,98 @@
+/**
+ * The plain inputs stage 1 sends to libvirt for the pool, the networks and each VM's domain, from
+ * the topology alone (no resource ids). `Infra` builds its resources from them, and the deployment
+ * record (./deployment-record.ts) fingerprints the same values, so what the record compares is what
+ * libvirt receives.
+ */
+import { shortHash } from "../config/identity";
+import { RoleSettings } from "../config/roles";
+import { NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
+import { IMAGES } from "../versions";
+import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
+import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, replaceFingerprint } from "./deployment-record";
+import { flatcarIgnitionIdentity } from "./ignition";
+import { FLATCAR_FW_CFG_NAME } from "./ignition-delivery";
+import { roleFragments } from "./roles";
+
+export function poolArgs(topology: Topology): { name: string; type: "dir"; target: { path: string } } {
+  return { name: `flatcarmicrocloud-${topology.stack}`, type: "dir", target: { path: topology.host.poolPath } };
+}
+
+/** A libvirt network's inputs: bridge mode attaches to the host's bridge; NAT gets static DNS hosts. */
+export function networkArgs(spec: NetworkSpec, topology: Topology): Record<string, unknown> {
+  if (spec.mode === "bridge") {
+    // libvirt only attaches VMs to the existing host bridge: addressing and DNS belong to the LAN.
+    return { name: spec.name, mode: "bridge", bridge: spec.bridge, autostart: true };
+  }
+  const hosts = topology.vms.flatMap((vm) => {
+    const nic = nicOn(vm, spec.name);
+    return nic ? [{ hostname: `${vm.name}.${topology.domain}`, ip: nic.address }] : [];
+  });
+  return {
+    name: spec.name,
+    mode: "nat",
+    addresses: [spec.cidr],
+    domain: topology.domain,
+    autostart: true,
+    // Every address is static (set by Ignition / cloud-init); DHCP would only hand out strays.
+    dhcp: { enabled: false },
+    dns: { enabled: true, localOnly: true, hosts },
+  };
+}
+
+/** The domain's own inputs (no disks, NICs or first-boot object: those carry resource ids). */
+export function domainShape(vm: VmSpec, topology: Topology) {
+  return {
+    name: vm.name,
+    description: `FlatcarMicroCloud ${topology.stack}: ${vm.role} (${vm.os})`,
+    vcpu: vm.vcpus,
+    memory: vm.memoryMiB,
+    cpu: { mode: topology.host.cpuMode },
+    autostart: true,
+    running: true,
+    qemuAgent: IMAGES[vm.os].guestAgent,
+    consoles: [{ type: "pty", targetType: "serial", targetPort: "0" }],
+    graphics: { type: "vnc", listenType: "address", listenAddress: "127.0.0.1", autoport: true },
+    ...(vm.os === "flatcar" ? { fwCfgName: FLATCAR_FW_CFG_NAME } : {}),
+  };
+}
+
+/**
+ * Stand-ins for the generated passwords: they never change on a live stack (random resources), so
+ * an identity computed with them changes exactly when the real one does.
+ */
+const FIXED_SECRETS = { freeipaAdminPassword: "x", freeipaDirectoryManagerPassword: "x", postgresPassword: "x" };
+
+/** A VM's first-boot identity (the hash in its root disk's name), from the topology alone. */
+export function firstBootIdentity(vm: VmSpec, topology: Topology, roles: RoleSettings): string {
+  if (vm.os === "flatcar") return shortHash(flatcarIgnitionIdentity(vm, topology));
+  const userData = renderRockyUserData(vm, topology, roleFragments(vm, topology, roles, FIXED_SECRETS));
+  return rockyFirstBootIdentity(vm, topology, userData, renderRockyNetworkConfig(vm, topology));
+}
+
+/** The record of this deployment (see ./deployment-record.ts). */
+export function deploymentRecord(topology: Topology, roles: RoleSettings, k3s: { servers: string[]; agents: string[] }): DeploymentRecord {
+  return {
+    version: DEPLOYMENT_RECORD_VERSION,
+    domain: topology.domain,
+    adminUser: topology.adminUser,
+    clusterNetwork: topology.clusterNetwork,
+    // All of the pool's inputs: its path must not move under the disks in it, ForceNew or not.
+    pool: shortHash(JSON.stringify(poolArgs(topology))),
+    networks: Object.fromEntries(topology.networks.map((n) => [n.name, replaceFingerprint("libvirt:index/network:Network", networkArgs(n, topology))])),
+    machines: Object.fromEntries(
+      topology.vms.map((vm) => [
+        vm.name,
+        {
+          role: vm.role,
+          os: vm.os,
+          // The root disk's size is ForceNew too: a new size is a new disk, a new machine.
+          identity: `${firstBootIdentity(vm, topology, roles)}:${vm.rootDiskGiB}`,
+          domain: replaceFingerprint("libvirt:index/domain:Domain", domainShape(vm, topology)),
+          ...(vm.dataDiskGiB !== undefined ? { dataDiskGiB: vm.dataDiskGiB } : {}),
+        },
+      ]),
+    ),
+    k3s: { servers: [...k3s.servers], agents: [...k3s.agents] },
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * docs/day-two.md's change matrix, one test per row. Each row names a change, applied here to the
+ * committed prod (or dev) stack config; its outcome is checked against what a real `pulumi up` does:
+ * - refused rows: the day-two check (infra/deployment-record.ts) on the records of the config before
+ *   and after must name the key;
+ * - the others: that check must pass, and stage 1 and 2 recorded before and after under the mock
+ *   engine, with the providers' replace rules applied (plan/day-two-model.ts), must re-create
+ *   exactly the VM the row names (its domain only), give exactly that VM a new root disk, or
+ *   neither ("in place").
+ * A last test holds the table to the program: every stack config key and every VM field has a row.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { K3sCluster } from "../cluster";
+import { CLUSTER_CONFIG_KEYS, parseClusterSettings } from "../config/cluster";
+import { CONFIG_KEYS } from "../config/load";
+import { parsePlatformSettings, PLATFORM_CONFIG_KEYS } from "../config/platform";
+import { parseRoleSettings, ROLE_CONFIG_KEYS } from "../config/roles";
+import { Topology } from "../config/topology";
+import { parseTopology } from "../config/validate";
+import { Infra } from "../infra";
+import { dayTwoProblems } from "../infra/deployment-record";
+import { GuestRoles } from "../infra/guest-roles";
+import { HostSettingsDelivery } from "../infra/host-settings";
+import { deploymentRecord } from "../infra/machines";
+import { dayTwo } from "../plan/day-two-model";
+import { pemBlock } from "../plan/stack-config";
+import { Harness, startHarness } from "./helpers/pulumi-harness";
+import { machineOutputs } from "./helpers/machine-outputs";
+import { stackConfig } from "./helpers/stacks";
+
+type Raw = Record<string, unknown>;
+const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
+
+interface Row {
+  id: string;
+  outcome: string;
+}
+
+function tableRows(): Row[] {
+  const doc = readFileSync(join(__dirname, "..", "docs", "day-two.md"), "utf8");
+  return doc
+    .split("\n")
+    .filter((l) => /^\| [a-zA-Z0-9]+ \|/.test(l) && !l.startsWith("| id |"))
+    .map((l) => {
+      const cells = l.split("|").map((c) => c.trim());
+      return { id: cells[1], outcome: cells[3] };
+    });
+}
+
+const vmIndex = (raw: Raw, name: string) => (raw.vms as { name: string }[]).findIndex((v) => v.name === name);
+const vmOf = (raw: Raw, name: string) => (raw.vms as Record<string, unknown>[])[vmIndex(raw, name)] as Record<string, unknown> & { nics: Record<string, unknown>[] };
+
+/** Each row's change, on a copy of the stack config. */
+const CHANGES: Record<string, { stack?: "dev"; edit: (raw: Raw) => void }> = {
+  domain: { edit: (r) => (r.domain = "example.internal") },
+  libvirtUri: { edit: (r) => (r.libvirtUri = "qemu+ssh://root@localhost/system") },
+  hostName: { edit: (r) => (r.hostName = "proliant2") },
+  hostCapacity: { edit: (r) => (r.hostMemoryGiB = Number(r.hostMemoryGiB) + 8) },
+  storagePoolPath: { edit: (r) => (r.storagePoolPath = "/var/lib/libvirt/images/elsewhere") },
+  sshPublicKey: { edit: (r) => (r.sshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJvdGF0ZWRrZXlyb3RhdGVka2V5cm90YXRlZGtleQ rotated") },
+  adminUser: { edit: (r) => (r.adminUser = "operator") },
+  // Valid only with every K3s node on the new network: a leg on kube_network_02 for those without.
+  clusterNetwork: {
+    edit: (r) => {
+      let host = 40;
+      for (const vm of r.vms as { role: string; nics: { network: string; address: string }[] }[]) {
+        if (vm.role.startsWith("k3s-") && !vm.nics.some((n) => n.network === "kube_network_02")) vm.nics.push({ network: "kube_network_02", address: `10.17.3.${host++}` });
+      }
+      r.clusterNetwork = "kube_network_02";
+    },
+  },
+  fallbackNtpServers: { stack: "dev", edit: (r) => (r.fallbackNtpServers = ["192.0.2.123"]) },
+  protectStatefulDisks: { edit: (r) => (r.protectStatefulDisks = false) },
+  networkAdded: { edit: (r) => (r.networks = [...(r.networks as unknown[]), { name: "kube_network_04", mode: "nat", cidr: "10.17.5.0/24" }]) },
+  networkCidr: { edit: (r) => ((r.networks as Record<string, unknown>[])[1].cidr = "10.17.2.0/23") },
+  sshPrivateKey: { edit: (r) => (r.sshPrivateKey = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAB")) },
+  k3sVersion: { edit: (r) => (r.k3sVersion = "v1.36.6+k3s1") },
+  k3sServers: { edit: (r) => (r.k3sServers = ["master1", "bootstrap1"]) },
+  k3sApiHost: { edit: (r) => (r.k3sApiHost = "10.17.4.12") },
+  k3sNodeChangesPerUp: { edit: (r) => (r.k3sNodeChangesPerUp = 2) },
+  platform: { edit: (r) => Object.assign(r, { prometheusRetention: "30d", kafkaRetentionHours: 24, cephObjectStore: true }) },
+  wireguardPeers: {
+    edit: (r) => (r.wireguardPeers = [{ name: "laptop", publicKey: "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=", allowedIps: ["10.17.99.2/32"] }]),
+  },
+  wireguardPort: { edit: (r) => (r.wireguardPort = 51821) },
+  sshJumpHost: { edit: (r) => (r.sshJumpHost = r.sshJumpHost === "bastion1" ? "none" : "bastion1") },
+  postgres: { edit: (r) => (r.postgresBackupTime = "03:30") },
+  vcpus: { edit: (r) => (vmOf(r, "worker3").vcpus = Number(vmOf(r, "worker3").vcpus) - 1) },
+  memoryMiB: { edit: (r) => (vmOf(r, "bootstrap1").memoryMiB = Number(vmOf(r, "bootstrap1").memoryMiB) - 256) },
+  rootDiskGiB: { edit: (r) => (vmOf(r, "worker3").rootDiskGiB = Number(vmOf(r, "worker3").rootDiskGiB) + 10) },
+  dataDiskGiB: { edit: (r) => (vmOf(r, "worker3").dataDiskGiB = Number(vmOf(r, "worker3").dataDiskGiB) + 10) },
+  mac: { edit: (r) => (vmOf(r, "worker3").nics[0].mac = "52:54:00:00:00:33") },
+  address: { edit: (r) => (vmOf(r, "worker2").nics[0].address = "10.17.4.35") },
+  labels: { edit: (r) => (vmOf(r, "worker1").labels = { tier: "edge" }) },
+  twoNodes: {
+    edit: (r) => {
+      vmOf(r, "worker2").vcpus = Number(vmOf(r, "worker2").vcpus) - 1;
+      vmOf(r, "worker3").vcpus = Number(vmOf(r, "worker3").vcpus) - 1;
+    },
+  },
+  serverDisk: { edit: (r) => (vmOf(r, "bootstrap1").nics[0].mac = "52:54:00:00:00:14") },
+  singleServer: { stack: "dev", edit: (r) => (vmOf(r, "server1").nics[0].mac = "52:54:00:00:00:11") },
+  statefulIdentity: { edit: (r) => (vmOf(r, "freeipa1").nics[0].mac = "52:54:00:00:00:12") },
+  name: { edit: (r) => (vmOf(r, "worker3").name = "worker4") },
+  removed: { edit: (r) => (r.vms = (r.vms as { name: string }[]).filter((v) => v.name !== "worker3")) },
+};
+
+interface Parsed {
+  topology: Topology;
+  raw: Raw;
+  record: ReturnType<typeof deploymentRecord>;
+  cluster: ReturnType<typeof parseClusterSettings>;
+  roles: ReturnType<typeof parseRoleSettings>;
+}
+
+function parse(raw: Raw, stack: string): Parsed {
+  const topology = parseTopology(raw, stack);
+  const roles = parseRoleSettings(raw, topology);
+  const cluster = parseClusterSettings(raw, topology);
+  parsePlatformSettings(raw, topology);
+  return { topology, raw, roles, cluster, record: deploymentRecord(topology, roles, { servers: cluster.servers, agents: cluster.agents }) };
+}
+
+/** Stage 1 and 2 as index.ts wires them, under `prefix`. */
+function build(prefix: string, p: Parsed): void {
+  const sshPrivateKey = pulumi.secret(String(p.raw.sshPrivateKey));
+  const roles = new GuestRoles(`${prefix}-guest-roles`, { topology: p.topology, settings: p.roles });
+  const jump = p.roles.sshJumpHost;
+  const infra = new Infra(`${prefix}-infra`, { topology: p.topology, roleFragments: (vm) => roles.fragmentsFor(vm), sshJumpHost: jump });
+  const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey });
+  new HostSettingsDelivery(`${prefix}-host-settings`, { topology: p.topology, nodes: infra.nodes, sshPrivateKey });
+  new K3sCluster(`${prefix}-cluster`, { nodes: infra.nodes, settings: p.cluster, sshPrivateKey, apiGatewayConfigured: reconciled.loadBalancerBackends });
+}
+
+const rows = tableRows();
+const base: Record<string, Parsed> = {};
+const after: Record<string, Parsed | Error> = {};
+let h: Harness;
+
+beforeAll(async () => {
+  h = await startHarness({ stack: "prod", outputsFor: machineOutputs });
+  for (const stack of ["prod", "dev"] as const) {
+    base[stack] = parse({ sshPrivateKey: SSH_KEY, ...stackConfig(stack) }, stack);
+    build(`base${stack}`, base[stack]);
+  }
+  for (const row of rows) {
+    const change = CHANGES[row.id];
+    if (!change) continue;
+    const raw = structuredClone(base[change.stack ?? "prod"].raw);
+    change.edit(raw);
+    try {
+      after[row.id] = parse(raw, change.stack ?? "prod");
+    } catch (e) {
+      after[row.id] = e as Error;
+      continue;
+    }
+    if (!row.outcome.startsWith("refused")) build(`row${row.id}`, after[row.id] as Parsed);
+  }
+  await h.settle();
+}, 240_000);
+
+describe.each(rows)("docs/day-two.md row $id", (row) => {
+  it(`${row.outcome}`, () => {
+    const change = CHANGES[row.id];
+    expect(change).toBeDefined();
+    const before = base[change.stack ?? "prod"];
+    const now = after[row.id];
+    if (now instanceof Error) throw now;
+    const problems = dayTwoProblems(before.record, now.record, now.topology, { ...now.cluster });
+    const refused = /^refused: (.+)$/.exec(row.outcome);
+    if (refused) {
+      expect(problems.some((p) => p.startsWith(`${refused[1]}`))).toBe(true);
+      return;
+    }
+    expect(problems).toEqual([]);
+    const r = dayTwo(h.all(), h.all(), `base${change.stack ?? "prod"}`, `row${row.id}`);
+    const vmNames = now.topology.vms.map((v) => v.name);
+    const domainsReplaced = vmNames.filter((v) => ["replace", "create"].includes(r.changes.get(`infra-${v}`)?.change ?? ""));
+    const rootsReplaced = vmNames.filter((v) => ["replace", "create"].includes(r.changes.get(`infra-${v}-root`)?.change ?? ""));
+    const dataReplaced = [...r.changes.values()].filter((c) => c.name.endsWith("-ceph-osd") && c.change === "replace");
+    expect(dataReplaced).toEqual([]);
+    const m = /^(re-creates VM|new machine) (\S+)$/.exec(row.outcome);
+    if (row.outcome === "in place") {
+      expect({ domainsReplaced, rootsReplaced }).toEqual({ domainsReplaced: [], rootsReplaced: [] });
+    } else if (m?.[1] === "re-creates VM") {
+      expect({ domainsReplaced, rootsReplaced }).toEqual({ domainsReplaced: [m[2]], rootsReplaced: [] });
+    } else if (m?.[1] === "new machine") {
+      expect({ domainsReplaced, rootsReplaced }).toEqual({ domainsReplaced: [m[2]], rootsReplaced: [m[2]] });
+    } else {
+      throw new Error(`unknown outcome "${row.outcome}"`);
+    }
+  });
+});
+
+it("has a row for every stack config key and every VM field", () => {
+  const doc = readFileSync(join(__dirname, "..", "docs", "day-two.md"), "utf8");
+  const keys = [...CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, "sshPrivateKey"];
+  const platformPrefixes = ["prometheus", "kafka"];
+  for (const key of keys) {
+    if (platformPrefixes.some((p) => key.startsWith(p))) continue;
+    expect([key, doc.includes(`\`${key}`)]).toEqual([key, true]);
+  }
+  for (const field of ["name", "vcpus", "memoryMiB", "rootDiskGiB", "dataDiskGiB", "nics[].mac", "nics[].address", "labels", "taints"]) {
+    expect([field, doc.includes(`\`${field}\``)]).toEqual([field, true]);
+  }
+  expect(rows.length).toBe(Object.keys(CHANGES).length);
+});
