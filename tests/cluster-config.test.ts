@@ -39,7 +39,14 @@ describe("defaults from the topology", () => {
       storageNodes: ["worker1", "worker2", "worker3"],
       apiHost: "10.17.3.12",
       tlsSans: ["10.17.3.12", "192.168.0.21", "10.17.4.12", "loadbalancer1.cefaslocalserver.com"],
+      // One K3s node re-created or removed per `pulumi up` unless the user says otherwise.
+      k3sNodeChangesPerUp: 1,
     });
+  });
+
+  it("k3sNodeChangesPerUp: a positive whole number, named when it is not", () => {
+    expect(parseClusterSettings({ k3sNodeChangesPerUp: "3" }, prod).k3sNodeChangesPerUp).toBe(3);
+    expect(() => parseClusterSettings({ k3sNodeChangesPerUp: "0" }, prod)).toThrow(/k3sNodeChangesPerUp: must be a positive whole number/);
   });
 
   it("dev: no load balancer, so the API endpoint is the first server, which also goes on the certificate", () => {
