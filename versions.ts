@@ -13,15 +13,14 @@ export const IMAGES = {
     channel: "stable",
     url: "https://stable.release.flatcar-linux.net/amd64-usr/4593.2.5/flatcar_production_qemu_image.img",
     format: "qcow2",
-    // Flatcar ships qemu-guest-agent in /usr; udev starts it when the virtio port exists.
-    guestAgent: true,
+    // Ships qemu-guest-agent in /usr (amd64); udev starts it when the provider's
+    // org.qemu.guest_agent.0 port exists. The provider itself never asks it (infra/index.ts).
   },
   rocky: {
     release: "9.5-20241118.0",
     // The vault keeps every point release, so the pinned file never disappears from the mirror.
     url: "https://dl.rockylinux.org/vault/rocky/9.5/images/x86_64/Rocky-9-GenericCloud-Base-9.5-20241118.0.x86_64.qcow2",
     format: "qcow2",
-    guestAgent: true,
   },
 } as const;
 

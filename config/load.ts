@@ -10,6 +10,7 @@ export const CONFIG_KEYS: readonly (keyof RawStackConfig)[] = [
   "hostVcpus",
   "hostMemoryGiB",
   "hostReservedMemoryGiB",
+  "hostAddresses",
   "storagePoolPath",
   "sshPublicKey",
   "adminUser",

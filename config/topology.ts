@@ -79,6 +79,11 @@ export interface HostSpec {
    * host-model suits hosts that migrate VMs; maximum is what QEMU without KVM (TCG) accepts.
    */
   cpuMode: CpuMode;
+  /**
+   * The hypervisor's own IPv4 addresses (every interface, e.g. the seed's enp3s0f0..enp4s0f1): no VM
+   * may use one, or the VM and the host answer ARP for the same address on the LAN.
+   */
+  addresses: string[];
 }
 
 export const CPU_MODES = ["host-passthrough", "host-model", "maximum"] as const;

@@ -33,6 +33,7 @@ export interface RawStackConfig {
   hostVcpus?: unknown;
   hostMemoryGiB?: unknown;
   hostReservedMemoryGiB?: unknown;
+  hostAddresses?: unknown;
   storagePoolPath?: unknown;
   sshPublicKey?: unknown;
   adminUser?: unknown;
@@ -265,6 +266,13 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
   const nics = t.vms.flatMap((vm) => vm.nics.map((nic) => ({ vm, nic })));
   checkUnique(c, "address", nics.map(({ vm, nic }) => ({ value: nic.address, owner: vm.name })));
   checkUnique(c, "MAC", nics.map(({ vm, nic }) => ({ value: nic.mac, owner: `${vm.name} on ${nic.network}` })));
+  for (const { vm, nic } of nics.filter(({ nic }) => t.host.addresses.includes(nic.address))) {
+    c.fail(
+      `vms[${t.vms.indexOf(vm)}].nics[${vm.nics.indexOf(nic)}].address`,
+      `${nic.address} (${vm.name} on ${nic.network}) is one of the host's own addresses (hostAddresses): the VM and the host would ` +
+        "answer for it on the LAN; give the VM a free address (outside the LAN's DHCP pool)",
+    );
+  }
 
   const servers = t.vms.filter((vm) => vm.role === "k3s-server");
   if (servers.length === 0) c.fail("vms", "no VM has role k3s-server: the cluster needs at least one");
@@ -349,7 +357,11 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     // infra/ignition-delivery.ts).
     poolPath: c.string("storagePoolPath", raw.storagePoolPath, `/var/lib/libvirt/images/flatcarmicrocloud-${stack}`),
     cpuMode: c.oneOf("vmCpuMode", raw.vmCpuMode ?? "host-passthrough", CPU_MODES) ?? "host-passthrough",
+    addresses: c.stringList("hostAddresses", raw.hostAddresses, []),
   };
+  for (const address of host.addresses) {
+    if (parseIpv4(address) === undefined) c.fail("hostAddresses", `"${address}" is not an IPv4 address`);
+  }
   if (host.reservedMemoryGiB >= host.memoryGiB && host.memoryGiB > 0) {
     c.fail("hostReservedMemoryGiB", `${host.reservedMemoryGiB} GiB leaves nothing of the host's ${host.memoryGiB} GiB`);
   }

@@ -7,7 +7,6 @@
 import { shortHash } from "../config/identity";
 import { RoleSettings } from "../config/roles";
 import { NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
-import { IMAGES } from "../versions";
 import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, replaceFingerprint } from "./deployment-record";
 import { flatcarIgnitionIdentity } from "./ignition";
@@ -50,7 +49,11 @@ export function domainShape(vm: VmSpec, topology: Topology) {
     cpu: { mode: topology.host.cpuMode },
     autostart: true,
     running: true,
-    qemuAgent: IMAGES[vm.os].guestAgent,
+    // The provider adds the guest agent's channel to every domain anyway (the agent runs in both
+    // images); `qemuAgent` only makes each read ask the agent for the NICs' addresses, which are
+    // static and known here. Off, no refresh can fail or stall on an agent that is not up yet or
+    // hangs (libvirt/domain.go domainGetIfacesInfo: only "unresponsive" is tolerated).
+    qemuAgent: false,
     consoles: [{ type: "pty", targetType: "serial", targetPort: "0" }],
     graphics: { type: "vnc", listenType: "address", listenAddress: "127.0.0.1", autoport: true },
     ...(vm.os === "flatcar" ? { fwCfgName: FLATCAR_FW_CFG_NAME } : {}),

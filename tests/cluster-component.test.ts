@@ -165,8 +165,8 @@ describe("reaching the nodes", () => {
   it("through the bastion when a jump host is given, at the address the bastion reaches", () => {
     const c = get("jump", "bootstrap1", "k3s").inputs.connection as Record<string, unknown>;
     expect(c.host).toBe("10.17.3.14");
-    expect(c.proxy).toMatchObject({ host: "192.168.0.20", user: "ops", privateKey: SSH_KEY, dialErrorLimit: 60, perDialTimeout: 10 });
-    expect((get("jump", "worker2", "member").inputs.connection as Record<string, unknown>).proxy).toMatchObject({ host: "192.168.0.20" });
+    expect(c.proxy).toMatchObject({ host: "192.168.0.22", user: "ops", privateKey: SSH_KEY, dialErrorLimit: 60, perDialTimeout: 10 });
+    expect((get("jump", "worker2", "member").inputs.connection as Record<string, unknown>).proxy).toMatchObject({ host: "192.168.0.22" });
   });
 
   it("stage 1 hands every node behind the bastion the bastion's domain id, and only those", async () => {
@@ -176,7 +176,7 @@ describe("reaching the nodes", () => {
         expect(n.ssh.proxy).toBeUndefined();
         expect(n.sshProxyReady).toBeUndefined();
       } else {
-        expect(n.ssh.proxy).toMatchObject({ host: "192.168.0.20" });
+        expect(n.ssh.proxy).toMatchObject({ host: "192.168.0.22" });
         expect((await resolveOutput(n.sshProxyReady as pulumi.Output<string>)).value).toBe("jump-vm-bastion1-id");
       }
     }

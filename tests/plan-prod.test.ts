@@ -30,7 +30,7 @@ describe("offline plan of the prod stack", () => {
 
   it("lists every VM with OS, size, disks and addresses", () => {
     expect(run.text).toMatch(/^ {2}worker1 +k3s-agent +flatcar +4 +6\.25 GiB +40 GiB \+ 200 GiB Ceph +10\.17\.4\.24 \(kube_network_03\)$/m);
-    expect(run.text).toMatch(/^ {2}bastion1 +bastion +rocky +1 +0\.75 GiB +20 GiB +192\.168\.0\.20 \(br0\), 10\.17\.3\.10 \(kube_network_02\), 10\.17\.4\.10 \(kube_network_03\)$/m);
+    expect(run.text).toMatch(/^ {2}bastion1 +bastion +rocky +1 +0\.75 GiB +20 GiB +192\.168\.0\.22 \(br0\), 10\.17\.3\.10 \(kube_network_02\), 10\.17\.4\.10 \(kube_network_03\)$/m);
   });
 
   it("reports VM capacity against the host and the workers' allocatable", () => {

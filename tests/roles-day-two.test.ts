@@ -112,7 +112,7 @@ describe("the bastion's WireGuard peers command", () => {
 
   it("connects to the bastion directly (its own route has no proxy), retrying while it boots", () => {
     const connection = vpnPeers("before").inputs.connection as Record<string, unknown>;
-    expect(connection).toMatchObject({ host: "192.168.0.20", user: "ops" });
+    expect(connection).toMatchObject({ host: "192.168.0.22", user: "ops" });
     expect(connection.proxy).toBeUndefined();
     expect(connection.dialErrorLimit).toBeGreaterThanOrEqual(30);
     expect(isSecretAt(vpnPeers("before").rawInputs, ["connection"])).toBe(true);
@@ -145,8 +145,8 @@ describe("the load balancer's backends command", () => {
   it("connects through the bastion on a VM network (the LAN may not SSH to it), retrying while the VM boots", () => {
     const connection = backends("before").inputs.connection as Record<string, unknown>;
     // Not 192.168.0.21: loadbalancer1's firewall allows SSH from the VM networks only.
-    expect(connection).toMatchObject({ host: "10.17.3.12", user: "ops", proxy: { host: "192.168.0.20", user: "ops" } });
-    expect(records("before").inputs.connection).toMatchObject({ host: "10.17.3.11", user: "ops", proxy: { host: "192.168.0.20" } });
+    expect(connection).toMatchObject({ host: "10.17.3.12", user: "ops", proxy: { host: "192.168.0.22", user: "ops" } });
+    expect(records("before").inputs.connection).toMatchObject({ host: "10.17.3.11", user: "ops", proxy: { host: "192.168.0.22" } });
     expect(connection.dialErrorLimit).toBeGreaterThanOrEqual(30);
     expect(isSecretAt(backends("before").rawInputs, ["connection"])).toBe(true);
   });

@@ -95,21 +95,21 @@ describe("helpers for the other stages", () => {
     expect(sshRouteFor(vm(topology, "worker1"), topology, settings.sshJumpHost)).toEqual({
       host: "10.17.4.24",
       user: "core",
-      proxy: { host: "192.168.0.20", user: "ops" },
+      proxy: { host: "192.168.0.22", user: "ops" },
     });
     expect(sshRouteFor(vm(topology, "postgresql1"), topology, settings.sshJumpHost)).toEqual({
       host: "10.17.3.13",
       user: "ops",
-      proxy: { host: "192.168.0.20", user: "ops" },
+      proxy: { host: "192.168.0.22", user: "ops" },
     });
     // Through the bastion, the load balancer is dialled on a VM network, never on its LAN entry
     // (its firewall accepts SSH only from the VM networks).
     expect(sshRouteFor(vm(topology, "loadbalancer1"), topology, settings.sshJumpHost)).toEqual({
       host: "10.17.3.12",
       user: "ops",
-      proxy: { host: "192.168.0.20", user: "ops" },
+      proxy: { host: "192.168.0.22", user: "ops" },
     });
-    expect(sshRouteFor(vm(topology, "bastion1"), topology, settings.sshJumpHost)).toEqual({ host: "192.168.0.20", user: "ops" });
+    expect(sshRouteFor(vm(topology, "bastion1"), topology, settings.sshJumpHost)).toEqual({ host: "192.168.0.22", user: "ops" });
     const direct = prodSettings(topology, { sshJumpHost: "none" });
     expect(sshRouteFor(vm(topology, "worker1"), topology, direct.sshJumpHost)).toEqual({ host: "10.17.4.24", user: "core" });
   });

@@ -130,7 +130,7 @@ describe("bastion", () => {
 
   test("a peer's client config routes the VPN and VM networks through the bastion", () => {
     const client = renderWireguardClientConfig(bastion, topology, settings, settings.wireguard.peers[0], "SERVERKEY=\n");
-    expect(client).toContain("Endpoint = 192.168.0.20:51820");
+    expect(client).toContain("Endpoint = 192.168.0.22:51820");
     expect(client).toContain("AllowedIPs = 10.17.99.0/24, 10.17.3.0/24, 10.17.4.0/24");
     expect(client).toContain("DNS = 10.17.3.11, cefaslocalserver.com");
     expect(client).toContain("PublicKey = SERVERKEY=\n");

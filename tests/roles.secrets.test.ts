@@ -95,7 +95,7 @@ test("VMs without passwords get plain fragments that contain none", async () => 
 
 test("the WireGuard public key is read back over SSH after first boot, replaced with the bastion", async () => {
   const { roles } = await build();
-  const key = roles.readWireguardPublicKey("domain-id-1", { host: "192.168.0.20", user: "ops" });
+  const key = roles.readWireguardPublicKey("domain-id-1", { host: "192.168.0.22", user: "ops" });
   expect(await value(key)).toBe("c2VydmVyLXB1YmxpYy1rZXktZm9yLXRlc3RzLW9ubHk=");
   const command = registered.find((r) => r.type === "command:remote:Command");
   expect(command?.name).toBe("guest-roles-bastion1-wireguard-public-key");

@@ -22,11 +22,13 @@ export function rawStack(stack: string, overrides: Record<string, unknown> = {})
 }
 
 /**
- * The seed's VMs as written in its tables (name, OS, address), with the one deliberate change:
- * load_balancer1 is loadbalancer1 (RFC 1123). Tests compare the stack and the program against it.
+ * The seed's VMs as written in its tables (name, OS, address), with two deliberate changes:
+ * load_balancer1 is loadbalancer1 (RFC 1123), and bastion1 is 192.168.0.22 because the seed's
+ * 192.168.0.20 is the host's own enp4s0f0 (hostAddresses). Tests compare the stack and the program
+ * against it.
  */
 export const SEED_VMS: [string, string, string][] = [
-  ["bastion1", "rocky", "192.168.0.20"],
+  ["bastion1", "rocky", "192.168.0.22"],
   ["loadbalancer1", "rocky", "10.17.3.12"],
   ["freeipa1", "rocky", "10.17.3.11"],
   ["postgresql1", "rocky", "10.17.3.13"],
