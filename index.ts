@@ -54,8 +54,14 @@ const reachable = reachesVms
 const reconciled = reachesVms ? roles.reconcile({ nodes: reachable, sshPrivateKey: config.cluster.sshPrivateKey }) : undefined;
 // Stack-wide values every VM shares (the operator's SSH key, NTP, resolvers) are not first-boot
 // data either: delivered and rotated after boot, they change no VM's identity.
-if (reachesVms) {
-  new HostSettingsDelivery("host-settings", { topology, nodes: reachable, sshPrivateKey: config.cluster.sshPrivateKey });
+// The resolvers switch to FreeIPA alone once its records are in (nothing in stage 2 waits for that).
+if (reconciled) {
+  new HostSettingsDelivery("host-settings", {
+    topology,
+    nodes: reachable,
+    sshPrivateKey: config.cluster.sshPrivateKey,
+    resolversServing: reconciled.dnsRecords,
+  });
 }
 // FreeIPA's ACME service, for cert-manager; the command prints the FreeIPA CA certificate.
 const acme = reachesVms ? roles.enableAcme({ nodes: reachable, sshPrivateKey: config.cluster.sshPrivateKey }) : undefined;

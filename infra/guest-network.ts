@@ -3,7 +3,7 @@
  * (cloud-init network-config) renderers: which NIC gets which name, address, route and resolvers.
  */
 import { NicSpec, Topology, VmSpec } from "../config/topology";
-import { resolversFor } from "./roles/resolvers";
+import { firstBootResolversFor } from "./roles/resolvers";
 
 export interface GuestNic {
   iface: string;
@@ -13,8 +13,9 @@ export interface GuestNic {
   /** Only the primary NIC has a default route. */
   gateway?: string;
   /**
-   * Only the primary NIC carries the resolvers and search domain: FreeIPA first, the network's own
-   * resolver after it, so nothing waits for FreeIPA to be up.
+   * Only the primary NIC carries the resolvers and search domain. First boot: the network's own
+   * resolver, so nothing waits for FreeIPA; the host settings step later switches to FreeIPA alone
+   * (./roles/resolvers.ts).
    */
   dns: string[];
 }
@@ -28,7 +29,7 @@ export function guestNics(vm: VmSpec, topology: Topology): GuestNic[] {
       mac: nic.mac,
       cidrAddress: `${nic.address}/${nic.prefix}`,
       gateway: nic.primary ? network.gateway : undefined,
-      dns: nic.primary ? resolversFor(vm, topology) : [],
+      dns: nic.primary ? firstBootResolversFor(vm, topology) : [],
     };
   });
 }

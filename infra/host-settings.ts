@@ -68,6 +68,11 @@ export interface HostSettingsArgs {
   nodes: InfraNode[];
   /** The stack's SSH private key (secret). */
   sshPrivateKey: pulumi.Input<string>;
+  /**
+   * FreeIPA's records commands: a VM is pointed at FreeIPA alone (./roles/resolvers.ts) only once
+   * FreeIPA is installed and holds every record, so until then it keeps its first-boot resolver.
+   */
+  resolversServing?: pulumi.Resource[];
 }
 
 /**
@@ -88,7 +93,7 @@ export class HostSettingsDelivery extends pulumi.ComponentResource {
       commands[vm.name] = new command.remote.Command(
         `${name}-${vm.name}`,
         { connection: connectionTo(node, args.sshPrivateKey), create: script, update: script, triggers: [node.domainId] },
-        { parent: this },
+        { parent: this, dependsOn: vm.role === "freeipa" ? [] : (args.resolversServing ?? []) },
       );
     }
     this.commands = commands;

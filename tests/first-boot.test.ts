@@ -50,7 +50,9 @@ describe("Flatcar Ignition", () => {
     expect(network).toContain("Address=10.17.4.21/24");
     expect(network).toContain("Gateway=10.17.4.1");
     expect(network).toContain("DHCP=no");
-    expect(network).toMatch(/DNS=10\.17\.4\.11\nDNS=10\.17\.4\.1\n/);
+    // First boot: the network's own resolver only; FreeIPA comes with the host settings step.
+    expect(network).toMatch(/DNS=10\.17\.4\.1\n/);
+    expect(network).not.toContain("DNS=10.17.4.11");
     expect(fileText(ign, "/etc/systemd/network/10-nic0.link")).toContain("Name=nic0");
     // master1 lives on kube_network_03, so it reaches FreeIPA on FreeIPA's leg there.
     expect(fileText(ign, "/etc/systemd/timesyncd.conf.d/10-flatcarmicrocloud.conf")).toContain("NTP=10.17.4.11");
@@ -124,8 +126,8 @@ describe("Rocky cloud-init", () => {
       "set-name": "nic0",
       addresses: ["10.17.3.12/24"],
       routes: [{ to: "0.0.0.0/0", via: "10.17.3.1" }],
-      // FreeIPA first, libvirt's resolver as the fallback while FreeIPA is not up yet.
-      nameservers: { addresses: ["10.17.3.11", "10.17.3.1"], search: ["cefaslocalserver.com"] },
+      // libvirt's resolver only: FreeIPA alone comes later with the host settings step.
+      nameservers: { addresses: ["10.17.3.1"], search: ["cefaslocalserver.com"] },
     });
     expect(doc.ethernets.nic1).toEqual({
       match: { macaddress: vm.nics[1].mac },

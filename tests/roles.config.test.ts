@@ -2,7 +2,7 @@
 import { parseRoleSettings, RawRoleConfig } from "../config/roles";
 import { Topology } from "../config/topology";
 import { loadBalancerListeners } from "../infra/roles/loadbalancer";
-import { resolversFor } from "../infra/roles/resolvers";
+import { firstBootResolversFor, resolversFor } from "../infra/roles/resolvers";
 import { sshRouteFor } from "../infra/nodes";
 import { PEER_KEY, prodSettings, prodTopology, stackConfig, vm } from "./roles.helpers";
 import { problemsOf } from "./helpers/problems";
@@ -114,11 +114,17 @@ describe("helpers for the other stages", () => {
     expect(sshRouteFor(vm(topology, "worker1"), topology, direct.sshJumpHost)).toEqual({ host: "10.17.4.24", user: "core" });
   });
 
-  test("resolvers: FreeIPA first, the network's resolvers as fallback", () => {
-    expect(resolversFor(vm(topology, "worker1"), topology)).toEqual(["10.17.4.11", "10.17.4.1"]);
-    expect(resolversFor(vm(topology, "bootstrap1"), topology)).toEqual(["10.17.3.11", "10.17.3.1"]);
-    expect(resolversFor(vm(topology, "bastion1"), topology)).toEqual(["10.17.3.11", "192.168.0.1"]);
+  test("resolvers: one upstream at a time; the network's at first boot, FreeIPA alone once it serves", () => {
+    // Never both: dnsmasq answers the domain local-only, and a resolver moves on only on timeouts.
+    expect(resolversFor(vm(topology, "worker1"), topology)).toEqual(["10.17.4.11"]);
+    expect(resolversFor(vm(topology, "bootstrap1"), topology)).toEqual(["10.17.3.11"]);
+    expect(resolversFor(vm(topology, "bastion1"), topology)).toEqual(["10.17.3.11"]);
     expect(resolversFor(vm(topology, "freeipa1"), topology)).toEqual(["10.17.3.1"]);
+    expect(firstBootResolversFor(vm(topology, "worker1"), topology)).toEqual(["10.17.4.1"]);
+    expect(firstBootResolversFor(vm(topology, "bootstrap1"), topology)).toEqual(["10.17.3.1"]);
+    expect(firstBootResolversFor(vm(topology, "bastion1"), topology)).toEqual(["192.168.0.1"]);
+    const withoutIpa = { ...topology, vms: topology.vms.filter((v) => v.role !== "freeipa") };
+    expect(resolversFor(vm(withoutIpa, "worker1"), withoutIpa)).toEqual(["10.17.4.1"]);
   });
 
   test("load balancer listeners are derived from the topology, not hand-written", () => {

@@ -58,4 +58,4 @@ export function secretsUsedBy(vm: VmSpec): (keyof RoleSecrets)[] {
 }
 
 export { renderWireguardClientConfig } from "./bastion";
-export { resolversFor } from "./resolvers";
+export { firstBootResolversFor, resolversFor } from "./resolvers";
