@@ -58,6 +58,7 @@ const CHANGES: Record<string, { stack?: "dev"; edit: (raw: Raw) => void }> = {
   // A remote URI needs k3sApiHost; the load balancer's address is the API host already.
   libvirtUri: { edit: (r) => Object.assign(r, { libvirtUri: "qemu+ssh://root@localhost/system", k3sApiHost: "10.17.3.12" }) },
   hostName: { edit: (r) => (r.hostName = "proliant2") },
+  hostAddresses: { edit: (r) => (r.hostAddresses = [...((r.hostAddresses as string[] | undefined) ?? []), "192.168.0.19"]) },
   hostCapacity: { edit: (r) => (r.hostMemoryGiB = Number(r.hostMemoryGiB) + 8) },
   storagePoolPath: { edit: (r) => (r.storagePoolPath = "/var/lib/libvirt/images/elsewhere") },
   sshPublicKey: { edit: (r) => (r.sshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJvdGF0ZWRrZXlyb3RhdGVka2V5cm90YXRlZGtleQ rotated") },
