@@ -19,8 +19,11 @@ import { Platform, platformFacts } from "./platform";
 // Config: every key validated; a bad stack config stops here, before anything is created.
 const config = loadStackConfig();
 const { topology } = config;
-// Room: the platform and every app at its maximum replicas must fit the schedulable nodes.
-const capacity = assertStackFits(topology, config.platform, config.apps.apps);
+// `deployUpTo` stops before the stages that reach into the VMs (SSH, K3s, Helm).
+const upTo = topology.deployUpTo;
+// Room: the platform and every app at its maximum replicas must fit the schedulable nodes. Only a
+// stack that deploys the platform needs it (the lab's stage-1-only topology has no Ceph node).
+const capacity = deploys(upTo, "platform") ? assertStackFits(topology, config.platform, config.apps.apps) : undefined;
 
 // Stage 1: networks, storage, images and VMs on the KVM host; the Rocky VMs' roles (bastion, load
 // balancer, FreeIPA, PostgreSQL) arrive in their first-boot config, passwords as secrets.
@@ -42,8 +45,6 @@ const infra = new Infra("infra", {
   roleFragments: (vm) => roles.fragmentsFor(vm),
   sshJumpHost: config.roles.sshJumpHost,
 });
-// `deployUpTo` stops before the stages that reach into the VMs (SSH, K3s, Helm).
-const upTo = topology.deployUpTo;
 const reachesVms = deploys(upTo, "guest-roles");
 // Nothing dials a VM through the bastion before the bastion saw its sshd answer steadily.
 const reachable = reachesVms
@@ -144,7 +145,7 @@ export const platformCapacity = platform?.capacity;
 export const appEndpoints = apps?.endpoints;
 /** Each routed app's first URL (what `npm run smoke` reads). */
 export const appUrls = apps && Object.fromEntries(Object.entries(apps.endpoints).flatMap(([name, e]) => (e.urls.length > 0 ? [[name, e.urls[0]]] : [])));
-export const capacityBudget = {
+export const capacityBudget = capacity && {
   platformRequests: capacity.platform,
   appsRequests: capacity.apps,
   freeForMoreApps: capacity.free,
