@@ -16,7 +16,7 @@ let outputs: Record<string, unknown>;
 beforeAll(async () => {
   const { config } = readStackFile(join(__dirname, "..", "scripts", "lab"), "lab");
   h = await startHarness({ stack: "lab", config: { ...config, sshPrivateKey: TEST_SSH_PRIVATE_KEY }, outputsFor: machineOutputs });
-  outputs = (await import("../index")) as Record<string, unknown>;
+  outputs = await import("../index");
   await h.settle();
 });
 
