@@ -174,6 +174,9 @@ function previewSteps(text) {
   const ops = {};
   const updates = {};
   for (const s of json.steps || []) {
+    // The day-two check's self StackReference (infra/deployment-record.ts) reads the last
+    // deployment's record on every run: a read of the stack itself, not a change.
+    if (s.op === "read" && s.urn.includes("::pulumi:pulumi:StackReference::")) continue;
     const name = s.urn.split("::").pop();
     (ops[s.op] = ops[s.op] || []).push(name);
     if (s.op === "update") updates[name] = [...(s.diffReasons || [])].sort();
