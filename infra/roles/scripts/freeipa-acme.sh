@@ -5,14 +5,7 @@
 ca="$ROOT/etc/ipa/ca.crt"
 
 wait_for_first_boot
-[ -f "$ROOT/etc/ipa/default.conf" ] || die "FreeIPA is not installed: its first boot failed (see /var/log/ipaserver-install.log)"
-
-waited=0
-until ipactl status >/dev/null 2>&1; do
-  [ "$waited" -lt "$FMC_BOOT_TIMEOUT_SECONDS" ] || die "the FreeIPA services are not all running after ${waited}s (ipactl status)"
-  sleep 5
-  waited=$((waited + 5))
-done
+wait_for_freeipa
 
 # Root on the CA server manages ACME through LDAPI: no Kerberos login, no password needed.
 if ipa-acme-manage status 2>/dev/null | grep -q "ACME is enabled"; then

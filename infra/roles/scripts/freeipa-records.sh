@@ -6,16 +6,7 @@
 state="$ROOT/var/lib/flatcarmicrocloud/dns-records"
 
 wait_for_first_boot
-[ -f "$ROOT/etc/ipa/default.conf" ] || die "FreeIPA is not installed: its first boot failed (see /var/log/ipaserver-install.log)"
-
-# After a reboot the IPA services need a while. Wait for them rather than retrying kinit: failed
-# logins count towards admin's lockout.
-waited=0
-until ipactl status >/dev/null 2>&1; do
-  [ "$waited" -lt "$FMC_BOOT_TIMEOUT_SECONDS" ] || die "the FreeIPA services are not all running after ${waited}s (ipactl status)"
-  sleep 5
-  waited=$((waited + 5))
-done
+wait_for_freeipa
 
 password=""
 IFS= read -r password || true

@@ -28,3 +28,16 @@ wait_for_first_boot() {
   actual="$(cat "$ROOT/proc/sys/kernel/hostname")"
   [ "${actual%%.*}" = "$FMC_VM_NAME" ] || die "expected VM $FMC_VM_NAME at this address but found '$actual'; refusing to continue"
 }
+
+# FreeIPA's commands (records, ACME), after wait_for_first_boot: IPA installed and every service up. After
+# a reboot the services need a while; waiting here (rather than retrying kinit) also keeps failed
+# logins from counting towards admin's lockout.
+wait_for_freeipa() {
+  local waited=0
+  [ -f "$ROOT/etc/ipa/default.conf" ] || die "FreeIPA is not installed: its first boot failed (see /var/log/ipaserver-install.log)"
+  until ipactl status >/dev/null 2>&1; do
+    [ "$waited" -lt "$FMC_BOOT_TIMEOUT_SECONDS" ] || die "the FreeIPA services are not all running after ${waited}s (ipactl status)"
+    sleep 5
+    waited=$((waited + 5))
+  done
+}
