@@ -15,7 +15,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../config/identity";
-import { Topology } from "../config/topology";
+import { DEPLOY_STAGES, DeployStage, Topology } from "../config/topology";
 import { ConfigError } from "../config/validate";
 import semantics from "./replace-semantics.json";
 
@@ -44,6 +44,11 @@ export interface DeploymentRecord {
   networks: Record<string, string>;
   machines: Record<string, MachineRecord>;
   k3s: { servers: string[]; agents: string[] };
+  /**
+   * The last stage deployed (`deployUpTo`). Absent in records of earlier programs: then a lowering
+   * is not detected.
+   */
+  deployUpTo?: DeployStage;
 }
 
 const RULES = semantics.resources as Record<string, { forceNew: string[] }>;
@@ -162,6 +167,8 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
     }
   }
 
+  const lowered = loweredStages(previous.deployUpTo, current.deployUpTo);
+  if (lowered) problems.push(`deployUpTo: the last \`pulumi up\` deployed up to "${previous.deployUpTo}"; "${current.deployUpTo}" would delete ${lowered}; keep "${previous.deployUpTo}", or remove the whole stack with \`pulumi destroy\``);
   const changes = k3sNodeChanges(previous, current);
   if (changes.length > settings.k3sNodeChangesPerUp) {
     problems.push(
@@ -183,6 +190,27 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
     }
   }
   return problems;
+}
+
+/**
+ * What lowering `deployUpTo` from `before` to `after` deletes from the stack, as a live stack would
+ * see it; undefined when it is no lowering (or the older record has no stage).
+ */
+function loweredStages(before: DeployStage | undefined, after: DeployStage | undefined): string | undefined {
+  if (before === undefined || after === undefined) return undefined;
+  const at = (s: DeployStage) => DEPLOY_STAGES.indexOf(s);
+  if (at(after) >= at(before)) return undefined;
+  // Stage 2's resources go with the cluster token: their deletes (drain, uninstall) and the
+  // platform's are skipped (deletedWith), so K3s keeps running, unknown to the stack.
+  if (at(after) < at("cluster") && at(before) >= at("cluster")) {
+    return "the K3s cluster from the stack without uninstalling it (its per-node deletes go with the cluster token): K3s keeps running on the VMs, unknown to Pulumi, and raising deployUpTo again would install a new cluster with a new token over it";
+  }
+  if (before === "platform" && after === "cluster") {
+    return "the platform and the apps while the cluster lives: Helm uninstalls every platform release (the Rook-Ceph cluster included) and every app, and their PVCs' data goes with them";
+  }
+  // guest-roles -> vms: the after-boot commands leave the stack (they have no delete); later
+  // changes of what they deliver (keys, NTP, backends, records) would no longer reach the VMs.
+  return "the after-boot commands from the stack: the VMs keep what they delivered, but later changes of the SSH key, NTP, resolvers, load balancer backends and FreeIPA records would no longer reach them";
 }
 
 function vmKeyOf(topology: Topology, name: string): string {

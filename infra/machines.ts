@@ -97,5 +97,6 @@ export function deploymentRecord(topology: Topology, roles: RoleSettings, k3s: {
       ]),
     ),
     k3s: { servers: [...k3s.servers], agents: [...k3s.agents] },
+    deployUpTo: topology.deployUpTo,
   };
 }

@@ -17,14 +17,14 @@ import { CLUSTER_CONFIG_KEYS, parseClusterSettings } from "../config/cluster";
 import { CONFIG_KEYS } from "../config/load";
 import { parsePlatformSettings, PLATFORM_CONFIG_KEYS } from "../config/platform";
 import { parseRoleSettings, ROLE_CONFIG_KEYS } from "../config/roles";
-import { Topology } from "../config/topology";
+import { deploys, Topology } from "../config/topology";
 import { parseTopology } from "../config/validate";
 import { Infra } from "../infra";
 import { dayTwoProblems } from "../infra/deployment-record";
 import { GuestRoles } from "../infra/guest-roles";
 import { HostSettingsDelivery } from "../infra/host-settings";
 import { deploymentRecord } from "../infra/machines";
-import { dayTwo } from "../plan/day-two-model";
+import { dayTwo, DayTwoResult } from "../plan/day-two-model";
 import { pemBlock } from "../plan/stack-config";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { machineOutputs } from "./helpers/machine-outputs";
@@ -52,8 +52,11 @@ function tableRows(): Row[] {
 const vmIndex = (raw: Raw, name: string) => (raw.vms as { name: string }[]).findIndex((v) => v.name === name);
 const vmOf = (raw: Raw, name: string) => (raw.vms as Record<string, unknown>[])[vmIndex(raw, name)] as Record<string, unknown> & { nics: Record<string, unknown>[] };
 
-/** Each row's change, on a copy of the stack config. */
-const CHANGES: Record<string, { stack?: "dev"; edit: (raw: Raw) => void }> = {
+/**
+ * Each row's change, on a copy of the stack config; `from` sets up the stack the change starts from
+ * when it is not the committed one (recorded as its own "before").
+ */
+const CHANGES: Record<string, { stack?: "dev"; from?: (raw: Raw) => void; edit: (raw: Raw) => void; also?: (r: DayTwoResult) => void }> = {
   domain: { edit: (r) => (r.domain = "example.internal") },
   // A remote URI needs k3sApiHost; the load balancer's address is the API host already.
   libvirtUri: { edit: (r) => Object.assign(r, { libvirtUri: "qemu+ssh://root@localhost/system", k3sApiHost: "10.17.3.12" }) },
@@ -107,6 +110,23 @@ const CHANGES: Record<string, { stack?: "dev"; edit: (raw: Raw) => void }> = {
   statefulIdentity: { edit: (r) => (vmOf(r, "freeipa1").nics[0].mac = "52:54:00:00:00:12") },
   name: { edit: (r) => (vmOf(r, "worker3").name = "worker4") },
   removed: { edit: (r) => (r.vms = (r.vms as { name: string }[]).filter((v) => v.name !== "worker3")) },
+  // A mirror's copy of the same release: the base volume's `source` is ForceNew but ignored.
+  imageUrl: {
+    edit: (r) =>
+      Object.assign(r, { flatcarImageUrl: "https://mirror.example.net/flatcar/flatcar_production_qemu_image.img", rockyImageUrl: "https://mirror.example.net/rocky/Rocky-GenericCloud.qcow2" }),
+  },
+  vmCpuMode: { edit: (r) => (r.vmCpuMode = "host-model") },
+  deployUpToRaised: {
+    from: (r) => (r.deployUpTo = "vms"),
+    edit: (r) => (r.deployUpTo = "platform"),
+    // The later stages are created; nothing of stage 1 changes.
+    also: (r) => {
+      expect(r.created).toEqual(expect.arrayContaining(["cluster-token", "cluster-bootstrap1-k3s", "host-settings-worker3"]));
+      expect([...r.changes.values()].filter((c) => c.type.startsWith("libvirt:") && c.change !== "same")).toEqual([]);
+    },
+  },
+  deployUpToLowered: { edit: (r) => (r.deployUpTo = "cluster") },
+  deployUpToVms: { edit: (r) => (r.deployUpTo = "vms") },
 };
 
 interface Parsed {
@@ -125,20 +145,25 @@ function parse(raw: Raw, stack: string): Parsed {
   return { topology, raw, roles, cluster, record: deploymentRecord(topology, roles, { servers: cluster.servers, agents: cluster.agents }) };
 }
 
-/** Stage 1 and 2 as index.ts wires them, under `prefix`. */
+/** Stage 1 and 2 as index.ts wires them (as far as `deployUpTo` goes), under `prefix`. */
 function build(prefix: string, p: Parsed): void {
   const sshPrivateKey = pulumi.secret(String(p.raw.sshPrivateKey));
   const roles = new GuestRoles(`${prefix}-guest-roles`, { topology: p.topology, settings: p.roles });
   const jump = p.roles.sshJumpHost;
   const infra = new Infra(`${prefix}-infra`, { topology: p.topology, roleFragments: (vm) => roles.fragmentsFor(vm), sshJumpHost: jump });
+  if (!deploys(p.topology.deployUpTo, "guest-roles")) return;
   const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey });
   new HostSettingsDelivery(`${prefix}-host-settings`, { topology: p.topology, nodes: infra.nodes, sshPrivateKey });
+  if (!deploys(p.topology.deployUpTo, "cluster")) return;
   new K3sCluster(`${prefix}-cluster`, { nodes: infra.nodes, settings: p.cluster, sshPrivateKey, apiGatewayConfigured: reconciled.loadBalancerBackends });
 }
 
 const rows = tableRows();
 const base: Record<string, Parsed> = {};
 const after: Record<string, Parsed | Error> = {};
+/** The stacks rows with `from` start from. */
+const from: Record<string, Parsed> = {};
+let cpuModeAll: Parsed;
 let h: Harness;
 
 beforeAll(async () => {
@@ -151,6 +176,11 @@ beforeAll(async () => {
     const change = CHANGES[row.id];
     if (!change) continue;
     const raw = structuredClone(base[change.stack ?? "prod"].raw);
+    if (change.from) {
+      change.from(raw);
+      from[row.id] = parse(structuredClone(raw), change.stack ?? "prod");
+      build(`from${row.id}`, from[row.id]);
+    }
     change.edit(raw);
     try {
       after[row.id] = parse(raw, change.stack ?? "prod");
@@ -160,6 +190,9 @@ beforeAll(async () => {
     }
     if (!row.outcome.startsWith("refused")) build(`row${row.id}`, after[row.id] as Parsed);
   }
+  // vmCpuMode taken on purpose: k3sNodeChangesPerUp raised to every K3s node for that run.
+  cpuModeAll = parse({ ...structuredClone(base.prod.raw), vmCpuMode: "host-model", k3sNodeChangesPerUp: 5 }, "prod");
+  build("cpuModeAll", cpuModeAll);
   await h.settle();
 }, 240_000);
 
@@ -167,7 +200,8 @@ describe.each(rows)("docs/day-two.md row $id", (row) => {
   it(`${row.outcome}`, () => {
     const change = CHANGES[row.id];
     expect(change).toBeDefined();
-    const before = base[change.stack ?? "prod"];
+    const before = from[row.id] ?? base[change.stack ?? "prod"];
+    const beforePrefix = from[row.id] ? `from${row.id}` : `base${change.stack ?? "prod"}`;
     const now = after[row.id];
     if (now instanceof Error) throw now;
     const problems = dayTwoProblems(before.record, now.record, now.topology, { ...now.cluster });
@@ -177,12 +211,16 @@ describe.each(rows)("docs/day-two.md row $id", (row) => {
       return;
     }
     expect(problems).toEqual([]);
-    const r = dayTwo(h.all(), h.all(), `base${change.stack ?? "prod"}`, `row${row.id}`);
+    const r = dayTwo(h.all(), h.all(), beforePrefix, `row${row.id}`);
     const vmNames = now.topology.vms.map((v) => v.name);
     const domainsReplaced = vmNames.filter((v) => ["replace", "create"].includes(r.changes.get(`infra-${v}`)?.change ?? ""));
     const rootsReplaced = vmNames.filter((v) => ["replace", "create"].includes(r.changes.get(`infra-${v}-root`)?.change ?? ""));
     const dataReplaced = [...r.changes.values()].filter((c) => c.name.endsWith("-ceph-osd") && c.change === "replace");
     expect(dataReplaced).toEqual([]);
+    // No row replaces a network, the pool, a base image or a disk beyond what its outcome names.
+    const libvirtReplaced = [...r.changes.values()].filter((c) => c.type.startsWith("libvirt:") && c.change === "replace" && !c.type.endsWith("domain:Domain") && !/-(root|ignition|cloudinit)$/.test(c.name));
+    expect(libvirtReplaced.map((c) => c.name)).toEqual([]);
+    change.also?.(r);
     const m = /^(re-creates VM|new machine) (\S+)$/.exec(row.outcome);
     if (row.outcome === "in place") {
       expect({ domainsReplaced, rootsReplaced }).toEqual({ domainsReplaced: [], rootsReplaced: [] });
@@ -196,14 +234,21 @@ describe.each(rows)("docs/day-two.md row $id", (row) => {
   });
 });
 
+it("vmCpuMode with k3sNodeChangesPerUp raised: every VM re-created on its own disks, in one run", () => {
+  expect(dayTwoProblems(base.prod.record, cpuModeAll.record, cpuModeAll.topology, { ...cpuModeAll.cluster })).toEqual([]);
+  const r = dayTwo(h.all(), h.all(), "baseprod", "cpuModeAll");
+  const vmNames = cpuModeAll.topology.vms.map((v) => v.name);
+  expect(vmNames.filter((v) => r.changes.get(`infra-${v}`)?.change === "replace")).toEqual(vmNames);
+  expect(r.changes.get(`infra-${vmNames[0]}`)?.replaceKeys).toEqual(["cpu"]);
+  expect([...r.changes.values()].filter((c) => c.type.startsWith("libvirt:index/volume") && c.change !== "same")).toEqual([]);
+});
+
 it("has a row for every stack config key and every VM field", () => {
   const doc = readFileSync(join(__dirname, "..", "docs", "day-two.md"), "utf8");
   const keys = [...CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, "sshPrivateKey"];
   const platformPrefixes = ["prometheus", "kafka"];
-  // Keys other branches added after the matrix was written; docs/day-two.md says they have no row yet.
-  const notYetInMatrix = ["flatcarImageUrl", "rockyImageUrl", "vmCpuMode", "deployUpTo"];
   for (const key of keys) {
-    if (platformPrefixes.some((p) => key.startsWith(p)) || notYetInMatrix.includes(key)) continue;
+    if (platformPrefixes.some((p) => key.startsWith(p))) continue;
     expect([key, doc.includes(`\`${key}`)]).toEqual([key, true]);
   }
   for (const field of ["name", "vcpus", "memoryMiB", "rootDiskGiB", "dataDiskGiB", "nics[].mac", "nics[].address", "labels", "taints"]) {
