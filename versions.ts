@@ -66,6 +66,14 @@ export const CHARTS = {
   mosquitto: { chart: "mosquitto", version: "1.4.0", repo: "https://repo.helmforge.dev" },
   kubePrometheusStack: { chart: "kube-prometheus-stack", version: "88.5.3", repo: "https://prometheus-community.github.io/helm-charts" },
   certManager: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" },
+  // The chart's appVersion is 1.23.0; the image is pinned here too, so the values never fall back to
+  // the chart's default tag and a chart bump shows the image it brings.
+  kured: {
+    chart: "kured",
+    version: "6.1.0",
+    repo: "https://kubereboot.github.io/charts",
+    image: { repository: "ghcr.io/kubereboot/kured", tag: "1.23.0" },
+  },
 } as const;
 
 /** Kafka release the Strimzi 1.2 operator runs (its newest supported one). */

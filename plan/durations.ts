@@ -113,6 +113,13 @@ export const DURATIONS: readonly DurationRule[] = [
   },
   {
     type: "kubernetes:helm.sh/v3:Release",
+    name: /kured/,
+    seconds: 60,
+    kind: "Helm: reboot coordinator",
+    basis: "one small image pulled on every node at once; the DaemonSet is Ready when each pod's first metrics probe answers",
+  },
+  {
+    type: "kubernetes:helm.sh/v3:Release",
     seconds: 120,
     kind: "Helm release",
     basis: "atomic install: image pulls until every workload is Ready",

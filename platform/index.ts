@@ -259,6 +259,18 @@ export class Platform extends pulumi.ComponentResource {
         { ...k8sOpts, dependsOn: [monitoring, ...(watched[key] ? [watched[key]] : [])] },
       );
     }
+    const rules = rendered.prometheusRules.map((rule) => {
+      const key = keyOf(rule.namespace);
+      return new k8s.apiextensions.CustomResource(
+        `${name}-${rule.name}-rules`,
+        { apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: rule.name, namespace: namespaces[key].metadata.name }, spec: rule.spec },
+        { ...k8sOpts, dependsOn: [monitoring, ...guardRails[key]] },
+      );
+    });
+
+    // Reboots: kured installs last, once the alerts its gate reads exist (before that, a node with a
+    // staged Flatcar update could reboot without Ceph's health being checked).
+    release("kured", rules);
 
     // ---- outputs ---------------------------------------------------------------------------------
     const https = (host: string, path = "/") => `https://${host}${plan.ingress.httpsPort === 443 ? "" : `:${plan.ingress.httpsPort}`}${path}`;

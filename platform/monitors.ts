@@ -75,3 +75,55 @@ export function cephServiceMonitors(): ServiceMonitorDoc[] {
     monitor("rook-ceph-exporter", { app: "rook-ceph-exporter" }, "ceph-exporter-http-metrics"),
   ];
 }
+
+export interface PrometheusRuleDoc {
+  name: string;
+  namespace: string;
+  spec: { groups: { name: string; rules: { alert: string; expr: string; for?: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] };
+}
+
+/**
+ * Ceph's health as alerts, for people and for kured's reboot gate (values/kured.ts): kured holds
+ * reboots while any of these is pending or firing, so a node reboots only into a HEALTH_OK cluster
+ * whose health Prometheus actually sees. The first two are Rook's own rules of the same name
+ * (rook-ceph-cluster prometheus/localrules.yaml, `ceph_health_status` from the mgr's prometheus
+ * module); the chart's `createPrometheusRules` is not used because it would create them before the
+ * monitoring CRDs exist, like its ServiceMonitors. The third covers a mgr whose metrics are gone
+ * (its pod was on the node that just rebooted): without it the gate would read "no alert".
+ */
+export function cephHealthRule(): PrometheusRuleDoc {
+  return {
+    name: "ceph-health",
+    namespace: NAMESPACES.rookCeph.name,
+    spec: {
+      groups: [
+        {
+          name: "ceph-health",
+          rules: [
+            {
+              alert: "CephHealthError",
+              expr: "ceph_health_status == 2",
+              for: "5m",
+              labels: { severity: "critical" },
+              annotations: { summary: "Ceph is in the ERROR state", description: "HEALTH_ERR for 5 minutes: see `ceph health detail` (Rook toolbox or the dashboard)." },
+            },
+            {
+              alert: "CephHealthWarning",
+              expr: "ceph_health_status == 1",
+              for: "15m",
+              labels: { severity: "warning" },
+              annotations: { summary: "Ceph is in the WARNING state", description: "HEALTH_WARN for 15 minutes: see `ceph health detail` (Rook toolbox or the dashboard)." },
+            },
+            {
+              alert: "CephHealthUnknown",
+              expr: "absent(ceph_health_status)",
+              for: "10m",
+              labels: { severity: "warning" },
+              annotations: { summary: "Ceph's health is not scraped", description: "No ceph_health_status sample: the Ceph mgr or its ServiceMonitor is down." },
+            },
+          ],
+        },
+      ],
+    },
+  };
+}

@@ -45,6 +45,11 @@ export const NAMESPACES = {
     enforce: "restricted",
     reason: "the chart runs every cert-manager pod non-root, read-only, with RuntimeDefault seccomp and no capabilities",
   },
+  kured: {
+    name: "kured",
+    enforce: "privileged",
+    reason: "kured shares the host's PID namespace and runs privileged, to enter PID 1's mount namespace for the reboot sentinel and `systemctl reboot`",
+  },
   monitoring: {
     name: "monitoring",
     enforce: "privileged",

@@ -56,6 +56,7 @@ export const POD_PORTS = {
   mqtt: 1883,
   grafana: 3000,
   prometheusOperatorWebhook: 10250,
+  prometheus: 9090,
 } as const;
 
 /** The allows of each namespace, on top of its default deny. */
@@ -150,11 +151,23 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
           ]
         : []),
     ],
+    kured: [
+      dns,
+      api,
+      {
+        name: "to-prometheus",
+        direction: "egress",
+        peers: [{ kind: "namespace", namespace: "monitoring" }],
+        ports: tcp(POD_PORTS.prometheus),
+        reason: "the reboot gate: kured queries the active alerts",
+      },
+    ],
     monitoring: [
       within("ingress"),
       within("egress"),
       { name: "from-traefik", direction: "ingress", peers: [{ kind: "namespace", namespace: "traefik" }], ports: tcp(POD_PORTS.grafana), reason: "the Grafana route" },
       { name: "webhook", direction: "ingress", peers: servers, ports: tcp(POD_PORTS.prometheusOperatorWebhook), reason: "the API server calls the operator's admission webhook" },
+      { name: "from-kured", direction: "ingress", peers: [{ kind: "namespace", namespace: "kured" }], ports: tcp(POD_PORTS.prometheus), reason: "kured asks Prometheus for active alerts before it reboots a node" },
       dns,
       api,
       { name: "scrape-pods", direction: "egress", peers: [{ kind: "anyPod" }], ports: [], reason: "Prometheus scrapes pods in every namespace; Grafana queries Prometheus" },

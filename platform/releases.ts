@@ -50,6 +50,7 @@ export const RELEASES: Record<ChartKey, ReleaseSpec> = {
     timeoutSeconds: 900,
     timeoutReason: "CRDs, the admission webhook jobs, Prometheus with a new volume, Grafana",
   },
+  kured: { name: "kured", namespace: "kured", timeoutSeconds: 300, timeoutReason: "one small DaemonSet, a pod on every node" },
   certManager: {
     name: "cert-manager",
     namespace: "certManager",

@@ -5,13 +5,14 @@
  */
 import { Workload } from "./capacity";
 import { renderNetworkPolicies, NetworkPolicyDoc } from "./network-policies";
-import { cephServiceMonitors, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
+import { cephHealthRule, cephServiceMonitors, PrometheusRuleDoc, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
 import { PlatformPlan } from "./plan";
 import { ChartKey } from "./releases";
 import { acmeSolverPolicy, CertificateDoc, certificateFor } from "./certificates";
 import { NAMESPACES } from "./namespaces";
 import { CertManagerValues, certManagerValues, certManagerWorkloads } from "./values/cert-manager";
 import { grafanaHost } from "./values/monitoring";
+import { KuredValues, kuredValues, kuredWorkloads } from "./values/kured";
 import { cephDashboardHost } from "./values/rook";
 import { traefikHost } from "./values/traefik";
 import { SIZING } from "./sizing";
@@ -42,6 +43,7 @@ export interface ChartValues {
   mosquitto: MosquittoValues;
   kubePrometheusStack: MonitoringValues;
   certManager: CertManagerValues;
+  kured: KuredValues;
 }
 
 export interface RenderedPlatform {
@@ -50,6 +52,8 @@ export interface RenderedPlatform {
   kafkaNodePool: KafkaNodePoolSpec;
   networkPolicies: NetworkPolicyDoc[];
   serviceMonitors: ServiceMonitorDoc[];
+  /** Alert rules the platform adds to Prometheus (Ceph's health, which kured's reboot gate reads). */
+  prometheusRules: PrometheusRuleDoc[];
   /** The platform hosts' Certificates (Grafana, Traefik dashboard, Ceph dashboard); empty without TLS. */
   certificates: CertificateDoc[];
   workloads: Workload[];
@@ -87,6 +91,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       freeipa: plan.tls?.freeipa ?? { fqdn: "", address: "" },
       ingress: { hosts: plan.tls?.hosts ?? [], address: plan.tls?.ingressAddress ?? "" },
     }),
+    kured: kuredValues(),
   };
   const kafka = kafkaSpec(plan);
   const kafkaNodePool = kafkaNodePoolSpec(plan);
@@ -101,6 +106,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...mosquittoWorkloads(values.mosquitto),
     ...monitoringWorkloads(values.kubePrometheusStack),
     ...(plan.tls ? certManagerWorkloads(values.certManager) : []),
+    ...kuredWorkloads(values.kured),
     ...k3sAddonWorkloads(),
   ];
   const certificates = plan.tls ? platformCertificates(plan) : [];
@@ -114,6 +120,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       ...[...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)),
     ],
     serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor()],
+    prometheusRules: [cephHealthRule()],
     certificates,
     workloads,
   };

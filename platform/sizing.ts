@@ -89,6 +89,10 @@ export const SIZING = {
     startupapicheck: resources("10m", "32Mi", "100m", "64Mi"),
   },
 
+  // kured: one Go process per node that wakes every few minutes (a sentinel command, an API call, a
+  // Prometheus query); ~20 MiB resident, more only while it lists a node's pods to drain them.
+  kured: resources("10m", "32Mi", "100m", "96Mi"),
+
   /**
    * Namespace defaults (LimitRange) for any container a chart gives no resources knob, such as an init
    * container: every pod then has requests and limits, even where the values cannot set them.

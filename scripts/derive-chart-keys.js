@@ -16,6 +16,11 @@
 //   git -C <clone of github.com/cert-manager/cert-manager> show v1.21.1:deploy/charts/cert-manager/values.yaml \
 //     >/tmp/charts/cert-manager-v1.21.1/values.yaml   (and values.schema.json likewise)
 //   node scripts/derive-chart-keys.js /tmp/charts
+// kured likewise, from github.com/kubereboot/charts (its chart tags are named kured-<version>):
+//   mkdir -p /tmp/charts/kured-6.1.0
+//   git -C <clone of github.com/kubereboot/charts> show kured-6.1.0:charts/kured/values.yaml \
+//     >/tmp/charts/kured-6.1.0/values.yaml   (the chart ships no values.schema.json)
+//   node scripts/derive-chart-keys.js /tmp/charts
 //
 // A fixture holds:
 //   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
@@ -71,6 +76,7 @@ const DOCUMENTED_OPEN = {
 /** Where a chart's values come from when they are not in ../shared: its repository, tag and path. */
 const UPSTREAM = {
     "cert-manager": (version) => `github.com/cert-manager/cert-manager ${version}:deploy/charts/cert-manager/values.yaml`,
+    kured: (version) => `github.com/kubereboot/charts kured-${version}:charts/kured/values.yaml`,
 };
 
 const RESOURCE_KEYS = new Set(["limits", "requests", "claims"]);

@@ -37,6 +37,8 @@ it("deletes no platform object through the API: they go with the cluster (no Hel
   const objects = custom().filter(isPlatformObject);
   expect(objects.length).toBeGreaterThan(50);
   expect(objects.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").length).toBeGreaterThanOrEqual(8);
+  // The reboot coordinator too: a kured left running while the VMs go would drain nodes for nothing.
+  expect(objects.map((r) => r.name)).toEqual(expect.arrayContaining(["platform-kured", "platform-ceph-health-rules"]));
   for (const r of objects) {
     expect([r.name, r.deletedWith]).toEqual([r.name, token.urn]);
     expect(order.skipped.has(r.name)).toBe(true);

@@ -38,14 +38,15 @@ describe("capacity on prod (three 4 vCPU / 6400 MiB workers; servers tainted NoS
     expect(report.requests.memoryMiB / report.allocatable.memoryMiB).toBeLessThan(0.9);
   });
 
-  it("counts replicas, and DaemonSets once per worker (node-exporter also on the two tainted servers)", () => {
+  it("counts replicas, and DaemonSets once per worker (node-exporter and kured also on the two tainted servers)", () => {
     const osd = workloads.find((w) => w.name === "osd") as Workload;
     expect(podCount(osd, 3)).toBe(3);
     const nodeExporter = workloads.find((w) => w.name === "node-exporter") as Workload;
     expect(nodeExporter.kind).toBe("DaemonSet");
     expect(nodeExporter.toleratesTaints).toBe(true);
     expect(report.tainted.nodes).toEqual(["bootstrap1", "master1"]);
-    expect(report.tainted.requests).toEqual({ cpuMilli: 40, memoryMiB: 64 });
+    // node-exporter 20m/32Mi and kured 10m/32Mi on each of the two servers.
+    expect(report.tainted.requests).toEqual({ cpuMilli: 60, memoryMiB: 128 });
     const csiNode = workloads.find((w) => w.name === "rbd-nodeplugin") as Workload;
     expect(csiNode.toleratesTaints).toBeFalsy();
   });

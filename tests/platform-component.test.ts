@@ -92,6 +92,8 @@ describe("releases", () => {
       // No release waits for monitoring: the ServiceMonitors are the platform's own.
       traefik: [],
       "redis-ha": rook,
+      // kured waits for the Ceph health rules its reboot gate reads (after monitoring and Ceph).
+      kured: ["kube-prometheus-stack", ...rook].sort(),
     });
   });
 
@@ -142,8 +144,40 @@ describe("releases", () => {
   });
 });
 
+describe("reboots (kured)", () => {
+  const policy = (ns: string, name: string) =>
+    h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-${name}`)?.inputs.spec as Record<string, { to?: unknown[]; from?: unknown[]; ports?: unknown[] }[]>;
+
+  it("Ceph's health rules exist as a PrometheusRule, after monitoring's CRDs, and kured only after them", () => {
+    const rule = h.byName("platform-ceph-health-rules");
+    expect(rule.inputs).toMatchObject({ apiVersion: "monitoring.coreos.com/v1", kind: "PrometheusRule", metadata: { name: "ceph-health", namespace: "rook-ceph" } });
+    expect(h.dependsOn(rule, release("kube-prometheus-stack"))).toBe(true);
+    expect(h.dependsOn(release("kured"), rule)).toBe(true);
+  });
+
+  it("runs in its own privileged namespace, the values reaching the release as rendered", () => {
+    const r = release("kured");
+    expect(r.inputs.namespace).toBe("kured");
+    expect(r.inputs.values).toMatchObject({ configuration: { concurrency: 1, forceReboot: false, useRebootSentinelHostPath: false } });
+  });
+
+  it("reaches only DNS, the API server and Prometheus's port; Prometheus admits it on that port", () => {
+    const kured = h.byType(NETWORK_POLICY).filter((p) => (p.inputs.metadata as { namespace: string }).namespace === "kured");
+    expect(kured.map((p) => (p.inputs.metadata as { name: string }).name).sort()).toEqual(["allow-api-server", "allow-dns", "allow-to-prometheus", "default-deny"]);
+    expect(policy("kured", "allow-to-prometheus").egress[0]).toEqual({
+      to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+      ports: [{ port: 9090, protocol: "TCP" }],
+    });
+    expect(policy("monitoring", "allow-from-kured").ingress[0]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kured" } } }],
+      ports: [{ port: 9090, protocol: "TCP" }],
+    });
+    expect(policy("kured", "allow-api-server").egress[0].ports).toEqual([{ port: 6443, protocol: "TCP" }]);
+  });
+});
+
 describe("guard rails", () => {
-  it("namespaces carry Pod Security Admission labels; privileged only for Rook and node-exporter", () => {
+  it("namespaces carry Pod Security Admission labels; privileged only for Rook, node-exporter and kured", () => {
     const levels = Object.fromEntries(
       h.byType(NAMESPACE).map((n) => {
         const md = n.inputs.metadata as { name: string; labels: Record<string, string> };
@@ -151,7 +185,7 @@ describe("guard rails", () => {
         return [md.name, md.labels["pod-security.kubernetes.io/enforce"]];
       }),
     );
-    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted" });
+    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted", kured: "privileged" });
   });
 
   it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {

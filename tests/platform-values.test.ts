@@ -120,12 +120,12 @@ describe("chart key fixtures", () => {
     const run = spawnSync(process.execPath, [join(__dirname, "..", "scripts", "derive-chart-keys.js"), reference, out], { encoding: "utf8" });
     expect(run.stderr).toBe("");
     expect(run.status).toBe(0);
-    // Charts ../shared does not hold (cert-manager) were derived from their upstream tag, as the
+    // Charts ../shared does not hold (cert-manager, kured) were derived from their upstream tag, as the
     // script's header shows; their fixture names that source.
     const upstream = readdirSync(join(FIXTURES, "chart-keys"))
       .filter((f) => !(JSON.parse(readFileSync(join(FIXTURES, "chart-keys", f), "utf8")) as { derivedFrom: string }).derivedFrom.startsWith("shared/"))
       .map((f) => f.replace(/\.json$/, ""));
-    expect(upstream).toEqual(["cert-manager-v1.21.1"]);
+    expect(upstream.sort()).toEqual(["cert-manager-v1.21.1", "kured-6.1.0"]);
     const fromShared = (f: string) => !upstream.some((u) => f.startsWith(`${u}.`));
     for (const dir of ["chart-keys", "chart-schemas"]) {
       const derived = readdirSync(join(out, dir)).sort();
@@ -204,6 +204,7 @@ describe("keys accepted only as free-form maps", () => {
         "prometheusOperator.resources",
       ],
       certManager: ["cainjector.resources", "hostAliases", "resources", "startupapicheck.resources", "webhook.resources"],
+      kured: ["configuration.blockingPodSelector", "configuration.rebootDays", "resources", "tolerations"],
     });
   });
 });
