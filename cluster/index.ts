@@ -114,7 +114,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     const lifecycle = { parent: this, deletedWith: token };
 
     const installs = new Map<InfraNode, command.remote.Command>();
-    const install = (node: InfraNode, kind: K3sNodeKind, after: pulumi.Resource[]): command.remote.Command => {
+    const install = (node: K3sInfraNode, kind: K3sNodeKind, after: pulumi.Resource[]): command.remote.Command => {
       const connection = connectionTo(node, args.sshPrivateKey);
       const boot = new command.remote.Command(
         `${name}-${node.name}-boot`,
@@ -143,6 +143,8 @@ export class K3sCluster extends pulumi.ComponentResource {
           nodeName: node.name,
           kind,
           version: settings.k3sVersion,
+          nodeIp: node.clusterAddress,
+          expectedIface: node.clusterIface,
           peerServers: servers.filter((s) => s !== node).map((s) => `https://${s.clusterAddress}:${K3S_API_PORT}`),
         }),
         { name: "install-k3s", root: true },
@@ -261,12 +263,15 @@ function apiGatewayOf(nodes: InfraNode[], apiHost: string): { node: InfraNode; a
   return undefined;
 }
 
-function k3sNode(nodes: InfraNode[], name: string, role: "k3s-server" | "k3s-agent"): InfraNode {
+/** A K3s node: a VM with an address and interface on the cluster network. */
+type K3sInfraNode = InfraNode & { clusterAddress: string; clusterIface: string };
+
+function k3sNode(nodes: InfraNode[], name: string, role: "k3s-server" | "k3s-agent"): K3sInfraNode {
   const node = nodes.find((n) => n.name === name);
   if (!node) throw new Error(`K3sCluster: the cluster settings name ${name}, but stage 1 has no such node`);
   if (node.role !== role) throw new Error(`K3sCluster: ${name} has role ${node.role} in stage 1, expected ${role}`);
   if (!node.clusterAddress || !node.clusterIface) {
     throw new Error(`K3sCluster: ${name} has no address on the cluster network`);
   }
-  return node;
+  return { ...node, clusterAddress: node.clusterAddress, clusterIface: node.clusterIface };
 }

@@ -82,7 +82,9 @@ export function renderK3sConfig(args: K3sNodeConfigArgs): string {
     token: args.token,
     "node-name": node.name,
     "node-ip": node.clusterAddress,
-    "flannel-iface": node.clusterIface,
+    // No flannel-iface here: the NIC's name is not reliable (a .link rename does not apply to a NIC
+    // already up), so the service's ExecStartPre writes the interface that carries node-ip into
+    // config.yaml.d at every start (cluster/scripts/flannel-iface.sh).
   };
   if (kind === "init-server") config["cluster-init"] = true;
   else config.server = args.serverUrl;

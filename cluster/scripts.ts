@@ -61,6 +61,10 @@ export interface InstallScriptArgs {
   nodeName: string;
   kind: K3sNodeKind;
   version: string;
+  /** The node's address on the cluster network (K3s node-ip): flannel's interface is the one carrying it. */
+  nodeIp: string;
+  /** The name stage 1 gave that NIC (a .link rename by MAC); logged when the NIC does not carry it. */
+  expectedIface: string;
   readyTimeoutSeconds?: number;
   /**
    * The init server only: `https://<server>:6443` of the other servers. A fresh machine in the init
@@ -69,19 +73,42 @@ export interface InstallScriptArgs {
   peerServers?: string[];
 }
 
+/** Where the install script puts the flannel interface helper (`/usr` is read-only on Flatcar). */
+export const FLANNEL_IFACE_HELPER = "/opt/bin/flatcarmicrocloud-flannel-iface";
+/** How long the helper waits for the node address to appear on an interface (1 s apart). */
+export const FLANNEL_IFACE_ATTEMPTS = 60;
+
+/**
+ * The ExecStartPre helper that writes `flannel-iface` into /etc/rancher/k3s/config.yaml.d/ at every
+ * start of K3s: the interface that carries the node's address, whatever its name on this boot
+ * (cluster/scripts/flannel-iface.sh says why the configured name cannot be trusted).
+ */
+export function renderFlannelIfaceHelper(args: { nodeName: string; nodeIp: string; expectedIface: string; attempts?: number }): string {
+  return renderTemplate("flannel-iface.sh", {
+    NODE_NAME: args.nodeName,
+    NODE_IP: args.nodeIp,
+    EXPECTED_IFACE: args.expectedIface,
+    ATTEMPTS: args.attempts ?? FLANNEL_IFACE_ATTEMPTS,
+  });
+}
+
 /**
  * The K3s service's drop-in. The k3s process holds the kubelet, containerd and, on servers, the API
  * server and embedded etcd: when the guest runs out of memory the kernel must take a pod, not etcd
  * (a killed etcd member stalls the control plane; on two servers, the whole cluster). -999 is what
  * the kubelet gives itself and the container runtime on other distributions; pods get their
  * oom_score_adj from their QoS class (BestEffort 1000, Burstable 2-999, Guaranteed -997), so they are
- * always chosen first. Applied with a restart of the service when it changes.
+ * always chosen first. Before each start, the flannel interface helper names flannel's interface by
+ * the node's address (appended to the unit's own ExecStartPre lines; a failure fails the start, and
+ * the unit's Restart=always tries again). Applied with a restart of the service when it changes.
  */
 export function k3sServiceDropIn(): string {
   return [
-    "# Written by FlatcarMicroCloud (Pulumi, stage 2): the OOM killer takes pods before K3s and etcd.",
+    "# Written by FlatcarMicroCloud (Pulumi, stage 2): the OOM killer takes pods before K3s and etcd;",
+    "# flannel's interface is the one carrying node-ip, looked up at each start.",
     "[Service]",
     "OOMScoreAdjust=-999",
+    `ExecStartPre=${FLANNEL_IFACE_HELPER}`,
   ].join("\n");
 }
 
@@ -101,6 +128,9 @@ export function renderInstallK3s(args: InstallScriptArgs): string {
     READY_INTERVAL_SECONDS,
     PEER_SERVERS: args.kind === "init-server" ? (args.peerServers ?? []) : [],
     SERVICE_DROPIN: k3sServiceDropIn(),
+    FLANNEL_IFACE_HELPER,
+    // Without its final newline: the script compares it with `$(cat file)`, which drops that newline.
+    FLANNEL_IFACE_HELPER_SCRIPT: renderFlannelIfaceHelper({ nodeName: args.nodeName, nodeIp: args.nodeIp, expectedIface: args.expectedIface }).trimEnd(),
   });
 }
 

@@ -18,6 +18,8 @@ import {
   renderWaitForApiGateway,
   renderWaitForBoot,
   k3sServiceDropIn,
+  FLANNEL_IFACE_HELPER,
+  renderFlannelIfaceHelper,
 } from "../cluster/scripts";
 import { remoteCommand } from "../shell";
 
@@ -25,6 +27,9 @@ const VERSION = "v1.36.5+k3s1";
 const OLD_VERSION = "v1.36.4+k3s1";
 const MACHINE_ID = "0123456789abcdef0123456789abcdef";
 const CONFIG = "# test\ntoken: t0k3n\nnode-name: bootstrap1\ncluster-init: true\n";
+/** The node's cluster address and the name stage 1 gave its NIC. */
+const NIC = { nodeIp: "10.17.4.14", expectedIface: "nic1" };
+const HELPER = FLANNEL_IFACE_HELPER.slice(1);
 
 function k3sBinary(version: string): string {
   return `#!/bin/bash
@@ -94,6 +99,21 @@ echo "sudo $1" >>"$STUB_LOG"
 exec "$@"
 `,
   sleep: "#!/bin/bash\nexit 0\n",
+  // iproute2: STUB_IP_ADDRS holds the node's addresses as "<iface> <address>" pairs, ";"-separated;
+  // \`addr show to <address>\` prints the \`-o\` line of the one that matches.
+  ip: `#!/bin/bash
+echo "ip $*" >>"$STUB_LOG"
+want=""; [ "$5" = to ] && want="$6"
+IFS=';' read -ra pairs <<<"\${STUB_IP_ADDRS:-nic1 10.17.4.14}"
+n=1
+for pair in "\${pairs[@]}"; do
+  read -r iface address <<<"$pair"
+  n=$((n + 1))
+  if [ -z "$want" ] || [ "$want" = "$address" ]; then
+    printf '%s: %s    inet %s/24 brd 10.17.4.255 scope global %s\\       valid_lft forever preferred_lft forever\n' "$n" "$iface" "$address" "$iface"
+  fi
+done
+`,
   journalctl: `#!/bin/bash\necho "journalctl $*" >>"$STUB_LOG"\n`,
 };
 
@@ -114,12 +134,14 @@ function writeExec(path: string, content: string): void {
 
 class Node {
   readonly dir = mkdtempSync(join(tmpdir(), "fmc-k3s-"));
+  readonly hostname: string;
   readonly root = join(this.dir, "root");
   readonly log = join(this.dir, "calls.log");
   private readonly stubs = join(this.dir, "stubs");
   private readonly releases = join(this.dir, "releases");
 
   constructor(hostname = "bootstrap1") {
+    this.hostname = hostname;
     for (const d of [this.stubs, join(this.root, "opt/bin"), join(this.root, "proc/sys/kernel"), join(this.root, "etc")]) {
       mkdirSync(d, { recursive: true });
     }
@@ -147,7 +169,10 @@ class Node {
     const service = kind === "agent" ? "k3s-agent" : "k3s";
     mkdirSync(join(this.root, `etc/systemd/system/${service}.service.d`), { recursive: true });
     writeFileSync(join(this.root, `etc/systemd/system/${service}.service`), "[Service]\n");
-    if (dropIn) writeFileSync(join(this.root, `etc/systemd/system/${service}.service.d/50-flatcarmicrocloud.conf`), `${k3sServiceDropIn()}\n`);
+    if (dropIn) {
+      writeFileSync(join(this.root, `etc/systemd/system/${service}.service.d/50-flatcarmicrocloud.conf`), `${k3sServiceDropIn()}\n`);
+      writeExec(join(this.root, HELPER), renderFlannelIfaceHelper({ nodeName: this.hostname, ...NIC }));
+    }
     writeExec(join(this.root, `opt/bin/${service}-uninstall.sh`), `#!/bin/sh\necho "uninstall ${service}" >>"$STUB_LOG"\n`);
     mkdirSync(join(this.root, "etc/rancher/k3s"), { recursive: true });
     writeFileSync(join(this.root, "etc/rancher/k3s/config.yaml"), config, { mode: 0o600 });
@@ -189,7 +214,7 @@ const install = (
   nodeName = "bootstrap1",
   readyTimeoutSeconds?: number,
   peerServers: string[] = [],
-) => remoteCommand(renderInstallK3s({ nodeName, kind, version, readyTimeoutSeconds, peerServers }), { name: "install-k3s", root: true });
+) => remoteCommand(renderInstallK3s({ nodeName, kind, version, readyTimeoutSeconds, peerServers, ...NIC }), { name: "install-k3s", root: true });
 
 const downloads = (calls: string[]) => calls.filter((c) => c.startsWith("curl "));
 const serviceChanges = (calls: string[]) => calls.filter((c) => /^systemctl (restart|start|stop|enable|daemon-reload)/.test(c));
@@ -261,7 +286,11 @@ describe("install-k3s: a node that differs", () => {
     const r = node.run(install(), { stdin: CONFIG });
     expect(r.status).toBe(0);
     expect(downloads(r.calls)).toEqual([]);
-    expect(node.file("etc/systemd/system/k3s.service.d/50-flatcarmicrocloud.conf")).toMatch(/^\[Service\]\nOOMScoreAdjust=-999\n$/m);
+    expect(node.file("etc/systemd/system/k3s.service.d/50-flatcarmicrocloud.conf")).toMatch(
+      /^\[Service\]\nOOMScoreAdjust=-999\nExecStartPre=\/opt\/bin\/flatcarmicrocloud-flannel-iface\n$/m,
+    );
+    expect(node.file(HELPER)).toBe(renderFlannelIfaceHelper({ nodeName: "bootstrap1", ...NIC }));
+    expect(statSync(join(node.root, HELPER)).mode & 0o777).toBe(0o755);
     expect(serviceChanges(r.calls)).toEqual(["systemctl daemon-reload", "systemctl enable --quiet k3s", "systemctl restart --no-block k3s"]);
     expect(r.stdout).toContain("reconfigured");
     const again = node.run(install(), { stdin: CONFIG });
@@ -312,6 +341,92 @@ describe("install-k3s: a node that differs", () => {
     const r = new Node().run(install(), { stdin: "" });
     expect(r.status).not.toBe(0);
     expect(downloads(r.calls)).toEqual([]);
+  });
+});
+
+describe("install-k3s: a node installed with flannel-iface in config.yaml (before the start-time helper)", () => {
+  // What a live stack holds: config.yaml naming the NIC, the drop-in with OOMScoreAdjust only.
+  const OLD_CONFIG = CONFIG + "node-ip: 10.17.4.14\nflannel-iface: nic1\n";
+  const NEW_CONFIG = CONFIG + "node-ip: 10.17.4.14\n";
+  const node = new Node().installed(VERSION, OLD_CONFIG, "init-server", false);
+  writeFileSync(join(node.root, "etc/systemd/system/k3s.service.d/50-flatcarmicrocloud.conf"), "[Service]\nOOMScoreAdjust=-999\n");
+  const r = node.run(install(), { stdin: NEW_CONFIG });
+  const again = node.run(install(), { stdin: NEW_CONFIG });
+
+  it("writes the config without the name, the helper and the drop-in that runs it, and restarts K3s once", () => {
+    expect(r.status).toBe(0);
+    expect(downloads(r.calls)).toEqual([]);
+    expect(node.file("etc/rancher/k3s/config.yaml")).toBe(NEW_CONFIG);
+    expect(node.file(HELPER)).toBe(renderFlannelIfaceHelper({ nodeName: "bootstrap1", ...NIC }));
+    expect(node.file("etc/systemd/system/k3s.service.d/50-flatcarmicrocloud.conf")).toBe(`${k3sServiceDropIn()}\n`);
+    expect(serviceChanges(r.calls)).toEqual(["systemctl daemon-reload", "systemctl enable --quiet k3s", "systemctl restart --no-block k3s"]);
+  });
+
+  it("the next run changes and restarts nothing", () => {
+    expect(again.status).toBe(0);
+    expect(serviceChanges(again.calls)).toEqual([]);
+    expect(again.stdout.trim()).toBe(`k3s ${VERSION} on bootstrap1: unchanged`);
+  });
+
+  it("a helper for another address (the node's cluster address changed) is rewritten, with one restart", () => {
+    const moved = node.run(
+      remoteCommand(renderInstallK3s({ nodeName: "bootstrap1", kind: "init-server", version: VERSION, nodeIp: "10.17.4.99", expectedIface: "nic1" }), {
+        name: "install-k3s",
+        root: true,
+      }),
+      { stdin: NEW_CONFIG },
+    );
+    expect(moved.status).toBe(0);
+    expect(node.file(HELPER)).toContain("NODE_IP='10.17.4.99'");
+    expect(serviceChanges(moved.calls)).toContain("systemctl restart --no-block k3s");
+  });
+});
+
+describe("flannel-iface helper (the K3s service's ExecStartPre)", () => {
+  const DROPIN = "etc/rancher/k3s/config.yaml.d/50-flannel-iface.yaml";
+  const helper = (attempts?: number) => renderFlannelIfaceHelper({ nodeName: "bootstrap1", ...NIC, attempts });
+  const runHelper = (node: Node, env: Record<string, string>, attempts?: number) => {
+    writeExec(join(node.dir, "helper.sh"), helper(attempts));
+    return node.run(`${join(node.dir, "helper.sh")}`, { env });
+  };
+
+  it("names the interface that carries node-ip, when the NIC has its stage 1 name", () => {
+    const node = new Node();
+    const r = runHelper(node, { STUB_IP_ADDRS: "nic0 10.17.3.14;nic1 10.17.4.14" });
+    expect(r.status).toBe(0);
+    expect(r.calls).toContain("ip -o -4 addr show to 10.17.4.14");
+    expect(node.file(DROPIN)).toMatch(/\nflannel-iface: "nic1"\n$/);
+    expect(r.stderr).not.toContain("did not apply");
+  });
+
+  it("names the kernel's name when the .link rename did not apply (the NIC was up before udev), and says so", () => {
+    const node = new Node();
+    const r = runHelper(node, { STUB_IP_ADDRS: "nic0 10.17.3.14;ens4 10.17.4.14" });
+    expect(r.status).toBe(0);
+    expect(node.file(DROPIN)).toMatch(/\nflannel-iface: "ens4"\n$/);
+    expect(r.stderr).toContain("10.17.4.14 is on ens4, not nic1");
+    // The next boot renamed it: the drop-in follows.
+    const renamed = runHelper(node, { STUB_IP_ADDRS: "nic0 10.17.3.14;nic1 10.17.4.14" });
+    expect(renamed.status).toBe(0);
+    expect(node.file(DROPIN)).toMatch(/\nflannel-iface: "nic1"\n$/);
+  });
+
+  it("leaves an unchanged drop-in alone", () => {
+    const node = new Node();
+    runHelper(node, {});
+    const inode = node.inode(DROPIN);
+    expect(runHelper(node, {}).status).toBe(0);
+    expect(node.inode(DROPIN)).toBe(inode);
+  });
+
+  it("waits (bounded) for the address, then fails the start naming it and listing the addresses", () => {
+    const node = new Node();
+    const r = runHelper(node, { STUB_IP_ADDRS: "nic0 10.17.3.14" }, 3);
+    expect(r.status).not.toBe(0);
+    expect(r.calls.filter((c) => c === "ip -o -4 addr show to 10.17.4.14")).toHaveLength(3);
+    expect(r.stderr).toContain("no interface carries the node address 10.17.4.14");
+    expect(r.calls).toContain("ip -o -4 addr show");
+    expect(existsSync(join(node.root, DROPIN))).toBe(false);
   });
 });
 

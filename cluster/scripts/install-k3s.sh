@@ -24,6 +24,11 @@ READY_ATTEMPTS=@READY_ATTEMPTS@
 # A systemd drop-in for the service (OOM protection: see cluster/scripts.ts, k3sServiceDropIn).
 SERVICE_DROPIN=@SERVICE_DROPIN@
 READY_INTERVAL_SECONDS=@READY_INTERVAL_SECONDS@
+# The drop-in's ExecStartPre: writes flannel-iface (the interface carrying node-ip) at every start
+# (cluster/scripts/flannel-iface.sh), so a NIC that kept its kernel name does not stop flannel.
+FLANNEL_IFACE_HELPER=@FLANNEL_IFACE_HELPER@
+# shellcheck disable=SC2016 # the helper's text, written as is: its $ expand when it runs, not here
+FLANNEL_IFACE_HELPER_SCRIPT=@FLANNEL_IFACE_HELPER_SCRIPT@
 # The init server only: https://<server>:6443 of the other servers, which a fresh machine in its
 # place (a replaced root disk) joins instead of initialising a new, empty cluster.
 PEER_SERVERS=(@PEER_SERVERS@)
@@ -37,6 +42,7 @@ CONFIG="$CONFIG_DIR/config.yaml"
 UNIT="$SYSTEMD_DIR/$SERVICE.service"
 DROPIN_DIR="$SYSTEMD_DIR/$SERVICE.service.d"
 DROPIN="$DROPIN_DIR/50-flatcarmicrocloud.conf"
+HELPER="$ROOT$FLANNEL_IFACE_HELPER"
 
 umask 077
 log() { printf '[%s] %s\n' "$NODE_NAME" "$*" >&2; }
@@ -128,6 +134,17 @@ if [ "$current_hash" != "$desired_hash" ]; then
   mkdir -p "$CONFIG_DIR"
   install -m 0600 "$workdir/config.yaml" "$CONFIG.new"
   mv -f "$CONFIG.new" "$CONFIG"
+  changed=true
+  [ "$action" = unchanged ] && action="reconfigured"
+fi
+
+# --- flannel interface helper (before the drop-in that runs it) ---
+if [ ! -f "$HELPER" ] || [ "$(cat "$HELPER")" != "$FLANNEL_IFACE_HELPER_SCRIPT" ]; then
+  log "writing $HELPER"
+  mkdir -p "$(dirname "$HELPER")"
+  printf '%s\n' "$FLANNEL_IFACE_HELPER_SCRIPT" >"$HELPER.new"
+  chmod 0755 "$HELPER.new"
+  mv -f "$HELPER.new" "$HELPER"
   changed=true
   [ "$action" = unchanged ] && action="reconfigured"
 fi
