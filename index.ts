@@ -6,6 +6,7 @@ import { Apps } from "./apps";
 import { assertStackFits } from "./apps/capacity";
 import { appDatabase } from "./apps/facts";
 import { connectionTo, K3sCluster } from "./cluster";
+import { clusterDnsFor } from "./cluster/cluster-dns";
 import { SshFirstContact } from "./cluster/ssh-first-contact";
 import { loadStackConfig } from "./config";
 import { deploys } from "./config/topology";
@@ -75,6 +76,9 @@ const cluster =
         settings: config.cluster.settings,
         sshPrivateKey: config.cluster.sshPrivateKey,
         apiGatewayConfigured: reconciled.loadBalancerBackends,
+        // Pods resolve the domain through FreeIPA too, once its records are in.
+        clusterDns: clusterDnsFor(topology),
+        dnsRecordsServed: reconciled.dnsRecords,
       })
     : undefined;
 
@@ -108,7 +112,8 @@ const apps =
             mqttPassword: p.mqtt,
           })),
         ),
-        after: [platform],
+        // The apps name the database and other VMs by their FreeIPA names.
+        after: [platform, ...cluster.clusterDnsReady],
         clusterLifetime: cluster.lifetime,
       })
     : undefined;

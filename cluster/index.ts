@@ -26,6 +26,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { ClusterSettings } from "../config/cluster";
 import { K3S_API_PORT } from "../ports";
+import { ClusterDnsSpec, COREDNS_CUSTOM, COREDNS_DEPLOYMENT, COREDNS_ROLL_ANNOTATION, corednsBlockHash, renderCorednsServerBlock } from "./cluster-dns";
 import { K3sNodeKind, nodeLabels, renderK3sConfig } from "./k3s-config";
 import { rewriteKubeconfig } from "./kubeconfig";
 import {
@@ -57,6 +58,13 @@ export interface K3sClusterArgs {
   sshPrivateKey: pulumi.Input<string>;
   /** What configures the load balancer's forwarding (its HAProxy backends): the gateway wait follows it. */
   apiGatewayConfigured?: pulumi.Resource[];
+  /**
+   * FreeIPA's zones and addresses for the pods' resolver (./cluster-dns.ts, `clusterDnsFor`); none
+   * without FreeIPA, and then CoreDNS keeps K3s's defaults.
+   */
+  clusterDns?: ClusterDnsSpec;
+  /** What puts FreeIPA's records in place (its records command): pods are pointed at FreeIPA after it. */
+  dnsRecordsServed?: pulumi.Resource[];
 }
 
 export interface NodeNames {
@@ -82,6 +90,11 @@ export class K3sCluster extends pulumi.ComponentResource {
    * it, so `pulumi destroy` does not wait on deletes the cluster's own destruction makes moot.
    */
   declare readonly lifetime: pulumi.Resource;
+  /**
+   * Done once CoreDNS runs with FreeIPA's zones (its pods rolled onto the current block), or
+   * nothing to wait for without FreeIPA: what resolves topology names from pods waits for it.
+   */
+  declare readonly clusterDnsReady: pulumi.Resource[];
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:cluster:K3sCluster", name, {}, opts);
@@ -239,7 +252,35 @@ export class K3sCluster extends pulumi.ComponentResource {
       { parent: this, dependsOn: [readKubeconfig, ...members, ...(gatewayReady ? [gatewayReady] : [])] },
     );
 
+    // Pods resolve FreeIPA's zones through FreeIPA (./cluster-dns.ts says why). K3s's addon
+    // controller re-applies its CoreDNS manifest on every K3s start with a three-way merge patch
+    // (kubectl-apply semantics, against the manifest it last applied): keys it never set, like this
+    // annotation, are neither reverted nor diffed, and K3s never touches coredns-custom. The
+    // ConfigMap has K3s's fixed name: a changed block replaces it (ConfigMap data is immutable to
+    // the provider) delete-first; the roll annotation then restarts CoreDNS onto it, once.
+    const clusterDnsReady: pulumi.Resource[] = [];
+    if (args.clusterDns) {
+      const block = renderCorednsServerBlock(args.clusterDns);
+      const onCluster = { parent: this, provider, deletedWith: token };
+      const custom = new k8s.core.v1.ConfigMap(
+        `${name}-coredns-custom`,
+        { metadata: { namespace: COREDNS_CUSTOM.namespace, name: COREDNS_CUSTOM.name }, data: { [COREDNS_CUSTOM.key]: block } },
+        { ...onCluster, dependsOn: args.dnsRecordsServed ?? [], deleteBeforeReplace: true },
+      );
+      // Server-side apply of this one key (the provider's own field manager): waits for the rollout.
+      const roll = new k8s.apps.v1.DeploymentPatch(
+        `${name}-coredns-roll`,
+        {
+          metadata: { namespace: COREDNS_DEPLOYMENT.namespace, name: COREDNS_DEPLOYMENT.name },
+          spec: { template: { metadata: { annotations: { [COREDNS_ROLL_ANNOTATION]: corednsBlockHash(block) } } } },
+        },
+        { ...onCluster, dependsOn: [custom] },
+      );
+      clusterDnsReady.push(roll);
+    }
+
     this.apiEndpoint = apiEndpoint;
+    this.clusterDnsReady = clusterDnsReady;
     this.kubeconfig = kubeconfig;
     this.nodeNames = { servers: [...settings.servers], agents: [...settings.agents], storage: [...settings.storageNodes] };
     this.provider = provider;

@@ -13,7 +13,8 @@ import { parseTopology } from "../config/validate";
 import { describeNode, withSshProxyReady } from "../infra/nodes";
 import { Infra } from "../infra";
 import { loadBalancerListeners } from "../infra/roles/loadbalancer";
-import { InfraNode, K3sCluster } from "../cluster";
+import { InfraNode, K3sCluster, K3sClusterArgs } from "../cluster";
+import { clusterDnsFor, COREDNS_ROLL_ANNOTATION, corednsBlockHash, renderCorednsServerBlock } from "../cluster/cluster-dns";
 import { K3S_VERSION } from "../versions";
 import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
@@ -58,11 +59,28 @@ function build(prefix: string, topology: Topology, raw: RawClusterConfig = {}): 
   return buildOn(prefix, topology, nodes, raw);
 }
 
-function buildOn(prefix: string, topology: Topology, nodes: InfraNode[], raw: RawClusterConfig = {}): ClusterSettings {
+/** Stands in for FreeIPA's records command (GuestRoles.reconcile). */
+class FakeRecords extends pulumi.CustomResource {
+  constructor(name: string) {
+    super("command:remote:Command", name, {}, {});
+  }
+}
+
+function buildOn(prefix: string, topology: Topology, nodes: InfraNode[], raw: RawClusterConfig = {}, dns?: Pick<K3sClusterArgs, "clusterDns" | "dnsRecordsServed">): ClusterSettings {
   const settings = parseClusterSettings(raw, topology);
   stage1[prefix] = nodes;
-  clusters[prefix] = new K3sCluster(prefix, { nodes, settings, sshPrivateKey: pulumi.secret(SSH_KEY) });
+  clusters[prefix] = new K3sCluster(prefix, { nodes, settings, sshPrivateKey: pulumi.secret(SSH_KEY), ...dns });
   return settings;
+}
+
+/** prod's nodes with the cluster DNS of `topology`, after a fake FreeIPA records command. */
+function buildWithDns(prefix: string, topology: Topology): void {
+  const nodes: InfraNode[] = prodTopology.vms.map((vm) => ({
+    ...describeNode(vm, prodTopology),
+    domainId: new FakeDomain(`${prefix}-vm-${vm.name}`).id,
+    rootVolumeId: new FakeVolume(`${prefix}-vm-${vm.name}-root`).id,
+  }));
+  buildOn(prefix, prodTopology, nodes, {}, { clusterDns: clusterDnsFor(topology), dnsRecordsServed: [new FakeRecords(`${prefix}-vm-freeipa-records`)] });
 }
 
 beforeAll(async () => {
@@ -86,6 +104,17 @@ beforeAll(async () => {
   buildOn("jump", prodTopology, new Infra("jump-vm", { topology: prodTopology, sshJumpHost: "bastion1" }).nodes);
   build("dev", parseTopology(rawStack("dev"), "dev"));
   build("elsewhere", prodTopology, { k3sApiHost: "api.example.org" });
+  buildWithDns("resolv", prodTopology);
+  // The same topology again (a re-run), and one whose FreeIPA moved on the cluster network.
+  buildWithDns("resolvagain", prodTopology);
+  buildWithDns(
+    "resolvmoved",
+    prodWith((vms) => {
+      const ipa = vms.find((v) => v.name === "freeipa1") as Topology["vms"][number];
+      ipa.nics = ipa.nics.map((n) => (n.network === "kube_network_03" ? { ...n, address: "10.17.4.31" } : n));
+      return vms;
+    }),
+  );
   await h.settle();
   await Promise.all(Object.values(clusters).map((c) => resolveOutput(c.kubeconfig)));
 });
@@ -428,6 +457,57 @@ describe("day two", () => {
       }
     }
     expect(h.byName("base-kubeconfig").inputs.triggers).toEqual(["base-vm-bootstrap1-root-id"]);
+  });
+});
+
+describe("cluster DNS (CoreDNS sends FreeIPA's zones to FreeIPA)", () => {
+  const block = renderCorednsServerBlock(clusterDnsFor(prodTopology) as NonNullable<ReturnType<typeof clusterDnsFor>>);
+  const configMap = (prefix: string) => h.byName(`${prefix}-coredns-custom`);
+  const roll = (prefix: string) => h.byName(`${prefix}-coredns-roll`);
+
+  it("K3s's optional coredns-custom ConfigMap holds the server block, created once FreeIPA's records are in", () => {
+    const cm = configMap("resolv");
+    expect(cm.type).toBe("kubernetes:core/v1:ConfigMap");
+    expect(cm.inputs).toMatchObject({ metadata: { namespace: "kube-system", name: "coredns-custom" }, data: { "flatcarmicrocloud.server": block } });
+    expect(h.dependencyNames(cm)).toContain("resolv-vm-freeipa-records");
+    expect(cm.provider).toContain("resolv-provider");
+    // K3s's fixed name: a changed block replaces it delete-first (a second one could not exist).
+    expect(cm.deleteBeforeReplace).toBe(true);
+  });
+
+  it("the CoreDNS pod template carries the block's hash, patched after the ConfigMap: a change rolls the pods", () => {
+    const r = roll("resolv");
+    expect(r.type).toBe("kubernetes:apps/v1:DeploymentPatch");
+    expect(r.inputs).toEqual({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { namespace: "kube-system", name: "coredns" },
+      spec: { template: { metadata: { annotations: { [COREDNS_ROLL_ANNOTATION]: corednsBlockHash(block) } } } },
+    });
+    expect(h.dependencyNames(r)).toContain("resolv-coredns-custom");
+    expect(clusters.resolv.clusterDnsReady.length).toBe(1);
+  });
+
+  it("both go with the cluster on destroy (deletedWith its token), like every other object on it", () => {
+    for (const r of [configMap("resolv"), roll("resolv")]) expect(r.deletedWith).toBe(h.byName("resolv-token").urn);
+  });
+
+  it("a re-run with the same topology sends the same inputs: no diff, no roll", () => {
+    expect(shape(configMap("resolvagain"), "resolvagain")).toBe(shape(configMap("resolv"), "resolv"));
+    expect(shape(roll("resolvagain"), "resolvagain")).toBe(shape(roll("resolv"), "resolv"));
+  });
+
+  it("FreeIPA at another address changes the block and the hash, and nothing else in the cluster", () => {
+    expect((configMap("resolvmoved").inputs.data as Record<string, string>)["flatcarmicrocloud.server"]).toContain("forward . 10.17.4.31\n");
+    const hash = (p: string) => (roll(p).inputs as { spec: { template: { metadata: { annotations: Record<string, string> } } } }).spec.template.metadata.annotations[COREDNS_ROLL_ANNOTATION];
+    expect(hash("resolvmoved")).not.toBe(hash("resolv"));
+    const others = (p: string) => clusterResources(p).filter((r) => !/-coredns-(custom|roll)$/.test(r.name));
+    expect(others("resolvmoved").map((r) => shape(r, "resolvmoved"))).toEqual(others("resolv").map((r) => shape(r, "resolv")));
+  });
+
+  it("without FreeIPA (no cluster DNS given) there is neither, and nothing to wait for", () => {
+    expect(exists("base-coredns-custom") || exists("base-coredns-roll") || exists("dev-coredns-custom")).toBe(false);
+    expect(clusters.dev.clusterDnsReady).toEqual([]);
   });
 });
 

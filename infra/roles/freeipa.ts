@@ -57,6 +57,14 @@ export interface DnsRecords {
 }
 
 /**
+ * The reverse zones FreeIPA serves: one per VM (NAT) network, in the topology's order, without
+ * repeats (networks inside one /16 share a zone). The LAN's belongs to the LAN's own DNS.
+ */
+export function vmReverseZones(topology: Topology): string[] {
+  return [...new Set(topology.networks.filter((n) => n.mode === "nat").map((n) => reverseZone(n.cidr)))];
+}
+
+/**
  * Every address of every VM gets an A record; addresses on VM networks get PTR records. The LAN's
  * reverse zone belongs to the LAN's own DNS, so bridge addresses get no PTR here. The names the
  * platform's ingress answers on (ports.ts), and the apps' route hosts (`appHosts`, fully qualified,
@@ -64,11 +72,7 @@ export interface DnsRecords {
  * clients resolve them, and so does FreeIPA's ACME service when it validates a certificate request.
  */
 export function dnsRecords(topology: Topology, appHosts: readonly string[] = []): DnsRecords {
-  const records: DnsRecords = { a: [], ptr: [], reverseZones: [] };
-  for (const network of topology.networks.filter((n) => n.mode === "nat")) {
-    const zone = reverseZone(network.cidr);
-    if (!records.reverseZones.includes(zone)) records.reverseZones.push(zone);
-  }
+  const records: DnsRecords = { a: [], ptr: [], reverseZones: vmReverseZones(topology) };
   for (const vm of topology.vms) {
     for (const nic of vm.nics) {
       records.a.push({ name: vm.name, address: nic.address });

@@ -15,7 +15,7 @@
  *   which waits for FreeIPA's records command): FreeIPA only. Its BIND forwards every name it is not
  *   authoritative for to the resolver it was installed with (`--auto-forwarders`: this network's), so
  *   internet names resolve as before and the domain resolves the same everywhere. Pods get the same
- *   answers through CoreDNS (platform/cluster-dns.ts).
+ *   answers through CoreDNS (cluster/cluster-dns.ts: the domain and these reverse zones go to FreeIPA).
  * - Without FreeIPA in the topology, and on FreeIPA itself before its installer points it at its own
  *   BIND: the network's resolver.
  * The price is that a FreeIPA outage stops name resolution instead of answering some names wrongly;

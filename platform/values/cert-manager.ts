@@ -11,7 +11,10 @@
  * wildcard certificate is needed.
  *
  * The controller resolves FreeIPA and the ingress hosts through `hostAliases` (the addresses it
- * reaches on the cluster network), so issuing depends on no DNS forwarding from the cluster to FreeIPA.
+ * reaches on the cluster network). The pods' DNS forwards FreeIPA's zones to FreeIPA too
+ * (cluster/cluster-dns.ts), but it answers every address of FreeIPA and the load balancer, ordered by
+ * BIND's sortlist for the query's source; cert-manager's egress policies allow only the
+ * cluster-network ones, and the aliases pin exactly those.
  */
 import { acmeDirectory } from "../../infra/roles/freeipa";
 import { Workload } from "../capacity";
