@@ -15,6 +15,8 @@ import { Infra } from "../infra";
 import { loadBalancerListeners } from "../infra/roles/loadbalancer";
 import { InfraNode, K3sCluster, K3sClusterArgs } from "../cluster";
 import { clusterDnsFor, COREDNS_ROLL_ANNOTATION, corednsBlockHash, renderCorednsServerBlock } from "../cluster/cluster-dns";
+import { renderFlannelIfaceHelper } from "../cluster/scripts";
+import { shellQuote } from "../shell";
 import { K3S_VERSION } from "../versions";
 import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
@@ -267,6 +269,14 @@ describe("install", () => {
     expect(str(r.inputs.create)).toMatch(/^sudo -n \/bin\/bash -c /);
     expect(scriptOf(r.inputs.create)).toContain(`VERSION='${K3S_VERSION}'`);
     expect(r.inputs.update).toBe(r.inputs.create);
+  });
+
+  it("each node's install carries its own flannel interface helper: its cluster address and stage 1's NIC name", () => {
+    for (const node of stage1.base.filter((n) => K3S_NODES.includes(n.name))) {
+      const helper = renderFlannelIfaceHelper({ nodeName: node.name, nodeIp: node.clusterAddress as string, expectedIface: node.clusterIface as string });
+      expect(scriptOf(get("base", node.name, "k3s").inputs.create)).toContain(`FLANNEL_IFACE_HELPER_SCRIPT=${shellQuote(helper.trimEnd())}\n`);
+    }
+    expect(scriptOf(get("base", "bootstrap1", "k3s").inputs.create)).toContain(shellQuote(renderFlannelIfaceHelper({ nodeName: "bootstrap1", nodeIp: "10.17.4.14", expectedIface: "nic1" }).trimEnd()));
   });
 
   it("servers join one at a time", () => {
