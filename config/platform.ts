@@ -1,5 +1,6 @@
 /**
- * Stage 3 settings: retention and sizing of the platform services, and the optional Ceph services.
+ * Stage 3 settings: retention and sizing of the platform services, the optional Ceph services, and
+ * when kured may reboot nodes.
  * `parsePlatformSettings` is pure (raw config + validated topology in, plain settings out) and fails
  * with every problem at once, each naming its config key, before any resource is registered.
  */
@@ -18,6 +19,7 @@ export interface RawPlatformConfig {
   kafkaVolumeGiB?: unknown;
   cephFilesystem?: unknown;
   cephObjectStore?: unknown;
+  rebootWindow?: unknown;
 }
 
 export interface PlatformSettings {
@@ -44,6 +46,32 @@ export interface PlatformSettings {
     /** The chart's default object store (an RGW gateway and a `ceph-bucket` StorageClass). */
     objectStore: boolean;
   };
+  /** When kured may reboot a node for a staged Flatcar update (UTC), from `rebootWindow`. */
+  reboots: RebootWindow;
+}
+
+/** kured's window: the days a moment must fall on (kured's two-letter names) and the times, UTC. */
+export interface RebootWindow {
+  days: string[];
+  /** `HH:MM`; a start after the end wraps past midnight (the days are those the moment falls on). */
+  start: string;
+  end: string;
+}
+
+export const WEEKDAYS = ["mo", "tu", "we", "th", "fr", "sa", "su"] as const;
+const TIME = "([01]\\d|2[0-3]):[0-5]\\d";
+const REBOOT_WINDOW = new RegExp(`^(?:(${WEEKDAYS.join("|")})((?:,(?:${WEEKDAYS.join("|")}))*) )?(${TIME})-(${TIME})$`);
+
+/** `[days ]HH:MM-HH:MM` (UTC): `01:00-05:00`, `sa,su 02:00-06:00`, `mo 22:00-02:00`; a message when it is not one. */
+export function parseRebootWindow(text: string): RebootWindow | string {
+  const m = REBOOT_WINDOW.exec(text);
+  if (!m) return `"${text}" is not a window like 01:00-05:00 or sa,su 02:00-06:00 (days: ${WEEKDAYS.join(",")}; times UTC)`;
+  const listed = m[1] ? [m[1], ...m[2].split(",").filter((d) => d !== "")] : [...WEEKDAYS];
+  const days = WEEKDAYS.filter((d) => listed.includes(d));
+  if (days.length !== listed.length) return `"${text}" names a day twice`;
+  const [start, end] = [m[3], m[5]];
+  if (start === end) return `"${text}" is an empty window (start and end are the same time)`;
+  return { days, start, end };
 }
 
 export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
@@ -56,6 +84,7 @@ export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
   "kafkaVolumeGiB",
   "cephFilesystem",
   "cephObjectStore",
+  "rebootWindow",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -65,6 +94,7 @@ export const PLATFORM_DEFAULTS = {
   kafkaRetentionHours: 168,
   kafkaRetentionBytes: 1024 ** 3,
   kafkaVolumeGiB: 20,
+  rebootWindow: "01:00-05:00",
 } as const;
 
 /** Share of the Prometheus volume the TSDB may fill: the WAL, head chunks and compaction need the rest. */
@@ -137,11 +167,16 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Topology
   const filesystem = c.boolean("cephFilesystem", raw.cephFilesystem, false);
   const objectStore = c.boolean("cephObjectStore", raw.cephObjectStore, false);
 
+  const windowText = c.string("rebootWindow", raw.rebootWindow, d.rebootWindow);
+  const window = windowText ? parseRebootWindow(windowText) : undefined;
+  if (typeof window === "string") c.fail("rebootWindow", window);
+
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {
     prometheus: { retention, retentionSize, retentionSizeBytes: retentionSizeBytes as number, volumeGiB: prometheusVolumeGiB },
     kafka: { brokers, retentionHours, retentionBytes, volumeGiB: kafkaVolumeGiB },
     ceph: { filesystem, objectStore },
+    reboots: window as RebootWindow,
   };
 }
 

@@ -91,7 +91,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       freeipa: plan.tls?.freeipa ?? { fqdn: "", address: "" },
       ingress: { hosts: plan.tls?.hosts ?? [], address: plan.tls?.ingressAddress ?? "" },
     }),
-    kured: kuredValues(),
+    kured: kuredValues(plan.settings.reboots),
   };
   const kafka = kafkaSpec(plan);
   const kafkaNodePool = kafkaNodePoolSpec(plan);

@@ -200,6 +200,41 @@ export const noLoadBalancer: ResourceValidationPolicy = {
   },
 };
 
+// ---- reboots coordinated ------------------------------------------------------------------------
+
+/**
+ * kured's chart values that make its reboots safe, each a setting the chart accepts silently when it
+ * is wrong: the chart drops `rebootSentinelCommand` unless `useRebootSentinelHostPath` is false (and
+ * then watches a file Flatcar's update-engine may not have written), reboots several nodes at once
+ * with `concurrency` above 1, reboots past an unfinished drain with `forceReboot`, and without
+ * `prometheusUrl` reboots whatever the alerts (Ceph's health among them) say.
+ */
+export const rebootsCoordinated: ResourceValidationPolicy = {
+  name: "reboots-coordinated",
+  description:
+    "A kured release reboots one node at a time (concurrency 1), only after a finished drain (no forceReboot, a drainTimeout), " +
+    "gated on Prometheus's alerts (prometheusUrl), with its sentinel command actually passed (useRebootSentinelHostPath false).",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!HELM_TYPES.includes(args.type) || !/(^|\/)kured$/.test(String(args.props.chart ?? ""))) return;
+    const c = at(args.props.values, ["configuration"]);
+    const setting = (key: string) => at(c, [key]);
+    const concurrency = setting("concurrency");
+    if (concurrency !== 1) report(`values.configuration.concurrency is ${concurrency === undefined ? "unset" : JSON.stringify(concurrency)}: reboot one node at a time (1)`);
+    if (setting("forceReboot") === true) report("values.configuration.forceReboot reboots a node whose drain did not finish: leave it false");
+    const drainTimeout = setting("drainTimeout");
+    if (typeof drainTimeout !== "string" || drainTimeout === "" || /^0+[a-z]*$/.test(drainTimeout)) {
+      report("values.configuration.drainTimeout is unset: a drain blocked by a PodDisruptionBudget would hold the reboot lock forever");
+    }
+    const url = setting("prometheusUrl");
+    if (typeof url !== "string" || url === "") report("values.configuration.prometheusUrl is unset: reboots would ignore every alert, Ceph's health included");
+    const command = setting("rebootSentinelCommand");
+    if (typeof command === "string" && command !== "" && setting("useRebootSentinelHostPath") !== false) {
+      report("values.configuration.rebootSentinelCommand is dropped by the chart unless useRebootSentinelHostPath is false");
+    }
+  },
+};
+
 // ---- secrets in plain resource properties -------------------------------------------------------
 
 /**
@@ -350,6 +385,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   helmPinnedVersion,
   requestsAndLimits,
   noLoadBalancer,
+  rebootsCoordinated,
   noPlaintextSecrets,
   statefulDisksProtected,
   oddServerCount,

@@ -26,6 +26,17 @@ it("prod fits the reference app at its maximum replicas, and says what is left",
   expect(c.report.byRelease["app:api"]).toEqual({ cpuMilli: 400, memoryMiB: 512 });
 });
 
+it("prod: a drained worker's share of the requests does not fit the room left on the others (docs/platform.md, Reboots)", () => {
+  const c = stackCapacity(topology, settings, apps);
+  const workers = c.report.nodes.length;
+  const perWorker = (c.platform.memoryMiB + c.apps.memoryMiB) / workers;
+  console.log(`prod drain: ${workers} workers, ${Math.round(perWorker)} MiB requested per worker on average, ${c.free.memoryMiB} MiB free in all`);
+  expect(workers).toBe(3);
+  expect(Math.round(perWorker)).toBe(4804);
+  // So kured's drain leaves part of a worker's pods Pending until it is back (within their budgets).
+  expect(perWorker).toBeGreaterThan(c.free.memoryMiB);
+});
+
 it("apps that do not fit are refused, naming apps", () => {
   const greedy: AppSpec[] = apps.map((a) => ({ ...a, replicas: { min: 1, max: 20 }, resources: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } }));
   expect(problemsOf(() => assertStackFits(topology, settings, greedy))).toEqual([

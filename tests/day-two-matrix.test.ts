@@ -85,7 +85,7 @@ const CHANGES: Record<string, { stack?: "dev"; from?: (raw: Raw) => void; edit: 
   k3sServers: { edit: (r) => (r.k3sServers = ["master1", "bootstrap1"]) },
   k3sApiHost: { edit: (r) => (r.k3sApiHost = "10.17.4.12") },
   k3sNodeChangesPerUp: { edit: (r) => (r.k3sNodeChangesPerUp = 2) },
-  platform: { edit: (r) => Object.assign(r, { prometheusRetention: "30d", kafkaRetentionHours: 24, cephObjectStore: true }) },
+  platform: { edit: (r) => Object.assign(r, { prometheusRetention: "30d", kafkaRetentionHours: 24, cephObjectStore: true, rebootWindow: "sa,su 02:00-06:00" }) },
   wireguardPeers: {
     edit: (r) => (r.wireguardPeers = [{ name: "laptop", publicKey: "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=", allowedIps: ["10.17.99.2/32"] }]),
   },

@@ -35,6 +35,7 @@ describe("parsePlatformSettings", () => {
       prometheus: { retention: "15d", retentionSize: "8GiB", retentionSizeBytes: 8 * 1024 ** 3, volumeGiB: 10 },
       kafka: { brokers: 3, retentionHours: 168, retentionBytes: 1024 ** 3, volumeGiB: 20 },
       ceph: { filesystem: false, objectStore: false },
+      reboots: { days: ["mo", "tu", "we", "th", "fr", "sa", "su"], start: "01:00", end: "05:00" },
     });
     expect(parsePlatformSettings({}, dev).kafka.brokers).toBe(1);
     // Pulumi.yaml declares 0 as the default: the same as unset.
@@ -76,6 +77,20 @@ describe("parsePlatformSettings", () => {
       "cephFilesystem",
     ]);
     expect(found.join("\n")).toMatch(/even KRaft controller quorum/);
+  });
+
+  it("reads rebootWindow as [days ]HH:MM-HH:MM (UTC) and names what is wrong with it", () => {
+    const window = (text: string) => parsePlatformSettings({ rebootWindow: text }, prod).reboots;
+    expect(window("sa,su 02:00-06:00")).toEqual({ days: ["sa", "su"], start: "02:00", end: "06:00" });
+    // Past midnight: kured wraps a start after the end; days are kept in the week's order.
+    expect(window("su,mo 22:00-02:00")).toEqual({ days: ["mo", "su"], start: "22:00", end: "02:00" });
+    expect(window("00:00-23:59").days).toHaveLength(7);
+    expect(problems({ rebootWindow: "1:00-5:00" })).toEqual([expect.stringMatching(/^rebootWindow: "1:00-5:00" is not a window like 01:00-05:00/)]);
+    expect(problems({ rebootWindow: "sat 01:00-05:00" })).toEqual([expect.stringMatching(/^rebootWindow: .*days: mo,tu,we,th,fr,sa,su/)]);
+    expect(problems({ rebootWindow: "24:00-05:00" })).toHaveLength(1);
+    expect(problems({ rebootWindow: "sa,sa 01:00-05:00" })).toEqual(['rebootWindow: "sa,sa 01:00-05:00" names a day twice']);
+    expect(problems({ rebootWindow: "03:00-03:00" })).toEqual(['rebootWindow: "03:00-03:00" is an empty window (start and end are the same time)']);
+    expect(problems({ rebootWindow: "" })).toEqual(["rebootWindow: must be a non-empty string"]);
   });
 
   it("refuses more brokers than schedulable nodes", () => {

@@ -25,7 +25,8 @@ import { CHARTS } from "../versions";
 import { rawStack } from "./helpers/stacks";
 import { hasTool, shellcheck } from "./helpers/tools";
 
-const values = kuredValues();
+const prodTopology = parseTopology(rawStack("prod"), "prod");
+const values = kuredValues(parsePlatformSettings({}, prodTopology).reboots);
 const script = readFileSync(REBOOT_SENTINEL_SCRIPT, "utf8");
 
 /**
@@ -147,7 +148,7 @@ describe("kured's values", () => {
   });
 
   it("ask the stack's Prometheus, blocking on pending alerts too, ignoring only the always-on ones", () => {
-    const prod = renderPlatform(planPlatform({ ...platformFacts(parseTopology(rawStack("prod"), "prod")), settings: parsePlatformSettings({}, parseTopology(rawStack("prod"), "prod")) }));
+    const prod = renderPlatform(planPlatform({ ...platformFacts(prodTopology), settings: parsePlatformSettings({}, prodTopology) }));
     expect(prod.values.kured.configuration.prometheusUrl).toBe("http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
     expect(values.configuration.alertFiringOnly).toBe(false);
     expect(values.configuration.alertFilterMatchOnly).toBe(false);
@@ -173,10 +174,16 @@ describe("kured's values", () => {
     }
   });
 
-  it("reboot only inside the window, and not while an OSD is being prepared on the node", () => {
+  it("reboot only inside the window (default every night 01:00-05:00 UTC), and not while an OSD is being prepared on the node", () => {
     expect(values.configuration.rebootDays).toEqual(["mo", "tu", "we", "th", "fr", "sa", "su"]);
     expect([values.configuration.startTime, values.configuration.endTime, values.configuration.timeZone]).toEqual(["01:00", "05:00", "UTC"]);
     expect(values.configuration.blockingPodSelector).toEqual(["app=rook-ceph-osd-prepare"]);
+  });
+
+  it("take the window from rebootWindow", () => {
+    const weekend = renderPlatform(planPlatform({ ...platformFacts(prodTopology), settings: parsePlatformSettings({ rebootWindow: "su,sa 22:30-02:00" }, prodTopology) }));
+    const c = weekend.values.kured.configuration;
+    expect([c.rebootDays, c.startTime, c.endTime, c.timeZone]).toEqual([["sa", "su"], "22:30", "02:00", "UTC"]);
   });
 
   it("Ceph's health rules use the mgr's ceph_health_status, and catch it missing", () => {

@@ -11,6 +11,7 @@ import {
   oddServerCount,
   podsPinnedAndHardened,
   policies,
+  rebootsCoordinated,
   requestsAndLimits,
   statefulDisksProtected,
 } from "../policy/policies";
@@ -95,6 +96,38 @@ describe("workloads-have-requests-and-limits", () => {
   it("checks the resources of custom resources that run pods (Strimzi's node pools)", async () => {
     const pool = fake("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", { spec: { replicas: 3, resources: { requests: full.requests } } });
     expect(await check(requestsAndLimits, [pool])).toEqual(["spec.resources lacks limits.memory, limits.cpu"]);
+  });
+});
+
+describe("reboots-coordinated", () => {
+  const kured = (configuration: Record<string, unknown>) => fake(RELEASE, { chart: "kured", values: { configuration } });
+  const safe = {
+    concurrency: 1,
+    forceReboot: false,
+    drainTimeout: "20m",
+    prometheusUrl: "http://prometheus:9090",
+    useRebootSentinelHostPath: false,
+    rebootSentinelCommand: "/bin/sh -c 'exit 1'",
+  };
+
+  it("passes the platform's own kured values", async () => {
+    const { kuredValues } = await import("../platform/values/kured");
+    const window = { days: ["sa"], start: "01:00", end: "05:00" };
+    expect(await check(rebootsCoordinated, [fake(RELEASE, { chart: "kured", values: kuredValues(window) })])).toEqual([]);
+    expect(await check(rebootsCoordinated, [kured(safe)])).toEqual([]);
+  });
+
+  it("fails each unsafe setting by name, and ignores other charts", async () => {
+    const bad = async (change: Record<string, unknown>) => check(rebootsCoordinated, [kured({ ...safe, ...change })]);
+    expect(await bad({ concurrency: 2 })).toEqual([expect.stringContaining("concurrency is 2")]);
+    expect(await bad({ concurrency: undefined })).toEqual([expect.stringContaining("concurrency is unset")]);
+    expect(await bad({ forceReboot: true })).toEqual([expect.stringContaining("forceReboot")]);
+    expect(await bad({ drainTimeout: "" })).toEqual([expect.stringContaining("drainTimeout")]);
+    expect(await bad({ drainTimeout: "0s" })).toEqual([expect.stringContaining("drainTimeout")]);
+    expect(await bad({ prometheusUrl: "" })).toEqual([expect.stringContaining("prometheusUrl")]);
+    // The chart's default (true) silently drops the command.
+    expect(await bad({ useRebootSentinelHostPath: undefined })).toEqual([expect.stringContaining("useRebootSentinelHostPath")]);
+    expect(await check(rebootsCoordinated, [fake(RELEASE, { chart: "traefik", values: { configuration: { concurrency: 9 } } })])).toEqual([]);
   });
 });
 

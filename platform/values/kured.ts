@@ -10,12 +10,13 @@
  *   HEALTH_OK, or whose health is unknown, such an alert. kured also blocks when Prometheus
  *   cannot be asked.
  * - pods: no Rook OSD prepare job on the node (an OSD being created).
- * - time: the reboot window (KURED_WINDOW).
+ * - time: the reboot window (`rebootWindow` in the stack config, UTC; default 01:00-05:00 every day).
  * A drain that does not finish within `drainTimeout` is undone (uncordon, lock released) and retried
  * on a later check: kured never reboots a node whose pods a budget still protects (`forceReboot` off).
  */
 import { readFileSync } from "fs";
 import { join } from "path";
+import { RebootWindow } from "../../config/platform";
 import { CHARTS } from "../../versions";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
@@ -43,11 +44,8 @@ export const KURED_IGNORED_ALERTS: Record<string, string> = {
   KubeCPUOvercommit: "as KubeMemoryOvercommit, for CPU requests",
 };
 
-/**
- * When kured may reboot: every day, at night (UTC). Nodes come back in a few minutes; the window
- * keeps a whole-cluster rollout (one node at a time, each waiting for the gates) out of working hours.
- */
-export const KURED_WINDOW = { days: ["mo", "tu", "we", "th", "fr", "sa", "su"], start: "01:00", end: "05:00", timeZone: "UTC" } as const;
+/** `rebootWindow`'s times are UTC: the nodes' clocks are, and a fixed zone has no DST jumps. */
+export const KURED_TIME_ZONE = "UTC";
 
 /**
  * How long one drain may take before kured gives up on this attempt, uncordons and retries later.
@@ -108,7 +106,7 @@ export function prometheusUrl(): string {
   return `http://${MONITORING_RELEASE}-prometheus.${NAMESPACES.monitoring.name}.svc.cluster.local:${POD_PORTS.prometheus}`;
 }
 
-export function kuredValues(sentinelScript: string = readFileSync(REBOOT_SENTINEL_SCRIPT, "utf8")): KuredValues {
+export function kuredValues(window: RebootWindow, sentinelScript: string = readFileSync(REBOOT_SENTINEL_SCRIPT, "utf8")): KuredValues {
   return {
     image: { repository: CHARTS.kured.image.repository, tag: CHARTS.kured.image.tag },
     configuration: {
@@ -131,10 +129,12 @@ export function kuredValues(sentinelScript: string = readFileSync(REBOOT_SENTINE
       alertFiringOnly: false,
       alertFilterMatchOnly: false,
       blockingPodSelector: [OSD_PREPARE_SELECTOR],
-      rebootDays: [...KURED_WINDOW.days],
-      startTime: KURED_WINDOW.start,
-      endTime: KURED_WINDOW.end,
-      timeZone: KURED_WINDOW.timeZone,
+      // Nodes come back in minutes; the window keeps a whole-cluster rollout (one node at a time, each
+      // waiting for the gates) out of working hours.
+      rebootDays: [...window.days],
+      startTime: window.start,
+      endTime: window.end,
+      timeZone: KURED_TIME_ZONE,
       annotateNodes: true,
     },
     // Privileged with the host's PID namespace (the chart sets hostPID): nsenter into PID 1's mount
