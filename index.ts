@@ -14,7 +14,7 @@ import { Infra } from "./infra";
 import { GuestRoles } from "./infra/guest-roles";
 import { admitDayTwoChange, previousDeployment } from "./infra/deployment-record";
 import { HostSettingsDelivery } from "./infra/host-settings";
-import { deploymentRecord } from "./infra/machines";
+import { plannedDeployment } from "./infra/machines";
 import { Platform, platformFacts } from "./platform";
 
 // Config: every key validated; a bad stack config stops here, before anything is created.
@@ -33,15 +33,23 @@ const roles = new GuestRoles("guest-roles", { topology, settings: config.roles, 
 // Day two: what this run deploys, compared with what the last run recorded (docs/day-two.md).
 // Changes a live stack must not take (losing data, a disk, etcd quorum, more K3s nodes at once than
 // k3sNodeChangesPerUp) are refused here, before stage 1 touches anything.
-const { servers: k3sServers, agents: k3sAgents } = config.cluster.settings;
-const record = deploymentRecord(topology, config.roles, { servers: k3sServers, agents: k3sAgents });
-const admitted = admitDayTwoChange(previousDeployment(), record, topology, {
-  servers: k3sServers,
-  agents: k3sAgents,
-  k3sNodeChangesPerUp: config.cluster.settings.k3sNodeChangesPerUp,
+const { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp } = config.cluster.settings;
+const previous = previousDeployment();
+// A stack deployed before the Ceph state disk existed gets it one storage node per run (attaching
+// it re-creates the VM): infra/ceph-state-disk.ts.
+const planned = previous.apply((prev) => plannedDeployment(prev, topology, config.roles, { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp }));
+planned.apply(({ stateDisks }) => {
+  if (stateDisks.pending.length > 0) {
+    void pulumi.log.warn(
+      `Ceph state disk: attached in this run to ${stateDisks.attached.join(", ") || "no storage node"}; still waiting: ${stateDisks.pending.join(", ")} (one K3s node change per run, k3sNodeChangesPerUp): run \`pulumi up\` again once Ceph is healthy`,
+    );
+  }
 });
+const record = planned.apply((p) => p.record);
+const admitted = admitDayTwoChange(previous, record, topology, { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp });
 const infra = new Infra("infra", {
   admitted,
+  cephStateDisks: planned.apply((p) => p.stateDisks.attached),
   topology,
   roleFragments: (vm) => roles.fragmentsFor(vm),
   sshJumpHost: config.roles.sshJumpHost,

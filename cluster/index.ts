@@ -41,7 +41,8 @@ import {
 } from "./scripts";
 import { connectionTo } from "./ssh";
 import { InfraNode } from "./types";
-import { remoteCommand } from "../shell";
+import { remoteCommand, shellQuote } from "../shell";
+import { renderCephStateDiskScript } from "../infra/ceph-state-disk";
 
 export type { InfraNode } from "./types";
 export { connectionTo } from "./ssh";
@@ -126,6 +127,22 @@ export class K3sCluster extends pulumi.ComponentResource {
     // node removal) only matter while the cluster lives on, so `pulumi destroy` skips them.
     const lifecycle = { parent: this, deletedWith: token };
 
+    const cephStateDiskStep = (node: InfraNode, connection: ReturnType<typeof connectionTo>, boot: command.remote.Command) => {
+      const disk = node.stateDisk;
+      if (!disk) return undefined;
+      const script = remoteCommand(renderCephStateDiskScript({ name: node.name, stateDisk: disk }), { name: "ceph-state-disk", root: true });
+      // Not attached yet (rolled in one node per run): nothing to do; attaching it re-creates the
+      // domain, whose new id runs the script.
+      const waiting = remoteCommand(`echo ${shellQuote(`${node.name}: Ceph state disk not attached yet; a later pulumi up attaches it`)} >&2`, { name: "ceph-state-disk", root: false });
+      const create = node.stateDiskAttached ? node.stateDiskAttached.apply((attached) => (attached ? script : waiting)) : script;
+      return new command.remote.Command(
+        `${name}-${node.name}-ceph-state`,
+        // Per VM: every (re)creation of the domain runs it again (a no-op once mounted).
+        { connection, create, update: create, triggers: [node.domainId] },
+        { parent: this, dependsOn: [boot], deleteBeforeReplace: true },
+      );
+    };
+
     const installs = new Map<InfraNode, command.remote.Command>();
     const install = (node: K3sInfraNode, kind: K3sNodeKind, after: pulumi.Resource[]): command.remote.Command => {
       const connection = connectionTo(node, args.sshPrivateKey);
@@ -138,6 +155,10 @@ export class K3sCluster extends pulumi.ComponentResource {
         },
         { parent: this, deleteBeforeReplace: true },
       );
+      // Storage nodes: Ceph's state directory onto its own disk, before K3s is installed (a new
+      // node) or while the node is drained (an existing one re-created with the disk: the member
+      // step, which uncordons it, waits for K3s's step, which waits for this one).
+      const stateDisk = cephStateDiskStep(node, connection, boot);
       // The node's place in the cluster, tied to its disk: a new root disk (a new machine) first
       // removes the old node from Kubernetes (and etcd), so the new machine can join under the same
       // name. Nothing to do on create. The single server has nobody to remove it from.
@@ -177,7 +198,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           // scratch. A VM re-created on the same disk (a resize) keeps K3s, which starts on boot.
           triggers: [node.rootVolumeId],
         },
-        { ...lifecycle, dependsOn: [boot, membership, ...after], deleteBeforeReplace: true, additionalSecretOutputs: ["stdin"] },
+        { ...lifecycle, dependsOn: [boot, membership, ...(stateDisk ? [stateDisk] : []), ...after], deleteBeforeReplace: true, additionalSecretOutputs: ["stdin"] },
       );
       installs.set(node, installed);
       return installed;

@@ -25,4 +25,9 @@ export type InfraNode = NodeInfo & {
    * (`SshFirstContact`). Every connection to the VM waits for it.
    */
   sshReady?: pulumi.Output<string>;
+  /**
+   * Storage nodes (`stateDisk` set): whether the domain has its Ceph state disk attached in this
+   * run (a stack deployed before the disk existed gets it one node per run).
+   */
+  stateDiskAttached?: pulumi.Output<boolean>;
 };

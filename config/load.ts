@@ -21,6 +21,7 @@ export const CONFIG_KEYS: readonly (keyof RawStackConfig)[] = [
   "rockyImageUrl",
   "vmCpuMode",
   "deployUpTo",
+  "cephStateDiskGiB",
   "networks",
   "vms",
 ];

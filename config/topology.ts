@@ -127,6 +127,11 @@ export interface Topology {
   imageUrls: Record<OsFamily, string>;
   /** The last stage `pulumi up` deploys. */
   deployUpTo: DeployStage;
+  /**
+   * Size of each storage node's Ceph state disk (Rook's dataDirHostPath, /var/lib/rook), which keeps
+   * the mon store off the root disk (infra/ceph-state-disk.ts).
+   */
+  cephStateDiskGiB: number;
   /** Non-fatal findings (e.g. an even number of K3s servers). */
   warnings: string[];
 }

@@ -44,9 +44,19 @@ export interface RawStackConfig {
   rockyImageUrl?: unknown;
   vmCpuMode?: unknown;
   deployUpTo?: unknown;
+  cephStateDiskGiB?: unknown;
   networks?: unknown;
   vms?: unknown;
 }
+
+/**
+ * The Ceph state disk of each storage node (Rook's dataDirHostPath: the mon store, OSD metadata,
+ * crash reports). A mon store is tens of MiB on a healthy small cluster but grows while Ceph is
+ * unhealthy (it keeps every map until the cluster is clean again); Ceph warns at 15 GiB
+ * (mon_data_size_warn), so the default leaves room for a long degraded spell on a small cluster. The
+ * volume is sparse (raw in a dir pool): the host spends only what is written.
+ */
+export const CEPH_STATE_DISK_GIB = { default: 20, min: 5, max: 200 } as const;
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -378,6 +388,10 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     rocky: imageUrl(c, "rockyImageUrl", raw.rockyImageUrl, IMAGES.rocky.url),
   };
   const deployUpTo = c.oneOf("deployUpTo", raw.deployUpTo ?? "platform", DEPLOY_STAGES) ?? "platform";
+  const cephStateDiskGiB = c.positiveInt("cephStateDiskGiB", raw.cephStateDiskGiB, CEPH_STATE_DISK_GIB.default);
+  if (cephStateDiskGiB > 0 && (cephStateDiskGiB < CEPH_STATE_DISK_GIB.min || cephStateDiskGiB > CEPH_STATE_DISK_GIB.max)) {
+    c.fail("cephStateDiskGiB", `${cephStateDiskGiB} GiB is outside ${CEPH_STATE_DISK_GIB.min}-${CEPH_STATE_DISK_GIB.max} GiB (the mon store needs a few GiB, more while Ceph is unhealthy)`);
+  }
 
   const topology = {
     stack,
@@ -392,6 +406,7 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     protectStatefulDisks,
     imageUrls,
     deployUpTo,
+    cephStateDiskGiB,
   };
   // Cross-cutting rules only make sense once each entry parsed on its own.
   if (c.problems.length === 0) checkTopologyRules(c, topology);

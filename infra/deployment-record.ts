@@ -30,6 +30,11 @@ export interface MachineRecord {
   domain: string;
   /** Size of the Ceph OSD disk (ForceNew: a new size is a new, empty disk). */
   dataDiskGiB?: number;
+  /**
+   * Size of the Ceph state disk when the domain has it attached (./ceph-state-disk.ts); absent in
+   * records of earlier programs, whose storage VMs do not have it yet.
+   */
+  cephStateDiskGiB?: number;
 }
 
 export interface DeploymentRecord {
@@ -104,9 +109,14 @@ export function k3sNodeChanges(previous: DeploymentRecord, current: DeploymentRe
     const after = current.machines[name];
     if (!after || !isK3s(current, name)) out.push({ name, change: "removed" });
     else if (before && before.identity !== after.identity) out.push({ name, change: "new machine" });
-    else if (before && before.domain !== after.domain) out.push({ name, change: "new VM" });
+    else if (before && (before.domain !== after.domain || diskLayout(before) !== diskLayout(after))) out.push({ name, change: "new VM" });
   }
   return out;
+}
+
+/** Which disks the domain has besides its root disk: a change of `disks` is ForceNew on the domain. */
+function diskLayout(m: MachineRecord): string {
+  return `${m.dataDiskGiB !== undefined ? "osd" : ""}:${m.cephStateDiskGiB !== undefined ? "state" : ""}`;
 }
 
 function isK3s(record: DeploymentRecord, name: string): boolean {
@@ -158,6 +168,11 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
     if (before.dataDiskGiB !== undefined && after.dataDiskGiB !== undefined && before.dataDiskGiB !== after.dataDiskGiB) {
       problems.push(
         `${vmFieldKeyOf(topology, name, "dataDiskGiB")}: the size of a libvirt volume is ForceNew, so ${before.dataDiskGiB} -> ${after.dataDiskGiB} GiB would replace ${name}'s Ceph OSD disk with an empty one; add a storage node with the new size, let Ceph rebalance, then remove ${name}`,
+      );
+    }
+    if (before.cephStateDiskGiB !== undefined && after.cephStateDiskGiB !== undefined && before.cephStateDiskGiB !== after.cephStateDiskGiB) {
+      problems.push(
+        `cephStateDiskGiB: the size of a libvirt volume is ForceNew, so ${before.cephStateDiskGiB} -> ${after.cephStateDiskGiB} GiB would replace ${name}'s Ceph state disk (its mon store) with an empty one; keep ${before.cephStateDiskGiB}`,
       );
     }
     if (STATEFUL.includes(before.role) && topology.protectStatefulDisks && before.identity !== after.identity) {
@@ -245,12 +260,12 @@ export function previousDeployment(): pulumi.Output<DeploymentRecord | undefined
  */
 export function admitDayTwoChange(
   previous: pulumi.Output<DeploymentRecord | undefined>,
-  current: DeploymentRecord,
+  current: pulumi.Input<DeploymentRecord>,
   topology: Topology,
   settings: DayTwoSettings,
 ): pulumi.Output<true> {
-  return previous.apply((prev) => {
-    const problems = dayTwoProblems(prev, current, topology, settings);
+  return pulumi.all([previous, current]).apply(([prev, cur]) => {
+    const problems = dayTwoProblems(prev, cur, topology, settings);
     if (problems.length > 0) throw new ConfigError(problems);
     return true as const;
   });

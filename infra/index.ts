@@ -10,6 +10,7 @@ import { shortHash } from "../config/identity";
 import { NetworkSpec, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
 import { remoteCommand } from "../shell";
 import { IMAGES, RETAINED_IMAGES } from "../versions";
+import { cephStateVolumeName } from "./ceph-state-disk";
 import { CloudConfigFragment, renderRockyMetaData, renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { flatcarIgnitionIdentity, renderFlatcarIgnition } from "./ignition";
 import { hostPreflightFor, renderHostPreflightScript } from "./host-preflight";
@@ -34,6 +35,11 @@ export interface InfraArgs {
    * change fails the preview and the update before anything on the host is touched.
    */
   admitted?: pulumi.Input<true>;
+  /**
+   * The storage VMs whose domain gets its Ceph state disk in this run (./ceph-state-disk.ts
+   * `cephStateDiskRollout`); default: every storage VM. The volume exists for all of them.
+   */
+  cephStateDisks?: pulumi.Input<string[]>;
 }
 
 /**
@@ -46,6 +52,8 @@ export interface InfraNode extends NodeInfo {
   rootVolumeId: pulumi.Output<string>;
   /** Set when `ssh.proxy` is: the jump host's domain id, so SSH through it depends on the bastion VM. */
   sshProxyReady?: pulumi.Output<string>;
+  /** Storage nodes: whether the domain has the Ceph state disk attached in this run. */
+  stateDiskAttached?: pulumi.Output<boolean>;
 }
 
 /** The first-boot config of one VM and the libvirt object that carries it to the guest. */
@@ -134,12 +142,34 @@ export class Infra extends pulumi.ComponentResource {
               { name: `${vm.name}-ceph-osd.raw`, pool: this.pool.name, format: "raw", size: vm.dataDiskGiB * GiB },
               { ...child, protect: topology.protectStatefulDisks },
             );
+      // Ceph's state (Rook's dataDirHostPath: the mon store), off the root disk for the same reason;
+      // formatted and mounted after boot, never by Ignition (./ceph-state-disk.ts).
+      const state =
+        vm.dataDiskGiB === undefined
+          ? undefined
+          : new libvirt.Volume(
+              `${name}-${vm.name}-ceph-state`,
+              { name: cephStateVolumeName(vm.name), pool: this.pool.name, format: "raw", size: topology.cephStateDiskGiB * GiB },
+              { ...child, protect: topology.protectStatefulDisks },
+            );
+      const stateDiskAttached = !state
+        ? undefined
+        : args.cephStateDisks === undefined
+          ? pulumi.output(true)
+          : pulumi.output(args.cephStateDisks).apply((names) => names.includes(vm.name));
       const domain = new libvirt.Domain(
         `${name}-${vm.name}`,
         {
           // The domain's own inputs: the deployment record fingerprints the same values.
           ...domainShape(vm, topology),
-          disks: [{ volumeId: root.id }, ...(data ? [{ volumeId: data.id }] : [])],
+          // Root, OSD, state: the guest sees them as vda, vdb, vdc in this order (nodes.ts).
+          disks: pulumi
+            .all([root.id, data?.id, state?.id, stateDiskAttached])
+            .apply(([rootId, dataId, stateId, withState]) => [
+              { volumeId: rootId },
+              ...(dataId ? [{ volumeId: dataId }] : []),
+              ...(stateId && withState ? [{ volumeId: stateId }] : []),
+            ]),
           networkInterfaces: vm.nics.map((nic) => {
             const spec = topology.networks.find((n) => n.name === nic.network) as NetworkSpec;
             // libvirt reports a NIC on a bridge-mode network as a plain bridge NIC, and the provider
@@ -159,7 +189,7 @@ export class Infra extends pulumi.ComponentResource {
           replaceOnChanges: ["coreosIgnition", "cloudinit", "disks"],
         },
       );
-      return { ...describeNode(vm, topology, args.sshJumpHost), domainId: domain.id, rootVolumeId: root.id };
+      return { ...describeNode(vm, topology, args.sshJumpHost), domainId: domain.id, rootVolumeId: root.id, ...(stateDiskAttached ? { stateDiskAttached } : {}) };
     });
 
     this.nodes = withSshProxyReady(nodes, args.sshJumpHost);

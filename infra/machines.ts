@@ -6,9 +6,10 @@
  */
 import { shortHash } from "../config/identity";
 import { RoleSettings } from "../config/roles";
-import { NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
+import { isStorageNode, NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
 import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
-import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, replaceFingerprint } from "./deployment-record";
+import { cephStateDiskRollout, StateDiskRollout } from "./ceph-state-disk";
+import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, k3sNodeChanges, replaceFingerprint } from "./deployment-record";
 import { flatcarIgnitionIdentity } from "./ignition";
 import { FLATCAR_FW_CFG_NAME } from "./ignition-delivery";
 import { roleFragments } from "./roles";
@@ -73,8 +74,16 @@ export function firstBootIdentity(vm: VmSpec, topology: Topology, roles: RoleSet
   return rockyFirstBootIdentity(vm, topology, userData, renderRockyNetworkConfig(vm, topology));
 }
 
-/** The record of this deployment (see ./deployment-record.ts). */
-export function deploymentRecord(topology: Topology, roles: RoleSettings, k3s: { servers: string[]; agents: string[] }): DeploymentRecord {
+/**
+ * The record of this deployment (see ./deployment-record.ts). `cephStateDisks`: the storage VMs
+ * whose domain has its Ceph state disk attached in this run (default: all of them).
+ */
+export function deploymentRecord(
+  topology: Topology,
+  roles: RoleSettings,
+  k3s: { servers: string[]; agents: string[] },
+  cephStateDisks: readonly string[] = topology.vms.filter(isStorageNode).map((vm) => vm.name),
+): DeploymentRecord {
   return {
     version: DEPLOYMENT_RECORD_VERSION,
     domain: topology.domain,
@@ -93,10 +102,29 @@ export function deploymentRecord(topology: Topology, roles: RoleSettings, k3s: {
           identity: `${firstBootIdentity(vm, topology, roles)}:${vm.rootDiskGiB}`,
           domain: replaceFingerprint("libvirt:index/domain:Domain", domainShape(vm, topology)),
           ...(vm.dataDiskGiB !== undefined ? { dataDiskGiB: vm.dataDiskGiB } : {}),
+          ...(cephStateDisks.includes(vm.name) ? { cephStateDiskGiB: topology.cephStateDiskGiB } : {}),
         },
       ]),
     ),
     k3s: { servers: [...k3s.servers], agents: [...k3s.agents] },
     deployUpTo: topology.deployUpTo,
   };
+}
+
+/**
+ * This run's record and which storage VMs get their Ceph state disk now, from the last run's record
+ * (./ceph-state-disk.ts `cephStateDiskRollout`): the other K3s node changes of this run are those
+ * the config makes with every recorded state disk kept as it was.
+ */
+export function plannedDeployment(
+  previous: DeploymentRecord | undefined,
+  topology: Topology,
+  roles: RoleSettings,
+  k3s: { servers: string[]; agents: string[]; k3sNodeChangesPerUp: number },
+): { record: DeploymentRecord; stateDisks: StateDiskRollout } {
+  const storage = topology.vms.filter(isStorageNode).map((vm) => vm.name);
+  const kept = previous ? storage.filter((name) => !previous.machines[name] || previous.machines[name].cephStateDiskGiB !== undefined) : storage;
+  const others = previous ? k3sNodeChanges(previous, deploymentRecord(topology, roles, k3s, kept)).map((c) => c.name) : [];
+  const stateDisks = cephStateDiskRollout(previous, topology, { k3sNodeChangesPerUp: k3s.k3sNodeChangesPerUp, otherK3sNodeChanges: others });
+  return { record: deploymentRecord(topology, roles, k3s, stateDisks.attached), stateDisks };
 }

@@ -48,6 +48,12 @@ export interface DataDisk {
   sizeGiB: number;
 }
 
+export interface StateDisk {
+  /** Where the blank disk appears before it is formatted (the third virtio disk). */
+  device: string;
+  sizeGiB: number;
+}
+
 /**
  * What stage 1 tells the next stages about each VM: plain data, the contract between `infra/` and
  * `cluster/` (and the stack output `nodes`).
@@ -68,6 +74,12 @@ export interface NodeInfo {
   clusterIface?: string;
   /** Raw disks for Ceph OSDs (never partitioned or formatted by stage 1). */
   dataDisks: DataDisk[];
+  /**
+   * Storage nodes: the Ceph state disk (Rook's dataDirHostPath), the third disk, formatted and
+   * mounted at /var/lib/rook after boot by stage 2 (infra/ceph-state-disk.ts). Never an OSD: Rook's
+   * devices are listed per node (platform/values/rook.ts).
+   */
+  stateDisk?: StateDisk;
   labels: Record<string, string>;
   taints: string[];
 }
@@ -87,6 +99,7 @@ export function describeNode(vm: VmSpec, topology: Topology, sshJumpHost?: strin
     clusterAddress: onCluster ? cluster?.address : undefined,
     clusterIface: onCluster ? cluster?.iface : undefined,
     dataDisks: vm.dataDiskGiB === undefined ? [] : [{ device: "/dev/vdb", sizeGiB: vm.dataDiskGiB }],
+    ...(vm.dataDiskGiB === undefined ? {} : { stateDisk: { device: "/dev/vdc", sizeGiB: topology.cephStateDiskGiB } }),
     labels: vm.labels,
     taints: vm.taints,
   };

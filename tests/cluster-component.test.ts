@@ -122,7 +122,7 @@ beforeAll(async () => {
 });
 
 const K3S_NODES = ["bootstrap1", "master1", "worker1", "worker2", "worker3"];
-const get = (prefix: string, node: string, step: "boot" | "membership" | "k3s" | "member") => h.byName(`${prefix}-${node}-${step}`);
+const get = (prefix: string, node: string, step: "boot" | "membership" | "k3s" | "member" | "ceph-state") => h.byName(`${prefix}-${node}-${step}`);
 const exists = (name: string) => h.all().some((r) => r.name === name);
 const str = (v: unknown) => v as string;
 
@@ -156,6 +156,8 @@ describe("resources", () => {
         "api-gateway",
         "provider",
         ...K3S_NODES.flatMap((n) => [`${n}-boot`, `${n}-membership`, `${n}-k3s`, `${n}-member`]),
+        // Storage nodes: Ceph's state directory onto its own disk (infra/ceph-state-disk.ts).
+        ...["worker1", "worker2", "worker3"].map((n) => `${n}-ceph-state`),
       ].sort(),
     );
     expect(h.byName("base-token").inputs).toMatchObject({ length: 48, special: false });
@@ -241,6 +243,17 @@ describe("reaching the nodes", () => {
       expect(str(boot.inputs.create)).toContain("systemctl is-system-running --wait");
       expect(h.dependencyNames(get("base", node, "k3s"))).toContain(`base-${node}-boot`);
     }
+  });
+
+  it("on a storage node, Ceph's state disk is mounted after boot and before K3s is installed; per VM, as root", () => {
+    for (const node of ["worker1", "worker2", "worker3"]) {
+      const state = get("base", node, "ceph-state");
+      expect(h.dependencyNames(state)).toContain(`base-${node}-boot`);
+      expect(h.dependencyNames(get("base", node, "k3s"))).toContain(`base-${node}-ceph-state`);
+      expect(state.inputs.triggers).toEqual([`base-vm-${node}-id`]);
+      expect(str(state.inputs.create)).toMatch(/^sudo -n \/bin\/bash -c .*var-lib-rook\.mount/s);
+    }
+    for (const node of ["bootstrap1", "master1"]) expect(h.all().some((r) => r.name === `base-${node}-ceph-state`)).toBe(false);
   });
 });
 

@@ -197,6 +197,20 @@ describe("validation rules, each naming the key and the problem", () => {
   });
 });
 
+describe("cephStateDiskGiB", () => {
+  it("defaults to 20 GiB, takes a whole number in range as number or string", () => {
+    expect(parseTopology(rawStack("prod"), "prod").cephStateDiskGiB).toBe(20);
+    expect(parseTopology(rawStack("prod", { cephStateDiskGiB: 8 }), "prod").cephStateDiskGiB).toBe(8);
+    expect(parseTopology(rawStack("prod", { cephStateDiskGiB: "50" }), "prod").cephStateDiskGiB).toBe(50);
+  });
+
+  it("rejects a size outside 5-200 GiB or not a whole number, naming the key", () => {
+    expect(problemsOf(rawStack("prod", { cephStateDiskGiB: 2 }))).toEqual([expect.stringMatching(/^cephStateDiskGiB: 2 GiB is outside 5-200 GiB/)]);
+    expect(problemsOf(rawStack("prod", { cephStateDiskGiB: 500 }))).toEqual([expect.stringMatching(/^cephStateDiskGiB: 500 GiB is outside/)]);
+    expect(problemsOf(rawStack("prod", { cephStateDiskGiB: "ten" }))).toEqual(['cephStateDiskGiB: must be a positive whole number (got "ten")']);
+  });
+});
+
 describe("image mirrors, CPU mode and how far `up` goes", () => {
   it("defaults to the pinned image URLs, host-passthrough and every stage", () => {
     const t = parseTopology(rawStack("prod"), "prod");

@@ -65,6 +65,6 @@ it("deletes every VM after every command that connects to it, and the networks a
 it("keeps the protected disks and what they need with --exclude-protected, exactly as documented", () => {
   const protectedNames = custom().filter((r) => r.protect).map((r) => r.name).sort();
   expect(protectedNames).toEqual(
-    ["infra-freeipa1-root", "infra-postgresql1-root", "infra-worker1-ceph-osd", "infra-worker2-ceph-osd", "infra-worker3-ceph-osd"].sort(),
+    ["infra-freeipa1-root", "infra-postgresql1-root", ...["worker1", "worker2", "worker3"].flatMap((w) => [`infra-${w}-ceph-osd`, `infra-${w}-ceph-state`])].sort(),
   );
 });

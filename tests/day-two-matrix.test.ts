@@ -20,10 +20,10 @@ import { parseRoleSettings, ROLE_CONFIG_KEYS } from "../config/roles";
 import { deploys, Topology } from "../config/topology";
 import { parseTopology } from "../config/validate";
 import { Infra } from "../infra";
-import { dayTwoProblems } from "../infra/deployment-record";
+import { DeploymentRecord, dayTwoProblems } from "../infra/deployment-record";
 import { GuestRoles } from "../infra/guest-roles";
 import { HostSettingsDelivery } from "../infra/host-settings";
-import { deploymentRecord } from "../infra/machines";
+import { plannedDeployment } from "../infra/machines";
 import { dayTwo, DayTwoResult } from "../plan/day-two-model";
 import { pemBlock } from "../plan/stack-config";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
@@ -56,7 +56,7 @@ const vmOf = (raw: Raw, name: string) => (raw.vms as Record<string, unknown>[])[
  * Each row's change, on a copy of the stack config; `from` sets up the stack the change starts from
  * when it is not the committed one (recorded as its own "before").
  */
-const CHANGES: Record<string, { stack?: "dev"; from?: (raw: Raw) => void; edit: (raw: Raw) => void; also?: (r: DayTwoResult) => void }> = {
+const CHANGES: Record<string, { stack?: "dev"; from?: (raw: Raw) => void; legacy?: true; edit: (raw: Raw) => void; also?: (r: DayTwoResult) => void }> = {
   domain: { edit: (r) => (r.domain = "example.internal") },
   // A remote URI needs k3sApiHost; the load balancer's address is the API host already.
   libvirtUri: { edit: (r) => Object.assign(r, { libvirtUri: "qemu+ssh://root@localhost/system", k3sApiHost: "10.17.3.12" }) },
@@ -127,22 +127,50 @@ const CHANGES: Record<string, { stack?: "dev"; from?: (raw: Raw) => void; edit: 
   },
   deployUpToLowered: { edit: (r) => (r.deployUpTo = "cluster") },
   deployUpToVms: { edit: (r) => (r.deployUpTo = "vms") },
+  // The same config, first deployed by a program before the Ceph state disk existed.
+  cephStateDisk: {
+    legacy: true,
+    edit: () => undefined,
+    also: (r) => {
+      // (The old program had no state volumes: here they stand unattached in the "before".) The
+      // state step runs again on worker1's new domain; worker2 and worker3 wait for a later run.
+      expect(r.changes.get("cluster-worker1-ceph-state")?.change).toBe("replace");
+      expect(["worker2", "worker3"].map((w) => r.changes.get(`cluster-${w}-ceph-state`)?.change)).toEqual(["same", "same"]);
+      expect(r.changes.get("infra-worker1")?.replaceKeys).toEqual(["disks"]);
+      // Drained before the old VM goes, uncordoned after the state is on its disk; K3s stays.
+      expect(r.deletedBefore.get("infra-worker1")).toEqual(expect.arrayContaining(["cluster-worker1-member"]));
+      // (Its uninstall script, taken from the new boot step's output, updates; nothing replaces it.)
+      expect(["cluster-worker1-k3s", "cluster-worker1-membership"].map((n) => r.changes.get(n)?.change)).not.toContain("replace");
+    },
+  },
+  cephStateDiskGiB: { edit: (r) => (r.cephStateDiskGiB = 30) },
 };
 
 interface Parsed {
   topology: Topology;
   raw: Raw;
-  record: ReturnType<typeof deploymentRecord>;
+  record: DeploymentRecord;
   cluster: ReturnType<typeof parseClusterSettings>;
   roles: ReturnType<typeof parseRoleSettings>;
+  /** Storage VMs with their Ceph state disk attached. */
+  stateDisks: string[];
 }
 
-function parse(raw: Raw, stack: string): Parsed {
+/**
+ * The config parsed, and its record and Ceph state disks as index.ts plans them after `previous`;
+ * `legacy`: as a program before the state disk left them (none attached, none recorded).
+ */
+function parse(raw: Raw, stack: string, previous?: DeploymentRecord, legacy = false): Parsed {
   const topology = parseTopology(raw, stack);
   const roles = parseRoleSettings(raw, topology);
   const cluster = parseClusterSettings(raw, topology);
   parsePlatformSettings(raw, topology);
-  return { topology, raw, roles, cluster, record: deploymentRecord(topology, roles, { servers: cluster.servers, agents: cluster.agents }) };
+  const planned = plannedDeployment(previous, topology, roles, { servers: cluster.servers, agents: cluster.agents, k3sNodeChangesPerUp: cluster.k3sNodeChangesPerUp });
+  if (legacy) {
+    const machines = Object.fromEntries(Object.entries(planned.record.machines).map(([name, m]) => [name, { ...m, cephStateDiskGiB: undefined }]));
+    return { topology, raw, roles, cluster, record: { ...planned.record, machines }, stateDisks: [] };
+  }
+  return { topology, raw, roles, cluster, record: planned.record, stateDisks: planned.stateDisks.attached };
 }
 
 /** Stage 1 and 2 as index.ts wires them (as far as `deployUpTo` goes), under `prefix`. */
@@ -150,7 +178,7 @@ function build(prefix: string, p: Parsed): void {
   const sshPrivateKey = pulumi.secret(String(p.raw.sshPrivateKey));
   const roles = new GuestRoles(`${prefix}-guest-roles`, { topology: p.topology, settings: p.roles });
   const jump = p.roles.sshJumpHost;
-  const infra = new Infra(`${prefix}-infra`, { topology: p.topology, roleFragments: (vm) => roles.fragmentsFor(vm), sshJumpHost: jump });
+  const infra = new Infra(`${prefix}-infra`, { topology: p.topology, roleFragments: (vm) => roles.fragmentsFor(vm), sshJumpHost: jump, cephStateDisks: p.stateDisks });
   if (!deploys(p.topology.deployUpTo, "guest-roles")) return;
   const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey });
   new HostSettingsDelivery(`${prefix}-host-settings`, { topology: p.topology, nodes: infra.nodes, sshPrivateKey });
@@ -176,14 +204,14 @@ beforeAll(async () => {
     const change = CHANGES[row.id];
     if (!change) continue;
     const raw = structuredClone(base[change.stack ?? "prod"].raw);
-    if (change.from) {
-      change.from(raw);
-      from[row.id] = parse(structuredClone(raw), change.stack ?? "prod");
+    if (change.from || change.legacy) {
+      change.from?.(raw);
+      from[row.id] = parse(structuredClone(raw), change.stack ?? "prod", undefined, change.legacy);
       build(`from${row.id}`, from[row.id]);
     }
     change.edit(raw);
     try {
-      after[row.id] = parse(raw, change.stack ?? "prod");
+      after[row.id] = parse(raw, change.stack ?? "prod", (from[row.id] ?? base[change.stack ?? "prod"]).record);
     } catch (e) {
       after[row.id] = e as Error;
       continue;
@@ -191,7 +219,7 @@ beforeAll(async () => {
     if (!row.outcome.startsWith("refused")) build(`row${row.id}`, after[row.id] as Parsed);
   }
   // vmCpuMode taken on purpose: k3sNodeChangesPerUp raised to every K3s node for that run.
-  cpuModeAll = parse({ ...structuredClone(base.prod.raw), vmCpuMode: "host-model", k3sNodeChangesPerUp: 5 }, "prod");
+  cpuModeAll = parse({ ...structuredClone(base.prod.raw), vmCpuMode: "host-model", k3sNodeChangesPerUp: 5 }, "prod", base.prod.record);
   build("cpuModeAll", cpuModeAll);
   await h.settle();
 }, 240_000);

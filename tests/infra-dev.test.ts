@@ -19,7 +19,7 @@ it("registers one NAT network, one K3s server and one agent with a Ceph disk, an
     ["server1", 2, 3072],
   ]);
   const volumes = h.byType("libvirt:index/volume:Volume").map((v) => v.name).sort();
-  expect(volumes).toEqual(["infra-agent1-ceph-osd", "infra-agent1-root", "infra-flatcar-base-4593.2.5", "infra-server1-root"]);
+  expect(volumes).toEqual(["infra-agent1-ceph-osd", "infra-agent1-ceph-state", "infra-agent1-root", "infra-flatcar-base-4593.2.5", "infra-server1-root"]);
   expect(h.byType("libvirt:index/cloudinitDisk:CloudinitDisk")).toHaveLength(0);
   expect(h.byType("libvirt:index/pool:Pool").map((p) => p.inputs)).toEqual([
     { name: "flatcarmicrocloud-dev", type: "dir", target: { path: "/var/lib/libvirt/images/flatcarmicrocloud-dev" } },

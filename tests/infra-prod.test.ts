@@ -84,8 +84,18 @@ describe("prod stack, stage 1", () => {
     for (const d of h.byType(DOMAIN)) {
       const disks = d.inputs.disks as { volumeId: string }[];
       const storage = ["worker1", "worker2", "worker3"].includes(d.inputs.name as string);
-      expect(disks).toHaveLength(storage ? 2 : 1);
+      expect(disks).toHaveLength(storage ? 3 : 1);
       if (storage) expect(disks[1].volumeId).toBe(`infra-${String(d.inputs.name)}-ceph-osd-id`);
+    }
+  });
+
+  it("gives each storage node a Ceph state disk (Rook's /var/lib/rook) as its third disk, named by the VM alone and sized from cephStateDiskGiB", () => {
+    const stateVolumes = h.byType(VOLUME).filter((v) => v.name.endsWith("-ceph-state"));
+    expect(stateVolumes.map((v) => v.inputs)).toEqual(
+      ["worker1", "worker2", "worker3"].map((w) => ({ name: `${w}-ceph-state.raw`, pool: "flatcarmicrocloud-prod", format: "raw", size: 20 * 1024 ** 3 })),
+    );
+    for (const w of ["worker1", "worker2", "worker3"]) {
+      expect((h.byName(`infra-${w}`).inputs.disks as { volumeId: string }[])[2]).toEqual({ volumeId: `infra-${w}-ceph-state-id` });
     }
   });
 
@@ -159,8 +169,9 @@ describe("stateful disks", () => {
   it("protects the Ceph OSD volumes and the FreeIPA and PostgreSQL root disks, and nothing else", () => {
     const protectedNames = h.all().filter((r) => r.protect).map((r) => r.name).sort();
     expect(protectedNames).toEqual([
-      "infra-freeipa1-root", "infra-postgresql1-root", "infra-worker1-ceph-osd", "infra-worker2-ceph-osd", "infra-worker3-ceph-osd",
-    ]);
+      "infra-freeipa1-root", "infra-postgresql1-root",
+      ...["worker1", "worker2", "worker3"].flatMap((w) => [`infra-${w}-ceph-osd`, `infra-${w}-ceph-state`]),
+    ].sort());
   });
 });
 
