@@ -29,7 +29,8 @@
 //         - the default is an empty map or list, a list of scalars, or null (no shape to check against);
 //         - the default is a Kubernetes ResourceRequirements map (only limits/requests/claims keys);
 //         - the path is a subchart's values (its own defaults are not part of this chart's file);
-//         - the chart documents the map as free-form (DOCUMENTED_OPEN below, each with its source).
+//         - the chart documents the map as free-form (DOCUMENTED_OPEN below, each with its source);
+//         - the chart shows the map only commented out (DOCUMENTED_IN_COMMENTS below).
 // A key path is valid when it is in `keys`, or when one of its ancestors is in `open`.
 "use strict";
 
@@ -70,6 +71,20 @@ const DOCUMENTED_OPEN = {
         "drivers.nfs": "csi.ceph.io/v1 Driver spec of the NFS driver (templates/driver.yaml)",
         "drivers.nvmeof": "csi.ceph.io/v1 Driver spec of the NVMe-oF driver (templates/driver.yaml)",
         "operatorConfig.driverSpecDefaults": "csi.ceph.io/v1 OperatorConfig spec.driverSpecDefaults (templates/operatorConfig.yaml)",
+    },
+};
+
+/**
+ * Maps a chart passes through to a custom resource but shows only commented out in its values.yaml
+ * (so they are no default): each names the comment line that must be in the file, so a chart that
+ * drops it fails the derivation. The path is added as a key and opened below.
+ */
+const DOCUMENTED_IN_COMMENTS = {
+    "rook-ceph-cluster": {
+        "cephClusterSpec.placement": {
+            comment: "  # placement:",
+            reason: "CephCluster spec.placement (all, mon, osd, mgr, ...: Kubernetes affinity and tolerations), shown commented out in the chart",
+        },
     },
 };
 
@@ -158,6 +173,13 @@ function main() {
         for (const [p, reason] of Object.entries(DOCUMENTED_OPEN[chart] || {})) {
             if (!keys.has(p)) throw new Error(`${folder}: documented free-form map "${p}" not in the defaults`);
             open[p] = `documented free-form: ${reason}`;
+        }
+        for (const [p, { comment, reason }] of Object.entries(DOCUMENTED_IN_COMMENTS[chart] || {})) {
+            if (!text.split("\n").includes(comment)) throw new Error(`${folder}: documented map "${p}" not shown as "${comment.trim()}" in the chart's comments`);
+            const parent = p.split(".").slice(0, -1).join(".");
+            if (parent && !keys.has(parent)) throw new Error(`${folder}: "${parent}" (parent of "${p}") not in the defaults`);
+            keys.add(p);
+            open[p] = `documented in comments: ${reason}`;
         }
         const fixture = {
             chart,

@@ -175,6 +175,7 @@ describe("keys accepted only as free-form maps", () => {
       cephCsiDrivers: ["drivers.cephfs", "drivers.nfs", "drivers.nvmeof", "drivers.rbd", "operatorConfig.driverSpecDefaults"],
       rookCephCluster: [
         "cephBlockPools[].spec",
+        "cephClusterSpec.placement",
         "cephClusterSpec.resources.cleanup",
         "cephClusterSpec.resources.cmd-reporter",
         "cephClusterSpec.resources.crashcollector",
@@ -311,6 +312,16 @@ describe("what the values promise", () => {
       nodes: ["worker1", "worker2", "worker3"].map((name) => ({ name, devices: [{ name: "vdb" }] })),
     });
     expect(c.cephClusterSpec.mon.count).toBe(3);
+    // Mons (their store is dataDirHostPath) only where it is on a state disk: the storage nodes.
+    expect(c.cephClusterSpec.placement).toEqual({
+      mon: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: ["worker1", "worker2", "worker3"] }] }],
+          },
+        },
+      },
+    });
     expect(c.cephBlockPools).toHaveLength(1);
     expect(c.cephBlockPools[0].spec.replicated).toEqual({ size: 3 });
     expect(c.cephBlockPools[0].storageClass).toMatchObject({ name: "ceph-block", isDefault: true, enabled: true });

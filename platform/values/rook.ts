@@ -172,6 +172,7 @@ export interface RookClusterValues {
     logCollector: { enabled: boolean };
     resources: Record<CephDaemon, Resources>;
     storage: { useAllNodes: boolean; useAllDevices: boolean; nodes: { name: string; devices: { name: string }[] }[] };
+    placement: { mon: { nodeAffinity: RequiredNodeAffinity } };
   };
   cephBlockPools: {
     name: string;
@@ -195,6 +196,22 @@ export interface RookClusterValues {
       annotations: Record<string, string>;
       tls?: { hosts: string[]; secretName: string }[];
     };
+  };
+}
+
+interface RequiredNodeAffinity {
+  requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: { matchExpressions: { key: string; operator: "In"; values: string[] }[] }[] };
+}
+
+/**
+ * Mons only on the storage nodes: their store lives in dataDirHostPath, which only a storage node
+ * keeps on its own state disk (infra/ceph-state-disk.ts); elsewhere it would be on a root disk.
+ */
+function onStorageNodes(plan: PlatformPlan): RequiredNodeAffinity {
+  return {
+    requiredDuringSchedulingIgnoredDuringExecution: {
+      nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "In", values: plan.storageNodes.map((n) => n.name) }] }],
+    },
   };
 }
 
@@ -269,6 +286,7 @@ export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
         useAllDevices: false,
         nodes: plan.storageNodes.map((n) => ({ name: n.name, devices: [{ name: (n.cephDevice as string).replace(/^\/dev\//, "") }] })),
       },
+      placement: { mon: { nodeAffinity: onStorageNodes(plan) } },
     },
     cephBlockPools: [
       {
