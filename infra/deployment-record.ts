@@ -162,6 +162,7 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
       `clusterNetwork: K3s runs on ${previous.clusterNetwork} (every node's node-ip and flannel interface); moving a live cluster to another network breaks its pod network and etcd; keep "${previous.clusterNetwork}", or rebuild the cluster on purpose`,
     );
   }
+  const resizedStateDisks: { name: string; from: number; to: number }[] = [];
   for (const [name, before] of Object.entries(previous.machines)) {
     const after = current.machines[name];
     if (!after) continue;
@@ -171,9 +172,7 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
       );
     }
     if (before.cephStateDiskGiB !== undefined && after.cephStateDiskGiB !== undefined && before.cephStateDiskGiB !== after.cephStateDiskGiB) {
-      problems.push(
-        `cephStateDiskGiB: the size of a libvirt volume is ForceNew, so ${before.cephStateDiskGiB} -> ${after.cephStateDiskGiB} GiB would replace ${name}'s Ceph state disk (its mon store) with an empty one; keep ${before.cephStateDiskGiB}`,
-      );
+      resizedStateDisks.push({ name, from: before.cephStateDiskGiB, to: after.cephStateDiskGiB });
     }
     if (STATEFUL.includes(before.role) && topology.protectStatefulDisks && before.identity !== after.identity) {
       problems.push(
@@ -182,6 +181,12 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
     }
   }
 
+  if (resizedStateDisks.length > 0) {
+    const { from, to } = resizedStateDisks[0];
+    problems.push(
+      `cephStateDiskGiB: the size of a libvirt volume is ForceNew, so ${from} -> ${to} GiB would replace the Ceph state disk (and the mon store on it) of ${resizedStateDisks.map((d) => d.name).join(", ")} with an empty one; keep ${from}`,
+    );
+  }
   const lowered = loweredStages(previous.deployUpTo, current.deployUpTo);
   if (lowered) problems.push(`deployUpTo: the last \`pulumi up\` deployed up to "${previous.deployUpTo}"; "${current.deployUpTo}" would delete ${lowered}; keep "${previous.deployUpTo}", or remove the whole stack with \`pulumi destroy\``);
   const changes = k3sNodeChanges(previous, current);

@@ -15,7 +15,7 @@ import { parseRoleSettings } from "../config/roles";
 import { parseClusterSettings } from "../config/cluster";
 import { parseTopology } from "../config/validate";
 import { CEPH_STATE_LABEL, CEPH_STATE_MARKER, cephStateDiskRollout, renderCephStateDiskScript } from "../infra/ceph-state-disk";
-import { DeploymentRecord } from "../infra/deployment-record";
+import { dayTwoProblems, DeploymentRecord } from "../infra/deployment-record";
 import { deploymentRecord, plannedDeployment } from "../infra/machines";
 import { describeNode } from "../infra/nodes";
 import { remoteCommand } from "../shell";
@@ -266,4 +266,13 @@ it("stage 1 tells stage 2 the state disk is the third disk, which Rook's devices
   expect(worker1.dataDisks.map((d) => d.device)).toEqual(["/dev/vdb"]);
   const bootstrap = describeNode(prod.vms.find((v) => v.name === "bootstrap1") as (typeof prod)["vms"][number], prod);
   expect(bootstrap.stateDisk).toBeUndefined();
+});
+
+it("a new cephStateDiskGiB on a live stack is refused once, naming the key and every storage node", () => {
+  const roles = parseRoleSettings(stackConfig("prod"), prod);
+  const cluster = parseClusterSettings(stackConfig("prod"), prod);
+  const k3s = { servers: cluster.servers, agents: cluster.agents };
+  const bigger = parseTopology(rawStack("prod", { cephStateDiskGiB: 40 }), "prod");
+  const problems = dayTwoProblems(deploymentRecord(prod, roles, k3s), deploymentRecord(bigger, roles, k3s), bigger, { ...k3s, k3sNodeChangesPerUp: 1 });
+  expect(problems).toEqual([expect.stringMatching(/^cephStateDiskGiB: .* 20 -> 40 GiB .* of worker1, worker2, worker3 with an empty one; keep 20$/)]);
 });
