@@ -1,4 +1,6 @@
 /** Bash source shared by every renderer that writes shell (guest roles, K3s scripts, reconcilers). */
+import { readFileSync } from "fs";
+import { join } from "path";
 
 /** POSIX single-quoting: any string becomes one bash word (a `'` inside becomes `'\\''`). */
 export function shellQuote(word: string): string {
@@ -32,6 +34,20 @@ export function fillTemplate(template: string, values: Record<string, ShellValue
   const unused = Object.keys(values).filter((k) => !used.has(k));
   if (unused.length > 0) throw new Error(`${file}: no placeholder for ${unused.join(", ")}`);
   return text;
+}
+
+/**
+ * A script template from `dir`, with each `# @include <file>` line replaced by that file of `dir`
+ * (its leading comment, which documents the file itself, left out), then filled as fillTemplate
+ * does. Shell pieces that several scripts share live once, and the scripts still run as one file.
+ */
+export function renderScriptTemplate(dir: string, file: string, values: Record<string, ShellValue>): string {
+  const template = readFileSync(join(dir, file), "utf8").replace(/^# @include (\S+)\n/gm, (_, part: string) => {
+    const lines = readFileSync(join(dir, part), "utf8").split("\n");
+    const body = lines.slice(lines.findIndex((l) => !l.startsWith("#")));
+    return body.join("\n").replace(/\n*$/, "\n");
+  });
+  return fillTemplate(template, values, file);
 }
 
 /** `NAME=value`; a list becomes an array. */

@@ -16,10 +16,9 @@
  * (within k3sNodeChangesPerUp), so a stack deployed before this disk existed rolls it in over a few
  * runs instead of draining every storage node at once.
  */
-import { readFileSync } from "fs";
 import { join } from "path";
 import { isStorageNode, Topology } from "../config/topology";
-import { fillTemplate, ShellValue } from "../shell";
+import { renderScriptTemplate, ShellValue } from "../shell";
 import type { DeploymentRecord } from "./deployment-record";
 import { StateDisk } from "./nodes";
 
@@ -49,7 +48,7 @@ export function renderCephStateDiskScript(node: { name: string; stateDisk: State
     KUBE_SERVICES: K3S_SERVICES,
     MARKER: CEPH_STATE_MARKER,
   };
-  return fillTemplate(readFileSync(join(__dirname, "scripts", "ceph-state-disk.sh"), "utf8"), values, "ceph-state-disk.sh");
+  return renderScriptTemplate(join(__dirname, "scripts"), "ceph-state-disk.sh", values);
 }
 
 export interface StateDiskRollout {

@@ -13,12 +13,11 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { readFileSync } from "fs";
 import { join } from "path";
 import { connectionTo } from "../cluster/ssh";
 import { InfraNode } from "../cluster/types";
 import { ntpServersFor, primaryNic, Topology, VmSpec } from "../config/topology";
-import { fillTemplate, remoteCommand, ShellValue } from "../shell";
+import { renderScriptTemplate, remoteCommand, ShellValue } from "../shell";
 import { sshUserFor } from "./nodes";
 import { resolversFor } from "./roles/resolvers";
 
@@ -59,7 +58,7 @@ export function renderHostSettingsScript(vm: VmSpec, settings: HostSettings): st
     DNS_IFACE: settings.dnsIface,
     BOOT_TIMEOUT_SECONDS: HOST_SETTINGS_BOOT_TIMEOUT_SECONDS,
   };
-  return fillTemplate(readFileSync(join(__dirname, "scripts", "host-settings.sh"), "utf8"), values, "host-settings.sh");
+  return renderScriptTemplate(join(__dirname, "scripts"), "host-settings.sh", values);
 }
 
 export interface HostSettingsArgs {

@@ -35,24 +35,7 @@ BY_LABEL="/dev/disk/by-label/$LABEL"
 STAGING="$ROOT/run/flatcarmicrocloud/ceph-state"
 ASIDE="$STATE_DIR.on-root-disk"
 
-log() { printf '[%s] %s\n' "$VM_NAME" "$*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
-changes=()
-
-# Writes $2 to $1 when its content differs; returns 0 when it wrote.
-put() {
-  local path="$1" content="$2"
-  if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ]; then return 1; fi
-  mkdir -p "$(dirname "$path")"
-  printf '%s\n' "$content" >"$path.new"
-  chmod 0644 "$path.new"
-  mv -f "$path.new" "$path"
-  changes+=("$path")
-  return 0
-}
+# @include idempotent-writes.sh
 # Entries of a directory (none when it is absent), lost+found and the marker left out.
 entries() {
   [ -d "$1" ] || return 0

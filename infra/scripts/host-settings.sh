@@ -22,30 +22,7 @@ BOOT_TIMEOUT_SECONDS=@BOOT_TIMEOUT_SECONDS@
 # Tests point ROOT at a scratch directory; on a VM it is empty.
 ROOT="${FMC_ROOT:-}"
 
-log() { printf '[%s] %s\n' "$VM_NAME" "$*" >&2; }
-die() {
-  log "$*"
-  exit 1
-}
-changes=()
-
-# Writes $2 to $1 when its content differs; returns 0 when it wrote.
-put() {
-  local path="$1" content="$2" mode="${3:-0644}"
-  if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ]; then return 1; fi
-  mkdir -p "$(dirname "$path")"
-  printf '%s\n' "$content" >"$path.new"
-  chmod "$mode" "$path.new"
-  mv -f "$path.new" "$path"
-  changes+=("$path")
-  return 0
-}
-# Removes $1 when present; returns 0 when it removed.
-drop() {
-  [ -e "$1" ] || return 1
-  rm -f "$1"
-  changes+=("removed $1")
-}
+# @include idempotent-writes.sh
 lines() { [ "$#" -eq 0 ] || printf '%s\n' "$@"; }
 
 # --- the expected VM, first boot finished ---
