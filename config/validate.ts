@@ -392,6 +392,17 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
   if (cephStateDiskGiB > 0 && (cephStateDiskGiB < CEPH_STATE_DISK_GIB.min || cephStateDiskGiB > CEPH_STATE_DISK_GIB.max)) {
     c.fail("cephStateDiskGiB", `${cephStateDiskGiB} GiB is outside ${CEPH_STATE_DISK_GIB.min}-${CEPH_STATE_DISK_GIB.max} GiB (the mon store needs a few GiB, more while Ceph is unhealthy)`);
   }
+  // The state step tells its blank disk from the OSD disk by size before it formats anything
+  // (infra/scripts/ceph-state-disk.sh): a guest that enumerated the disks in another order must find
+  // a size that does not match, never the OSD disk.
+  vms.forEach((vm, i) => {
+    if (vm.dataDiskGiB !== undefined && vm.dataDiskGiB === cephStateDiskGiB) {
+      c.fail(
+        `vms[${i}].dataDiskGiB`,
+        `${vm.name}'s Ceph OSD disk has the size of its Ceph state disk (cephStateDiskGiB, ${cephStateDiskGiB} GiB); the two must differ, so the state disk can never be mistaken for the OSD disk before it is formatted`,
+      );
+    }
+  });
 
   const topology = {
     stack,

@@ -209,6 +209,12 @@ describe("cephStateDiskGiB", () => {
     expect(problemsOf(rawStack("prod", { cephStateDiskGiB: 500 }))).toEqual([expect.stringMatching(/^cephStateDiskGiB: 500 GiB is outside/)]);
     expect(problemsOf(rawStack("prod", { cephStateDiskGiB: "ten" }))).toEqual(['cephStateDiskGiB: must be a positive whole number (got "ten")']);
   });
+
+  it("rejects a storage node whose OSD disk has the state disk's size (the state step tells them apart by size)", () => {
+    const problems = problemsOf(rawStack("prod", { cephStateDiskGiB: 200 }));
+    expect(problems).toHaveLength(3);
+    for (const p of problems) expect(p).toMatch(/^vms\[\d+\]\.dataDiskGiB: worker\d's Ceph OSD disk has the size of its Ceph state disk \(cephStateDiskGiB, 200 GiB\)/);
+  });
 });
 
 describe("image mirrors, CPU mode and how far `up` goes", () => {
