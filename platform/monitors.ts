@@ -14,6 +14,30 @@ export interface ServiceMonitorDoc {
 }
 
 /**
+ * A ServiceMonitor for the metrics Service labelled `matchLabels` in `namespace`, scraped on its
+ * named `port` every 30 s. `jobLabel` names the job after a Service label; `honorLabels` keeps the
+ * target's own labels (Ceph's exporters set them).
+ */
+function serviceMonitor(
+  name: string,
+  namespace: string,
+  matchLabels: Record<string, string>,
+  port: string,
+  options: { jobLabel?: string; honorLabels?: boolean } = {},
+): ServiceMonitorDoc {
+  return {
+    name,
+    namespace,
+    spec: {
+      ...(options.jobLabel ? { jobLabel: options.jobLabel } : {}),
+      namespaceSelector: { matchNames: [namespace] },
+      selector: { matchLabels },
+      endpoints: [{ port, path: "/metrics", interval: "30s", ...(options.honorLabels ? { honorLabels: true } : {}) }],
+    },
+  };
+}
+
+/**
  * Traefik's metrics, monitored by the platform instead of by the chart: the chart's own
  * ServiceMonitor needs the monitoring CRDs at install time, which would hold the whole ingress
  * release until kube-prometheus-stack (and before it Ceph, for Prometheus's volume) is up. Selector
@@ -22,22 +46,8 @@ export interface ServiceMonitorDoc {
  */
 export function traefikServiceMonitor(): ServiceMonitorDoc {
   const ns = NAMESPACES.traefik.name;
-  return {
-    name: "traefik",
-    namespace: ns,
-    spec: {
-      jobLabel: "traefik",
-      namespaceSelector: { matchNames: [ns] },
-      selector: {
-        matchLabels: {
-          "app.kubernetes.io/name": "traefik",
-          "app.kubernetes.io/instance": `traefik-${ns}`,
-          "app.kubernetes.io/component": "metrics",
-        },
-      },
-      endpoints: [{ port: "metrics", path: "/metrics", interval: "30s" }],
-    },
-  };
+  const labels = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `traefik-${ns}`, "app.kubernetes.io/component": "metrics" };
+  return serviceMonitor("traefik", ns, labels, "metrics", { jobLabel: "traefik" });
 }
 
 /**
@@ -46,34 +56,14 @@ export function traefikServiceMonitor(): ServiceMonitorDoc {
  * `http-exporter-port`).
  */
 export function redisServiceMonitor(): ServiceMonitorDoc {
-  const ns = NAMESPACES.redis.name;
-  return {
-    name: "redis-ha",
-    namespace: ns,
-    spec: {
-      jobLabel: "redis-ha",
-      namespaceSelector: { matchNames: [ns] },
-      selector: { matchLabels: { app: "redis-ha", release: "redis-ha", exporter: "enabled" } },
-      endpoints: [{ port: "http-exporter-port", path: "/metrics", interval: "30s" }],
-    },
-  };
+  const labels = { app: "redis-ha", release: "redis-ha", exporter: "enabled" };
+  return serviceMonitor("redis-ha", NAMESPACES.redis.name, labels, "http-exporter-port", { jobLabel: "redis-ha" });
 }
 
 export function cephServiceMonitors(): ServiceMonitorDoc[] {
   const ns = NAMESPACES.rookCeph.name;
-  const monitor = (name: string, labels: Record<string, string>, port: string): ServiceMonitorDoc => ({
-    name,
-    namespace: ns,
-    spec: {
-      namespaceSelector: { matchNames: [ns] },
-      selector: { matchLabels: { rook_cluster: ns, ...labels } },
-      endpoints: [{ port, path: "/metrics", interval: "30s", honorLabels: true }],
-    },
-  });
-  return [
-    monitor("rook-ceph-mgr", { app: "rook-ceph-mgr" }, "http-metrics"),
-    monitor("rook-ceph-exporter", { app: "rook-ceph-exporter" }, "ceph-exporter-http-metrics"),
-  ];
+  const monitor = (name: string, app: string, port: string) => serviceMonitor(name, ns, { rook_cluster: ns, app }, port, { honorLabels: true });
+  return [monitor("rook-ceph-mgr", "rook-ceph-mgr", "http-metrics"), monitor("rook-ceph-exporter", "rook-ceph-exporter", "ceph-exporter-http-metrics")];
 }
 
 export interface PrometheusRuleDoc {
