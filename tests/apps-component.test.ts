@@ -3,25 +3,15 @@
  * stage registers for the reference app, in which order, and that its credentials only travel as
  * secrets.
  */
-import { isSecretAt, Recorded, Recorder, startRecorder } from "../plan/recorder";
-import { readStackFile, secretPlaceholder } from "../plan/stack-config";
-import { FREEIPA_CA_PEM, machineOutputs, TOKEN } from "./helpers/machine-outputs";
+import { isSecretAt, Recorded, Recorder } from "../plan/recorder";
+import { recordDeployedProd } from "./helpers/deployed-program";
+import { FREEIPA_CA_PEM, TOKEN } from "./helpers/machine-outputs";
 
 let rec: Recorder;
 let outputs: typeof import("../index");
 
 beforeAll(async () => {
-  const file = readStackFile(`${__dirname}/..`, "prod");
-  rec = await startRecorder({
-    stack: "prod",
-    config: { ...file.config, appsRegistry: "registry.example.com/fmc" },
-    secretKeys: file.secretKeys,
-    preview: false,
-    secretPlaceholder,
-    outputsFor: machineOutputs,
-  });
-  outputs = await import("../index");
-  await rec.settle();
+  ({ rec, outputs } = await recordDeployedProd({ appsRegistry: "registry.example.com/fmc" }));
 });
 
 const inApps = () => rec.all().filter((r) => r.parent.endsWith("flatcarmicrocloud:apps:Apps::apps"));

@@ -6,26 +6,15 @@
  * command that connects to them; protected disks stay (`pulumi destroy --exclude-protected`).
  */
 import { destroyOrder } from "../plan/day-two-model";
-import { Recorded, Recorder, startRecorder } from "../plan/recorder";
-import { readStackFile, secretPlaceholder } from "../plan/stack-config";
-import { machineOutputs } from "./helpers/machine-outputs";
+import { Recorded, Recorder } from "../plan/recorder";
+import { recordDeployedProd } from "./helpers/deployed-program";
 
 let rec: Recorder;
 let order: ReturnType<typeof destroyOrder>;
 const layerOf = (name: string) => order.layers.findIndex((l) => l.includes(name));
 
 beforeAll(async () => {
-  const file = readStackFile(`${__dirname}/..`, "prod");
-  rec = await startRecorder({
-    stack: "prod",
-    config: file.config,
-    secretKeys: file.secretKeys,
-    preview: false,
-    secretPlaceholder,
-    outputsFor: machineOutputs,
-  });
-  await import("../index");
-  await rec.settle();
+  ({ rec } = await recordDeployedProd());
   order = destroyOrder(rec.all());
 });
 

@@ -3,25 +3,14 @@
  * preview does: with the engine's values known (generated passwords, the kubeconfig read back),
  * every property that carries a secret by design must reach the engine as a secret, none skipped.
  */
-import { isSecretAt, Recorder, startRecorder, UNKNOWN } from "../plan/recorder";
-import { readStackFile, secretPlaceholder } from "../plan/stack-config";
+import { isSecretAt, Recorder, UNKNOWN } from "../plan/recorder";
+import { recordDeployedProd } from "./helpers/deployed-program";
 import { SECRET_CARRIERS } from "../policy/policies";
-import { machineOutputs } from "./helpers/machine-outputs";
 
 let rec: Recorder;
 
 beforeAll(async () => {
-  const file = readStackFile(`${__dirname}/..`, "prod");
-  rec = await startRecorder({
-    stack: "prod",
-    config: file.config,
-    secretKeys: file.secretKeys,
-    preview: false,
-    secretPlaceholder,
-    outputsFor: machineOutputs,
-  });
-  await import("../index");
-  await rec.settle();
+  ({ rec } = await recordDeployedProd());
 });
 
 it("passes every secret-carrying property as a secret, with its value known", () => {
