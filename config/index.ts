@@ -4,6 +4,7 @@
  * names every bad key.
  */
 import { AppsSettings, loadAppsSettings } from "./apps";
+import { BackupConfig, loadBackupSettings } from "./backup";
 import { ClusterConfig, loadClusterSettings } from "./cluster";
 import { loadTopology } from "./load";
 import { loadPlatformSettings, PlatformSettings } from "./platform";
@@ -17,6 +18,8 @@ export interface StackConfig {
   cluster: ClusterConfig;
   platform: PlatformSettings;
   apps: AppsSettings;
+  /** The off-host backup target (secrets as an Output) and the schedules per kind of data. */
+  backup: BackupConfig;
 }
 
 export function loadStackConfig(): StackConfig {
@@ -35,6 +38,7 @@ export function loadStackConfig(): StackConfig {
   const cluster = attempt(() => loadClusterSettings(topology));
   const platform = attempt(() => loadPlatformSettings(topology));
   const apps = attempt(() => loadAppsSettings(topology));
-  if (!roles || !cluster || !platform || !apps) throw new ConfigError(problems);
-  return { topology, roles, cluster, platform, apps };
+  const backup = attempt(() => loadBackupSettings(topology.stack));
+  if (!roles || !cluster || !platform || !apps || !backup) throw new ConfigError(problems);
+  return { topology, roles, cluster, platform, apps, backup };
 }

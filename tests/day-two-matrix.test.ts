@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { K3sCluster } from "../cluster";
+import { BACKUP_CONFIG_KEYS, BACKUP_SECRET_KEYS, parseBackupSettings, RawBackupSecrets } from "../config/backup";
 import { CLUSTER_CONFIG_KEYS, parseClusterSettings } from "../config/cluster";
 import { CONFIG_KEYS } from "../config/load";
 import { parsePlatformSettings, PLATFORM_CONFIG_KEYS } from "../config/platform";
@@ -31,6 +32,16 @@ import { machineOutputs } from "./helpers/machine-outputs";
 import { stackConfig } from "./helpers/stacks";
 
 type Raw = Record<string, unknown>;
+/** An off-host backup target; the secret keys count as set with --secret (backupSecretsOf). */
+const BACKUP_TARGET = {
+  backupS3Endpoint: "https://s3.example.net",
+  backupS3Bucket: "fmc-backups",
+  backupS3AccessKeyId: "AKIAFMCTEST",
+  backupS3SecretAccessKey: "test-secret-key",
+  backupPassphrase: "a long test passphrase 0123",
+};
+const backupSecretsOf = (raw: Raw): RawBackupSecrets =>
+  Object.fromEntries(BACKUP_SECRET_KEYS.filter((k) => typeof raw[k] === "string").map((k) => [k, { value: raw[k] as string, secret: true }]));
 const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
 
 interface Row {
@@ -144,6 +155,41 @@ const CHANGES: Record<string, { stack?: "dev"; from?: (raw: Raw) => void; legacy
     },
   },
   cephStateDiskGiB: { edit: (r) => (r.cephStateDiskGiB = 30) },
+  backupOn: { edit: (r) => Object.assign(r, BACKUP_TARGET) },
+  backupTarget: {
+    from: (r) => Object.assign(r, BACKUP_TARGET),
+    edit: (r) =>
+      Object.assign(r, {
+        backupS3Endpoint: "https://backup.example.net:9443",
+        backupS3Bucket: "fmc-other",
+        backupS3Region: "eu-west-1",
+        backupS3PathStyle: false,
+        backupS3AccessKeyId: "AKIAROTATED",
+        backupS3SecretAccessKey: "rotated-secret-key",
+        backupPassphrase: "another long passphrase 1234",
+      }),
+  },
+  backupSchedules: {
+    from: (r) => Object.assign(r, BACKUP_TARGET),
+    edit: (r) =>
+      Object.assign(r, {
+        backupPostgresqlFullSchedule: "sa 02:00",
+        backupPostgresqlDiffSchedule: "every 12h",
+        backupPostgresqlRetentionDays: 30,
+        backupEtcdSchedule: "every 2h",
+        backupEtcdRetentionDays: 3,
+        backupFreeipaSchedule: "su 04:00",
+        backupFreeipaRetentionDays: 30,
+        backupVolumesSchedule: "every 12h",
+        backupVolumesRetentionDays: 14,
+      }),
+  },
+  backupOff: {
+    from: (r) => Object.assign(r, BACKUP_TARGET),
+    edit: (r) => {
+      for (const key of [...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS]) delete r[key];
+    },
+  },
 };
 
 interface Parsed {
@@ -165,6 +211,7 @@ function parse(raw: Raw, stack: string, previous?: DeploymentRecord, legacy = fa
   const roles = parseRoleSettings(raw, topology);
   const cluster = parseClusterSettings(raw, topology);
   parsePlatformSettings(raw, topology);
+  parseBackupSettings(raw, backupSecretsOf(raw), stack);
   const planned = plannedDeployment(previous, topology, roles, { servers: cluster.servers, agents: cluster.agents, k3sNodeChangesPerUp: cluster.k3sNodeChangesPerUp });
   if (legacy) {
     const machines = Object.fromEntries(Object.entries(planned.record.machines).map(([name, m]) => [name, { ...m, cephStateDiskGiB: undefined }]));
@@ -273,7 +320,7 @@ it("vmCpuMode with k3sNodeChangesPerUp raised: every VM re-created on its own di
 
 it("has a row for every stack config key and every VM field", () => {
   const doc = readFileSync(join(__dirname, "..", "docs", "day-two.md"), "utf8");
-  const keys = [...CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, "sshPrivateKey"];
+  const keys = [...CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS, "sshPrivateKey"];
   const platformPrefixes = ["prometheus", "kafka"];
   for (const key of keys) {
     if (platformPrefixes.some((p) => key.startsWith(p))) continue;
