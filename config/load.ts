@@ -12,6 +12,7 @@ export const CONFIG_KEYS: readonly (keyof RawStackConfig)[] = [
   "hostReservedMemoryGiB",
   "hostAddresses",
   "storagePoolPath",
+  "storagePoolCapacityGiB",
   "sshPublicKey",
   "adminUser",
   "clusterNetwork",

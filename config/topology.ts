@@ -75,6 +75,11 @@ export interface HostSpec {
   /** Directory of the libvirt storage pool holding base images and VM disks. */
   poolPath: string;
   /**
+   * GiB the pool's filesystem can give this stack in total (`storagePoolCapacityGiB`); when set, the
+   * config check refuses a topology whose disks could outgrow it (config/host-disk.ts).
+   */
+  poolCapacityGiB?: number;
+  /**
    * libvirt CPU mode of every VM. host-passthrough (the default) gives the guests the host's CPU;
    * host-model suits hosts that migrate VMs; maximum is what QEMU without KVM (TCG) accepts.
    */

@@ -5,6 +5,7 @@
  */
 import { K3S_NETWORK } from "../ports";
 import { macFor } from "./identity";
+import { baseImageReleases, describePoolBudget, gibText, poolDiskBudget, poolVolumes } from "./host-disk";
 import { describeHostOverhead, hostMemoryBudget } from "./host-memory";
 import { cidrsOverlap, firstHost, isUsableHost, parseCidr, parseIpv4, Ipv4Cidr } from "./net";
 import { IMAGES } from "../versions";
@@ -35,6 +36,7 @@ export interface RawStackConfig {
   hostReservedMemoryGiB?: unknown;
   hostAddresses?: unknown;
   storagePoolPath?: unknown;
+  storagePoolCapacityGiB?: unknown;
   sshPublicKey?: unknown;
   adminUser?: unknown;
   clusterNetwork?: unknown;
@@ -54,7 +56,8 @@ export interface RawStackConfig {
  * crash reports). A mon store is tens of MiB on a healthy small cluster but grows while Ceph is
  * unhealthy (it keeps every map until the cluster is clean again); Ceph warns at 15 GiB
  * (mon_data_size_warn), so the default leaves room for a long degraded spell on a small cluster. The
- * volume is sparse (raw in a dir pool): the host spends only what is written.
+ * volume is raw and preallocated in full when it is created (provider 0.8.3 sets no allocation:
+ * config/host-disk.ts), so every GiB here is taken from the pool's filesystem at once.
  */
 export const CEPH_STATE_DISK_GIB = { default: 20, min: 5, max: 200 } as const;
 
@@ -326,6 +329,17 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
         `(${memory.hostMiB} MiB less ${describeHostOverhead(memory, t.vms.length)}; config/host-memory.ts)`,
     );
   }
+  const capacity = t.host.poolCapacityGiB;
+  if (capacity !== undefined) {
+    const disk = poolDiskBudget(poolVolumes(t, baseImageReleases()));
+    if (disk.worstCaseBytes > capacity * 1024 ** 3) {
+      c.fail(
+        "storagePoolCapacityGiB",
+        `the VMs' disks in the storage pool (${t.host.poolPath}) can take ${gibText(disk.worstCaseBytes)} but the pool's filesystem gives the stack ${capacity} GiB ` +
+          `(${describePoolBudget(disk)}; config/host-disk.ts); put storagePoolPath on a larger filesystem (README, "Disk space"), or shrink the disks`,
+      );
+    }
+  }
 }
 
 /**
@@ -368,6 +382,10 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     poolPath: c.string("storagePoolPath", raw.storagePoolPath, `/var/lib/libvirt/images/flatcarmicrocloud-${stack}`),
     cpuMode: c.oneOf("vmCpuMode", raw.vmCpuMode ?? "host-passthrough", CPU_MODES) ?? "host-passthrough",
     addresses: c.stringList("hostAddresses", raw.hostAddresses, []),
+    // 0 (Pulumi.yaml's default) states nothing: the host preflight still checks the pool's free space.
+    ...(raw.storagePoolCapacityGiB === undefined || raw.storagePoolCapacityGiB === "0" || raw.storagePoolCapacityGiB === 0
+      ? {}
+      : { poolCapacityGiB: c.positiveInt("storagePoolCapacityGiB", raw.storagePoolCapacityGiB) }),
   };
   for (const address of host.addresses) {
     if (parseIpv4(address) === undefined) c.fail("hostAddresses", `"${address}" is not an IPv4 address`);

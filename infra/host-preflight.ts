@@ -14,9 +14,11 @@
  */
 import { readFileSync } from "fs";
 import * as path from "path";
+import { baseImageReleases, PoolVolume, poolVolumes } from "../config/host-disk";
 import { Topology } from "../config/topology";
 import { shellAssignment, ShellValue } from "../shell";
 import { MIN_LIBVIRT_FOR_FWCFG } from "./ignition-delivery";
+import { poolArgs } from "./machines";
 
 /** The machine type provider 0.8.3 gives every x86_64 domain (we set no `machine`). */
 export const PROVIDER_MACHINE_TYPE = "pc";
@@ -52,6 +54,8 @@ export interface HostPreflight {
   bridges: string[];
   /** Every VM address on a bridge-mode network: none may already be the host's own. */
   bridgeAddresses: { vm: string; address: string }[];
+  /** The storage pool and every volume stage 1 keeps in it (config/host-disk.ts): its free space must hold the missing ones. */
+  pool: { name: string; path: string; volumes: PoolVolume[] };
 }
 
 /** What the topology needs of the host and of the Pulumi machine. */
@@ -67,6 +71,7 @@ export function hostPreflightFor(topology: Topology): HostPreflight {
     bridgeAddresses: topology.vms.flatMap((vm) =>
       vm.nics.filter((nic) => bridgeNetworks.some((n) => n.name === nic.network)).map((nic) => ({ vm: vm.name, address: nic.address })),
     ),
+    pool: { name: poolArgs(topology).name, path: topology.host.poolPath, volumes: poolVolumes(topology, baseImageReleases()) },
   };
 }
 
@@ -79,6 +84,9 @@ export function renderHostPreflightScript(facts: HostPreflight): string {
   for (const t of facts.localTools) {
     if ([t.tool, t.why, t.install].some((field) => field.includes("|"))) throw new Error(`local tool ${t.tool}: '|' separates fields`);
   }
+  for (const v of facts.pool.volumes) {
+    if ([v.name, v.what].some((field) => field.includes("|") || field.includes(";"))) throw new Error(`pool volume ${v.name}: '|' and ';' separate fields`);
+  }
   const vars: Record<string, ShellValue> = {
     FMC_LIBVIRT_URI: facts.libvirtUri,
     FMC_LOCAL_TOOLS: facts.localTools.map((t) => `${t.tool}|${t.why}|${t.install}`),
@@ -88,6 +96,9 @@ export function renderHostPreflightScript(facts: HostPreflight): string {
     FMC_SUPPORTED_HOSTS: SUPPORTED_HOSTS,
     FMC_BRIDGES: facts.bridges,
     FMC_BRIDGE_ADDRESSES: facts.bridgeAddresses.map((a) => `${a.vm} ${a.address}`),
+    FMC_POOL_NAME: facts.pool.name,
+    FMC_POOL_PATH: facts.pool.path,
+    FMC_POOL_VOLUMES: facts.pool.volumes.map((v) => `${v.name}|${v.worstCaseBytes}|${v.kind}|${v.what}`),
   };
   return [
     "#!/bin/bash",

@@ -9,6 +9,7 @@
  * under memory pressure the kubelet evicts and the kernel OOM-kills the pods above their requests.
  */
 import { allocatable } from "../cluster/reservations";
+import { baseImageReleases, PoolDiskBudget, poolDiskBudget, poolVolumes } from "../config/host-disk";
 import { describeHostOverhead, hostMemoryBudget } from "../config/host-memory";
 import { isK3sNode, Topology, VmSpec } from "../config/topology";
 
@@ -43,8 +44,17 @@ export interface CapacityLine {
   note?: string;
 }
 
+/** The storage pool's disk budget (config/host-disk.ts) against `storagePoolCapacityGiB` when stated. */
+export interface DiskReport extends PoolDiskBudget {
+  poolPath: string;
+  capacityGiB?: number;
+  /** False only when a stated capacity is too small (the config check refuses that stack too). */
+  fits: boolean;
+}
+
 export interface CapacityReport {
   vms: CapacityLine[];
+  disk: DiskReport;
   /** Nodes pods may run on (K3s nodes without a NoSchedule/NoExecute taint) and what each offers. */
   schedulable: { name: string; allocatable: Amount }[];
   /** Undefined when the platform stage is not built; `platformNote` says why. */
@@ -87,12 +97,25 @@ export function vmCapacity(topology: Topology): CapacityLine[] {
   ];
 }
 
+/** What the stack puts into the storage pool: preallocated raw disks, root overlays at their size, images. */
+export function diskCapacity(topology: Topology): DiskReport {
+  const budget = poolDiskBudget(poolVolumes(topology, baseImageReleases()));
+  const capacityGiB = topology.host.poolCapacityGiB;
+  return {
+    ...budget,
+    poolPath: topology.host.poolPath,
+    ...(capacityGiB !== undefined ? { capacityGiB } : {}),
+    fits: capacityGiB === undefined || budget.worstCaseBytes <= capacityGiB * 1024 ** 3,
+  };
+}
+
 function overcommit(used: number, available: number): string | undefined {
   return used > available ? `overcommitted ${(used / available).toFixed(1)}x: allowed, limits are not reserved` : undefined;
 }
 
 export function capacityReport(topology: Topology, platform: PlatformTotals | undefined, platformNote?: string): CapacityReport {
   const vms = vmCapacity(topology);
+  const disk = diskCapacity(topology);
   const schedulable = topology.vms.filter(isSchedulable).map((vm) => ({ name: vm.name, allocatable: allocatable(vm) }));
   const offer = schedulable.reduce((s, n) => ({ cpuMilli: s.cpuMilli + n.allocatable.cpuMilli, memoryMiB: s.memoryMiB + n.allocatable.memoryMiB }), {
     cpuMilli: 0,
@@ -114,6 +137,6 @@ export function capacityReport(topology: Topology, platform: PlatformTotals | un
   }
   const releases = [...(platform?.byRelease ?? [])].sort((a, b) => b.requests.memoryMiB - a.requests.memoryMiB);
   const problems = platform?.problems ?? [];
-  const fits = vms.every((l) => l.fits) && (lines ?? []).every((l) => l.fits) && problems.length === 0;
-  return { vms, schedulable, platform: lines, platformNote: platform ? undefined : platformNote, platformProblems: problems, releases, budget: platform?.budget, fits };
+  const fits = vms.every((l) => l.fits) && disk.fits && (lines ?? []).every((l) => l.fits) && problems.length === 0;
+  return { vms, disk, schedulable, platform: lines, platformNote: platform ? undefined : platformNote, platformProblems: problems, releases, budget: platform?.budget, fits };
 }

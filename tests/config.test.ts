@@ -147,6 +147,20 @@ describe("validation rules, each naming the key and the problem", () => {
     ]);
   });
 
+  it("rejects disks that could outgrow the stated storage pool capacity, naming storagePoolCapacityGiB", () => {
+    // A default Rocky install's 70 GiB root filesystem: prod's Ceph disks alone are preallocated 660 GiB.
+    const problems = problemsOf(prodWith((r) => (r.storagePoolCapacityGiB = 70)));
+    expect(problems).toEqual([
+      "storagePoolCapacityGiB: the VMs' disks in the storage pool (/var/lib/libvirt/images/flatcarmicrocloud-prod) can take 954 GiB but the pool's filesystem gives the stack 70 GiB " +
+        "(preallocated raw 660 GiB (Ceph OSD and state disks), root overlays up to 290 GiB, base images and first-boot files 4.01 GiB; config/host-disk.ts); " +
+        'put storagePoolPath on a larger filesystem (README, "Disk space"), or shrink the disks',
+    ]);
+    expect(parseTopology(prodWith((r) => (r.storagePoolCapacityGiB = "955")), "prod").host.poolCapacityGiB).toBe(955);
+    // 0, Pulumi.yaml's default, states nothing.
+    expect(parseTopology(prodWith((r) => (r.storagePoolCapacityGiB = "0")), "prod").host.poolCapacityGiB).toBeUndefined();
+    expect(problemsOf(prodWith((r) => (r.storagePoolCapacityGiB = "lots")))).toEqual([expect.stringMatching(/^storagePoolCapacityGiB: /)]);
+  });
+
   it("warns, without failing, on an even number of K3s servers (etcd quorum)", () => {
     const t = parseTopology(rawStack("prod"), "prod");
     expect(t.warnings).toEqual([

@@ -74,6 +74,7 @@ const CHANGES: Record<string, { stack?: "dev"; from?: (raw: Raw) => void; legacy
   hostName: { edit: (r) => (r.hostName = "proliant2") },
   hostAddresses: { edit: (r) => (r.hostAddresses = [...((r.hostAddresses as string[] | undefined) ?? []), "192.168.0.19"]) },
   hostCapacity: { edit: (r) => (r.hostMemoryGiB = Number(r.hostMemoryGiB) + 8) },
+  storagePoolCapacity: { edit: (r) => (r.storagePoolCapacityGiB = 2000) },
   storagePoolPath: { edit: (r) => (r.storagePoolPath = "/var/lib/libvirt/images/elsewhere") },
   sshPublicKey: { edit: (r) => (r.sshPublicKey = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJvdGF0ZWRrZXlyb3RhdGVka2V5cm90YXRlZGtleQ rotated") },
   adminUser: { edit: (r) => (r.adminUser = "operator") },

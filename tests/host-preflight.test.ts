@@ -29,12 +29,17 @@ interface FakeHost {
   bridges?: string[];
   /** `ip -o -4 addr show` lines as [interface, address]. */
   hostAddresses?: [string, string][];
+  /** What `df -Pk` reports free (KiB) on the pool's filesystem; default: 2 TiB. */
+  dfAvailKiB?: number;
+  /** The libvirt pool, when it exists already: its free bytes and the volumes it holds. */
+  pool?: { availableBytes: number; volumes: string[] };
 }
 
 interface Run {
   status: number | null;
   output: string;
   virshCalls: string;
+  dfCalls: string;
 }
 
 const ROCKY_9 = 'NAME="Rocky Linux"\nID="rocky"\nID_LIKE="rhel centos fedora"\nVERSION_ID="9.6"\nPRETTY_NAME="Rocky Linux 9.6 (Blue Onyx)"\n';
@@ -47,7 +52,7 @@ function runPreflight(facts: HostPreflight, host: FakeHost, env: Record<string, 
   const root = join(dir, "root");
   mkdirSync(bin);
   mkdirSync(join(root, "etc"), { recursive: true });
-  for (const tool of ["bash", "sort", "head", "sed", "awk", "grep", "timeout", "cat"]) {
+  for (const tool of ["bash", "sort", "head", "sed", "awk", "grep", "timeout", "cat", "dirname"]) {
     const found = spawnSync("sh", ["-c", `command -v ${tool}`], { encoding: "utf8" }).stdout.trim();
     if (!found) throw new Error(`${tool} is needed to run the preflight test`);
     symlinkSync(found, join(bin, tool));
@@ -69,6 +74,12 @@ function runPreflight(facts: HostPreflight, host: FakeHost, env: Record<string, 
         host.daemon === undefined
           ? `    echo "error: failed to connect to the hypervisor" >&2; exit 1 ;;`
           : `    printf 'Compiled against library: libvirt ${host.daemon}\\nRunning hypervisor: QEMU 9.1.0\\nRunning against daemon: ${host.daemon}\\n'; exit 0 ;;`,
+        `  *" pool-info "*)`,
+        host.pool === undefined
+          ? `    echo "error: failed to get pool 'flatcarmicrocloud-prod'" >&2; exit 1 ;;`
+          : `    printf 'Name:           flatcarmicrocloud-prod\nState:          running\nCapacity:       999\nAllocation:     1\nAvailable:      ${host.pool.availableBytes}\n'; exit 0 ;;`,
+        `  *" vol-list "*)`,
+        `    printf '%s\n' ${(host.pool?.volumes ?? []).map((v) => `'${v}   /pool/${v}'`).join(" ")}; exit 0 ;;`,
         `  *" domcapabilities "*)`,
         host.domcaps === undefined
           ? `    echo "error: invalid argument: the machine 'pc' is not supported by emulator '/usr/libexec/qemu-kvm'" >&2; exit 1 ;;`
@@ -78,6 +89,8 @@ function runPreflight(facts: HostPreflight, host: FakeHost, env: Record<string, 
       ].join("\n"),
     );
   }
+  // df -Pk PATH: the header and one filesystem line; the path asked for is logged.
+  fake("df", `echo "$*" >> '${join(dir, "df.log")}'\necho 'Filesystem 1024-blocks Used Available Capacity Mounted on'\necho "/dev/mapper/rl-root 73364480 1000 ${host.dfAvailKiB ?? 2 * 1024 ** 3} 1% /"`);
   fake("ip", (host.hostAddresses ?? []).map(([iface, address], i) => `echo "${i + 2}: ${iface}    inet ${address}/24 brd 192.168.0.255 scope global ${iface}"`).join("\n"));
   if (host.osRelease) writeFileSync(join(root, "etc", "os-release"), host.osRelease);
   for (const bridge of host.bridges ?? []) mkdirSync(join(root, "sys", "class", "net", bridge, "bridge"), { recursive: true });
@@ -85,13 +98,14 @@ function runPreflight(facts: HostPreflight, host: FakeHost, env: Record<string, 
   const script = join(dir, "preflight.sh");
   writeFileSync(script, renderHostPreflightScript(facts));
   const r = spawnSync(join(bin, "bash"), [script], { encoding: "utf8", env: { PATH: bin, FMC_ROOT: root, ...env } });
-  let virshCalls = "";
-  try {
-    virshCalls = readFileSync(log, "utf8");
-  } catch {
-    virshCalls = "";
-  }
-  return { status: r.status, output: `${r.stdout}${r.stderr}`, virshCalls };
+  const readOr = (file: string) => {
+    try {
+      return readFileSync(file, "utf8");
+    } catch {
+      return "";
+    }
+  };
+  return { status: r.status, output: `${r.stdout}${r.stderr}`, virshCalls: readOr(log), dfCalls: readOr(join(dir, "df.log")).replaceAll(root, "") };
 }
 
 const READY: FakeHost = {
@@ -219,5 +233,47 @@ describe("host preflight: run against stand-in hosts", () => {
     const r = runPreflight(facts, READY, { TERRAFORM_LIBVIRT_TEST_DOMAIN_TYPE: "qemu" });
     expect(r.status).toBe(0);
     expect(r.virshCalls).toContain("domcapabilities --virttype qemu --arch x86_64 --machine pc");
+  });
+
+  // Issue 16 item 6: provider 0.8.3 preallocates raw volumes in full; prod's 3 x 200 + 3 x 20 GiB of
+  // Ceph disks do not fit a default Rocky layout's 70 GiB root filesystem.
+  const KiB_PER_GiB = 1024 * 1024;
+
+  it("refuses a first deploy whose pool path lies on a filesystem without room (df of the nearest existing parent)", () => {
+    const r = runPreflight(facts, { ...READY, dfAvailKiB: 60 * KiB_PER_GiB });
+    expect(r.status).toBe(1);
+    expect(r.output).toMatch(/the filesystem of \/ \(storagePoolPath \/var\/lib\/libvirt\/images\/flatcarmicrocloud-prod\) has 60\.0 GiB free, but the volumes still to be created take up to 954\.0 GiB/);
+    expect(r.output).toContain("worker1's Ceph OSD disk (raw, preallocated) 200.0 GiB");
+    expect(r.output).toContain("README, 'Disk space'");
+    expect(r.output).toContain("nothing was created");
+    // The pool directory does not exist yet: df is asked about its nearest parent that does.
+    expect(r.dfCalls.trim()).toBe("-Pk /");
+  });
+
+  it("passes with room for every volume", () => {
+    const r = runPreflight(facts, { ...READY, dfAvailKiB: 1000 * KiB_PER_GiB });
+    expect(r.status).toBe(0);
+    expect(r.output).toContain("storage pool: 1000.0 GiB free in the filesystem of / (storagePoolPath /var/lib/libvirt/images/flatcarmicrocloud-prod), the new volumes need up to 954.0 GiB");
+  });
+
+  it("counts only the volumes a live pool does not hold yet (free space from libvirt's pool-info)", () => {
+    const held = facts.pool.volumes.map((v) => v.name.replace("*", "0123456789"));
+    const live = runPreflight(facts, { ...READY, dfAvailKiB: 1, pool: { availableBytes: 5 * 1024 ** 3, volumes: held } });
+    expect(live.status).toBe(0);
+    expect(live.output).toContain("storage pool: every volume exists already");
+    expect(live.virshCalls).toContain("pool-info --bytes flatcarmicrocloud-prod");
+    // A new storage node's disks on that live pool: 200 + 20 GiB raw and its root disk, against 5 GiB free.
+    const withoutWorker3 = held.filter((n) => !n.startsWith("worker3-"));
+    const grown = runPreflight(facts, { ...READY, pool: { availableBytes: 5 * 1024 ** 3, volumes: withoutWorker3 } });
+    expect(grown.status).toBe(1);
+    expect(grown.output).toMatch(/libvirt pool flatcarmicrocloud-prod at qemu:\/\/\/system has 5\.0 GiB free, but the volumes still to be created take up to 2\d\d\.\d GiB/);
+  });
+
+  it("says so when a remote host has no pool yet (the free space cannot be asked)", () => {
+    const remote = { ...facts, libvirtUri: "qemu+ssh://root@kvm.example/system" };
+    const r = runPreflight(remote, { ...READY, dfAvailKiB: 1 });
+    expect(r.status).toBe(0);
+    expect(r.output).toContain("free space not checked (no pool flatcarmicrocloud-prod yet on the remote host");
+    expect(r.dfCalls).toBe("");
   });
 });

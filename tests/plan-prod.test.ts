@@ -39,6 +39,13 @@ describe("offline plan of the prod stack", () => {
     expect(run.text).toContain("pods may run on 3 node(s) after K3s and system reservations: worker1 3.5 CPU 5.13 GiB");
   });
 
+  it("shows the storage pool's disk budget: the Ceph disks preallocated at once, the root disks at their size", () => {
+    expect(run.text).toContain(
+      "storage pool /var/lib/libvirt/images/flatcarmicrocloud-prod: 664 GiB taken when the volumes are created, up to 954 GiB once every root disk is full " +
+        "(preallocated raw 660 GiB (Ceph OSD and state disks), root overlays up to 290 GiB, base images and first-boot files 4.01 GiB)",
+    );
+  });
+
   it("prints the critical path with per-resource durations and the parallelism the graph allows", () => {
     const p = run.result!.path;
     // Both base images download in parallel (same estimate); the path runs through one of them.

@@ -5,7 +5,7 @@ import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { parseTopology } from "../config/validate";
-import { capacityReport, PlatformTotals, vmCapacity } from "../plan/capacity";
+import { capacityReport, diskCapacity, PlatformTotals, vmCapacity } from "../plan/capacity";
 import { describeHostOverhead, hostMemoryBudget, pulumiRunsOnHost } from "../config/host-memory";
 import { criticalPath, GraphResource } from "../plan/critical-path";
 import { DURATIONS, estimateDuration } from "../plan/durations";
@@ -105,6 +105,20 @@ describe("capacity", () => {
     expect(memory.neededMiB).toBe(30976 + 1970 + 256 + 1536 + 1024);
     expect(memory.vmsAvailableMiB).toBe(35840 - 1970 - 256 - 1536 - 1024);
     expect(vmCapacity(prod).map((l) => [l.used, l.available, l.fits])).toEqual([[23, 24, true], [30976 / 1024, (35840 - 4786) / 1024, true]]);
+  });
+
+  it("counts the storage pool's disk budget: prod's Ceph disks preallocated in full (660 GiB), root overlays at their size", () => {
+    const d = diskCapacity(prod);
+    const GiB = 1024 ** 3;
+    expect(d.rawBytes).toBe((3 * 200 + 3 * 20) * GiB);
+    expect(d.overlayBytes).toBe((20 + 20 + 30 + 40 + 30 + 30 + 3 * 40) * GiB);
+    // Two base images (Flatcar, Rocky) at the estimate, nine first-boot files of 1 MiB.
+    expect(d.imageBytes).toBe(2 * 2 * GiB + 9 * 1024 ** 2);
+    expect(d.atCreateBytes).toBe(660 * GiB + 4 * GiB + 18 * 1024 ** 2);
+    expect([d.capacityGiB, d.fits]).toEqual([undefined, true]);
+    const small = diskCapacity({ ...prod, host: { ...prod.host, poolCapacityGiB: 500 } });
+    expect(small.fits).toBe(false);
+    expect(capacityReport({ ...prod, host: { ...prod.host, poolCapacityGiB: 500 } }, undefined, "not built").fits).toBe(false);
   });
 
   it("charges the Pulumi run to the host only when libvirt is local", () => {

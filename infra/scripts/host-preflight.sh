@@ -3,7 +3,8 @@
 # libvirt object is created, and stops the deployment with every problem it finds. Its settings are
 # above (infra/host-preflight.ts): FMC_LIBVIRT_URI, FMC_LOCAL_TOOLS ("tool|why|how to install"),
 # FMC_VIRT_TYPE, FMC_MACHINE_TYPE, FMC_CDROM_BUS, FMC_MIN_LIBVIRT, FMC_SUPPORTED_HOSTS, FMC_BRIDGES,
-# FMC_BRIDGE_ADDRESSES ("vm address").
+# FMC_BRIDGE_ADDRESSES ("vm address"), FMC_POOL_NAME, FMC_POOL_PATH, FMC_POOL_VOLUMES ("name or
+# pattern|bytes at worst|kind|what": every volume stage 1 keeps in the pool).
 #
 # What libvirt can answer is asked over FMC_LIBVIRT_URI, the provider's own connection, so the checks
 # hold for a remote qemu+ssh host too. What libvirt cannot tell (the host's OS, its bridges and own
@@ -31,11 +32,13 @@ version_at_least() {
 # transport that wants a password fails instead of waiting; timeout bounds an unreachable host.
 ask_libvirt() { timeout 120 virsh --quiet --connect "$FMC_LIBVIRT_URI" "$@" </dev/null 2>&1; }
 
+libvirt_ok=no
 if ! command -v virsh >/dev/null 2>&1; then
   fail "'virsh' is not installed on this machine: the preflight asks libvirt at $FMC_LIBVIRT_URI what the host supports. Install it: libvirt-clients (Debian, Ubuntu) or libvirt-client (Rocky, RHEL, Fedora)"
 elif ! version="$(ask_libvirt version --daemon)"; then
   fail "cannot reach libvirt at $FMC_LIBVIRT_URI (libvirtUri): ${version//$'\n'/ }"
 else
+  libvirt_ok=yes
   daemon="$(sed -n 's/^Running against daemon: *\([0-9.]*\).*/\1/p' <<<"$version")"
   if [ -z "$daemon" ]; then
     fail "libvirt at $FMC_LIBVIRT_URI did not report its version (virsh version --daemon): ${version//$'\n'/ }"
@@ -92,6 +95,50 @@ if [ "$local_host" = yes ]; then
   fi
 else
   log "libvirt at $FMC_LIBVIRT_URI is remote: its OS, bridges and own addresses are not checked here (hostAddresses in the stack config covers the address clash)"
+fi
+
+# 4. Room in the storage pool. terraform-provider-libvirt 0.8.3 gives no volume an <allocation>, so
+# libvirt preallocates raw volumes in full (fallocate) when it creates them: the Ceph disks take their
+# whole size at once, the root overlays grow to theirs (config/host-disk.ts). Only the volumes the pool
+# does not hold yet count, so a re-run on a live stack asks for nothing it already has.
+gib() { awk -v b="$1" 'BEGIN { printf "%.1f GiB", b / 1073741824 }'; }
+pool_free=""
+existing=""
+if [ "$libvirt_ok" = yes ] && info="$(ask_libvirt pool-info --bytes "$FMC_POOL_NAME")"; then
+  pool_free="$(awk '$1 == "Available:" { print $2 }' <<<"$info")"
+  free_where="libvirt pool $FMC_POOL_NAME at $FMC_LIBVIRT_URI"
+  existing="$(ask_libvirt vol-list --pool "$FMC_POOL_NAME" | awk 'NF { print $1 }')" || existing=""
+elif [ "$local_host" = yes ]; then
+  # The pool does not exist yet: its directory (or the nearest parent that exists) tells the filesystem.
+  dir="$FMC_POOL_PATH"
+  while [ ! -d "$ROOT$dir" ] && [ "$dir" != / ]; do dir="$(dirname "$dir")"; done
+  if kib="$(df -Pk "$ROOT$dir" 2>/dev/null | awk 'NR == 2 { print $4 }')" && [[ "$kib" =~ ^[0-9]+$ ]]; then
+    pool_free=$((kib * 1024))
+    free_where="the filesystem of $dir (storagePoolPath $FMC_POOL_PATH)"
+  fi
+fi
+needed=0
+largest=()
+for entry in "${FMC_POOL_VOLUMES[@]}"; do
+  IFS='|' read -r pattern bytes kind what <<<"$entry"
+  held=no
+  while read -r name; do
+    # shellcheck disable=SC2053 # the pattern is a glob on purpose (names carrying a first-boot hash)
+    [ -n "$name" ] && [[ "$name" == $pattern ]] && held=yes && break
+  done <<<"$existing"
+  [ "$held" = yes ] && continue
+  needed=$((needed + bytes))
+  [ "$kind" = raw ] && largest+=("$what $(gib "$bytes")")
+done
+if [ "$needed" -eq 0 ]; then
+  log "storage pool: every volume exists already"
+elif [[ ! "$pool_free" =~ ^[0-9]+$ ]]; then
+  log "storage pool: free space not checked (no pool $FMC_POOL_NAME yet on the remote host $FMC_LIBVIRT_URI); the new volumes need up to $(gib "$needed") (storagePoolCapacityGiB states the pool's size to the config check)"
+elif [ "$pool_free" -lt "$needed" ]; then
+  biggest="$(IFS=';'; echo "${largest[*]}")"
+  fail "$free_where has $(gib "$pool_free") free, but the volumes still to be created take up to $(gib "$needed") (root disks grow to their size; raw disks are preallocated in full at once${biggest:+: ${biggest//;/, }}). Put storagePoolPath on a filesystem with room (a default Rocky/RHEL install gives / only 70 GiB and the rest to /home; README, 'Disk space'), or shrink the disks"
+else
+  log "storage pool: $(gib "$pool_free") free in $free_where, the new volumes need up to $(gib "$needed")"
 fi
 
 if [ "${#problems[@]}" -gt 0 ]; then
