@@ -30,7 +30,8 @@
 //         - the default is a Kubernetes ResourceRequirements map (only limits/requests/claims keys);
 //         - the path is a subchart's values (its own defaults are not part of this chart's file);
 //         - the chart documents the map as free-form (DOCUMENTED_OPEN below, each with its source);
-//         - the chart shows the map only commented out (DOCUMENTED_IN_COMMENTS below).
+//         - the chart shows the map only commented out (DOCUMENTED_IN_COMMENTS below);
+//         - a field of the custom resource the chart renders a whole map into (CRD_FIELDS below).
 // A key path is valid when it is in `keys`, or when one of its ancestors is in `open`.
 "use strict";
 
@@ -85,6 +86,19 @@ const DOCUMENTED_IN_COMMENTS = {
             comment: "  # placement:",
             reason: "CephCluster spec.placement (all, mon, osd, mgr, ...: Kubernetes affinity and tolerations), shown commented out in the chart",
         },
+    },
+};
+
+/**
+ * Fields of a custom resource whose spec the chart renders verbatim from one map of its values, but
+ * which the chart's values.yaml neither sets nor mentions. Each names its source; its parent must be a
+ * key of the defaults. The path is added as a key and opened below.
+ */
+const CRD_FIELDS = {
+    "rook-ceph-cluster": {
+        "cephClusterSpec.cephConfig":
+            "CephCluster spec.cephConfig (Rook v1.20.6 Documentation/CRDs/Cluster/ceph-cluster-crd.md, \"Ceph Config\"; " +
+            "deploy/examples/cluster-test.yaml sets it); templates/cephcluster.yaml renders cephClusterSpec into the spec with toYaml",
     },
 };
 
@@ -180,6 +194,12 @@ function main() {
             if (parent && !keys.has(parent)) throw new Error(`${folder}: "${parent}" (parent of "${p}") not in the defaults`);
             keys.add(p);
             open[p] = `documented in comments: ${reason}`;
+        }
+        for (const [p, reason] of Object.entries(CRD_FIELDS[chart] || {})) {
+            const parent = p.split(".").slice(0, -1).join(".");
+            if (!keys.has(parent)) throw new Error(`${folder}: "${parent}" (parent of the custom resource field "${p}") not in the defaults`);
+            keys.add(p);
+            open[p] = `custom resource field: ${reason}`;
         }
         const fixture = {
             chart,

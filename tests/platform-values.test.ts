@@ -175,6 +175,7 @@ describe("keys accepted only as free-form maps", () => {
       cephCsiDrivers: ["drivers.cephfs", "drivers.nfs", "drivers.nvmeof", "drivers.rbd", "operatorConfig.driverSpecDefaults"],
       rookCephCluster: [
         "cephBlockPools[].spec",
+        "cephClusterSpec.cephConfig",
         "cephClusterSpec.placement",
         "cephClusterSpec.resources.cleanup",
         "cephClusterSpec.resources.cmd-reporter",
@@ -325,10 +326,10 @@ describe("what the values promise", () => {
     expect(c.cephBlockPools).toHaveLength(1);
     expect(c.cephBlockPools[0].spec.replicated).toEqual({ size: 3 });
     expect(c.cephBlockPools[0].storageClass).toMatchObject({ name: "ceph-block", isDefault: true, enabled: true });
-    expect(c.cephBlockPools[0].storageClass.parameters["csi.storage.k8s.io/node-stage-secret-name"]).toBe("rook-csi-rbd-node");
+    const sc = c.cephBlockPools[0].storageClass;
+    expect(sc.enabled && sc.parameters["csi.storage.k8s.io/node-stage-secret-name"]).toBe("rook-csi-rbd-node");
     expect(c.cephFileSystems).toEqual([]);
     expect(c.cephObjectStores).toEqual([]);
-    expect(c.cephClusterSpec.resources.osd.requests.memory).toBe("1280Mi");
     expect(prod.values.cephCsiDrivers.drivers.rbd.name).toBe("rook-ceph.rbd.csi.ceph.com");
     expect(prod.values.cephCsiDrivers.drivers.cephfs.enabled).toBe(false);
     const withFs = renderPlatform(prodPlan({ cephFilesystem: "true", cephObjectStore: "true" }));

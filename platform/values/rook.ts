@@ -7,6 +7,7 @@
  */
 import { INGRESS_HOSTS } from "../../ports";
 import { Workload } from "../capacity";
+import { cephMemoryTargetBytes } from "../ceph-memory";
 import { NAMESPACES } from "../namespaces";
 import { tlsSecretName } from "../certificates";
 import { PlatformPlan } from "../plan";
@@ -159,6 +160,27 @@ interface ReplicatedSpec {
   requireSafeReplicaSize?: boolean;
 }
 
+interface BlockPoolStorageClass {
+  enabled: true;
+  name: string;
+  isDefault: boolean;
+  reclaimPolicy: string;
+  allowVolumeExpansion: boolean;
+  volumeBindingMode: string;
+  parameters: Record<string, string>;
+}
+
+export interface BlockPoolValues {
+  name: string;
+  /** `name` overrides the Ceph pool's name (the resource's name cannot start with a dot, `.mgr` does). */
+  spec: { name?: string; failureDomain: string; replicated: ReplicatedSpec };
+  /** The chart reads `storageClass.enabled` of every pool: a pool without a class still says so. */
+  storageClass: BlockPoolStorageClass | { enabled: false };
+}
+
+/** Ceph options by who they are for (`global`, `mon`, `osd.*`): CephCluster spec.cephConfig, all strings. */
+export type CephConfig = Record<string, Record<string, string>>;
+
 export interface RookClusterValues {
   operatorNamespace: string;
   toolbox: { enabled: boolean };
@@ -168,25 +190,15 @@ export interface RookClusterValues {
     mon: { count: number; allowMultiplePerNode: boolean };
     mgr: { count: number; allowMultiplePerNode: boolean };
     dashboard: { enabled: boolean; ssl: boolean };
+    /** Applied by the operator with `ceph config set` (runtime options take effect without restarts). */
+    cephConfig: CephConfig;
     crashCollector: { disable: boolean };
     logCollector: { enabled: boolean };
     resources: Record<CephDaemon, Resources>;
     storage: { useAllNodes: boolean; useAllDevices: boolean; nodes: { name: string; devices: { name: string }[] }[] };
     placement: { mon: { nodeAffinity: RequiredNodeAffinity } };
   };
-  cephBlockPools: {
-    name: string;
-    spec: { failureDomain: string; replicated: ReplicatedSpec };
-    storageClass: {
-      enabled: boolean;
-      name: string;
-      isDefault: boolean;
-      reclaimPolicy: string;
-      allowVolumeExpansion: boolean;
-      volumeBindingMode: string;
-      parameters: Record<string, string>;
-    };
-  }[];
+  cephBlockPools: BlockPoolValues[];
   cephFileSystems: Record<string, unknown>[];
   cephObjectStores: Record<string, unknown>[];
   ingress: {
@@ -228,6 +240,34 @@ export const TRAEFIK_HTTPS_INGRESS_ANNOTATIONS = {
 function replicated(size: number): ReplicatedSpec {
   // Ceph refuses a pool of size 1 unless told the risk is accepted (a one-node dev cluster).
   return size > 1 ? { size } : { size, requireSafeReplicaSize: false };
+}
+
+/**
+ * Ceph options the platform sets: the mons' memory target (Ceph takes it from no pod setting, see
+ * ceph-memory.ts) and, below three storage nodes, what Rook's own single-node example
+ * (deploy/examples/cluster-test.yaml, v1.20.6) sets so that a small cluster can be HEALTH_OK: new pools
+ * default to the size the cluster can hold, and on one node Ceph does not warn that pools have no
+ * redundancy (POOL_NO_REDUNDANCY), which it otherwise would for ever, holding back kured's reboots.
+ */
+export function cephConfig(plan: PlatformPlan): CephConfig {
+  const { poolSize } = plan.ceph;
+  const global: Record<string, string> = {};
+  if (poolSize < 3) global.osd_pool_default_size = String(poolSize);
+  if (poolSize === 1) global.mon_warn_on_pool_no_redundancy = "false";
+  return {
+    ...(Object.keys(global).length > 0 ? { global } : {}),
+    mon: { mon_memory_target: cephMemoryTargetBytes(SIZING.ceph.mon) },
+  };
+}
+
+/**
+ * Ceph's own `.mgr` pool, created by the mgr at the default size of 3: below three storage nodes its
+ * PGs stay undersized (HEALTH_WARN) unless the pool is declared at the size the cluster holds, as
+ * cluster-test.yaml does with its `builtin-mgr` CephBlockPool. From three nodes Ceph's default fits.
+ */
+function builtinMgrPool(plan: PlatformPlan): BlockPoolValues[] {
+  if (plan.ceph.poolSize >= 3) return [];
+  return [{ name: "builtin-mgr", spec: { name: ".mgr", failureDomain: "host", replicated: replicated(plan.ceph.poolSize) }, storageClass: { enabled: false } }];
 }
 
 export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
@@ -277,6 +317,7 @@ export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
       mgr: { count: ceph.mgrCount, allowMultiplePerNode: false },
       // Traefik terminates TLS; inside the cluster the dashboard speaks plain HTTP on 7000.
       dashboard: { enabled: true, ssl: false },
+      cephConfig: cephConfig(plan),
       crashCollector: { disable: false },
       // Daemons log to stdout, which K3s already keeps; the file collector would add a sidecar per daemon.
       logCollector: { enabled: false },
@@ -289,6 +330,7 @@ export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
       placement: { mon: { nodeAffinity: onStorageNodes(plan) } },
     },
     cephBlockPools: [
+      ...builtinMgrPool(plan),
       {
         name: "ceph-blockpool",
         spec: { failureDomain: "host", replicated: replicated(ceph.poolSize) },
