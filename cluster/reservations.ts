@@ -37,6 +37,22 @@ export const NODE_RESERVATIONS = {
 
 export type ReservationKind = keyof typeof NODE_RESERVATIONS.kubeReserved;
 
+/**
+ * What the guest kernel keeps of the VM's RAM before anything runs: the kubelet's capacity is the
+ * guest's `MemTotal` (cAdvisor reads /proc/meminfo), not the domain's memory. An ESTIMATE, stated once:
+ * the page map (a 64-byte `struct page` per 4 KiB page: 16 MiB per GiB) with some slack, plus a fixed
+ * part for the kernel image, firmware tables and early boot reservations. It puts a 6 GiB guest's
+ * MemTotal 184 MiB below its RAM, inside the 150-250 MiB measured on such guests. Measure it on a real
+ * node: `kubectl get node <name> -o jsonpath='{.status.capacity.memory}'` (KiB) against `memoryMiB`.
+ */
+export const GUEST_KERNEL_MEMORY = { fixedMiB: 64, perGiBMiB: 20 } as const;
+
+/** The guest's estimated MemTotal for a VM of `memoryMiB` (see GUEST_KERNEL_MEMORY). */
+export function guestMemTotalMiB(memoryMiB: number): number {
+  const k = GUEST_KERNEL_MEMORY;
+  return memoryMiB - k.fixedMiB - Math.ceil((memoryMiB / 1024) * k.perGiBMiB);
+}
+
 export interface NodeCapacity {
   cpuMilli: number;
   memoryMiB: number;
@@ -55,13 +71,16 @@ export function reservationKind(role: VmSpec["role"]): ReservationKind {
   return role === "k3s-server" ? "server" : "agent";
 }
 
-/** What the kubelet will report as allocatable on a K3s VM of this size and role. */
+/**
+ * What the kubelet will report as allocatable on a K3s VM of this size and role: the guest's MemTotal
+ * (an estimate, above) less the reservations and the eviction threshold, as the kubelet computes it.
+ */
 export function allocatable(vm: Pick<VmSpec, "vcpus" | "memoryMiB" | "role">): NodeCapacity {
   const r = NODE_RESERVATIONS;
   const kube = r.kubeReserved[reservationKind(vm.role)];
   return {
     cpuMilli: vm.vcpus * 1000 - r.systemReserved.cpuMilli - kube.cpuMilli,
-    memoryMiB: vm.memoryMiB - r.systemReserved.memoryMiB - kube.memoryMiB - EVICTION_HARD_MEMORY_MIB,
+    memoryMiB: guestMemTotalMiB(vm.memoryMiB) - r.systemReserved.memoryMiB - kube.memoryMiB - EVICTION_HARD_MEMORY_MIB,
   };
 }
 

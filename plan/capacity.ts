@@ -8,10 +8,12 @@
  * Limits may add up to more than the nodes have (burstable pods); the overcommit is shown, since
  * under memory pressure the kubelet evicts and the kernel OOM-kills the pods above their requests.
  */
-import { allocatable } from "../cluster/reservations";
+import { allocatable, GUEST_KERNEL_MEMORY, guestMemTotalMiB, NODE_RESERVATIONS } from "../cluster/reservations";
 import { baseImageReleases, PoolDiskBudget, poolDiskBudget, poolVolumes } from "../config/host-disk";
 import { describeHostOverhead, hostMemoryBudget } from "../config/host-memory";
 import { isK3sNode, Topology, VmSpec } from "../config/topology";
+import { cephMemoryTargetMiB } from "../platform/ceph-memory";
+import { SIZING } from "../platform/sizing";
 
 export interface Amount {
   cpuMilli: number;
@@ -66,6 +68,10 @@ export interface CapacityReport {
   releases: { name: string; requests: Amount }[];
   /** Platform, apps and room left (requests), when the apps stage is built. */
   budget?: { platform: Amount; apps: Amount; free: Amount };
+  /** Which of the figures above are estimates, and where each is stated (to measure on a real stack). */
+  estimates: string[];
+  /** What Ceph derives from the platform's sizing (its memory targets), for the reader to check. */
+  ceph: string;
   fits: boolean;
 }
 
@@ -113,6 +119,33 @@ function overcommit(used: number, available: number): string | undefined {
   return used > available ? `overcommitted ${(used / available).toFixed(1)}x: allowed, limits are not reserved` : undefined;
 }
 
+/**
+ * The estimates the capacity figures rest on. The kubelet's reservations and the pods' requests are
+ * settings (they are what the scheduler counts); these are what the real machines may contradict.
+ */
+export function capacityEstimates(topology: Topology): string[] {
+  const k3s = topology.vms.filter(isK3sNode);
+  const sizes = [...new Set(k3s.map((vm) => vm.memoryMiB))].sort((a, b) => a - b);
+  const kernel = sizes.map((m) => `${m - guestMemTotalMiB(m)} of ${m} MiB`).join(", ");
+  const k = GUEST_KERNEL_MEMORY;
+  return [
+    `guest MemTotal = VM memory less the guest kernel's share (${kernel}; ${k.fixedMiB} MiB + ${k.perGiBMiB} MiB per GiB: cluster/reservations.ts)`,
+    `what the K3s process and the OS use (kube-reserved ${NODE_RESERVATIONS.kubeReserved.agent.memoryMiB}/${NODE_RESERVATIONS.kubeReserved.server.memoryMiB} MiB agent/server, system-reserved ${NODE_RESERVATIONS.systemReserved.memoryMiB} MiB: cluster/reservations.ts)`,
+    "the pods' resident memory their requests stand for (Prometheus's series, Kafka's heap and non-heap, the Ceph mons: platform/sizing.ts)",
+    "the host's own overheads (qemu per VM, libvirt, the Pulumi run: config/host-memory.ts)",
+  ];
+}
+
+/** Ceph's memory targets as Ceph derives them from the sizing table (platform/ceph-memory.ts). */
+export function describeCephMemory(): string {
+  const osd = SIZING.ceph.osd;
+  const mon = SIZING.ceph.mon;
+  return (
+    `osd_memory_target ${cephMemoryTargetMiB(osd)} MiB per OSD (request ${osd.requests.memory}, limit ${osd.limits.memory}; Rook and Ceph recommend 2 GiB), ` +
+    `mon_memory_target ${cephMemoryTargetMiB(mon)} MiB (request ${mon.requests.memory}, limit ${mon.limits.memory})`
+  );
+}
+
 export function capacityReport(topology: Topology, platform: PlatformTotals | undefined, platformNote?: string): CapacityReport {
   const vms = vmCapacity(topology);
   const disk = diskCapacity(topology);
@@ -138,5 +171,17 @@ export function capacityReport(topology: Topology, platform: PlatformTotals | un
   const releases = [...(platform?.byRelease ?? [])].sort((a, b) => b.requests.memoryMiB - a.requests.memoryMiB);
   const problems = platform?.problems ?? [];
   const fits = vms.every((l) => l.fits) && disk.fits && (lines ?? []).every((l) => l.fits) && problems.length === 0;
-  return { vms, disk, schedulable, platform: lines, platformNote: platform ? undefined : platformNote, platformProblems: problems, releases, budget: platform?.budget, fits };
+  return {
+    vms,
+    disk,
+    schedulable,
+    platform: lines,
+    platformNote: platform ? undefined : platformNote,
+    platformProblems: problems,
+    releases,
+    budget: platform?.budget,
+    estimates: capacityEstimates(topology),
+    ceph: describeCephMemory(),
+    fits,
+  };
 }

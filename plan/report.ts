@@ -123,9 +123,12 @@ export function renderReport(r: PlanResult): string {
       const amount = (a: { cpuMilli: number; memoryMiB: number }) => `${num(a.cpuMilli / 1000)} CPU ${gib(a.memoryMiB)}`;
       out.push(`  budget (requests): platform ${amount(b.platform)}; apps at replicas.max ${amount(b.apps)}; left for more apps ${amount(b.free)}`);
     }
+    out.push(`  Ceph: ${c.ceph}`);
   } else {
     out.push(`  platform: ${c.platformNote ?? "not checked"}`);
   }
+  out.push("  estimates (measure them on the real stack; every other figure is a setting):");
+  for (const e of c.estimates) out.push(`    - ${e}`);
   out.push("");
 
   const p = r.path;

@@ -1,6 +1,9 @@
 /**
  * CPU and memory of every container the platform runs, in one table. Sized for the seed's host: three
- * workers of 4 vCPU / 6.25 GiB (3.5 cores and ~5.1 GiB allocatable each after the K3s reservations).
+ * workers of 4 vCPU / 6.25 GiB (3.5 cores and ~4.9 GiB allocatable each after the guest kernel's own
+ * share and the K3s reservations: cluster/reservations.ts). The seed's 35 GiB host has no memory left
+ * for larger workers, and this table fills them (docs/platform.md, "Sizing"): a figure raised here must
+ * be paid for by another.
  * Requests are what the scheduler reserves (their sum must fit the workers: the capacity test prints
  * it); limits cap a container's burst. The charts' values read these entries, and so does the
  * capacity check, so the two never disagree.
@@ -32,12 +35,19 @@ export const SIZING = {
     logRotator: resources("10m", "32Mi", "100m", "64Mi"),
   },
   ceph: {
-    // A mon of a three-OSD cluster holds a small RocksDB: ~300 MiB resident; the limit keeps the headroom.
+    // A mon of a three-OSD cluster holds a small RocksDB: ~300 MiB resident; the limit keeps the headroom
+    // and meets Rook's 1 GiB minimum. Ceph does not derive mon_memory_target from the pod (its default
+    // is 2 GiB, above this limit): the cluster values set it to min(request, 0.8 x limit) = 384 MiB, so
+    // the mon's cache autotuner keeps its caches small instead of growing towards an OOM kill.
     mon: resources("150m", "384Mi", "1", "1Gi"),
     mgr: resources("150m", "512Mi", "1", "1Gi"),
     "mgr-sidecar": resources("10m", "40Mi", "100m", "100Mi"),
-    // Rook derives osd_memory_target from the memory limit: 2Gi leaves the BlueStore cache ~1.6 GiB.
-    osd: resources("250m", "1280Mi", "2", "2Gi"),
+    // Ceph sets osd_memory_target = min(request, 0.8 x limit) (src/common/config.cc): 1536 MiB here, the
+    // whole OSD process (BlueStore caches included) tuned to it, with the limit's 512 MiB above it for
+    // what the autotuner does not count. Below the 2 GiB Rook and Ceph recommend (Rook warns only on a
+    // limit below 2048 MiB, which this meets): the seed's workers cannot carry 3 x 2 GiB next to the rest
+    // of the platform; on a larger host raise the request to 2Gi and the limit to 2560Mi.
+    osd: resources("250m", "1536Mi", "2", "2Gi"),
     // A one-off job per disk; 1200Mi suffices for OSDs up to 15 TiB (the chart's own note).
     prepareosd: resources("100m", "64Mi", "1", "1200Mi"),
     crashcollector: resources("10m", "32Mi", "100m", "64Mi"),
@@ -52,9 +62,12 @@ export const SIZING = {
   strimziOperator: resources("100m", "384Mi", "1", "384Mi"),
   // Requests what a broker holds resident: the fixed heap plus ~250 MiB metaspace, threads and direct
   // buffers; the page cache it reads through lives in the limit's burst, not in the reservation.
-  kafka: resources("200m", "896Mi", "1", "1536Mi"),
-  /** JVM heap of a dual-role Kafka node: half the memory limit, the rest is page cache and metaspace. */
-  kafkaHeap: "640m",
+  kafka: resources("200m", "768Mi", "1", "1280Mi"),
+  /**
+   * JVM heap of a dual-role Kafka node: 512 MiB carries a few topics of a lab's traffic (Kafka keeps its
+   * data in the page cache, not the heap); it was 640 MiB until the OSDs needed the memory.
+   */
+  kafkaHeap: "512m",
   topicOperator: resources("50m", "256Mi", "500m", "384Mi"),
 
   redis: {
@@ -69,8 +82,11 @@ export const SIZING = {
 
   mosquitto: resources("20m", "32Mi", "200m", "128Mi"),
 
-  // A few hundred series per node on a dozen targets: ~400 MiB resident; compaction bursts to the limit.
-  prometheus: resources("200m", "512Mi", "1", "1536Mi"),
+  // Five nodes' kubelet/cAdvisor, node-exporter, kube-state-metrics, the API server, etcd, Ceph, Traefik
+  // and Redis: an estimated 60-90k active series at ~5 KiB each in the head block, plus the WAL replay on
+  // start; compaction and heavy queries burst into the limit. An estimate: measure
+  // `process_resident_memory_bytes{job="prometheus"}` on the real stack and adjust.
+  prometheus: resources("200m", "768Mi", "1", "2Gi"),
   configReloader: resources("10m", "32Mi", "100m", "64Mi"),
   alertmanager: resources("20m", "48Mi", "200m", "128Mi"),
   prometheusOperator: resources("50m", "96Mi", "500m", "256Mi"),

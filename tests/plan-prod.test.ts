@@ -36,7 +36,7 @@ describe("offline plan of the prod stack", () => {
   it("reports VM capacity against the host and the workers' allocatable", () => {
     expect(run.text).toMatch(/VM vCPUs \/ host threads +23 \/ 24 vCPU +ok/);
     expect(run.text).toMatch(/VM memory \/ host's 35 GiB less hypervisor and host +30\.3 \/ 30\.3 GiB +ok \(qemu 1970 MiB \(9 VMs\), libvirt 256 MiB, Pulumi run 1536 MiB, host OS 1024 MiB/);
-    expect(run.text).toContain("pods may run on 3 node(s) after K3s and system reservations: worker1 3.5 CPU 5.13 GiB");
+    expect(run.text).toContain("pods may run on 3 node(s) after K3s and system reservations: worker1 3.5 CPU 4.94 GiB");
   });
 
   it("shows the storage pool's disk budget: the Ceph disks preallocated at once, the root disks at their size", () => {

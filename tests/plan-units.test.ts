@@ -140,7 +140,9 @@ describe("capacity", () => {
   it("offers the platform the three workers' allocatable after K3s reservations (the servers are tainted)", () => {
     const c = capacityReport(prod, undefined, "platform stage not built yet");
     expect(c.schedulable.map((n) => n.name)).toEqual(["worker1", "worker2", "worker3"]);
-    expect(c.schedulable[0].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6400 - 384 - 512 - 256 });
+    // The guest's MemTotal (an estimate: 189 MiB below 6400 for the kernel), less the K3s reservations.
+    expect(c.schedulable[0].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6400 - 189 - 384 - 512 - 256 });
+    expect(c.estimates.join("\n")).toMatch(/guest MemTotal = VM memory less the guest kernel's share \(124 of 3072 MiB, 189 of 6400 MiB;/);
     expect(c.platform).toBeUndefined();
     expect(c.platformNote).toContain("not built yet");
     expect(c.fits).toBe(true);
@@ -150,11 +152,11 @@ describe("capacity", () => {
     const totals = (cpu: number, mem: number, cpuLimit = cpu, memLimit = mem, problems: string[] = []): PlatformTotals => ({
       requests: { cpuMilli: cpu, memoryMiB: mem }, limits: { cpuMilli: cpuLimit, memoryMiB: memLimit }, byRelease: [], problems,
     });
-    const ok = capacityReport(prod, totals(10500, 15744, 31600, 28216));
+    const ok = capacityReport(prod, totals(10500, 15177, 31600, 28216));
     expect(ok.fits).toBe(true);
-    expect(ok.platform?.map((l) => l.note)).toEqual([undefined, undefined, "overcommitted 3.0x: allowed, limits are not reserved", "overcommitted 1.8x: allowed, limits are not reserved"]);
+    expect(ok.platform?.map((l) => l.note)).toEqual([undefined, undefined, "overcommitted 3.0x: allowed, limits are not reserved", "overcommitted 1.9x: allowed, limits are not reserved"]);
     expect(capacityReport(prod, totals(10501, 1000)).fits).toBe(false);
-    expect(capacityReport(prod, totals(1000, 15745)).fits).toBe(false);
+    expect(capacityReport(prod, totals(1000, 15178)).fits).toBe(false);
     const tooBig = capacityReport(prod, totals(1000, 1000, 1000, 1000, ["pod osd requests more than any single node has"]));
     expect([tooBig.fits, tooBig.platformProblems]).toEqual([false, ["pod osd requests more than any single node has"]]);
   });

@@ -118,7 +118,7 @@ describe("platformFacts", () => {
       ["worker2", "k3s-agent", "10.17.4.25", "/dev/vdb"],
       ["worker3", "k3s-agent", "10.17.4.26", "/dev/vdb"],
     ]);
-    expect(f.nodes[2].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6400 - 384 - 512 - 256 });
+    expect(f.nodes[2].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6400 - 189 - 384 - 512 - 256 });
     expect(f.ingress).toEqual({ address: "192.168.0.21", httpsPort: INGRESS.https.publicPort, mqttPort: INGRESS.mqtt.publicPort });
   });
 
