@@ -8,7 +8,7 @@
  * and Rook's values.
  */
 import { spawnSync } from "child_process";
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { parseRoleSettings } from "../config/roles";
@@ -30,7 +30,8 @@ const SIZE = prod.cephStateDiskGiB * 1024 ** 3;
  * Stubs: `blkid -p` exits 2 (nothing found) until the fake disk is formatted, or 0 with
  * STUB_FOREIGN set; mkfs creates the by-label link; `mount X dir` / `umount dir` swap the directory
  * for a link to the fake disk and back; `systemctl enable --now var-lib-rook.mount` mounts it;
- * `systemctl is-active` answers from STUB_ACTIVE.
+ * `systemctl is-active` answers from STUB_ACTIVE until the unit is stopped, and after it is started;
+ * `is-enabled` from the node's enabled-<unit> files (`Node.enable`).
  */
 const STUBS: Record<string, string> = {
   blockdev: `echo "$STUB_SIZE"`,
@@ -42,7 +43,9 @@ const STUBS: Record<string, string> = {
   mountpoint: `[ -L "$2" ]`,
   systemctl: [
     `case "$1" in`,
-    `  is-active) [[ " \${STUB_ACTIVE:-} " == *" $3 "* ]] ;;`,
+    `  is-active) { [[ " \${STUB_ACTIVE:-} " == *" $3 "* ]] && [ ! -e "$FMC_ROOT/stopped-$3" ]; } || [ -e "$FMC_ROOT/started-$3" ] ;;`,
+    `  stop) rm -f "$FMC_ROOT/started-$2"; touch "$FMC_ROOT/stopped-$2" ;;`,
+    `  start) rm -f "$FMC_ROOT/stopped-\${@: -1}"; touch "$FMC_ROOT/started-\${@: -1}" ;;`,
     `  is-enabled) [ -e "$FMC_ROOT/enabled-$3" ] ;;`,
     `  enable) touch "$FMC_ROOT/enabled-$3"; d="$FMC_ROOT/var/lib/rook"; [ -L "$d" ] || { rmdir "$d"; ln -s "$STUB_DISK" "$d"; } ;;`,
     `esac`,
@@ -62,6 +65,12 @@ class Node {
     this.stub(join(this.root, "opt/bin/k3s-killall.sh"), "");
     writeFileSync(join(this.root, "proc/sys/kernel/hostname"), `${hostname}\n`);
     writeFileSync(join(this.root, "dev/vdc"), "");
+  }
+
+  /** K3s installed: its unit enabled (the installer enables it). */
+  enable(unit: string): this {
+    writeFileSync(join(this.root, `enabled-${unit}`), "");
+    return this;
   }
 
   private stub(path: string, body: string) {
@@ -131,7 +140,7 @@ describe("a new storage node (blank disk, nothing in /var/lib/rook, K3s not inst
 });
 
 describe("an existing storage node re-created with the new disk (its mon store on the root disk, K3s running)", () => {
-  const node = new Node();
+  const node = new Node().enable("k3s-agent.service");
   mkdirSync(join(node.root, "var/lib/rook/mon-a/data"), { recursive: true });
   writeFileSync(join(node.root, "var/lib/rook/mon-a/data/store.db"), "mon store");
   mkdirSync(join(node.root, "var/lib/rook/rook-ceph/crash"), { recursive: true });
@@ -148,7 +157,7 @@ describe("an existing storage node re-created with the new disk (its mon store o
       `umount ${node.root}/run/flatcarmicrocloud/ceph-state`,
       "systemctl daemon-reload",
       "systemctl enable --now var-lib-rook.mount",
-      "systemctl start k3s-agent.service",
+      "systemctl start --no-block k3s-agent.service",
     ]);
     expect(readFileSync(join(node.disk, "mon-a/data/store.db"), "utf8")).toBe("mon store");
     expect(existsSync(join(node.disk, "rook-ceph/crash"))).toBe(true);
@@ -161,6 +170,40 @@ describe("an existing storage node re-created with the new disk (its mon store o
     const again = node.run({ STUB_ACTIVE: "k3s-agent.service" });
     expect(again.status).toBe(0);
     expect(again.acting).toEqual([]);
+  });
+});
+
+describe("a node whose state disk did not mount at boot (K3s, which requires it, never started)", () => {
+  // Formatted and holding its state, the unit installed and enabled; this boot's mount failed.
+  const node = new Node().enable("k3s-agent.service");
+  node.run();
+  writeFileSync(join(node.disk, "mon-a"), "kept");
+  // The reboot: nothing mounted, K3s not running.
+  rmSync(join(node.root, "started-k3s-agent.service"), { force: true });
+  rmSync(join(node.root, "var/lib/rook"));
+  mkdirSync(join(node.root, "var/lib/rook"));
+
+  it("mounts the disk and starts every enabled K3s unit that is not running", () => {
+    const r = node.run();
+    expect(r.status).toBe(0);
+    expect(r.acting).toEqual([
+      `mount -t ext4 /dev/disk/by-label/${CEPH_STATE_LABEL} ${node.root}/run/flatcarmicrocloud/ceph-state`,
+      `umount ${node.root}/run/flatcarmicrocloud/ceph-state`,
+      "systemctl enable --now var-lib-rook.mount",
+      "systemctl start --no-block k3s-agent.service",
+    ]);
+    expect(r.stderr).toContain("started k3s-agent.service");
+    expect(readFileSync(join(node.root, "var/lib/rook/mon-a"), "utf8")).toBe("kept");
+  });
+
+  it("mounted later by hand, K3s still down: the next run starts it; a running K3s is left alone", () => {
+    const down = new Node().enable("k3s.service");
+    expect(down.run().acting).toContain("systemctl start --no-block k3s.service");
+    // K3s failed again meanwhile; the state disk is mounted.
+    rmSync(join(down.root, "started-k3s.service"), { force: true });
+    const r = down.run();
+    expect([r.status, r.acting]).toEqual([0, ["systemctl start --no-block k3s.service"]]);
+    expect(down.run().acting).toEqual([]);
   });
 });
 

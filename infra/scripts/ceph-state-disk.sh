@@ -79,10 +79,25 @@ ensure_mounted() {
   [ -e "$ROOT$STATE_DIR/$MARKER" ] || die "$STATE_DIR is mounted but holds no $MARKER: not this node's state disk"
 }
 
+# K3s requires the mount: when it failed at boot, systemd never started K3s, and nothing else would
+# start it again. Every enabled K3s unit that is not running is started once the state is mounted
+# (also the ones this run stopped for the copy); one not installed yet is not enabled. Not waited
+# for here (a server's start can wait for etcd for ever, its unit has no start timeout): the node's
+# member step waits, bounded, until the node is Ready.
+start_k3s() {
+  for service in "${K3S_SERVICES[@]}"; do
+    if systemctl is-enabled --quiet "$service" && ! systemctl is-active --quiet "$service"; then
+      systemctl start --no-block "$service"
+      changes+=("started $service")
+    fi
+  done
+}
+
 # --- already on the state disk: keep it so (units rewritten if they drifted) ---
 if mountpoint -q "$ROOT$STATE_DIR"; then
   [ -e "$ROOT$STATE_DIR/$MARKER" ] || die "$STATE_DIR is a mount point without $MARKER: something else is mounted there; refusing to continue"
   ensure_mounted
+  start_k3s
   if [ "${#changes[@]}" -eq 0 ]; then log "unchanged: $STATE_DIR is on the state disk"; else log "changed: ${changes[*]}"; fi
   exit 0
 fi
@@ -136,5 +151,5 @@ if [ "$(count "$ROOT$STATE_DIR")" -gt 0 ]; then
 fi
 mkdir -p "$ROOT$STATE_DIR"
 ensure_mounted
-for service in "${stopped[@]}"; do systemctl start "$service"; done
+start_k3s
 log "changed: ${changes[*]}"
