@@ -146,7 +146,7 @@ describe("load balancer", () => {
 
   test("K3s API on the VM networks only, spread over the K3s servers' cluster addresses", () => {
     expect(section("frontend k3s-api")).toBe("frontend k3s-api\n    bind 10.17.3.12:6443\n    bind 10.17.4.12:6443\n    timeout client 1h\n    default_backend k3s-api");
-    expect(section("backend k3s-api")).toMatch(/server bootstrap1 10\.17\.4\.14:6443 check\n    server master1 10\.17\.4\.21:6443 check$/);
+    expect(section("backend k3s-api")).toMatch(/server bootstrap1 10\.17\.4\.14:6443 check check-ssl verify none\n    server master1 10\.17\.4\.21:6443 check check-ssl verify none$/);
   });
 
   test("HTTP, HTTPS and MQTT on every address (the public 192.168.0.21 too) to the agents' NodePorts", () => {

@@ -39,7 +39,21 @@ export interface Listener {
   backends: Backend[];
   /** Long-lived streams (API watches, MQTT sessions) outlive the short client/server timeouts. */
   longLived: boolean;
+  /** An HTTPS check instead of a TCP connect: the backend's path and the statuses that count as up. */
+  httpsCheck?: { path: string; statuses: number[] };
 }
+
+/**
+ * The K3s API's check. K3s's supervisor accepts on 6443 as soon as K3s runs and answers 503
+ * ("apiserver not ready") until its kube-apiserver is up, so a TCP connect takes a server in too
+ * early. K3s starts the kube-apiserver with `anonymous-auth=false` (pkg/daemons/control/server.go),
+ * so the probe, which has no credentials, gets 401 from the kube-apiserver's authentication once it
+ * serves; 200 where anonymous requests are allowed (system:public-info-viewer grants /readyz).
+ * Either proves the API server itself answers; an anonymous probe cannot see /readyz's verdict on
+ * etcd. TLS without verification: the load balancer is configured before K3s exists and holds no
+ * copy of its server CA (the check carries no secret, and traffic is passed through as TCP).
+ */
+export const K3S_API_CHECK = { path: "/readyz", statuses: [200, 401] } as const;
 
 /** Each node's address on the cluster network when the load balancer is there too, else any shared one. */
 function backendsOf(lb: VmSpec, vms: VmSpec[], topology: Topology): Backend[] {
@@ -67,7 +81,15 @@ export function loadBalancerListeners(lb: VmSpec, topology: Topology): Listener[
   const internal = lb.nics.filter((n) => networkOf(topology, n.network).mode === "nat").map((n) => n.address);
   checkPort("K3S_API_PORT", K3S_API_PORT);
   const listeners: Listener[] = [
-    { name: "k3s-api", binds: internal.length > 0 ? internal : all, port: K3S_API_PORT, backendPort: K3S_API_PORT, backends: servers, longLived: true },
+    {
+      name: "k3s-api",
+      binds: internal.length > 0 ? internal : all,
+      port: K3S_API_PORT,
+      backendPort: K3S_API_PORT,
+      backends: servers,
+      longLived: true,
+      httpsCheck: { path: K3S_API_CHECK.path, statuses: [...K3S_API_CHECK.statuses] },
+    },
   ];
   for (const [name, entry] of Object.entries(INGRESS)) {
     checkPort(`INGRESS.${name}.publicPort`, entry.publicPort);
@@ -98,7 +120,8 @@ export function renderHaproxyConfig(lb: VmSpec, topology: Topology): string {
       "    timeout client 1m",
       "    timeout server 1m",
       "    timeout check 5s",
-      "    # A TCP connect every 5 s; 3 failures take a backend out, 2 successes put it back.",
+      "    # A check every 5 s (a TCP connect unless the backend says otherwise); 3 failures take a",
+      "    # backend out, 2 successes put it back.",
       "    default-server inter 5s fall 3 rise 2",
     ].join("\n"),
   ];
@@ -114,7 +137,8 @@ export function renderHaproxyConfig(lb: VmSpec, topology: Topology): string {
         `backend ${l.name}`,
         "    balance roundrobin",
         ...(l.longLived ? ["    timeout server 1h", "    timeout tunnel 1h"] : []),
-        ...l.backends.map((b) => `    server ${b.name} ${b.address}:${l.backendPort} check`),
+        ...(l.httpsCheck ? [`    option httpchk GET ${l.httpsCheck.path}`, `    http-check expect rstatus ^(${l.httpsCheck.statuses.join("|")})$`] : []),
+        ...l.backends.map((b) => `    server ${b.name} ${b.address}:${l.backendPort} check${l.httpsCheck ? " check-ssl verify none" : ""}`),
       ].join("\n"),
     );
   }
