@@ -242,6 +242,9 @@ export class K3sCluster extends pulumi.ComponentResource {
         connection: onFirstServer,
         create: remoteCommand(renderReadKubeconfig(settings.k3sVersion), { name: "read-kubeconfig", root: true }),
         logging: "none",
+        // pulumi-command sends a command's previous stdout along with every later run (SSH setenv
+        // PULUMI_COMMAND_STDOUT), unless told not to: here that is the admin kubeconfig.
+        addPreviousOutputInEnv: false,
         // New credentials come with a new machine; a re-created VM on the same disk keeps them.
         triggers: [first.rootVolumeId],
       },

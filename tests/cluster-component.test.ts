@@ -324,8 +324,16 @@ describe("kubeconfig and provider", () => {
     const read = h.byName("base-kubeconfig");
     expect(read.inputs.logging).toBe("none");
     expect(read.additionalSecretOutputs).toContain("stdout");
+    // pulumi-command would otherwise hand the previous kubeconfig to the next run (SSH setenv).
+    expect(read.inputs.addPreviousOutputInEnv).toBe(false);
     expect((read.inputs.connection as { host: string }).host).toBe("10.17.3.14");
     expect(h.dependencyNames(read)).toContain("base-bootstrap1-k3s");
+  });
+
+  it("no command whose stdout is secret hands it to its next run", () => {
+    const secretStdout = h.all().filter((r) => r.type.startsWith("command:") && r.additionalSecretOutputs.includes("stdout"));
+    expect(secretStdout.length).toBeGreaterThan(0);
+    for (const r of secretStdout) expect([r.name, r.inputs.addPreviousOutputInEnv]).toEqual([r.name, false]);
   });
 
   it("the kubeconfig output is secret and points at the load balancer", async () => {
