@@ -99,7 +99,7 @@ const platform =
         ...platformFacts(topology),
         settings: config.platform,
         appHosts,
-        acme: acme && { ready: acme.command, caCertificate: acme.caCertificate },
+        acme: acme && { ready: acme.command, caCertificate: acme.caCertificate, dnsRecordsServed: reconciled?.dnsRecords ?? [] },
       })
     : undefined;
 

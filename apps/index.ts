@@ -87,7 +87,7 @@ export class Apps extends pulumi.ComponentResource {
         cert.spec.secretName,
         new k8s.apiextensions.CustomResource(
           `${name}-certificate-${cert.name}`,
-          { apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate", metadata: { name: cert.name, namespace: ns }, spec: cert.spec },
+          { apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate", metadata: { name: cert.name, namespace: ns, annotations: cert.annotations }, spec: cert.spec },
           afterGuardRails,
         ),
       );

@@ -5,6 +5,7 @@
  * lets Traefik reach cert-manager's short-lived HTTP-01 solver pods there. Pure data; the components
  * (platform, apps) wire it.
  */
+import { awaitReady } from "./await";
 import type { NetworkPolicyDoc } from "./network-policies";
 
 /** The ClusterIssuer on FreeIPA's ACME directory. */
@@ -14,15 +15,50 @@ export const CERT_MANAGER_API_VERSION = "cert-manager.io/v1";
 export const ACME_SOLVER_PORT = 8089;
 export const ACME_SOLVER_LABEL = "acme.cert-manager.io/http01-solver";
 
+/**
+ * The certificate key FreeIPA's ACME service signs. Its profile (freeipa
+ * `install/share/profiles/acmeIPAServerCert.cfg`, every release through 4.13.3; Rocky 9 ships 4.12)
+ * admits `keyType=RSA` with `keyParameters=2048,3072,4096,8192` only: an ECDSA request is refused,
+ * the order fails and cert-manager backs off for 1 h, then 2 h, ... up to 32 h. 2048 bits, because
+ * the key only authenticates the server (TLS 1.2 ECDHE and TLS 1.3 negotiate the session keys, so
+ * a broken key later reveals no recorded traffic), it lives at most one certificate lifetime (a new
+ * key on every renewal, below), and NIST SP 800-57 rates 2048-bit RSA acceptable through 2030;
+ * 3072 would cost Traefik about three times the CPU per full handshake on the small workers.
+ */
+export const CERTIFICATE_KEY = { algorithm: "RSA", size: 2048 } as const;
+/** The key sizes FreeIPA's ACME profile accepts (`keyParameters`); the policy pack checks them. */
+export const FREEIPA_ACME_RSA_SIZES = [2048, 3072, 4096, 8192] as const;
+
+/**
+ * How long `pulumi up` waits for a Certificate to be Ready (the provider awaits custom resources
+ * only with `pulumi.com/waitFor`). One issuance: the HTTP-01 solver pod starts (its image pulled on
+ * first use), Traefik routes the solver's Ingress, cert-manager's self-check GETs the token through
+ * the load balancer until it answers (retried with its 5 s..5 min item backoff), then FreeIPA's
+ * Dogtag validator fetches it (5 tries, 5 s apart) and signs. 15 minutes is that with the self-check
+ * backoff reaching its 5-minute cap once. Once an order has failed, cert-manager retries the
+ * Certificate only after 1 h: waiting longer would only delay the error.
+ */
+export const CERTIFICATE_READY_TIMEOUT_SECONDS = 900;
+/**
+ * How long `pulumi up` waits for the ClusterIssuer to be Ready: registering the ACME account with
+ * FreeIPA is one request, retried with cert-manager's item backoff (5 s doubling to 5 min); 10
+ * minutes is seven attempts. FreeIPA's ACME service answers before the issuer is created (the
+ * command that enables it waits for it), so a failure here is a wrong CA bundle, address or policy
+ * that more attempts would not fix.
+ */
+export const CLUSTER_ISSUER_READY_TIMEOUT_SECONDS = 600;
+
 export interface CertificateDoc {
   /** Resource name in its namespace. */
   name: string;
   namespace: string;
+  /** The await annotations (`awaitReady`): the run fails when the certificate is not issued. */
+  annotations: Record<string, string>;
   spec: {
     secretName: string;
     dnsNames: string[];
     issuerRef: { kind: "ClusterIssuer"; name: string; group: "cert-manager.io" };
-    privateKey: { algorithm: "ECDSA"; size: 256; rotationPolicy: "Always" };
+    privateKey: { algorithm: (typeof CERTIFICATE_KEY)["algorithm"]; size: (typeof CERTIFICATE_KEY)["size"]; rotationPolicy: "Always" };
   };
 }
 
@@ -35,12 +71,13 @@ export function certificateFor(host: string, namespace: string): CertificateDoc 
   return {
     name: host,
     namespace,
+    annotations: awaitReady(CERTIFICATE_READY_TIMEOUT_SECONDS),
     spec: {
       secretName: tlsSecretName(host),
       dnsNames: [host],
       issuerRef: { kind: "ClusterIssuer", name: CLUSTER_ISSUER, group: "cert-manager.io" },
       // A fresh key on every renewal: a leaked key is only good until the next one.
-      privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+      privateKey: { ...CERTIFICATE_KEY, rotationPolicy: "Always" },
     },
   };
 }

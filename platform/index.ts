@@ -27,7 +27,8 @@ import { planPlatform } from "./plan";
 import { ChartKey, RELEASES, STORAGE_GATE_TIMEOUT } from "./releases";
 import { PlatformServices, platformServices } from "./services";
 import { renderPlatform } from "./render";
-import { CERT_MANAGER_API_VERSION, CLUSTER_ISSUER } from "./certificates";
+import { awaitReady } from "./await";
+import { CERT_MANAGER_API_VERSION, CLUSTER_ISSUER, CLUSTER_ISSUER_READY_TIMEOUT_SECONDS } from "./certificates";
 import { clusterIssuerSpec } from "./values/cert-manager";
 import { KAFKA_API_VERSION, KAFKA_CLUSTER, KAFKA_NODE_POOL, kafkaBootstrap } from "./values/kafka";
 import { GRAFANA_ADMIN_USER, GRAFANA_SECRET, GRAFANA_SECRET_KEYS, grafanaHost } from "./values/monitoring";
@@ -54,9 +55,12 @@ export interface PlatformArgs extends PlatformFacts {
   appHosts?: string[];
   /**
    * FreeIPA's ACME service (guest roles), required when the facts have `tls`: the command that enabled
-   * it (the issuer waits for it) and the CA certificate it printed (the issuer trusts it).
+   * it (the issuer waits for it), the CA certificate it printed (the issuer trusts it), and the
+   * commands that put every route host into FreeIPA's DNS. FreeIPA's validator resolves a host there
+   * and gives up after 5 tries 5 s apart; cert-manager then backs the Certificate off for 1 h. So the
+   * issuer and every Certificate wait for the records.
    */
-  acme?: { ready: pulumi.Resource; caCertificate: pulumi.Input<string> };
+  acme?: { ready: pulumi.Resource; caCertificate: pulumi.Input<string>; dnsRecordsServed: pulumi.Resource[] };
 }
 
 export interface PlatformUrls {
@@ -217,17 +221,24 @@ export class Platform extends pulumi.ComponentResource {
         {
           apiVersion: CERT_MANAGER_API_VERSION,
           kind: "ClusterIssuer",
-          metadata: { name: CLUSTER_ISSUER },
+          metadata: { name: CLUSTER_ISSUER, annotations: awaitReady(CLUSTER_ISSUER_READY_TIMEOUT_SECONDS) },
           spec: pulumi.output(acme.caCertificate).apply((pem) => clusterIssuerSpec(tls.freeipa.fqdn, pem, INGRESS_CLASS)),
         },
-        { ...k8sOpts, dependsOn: [certManager, acme.ready] },
+        { ...k8sOpts, dependsOn: [certManager, acme.ready, ...acme.dnsRecordsServed] },
       );
+      // Each waits until issued: the challenge goes through Traefik (the solver's Ingress) and the
+      // solver NetworkPolicy of its namespace (in its guard rails), so both come first.
       for (const cert of rendered.certificates) {
         const key = keyOf(cert.namespace);
         new k8s.apiextensions.CustomResource(
           `${name}-certificate-${cert.name}`,
-          { apiVersion: CERT_MANAGER_API_VERSION, kind: "Certificate", metadata: { name: cert.name, namespace: namespaces[key].metadata.name }, spec: cert.spec },
-          { ...k8sOpts, dependsOn: [issuer, ...guardRails[key]] },
+          {
+            apiVersion: CERT_MANAGER_API_VERSION,
+            kind: "Certificate",
+            metadata: { name: cert.name, namespace: namespaces[key].metadata.name, annotations: cert.annotations },
+            spec: cert.spec,
+          },
+          { ...k8sOpts, dependsOn: [issuer, traefik, ...acme.dnsRecordsServed, ...guardRails[key]] },
         );
       }
     }

@@ -339,6 +339,64 @@ export const oddServerCount: StackValidationPolicy = {
   },
 };
 
+// ---- certificates FreeIPA can sign ---------------------------------------------------------------
+
+const CLUSTER_ISSUER_TYPE = "kubernetes:cert-manager.io/v1:ClusterIssuer";
+const CERTIFICATE_TYPE = "kubernetes:cert-manager.io/v1:Certificate";
+/** The key sizes FreeIPA's ACME profile admits (`acmeIPAServerCert.cfg`: keyType=RSA, keyParameters). */
+const FREEIPA_RSA_SIZES = [2048, 3072, 4096, 8192];
+
+interface FreeipaIssuerConfig {
+  /** ClusterIssuers known to be FreeIPA's, by name (their spec may be unknown in a first preview). */
+  issuers?: string[];
+}
+
+/** Dogtag's ACME responder serves its directory at `/acme/directory` (Let's Encrypt's is `/directory`). */
+function isFreeipaAcmeServer(server: unknown): boolean {
+  if (typeof server !== "string") return false;
+  try {
+    return new URL(server).pathname === "/acme/directory";
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * FreeIPA's ACME profile (`install/share/profiles/acmeIPAServerCert.cfg`, every release through
+ * 4.13.3) signs RSA keys of 2048, 3072, 4096 or 8192 bits and nothing else: an ECDSA request fails,
+ * and cert-manager then waits 1 h, 2 h, ... 32 h before it asks again, while the routes serve
+ * Traefik's self-signed default. cert-manager's default key is RSA 2048 (no `privateKey`).
+ */
+export const freeipaCertificateKeys: StackValidationPolicy = {
+  name: "freeipa-certificate-keys",
+  description:
+    "A Certificate issued by FreeIPA's ACME service (a ClusterIssuer on a /acme/directory server, or named in the config) asks for an " +
+    "RSA key of 2048, 3072, 4096 or 8192 bits, the only keys FreeIPA's ACME profile signs.",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: { issuers: { type: "array", items: { type: "string" }, default: ["freeipa-acme"] } } },
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const freeipa = new Set(args.getConfig<FreeipaIssuerConfig>().issuers ?? []);
+    for (const issuer of args.resources.filter((r) => r.type === CLUSTER_ISSUER_TYPE)) {
+      const name = at(issuer.props, ["metadata", "name"]);
+      if (typeof name === "string" && isFreeipaAcmeServer(at(issuer.props, ["spec", "acme", "server"]))) freeipa.add(name);
+    }
+    for (const cert of args.resources.filter((r) => r.type === CERTIFICATE_TYPE)) {
+      const ref = at(cert.props, ["spec", "issuerRef"]);
+      const issuerName = at(ref, ["name"]);
+      if (at(ref, ["kind"]) !== "ClusterIssuer" || typeof issuerName !== "string" || !freeipa.has(issuerName)) continue;
+      const algorithm = at(cert.props, ["spec", "privateKey", "algorithm"]) ?? "RSA";
+      const size = at(cert.props, ["spec", "privateKey", "size"]) ?? 2048;
+      const named = at(cert.props, ["metadata", "name"]);
+      const certName = typeof named === "string" ? named : cert.name;
+      if (algorithm !== "RSA") {
+        report(`Certificate ${certName}: FreeIPA's ACME issuer ${issuerName} signs RSA keys only, not ${JSON.stringify(algorithm)}: set spec.privateKey.algorithm RSA`, cert.urn);
+      } else if (typeof size !== "number" || !FREEIPA_RSA_SIZES.includes(size)) {
+        report(`Certificate ${certName}: FreeIPA's ACME issuer ${issuerName} signs RSA keys of ${FREEIPA_RSA_SIZES.join(", ")} bits, not ${JSON.stringify(size)}`, cert.urn);
+      }
+    }
+  },
+};
+
 // ---- pinned, hardened app containers -----------------------------------------------------------
 
 /** A tag after the last `/` (not `latest`), or a sha256 digest. */
@@ -390,4 +448,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   statefulDisksProtected,
   oddServerCount,
   podsPinnedAndHardened,
+  freeipaCertificateKeys,
 ];

@@ -54,7 +54,25 @@ it("a Strimzi KafkaTopic in Kafka's namespace and a Certificate for the app host
   const topic = rec.byName("apps-topic-events");
   expect(topic.inputs).toMatchObject({ apiVersion: "kafka.strimzi.io/v1", kind: "KafkaTopic", metadata: { name: "events", namespace: "kafka", labels: { "strimzi.io/cluster": "kafka" } } });
   const cert = rec.byName("apps-certificate-app.cefaslocalserver.com");
-  expect(cert.inputs).toMatchObject({ apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { namespace: "apps" }, spec: { issuerRef: { kind: "ClusterIssuer" } } });
+  expect(cert.inputs).toMatchObject({
+    apiVersion: "cert-manager.io/v1",
+    kind: "Certificate",
+    metadata: { namespace: "apps", annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "900" } },
+    spec: { issuerRef: { kind: "ClusterIssuer" }, privateKey: { algorithm: "RSA", size: 2048 } },
+  });
+});
+
+it("the issuer and every Certificate (platform's and apps') come after FreeIPA's DNS records command", () => {
+  const records = rec.byName("guest-roles-freeipa1-records");
+  expect(rec.dependencyNames(rec.byName("platform-cluster-issuer"))).toContain("guest-roles-freeipa1-records");
+  const certs = rec.all().filter((r) => r.inputs.kind === "Certificate");
+  expect(certs.map((c) => c.name).sort()).toEqual([
+    "apps-certificate-app.cefaslocalserver.com",
+    "platform-certificate-ceph.cefaslocalserver.com",
+    "platform-certificate-grafana.cefaslocalserver.com",
+    "platform-certificate-traefik.cefaslocalserver.com",
+  ]);
+  for (const c of certs) expect({ cert: c.name, waits: rec.dependsOn(c, records) }).toEqual({ cert: c.name, waits: true });
 });
 
 it("waits for the platform, its guard rails, its Secret, topics and certificate", () => {

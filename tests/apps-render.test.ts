@@ -193,11 +193,13 @@ describe("routes, certificates, topics, capacity", () => {
       {
         name: "app.cefaslocalserver.com",
         namespace: "apps",
+        // Awaited until issued; an RSA key, the only kind FreeIPA's ACME profile signs.
+        annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "900" },
         spec: {
           secretName: "app.cefaslocalserver.com-tls",
           dnsNames: ["app.cefaslocalserver.com"],
           issuerRef: { kind: "ClusterIssuer", name: "freeipa-acme", group: "cert-manager.io" },
-          privateKey: { algorithm: "ECDSA", size: 256, rotationPolicy: "Always" },
+          privateKey: { algorithm: "RSA", size: 2048, rotationPolicy: "Always" },
         },
       },
     ]);

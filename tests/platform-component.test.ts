@@ -35,12 +35,14 @@ beforeAll(async () => {
   const provider = new k8s.Provider("k", { kubeconfig: "x" });
   // Stands in for the guest roles' ACME command (its own tests: roles.acme.test.ts).
   const acmeReady = new random.RandomPassword("acme-ready", { length: 8 });
+  // Stands in for FreeIPA's DNS records command (guest roles, reconcile).
+  const dnsRecords = new random.RandomPassword("dns-records", { length: 8 });
   platform = new Platform("platform", {
     provider,
     ...platformFacts(topology),
     settings: parsePlatformSettings({}, topology),
     appHosts: ["app.cefaslocalserver.com"],
-    acme: { ready: acmeReady, caCertificate: CA_PEM },
+    acme: { ready: acmeReady, caCertificate: CA_PEM, dnsRecordsServed: [dnsRecords] },
   });
   await h.settle();
 });
@@ -284,6 +286,24 @@ describe("TLS from FreeIPA", () => {
     });
     expect(h.dependsOn(issuer(), release("cert-manager"))).toBe(true);
     expect(h.dependsOn(issuer(), h.byName("acme-ready"))).toBe(true);
+  });
+
+  it("the ClusterIssuer is awaited until Ready (10 min: seven account registrations under cert-manager's backoff), after FreeIPA's DNS records", () => {
+    expect((issuer().inputs.metadata as { annotations: unknown }).annotations).toEqual({ "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "600" });
+    expect(h.dependencyNames(issuer())).toContain("dns-records");
+  });
+
+  it("every Certificate asks for an RSA 2048 key (FreeIPA's ACME profile signs RSA only), is awaited until issued, after the DNS records and Traefik", () => {
+    const certs = h.all().filter((r) => r.inputs.kind === "Certificate");
+    expect(certs).toHaveLength(3);
+    for (const c of certs) {
+      expect((c.inputs.spec as { privateKey: unknown }).privateKey).toEqual({ algorithm: "RSA", size: 2048, rotationPolicy: "Always" });
+      expect((c.inputs.metadata as { annotations: unknown }).annotations).toEqual({ "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "900" });
+      // Directly, not only through the issuer: a Certificate must never race the records.
+      expect(h.dependencyNames(c)).toContain("dns-records");
+      // The HTTP-01 challenge is answered through Traefik (the solver's Ingress).
+      expect(h.dependsOn(c, release("traefik"))).toBe(true);
+    }
   });
 
   it("a Certificate for Grafana, the Traefik dashboard and the Ceph dashboard, in their routes' namespaces", () => {

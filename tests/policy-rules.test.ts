@@ -5,6 +5,7 @@ import { AnyPolicy, runPolicies, Violation } from "../plan/policy-check";
 import { Recorded } from "../plan/recorder";
 import { pemBlock } from "../plan/stack-config";
 import {
+  freeipaCertificateKeys,
   helmPinnedVersion,
   noLoadBalancer,
   noPlaintextSecrets,
@@ -227,5 +228,36 @@ describe("pods-pinned-and-hardened", () => {
     expect(await check(podsPinnedAndHardened, [deployment("api:1", { readOnlyRootFilesystem: false })])).toEqual([
       "container app lacks runAsNonRoot, readOnlyRootFilesystem, allowPrivilegeEscalation: false, capabilities.drop [ALL]",
     ]);
+  });
+});
+
+describe("freeipa-certificate-keys", () => {
+  const ISSUER = "kubernetes:cert-manager.io/v1:ClusterIssuer";
+  const CERT = "kubernetes:cert-manager.io/v1:Certificate";
+  const issuer = (name: string, server: unknown) => fake(ISSUER, { metadata: { name }, spec: { acme: { server } } });
+  const cert = (issuerName: string, privateKey?: unknown) =>
+    fake(CERT, { metadata: { name: "grafana" }, spec: { issuerRef: { kind: "ClusterIssuer", name: issuerName }, ...(privateKey ? { privateKey } : {}) } });
+  const freeipa = issuer("ipa", "https://freeipa1.example.com/acme/directory");
+
+  it("fails an ECDSA key, and an RSA size FreeIPA's profile does not list, on a FreeIPA issuer", async () => {
+    expect(await check(freeipaCertificateKeys, [freeipa, cert("ipa", { algorithm: "ECDSA", size: 256 })])).toEqual([
+      `Certificate grafana: FreeIPA's ACME issuer ipa signs RSA keys only, not "ECDSA": set spec.privateKey.algorithm RSA`,
+    ]);
+    expect(await check(freeipaCertificateKeys, [freeipa, cert("ipa", { algorithm: "Ed25519" })])).toHaveLength(1);
+    expect(await check(freeipaCertificateKeys, [freeipa, cert("ipa", { algorithm: "RSA", size: 1024 })])).toEqual([
+      "Certificate grafana: FreeIPA's ACME issuer ipa signs RSA keys of 2048, 3072, 4096, 8192 bits, not 1024",
+    ]);
+  });
+
+  it("knows the program's issuer by name when its spec is not known yet (a first preview)", async () => {
+    const unknownSpec = fake(ISSUER, { metadata: { name: "freeipa-acme" } });
+    expect(await check(freeipaCertificateKeys, [unknownSpec, cert("freeipa-acme", { algorithm: "ECDSA", size: 256 })])).toHaveLength(1);
+  });
+
+  it("passes RSA keys of the listed sizes, cert-manager's default (RSA 2048), and any key on another issuer", async () => {
+    for (const size of [2048, 3072, 4096, 8192]) expect(await check(freeipaCertificateKeys, [freeipa, cert("ipa", { algorithm: "RSA", size })])).toEqual([]);
+    expect(await check(freeipaCertificateKeys, [freeipa, cert("ipa")])).toEqual([]);
+    const letsEncrypt = issuer("le", "https://acme-v02.api.letsencrypt.org/directory");
+    expect(await check(freeipaCertificateKeys, [letsEncrypt, cert("le", { algorithm: "ECDSA", size: 256 })])).toEqual([]);
   });
 });
