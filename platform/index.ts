@@ -30,7 +30,7 @@ import { renderPlatform } from "./render";
 import { awaitReady } from "./await";
 import { CERT_MANAGER_API_VERSION, CLUSTER_ISSUER, CLUSTER_ISSUER_READY_TIMEOUT_SECONDS } from "./certificates";
 import { clusterIssuerSpec } from "./values/cert-manager";
-import { KAFKA_API_VERSION, KAFKA_CLUSTER, KAFKA_NODE_POOL, kafkaBootstrap } from "./values/kafka";
+import { KAFKA_API_VERSION, KAFKA_CLUSTER, KAFKA_NODE_POOL, KAFKA_READY_TIMEOUT_SECONDS, kafkaBootstrap } from "./values/kafka";
 import { GRAFANA_ADMIN_USER, GRAFANA_SECRET, GRAFANA_SECRET_KEYS, grafanaHost } from "./values/monitoring";
 import { MOSQUITTO_SECRET, MOSQUITTO_USER, mqttInternalEndpoint } from "./values/mosquitto";
 import { REDIS_MASTER_SET, REDIS_SECRET, REDIS_SECRET_KEYS, redisSentinelEndpoint } from "./values/redis";
@@ -243,8 +243,11 @@ export class Platform extends pulumi.ComponentResource {
       }
     }
 
+    // Kafka is awaited until Strimzi reports it Ready, so what uses it (the apps, their topics) finds
+    // brokers. The node pool has no Ready condition (Strimzi writes only its node ids and replicas,
+    // while reconciling the Kafka): it comes first and Kafka's readiness covers its brokers.
     const kafkaOpts = { ...k8sOpts, dependsOn: [strimzi, storageReady] };
-    new k8s.apiextensions.CustomResource(
+    const kafkaNodePool = new k8s.apiextensions.CustomResource(
       `${name}-kafka-node-pool`,
       {
         apiVersion: KAFKA_API_VERSION,
@@ -256,8 +259,17 @@ export class Platform extends pulumi.ComponentResource {
     );
     new k8s.apiextensions.CustomResource(
       `${name}-kafka`,
-      { apiVersion: KAFKA_API_VERSION, kind: "Kafka", metadata: { name: KAFKA_CLUSTER, namespace: namespaces.kafka.metadata.name }, spec: rendered.kafka },
-      kafkaOpts,
+      {
+        apiVersion: KAFKA_API_VERSION,
+        kind: "Kafka",
+        metadata: {
+          name: KAFKA_CLUSTER,
+          namespace: namespaces.kafka.metadata.name,
+          annotations: awaitReady(KAFKA_READY_TIMEOUT_SECONDS),
+        },
+        spec: rendered.kafka,
+      },
+      { ...kafkaOpts, dependsOn: [...kafkaOpts.dependsOn, kafkaNodePool] },
     );
 
     // The platform's own ServiceMonitors wait for the monitoring CRDs and for what they watch.

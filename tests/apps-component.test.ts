@@ -83,6 +83,8 @@ it("waits for the platform, its guard rails, its Secret, topics and certificate"
     expect({ dep: dep.name, waits: rec.dependsOn(api, dep) }).toEqual({ dep: dep.name, waits: true });
   }
   expect(rec.dependsOn(rec.byName("apps-topic-events"), kafka)).toBe(true);
+  // Kafka is awaited until Ready, so waiting for it means brokers exist.
+  expect((kafka.inputs.metadata as { annotations: Record<string, string> }).annotations["pulumi.com/waitFor"]).toBe("condition=Ready");
   const route = rec.byName("apps-api-route");
   expect(rec.dependsOn(route, rec.byName("apps-certificate-app.cefaslocalserver.com"))).toBe(true);
   // The apps never hold the platform back.

@@ -119,6 +119,17 @@ describe("releases", () => {
     }
   });
 
+  it("Kafka is awaited until Strimzi reports it Ready (three reconciliations), after its node pool", () => {
+    const kafka = h.byName("platform-kafka");
+    const pool = h.byName("platform-kafka-node-pool");
+    // 3 × (operationTimeoutMs 300 s + fullReconciliationIntervalMs 120 s), the chart's defaults.
+    expect((kafka.inputs.metadata as { annotations: unknown }).annotations).toEqual({ "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "1260" });
+    expect(h.dependsOn(kafka, pool)).toBe(true);
+    // The pool has no Ready condition and its status is written while Kafka reconciles: awaiting it
+    // before Kafka exists would never end.
+    expect((pool.inputs.metadata as { annotations?: Record<string, string> }).annotations?.["pulumi.com/waitFor"]).toBeUndefined();
+  });
+
   it("the platform's ServiceMonitors come after the monitoring CRDs and what they watch", () => {
     const monitors = h.all().filter((r) => r.inputs.kind === "ServiceMonitor");
     expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "traefik"]);

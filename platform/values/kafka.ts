@@ -17,6 +17,18 @@ export const KAFKA_NODE_POOL = "dual-role";
 export const KAFKA_PLAIN_PORT = 9092;
 export const KAFKA_API_VERSION = "kafka.strimzi.io/v1";
 
+/**
+ * How long `pulumi up` waits for the `Kafka` resource to be Ready (Strimzi sets that condition once a
+ * reconciliation has the brokers of every node pool running and the entity operator up; the
+ * provider awaits custom resources only with `pulumi.com/waitFor`). The operator waits at most
+ * `operationTimeoutMs` (the chart's 300 s, not overridden) for pods in one reconciliation and starts
+ * the next one every `fullReconciliationIntervalMs` (120 s): three attempts, so a first one lost to
+ * pulling the Kafka image onto three nodes and binding three new Ceph volumes still succeeds.
+ */
+export const STRIMZI_OPERATION_TIMEOUT_SECONDS = 300;
+export const STRIMZI_RECONCILIATION_INTERVAL_SECONDS = 120;
+export const KAFKA_READY_TIMEOUT_SECONDS = 3 * (STRIMZI_OPERATION_TIMEOUT_SECONDS + STRIMZI_RECONCILIATION_INTERVAL_SECONDS);
+
 export interface StrimziValues {
   resources: Resources;
   /** Empty: the operator watches its own namespace, where the Kafka cluster lives. */
