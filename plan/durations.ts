@@ -130,8 +130,28 @@ export const DURATIONS: readonly DurationRule[] = [
     kind: "volume claim (await Bound)",
     basis: "the provider waits until Ceph CSI has provisioned and bound the volume",
   },
-  { type: /^kubernetes:/, seconds: 3, kind: "Kubernetes object", basis: "one API call (the provider does not await custom resources)" },
+  {
+    type: "kubernetes:kafka.strimzi.io/v1:Kafka",
+    when: awaited,
+    seconds: 300,
+    kind: "Kafka (await Ready)",
+    basis: "Strimzi starts the brokers (Kafka image on each node, Ceph volumes bound) and the entity operator, then sets Ready",
+  },
+  {
+    type: "kubernetes:cert-manager.io/v1:Certificate",
+    when: awaited,
+    seconds: 60,
+    kind: "certificate (await issued)",
+    basis: "HTTP-01 solver pod, cert-manager's self-check, FreeIPA's validation and signing",
+  },
+  { type: /^kubernetes:/, seconds: 3, kind: "Kubernetes object", basis: "one API call (custom resources are not awaited unless annotated pulumi.com/waitFor)" },
 ];
+
+/** A Kubernetes object the provider awaits (`pulumi.com/waitFor`, platform/await.ts). */
+function awaited(inputs: Record<string, unknown>): boolean {
+  const annotations = (inputs.metadata as { annotations?: Record<string, unknown> } | undefined)?.annotations;
+  return typeof annotations?.["pulumi.com/waitFor"] === "string";
+}
 
 /** For a resource type no row names. */
 export const DEFAULT_DURATION: DurationRule = { type: "*", seconds: 10, kind: "unlisted type", basis: "default: add a row" };

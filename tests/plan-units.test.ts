@@ -29,6 +29,13 @@ describe("duration table", () => {
     expect(volume({ size: 1 }).kind).toBe("data volume");
   });
 
+  it("counts the wait of a custom resource the provider awaits (pulumi.com/waitFor), and only then", () => {
+    const kafka = (annotations?: Record<string, string>) =>
+      estimateDuration({ type: "kubernetes:kafka.strimzi.io/v1:Kafka", name: "platform-kafka", custom: true, inputs: { metadata: { annotations } } });
+    expect(kafka({ "pulumi.com/waitFor": "condition=Ready" })).toMatchObject({ seconds: 300, kind: "Kafka (await Ready)" });
+    expect(kafka()).toMatchObject({ seconds: 3, kind: "Kubernetes object" });
+  });
+
   it("tells remote commands apart by the step they run, and components take no time", () => {
     const cmd = (name: string) => estimateDuration({ type: "command:remote:Command", name, custom: true, inputs: {} }).kind;
     expect([cmd("cluster-worker1-boot"), cmd("cluster-worker1-k3s"), cmd("cluster-worker1-member"), cmd("x")]).toEqual([
