@@ -25,11 +25,18 @@ export const INGRESS_HOSTS = {
 } as const;
 
 /**
- * K3s's pod and service ranges (its defaults, set explicitly). Pod traffic that crosses nodes leaves
- * through flannel with the sending node's address in the pod range, so policies that admit "the
- * nodes" must name this range as well as the node addresses.
+ * K3s's pod and service ranges (its defaults, set explicitly). Traffic from a node's host network to a
+ * pod on another node leaves through flannel with that node's flannel.1 address as its source, the
+ * first address of the node's pod subnet (platform/node-sources.ts): policies that admit "the nodes"
+ * name those addresses, never the whole range (which holds every pod).
  */
 export const K3S_NETWORK = {
   clusterCidr: "10.42.0.0/16",
   serviceCidr: "10.43.0.0/16",
 } as const;
+
+/**
+ * The prefix of each node's pod subnet inside `clusterCidr`: the controller-manager's
+ * `node-cidr-mask-size-ipv4`, whose default (24) K3s keeps and this project does not change.
+ */
+export const K3S_NODE_CIDR_MASK = 24;

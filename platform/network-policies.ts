@@ -3,10 +3,13 @@
  * K3s enforces them with its embedded kube-router policy controller, which lets a node reach its own
  * pods (kubelet probes) and evaluates traffic after Service DNAT: so the API server appears as the
  * servers' addresses on port 6443, and NodePort traffic from the load balancer as its address.
+ * "Node" sources of ingress rules are the nodes' flannel.1 addresses, never the pod range
+ * (node-sources.ts); "node" destinations of egress rules are the nodes' own addresses.
  */
 import type * as k8s from "@pulumi/kubernetes";
-import { INGRESS, K3S_API_PORT, K3S_NETWORK } from "../ports";
+import { INGRESS, K3S_API_PORT } from "../ports";
 import { NAMESPACES, NamespaceKey } from "./namespaces";
+import { flannelNodeAddresses } from "./node-sources";
 import { PlatformPlan } from "./plan";
 import { CERT_MANAGER_WEBHOOK_PORT } from "./values/cert-manager";
 
@@ -86,12 +89,14 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
   // ipBlock covers addresses outside the cluster; pod sources are named separately, since policy
   // implementations may not match pod IPs against ipBlock.
   const world = { kind: "cidr", cidr: "0.0.0.0/0" } as const;
-  // The K3s nodes by address (not the whole node network, which also holds the service VMs), plus
-  // the pod range: host processes of one node reach pods on another through flannel, with that
-  // node's flannel address (inside the pod range) as source.
-  const overlay: Peer = { kind: "cidr", cidr: K3S_NETWORK.clusterCidr };
-  const nodes: Peer[] = [...plan.nodes.map((n): Peer => ({ kind: "cidr", cidr: `${n.address}/32` })), overlay];
-  const servers: Peer[] = [...plan.apiServerAddresses.map((a): Peer => ({ kind: "cidr", cidr: `${a}/32` })), overlay];
+  // Host-network traffic of the nodes as it arrives at a pod on another node: from that node's
+  // flannel.1 address (node-sources.ts). Not the pod range: kube-router matches pod IPs against an
+  // ipBlock, so 10.42.0.0/16 would admit every pod. The API server calling a webhook is such traffic
+  // too; since a server's pod subnet is only known once it registers, webhooks admit every node's.
+  const fromNodes: Peer[] = flannelNodeAddresses().map((cidr): Peer => ({ kind: "cidr", cidr }));
+  // The K3s nodes by address (not the whole node network, which also holds the service VMs): where
+  // pods reach the API server, kubelets, node-exporter, etcd and hostNetwork pods.
+  const toNodes: Peer[] = plan.nodes.map((n): Peer => ({ kind: "cidr", cidr: `${n.address}/32` }));
 
   return {
     traefik: [
@@ -104,11 +109,11 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
     rookCeph: [
       within("ingress"),
       within("egress"),
-      { name: "from-nodes", direction: "ingress", peers: nodes, ports: [], reason: "kernel RBD clients and the host-network CSI node plugin reach the mons and OSDs" },
+      { name: "from-nodes", direction: "ingress", peers: fromNodes, ports: [], reason: "kernel RBD clients and the host-network CSI node plugin reach the mons and OSDs" },
       scrape(POD_PORTS.cephMgrMetrics, POD_PORTS.cephExporterMetrics),
       { name: "from-traefik", direction: "ingress", peers: [{ kind: "namespace", namespace: "traefik" }], ports: tcp(POD_PORTS.cephDashboard), reason: "the Ceph dashboard route" },
       dns,
-      { name: "to-nodes", direction: "egress", peers: nodes, ports: [], reason: "the API server and the host-network CSI pods live on node addresses" },
+      { name: "to-nodes", direction: "egress", peers: toNodes, ports: [], reason: "the API server and the host-network CSI pods live on node addresses" },
     ],
     kafka: [
       within("ingress"),
@@ -129,7 +134,7 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       dns,
     ],
     certManager: [
-      { name: "webhook", direction: "ingress", peers: servers, ports: tcp(CERT_MANAGER_WEBHOOK_PORT), reason: "the API server calls cert-manager's validating and mutating webhooks" },
+      { name: "webhook", direction: "ingress", peers: fromNodes, ports: tcp(CERT_MANAGER_WEBHOOK_PORT), reason: "the API server calls cert-manager's validating and mutating webhooks" },
       dns,
       api,
       ...(plan.tls
@@ -166,12 +171,12 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       within("ingress"),
       within("egress"),
       { name: "from-traefik", direction: "ingress", peers: [{ kind: "namespace", namespace: "traefik" }], ports: tcp(POD_PORTS.grafana), reason: "the Grafana route" },
-      { name: "webhook", direction: "ingress", peers: servers, ports: tcp(POD_PORTS.prometheusOperatorWebhook), reason: "the API server calls the operator's admission webhook" },
+      { name: "webhook", direction: "ingress", peers: fromNodes, ports: tcp(POD_PORTS.prometheusOperatorWebhook), reason: "the API server calls the operator's admission webhook" },
       { name: "from-kured", direction: "ingress", peers: [{ kind: "namespace", namespace: "kured" }], ports: tcp(POD_PORTS.prometheus), reason: "kured asks Prometheus for active alerts before it reboots a node" },
       dns,
       api,
       { name: "scrape-pods", direction: "egress", peers: [{ kind: "anyPod" }], ports: [], reason: "Prometheus scrapes pods in every namespace; Grafana queries Prometheus" },
-      { name: "scrape-nodes", direction: "egress", peers: nodes, ports: [], reason: "kubelet/cAdvisor (10250), node-exporter (9100) and etcd (2381) listen on node addresses" },
+      { name: "scrape-nodes", direction: "egress", peers: toNodes, ports: [], reason: "kubelet/cAdvisor (10250), node-exporter (9100) and etcd (2381) listen on node addresses" },
     ],
   };
 }

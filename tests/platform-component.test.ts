@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import type { Platform as PlatformClass } from "../platform";
+import { flannelNodeAddresses } from "../platform/node-sources";
 import { NAMESPACES } from "../platform/namespaces";
 import { RELEASES } from "../platform/releases";
 import { CHARTS } from "../versions";
@@ -220,7 +221,7 @@ describe("guard rails", () => {
     expect((mqtt.inputs.spec as { ingress: { ports: unknown[] }[] }).ingress[0].ports).toEqual([{ port: 1883, protocol: "TCP" }]);
   });
 
-  it("node peers are the K3s nodes' addresses and the pod range (cross-node host traffic), the API server the servers' on 6443", () => {
+  it("node peers: the nodes' flannel addresses as sources (never the pod range), their own addresses as destinations, the API server the servers' on 6443", () => {
     const policy = (ns: string, name: string) =>
       h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-${name}`)?.inputs.spec as Record<string, { to?: unknown[]; from?: unknown[]; ports?: unknown[] }[]>;
     expect(policy("kafka", "allow-api-server").egress[0]).toEqual({
@@ -228,10 +229,12 @@ describe("guard rails", () => {
       ports: [{ port: 6443, protocol: "TCP" }],
     });
     const fromNodes = policy("rook-ceph", "allow-from-nodes").ingress[0].from as { ipBlock: { cidr: string } }[];
-    expect(fromNodes.map((p) => p.ipBlock.cidr)).toEqual(["10.17.4.14/32", "10.17.4.21/32", "10.17.4.24/32", "10.17.4.25/32", "10.17.4.26/32", "10.42.0.0/16"]);
+    expect(fromNodes.map((p) => p.ipBlock.cidr)).toEqual(flannelNodeAddresses());
     // The API server on a (tainted) server reaches the operator's webhook on a worker through flannel.
     const webhook = policy("monitoring", "allow-webhook").ingress[0].from as { ipBlock: { cidr: string } }[];
-    expect(webhook.map((p) => p.ipBlock.cidr)).toEqual(["10.17.4.14/32", "10.17.4.21/32", "10.42.0.0/16"]);
+    expect(webhook.map((p) => p.ipBlock.cidr)).toEqual(flannelNodeAddresses());
+    const toNodes = policy("rook-ceph", "allow-to-nodes").egress[0].to as { ipBlock: { cidr: string } }[];
+    expect(toNodes.map((p) => p.ipBlock.cidr)).toEqual(["10.17.4.14/32", "10.17.4.21/32", "10.17.4.24/32", "10.17.4.25/32", "10.17.4.26/32"]);
     // Namespaces without controllers get no API access.
     expect(policy("redis", "allow-api-server")).toBeUndefined();
     expect(policy("mosquitto", "allow-api-server")).toBeUndefined();
