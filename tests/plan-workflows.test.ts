@@ -23,7 +23,10 @@ it("the pull-request workflow installs, lints, typechecks, tests (through .ci/ru
   const checks = ["apt-get install", "npm ci", "npm run typecheck", "npm run lint", "npm test"].map((cmd) => script.indexOf(cmd));
   expect(checks.every((i) => i >= 0)).toBe(true);
   expect([...checks].sort((a, b) => a - b)).toEqual(checks);
-  for (const pkg of ["ignition", "cloud-init", "shellcheck", "haproxy", "postgresql"]) expect(script).toContain(`missing+=(${pkg})`);
+  // Its install step takes the packages from .ci/packages (tests/ci-packages.test.ts checks that list).
+  expect(script).toContain("done < .ci/packages");
+  const packages = read(".ci/packages");
+  for (const pkg of ["ignition", "cloud-init", "shellcheck", "haproxy", "postgresql", "libxml2-utils"]) expect(packages).toMatch(new RegExp(`^${pkg} `, "m"));
   expect(steps(ci, "check").find((s) => s.uses?.startsWith("actions/setup-node"))?.with?.["node-version"]).toBe(20);
 });
 

@@ -1,21 +1,39 @@
 /** Runs the real validators (Debian packages ignition, cloud-init, shellcheck) on rendered files. */
 import { spawnSync } from "child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
+import { accessSync, constants, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
-import { join } from "path";
+import { delimiter, join } from "path";
+import { packageOf } from "./ci-packages";
 
 export interface ToolResult {
   status: number | null;
   output: string;
 }
 
+/** Whether `name` is an executable on PATH (this process's PATH, as the tools are started with). */
 export function hasTool(name: string): boolean {
-  return spawnSync("sh", ["-c", `command -v ${name}`]).status === 0;
+  return (process.env.PATH ?? "").split(delimiter).some((dir) => {
+    try {
+      accessSync(join(dir || ".", name), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
 }
 
-/** Fails loudly when a validator is missing: a skipped validation must never look like a pass. */
+/**
+ * Fails loudly when a program is missing, naming its Debian package (.ci/packages): a skipped
+ * validation must never look like a pass.
+ */
 export function requireTool(name: string): void {
-  if (!hasTool(name)) throw new Error(`${name} is not installed: run .ci/run (apt-get install -y ignition cloud-init shellcheck xsltproc libvirt-clients)`);
+  if (hasTool(name)) return;
+  const pkg = packageOf(name);
+  throw new Error(
+    pkg
+      ? `${name} is not installed: Debian package ${pkg} (bash .ci/run installs it, or apt-get install -y ${pkg})`
+      : `${name} is not installed, and .ci/packages names no Debian package for it: add one`,
+  );
 }
 
 export function writeTemp(fileName: string, content: string): string {
@@ -70,5 +88,7 @@ export function xsltproc(stylesheet: string, xml: string): ToolResult {
 /** libvirt's own schema check of a domain definition (Debian package libvirt-clients). */
 export function virtXmlValidate(xml: string, schema = "domain"): ToolResult {
   requireTool("virt-xml-validate");
+  // A shell script that runs xmllint (another package): without it every document "fails".
+  requireTool("xmllint");
   return run("virt-xml-validate", [writeTemp(`${schema}.xml`, xml), schema]);
 }
