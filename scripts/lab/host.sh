@@ -4,6 +4,8 @@
 #
 #   host.sh up RUN_DIR BRIDGE    start it (idempotent); prints "kvm" or "tcg"
 #   host.sh down RUN_DIR         stop it and remove everything it made (also after a failure)
+#   host.sh missing              print the Debian packages of HOST_PACKAGES not installed (one line)
+#   host.sh install              install them as root (apt-get update first), or print the command
 #
 # Why a namespace: libvirt's NAT networks bring up bridges with 10.x/192.168.x addresses, dnsmasq and
 # VMs; inside the lab's namespace none of them has a route anywhere but each other. The Pulumi process
@@ -14,10 +16,52 @@
 set -euo pipefail
 
 NETNS=fmc-lab
-ACTION=${1:?usage: host.sh up RUN_DIR BRIDGE | down RUN_DIR}
-RUN_DIR=${2:?run directory}
+ACTION=${1:?usage: host.sh up RUN_DIR BRIDGE | down RUN_DIR | missing | install}
+
+# Every program the lab runs on this host, by the Debian package that provides it: the one list
+# (`run.js --check` and `npm run lab` read it through `missing` and `install`). Looked up on PATH
+# (root's, with the sbin directories).
+HOST_PACKAGES=(
+  "libvirtd libvirt-daemon-system"
+  "virtlogd libvirt-daemon-system"
+  "virsh libvirt-clients"
+  "qemu-system-x86_64 qemu-system-x86"
+  "qemu-img qemu-utils"
+  "dnsmasq dnsmasq-base"      # libvirt's NAT networks (only a Recommends of libvirt-daemon-system)
+  "mkisofs genisoimage"       # the provider builds the Rocky VMs' cloud-init ISOs with it
+  "xsltproc xsltproc"         # the provider's XSLT step on the Flatcar domains; the host preflight
+  "ip iproute2"
+  "unshare util-linux"
+  "ssh-keygen openssh-client" # run.js makes the stacks' key pair
+)
 
 log() { echo "host.sh: $*" >&2; }
+
+missing_packages() {
+  local entry tool package out=" "
+  for entry in "${HOST_PACKAGES[@]}"; do
+    read -r tool package <<<"$entry"
+    command -v "$tool" >/dev/null || [[ "$out" == *" $package "* ]] || out+="$package "
+  done
+  out=${out# }
+  echo "${out% }"
+}
+
+install_packages() {
+  local missing
+  missing=$(missing_packages)
+  [ -n "$missing" ] || return 0
+  if [ "$(id -u)" -ne 0 ]; then
+    log "missing Debian packages $missing: as root, apt-get update && apt-get install -y $missing"
+    exit 1
+  fi
+  log "installing $missing"
+  # shellcheck disable=SC2086 # one word per package
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing; } >&2 ||
+    { log "apt-get could not install $missing"; exit 1; }
+  missing=$(missing_packages)
+  [ -z "$missing" ] || { log "still missing after apt-get install: $missing"; exit 1; }
+}
 
 libvirt_pid() {
   local pidfile="$RUN_DIR/libvirtd.pid"
@@ -25,11 +69,10 @@ libvirt_pid() {
 }
 
 up() {
-  local bridge=${1:?bridge name}
+  local bridge=${1:?bridge name} missing
   [ "$(id -u)" -eq 0 ] || { log "needs root (network namespace, libvirtd)"; exit 1; }
-  for tool in libvirtd virtlogd virsh qemu-system-x86_64 qemu-img mkisofs ip unshare; do
-    command -v "$tool" >/dev/null || { log "missing $tool (apt-get install libvirt-daemon-system qemu-system-x86 qemu-utils genisoimage iproute2)"; exit 1; }
-  done
+  missing=$(missing_packages)
+  [ -z "$missing" ] || { log "missing Debian packages $missing: apt-get update && apt-get install -y $missing (npm run lab installs them)"; exit 1; }
   if [ -z "$(libvirt_pid || true)" ] && [ -S /run/libvirt/libvirt-sock ] && virsh -c qemu:///system version >/dev/null 2>&1; then
     log "a libvirtd the lab did not start already answers on /run/libvirt/libvirt-sock; stop it first (the lab only runs its own, in its own namespace)"
     exit 1
@@ -122,7 +165,9 @@ down() {
 }
 
 case "$ACTION" in
-  up) up "${3:?bridge name}" ;;
-  down) down ;;
+  up) RUN_DIR=${2:?run directory}; up "${3:?bridge name}" ;;
+  down) RUN_DIR=${2:?run directory}; down ;;
+  missing) missing_packages ;;
+  install) install_packages ;;
   *) log "unknown action $ACTION"; exit 2 ;;
 esac

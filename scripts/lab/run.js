@@ -186,22 +186,35 @@ function previewSteps(text) {
 
 // ---- main ------------------------------------------------------------------------------------
 
-/** Why the lab cannot run on this machine, or undefined when it can (`run.js --check`). */
-function cannotRun() {
+/** The Debian packages the lab's host lacks (scripts/lab/host.sh holds the one list). */
+function missingHostPackages() {
+  const r = mustSh("bash", [path.join(__dirname, "host.sh"), "missing"]);
+  return r.trim().split(/\s+/).filter(Boolean);
+}
+
+/**
+ * Whether the lab can run on this machine (`run.js --check`): `why` it cannot, or undefined, with a
+ * `note` of the host packages `npm run lab` installs first (only when apt says it can install them).
+ */
+function canRun() {
   const toolchain = readToolchain();
-  if (!toolchain) return `the toolchain is not built here (npm run lab:build; cache ${CACHE})`;
-  if (toolchain.missing.length > 0) return `the toolchain lacks ${toolchain.missing.join(", ")} (npm run lab:build)`;
-  if (process.getuid && process.getuid() !== 0) return "needs root (a network namespace and a libvirtd of its own)";
-  const tools = ["libvirtd", "virsh", "qemu-system-x86_64", "qemu-img", "mkisofs", "ssh-keygen"];
-  const missing = tools.filter((t) => sh("sh", ["-c", `command -v ${t}`]).status !== 0);
-  if (missing.length > 0) return `missing ${missing.join(", ")} (apt-get install libvirt-daemon-system qemu-system-x86 qemu-utils genisoimage openssh-client)`;
-  return undefined;
+  if (!toolchain) return { why: `the toolchain is not built here (npm run lab:build; cache ${CACHE})` };
+  if (toolchain.missing.length > 0) return { why: `the toolchain lacks ${toolchain.missing.join(", ")} (npm run lab:build)` };
+  if (process.getuid && process.getuid() !== 0) return { why: "needs root (a network namespace and a libvirtd of its own)" };
+  const missing = missingHostPackages();
+  if (missing.length === 0) return {};
+  const simulated = sh("apt-get", ["install", "--simulate", "-qq", ...missing]);
+  if (simulated.status !== 0) {
+    const said = (simulated.stderr || simulated.stdout || "").trim().split("\n").pop();
+    return { why: `missing Debian packages ${missing.join(" ")}, which apt cannot install here (${said}): apt-get update && apt-get install -y ${missing.join(" ")}` };
+  }
+  return { note: `npm run lab installs the Debian packages ${missing.join(" ")} first` };
 }
 
 async function main() {
   if (process.argv.includes("--check")) {
-    const why = cannotRun();
-    console.log(why ? `lab: cannot run: ${why}` : "lab: the toolchain is built and the host has what the lab needs");
+    const { why, note } = canRun();
+    console.log(why ? `lab: cannot run: ${why}` : `lab: the toolchain is built and the host has what the lab needs${note ? ` (${note})` : ""}`);
     process.exit(why ? 1 : 0);
   }
   const toolchain = readToolchain();
@@ -223,11 +236,16 @@ async function main() {
 
   try {
     const hostUp = await step("host: libvirtd in network namespace fmc-lab, host bridge " + BRIDGE, () => {
+      // The host's Debian packages first: installed here when missing (as root), else the exact command.
+      const installing = missingHostPackages();
+      const installed = sh("bash", [path.join(__dirname, "host.sh"), "install"]);
+      if (installed.status !== 0) throw new Error(installed.stderr || installed.stdout);
       const r = sh("bash", [path.join(__dirname, "host.sh"), "up", path.join(RUN, "host"), BRIDGE]);
       if (r.status !== 0) throw new Error(r.stderr || r.stdout);
       accel = r.stdout.trim();
       const why = r.stderr.split("\n").find((l) => l.startsWith("host.sh: ")) || "host.sh: no usable /dev/kvm";
-      return { detail: accel === "kvm" ? "KVM" : `TCG (${why.replace(/^host.sh: /, "")})` };
+      const packages = installing.length > 0 ? `, installed ${installing.join(" ")}` : "";
+      return { detail: `${accel === "kvm" ? "KVM" : `TCG (${why.replace(/^host.sh: /, "")})`}${packages}` };
     });
     if (!hostUp) return;
 
