@@ -37,8 +37,15 @@ const { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp } = config.c
 const previous = previousDeployment();
 // A stack deployed before the Ceph state disk existed gets it one storage node per run (attaching
 // it re-creates the VM): infra/ceph-state-disk.ts.
-const planned = previous.apply((prev) => plannedDeployment(prev, topology, config.roles, { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp }));
-planned.apply(({ stateDisks }) => {
+const planned = previous.apply((prev) =>
+  plannedDeployment(prev.record, topology, config.roles, { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp }, prev.rootHashes),
+);
+planned.apply(({ stateDisks, firstBoot }) => {
+  if (firstBoot.transition.length > 0) {
+    void pulumi.log.warn(
+      `first boot: ${firstBoot.transition.join(", ")} keep the first boot they were built with (the last run was by an earlier program, which recorded no first-boot inputs); from this run on, a change of their own config renders their first boot afresh (docs/day-two.md, "First-boot revisions")`,
+    );
+  }
   if (stateDisks.pending.length > 0) {
     void pulumi.log.warn(
       `Ceph state disk: attached in this run to ${stateDisks.attached.join(", ") || "no storage node"}; still waiting: ${stateDisks.pending.join(", ")} (one K3s node change per run, k3sNodeChangesPerUp): run \`pulumi up\` again once Ceph is healthy`,
@@ -46,10 +53,11 @@ planned.apply(({ stateDisks }) => {
   }
 });
 const record = planned.apply((p) => p.record);
-const admitted = admitDayTwoChange(previous, record, topology, { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp });
+const admitted = admitDayTwoChange(previous.apply((p) => p.record), record, topology, { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp });
 const infra = new Infra("infra", {
   admitted,
   cephStateDisks: planned.apply((p) => p.stateDisks.attached),
+  firstBootHashes: planned.apply((p) => p.firstBoot.hashes),
   topology,
   roleFragments: (vm) => roles.fragmentsFor(vm),
   sshJumpHost: config.roles.sshJumpHost,

@@ -26,6 +26,12 @@ export interface MachineRecord {
   os: string;
   /** First-boot identity: the hash in the root disk's name; a new one is a new machine. */
   identity: string;
+  /**
+   * Rocky VMs: fingerprint of the config their first boot is rendered from (./machines.ts
+   * `firstBootInputs`), not of the program's code. Unchanged, a live VM keeps its first boot (and
+   * root disk) when a new program renders first boot differently. Absent in earlier records.
+   */
+  firstBootInputs?: string;
   /** Fingerprint of the domain's ForceNew inputs other than its disks and first-boot object. */
   domain: string;
   /** Size of the Ceph OSD disk (ForceNew: a new size is a new, empty disk). */
@@ -249,13 +255,41 @@ function networkKeyOf(topology: Topology, name: string): string | undefined {
 }
 
 /**
- * The `deployment` output of the last `pulumi up` of this very stack, through a StackReference to
- * itself (the backend's last saved state; none on the first deploy or from an older program).
+ * The first-boot hash in each live VM's root volume name (`<vm>-root-<hash>.qcow2`), read from the
+ * `nodes` output (`rootVolumeId`, the volume's path) of the last `pulumi up`: the actual name, which
+ * the record's identity is not for VMs whose first boot carried secrets (earlier programs).
  */
-export function previousDeployment(): pulumi.Output<DeploymentRecord | undefined> {
+export function liveRootHashes(nodes: unknown): Record<string, string> {
+  if (!Array.isArray(nodes)) return {};
+  const out: Record<string, string> = {};
+  for (const node of nodes as unknown[]) {
+    const { name, rootVolumeId } = (node ?? {}) as { name?: unknown; rootVolumeId?: unknown };
+    if (typeof name !== "string" || typeof rootVolumeId !== "string") continue;
+    const file = rootVolumeId.split("/").pop() ?? "";
+    const hash = file.startsWith(`${name}-root-`) && file.endsWith(".qcow2") ? file.slice(name.length + 6, -6) : "";
+    if (/^[0-9a-f]{10}$/.test(hash)) out[name] = hash;
+  }
+  return out;
+}
+
+export interface PreviousDeployment {
+  record?: DeploymentRecord;
+  /** See liveRootHashes. */
+  rootHashes: Record<string, string>;
+}
+
+/**
+ * The `deployment` and `nodes` outputs of the last `pulumi up` of this very stack, through a
+ * StackReference to itself (the backend's last saved state; none on the first deploy or from an
+ * older program).
+ */
+export function previousDeployment(): pulumi.Output<PreviousDeployment> {
   const self = new pulumi.StackReference(`${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`);
   // `outputs` rather than getOutput: an absent output is no record, not an error.
-  return self.outputs.apply((outputs) => parseDeploymentRecord((outputs as Record<string, unknown> | undefined)?.deployment));
+  return self.outputs.apply((outputs) => {
+    const o = outputs as Record<string, unknown> | undefined;
+    return { record: parseDeploymentRecord(o?.deployment), rootHashes: liveRootHashes(o?.nodes) };
+  });
 }
 
 /**

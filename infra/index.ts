@@ -40,6 +40,11 @@ export interface InfraArgs {
    * `cephStateDiskRollout`); default: every storage VM. The volume exists for all of them.
    */
   cephStateDisks?: pulumi.Input<string[]>;
+  /**
+   * Live Rocky VMs that keep the first boot they were built with (./machines.ts `firstBootPlan`):
+   * VM name -> the hash their root and cloud-init disks are named after. Others get this program's.
+   */
+  firstBootHashes?: pulumi.Input<Record<string, string>>;
 }
 
 /**
@@ -108,7 +113,7 @@ export class Infra extends pulumi.ComponentResource {
     const baseImages = new Map(osInUse.map((os) => [os, this.baseImages(name, os)]));
 
     const nodes = topology.vms.map((vm) => {
-      const firstBoot = vm.os === "flatcar" ? this.ignition(name, vm) : this.cloudInit(name, vm, args.roleFragments?.(vm) ?? []);
+      const firstBoot = vm.os === "flatcar" ? this.ignition(name, vm) : this.cloudInit(name, vm, args.roleFragments?.(vm) ?? [], args.firstBootHashes);
       // A new first-boot config means a new root volume: Ignition and cloud-init only act on a fresh disk.
       const root = new libvirt.Volume(
         `${name}-${vm.name}-root`,
@@ -249,12 +254,14 @@ export class Infra extends pulumi.ComponentResource {
     };
   }
 
-  private cloudInit(prefix: string, vm: VmSpec, fragments: pulumi.Input<CloudConfigFragment[]>): FirstBoot {
+  private cloudInit(prefix: string, vm: VmSpec, fragments: pulumi.Input<CloudConfigFragment[]>, kept?: pulumi.Input<Record<string, string>>): FirstBoot {
     const networkConfig = renderRockyNetworkConfig(vm, this.topology);
     const userData = pulumi.output(fragments).apply((f) => renderRockyUserData(vm, this.topology, f));
-    // The hash names objects, so it must not be secret itself; a 40-bit digest reveals nothing of
-    // the passwords the user-data may hold.
-    const hash = pulumi.unsecret(userData.apply((u) => rockyFirstBootIdentity(vm, this.topology, u, networkConfig)));
+    // The hash names objects, so it must not be secret itself (a 40-bit digest reveals nothing of
+    // the user-data). A live VM whose first-boot inputs are unchanged keeps its own: its disks keep
+    // their names, and the cloud-init disk its content (ignoreChanges below).
+    const rendered = pulumi.unsecret(userData.apply((u) => rockyFirstBootIdentity(vm, this.topology, u, networkConfig)));
+    const hash = pulumi.all([rendered, pulumi.output(kept ?? {})]).apply(([own, live]) => live[vm.name] ?? own);
     const disk = new libvirt.CloudinitDisk(
       `${prefix}-${vm.name}-cloudinit`,
       {

@@ -6,7 +6,7 @@
  */
 import { shortHash } from "../config/identity";
 import { RoleSettings } from "../config/roles";
-import { isStorageNode, NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
+import { isK3sNode, isStorageNode, NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
 import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { cephStateDiskRollout, StateDiskRollout } from "./ceph-state-disk";
 import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, k3sNodeChanges, replaceFingerprint } from "./deployment-record";
@@ -75,6 +75,78 @@ export function firstBootIdentity(vm: VmSpec, topology: Topology, roles: RoleSet
 }
 
 /**
+ * The config a Rocky VM's first boot is rendered from, as a fingerprint: the VM's own name, role and
+ * NICs, the networks it has a NIC on (without their resolvers: stack-wide, delivered after boot), the
+ * stack, domain and admin user, and its role's settings. Not the program's code: when a new version
+ * renders first boot differently (a fixed script, another way to deliver a secret), a live VM whose
+ * inputs are unchanged keeps the first boot it was built with (`firstBootPlan`), as a base image bump
+ * applies to new root disks only. Whatever the role renderers (./roles) read of the topology must be
+ * here; tests/first-boot-revisions.test.ts checks that every config change that changes a rendered
+ * first boot changes this too.
+ */
+export function firstBootInputs(vm: VmSpec, topology: Topology, roles: RoleSettings): string {
+  const networks = vm.nics.map((nic) => {
+    const spec = topology.networks.find((n) => n.name === nic.network);
+    return spec && { name: spec.name, mode: spec.mode, cidr: spec.cidr, bridge: spec.bridge, gateway: spec.gateway };
+  });
+  const role =
+    vm.role === "bastion"
+      ? { wireguard: { port: roles.wireguard.port, subnet: roles.wireguard.subnet } }
+      : vm.role === "postgresql"
+        ? {
+            postgres: roles.postgres,
+            // Where its clients live: the K3s nodes' networks it shares (pg_hba, firewall).
+            clientNetworks: vm.nics.filter((nic) => topology.vms.some((o) => isK3sNode(o) && o.nics.some((n) => n.network === nic.network))).map((n) => n.network),
+          }
+        : {};
+  return shortHash(
+    JSON.stringify({
+      vm: { name: vm.name, role: vm.role, os: vm.os, rootDiskGiB: vm.rootDiskGiB, nics: vm.nics },
+      networks,
+      stack: topology.stack,
+      domain: topology.domain,
+      adminUser: topology.adminUser,
+      role,
+    }),
+  );
+}
+
+/** Which live Rocky VMs keep the first boot (and root disk) they were built with. */
+export interface FirstBootPlan {
+  /** VM name -> the first-boot hash its root and cloud-init disks keep. */
+  hashes: Record<string, string>;
+  /** VMs recorded by an earlier program without first-boot inputs: kept as they are (see below). */
+  transition: string[];
+}
+
+/**
+ * A live Rocky VM keeps its first boot when its first-boot inputs are what the last run recorded,
+ * whatever this program would render now; a changed input renders it afresh (a new machine, refused
+ * for the protected FreeIPA and PostgreSQL disks). A record of an earlier program has no inputs: its
+ * live VMs are kept, and this run records their inputs, so from now on a change is seen. `rootHashes`
+ * are the hashes in the live root volumes' names (deployment-record.ts `liveRootHashes`).
+ */
+export function firstBootPlan(previous: DeploymentRecord | undefined, topology: Topology, roles: RoleSettings, rootHashes: Record<string, string>): FirstBootPlan {
+  const plan: FirstBootPlan = { hashes: {}, transition: [] };
+  if (!previous) return plan;
+  for (const vm of topology.vms.filter((v) => v.os === "rocky")) {
+    const before = previous.machines[vm.name];
+    const hash = rootHashes[vm.name];
+    if (!before || before.os !== "rocky" || before.role !== vm.role || !hash) continue;
+    if (before.firstBootInputs === undefined) {
+      // The identity ends with the root disk's size: a new size is a new disk, rendered afresh.
+      if (before.identity.endsWith(`:${vm.rootDiskGiB}`)) {
+        plan.hashes[vm.name] = hash;
+        plan.transition.push(vm.name);
+      }
+    } else if (before.firstBootInputs === firstBootInputs(vm, topology, roles)) {
+      plan.hashes[vm.name] = hash;
+    }
+  }
+  return plan;
+}
+
+/**
  * The record of this deployment (see ./deployment-record.ts). `cephStateDisks`: the storage VMs
  * whose domain has its Ceph state disk attached in this run (default: all of them).
  */
@@ -100,6 +172,7 @@ export function deploymentRecord(
           os: vm.os,
           // The root disk's size is ForceNew too: a new size is a new disk, a new machine.
           identity: `${firstBootIdentity(vm, topology, roles)}:${vm.rootDiskGiB}`,
+          ...(vm.os === "rocky" ? { firstBootInputs: firstBootInputs(vm, topology, roles) } : {}),
           domain: replaceFingerprint("libvirt:index/domain:Domain", domainShape(vm, topology)),
           ...(vm.dataDiskGiB !== undefined ? { dataDiskGiB: vm.dataDiskGiB } : {}),
           ...(cephStateDisks.includes(vm.name) ? { cephStateDiskGiB: topology.cephStateDiskGiB } : {}),
@@ -112,19 +185,27 @@ export function deploymentRecord(
 }
 
 /**
- * This run's record and which storage VMs get their Ceph state disk now, from the last run's record
+ * This run's record, which storage VMs get their Ceph state disk now, from the last run's record
  * (./ceph-state-disk.ts `cephStateDiskRollout`): the other K3s node changes of this run are those
- * the config makes with every recorded state disk kept as it was.
+ * the config makes with every recorded state disk kept as it was; and which live Rocky VMs keep
+ * their first boot (`firstBootPlan`): their recorded identity stays.
  */
 export function plannedDeployment(
   previous: DeploymentRecord | undefined,
   topology: Topology,
   roles: RoleSettings,
   k3s: { servers: string[]; agents: string[]; k3sNodeChangesPerUp: number },
-): { record: DeploymentRecord; stateDisks: StateDiskRollout } {
+  rootHashes: Record<string, string> = {},
+): { record: DeploymentRecord; stateDisks: StateDiskRollout; firstBoot: FirstBootPlan } {
   const storage = topology.vms.filter(isStorageNode).map((vm) => vm.name);
   const kept = previous ? storage.filter((name) => !previous.machines[name] || previous.machines[name].cephStateDiskGiB !== undefined) : storage;
   const others = previous ? k3sNodeChanges(previous, deploymentRecord(topology, roles, k3s, kept)).map((c) => c.name) : [];
   const stateDisks = cephStateDiskRollout(previous, topology, { k3sNodeChangesPerUp: k3s.k3sNodeChangesPerUp, otherK3sNodeChanges: others });
-  return { record: deploymentRecord(topology, roles, k3s, stateDisks.attached), stateDisks };
+  const firstBoot = firstBootPlan(previous, topology, roles, rootHashes);
+  const record = deploymentRecord(topology, roles, k3s, stateDisks.attached);
+  for (const name of Object.keys(firstBoot.hashes)) {
+    const before = previous?.machines[name];
+    if (before) record.machines[name] = { ...record.machines[name], identity: before.identity };
+  }
+  return { record, stateDisks, firstBoot };
 }
