@@ -7,6 +7,7 @@ import { parse, stringify } from "yaml";
 import { shortHash } from "../config/identity";
 import { fqdn, ntpServersFor, Topology, VmSpec } from "../config/topology";
 import { guestNics } from "./guest-network";
+import { loadScript } from "./roles/shell";
 
 export interface CloudConfigFile {
   path: string;
@@ -27,19 +28,30 @@ export interface YumRepo {
 }
 
 /**
+ * One first-boot step: a command run by `fmc-first-boot` (scripts/first-boot.sh) in order, with its
+ * own log; the first failing step stops first boot and is reported by the after-boot steps.
+ */
+export interface FirstBootStep {
+  /** Unique per VM: letters, digits and dashes (the log file's name). */
+  name: string;
+  /** Program and plain arguments (no spaces, no shell syntax). */
+  command: string[];
+}
+
+/**
  * What a role adds to the base cloud-config. Lists are appended in order (base first); anything a
  * role needs beyond these keys belongs in a file plus a command, which keeps roles reviewable.
  */
 export interface CloudConfigFragment {
   packages?: string[];
   write_files?: CloudConfigFile[];
-  /** Commands run once, at the end of first boot, in order. Strings run through `sh -c`. */
-  runcmd?: (string | string[])[];
+  /** Commands run once, at the end of first boot, in order (after the base's). */
+  steps?: FirstBootStep[];
   yum_repos?: Record<string, YumRepo>;
 }
 
 /** The user-data document as a plain object (rendered to YAML by renderRockyUserData). */
-export interface CloudConfig extends CloudConfigFragment {
+export interface CloudConfig extends Omit<CloudConfigFragment, "steps"> {
   hostname: string;
   fqdn: string;
   prefer_fqdn_over_hostname: boolean;
@@ -49,15 +61,33 @@ export interface CloudConfig extends CloudConfigFragment {
   ssh_pwauth: boolean;
   ntp: { enabled: boolean; ntp_client: string; servers: string[] };
   timezone: string;
+  /** Only `fmc-first-boot`, which runs the steps (cloud-init runs runcmd as one script without `set -e`). */
+  runcmd: string[][];
   package_update: boolean;
   final_message: string;
 }
 
 /** Marker file written last: stage 2 and operators can tell first boot finished (besides `cloud-init status --wait`). */
 export const FIRST_BOOT_DONE = "/var/lib/flatcarmicrocloud/first-boot.done";
+/** Written instead when a step failed: "step log exit-status". */
+export const FIRST_BOOT_FAILED = "/var/lib/flatcarmicrocloud/first-boot.failed";
+export const FIRST_BOOT_RUNNER = "/usr/local/sbin/fmc-first-boot";
+export const FIRST_BOOT_STEPS = "/etc/flatcarmicrocloud/first-boot-steps";
 
-export function mergeFragments(base: CloudConfig, fragments: CloudConfigFragment[]): CloudConfig {
-  const merged: CloudConfig = { ...base };
+/** The steps file fmc-first-boot reads: "name command [argument...]" per line. */
+export function renderFirstBootSteps(steps: FirstBootStep[]): string {
+  const names = new Set<string>();
+  for (const s of steps) {
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(s.name)) throw new Error(`first-boot step name ${JSON.stringify(s.name)}: letters, digits and dashes only`);
+    if (names.has(s.name)) throw new Error(`cloud-config: two first-boot steps are named ${s.name}`);
+    names.add(s.name);
+    for (const word of s.command) if (!/^[A-Za-z0-9_./:=@+,-]+$/.test(word)) throw new Error(`first-boot step ${s.name}: ${JSON.stringify(word)} is not a plain word`);
+  }
+  return ["# FlatcarMicroCloud first-boot steps, run in order by fmc-first-boot: name command [argument...]", ...steps.map((s) => `${s.name} ${s.command.join(" ")}`), ""].join("\n");
+}
+
+export function mergeFragments(base: CloudConfig & { steps?: FirstBootStep[] }, fragments: CloudConfigFragment[]): CloudConfig & { steps: FirstBootStep[] } {
+  const merged: CloudConfig & { steps: FirstBootStep[] } = { ...base, steps: [...(base.steps ?? [])] };
   for (const f of fragments) {
     if (f.packages) merged.packages = [...(merged.packages ?? []), ...f.packages.filter((p) => !(merged.packages ?? []).includes(p))];
     if (f.write_files) {
@@ -68,7 +98,7 @@ export function mergeFragments(base: CloudConfig, fragments: CloudConfigFragment
       }
       merged.write_files = [...(merged.write_files ?? []), ...f.write_files];
     }
-    if (f.runcmd) merged.runcmd = [...(merged.runcmd ?? []), ...f.runcmd];
+    if (f.steps) merged.steps = [...merged.steps, ...f.steps];
     if (f.yum_repos) {
       for (const name of Object.keys(f.yum_repos)) {
         if (merged.yum_repos && name in merged.yum_repos) throw new Error(`cloud-config: two fragments define yum repo ${name}`);
@@ -103,12 +133,16 @@ export function rockyCloudConfig(vm: VmSpec, topology: Topology, fragments: Clou
     timezone: "UTC",
     package_update: false,
     packages: ["qemu-guest-agent"],
-    runcmd: [["systemctl", "enable", "--now", "qemu-guest-agent.service"]],
+    write_files: [{ path: FIRST_BOOT_RUNNER, content: loadScript("first-boot.sh"), permissions: "0755", owner: "root:root" }],
+    runcmd: [[FIRST_BOOT_RUNNER]],
     final_message: `${vm.name} first boot finished after $UPTIME seconds`,
   };
-  const merged = mergeFragments(base, fragments);
-  // The marker goes last so that it means "every role command ran".
-  merged.runcmd = [...(merged.runcmd ?? []), ["install", "-D", "-m", "0644", "/dev/null", FIRST_BOOT_DONE]];
+  const { steps, ...merged } = mergeFragments(
+    { ...base, steps: [{ name: "guest-agent", command: ["systemctl", "enable", "--now", "qemu-guest-agent.service"] }] },
+    fragments,
+  );
+  // The steps' list is the last file: fmc-first-boot (runcmd, after every file is written) reads it.
+  merged.write_files = [...(merged.write_files ?? []), { path: FIRST_BOOT_STEPS, content: renderFirstBootSteps(steps), permissions: "0644", owner: "root:root" }];
   return merged;
 }
 

@@ -112,8 +112,12 @@ describe("Rocky cloud-init", () => {
     expect(doc.disable_root).toBe(true);
     expect(doc.ssh_pwauth).toBe(false);
     expect(doc.ntp).toEqual({ enabled: true, ntp_client: "chrony", servers: ["10.17.3.11"] });
-    // The last command marks first boot as finished, after every role command.
-    expect(doc.runcmd[doc.runcmd.length - 1]).toEqual(["install", "-D", "-m", "0644", "/dev/null", "/var/lib/flatcarmicrocloud/first-boot.done"]);
+    // One command: fmc-first-boot runs the steps (each with its log) and marks first boot finished
+    // only when every step succeeded; the steps' list is the last file written.
+    expect(doc.runcmd).toEqual([["/usr/local/sbin/fmc-first-boot"]]);
+    const files = doc.write_files as { path: string; content: string }[];
+    expect(files[files.length - 1].path).toBe("/etc/flatcarmicrocloud/first-boot-steps");
+    expect(files.find((f) => f.path === "/usr/local/sbin/fmc-first-boot")?.content).toContain('install -m 0644 /dev/null "$state/first-boot.done"');
   });
 
   it("network-config v2 matches NICs on MAC, routes only via the first NIC", () => {
@@ -168,10 +172,12 @@ describe("Rocky cloud-init", () => {
 
   it("merges role fragments after the base and refuses two writers of one file", () => {
     const vm = prodVm("freeipa1");
-    const fragment = { packages: ["ipa-server"], runcmd: ["echo role"], write_files: [{ path: "/etc/x", content: "x" }] };
+    const fragment = { packages: ["ipa-server"], steps: [{ name: "role", command: ["/usr/local/sbin/role"] }], write_files: [{ path: "/etc/x", content: "x" }] };
     const doc = parse(renderRockyUserData(vm, stacks.prod, [fragment]));
     expect(doc.packages).toEqual(["qemu-guest-agent", "ipa-server"]);
-    expect(doc.runcmd.slice(-2)[0]).toBe("echo role");
+    const steps = (doc.write_files as { path: string; content: string }[]).find((f) => f.path === "/etc/flatcarmicrocloud/first-boot-steps")?.content ?? "";
+    expect(steps.split("\n").filter((l) => l && !l.startsWith("#"))).toEqual(["guest-agent systemctl enable --now qemu-guest-agent.service", "role /usr/local/sbin/role"]);
+    expect(() => renderRockyUserData(vm, stacks.prod, [fragment, { steps: [{ name: "role", command: ["/bin/true"] }] }])).toThrow("two first-boot steps are named role");
     expect(() => renderRockyUserData(vm, stacks.prod, [fragment, { write_files: [{ path: "/etc/x", content: "y" }] }])).toThrow(
       "two fragments write /etc/x",
     );

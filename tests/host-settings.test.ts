@@ -5,7 +5,7 @@
  * place, and touches nothing on a VM that is already in the desired state.
  */
 import { spawnSync } from "child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { parseTopology } from "../config/validate";
@@ -37,6 +37,9 @@ class Vm {
     }
     writeFileSync(join(this.root, "proc/sys/kernel/hostname"), `${hostname}\n`);
     writeFileSync(join(this.root, "etc/chrony.conf"), "pool 2.rocky.pool.ntp.org iburst\n");
+    // fmc-first-boot's marker: every first-boot step finished (Rocky).
+    mkdirSync(join(this.root, "var/lib/flatcarmicrocloud"), { recursive: true });
+    writeFileSync(join(this.root, "var/lib/flatcarmicrocloud/first-boot.done"), "");
   }
 
   run(script: string) {
@@ -141,4 +144,32 @@ it.each(["worker1", "bastion1", "freeipa1"])("the script for %s passes shellchec
   const r = shellcheck(renderHostSettingsScript(vmOf(prod, name), hostSettingsFor(vmOf(prod, name), prod)));
   expect(r.output).toBe("");
   expect(r.status).toBe(0);
+});
+
+// Issue 16 item 6: a role script that failed in first boot must fail the first after-boot step, with its log.
+describe("on a Rocky VM whose first boot failed a step", () => {
+  const vm = vmOf(prod, "postgresql1");
+  const settings = hostSettingsFor(vm, prod);
+
+  it("stops, naming the step, with the last lines of its log, and changes nothing", () => {
+    const host = new Vm("postgresql1", prod.adminUser);
+    rmSync(join(host.root, "var/lib/flatcarmicrocloud/first-boot.done"));
+    writeFileSync(join(host.root, "var/lib/flatcarmicrocloud/first-boot.failed"), "postgresql-setup /var/log/flatcarmicrocloud/first-boot-postgresql-setup.log 1\n");
+    mkdirSync(join(host.root, "var/log/flatcarmicrocloud"), { recursive: true });
+    writeFileSync(join(host.root, "var/log/flatcarmicrocloud/first-boot-postgresql-setup.log"), "Last metadata expiration check\nError: Unable to find a match: postgresql-server\n");
+    const r = host.run(renderHostSettingsScript(vm, settings));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("first boot failed at step 'postgresql-setup' (exit 1)");
+    expect(r.stderr).toContain("Error: Unable to find a match: postgresql-server");
+    expect(r.stderr).toContain("first boot step 'postgresql-setup' of postgresql1 failed (log: /var/log/flatcarmicrocloud/first-boot-postgresql-setup.log on the VM)");
+    expect(existsSync(join(host.root, `home/${prod.adminUser}/.ssh/authorized_keys`))).toBe(false);
+  });
+
+  it("stops when the steps never finished (no marker)", () => {
+    const host = new Vm("postgresql1", prod.adminUser);
+    rmSync(join(host.root, "var/lib/flatcarmicrocloud/first-boot.done"));
+    const r = host.run(renderHostSettingsScript(vm, settings));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("first boot of postgresql1 did not finish its steps");
+  });
 });

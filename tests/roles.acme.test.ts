@@ -29,6 +29,9 @@ function server(opts: { acme: boolean; installed?: boolean; ca?: string }) {
   const bin = path.join(dir, "bin");
   mkdirSync(path.join(root, "proc/sys/kernel"), { recursive: true });
   mkdirSync(path.join(root, "etc/ipa"), { recursive: true });
+  // fmc-first-boot's marker: every first-boot step finished.
+  mkdirSync(path.join(root, "var/lib/flatcarmicrocloud"), { recursive: true });
+  writeFileSync(path.join(root, "var/lib/flatcarmicrocloud/first-boot.done"), "");
   mkdirSync(bin);
   writeFileSync(path.join(root, "proc/sys/kernel/hostname"), `${ipa.name}.${topology.domain}\n`);
   if (opts.installed !== false) writeFileSync(path.join(root, "etc/ipa/default.conf"), "[global]\n");

@@ -124,6 +124,9 @@ function machine(hostname: string): Machine {
   mkdirSync(path.join(root, "proc/sys/kernel"), { recursive: true });
   mkdirSync(bin);
   writeFileSync(path.join(root, "proc/sys/kernel/hostname"), `${hostname}\n`);
+  // fmc-first-boot's marker: every first-boot step finished.
+  mkdirSync(path.join(root, "var/lib/flatcarmicrocloud"), { recursive: true });
+  writeFileSync(path.join(root, "var/lib/flatcarmicrocloud/first-boot.done"), "");
   writeFileSync(path.join(dir, "calls"), "");
   stub(bin, "cloud-init", "exit 0");
   stub(bin, "rpm", "exit 0");
@@ -218,6 +221,24 @@ describe("the load balancer's backends script, run", () => {
       expect(existsSync(path.join(stuck.root, "etc/haproxy/haproxy.cfg"))).toBe(false);
     } finally {
       for (const x of [reported, stuck]) rmSync(x.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a first-boot step that failed stops it, naming the step with its log's tail (issue 16 item 6)", () => {
+    const failed = machine("loadbalancer1");
+    try {
+      const state = path.join(failed.root, "var/lib/flatcarmicrocloud");
+      rmSync(path.join(state, "first-boot.done"));
+      writeFileSync(path.join(state, "first-boot.failed"), "loadbalancer-setup /var/log/flatcarmicrocloud/first-boot-loadbalancer-setup.log 1\n");
+      mkdirSync(path.join(failed.root, "var/log/flatcarmicrocloud"), { recursive: true });
+      writeFileSync(path.join(failed.root, "var/log/flatcarmicrocloud/first-boot-loadbalancer-setup.log"), "setsebool: SELinux is disabled\n");
+      const r = failed.run(lbScript, before);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("first boot failed at step 'loadbalancer-setup' (exit 1)");
+      expect(r.stderr).toContain("setsebool: SELinux is disabled");
+      expect(existsSync(path.join(failed.root, "etc/haproxy/haproxy.cfg"))).toBe(false);
+    } finally {
+      rmSync(failed.dir, { recursive: true, force: true });
     }
   });
 

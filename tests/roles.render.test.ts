@@ -42,8 +42,12 @@ describe.each(ROLE_VMS)("%s user-data", (name) => {
     for (const file of shellFiles) expect({ path: file.path, findings: shellcheck(file.content) }).toEqual({ path: file.path, findings: "" });
   });
 
-  test("runs the firewall first, then the role script, each a file it writes", () => {
-    const commands = (config.runcmd ?? []).map((c) => (Array.isArray(c) ? c.join(" ") : c));
+  test("runs the firewall first, then the role script, each a file it writes, as fmc-first-boot steps", () => {
+    expect(config.runcmd).toEqual([["/usr/local/sbin/fmc-first-boot"]]);
+    const commands = fileContent(config, "/etc/flatcarmicrocloud/first-boot-steps")
+      .split("\n")
+      .filter((l) => l && !l.startsWith("#"))
+      .map((l) => l.split(" ").slice(1).join(" "));
     const firewall = commands.indexOf("/usr/local/sbin/fmc-firewall");
     const setup = commands.indexOf(`/usr/local/sbin/fmc-${target.role}-setup`);
     expect(firewall).toBeGreaterThanOrEqual(0);

@@ -161,6 +161,9 @@ export function bastionFragment(vm: VmSpec, topology: Topology, settings: RoleSe
       executable(BASTION_FILES.firewall, firewall),
       executable(BASTION_FILES.setup, loadScript("bastion-setup.sh")),
     ],
-    runcmd: [[BASTION_FILES.firewall], [BASTION_FILES.setup]],
+    steps: [
+      { name: "firewall", command: [BASTION_FILES.firewall] },
+      { name: "bastion-setup", command: [BASTION_FILES.setup] },
+    ],
   };
 }

@@ -203,6 +203,9 @@ export function freeipaFragment(vm: VmSpec, topology: Topology, _settings: RoleS
       executable(FREEIPA_FILES.firewall, firewall),
       executable(FREEIPA_FILES.setup, loadScript("freeipa-setup.sh")),
     ],
-    runcmd: [[FREEIPA_FILES.firewall], [FREEIPA_FILES.setup]],
+    steps: [
+      { name: "firewall", command: [FREEIPA_FILES.firewall] },
+      { name: "freeipa-setup", command: [FREEIPA_FILES.setup] },
+    ],
   };
 }

@@ -163,7 +163,10 @@ export function loadBalancerFragment(vm: VmSpec, topology: Topology, _settings: 
       executable(LOADBALANCER_FILES.firewall, firewall),
       executable(LOADBALANCER_FILES.setup, loadScript("loadbalancer-setup.sh")),
     ],
-    runcmd: [[LOADBALANCER_FILES.firewall], [LOADBALANCER_FILES.setup]],
+    steps: [
+      { name: "firewall", command: [LOADBALANCER_FILES.firewall] },
+      { name: "loadbalancer-setup", command: [LOADBALANCER_FILES.setup] },
+    ],
   };
 }
 

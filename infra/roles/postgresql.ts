@@ -134,6 +134,9 @@ export function postgresqlFragment(vm: VmSpec, topology: Topology, settings: Rol
       executable(POSTGRESQL_FILES.backup, loadScript("postgresql-backup.sh")),
       executable(POSTGRESQL_FILES.restore, loadScript("postgresql-restore.sh")),
     ],
-    runcmd: [[POSTGRESQL_FILES.firewall], [POSTGRESQL_FILES.setup]],
+    steps: [
+      { name: "firewall", command: [POSTGRESQL_FILES.firewall] },
+      { name: "postgresql-setup", command: [POSTGRESQL_FILES.setup] },
+    ],
   };
 }

@@ -9,6 +9,8 @@
  * the role's part, all kept as files in `scripts/`. Secrets never pass through here: a script that
  * needs one reads it from stdin.
  */
+import { readFileSync } from "fs";
+import { join } from "path";
 import { remoteCommand, shellAssignment, ShellValue } from "../../shell";
 import { loadScript } from "./shell";
 
@@ -20,6 +22,11 @@ export const FREEIPA_BOOT_TIMEOUT_SECONDS = 2400;
 /** A script file without its standalone-lint header (`# shellcheck shell=bash`). */
 function part(file: string): string {
   return loadScript(file).replace(/^# shellcheck shell=bash\n/, "");
+}
+
+/** The first-boot check the host settings script includes too (infra/scripts/first-boot-check.sh). */
+function firstBootCheck(): string {
+  return readFileSync(join(__dirname, "..", "scripts", "first-boot-check.sh"), "utf8").replace(/^# shellcheck shell=bash\n/, "");
 }
 
 export interface ReconcileScriptArgs {
@@ -48,6 +55,7 @@ export function renderReconcileScript(args: ReconcileScriptArgs): string {
     "set -euo pipefail",
     ...Object.entries(vars).map(([name, value]) => shellAssignment(name, value)),
     "",
+    firstBootCheck(),
     part("reconcile-prelude.sh"),
     part(args.body),
   ].join("\n");

@@ -23,6 +23,7 @@ BOOT_TIMEOUT_SECONDS=@BOOT_TIMEOUT_SECONDS@
 ROOT="${FMC_ROOT:-}"
 
 # @include idempotent-writes.sh
+# @include first-boot-check.sh
 lines() { [ "$#" -eq 0 ] || printf '%s\n' "$@"; }
 
 # --- the expected VM, first boot finished ---
@@ -30,6 +31,9 @@ if [ "$OS_FAMILY" = rocky ]; then
   rc=0
   timeout "$BOOT_TIMEOUT_SECONDS" cloud-init status --wait >/dev/null || rc=$?
   [ "$rc" -ne 124 ] || die "first boot did not finish within ${BOOT_TIMEOUT_SECONDS}s"
+  # A role script that failed in first boot stops here, with its log (cloud-init's status alone
+  # does not tell: runcmd has no `set -e`).
+  check_first_boot_steps "$VM_NAME"
 fi
 actual="$(cat "$ROOT/proc/sys/kernel/hostname")"
 [ "${actual%%.*}" = "$VM_NAME" ] || die "expected VM $VM_NAME at this address but found '$actual'; refusing to continue"

@@ -15,8 +15,8 @@ die() {
 # The command connects as soon as sshd answers, while cloud-init may still be running. Wait for all
 # of its stages, then make sure this address really is the expected VM before anything changes on
 # it. cloud-init reports an error of its run (exit 1; 2: recoverable, >= 23.4) until the next boot,
-# even once fixed by hand: that is a warning here; each role's own checks that follow (packages,
-# config files) stop on a real failure. Only a timeout (124) stops here.
+# even once fixed by hand: that is a warning here. What stops here is a timeout (124) and a failed
+# first-boot step (check_first_boot_steps: fmc-first-boot's record, with the step's log).
 wait_for_first_boot() {
   local rc=0 actual
   timeout "$FMC_BOOT_TIMEOUT_SECONDS" cloud-init status --wait >/dev/null || rc=$?
@@ -25,6 +25,7 @@ wait_for_first_boot() {
   elif [ "$rc" -ne 0 ]; then
     log "warning: cloud-init reported errors in first boot (exit $rc; see /var/log/cloud-init-output.log); continuing"
   fi
+  check_first_boot_steps "$FMC_VM_NAME"
   actual="$(cat "$ROOT/proc/sys/kernel/hostname")"
   [ "${actual%%.*}" = "$FMC_VM_NAME" ] || die "expected VM $FMC_VM_NAME at this address but found '$actual'; refusing to continue"
 }
