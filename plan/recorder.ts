@@ -38,6 +38,8 @@ export interface Recorded {
   protect: boolean;
   /** URN of the resource whose deletion also removes this one (the engine then skips its delete); "" if none. */
   deletedWith: string;
+  /** The engine drops it from the state without deleting it from the cloud (or cluster). */
+  retainOnDelete: boolean;
   /** Inputs as sent to the engine: secrets still wrapped, so `isSecretAt` can tell them apart. */
   rawInputs: Record<string, unknown>;
   /** Inputs with secrets unwrapped, for asserting on values. */
@@ -247,6 +249,7 @@ function recordRequest(req: RegisterRequest, project: string, stack: string): Re
     additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
     protect: req.getProtect() ?? false,
     deletedWith: req.getDeletedwith(),
+    retainOnDelete: req.getRetainondelete() ?? false,
     rawInputs,
     inputs: unwrapSecrets(rawInputs) as Record<string, unknown>,
   };
@@ -328,6 +331,7 @@ interface RegisterRequest {
   getAdditionalsecretoutputsList(): string[];
   getProtect(): boolean | undefined;
   getDeletedwith(): string;
+  getRetainondelete(): boolean | undefined;
 }
 
 /** Resolves an Output's value and whether it is secret (await every output a test creates). */

@@ -23,7 +23,7 @@ function fake(type: string, inputs: Record<string, unknown>, extra: Partial<Reco
   return {
     type, name, urn: `urn:pulumi:test::flatcarmicrocloud::${type}::${name}`, custom: true, parent: "", provider: "",
     dependencies: [], propertyDependencies: {}, deleteBeforeReplace: false, replaceOnChanges: [], ignoreChanges: [],
-    additionalSecretOutputs: [], protect: false, deletedWith: "", rawInputs: inputs, inputs, ...extra,
+    additionalSecretOutputs: [], protect: false, deletedWith: "", retainOnDelete: false, rawInputs: inputs, inputs, ...extra,
   };
 }
 
