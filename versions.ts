@@ -55,6 +55,13 @@ export const POSTGRESQL_MODULE_STREAM = "16";
  * Strimzi publishes only an OCI chart, so its `chart` is the OCI reference and it has no `repo`. The
  * key fixtures in tests/fixtures/chart-keys/ are derived per version (scripts/derive-chart-keys.js):
  * bump a version here, re-derive, and the tests check the values against the new chart's keys.
+ *
+ * CRDs: Helm installs a chart's `crds/` once and never upgrades them. For the charts that ship some
+ * (traefik, strimzi, kubePrometheusStack: platform/chart-crds.ts) the program applies them itself,
+ * server-side and before the release, from platform/crds/<key>-<version>.json, and the release skips
+ * them. So a bump here also needs `node scripts/derive-chart-crds.js <dir with the new archives>`
+ * (it prints the `helm pull` commands, and what changed in the CRDs); until then the program stops
+ * naming that command. docs/platform.md ("CRDs") has the details.
  */
 export const CHARTS = {
   traefik: { chart: "traefik", version: "41.3.0", repo: "https://traefik.github.io/charts" },

@@ -5,7 +5,8 @@
  *   namespaces (PSA labels) -> their LimitRange and NetworkPolicies -> the releases in them;
  *   rook-ceph (CRDs, operator) -> ceph-csi-drivers -> rook-ceph-cluster -> storage gate (a claim on
  *     ceph-block that must bind) -> everything with a volume: Kafka, Redis, Mosquitto, Prometheus;
- *   strimzi (CRDs) -> Kafka + KafkaNodePool;
+ *   each chart's crds/ CRDs (applied here, ./chart-crds.ts) -> its release (traefik, strimzi, monitoring);
+ *   strimzi -> KafkaNodePool -> Kafka (awaited until Ready);
  *   kube-prometheus-stack (monitoring CRDs) -> the platform's ServiceMonitors (Ceph, Traefik, Redis),
  *     each also after what it watches; no release waits for monitoring;
  *   each generated Secret -> the release that reads it.
@@ -21,6 +22,7 @@ import { PlatformSettings } from "../config/platform";
 import { ConfigError } from "../config/validate";
 import { CHARTS } from "../versions";
 import { CapacityReport, capacityReport, describeCapacity } from "./capacity";
+import { ChartWithCrds, crdPatchArgs, hasCrds, loadCrdManifest } from "./chart-crds";
 import { PlatformFacts } from "./facts";
 import { limitRangeSpec, NAMESPACES, NamespaceKey, psaLabels } from "./namespaces";
 import { planPlatform } from "./plan";
@@ -164,9 +166,21 @@ export class Platform extends pulumi.ComponentResource {
     });
 
     // ---- releases --------------------------------------------------------------------------------
+    // A chart's crds/ CRDs are applied by the program, at the pinned version, before its release
+    // (./chart-crds.ts): Helm would install them once and never upgrade them. Never deleted by the
+    // program (`retainOnDelete`: deleting a CRD deletes every object of its kind), like Helm.
+    const chartCrds = (key: ChartWithCrds): pulumi.Resource[] =>
+      loadCrdManifest(key).crds.map(
+        (crd) =>
+          new k8s.apiextensions.v1.CustomResourceDefinitionPatch(`${name}-crd-${crd.metadata.name}`, crdPatchArgs(crd), {
+            ...k8sOpts,
+            retainOnDelete: true,
+          }),
+      );
     const release = (key: ChartKey, dependsOn: pulumi.Resource[]): k8s.helm.v3.Release => {
       const spec = RELEASES[key];
       const chart: { chart: string; version: string; repo?: string } = CHARTS[key];
+      const crds = hasCrds(key) ? chartCrds(key) : [];
       return new k8s.helm.v3.Release(
         `${name}-${spec.name}`,
         {
@@ -180,8 +194,9 @@ export class Platform extends pulumi.ComponentResource {
           timeout: spec.timeoutSeconds,
           maxHistory: 5,
           values: rendered.values[key],
+          skipCrds: hasCrds(key),
         },
-        { ...k8sOpts, dependsOn: [...guardRails[spec.namespace], ...dependsOn] },
+        { ...k8sOpts, dependsOn: [...guardRails[spec.namespace], ...crds, ...dependsOn] },
       );
     };
 

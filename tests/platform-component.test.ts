@@ -7,6 +7,7 @@ import * as random from "@pulumi/random";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import type { Platform as PlatformClass } from "../platform";
+import { CHARTS_WITH_CRDS, loadCrdManifest } from "../platform/chart-crds";
 import { flannelNodeAddresses } from "../platform/node-sources";
 import { NAMESPACES } from "../platform/namespaces";
 import { RELEASES } from "../platform/releases";
@@ -155,6 +156,42 @@ describe("releases", () => {
     expect(h.dependsOn(release("redis-ha"), secretOf("redis-auth"))).toBe(true);
     expect(h.dependsOn(release("mosquitto"), secretOf("mosquitto-auth"))).toBe(true);
     expect(h.dependsOn(release("traefik"), secretOf("traefik-dashboard-auth"))).toBe(true);
+  });
+});
+
+describe("chart CRDs (crds/, which Helm never upgrades)", () => {
+  const CRD_PATCH = "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch";
+
+  it("each chart with crds/ gets them applied by the program at its pinned version, forced, never deleted, before its release", () => {
+    let count = 0;
+    for (const key of CHARTS_WITH_CRDS) {
+      const manifest = loadCrdManifest(key);
+      expect({ key, version: manifest.version }).toEqual({ key, version: CHARTS[key].version });
+      const r = release(RELEASES[key].name);
+      for (const crd of manifest.crds) {
+        const patch = h.byName(`platform-crd-${crd.metadata.name}`);
+        expect(patch.type).toBe(CRD_PATCH);
+        expect(patch.inputs.spec).toEqual(crd.spec);
+        expect(patch.inputs.metadata).toEqual({ ...crd.metadata, annotations: { ...(crd.metadata.annotations ?? {}), "pulumi.com/patchForce": "true" } });
+        expect(patch.retainOnDelete).toBe(true);
+        expect(patch.provider).toContain("::k::");
+        expect(h.dependencyNames(r)).toContain(patch.name);
+        count++;
+      }
+    }
+    expect(h.byType(CRD_PATCH)).toHaveLength(count);
+    expect(count).toBe(45);
+  });
+
+  it("those releases skip crds/ (Helm and the program never both write them); the others install their templated CRDs", () => {
+    const skipping = h.byType(RELEASE).filter((r) => r.inputs.skipCrds === true).map((r) => r.inputs.name).sort();
+    expect(skipping).toEqual(["kube-prometheus-stack", "strimzi", "traefik"]);
+    for (const r of h.byType(RELEASE).filter((r) => !skipping.includes(r.inputs.name as string))) expect(r.inputs.skipCrds).toBe(false);
+  });
+
+  it("custom resources of those CRDs come after them (Kafka, ServiceMonitors)", () => {
+    expect(h.dependsOn(h.byName("platform-kafka"), h.byName("platform-crd-kafkas.kafka.strimzi.io"))).toBe(true);
+    expect(h.dependsOn(h.byName("platform-traefik-monitor"), h.byName("platform-crd-servicemonitors.monitoring.coreos.com"))).toBe(true);
   });
 });
 
