@@ -11,17 +11,17 @@
  * (the SDK's ts-node, transpile-only, the project's tsconfig.json) from the repository root, so it
  * reads its files where they live. The CLI runs in PROJECT_DIR (a copy of Pulumi.yaml with the lab's
  * stack files), so nothing is written next to the repository's Pulumi.yaml.
+ *
+ * The server calls the program once per engine operation (an `up` runs its preview, then the
+ * update). A second `require` of index.ts would return the cached module and register nothing, so
+ * the `up` would "succeed" creating only the Stack: each run first forgets the program's own modules
+ * (everything under the repository outside node_modules), as a fresh language host would.
  */
 "use strict";
 const path = require("path");
 const { spawn } = require("child_process");
 
 const ROOT = path.resolve(__dirname, "..", "..");
-const [projectDir, pulumiBinary, ...pulumiArgs] = process.argv.slice(2);
-if (!projectDir || !pulumiBinary || pulumiArgs.length === 0) {
-  console.error("usage: client.js PROJECT_DIR PULUMI_BINARY <pulumi args...>");
-  process.exit(2);
-}
 
 // Resolved from the repository, so the program and the server share one @pulumi/pulumi instance.
 const sdk = (m) => require(require.resolve(m, { paths: [ROOT] }));
@@ -42,10 +42,26 @@ function registerTypeScript() {
   });
 }
 
+/** Drops the program's own modules from require's cache; the SDK and libraries stay loaded once. */
+function forgetProgram(cache = require.cache) {
+  const nodeModules = `${path.sep}node_modules${path.sep}`;
+  for (const file of Object.keys(cache)) {
+    if (file.startsWith(ROOT + path.sep) && !file.includes(nodeModules) && !file.startsWith(__dirname + path.sep)) delete cache[file];
+  }
+}
+
 async function main() {
+  const [projectDir, pulumiBinary, ...pulumiArgs] = process.argv.slice(2);
+  if (!projectDir || !pulumiBinary || pulumiArgs.length === 0) {
+    console.error("usage: client.js PROJECT_DIR PULUMI_BINARY <pulumi args...>");
+    process.exit(2);
+  }
   process.chdir(ROOT);
   registerTypeScript();
-  const program = async () => require(path.join(ROOT, "index.ts"));
+  const program = async () => {
+    forgetProgram();
+    return require(path.join(ROOT, "index.ts"));
+  };
   const server = new grpc.Server(runtime.grpcChannelOptions || {});
   const languageServer = new LanguageServer(program);
   server.addService(langrpc.LanguageRuntimeService, languageServer);
@@ -58,7 +74,10 @@ async function main() {
   process.exit(code);
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exit(1);
-});
+module.exports = { forgetProgram };
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

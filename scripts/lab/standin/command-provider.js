@@ -1,53 +1,67 @@
 #!/usr/bin/env node
 /**
  * The lab's STAND-IN for pulumi-resource-command 1.2.1, which the module proxy refuses here
- * (docs/lab.md). It serves only what stage 1 registers in the lab stack, `command:local:Command`
- * (the host preflight): `create` runs with /bin/sh -c in the provider's working directory, its stdout
- * and stderr become outputs, a failure fails the resource; `delete` runs on destroy; a changed
- * `create` or `triggers` replaces. Remote commands are refused: the lab turns them off
- * (deployUpTo: vms). Nothing here stands for the real provider's behaviour beyond that.
+ * (docs/lab.md). It has the real provider's check and diff rules (command-rules.js: `triggers`
+ * replaces, any other change updates in place), so a preview of the whole prod graph shows what the
+ * real provider would do. It runs local commands only: `create` (and on update `update`, else
+ * `create`) with /bin/sh -c, stdout and stderr as outputs, a failure fails the resource, `delete` on
+ * destroy. It refuses to run anything remote: no SSH leaves the lab.
  */
 "use strict";
 const path = require("path");
 const { spawnSync } = require("child_process");
+const rules = require("./command-rules");
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const provider = require(require.resolve("@pulumi/pulumi/provider", { paths: [ROOT] }));
 
-function run(script, inputs) {
-  const r = spawnSync("/bin/sh", ["-c", script], {
+function run(script, inputs, previous) {
+  const env = { ...process.env, ...(rules.plain(inputs.environment) || {}) };
+  // addPreviousOutputInEnv (default true): the last run's output, as the real provider passes it.
+  if (previous && inputs.addPreviousOutputInEnv !== false) {
+    env.PULUMI_COMMAND_STDOUT = previous.stdout || "";
+    env.PULUMI_COMMAND_STDERR = previous.stderr || "";
+  }
+  const r = spawnSync("/bin/sh", ["-c", rules.plain(script)], {
     encoding: "utf8",
     cwd: inputs.dir || process.cwd(),
-    env: { ...process.env, ...(inputs.environment || {}) },
-    input: inputs.stdin || "",
+    env,
+    input: rules.plain(inputs.stdin) || "",
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.status !== 0) throw new Error(`command exited ${r.status}:\n${(r.stderr || "").trim()}\n${(r.stdout || "").trim()}`.trim());
   return { stdout: (r.stdout || "").replace(/\n$/, ""), stderr: (r.stderr || "").replace(/\n$/, "") };
 }
 
-const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+function refuseRemote(urn, op) {
+  if (rules.typeOf(urn) === "command:remote:Command") {
+    throw new Error(`the lab's command stand-in refuses to ${op} a remote command (${urn.split("::").pop()}): it runs nothing over SSH`);
+  }
+}
 
 const impl = {
   version: "1.2.1",
   async check(urn, olds, news) {
-    if (!urn.includes("command:local:Command")) throw new Error(`the lab's stand-in serves command:local:Command only, not ${urn}`);
-    return { inputs: news };
+    return rules.check(urn, news);
   },
   async diff(id, urn, olds, news) {
-    const replaces = ["create", "triggers"].filter((k) => !same(olds[k], news[k]));
-    const changes = replaces.length > 0 || ["delete", "environment", "dir"].some((k) => !same(olds[k], news[k]));
+    const { changes, replaces } = rules.diff(urn, olds, news);
     return { changes, replaces };
   },
   async create(urn, inputs) {
+    refuseRemote(urn, "create");
     const out = inputs.create ? run(inputs.create, inputs) : { stdout: "", stderr: "" };
     return { id: `${urn.split("::").pop()}-${Date.now()}`, outs: { ...inputs, ...out } };
   },
   async update(id, urn, olds, news) {
-    return { outs: { ...news, stdout: olds.stdout, stderr: olds.stderr } };
+    refuseRemote(urn, "update");
+    const script = rules.updateScript(news);
+    const out = script ? run(script, news, olds) : { stdout: olds.stdout, stderr: olds.stderr };
+    return { outs: { ...news, ...out } };
   },
   async delete(id, urn, props) {
-    if (props.delete) run(props.delete, props);
+    refuseRemote(urn, "delete");
+    if (props.delete) run(props.delete, props, props);
   },
 };
 
