@@ -1,0 +1,102 @@
+/**
+ * The KWOK nodes of `npm run lab:kube` (docs/lab.md): one Node object per K3s VM of a stack, named,
+ * labelled, tainted and sized as stage 2 makes it, from the program's own modules (no fact restated):
+ * - name, role, taints and allocatable: platform/facts.ts `platformFacts` (allocatable from
+ *   cluster/reservations.ts, the figures the kubelet reports after the K3s reservations, which the
+ *   platform's capacity check also uses), so the real scheduler checks the same capacity claims;
+ * - labels: cluster/k3s-config.ts `nodeLabels` (config labels plus the Ceph storage label), the labels
+ *   the kubelet sets itself, and the node-role labels K3s gives its servers;
+ * - capacity: the VM's vCPUs and memory (what the kubelet reports before reservations).
+ */
+import { STORAGE_NODE_LABEL, nodeLabels } from "../../cluster/k3s-config";
+import { ClusterSettings, parseClusterSettings } from "../../config/cluster";
+import { isStorageNode, Topology } from "../../config/topology";
+import { parseTopology } from "../../config/validate";
+import { platformFacts } from "../../platform/facts";
+import { readStackFile } from "../../plan/stack-config";
+
+/** K3s's kubelet default (`max-pods`), which the program does not change. */
+export const MAX_PODS = 110;
+
+/** The labels K3s puts on a server's Node (its node-role labels). */
+export const K3S_SERVER_ROLE_LABELS = {
+  "node-role.kubernetes.io/control-plane": "true",
+  "node-role.kubernetes.io/master": "true",
+  "node-role.kubernetes.io/etcd": "true",
+} as const;
+
+export interface Taint {
+  key: string;
+  value?: string;
+  effect: "NoSchedule" | "PreferNoSchedule" | "NoExecute";
+}
+
+/** `key[=value]:Effect`, as K3s's `node-taint` takes it, to a Node's taint. */
+export function parseTaint(text: string): Taint {
+  const m = /^([^=:]+)(?:=([^:]*))?:(NoSchedule|PreferNoSchedule|NoExecute)$/.exec(text);
+  if (!m) throw new Error(`taint "${text}" is not key[=value]:Effect`);
+  return m[2] === undefined ? { key: m[1], effect: m[3] as Taint["effect"] } : { key: m[1], value: m[2], effect: m[3] as Taint["effect"] };
+}
+
+export interface KwokNode {
+  apiVersion: "v1";
+  kind: "Node";
+  metadata: { name: string; labels: Record<string, string>; annotations: Record<string, string> };
+  spec: { taints?: Taint[] };
+  status: {
+    capacity: Record<string, string>;
+    allocatable: Record<string, string>;
+    addresses: { type: string; address: string }[];
+    nodeInfo: Record<string, string>;
+  };
+}
+
+/** The annotation kwok's `--manage-nodes-with-annotation-selector` picks its nodes by. */
+export const KWOK_NODE_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" } as const;
+
+/** The Node objects a stack's K3s nodes would register, for kwok to run. */
+export function kwokNodes(topology: Topology, settings: Pick<ClusterSettings, "storageNodes">, kubeletVersion: string): KwokNode[] {
+  const storage = new Set(settings.storageNodes);
+  const vms = new Map(topology.vms.map((vm) => [vm.name, vm]));
+  return platformFacts(topology).nodes.map((node) => {
+    const vm = vms.get(node.name);
+    if (!vm) throw new Error(`no VM ${node.name}`);
+    if (storage.has(node.name) !== isStorageNode(vm)) throw new Error(`${node.name}: storage nodes disagree between config and topology`);
+    const labels: Record<string, string> = {
+      "kubernetes.io/hostname": node.name,
+      "kubernetes.io/os": "linux",
+      "kubernetes.io/arch": "amd64",
+      "beta.kubernetes.io/os": "linux",
+      "beta.kubernetes.io/arch": "amd64",
+      ...(node.role === "k3s-server" ? K3S_SERVER_ROLE_LABELS : {}),
+      ...nodeLabels(vm, storage.has(node.name)),
+    };
+    const taints = node.taints.map(parseTaint);
+    return {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: node.name, labels, annotations: { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value, "node.alpha.kubernetes.io/ttl": "0" } },
+      spec: taints.length > 0 ? { taints } : {},
+      status: {
+        capacity: { cpu: `${vm.vcpus}`, memory: `${vm.memoryMiB}Mi`, pods: `${MAX_PODS}` },
+        allocatable: { cpu: `${node.allocatable.cpuMilli}m`, memory: `${node.allocatable.memoryMiB}Mi`, pods: `${MAX_PODS}` },
+        addresses: [
+          { type: "InternalIP", address: node.address },
+          { type: "Hostname", address: node.name },
+        ],
+        nodeInfo: { kubeletVersion, operatingSystem: "linux", architecture: "amd64", containerRuntimeVersion: "kwok" },
+      },
+    };
+  });
+}
+
+/** The storage label, for the lab's checks of where Rook's pods land. */
+export const STORAGE_LABEL = STORAGE_NODE_LABEL;
+
+/** The nodes of a stack file (Pulumi.<stack>.yaml in `dir`), validated as the program validates it. */
+export function stackKwokNodes(dir: string, stack: string, kubeletVersion: string): KwokNode[] {
+  const { config } = readStackFile(dir, stack);
+  const topology = parseTopology(config, stack);
+  const settings = parseClusterSettings(config, topology);
+  return kwokNodes(topology, settings, kubeletVersion);
+}

@@ -1,0 +1,275 @@
+/**
+ * The Pulumi steps of `npm run lab:kube` (docs/lab.md): the program's stages 3-4 deployed onto the
+ * lab's control plane as onto an existing cluster (stack config `kubeconfig`, a secret), every chart
+ * pulled from the lab's chart mirror (`chartMirror`), with the real engine and the real Kubernetes
+ * provider; the random and command providers are the lab's stand-ins (scripts/lab/standin).
+ */
+"use strict";
+const crypto = require("crypto");
+const fs = require("fs");
+const path = require("path");
+const { spawn, spawnSync } = require("child_process");
+
+/** Namespaces Kubernetes itself has; everything else in the apiserver came from the program. */
+const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+
+function summary(text) {
+  const m = text.match(/Resources:\s*\n((?:\s+.+\n)+)/);
+  if (!m) return "";
+  return m[1]
+    .split("\n")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .join(", ");
+}
+
+function tail(text, n = 15) {
+  return text.trim().split("\n").slice(-n).join("\n");
+}
+
+async function runPulumi(ctx) {
+  const { ROOT, CACHE, RUN, STACK, PROJECT_NAME, kube, cp, pki, chartServer, step, figures } = ctx;
+  const toolchain = require("./toolchain").readToolchain();
+  const pulumiBin = toolchain.manifest.results.pulumi.binary;
+  const project = path.join(RUN, "project");
+  const logs = path.join(RUN, "logs");
+  const stack = "kube";
+  const env = {
+    ...process.env,
+    PATH: [path.join(CACHE, "bin"), path.join(__dirname, "plugins"), process.env.PATH].join(path.delimiter),
+    PULUMI_HOME: path.join(RUN, "pulumi-home"),
+    PULUMI_BACKEND_URL: `file://${path.join(RUN, "state")}`,
+    PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(18).toString("base64"),
+    PULUMI_SKIP_UPDATE_CHECK: "true",
+    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
+    NO_COLOR: "1",
+  };
+  delete env.KUBECONFIG;
+
+  const cli = (args, input) => {
+    const r = spawnSync(pulumiBin, [...args, "--non-interactive"], { cwd: project, env, encoding: "utf8", input, maxBuffer: 256 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")}: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
+    return r.stdout;
+  };
+  const engine = (label, args) =>
+    new Promise((resolve) => {
+      const log = path.join(logs, `${label}.log`);
+      const out = fs.openSync(log, "w");
+      const child = spawn(process.execPath, [path.join(__dirname, "client.js"), project, pulumiBin, ...args, "--stack", stack, "--non-interactive", "--color", "never"], {
+        cwd: ROOT,
+        env,
+        stdio: ["ignore", out, out],
+      });
+      child.on("exit", (code) => {
+        fs.closeSync(out);
+        resolve({ code, log, text: fs.readFileSync(log, "utf8") });
+      });
+    });
+  const mustEngine = async (label, args) => {
+    const r = await engine(label, args);
+    if (r.code !== 0) throw new Error(`pulumi ${args[0]} exited ${r.code} (log ${r.log}):\n${tail(r.text)}`);
+    return r;
+  };
+
+  const policy = path.join(ROOT, "policy");
+  const setUp = await step(`stack ${stack}: ${STACK}'s config onto the lab cluster (kubeconfig, chartMirror), file backend, passphrase secrets`, () => {
+    fs.mkdirSync(project, { recursive: true });
+    fs.mkdirSync(path.join(RUN, "state"), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
+    fs.copyFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), path.join(project, `Pulumi.${stack}.yaml`));
+    const key = path.join(RUN, "id_ed25519");
+    const kg = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fmc-lab", "-f", key], { encoding: "utf8" });
+    if (kg.status !== 0) throw new Error(`ssh-keygen: ${kg.stderr}`);
+    cli(["stack", "init", stack, "--secrets-provider", "passphrase"]);
+    cli(["config", "set", "sshPublicKey", fs.readFileSync(`${key}.pub`, "utf8").trim(), "--stack", stack]);
+    cli(["config", "set", "--secret", "sshPrivateKey", "--stack", stack], fs.readFileSync(key, "utf8"));
+    cli(["config", "set", "--secret", "kubeconfig", "--stack", stack], fs.readFileSync(pki.kubeconfigs.admin, "utf8"));
+    cli(["config", "set", "chartMirror", `http://127.0.0.1:${chartServer.port}`, "--stack", stack]);
+    // Images are never pulled (kwok runs no container): a registry name that cannot resolve.
+    cli(["config", "set", "appsRegistry", "registry.lab.invalid/flatcarmicrocloud", "--stack", stack]);
+    return { detail: `Pulumi.${stack}.yaml = Pulumi.${STACK}.yaml + kubeconfig (secret), chartMirror, appsRegistry` };
+  });
+  if (!setUp) return;
+
+  await step("pulumi preview --policy-pack policy (server-side dry run against the apiserver)", async () => {
+    const r = await mustEngine("preview", ["preview", "--policy-pack", policy, "--policy-pack-config", path.join(policy, `config.${STACK}.json`)]);
+    return { detail: summary(r.text), figure: "preview" };
+  });
+
+  // STAND-IN (docs/lab.md): admission webhooks served by simulated pods cannot answer; the harness
+  // deletes each webhook configuration whose backend is an in-cluster Service as soon as it appears.
+  const sweeper = sweepWebhooks(kube);
+  // STAND-IN: the operators' Ready on the custom resources the program awaits (kube-stages.js).
+  const ready = readyStandIns(kube, cp, path.join(RUN, "stages"));
+  const up = await step("pulumi up (platform and reference apps), every pod scheduled", async () => {
+    const r = await mustEngine("up", ["up", "--yes"]);
+    const pending = await pendingPods(kube);
+    if (pending.length > 0) throw new Error(`pods the scheduler could not place:\n${pending.join("\n")}`);
+    const counts = await inventory(kube, cli, stack);
+    figures.counts = counts;
+    figures.memoryMiB = cp.memoryMiB();
+    return {
+      detail: `${summary(r.text)}; webhooks removed: ${[...sweeper.removed].join(", ") || "none"}; Ready stand-ins for ${[...ready.started].join(", ") || "no kind"}; ${counts.releases} Helm releases, ${counts.pulumiKubernetes} Kubernetes resources in the state, ${counts.objects} objects in ${counts.namespaces} namespaces, ${counts.pods} pods`,
+      figure: "up",
+    };
+  });
+  if (!up) {
+    await destroyStep();
+    sweeper.stop();
+    ready.stop();
+    return;
+  }
+
+  await step("pulumi up --expect-no-changes", async () => {
+    const r = await mustEngine("up-again", ["up", "--yes", "--expect-no-changes"]);
+    return { detail: summary(r.text), figure: "noOpUp" };
+  });
+
+  await step("stack export: no generated secret's plain value in the state", () => {
+    const plain = JSON.parse(cli(["stack", "export", "--stack", stack, "--show-secrets"]));
+    const secrets = new Set();
+    const sig = "4dabf18193072939515e22adb298388d";
+    // Every secret of the state: the export with --show-secrets gives each as {sig, plaintext}.
+    const walk = (v) => {
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (v && typeof v === "object") {
+        if (v[sig] === "1b47061264138c4ac30d75fd1eb44270" && typeof v.plaintext === "string") {
+          let value = v.plaintext;
+          try {
+            value = JSON.parse(v.plaintext);
+          } catch {
+            // a plain string
+          }
+          const strings = [];
+          const collect = (x) => (typeof x === "string" ? strings.push(x) : x && typeof x === "object" ? Object.values(x).forEach(collect) : undefined);
+          collect(value);
+          for (const s of strings) if (s.length >= 12) secrets.add(s);
+          return;
+        }
+        Object.values(v).forEach(walk);
+      }
+    };
+    walk(plain);
+    const exported = cli(["stack", "export", "--stack", stack]);
+    const found = [...secrets].filter((s) => exported.includes(s) || exported.includes(Buffer.from(s).toString("base64")));
+    if (found.length > 0) throw new Error(`${found.length} secret value(s) in plain text in the state, e.g. one starting ${found[0].slice(0, 4)}…`);
+    if (secrets.size === 0) throw new Error("the state holds no secret: the check would prove nothing");
+    return { detail: `${secrets.size} secret values searched, none in plain text` };
+  });
+
+  await destroyStep();
+  sweeper.stop();
+  ready.stop();
+
+  async function destroyStep() {
+    await step("pulumi destroy: nothing the program created is left (but what docs/lab.md lists as kept)", async () => {
+      const r = await mustEngine("destroy", ["destroy", "--yes", "--skip-preview"]);
+      const left = await leftovers(kube);
+      if (left.length > 0) throw new Error(`left in the apiserver: ${left.join(", ")}`);
+      return { detail: summary(r.text), figure: "destroy" };
+    });
+  }
+}
+
+/**
+ * Deletes, every second, the validating and mutating webhook configurations whose webhooks call an
+ * in-cluster Service (a simulated pod, which cannot answer); returns the names removed.
+ */
+function sweepWebhooks(kube) {
+  const removed = new Set();
+  let stopped = false;
+  const kinds = ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"];
+  const loop = async () => {
+    while (!stopped) {
+      for (const kind of kinds) {
+        try {
+          const list = await kube.get(`/apis/admissionregistration.k8s.io/v1/${kind}`);
+          for (const w of list.items) {
+            if ((w.webhooks || []).some((h) => h.clientConfig && h.clientConfig.service)) {
+              await kube.del(`/apis/admissionregistration.k8s.io/v1/${kind}/${w.metadata.name}`);
+              removed.add(w.metadata.name);
+            }
+          }
+        } catch {
+          // the apiserver is busy; next round
+        }
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  };
+  void loop();
+  return { removed, stop: () => (stopped = true) };
+}
+
+/** Starts a Ready stand-in (a kwok of its own) per READY_KINDS kind as soon as its CRD is established. */
+function readyStandIns(kube, cp, dir) {
+  const { READY_KINDS, readyStage } = require("./kube-stages");
+  const started = new Set();
+  let stopped = false;
+  const loop = async () => {
+    while (!stopped && started.size < READY_KINDS.length) {
+      try {
+        const crds = (await kube.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).items;
+        for (const k of READY_KINDS) {
+          if (started.has(k.kind)) continue;
+          const crd = crds.find((c) => c.spec.group === k.group && c.spec.names.kind === k.kind);
+          const established = crd && (crd.status.conditions || []).some((c) => c.type === "Established" && c.status === "True");
+          if (!established) continue;
+          const version = crd.spec.versions.find((v) => v.storage).name;
+          const file = path.join(dir, `fmc-lab_ready-${k.kind.toLowerCase()}.yaml`);
+          fs.writeFileSync(file, readyStage({ ...k, version }));
+          cp.startKwokStages(`kwok-ready-${k.kind.toLowerCase()}`, [file]);
+          started.add(k.kind);
+        }
+      } catch {
+        // next round
+      }
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  };
+  void loop();
+  return { started, stop: () => (stopped = true) };
+}
+
+/** Pods the scheduler left Pending, with its reason. */
+async function pendingPods(kube) {
+  const pods = await kube.get("/api/v1/pods");
+  return pods.items
+    .filter((p) => p.status.phase === "Pending")
+    .map((p) => {
+      const c = (p.status.conditions || []).find((x) => x.type === "PodScheduled");
+      return `${p.metadata.namespace}/${p.metadata.name}: ${c ? c.message || c.reason : "not scheduled"}`;
+    });
+}
+
+/** Helm releases (their storage Secrets), Pulumi's Kubernetes resources, objects in the program's namespaces. */
+async function inventory(kube, cli, stack) {
+  const helm = await kube.get("/api/v1/secrets?labelSelector=owner%3Dhelm,status%3Ddeployed");
+  const releases = new Set(helm.items.map((s) => `${s.metadata.namespace}/${s.metadata.labels.name}`));
+  const state = JSON.parse(cli(["stack", "export", "--stack", stack]));
+  const resources = state.deployment.resources || [];
+  const pulumiKubernetes = resources.filter((r) => r.type.startsWith("kubernetes:") && !r.type.startsWith("pulumi:providers")).length;
+  const namespaces = (await kube.get("/api/v1/namespaces")).items.map((n) => n.metadata.name).filter((n) => !["default", "kube-system", "kube-public", "kube-node-lease"].includes(n));
+  let objects = 0;
+  for (const kind of ["pods", "services", "configmaps", "secrets", "serviceaccounts", "persistentvolumeclaims"]) {
+    const list = await kube.get(`/api/v1/${kind}`);
+    objects += list.items.filter((o) => namespaces.includes(o.metadata.namespace)).length;
+  }
+  for (const [group, kinds] of Object.entries({ "apps/v1": ["deployments", "statefulsets", "daemonsets"], "batch/v1": ["jobs"] })) {
+    for (const kind of kinds) {
+      const list = await kube.get(`/apis/${group}/${kind}`);
+      objects += list.items.filter((o) => namespaces.includes(o.metadata.namespace)).length;
+    }
+  }
+  const pods = (await kube.get("/api/v1/pods")).items.length;
+  return { releases: releases.size, pulumiKubernetes, namespaces: namespaces.length, objects, pods };
+}
+
+/** What is left after destroy: namespaces, and CRDs (Helm keeps a chart's crds/ on uninstall). */
+async function leftovers(kube) {
+  const ns = (await kube.get("/api/v1/namespaces")).items.map((n) => n.metadata.name).filter((n) => !SYSTEM_NAMESPACES.includes(n));
+  return ns.map((n) => `namespace ${n}`);
+}
+
+module.exports = { runPulumi, summary };

@@ -1,0 +1,119 @@
+/**
+ * `npm run lab:kube`'s simulated cluster is the stack's own (docs/lab.md): its KWOK nodes carry the
+ * names, labels, taints and allocatable resources stage 2 gives the K3s nodes, taken from the
+ * program's modules, so the real scheduler checks the program's capacity claims; its volume stages
+ * bind the program's storage class, and nothing else changes in kwok's stages.
+ */
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { allocatable } from "../cluster/reservations";
+import { STORAGE_NODE_LABEL } from "../cluster/k3s-config";
+import { readStackFile } from "../plan/stack-config";
+import { parseTopology } from "../config/validate";
+import { STORAGE_CLASS } from "../platform/values/rook";
+import { parse } from "yaml";
+import { parseTaint, stackKwokNodes } from "../scripts/lab/kube-nodes";
+
+const ROOT = path.join(__dirname, "..");
+
+describe("KWOK nodes of the prod stack", () => {
+  const nodes = stackKwokNodes(ROOT, "prod", "v1.36.5");
+  const topology = parseTopology(readStackFile(ROOT, "prod").config, "prod");
+  const byName = Object.fromEntries(nodes.map((n) => [n.metadata.name, n]));
+
+  it("has one node per K3s VM, named as the VM", () => {
+    const k3s = topology.vms.filter((vm) => vm.role === "k3s-server" || vm.role === "k3s-agent").map((vm) => vm.name);
+    expect(nodes.map((n) => n.metadata.name)).toEqual(k3s);
+  });
+
+  it("reports the capacity model's allocatable (after the K3s reservations) and the VM's capacity", () => {
+    for (const vm of topology.vms.filter((v) => byName[v.name])) {
+      const a = allocatable(vm);
+      expect(byName[vm.name].status.allocatable).toEqual({ cpu: `${a.cpuMilli}m`, memory: `${a.memoryMiB}Mi`, pods: "110" });
+      expect(byName[vm.name].status.capacity).toEqual({ cpu: `${vm.vcpus}`, memory: `${vm.memoryMiB}Mi`, pods: "110" });
+    }
+    // A worker of prod (4 vCPUs, 6400 MiB) keeps 500m and 1152 MiB for itself.
+    expect(byName.worker1.status.allocatable).toMatchObject({ cpu: "3500m", memory: "5248Mi" });
+  });
+
+  it("taints and labels the servers as K3s does, and labels the Ceph nodes for Rook", () => {
+    expect(byName.bootstrap1.spec.taints).toEqual([{ key: "node-role.kubernetes.io/control-plane", value: "true", effect: "NoSchedule" }]);
+    expect(byName.bootstrap1.metadata.labels).toMatchObject({ "node-role.kubernetes.io/control-plane": "true", "kubernetes.io/hostname": "bootstrap1" });
+    expect(byName.worker1.spec.taints).toBeUndefined();
+    expect(byName.worker1.metadata.labels[STORAGE_NODE_LABEL.key]).toBe(STORAGE_NODE_LABEL.value);
+    expect(byName.bootstrap1.metadata.labels[STORAGE_NODE_LABEL.key]).toBeUndefined();
+    expect(byName.worker1.status.addresses).toContainEqual({ type: "InternalIP", address: "10.17.4.24" });
+    for (const n of nodes) expect(n.metadata.annotations["kwok.x-k8s.io/node"]).toBe("fake");
+  });
+
+  it("parses K3s taint syntax, refusing anything else", () => {
+    expect(parseTaint("dedicated:NoExecute")).toEqual({ key: "dedicated", effect: "NoExecute" });
+    expect(() => parseTaint("dedicated=x")).toThrow(/not key\[=value\]:Effect/);
+  });
+});
+
+describe("kwok stages", () => {
+  /* eslint-disable-next-line @typescript-eslint/no-require-imports */
+  const stages = require(path.join(ROOT, "scripts/lab/kube-stages.js")) as {
+    forClasses(text: string, file: string, classes: string[]): string;
+    writeStages(moduleDir: string, dir: string, opts: { storageClasses: string[] }): string[];
+    readyStage(k: { group: string; version: string; kind: string; operator: string }): string;
+    READY_KINDS: { group: string; kind: string }[];
+    MODULE_STAGES: string[];
+    VOLUME_STAGES: string[];
+  };
+  const volumeStage = [
+    "apiVersion: kwok.x-k8s.io/v1alpha1",
+    "kind: Stage",
+    "metadata:",
+    "  name: pvc-provision",
+    "spec:",
+    "  selector:",
+    "    matchExpressions:",
+    "    - cel:",
+    "        expression: >-",
+    "          self.spec.storageClassName == 'kwok-volume'",
+    "",
+  ].join("\n");
+
+  it("binds the program's storage class instead of kwok's, and renames the stage as the lab's", () => {
+    const out = stages.forClasses(volumeStage, "pvc-provision.yaml", [STORAGE_CLASS]);
+    expect(out).toContain("self.spec.storageClassName in ['ceph-block']");
+    expect(out).not.toContain("kwok-volume");
+    expect(out).toContain("  name: fmc-lab-pvc-provision");
+  });
+
+  it("marks Ready only accepted, live objects of the kind an operator would, saying who stands in", () => {
+    const stage = parse(stages.readyStage({ group: "kafka.strimzi.io", version: "v1", kind: "Kafka", operator: "Strimzi" })) as {
+      spec: { resourceRef: unknown; selector: { matchExpressions: { key: string; operator: string; values?: string[] }[] }; next: { statusTemplate: string } };
+    };
+    expect(stage.spec.resourceRef).toEqual({ apiGroup: "kafka.strimzi.io/v1", kind: "Kafka" });
+    expect(stage.spec.selector.matchExpressions).toEqual([
+      { key: ".metadata.deletionTimestamp", operator: "DoesNotExist" },
+      { key: '.status.conditions.[] | select( .type == "Ready" ) | .status', operator: "NotIn", values: ["True"] },
+    ]);
+    expect(stage.spec.next.statusTemplate).toContain("type: Ready");
+    expect(stage.spec.next.statusTemplate).toContain("in place of Strimzi");
+    // What the program awaits with pulumi.com/waitFor: condition=Ready.
+    expect(stages.READY_KINDS.map((k) => k.kind)).toEqual(expect.arrayContaining(["Kafka", "ClusterIssuer", "Certificate"]));
+  });
+
+  it("refuses a volume stage it does not recognise (kwok changed)", () => {
+    expect(() => stages.forClasses("kind: Stage\n", "x.yaml", ["ceph-block"])).toThrow(/no .* selector to rewrite/);
+  });
+
+  it("copies the module's node and pod stages unchanged", () => {
+    const moduleDir = fs.mkdtempSync(path.join(os.tmpdir(), "kwok-stages-"));
+    for (const rel of [...stages.MODULE_STAGES, ...stages.VOLUME_STAGES]) {
+      fs.mkdirSync(path.dirname(path.join(moduleDir, rel)), { recursive: true });
+      fs.writeFileSync(path.join(moduleDir, rel), rel.startsWith("volume/") ? volumeStage : `# ${rel}\n`);
+    }
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "kwok-out-"));
+    const files = stages.writeStages(moduleDir, out, { storageClasses: [STORAGE_CLASS] });
+    for (const rel of stages.MODULE_STAGES) {
+      expect(files.map((f) => fs.readFileSync(f, "utf8"))).toContain(`# ${rel}\n`);
+    }
+    expect(files.length).toBe(stages.MODULE_STAGES.length + stages.VOLUME_STAGES.length + 1);
+  });
+});
