@@ -9,6 +9,7 @@ const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
 const { spawn, spawnSync } = require("child_process");
+const YAML = require("yaml");
 
 /** Namespaces Kubernetes itself has; everything else in the apiserver came from the program. */
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
@@ -26,6 +27,8 @@ function summary(text) {
 function tail(text, n = 15) {
   return text.trim().split("\n").slice(-n).join("\n");
 }
+
+const { waitFor } = require("./kube-control-plane");
 
 async function runPulumi(ctx) {
   const { ROOT, CACHE, RUN, STACK, PROJECT_NAME, kube, cp, pki, chartServer, step, figures } = ctx;
@@ -92,6 +95,31 @@ async function runPulumi(ctx) {
   });
   if (!setUp) return;
 
+  // A chart upgrade: the cluster first holds the CRDs of Traefik's earlier release in the mirror (as
+  // a cluster that ran it has them); after the program's up with the pinned release they must be
+  // the pinned release's (Helm itself never upgrades a chart's crds/).
+  const upgrade = { chart: "traefik", from: "41.1.1", crd: "middlewares.traefik.io", field: "errorRequestHeaders" };
+  await step(`chart upgrade, before: the CRDs of ${upgrade.chart} ${upgrade.from} (the mirror's earlier release) in the cluster`, async () => {
+    const archive = path.join(ctx.CHARTS, `${upgrade.chart}-${upgrade.from}.tgz`);
+    const dir = path.join(RUN, "earlier-chart");
+    fs.mkdirSync(dir, { recursive: true });
+    const t = spawnSync("tar", ["-xzf", archive, "-C", dir], { encoding: "utf8" });
+    if (t.status !== 0) throw new Error(`tar ${archive}: ${t.stderr}`);
+    const crdDir = path.join(dir, upgrade.chart, "crds");
+    let n = 0;
+    for (const f of fs.readdirSync(crdDir).filter((x) => x.endsWith(".yaml"))) {
+      for (const d of YAML.parseAllDocuments(fs.readFileSync(path.join(crdDir, f), "utf8"))) {
+        const crd = d.toJSON();
+        if (!crd || crd.kind !== "CustomResourceDefinition") continue;
+        await kube.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
+        n += 1;
+      }
+    }
+    const has = JSON.stringify(await kube.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${upgrade.crd}`)).includes(upgrade.field);
+    if (has) throw new Error(`${upgrade.crd} of ${upgrade.from} already has ${upgrade.field}: the check after up would prove nothing`);
+    return { detail: `${n} CRDs; ${upgrade.crd} without ${upgrade.field}` };
+  });
+
   await step("pulumi preview --policy-pack policy (server-side dry run against the apiserver)", async () => {
     const r = await mustEngine("preview", ["preview", "--policy-pack", policy, "--policy-pack-config", path.join(policy, `config.${STACK}.json`)]);
     return { detail: summary(r.text), figure: "preview" };
@@ -121,9 +149,88 @@ async function runPulumi(ctx) {
     return;
   }
 
+  await step(`chart upgrade, after: ${upgrade.chart}'s CRDs are the pinned release's (${upgrade.crd} has ${upgrade.field})`, async () => {
+    const crd = await kube.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${upgrade.crd}`);
+    if (!JSON.stringify(crd).includes(upgrade.field)) throw new Error(`${upgrade.crd} is still ${upgrade.chart} ${upgrade.from}'s (no ${upgrade.field}): Helm keeps existing CRDs, and the program did not apply the pinned release's`);
+    return { detail: `${upgrade.crd}: ${upgrade.field} present` };
+  });
+
   await step("pulumi up --expect-no-changes", async () => {
     const r = await mustEngine("up-again", ["up", "--yes", "--expect-no-changes"]);
     return { detail: summary(r.text), figure: "noOpUp" };
+  });
+
+  // ---- day two: each preview checked against docs/apps.md, applied, then a no-op ----------------
+  const stackFile = path.join(project, `Pulumi.${stack}.yaml`);
+  const appsKey = `${PROJECT_NAME}:apps`;
+  const editApps = (edit) => {
+    const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
+    doc.setIn(["config", appsKey], doc.createNode(edit(doc.getIn(["config", appsKey]).toJSON())));
+    fs.writeFileSync(stackFile, doc.toString());
+  };
+  /** preview --json: resource names (URN tails) per operation, updates' changed keys. */
+  const previewOps = async (label) => {
+    const r = await engine(label, ["preview", "--json"]);
+    if (r.code !== 0) throw new Error(`preview exited ${r.code} (log ${r.log}): ${tail(r.text)}`);
+    const json = JSON.parse(r.text.slice(r.text.indexOf("{")));
+    const ops = {};
+    for (const st of json.steps || []) {
+      if (st.op === "same" || (st.op === "read" && st.urn.includes("::pulumi:pulumi:StackReference::"))) continue;
+      const name = `${st.urn.split("::")[2].split(":").pop()} ${st.urn.split("::").pop()}`;
+      (ops[st.op] = ops[st.op] || []).push(st.op === "update" ? `${name} [${(st.diffReasons || []).join(",")}]` : name);
+    }
+    return ops;
+  };
+  const applyAndNoOp = async (label) => {
+    const u = await mustEngine(`${label}-up`, ["up", "--yes", "--skip-preview"]);
+    const again = await engine(`${label}-again`, ["up", "--yes", "--expect-no-changes", "--skip-preview"]);
+    if (again.code !== 0) throw new Error(`the up after the change is not a no-op (log ${again.log}): ${tail(again.text)}`);
+    const pending = await pendingPods(kube);
+    if (pending.length > 0) throw new Error(`pods the scheduler could not place:\n${pending.join("\n")}`);
+    return summary(u.text);
+  };
+  const only = (ops, allowed, what) => {
+    const bad = Object.entries(ops).flatMap(([op, names]) => names.filter((n) => !allowed(op, n)).map((n) => `${op} ${n}`));
+    if (bad.length > 0) throw new Error(`${what}; the preview also does: ${bad.join("; ")}`);
+  };
+  const appsNow = () => YAML.parse(fs.readFileSync(stackFile, "utf8")).config[appsKey];
+
+  await step("day two: add an app (docs/apps.md: its own objects are created, nothing else changes)", async () => {
+    const template = appsNow().find((a) => !a.ingress && !(a.uses && a.uses.kafkaTopics)) || appsNow()[0];
+    editApps((apps) => [...apps, { ...template, name: "labextra", ingress: undefined, uses: undefined }]);
+    const ops = await previewOps("day-two-add-preview");
+    only(ops, (op, n) => op === "create" && / apps-labextra/.test(n), "expected only creates of apps-labextra's objects");
+    if (!(ops.create || []).some((n) => n.startsWith("Deployment "))) throw new Error(`no Deployment created: ${JSON.stringify(ops)}`);
+    const applied = await applyAndNoOp("day-two-add");
+    await kube.get("/apis/apps/v1/namespaces/apps/deployments/labextra");
+    return { detail: `creates ${(ops.create || []).length} (${ops.create.map((n) => n.split(" ")[0]).join(", ")}); applied (${applied}), then no changes`, figure: "dayTwoAdd" };
+  });
+
+  await step("day two: change an app's image tag and replicas (docs/apps.md: updates in place, that app only)", async () => {
+    const target = appsNow().find((a) => a.name !== "labextra");
+    const image = target.image.replace(/:([^:@/]+)$/, (m, tag) => `:${tag}-lab`);
+    const replicas = { min: target.replicas.min + 1, max: Math.max(target.replicas.max, target.replicas.min + 1) };
+    editApps((apps) => apps.map((a) => (a.name === target.name ? { ...a, image, replicas } : a)));
+    const ops = await previewOps("day-two-change-preview");
+    only(ops, (op, n) => op === "update" && new RegExp(` apps-${target.name} `).test(`${n} `), `expected only in-place updates of apps-${target.name}`);
+    if ((ops.update || []).length === 0) throw new Error("the preview updates nothing");
+    const applied = await applyAndNoOp("day-two-change");
+    const d = await kube.get(`/apis/apps/v1/namespaces/apps/deployments/${target.name}`);
+    const images = d.spec.template.spec.containers.map((c) => c.image);
+    if (!images.some((i) => i.endsWith(image.split("/").pop()))) throw new Error(`the Deployment runs ${images.join(", ")}, not ${image}`);
+    const hpa = await kube.get(`/apis/autoscaling/v2/namespaces/apps/horizontalpodautoscalers/${target.name}`);
+    if (hpa.spec.minReplicas !== replicas.min) throw new Error(`the autoscaler's minReplicas is ${hpa.spec.minReplicas}, not ${replicas.min}`);
+    return { detail: `${target.name}: updates ${ops.update.join("; ")}; applied (${applied}), then no changes`, figure: "dayTwoChange" };
+  });
+
+  await step("day two: remove an app (docs/apps.md: its objects are deleted, nothing else changes)", async () => {
+    editApps((apps) => apps.filter((a) => a.name !== "labextra"));
+    const ops = await previewOps("day-two-remove-preview");
+    only(ops, (op, n) => op === "delete" && / apps-labextra/.test(n), "expected only deletes of apps-labextra's objects");
+    const applied = await applyAndNoOp("day-two-remove");
+    const gone = await kube.request("GET", "/apis/apps/v1/namespaces/apps/deployments/labextra");
+    if (gone.status !== 404) throw new Error(`the Deployment labextra is still there (${gone.status})`);
+    return { detail: `deletes ${(ops.delete || []).length}; applied (${applied}), then no changes`, figure: "dayTwoRemove" };
   });
 
   await step("stack export: no generated secret's plain value in the state", () => {
@@ -165,9 +272,11 @@ async function runPulumi(ctx) {
   async function destroyStep() {
     await step("pulumi destroy: nothing the program created is left (but what docs/lab.md lists as kept)", async () => {
       const r = await mustEngine("destroy", ["destroy", "--yes", "--skip-preview"]);
-      const left = await leftovers(kube);
+      // Namespaces finish deleting after their objects (the namespace controller).
+      let left = [];
+      await waitFor("the program's objects gone", 120, async () => (left = await leftovers(kube)).length === 0).catch(() => undefined);
       if (left.length > 0) throw new Error(`left in the apiserver: ${left.join(", ")}`);
-      return { detail: summary(r.text), figure: "destroy" };
+      return { detail: `${summary(r.text)}; kept: ${await kept(kube)} CustomResourceDefinitions`, figure: "destroy" };
     });
   }
 }
@@ -266,10 +375,30 @@ async function inventory(kube, cli, stack) {
   return { releases: releases.size, pulumiKubernetes, namespaces: namespaces.length, objects, pods };
 }
 
-/** What is left after destroy: namespaces, and CRDs (Helm keeps a chart's crds/ on uninstall). */
+/**
+ * What is left after destroy, apart from what docs/lab.md lists as kept (CustomResourceDefinitions:
+ * Helm never deletes a chart's crds/). Kubernetes' own objects (system: names, the default roles,
+ * the system namespaces and priority classes) are not the program's.
+ */
 async function leftovers(kube) {
-  const ns = (await kube.get("/api/v1/namespaces")).items.map((n) => n.metadata.name).filter((n) => !SYSTEM_NAMESPACES.includes(n));
-  return ns.map((n) => `namespace ${n}`);
+  const own = (name) => !name.startsWith("system:") && !["admin", "edit", "view", "cluster-admin"].includes(name);
+  const left = [];
+  const list = async (p) => (await kube.get(p)).items.map((o) => o.metadata.name);
+  for (const n of (await list("/api/v1/namespaces")).filter((x) => !SYSTEM_NAMESPACES.includes(x))) left.push(`namespace ${n}`);
+  for (const n of (await list("/apis/rbac.authorization.k8s.io/v1/clusterroles")).filter(own)) left.push(`clusterrole ${n}`);
+  for (const n of (await list("/apis/rbac.authorization.k8s.io/v1/clusterrolebindings")).filter(own)) left.push(`clusterrolebinding ${n}`);
+  for (const n of await list("/apis/storage.k8s.io/v1/storageclasses")) left.push(`storageclass ${n}`);
+  for (const n of await list("/api/v1/persistentvolumes")) left.push(`persistentvolume ${n}`);
+  for (const n of (await list("/apis/scheduling.k8s.io/v1/priorityclasses")).filter((x) => !x.startsWith("system-"))) left.push(`priorityclass ${n}`);
+  for (const kind of ["validatingwebhookconfigurations", "mutatingwebhookconfigurations"]) {
+    for (const n of await list(`/apis/admissionregistration.k8s.io/v1/${kind}`)) left.push(`${kind.replace(/s$/, "")} ${n}`);
+  }
+  return left;
+}
+
+/** What destroy keeps on purpose (docs/lab.md): the CRDs. */
+async function kept(kube) {
+  return (await kube.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).items.length;
 }
 
 module.exports = { runPulumi, summary };
