@@ -6,6 +6,7 @@
 import { parse, stringify } from "yaml";
 import { shortHash } from "../config/identity";
 import { fqdn, ntpServersFor, Topology, VmSpec } from "../config/topology";
+import { CHRONY_CONF, CHRONY_SOURCES, renderChronyConf, renderChronySources } from "./chrony";
 import { guestNics } from "./guest-network";
 import { loadScript } from "./roles/shell";
 
@@ -59,7 +60,6 @@ export interface CloudConfig extends Omit<CloudConfigFragment, "steps"> {
   users: Record<string, unknown>[];
   disable_root: boolean;
   ssh_pwauth: boolean;
-  ntp: { enabled: boolean; ntp_client: string; servers: string[] };
   timezone: string;
   /** Only `fmc-first-boot`, which runs the steps (cloud-init runs runcmd as one script without `set -e`). */
   runcmd: string[][];
@@ -128,17 +128,29 @@ export function rockyCloudConfig(vm: VmSpec, topology: Topology, fragments: Clou
     ],
     disable_root: true,
     ssh_pwauth: false,
-    // chrony is Rocky's NTP client; FreeIPA serves time to the whole topology.
-    ntp: { enabled: true, ntp_client: "chrony", servers: ntpServersFor(topology, vm) },
+    // chrony is Rocky's NTP client; FreeIPA serves time to the whole topology. Configured here, not
+    // by cloud-init's ntp module, which has no chrony template for Rocky before 24.4 (./chrony.ts).
     timezone: "UTC",
     package_update: false,
-    packages: ["qemu-guest-agent"],
-    write_files: [{ path: FIRST_BOOT_RUNNER, content: loadScript("first-boot.sh"), permissions: "0755", owner: "root:root" }],
+    packages: ["qemu-guest-agent", "chrony"],
+    write_files: [
+      { path: FIRST_BOOT_RUNNER, content: loadScript("first-boot.sh"), permissions: "0755", owner: "root:root" },
+      { path: CHRONY_CONF, content: `${renderChronyConf()}\n`, permissions: "0644", owner: "root:root" },
+      { path: CHRONY_SOURCES, content: `${renderChronySources(ntpServersFor(topology, vm))}\n`, permissions: "0644", owner: "root:root" },
+    ],
     runcmd: [[FIRST_BOOT_RUNNER]],
     final_message: `${vm.name} first boot finished after $UPTIME seconds`,
   };
   const { steps, ...merged } = mergeFragments(
-    { ...base, steps: [{ name: "guest-agent", command: ["systemctl", "enable", "--now", "qemu-guest-agent.service"] }] },
+    {
+      ...base,
+      steps: [
+        { name: "guest-agent", command: ["systemctl", "enable", "--now", "qemu-guest-agent.service"] },
+        // chronyd may have started before its config was written: restart it on the new one.
+        { name: "chrony-enable", command: ["systemctl", "enable", "chronyd.service"] },
+        { name: "chrony", command: ["systemctl", "restart", "chronyd.service"] },
+      ],
+    },
     fragments,
   );
   // The steps' list is the last file: fmc-first-boot (runcmd, after every file is written) reads it.
@@ -187,7 +199,7 @@ export function rockyFirstBootIdentity(vm: VmSpec, topology: Topology, userData:
   const neutral = {
     ...doc,
     users: doc.users.map((u) => ({ ...u, ssh_authorized_keys: [] })),
-    ntp: { ...doc.ntp, servers: [] },
+    write_files: (doc.write_files ?? []).map((f) => (f.path === CHRONY_SOURCES ? { ...f, content: "" } : f)),
   };
   const net = parse(networkConfig) as { ethernets: Record<string, Record<string, unknown>> };
   const ethernets = Object.fromEntries(Object.entries(net.ethernets).map(([k, e]) => [k, { ...e, nameservers: undefined }]));

@@ -18,6 +18,7 @@ import { connectionTo } from "../cluster/ssh";
 import { InfraNode } from "../cluster/types";
 import { ntpServersFor, primaryNic, Topology, VmSpec } from "../config/topology";
 import { renderScriptTemplate, remoteCommand, ShellValue } from "../shell";
+import { renderChronyConf } from "./chrony";
 import { sshUserFor } from "./nodes";
 import { resolversFor } from "./roles/resolvers";
 
@@ -57,6 +58,7 @@ export function renderHostSettingsScript(vm: VmSpec, settings: HostSettings): st
     SEARCH_DOMAINS: settings.searchDomains,
     DNS_IFACE: settings.dnsIface,
     BOOT_TIMEOUT_SECONDS: HOST_SETTINGS_BOOT_TIMEOUT_SECONDS,
+    CHRONY_CONF: renderChronyConf(),
   };
   return renderScriptTemplate(join(__dirname, "scripts"), "host-settings.sh", values);
 }

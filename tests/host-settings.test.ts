@@ -9,6 +9,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import { tmpdir } from "os";
 import { join } from "path";
 import { parseTopology } from "../config/validate";
+import { renderChronyConf } from "../infra/chrony";
 import { hostSettingsFor, renderHostSettingsScript } from "../infra/host-settings";
 import { remoteCommand } from "../shell";
 import { rawStack } from "./helpers/stacks";
@@ -115,7 +116,8 @@ describe("on a Rocky VM", () => {
   it("installs the admin user's key, chrony sources and NetworkManager's global resolvers", () => {
     expect(first.status).toBe(0);
     expect(host.file(`home/${prod.adminUser}/.ssh/authorized_keys`)).toBe(`${prod.sshPublicKey}\n`);
-    expect(host.file("etc/chrony.conf")).toContain("sourcedir /etc/chrony.d\n");
+    // The whole config: Rocky's default (its public pool) is replaced by the program's.
+    expect(host.file("etc/chrony.conf")).toBe(`${renderChronyConf()}\n`);
     expect(host.file("etc/chrony.d/flatcarmicrocloud.sources")).toBe(settings.ntpServers.map((s) => `server ${s} iburst`).join("\n") + "\n");
     expect(host.file("etc/NetworkManager/conf.d/20-flatcarmicrocloud-dns.conf")).toContain(`servers=${settings.dnsServers.join(",")}`);
     expect(first.calls).toEqual(["cloud-init status --wait", "systemctl restart chronyd.service", "systemctl reload NetworkManager.service"]);
@@ -171,5 +173,20 @@ describe("on a Rocky VM whose first boot failed a step", () => {
     const r = host.run(renderHostSettingsScript(vm, settings));
     expect(r.status).toBe(1);
     expect(r.stderr).toContain("first boot of postgresql1 did not finish its steps");
+  });
+});
+
+// Issue 16 item 6: cloud-init 23.4's ntp module moves /etc/chrony.conf aside on Rocky 9.5 and writes none.
+describe("on a Rocky VM whose chrony.conf cloud-init moved aside", () => {
+  it("writes the whole config and restarts chronyd; a second run touches nothing", () => {
+    const vm = vmOf(prod, "freeipa1");
+    const settings = hostSettingsFor(vm, prod);
+    const host = new Vm("freeipa1.cefaslocalserver.com", prod.adminUser);
+    rmSync(join(host.root, "etc/chrony.conf"));
+    const r = host.run(renderHostSettingsScript(vm, settings));
+    expect(r.status).toBe(0);
+    expect(host.file("etc/chrony.conf")).toBe(`${renderChronyConf()}\n`);
+    expect(r.calls).toContain("systemctl restart chronyd.service");
+    expect(host.run(renderHostSettingsScript(vm, settings)).calls).toEqual(["cloud-init status --wait"]);
   });
 });

@@ -17,6 +17,8 @@ DNS_SERVERS=(@DNS_SERVERS@)
 SEARCH_DOMAINS=(@SEARCH_DOMAINS@)
 # Flatcar: the interface that carries the resolvers (systemd-networkd drop-in).
 DNS_IFACE=@DNS_IFACE@
+# Rocky: chrony's whole config (infra/chrony.ts); cloud-init's ntp module is not used.
+CHRONY_CONF=@CHRONY_CONF@
 BOOT_TIMEOUT_SECONDS=@BOOT_TIMEOUT_SECONDS@
 
 # Tests point ROOT at a scratch directory; on a VM it is empty.
@@ -67,15 +69,12 @@ if [ "$OS_FAMILY" = flatcar ]; then
   fi
   if [ "$written" = 1 ]; then systemctl restart systemd-timesyncd.service; fi
 else
-  # chrony reads *.sources files from a sourcedir and reloads them without a restart.
-  chrony_conf="$ROOT/etc/chrony.conf"
+  # The whole chrony.conf: a VM whose first boot left none (cloud-init 23.4's ntp module moves it
+  # aside on Rocky) or another one gets the program's. chrony reads *.sources files from its
+  # sourcedir and reloads them without a restart.
   sources="$ROOT/etc/chrony.d/flatcarmicrocloud.sources"
   restart=0
-  if ! grep -qx 'sourcedir /etc/chrony.d' "$chrony_conf" 2>/dev/null; then
-    printf '%s\n' 'sourcedir /etc/chrony.d' >>"$chrony_conf"
-    changes+=("$chrony_conf")
-    restart=1
-  fi
+  if put "$ROOT/etc/chrony.conf" "$CHRONY_CONF"; then restart=1; fi
   reload=1
   if [ "${#NTP_SERVERS[@]}" -gt 0 ]; then
     put "$sources" "$(printf 'server %s iburst\n' "${NTP_SERVERS[@]}")" || reload=0
