@@ -1,14 +1,14 @@
 /**
  * Room for the apps: the platform's workloads and every app at its autoscaler's maximum, against the
- * schedulable nodes' allocatable resources. Pure and computed from the validated stack config alone,
+ * schedulable nodes' allocatable resources (the cluster facts: the K3s VMs', or an existing
+ * cluster's `existingNodes`). Pure and computed from the validated stack config alone,
  * so a stack whose apps do not fit stops before anything is created, naming `apps`.
  */
 import { AppSpec } from "../config/apps";
 import { PlatformSettings } from "../config/platform";
-import { Topology } from "../config/topology";
+import { ClusterFacts } from "../cluster-facts";
 import { ConfigError } from "../config/validate";
 import { capacityReport, CapacityReport, Figures } from "../platform/capacity";
-import { platformFacts } from "../platform/facts";
 import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { appWorkloads } from "./render";
@@ -23,8 +23,7 @@ export interface StackCapacity {
   free: Figures;
 }
 
-export function stackCapacity(topology: Topology, platform: PlatformSettings, apps: AppSpec[]): StackCapacity {
-  const facts = platformFacts(topology);
+export function stackCapacity(facts: ClusterFacts, platform: PlatformSettings, apps: AppSpec[]): StackCapacity {
   const plan = planPlatform({ ...facts, settings: platform });
   const { workloads } = renderPlatform(plan);
   const platformOnly = capacityReport(workloads, facts.nodes);
@@ -38,8 +37,8 @@ export function stackCapacity(topology: Topology, platform: PlatformSettings, ap
 }
 
 /** Throws a ConfigError naming `apps` when platform and apps do not fit the schedulable nodes. */
-export function assertStackFits(topology: Topology, platform: PlatformSettings, apps: AppSpec[]): StackCapacity {
-  const capacity = stackCapacity(topology, platform, apps);
+export function assertStackFits(facts: ClusterFacts, platform: PlatformSettings, apps: AppSpec[]): StackCapacity {
+  const capacity = stackCapacity(facts, platform, apps);
   if (!capacity.report.fits) {
     const hint = apps.length > 0 ? " (apps counted at replicas.max): lower requests or replicas.max, or add workers" : "";
     throw new ConfigError(capacity.report.problems.map((p) => `apps: the platform and the apps do not fit${hint}: ${p}`));

@@ -1,3 +1,4 @@
+import type { NodeCapacity } from "../cluster-facts";
 import { VmSpec } from "../config/topology";
 
 /**
@@ -53,10 +54,7 @@ export function guestMemTotalMiB(memoryMiB: number): number {
   return memoryMiB - k.fixedMiB - Math.ceil((memoryMiB / 1024) * k.perGiBMiB);
 }
 
-export interface NodeCapacity {
-  cpuMilli: number;
-  memoryMiB: number;
-}
+export type { NodeCapacity } from "../cluster-facts";
 
 /** `256Mi` -> 256. Only the binary units the thresholds above use. */
 function quantityMiB(quantity: string): number {

@@ -8,7 +8,7 @@ import { cpuMilli, memoryMiB, Resources } from "../platform/resources";
 import { looksSecretKey } from "../policy/secret-keys";
 import { INGRESS_HOSTS } from "../ports";
 import { readRawConfig } from "./load";
-import { Topology, vmsWithRole } from "./topology";
+import { Topology } from "./topology";
 import { Collector, ConfigError, isObj } from "./validate";
 
 /** Platform services an app may use; each one adds env entries, a Secret key and an egress rule. */
@@ -196,7 +196,7 @@ function parseEnv(c: Collector, key: string, raw: unknown): Record<string, strin
   return env;
 }
 
-function parseUses(c: Collector, key: string, raw: unknown, topology: Topology): AppUses {
+function parseUses(c: Collector, key: string, raw: unknown, topology: AppsTarget): AppUses {
   const uses: AppUses = { kafkaTopics: [], mqtt: false, redis: false, postgres: false };
   if (raw === undefined) return uses;
   if (!isObj(raw)) {
@@ -215,7 +215,7 @@ function parseUses(c: Collector, key: string, raw: unknown, topology: Topology):
   uses.mqtt = c.boolean(`${key}.mqtt`, raw.mqtt, false);
   uses.redis = c.boolean(`${key}.redis`, raw.redis, false);
   uses.postgres = c.boolean(`${key}.postgres`, raw.postgres, false);
-  if (uses.postgres && vmsWithRole(topology, "postgresql").length === 0) c.fail(`${key}.postgres`, "the topology has no postgresql VM");
+  if (uses.postgres && !topology.vms.some((vm) => vm.role === "postgresql")) c.fail(`${key}.postgres`, "the topology has no postgresql VM" + (topology.vms.length === 0 ? " (a stack with kubeconfig has no VMs: PostgreSQL is the VM topology's database VM)" : ""));
   return uses;
 }
 
@@ -243,7 +243,7 @@ function parseIngress(c: Collector, key: string, raw: unknown, domain: string): 
   return { host, paths };
 }
 
-function parseApp(c: Collector, key: string, item: Record<string, unknown>, registry: string | undefined, topology: Topology): AppSpec {
+function parseApp(c: Collector, key: string, item: Record<string, unknown>, registry: string | undefined, topology: AppsTarget): AppSpec {
   const known = ["name", "image", "port", "healthPath", "replicas", "targetCpuPercent", "resources", "env", "uses", "ingress", "serviceAccountToken", "runAsUser", "writablePaths"];
   for (const extra of Object.keys(item).filter((k) => !known.includes(k))) c.fail(`${key}.${extra}`, `unknown key; expected one of ${known.join(", ")}`);
   const name = c.string(`${key}.name`, item.name);
@@ -291,7 +291,10 @@ function parseApp(c: Collector, key: string, item: Record<string, unknown>, regi
   return { name, image, port, healthPath, replicas: { min, max }, targetCpuPercent, resources, env, uses, ingress, serviceAccountToken, runAsUser, writablePaths };
 }
 
-export function parseApps(raw: RawAppsConfig, topology: Topology): AppsSettings {
+/** What the apps' settings are checked against: the domain of their hosts and the VMs (for PostgreSQL); no VMs on an existing cluster. */
+export type AppsTarget = Pick<Topology, "domain" | "vms">;
+
+export function parseApps(raw: RawAppsConfig, topology: AppsTarget): AppsSettings {
   const c = new Collector();
   let registry: string | undefined;
   if (raw.appsRegistry !== undefined) {
@@ -327,6 +330,6 @@ export function parseApps(raw: RawAppsConfig, topology: Topology): AppsSettings 
 }
 
 /** Reads `apps` and `appsRegistry` from the stack config and validates them; throws a ConfigError naming each bad key. */
-export function loadAppsSettings(topology: Topology): AppsSettings {
+export function loadAppsSettings(topology: AppsTarget): AppsSettings {
   return parseApps(readRawConfig(APPS_CONFIG_KEYS), topology);
 }

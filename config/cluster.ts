@@ -7,7 +7,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { K3S_VERSION } from "../versions";
 import { fqdn, isStorageNode, primaryNic, Topology, VmSpec, vmsWithRole } from "./topology";
 import { pulumiRunsOnHost } from "./host-memory";
-import { readRawConfig } from "./load";
+import { isConfigSet, readRawConfig } from "./load";
+import { isSecretConfig } from "./secret";
 import { Collector, ConfigError } from "./validate";
 
 /** Stage 2 keys as written in Pulumi.<stack>.yaml (without the project prefix), before validation. */
@@ -188,7 +189,15 @@ export function loadClusterSettings(topology: Topology): ClusterConfig {
     problems.push(...e.problems);
   }
   // getSecret keeps the key a secret Output from here to the SSH connection (and out of any log).
-  const key = config.getSecret("sshPrivateKey");
+  // (Read as a secret first: the offline plan supplies its placeholder on that read.)
+  const secret = config.getSecret("sshPrivateKey");
+  const key = isConfigSet("sshPrivateKey") ? secret : undefined;
+  if (key !== undefined && !isSecretConfig("sshPrivateKey")) {
+    problems.push(
+      "sshPrivateKey: is stored in plain text in the stack config; set it as a secret: " +
+        "`pulumi config rm sshPrivateKey && pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`",
+    );
+  }
   if (key === undefined) {
     problems.push(
       "sshPrivateKey: is required to install K3s over SSH; set it with " +

@@ -2,17 +2,32 @@
  * The whole stack config, read and validated before anything is created. Each stage's settings
  * are parsed by its own module; the problems of all of them are reported together, so one run
  * names every bad key.
+ *
+ * Two kinds of stack: the VM topology (`vms`, `networks`: stages 1-2 build the cluster on the KVM
+ * host), or an existing cluster (`kubeconfig`, `existingNodes`: stages 3-4 only). Each refuses the
+ * other's keys.
  */
 import { AppsSettings, loadAppsSettings } from "./apps";
 import { BackupConfig, loadBackupSettings } from "./backup";
 import { ClusterConfig, loadClusterSettings } from "./cluster";
-import { loadTopology } from "./load";
+import {
+  EXISTING_CLUSTER_CONFIG_KEYS,
+  ExistingClusterConfig,
+  existingKeysRefused,
+  loadExistingCluster,
+  projectDefaults,
+  VM_ONLY_KEYS,
+  vmKeysRefused,
+} from "./existing-cluster";
+import { isConfigSet, loadTopology, readRawConfig } from "./load";
 import { loadPlatformSettings, PlatformSettings } from "./platform";
 import { loadRoleSettings, RoleSettings } from "./roles";
 import { Topology } from "./topology";
-import { ConfigError } from "./validate";
+import { Collector, ConfigError, isDnsDomain } from "./validate";
 
-export interface StackConfig {
+/** A stack that builds its cluster on the KVM host (stages 1-4). */
+export interface VmStackConfig {
+  target: "vms";
   topology: Topology;
   roles: RoleSettings;
   cluster: ClusterConfig;
@@ -22,8 +37,22 @@ export interface StackConfig {
   backup: BackupConfig;
 }
 
-export function loadStackConfig(): StackConfig {
-  const topology = loadTopology();
+/** A stack that deploys stages 3-4 onto a cluster the user already has (`kubeconfig`). */
+export interface ExistingClusterStackConfig {
+  target: "existing";
+  /** DNS domain of the platform's and the apps' host names (the user's DNS serves them). */
+  domain: string;
+  existing: ExistingClusterConfig;
+  platform: PlatformSettings;
+  apps: AppsSettings;
+  /** The off-host backup target and schedules, read as on every stack. */
+  backup: BackupConfig;
+}
+
+export type StackConfig = VmStackConfig | ExistingClusterStackConfig;
+
+/** Runs each loader, collecting every ConfigError's problems; throws one ConfigError naming them all. */
+function collecting(): { attempt: <T>(load: () => T) => T | undefined; problems: string[] } {
   const problems: string[] = [];
   const attempt = <T>(load: () => T): T | undefined => {
     try {
@@ -34,11 +63,40 @@ export function loadStackConfig(): StackConfig {
       return undefined;
     }
   };
+  return { attempt, problems };
+}
+
+export function loadStackConfig(): StackConfig {
+  if (isConfigSet("kubeconfig")) return loadExistingClusterStack();
+  const { attempt, problems } = collecting();
+  const existingKeys = readRawConfig(EXISTING_CLUSTER_CONFIG_KEYS);
+  if (Object.keys(existingKeys).length > 0) problems.push(...existingKeysRefused(existingKeys, projectDefaults()));
+  const topology = attempt(() => loadTopology());
+  if (!topology) throw new ConfigError(problems);
   const roles = attempt(() => loadRoleSettings(topology));
   const cluster = attempt(() => loadClusterSettings(topology));
   const platform = attempt(() => loadPlatformSettings(topology));
   const apps = attempt(() => loadAppsSettings(topology));
   const backup = attempt(() => loadBackupSettings(topology.stack));
-  if (!roles || !cluster || !platform || !apps || !backup) throw new ConfigError(problems);
-  return { topology, roles, cluster, platform, apps, backup };
+  if (!roles || !cluster || !platform || !apps || !backup || problems.length > 0) throw new ConfigError(problems);
+  return { target: "vms", topology, roles, cluster, platform, apps, backup };
+}
+
+function loadExistingClusterStack(): ExistingClusterStackConfig {
+  const { attempt, problems } = collecting();
+  const c = new Collector();
+  const raw = readRawConfig(["domain", ...VM_ONLY_KEYS]);
+  const domain = c.string("domain", raw.domain).toLowerCase();
+  if (domain && !isDnsDomain(domain)) c.fail("domain", `"${domain}" is not a valid DNS domain`);
+  problems.push(...c.problems, ...vmKeysRefused(raw, projectDefaults()));
+  if (isConfigSet("sshPrivateKey")) {
+    problems.push("sshPrivateKey: stage 2 (K3s over SSH) is not built on an existing cluster; remove it from this stack (pulumi config rm sshPrivateKey)");
+  }
+  const existing = attempt(() => loadExistingCluster());
+  const nodes = existing?.settings.nodes ?? [];
+  const platform = attempt(() => loadPlatformSettings({ nodes }));
+  const apps = attempt(() => loadAppsSettings({ domain, vms: [] }));
+  const backup = attempt(() => loadBackupSettings());
+  if (!existing || !platform || !apps || !backup || problems.length > 0) throw new ConfigError(problems);
+  return { target: "existing", domain, existing, platform, apps, backup };
 }

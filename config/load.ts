@@ -44,6 +44,15 @@ export function readRawConfig<K extends string>(keys: readonly K[]): Partial<Rec
   return raw;
 }
 
+/**
+ * Whether the stack sets `key` to something (an empty value is Pulumi.yaml's default: unset). Secret
+ * keys too, without their value leaving this function.
+ */
+export function isConfigSet(key: string): boolean {
+  // The raw store, not Config.get: a presence test is no plain-text read of a secret.
+  return (pulumi.runtime.getConfig(`${pulumi.getProject()}:${key}`) ?? "").trim() !== "";
+}
+
 /** Reads the stack config and validates it; throws a ConfigError naming each bad key. */
 export function loadTopology(): Topology {
   const raw: RawStackConfig = readRawConfig(CONFIG_KEYS);

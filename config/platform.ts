@@ -4,6 +4,7 @@
  * `parsePlatformSettings` is pure (raw config + validated topology in, plain settings out) and fails
  * with every problem at once, each naming its config key, before any resource is registered.
  */
+import { ClusterNode, isSchedulable } from "../cluster-facts";
 import { readRawConfig } from "./load";
 import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
@@ -20,6 +21,7 @@ export interface RawPlatformConfig {
   cephFilesystem?: unknown;
   cephObjectStore?: unknown;
   rebootWindow?: unknown;
+  chartMirror?: unknown;
 }
 
 export interface PlatformSettings {
@@ -48,6 +50,11 @@ export interface PlatformSettings {
   };
   /** When kured may reboot a node for a staged Flatcar update (UTC), from `rebootWindow`. */
   reboots: RebootWindow;
+  /**
+   * A classic chart repository (`chartMirror`) serving every pinned chart under its own name and
+   * version: every release pulls from it instead of the charts' own repositories (platform/chart-source.ts).
+   */
+  chartMirror?: string;
 }
 
 /** kured's window: the days a moment must fall on (kured's two-letter names) and the times, UTC. */
@@ -85,6 +92,7 @@ export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
   "cephFilesystem",
   "cephObjectStore",
   "rebootWindow",
+  "chartMirror",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -113,14 +121,40 @@ export function byteSize(text: string): number | undefined {
   return Number(m[1]) * 1024 ** (m[4] ? UNIT_POWER[m[4]] : 0);
 }
 
-/** K3s agents without a NoSchedule/NoExecute taint: where ordinary pods (and so Kafka) can run. */
-function schedulableNodes(topology: Topology): number {
-  return topology.vms.filter(
-    (vm) => (vm.role === "k3s-agent" || vm.role === "k3s-server") && !vm.taints.some((t) => /:(NoSchedule|NoExecute)$/.test(t)),
-  ).length;
+/**
+ * The cluster stage 3 deploys onto, as far as its settings depend on it: the VM topology's K3s
+ * nodes, or an existing cluster's nodes (`existingNodes`).
+ */
+export type PlatformTarget = Pick<Topology, "vms"> | { nodes: Pick<ClusterNode, "taints">[] };
+
+/** Nodes without a NoSchedule/NoExecute taint: where ordinary pods (and so Kafka) can run. */
+function schedulableNodes(target: PlatformTarget): number {
+  if ("nodes" in target) return target.nodes.filter(isSchedulable).length;
+  return target.vms.filter((vm) => (vm.role === "k3s-agent" || vm.role === "k3s-server") && isSchedulable(vm)).length;
 }
 
-export function parsePlatformSettings(raw: RawPlatformConfig, topology: Topology): PlatformSettings {
+/**
+ * A classic chart repository: http(s), no query or fragment (Helm appends `index.yaml` and the
+ * archives' relative URLs to it); a trailing slash is dropped so one mirror is always one string.
+ */
+export function parseChartMirror(c: Collector, value: unknown): string | undefined {
+  // Empty is Pulumi.yaml's default: no mirror.
+  if (value === undefined || value === "") return undefined;
+  const text = c.string("chartMirror", value);
+  let url: URL | undefined;
+  try {
+    url = new URL(text);
+  } catch {
+    url = undefined;
+  }
+  if (!url || !["http:", "https:"].includes(url.protocol) || url.search !== "" || url.hash !== "" || url.username !== "" || url.password !== "") {
+    c.fail("chartMirror", `must be the http(s) URL of a classic chart repository (the folder holding index.yaml), without query, fragment or credentials (got ${JSON.stringify(text)})`);
+    return undefined;
+  }
+  return text.replace(/\/+$/, "");
+}
+
+export function parsePlatformSettings(raw: RawPlatformConfig, topology: PlatformTarget): PlatformSettings {
   const c = new Collector();
   const d = PLATFORM_DEFAULTS;
 
@@ -170,6 +204,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Topology
   const windowText = c.string("rebootWindow", raw.rebootWindow, d.rebootWindow);
   const window = windowText ? parseRebootWindow(windowText) : undefined;
   if (typeof window === "string") c.fail("rebootWindow", window);
+  const chartMirror = parseChartMirror(c, raw.chartMirror);
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {
@@ -177,10 +212,11 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Topology
     kafka: { brokers, retentionHours, retentionBytes, volumeGiB: kafkaVolumeGiB },
     ceph: { filesystem, objectStore },
     reboots: window as RebootWindow,
+    chartMirror,
   };
 }
 
 /** Reads the stage 3 keys from the stack config and validates them; throws a ConfigError naming each bad key. */
-export function loadPlatformSettings(topology: Topology): PlatformSettings {
+export function loadPlatformSettings(topology: PlatformTarget): PlatformSettings {
   return parsePlatformSettings(readRawConfig(PLATFORM_CONFIG_KEYS), topology);
 }

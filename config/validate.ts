@@ -90,6 +90,11 @@ const SERVICES_NODES_NEED: Role[] = ["freeipa", "postgresql", "loadbalancer", "k
 
 type Obj = Record<string, unknown>;
 
+/** A DNS domain: dot-separated RFC 1123 labels. */
+export function isDnsDomain(domain: string): boolean {
+  return domain.split(".").every((label) => HOST_LABEL.test(label));
+}
+
 export function isObj(v: unknown): v is Obj {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -342,6 +347,10 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
   }
 }
 
+function zeroIsUnset(value: unknown): unknown {
+  return value === 0 || value === "0" ? undefined : value;
+}
+
 /**
  * A base image URL: a mirror's copy of the pinned release (libvirt downloads it itself, over HTTP(S)).
  * Only the location is configurable; the release stays the one versions.ts pins.
@@ -361,7 +370,7 @@ function imageUrl(c: Collector, key: string, value: unknown, pinned: string): st
 export function parseTopology(raw: RawStackConfig, stack: string): Topology {
   const c = new Collector();
   const domain = c.string("domain", raw.domain).toLowerCase();
-  if (domain && !domain.split(".").every((label) => HOST_LABEL.test(label))) {
+  if (domain && !isDnsDomain(domain)) {
     c.fail("domain", `"${domain}" is not a valid DNS domain`);
   }
   const sshPublicKey = c.string("sshPublicKey", raw.sshPublicKey);
@@ -373,8 +382,9 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
   const host = {
     name: c.string("hostName", raw.hostName, "kvm-host"),
     libvirtUri: c.string("libvirtUri", raw.libvirtUri, "qemu:///system"),
-    vcpus: c.positiveInt("hostVcpus", raw.hostVcpus),
-    memoryGiB: c.positiveInt("hostMemoryGiB", raw.hostMemoryGiB),
+    // 0 is Pulumi.yaml's default (declared keys need one, or the CLI requires them of every stack).
+    vcpus: c.positiveInt("hostVcpus", zeroIsUnset(raw.hostVcpus)),
+    memoryGiB: c.positiveInt("hostMemoryGiB", zeroIsUnset(raw.hostMemoryGiB)),
     reservedMemoryGiB: c.positiveInt("hostReservedMemoryGiB", raw.hostReservedMemoryGiB, 2),
     // Under /var/lib/libvirt/images, which SELinux already labels as libvirt expects of a pool
     // (virt_image_t); libvirt relabels each VM's files from there (the Ignition file too:

@@ -115,7 +115,7 @@ function failed(e: unknown): PlanRun {
 
 /**
  * The platform's requests and limits from the platform stage's own pure capacity check, run on the
- * same topology and stack config the component used: platformFacts -> planPlatform ->
+ * same topology and stack config the component used: k3sClusterFacts -> planPlatform ->
  * renderPlatform -> capacityReport. Loaded by path, so the plan builds and runs before (and
  * without) platform/; a stage that is not registered, or a module that does not offer these
  * functions, is reported instead of guessed at.
@@ -132,7 +132,7 @@ function platformTotals(stages: StageSummary[], topology: Topology): { totals?: 
       if (typeof f !== "function") throw new Error(`${name} is not exported`);
       return f as (...args: unknown[]) => unknown;
     };
-    const facts = fn(load("platform/facts"), "platformFacts")(topology) as { nodes: unknown[] };
+    const facts = fn(load("cluster/facts"), "k3sClusterFacts")(topology) as { nodes: unknown[] };
     const settings = fn(load("config/platform"), "loadPlatformSettings")(topology);
     const plan = fn(load("platform/plan"), "planPlatform")({ ...facts, settings });
     const { workloads } = fn(load("platform/render"), "renderPlatform")(plan) as { workloads: unknown[] };
@@ -142,7 +142,7 @@ function platformTotals(stages: StageSummary[], topology: Topology): { totals?: 
     // With the apps stage, its own check: the platform and every app at its maximum replicas.
     if (stages.find((s) => s.id === "apps")?.built) {
       const apps = (fn(load("config/apps"), "loadAppsSettings")(topology) as { apps: unknown[] }).apps;
-      const stack = fn(load("apps/capacity"), "stackCapacity")(topology, settings, apps) as { report: Report; platform: Amount; apps: Amount; free: Amount };
+      const stack = fn(load("apps/capacity"), "stackCapacity")(facts, settings, apps) as { report: Report; platform: Amount; apps: Amount; free: Amount };
       report = stack.report;
       budget = { platform: stack.platform, apps: stack.apps, free: stack.free };
     }

@@ -11,6 +11,7 @@
  *   r.byType("libvirt:index/domain:Domain")
  */
 import * as pulumi from "@pulumi/pulumi";
+import { SECRET_CONFIG_KEYS } from "../config/secret";
 // Internal to the SDK, but the only way to wait for the RPC queue the program started to drain.
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs: () => Promise<void> };
@@ -66,7 +67,10 @@ export interface RecorderOptions {
    * arrays are passed as JSON like the CLI does.
    */
   config?: Record<string, unknown>;
-  /** Keys of `config` that are secret. */
+  /**
+   * Keys of `config` that are secret. Unset: the credentials the program only takes as secrets
+   * (`SECRET_CONFIG_KEYS`: the operator sets them with --secret) are secret where `config` has them.
+   */
   secretKeys?: string[];
   preview?: boolean;
   /** Extra state a mock returns for a resource (e.g. a command's stdout). */
@@ -202,7 +206,7 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
   for (const [key, value] of Object.entries(options.config ?? {})) {
     config[fullKey(project, key)] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  const secretKeys = (options.secretKeys ?? []).map((k) => fullKey(project, k));
+  const secretKeys = (options.secretKeys ?? SECRET_CONFIG_KEYS.filter((k) => options.config?.[k] !== undefined)).map((k) => fullKey(project, k));
   pulumi.runtime.setAllConfig(config, secretKeys);
 
   active = { recorder, project, config, secretKeys, placeholder: options.secretPlaceholder };

@@ -20,7 +20,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PlatformSettings } from "../config/platform";
 import { ConfigError } from "../config/validate";
-import { CHARTS } from "../versions";
+import { chartSource } from "./chart-source";
 import { CapacityReport, capacityReport, describeCapacity } from "./capacity";
 import { ChartWithCrds, crdPatchArgs, hasCrds, loadCrdManifest } from "./chart-crds";
 import { PlatformFacts } from "./facts";
@@ -40,7 +40,6 @@ import { cephDashboardHost, STORAGE_CLASS } from "./values/rook";
 import { INGRESS_CLASS, TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
-export { platformFacts } from "./facts";
 
 export interface PlatformArgs extends PlatformFacts {
   /** Stage 2's provider for the new cluster. */
@@ -179,15 +178,12 @@ export class Platform extends pulumi.ComponentResource {
       );
     const release = (key: ChartKey, dependsOn: pulumi.Resource[]): k8s.helm.v3.Release => {
       const spec = RELEASES[key];
-      const chart: { chart: string; version: string; repo?: string } = CHARTS[key];
       const crds = hasCrds(key) ? chartCrds(key) : [];
       return new k8s.helm.v3.Release(
         `${name}-${spec.name}`,
         {
           name: spec.name,
-          chart: chart.chart,
-          version: chart.version,
-          repositoryOpts: chart.repo ? { repo: chart.repo } : undefined,
+          ...chartSource(key, args.settings.chartMirror),
           namespace: namespaces[spec.namespace].metadata.name,
           createNamespace: false,
           atomic: true,
@@ -308,7 +304,9 @@ export class Platform extends pulumi.ComponentResource {
 
     // Reboots: kured installs last, once the alerts its gate reads exist (before that, a node with a
     // staged Flatcar update could reboot without Ceph's health being checked).
-    release("kured", rules);
+    // Only on Flatcar nodes whose own reboots wait for it (an existing cluster's nodes may reboot
+    // their own way: existingNodes[].os).
+    if (plan.kured) release("kured", rules);
 
     // ---- outputs ---------------------------------------------------------------------------------
     const https = (host: string, path = "/") => `https://${host}${plan.ingress.httpsPort === 443 ? "" : `:${plan.ingress.httpsPort}`}${path}`;

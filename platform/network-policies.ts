@@ -91,9 +91,9 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
   const world = { kind: "cidr", cidr: "0.0.0.0/0" } as const;
   // Host-network traffic of the nodes as it arrives at a pod on another node: from that node's
   // flannel.1 address (node-sources.ts). Not the pod range: kube-router matches pod IPs against an
-  // ipBlock, so 10.42.0.0/16 would admit every pod. The API server calling a webhook is such traffic
+  // ipBlock, so the whole range would admit every pod. The API server calling a webhook is such traffic
   // too; since a server's pod subnet is only known once it registers, webhooks admit every node's.
-  const fromNodes: Peer[] = flannelNodeAddresses().map((cidr): Peer => ({ kind: "cidr", cidr }));
+  const fromNodes: Peer[] = flannelNodeAddresses(plan.podCidr).map((cidr): Peer => ({ kind: "cidr", cidr }));
   // The K3s nodes by address (not the whole node network, which also holds the service VMs): where
   // pods reach the API server, kubelets, node-exporter, etcd and hostNetwork pods.
   const toNodes: Peer[] = plan.nodes.map((n): Peer => ({ kind: "cidr", cidr: `${n.address}/32` }));

@@ -17,6 +17,10 @@ export interface PlatformPlan {
   /** K3s servers' cluster addresses: the API server endpoints (6443) and etcd metrics (2381). */
   apiServerAddresses: string[];
   ingress: IngressEndpoint;
+  /** The cluster's pod range (NetworkPolicy peers: node processes reach other nodes' pods from it). */
+  podCidr: string;
+  /** kured installs only on Flatcar nodes whose own reboots wait for it (ClusterFacts.flatcarReboots). */
+  kured: boolean;
   settings: PlatformSettings;
   ceph: {
     /** Odd, one per node: 1 below three storage nodes, 3 from three, 5 from five. */
@@ -56,6 +60,8 @@ export interface PlanInput {
   domain: string;
   nodes: PlatformNode[];
   ingress: IngressEndpoint;
+  podCidr: string;
+  flatcarReboots: boolean;
   settings: PlatformSettings;
   tls?: TlsFacts;
   /** Hosts of the apps' routes (stage 4), which need certificates too. */
@@ -87,6 +93,8 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     schedulableNodes,
     apiServerAddresses: input.nodes.filter((n) => n.role === "k3s-server").map((n) => n.address),
     ingress: input.ingress,
+    podCidr: input.podCidr,
+    kured: input.flatcarReboots,
     settings: input.settings,
     ceph: {
       monCount: oddUpTo(storageNodes.length, 5),

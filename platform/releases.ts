@@ -1,11 +1,12 @@
 /**
  * The platform's Helm releases: release name, namespace and the timeout each needs, with why. Chart
- * coordinates and versions come from versions.ts (CHARTS); the values from ./values/*.
+ * coordinates and versions come from versions.ts (CHARTS) through ./chart-source.ts (which applies
+ * the stack's chart mirror); the values from ./values/*.
  */
-import { CHARTS } from "../versions";
+import { ChartKey } from "./chart-source";
 import { NamespaceKey } from "./namespaces";
 
-export type ChartKey = keyof typeof CHARTS;
+export type { ChartKey } from "./chart-source";
 
 export interface ReleaseSpec {
   /** Helm release name (fixed, so Service names are predictable). */

@@ -85,7 +85,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     rookCephCluster: rookClusterValues(plan),
     strimzi: strimziValues(),
     redisHa: redisValues(plan),
-    mosquitto: mosquittoValues(),
+    mosquitto: mosquittoValues(plan.ingress.serviceType),
     kubePrometheusStack: monitoringValues(plan),
     certManager: certManagerValues({
       freeipa: plan.tls?.freeipa ?? { fqdn: "", address: "" },
@@ -106,7 +106,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...mosquittoWorkloads(values.mosquitto),
     ...monitoringWorkloads(values.kubePrometheusStack),
     ...(plan.tls ? certManagerWorkloads(values.certManager) : []),
-    ...kuredWorkloads(values.kured),
+    ...(plan.kured ? kuredWorkloads(values.kured) : []),
     ...k3sAddonWorkloads(),
   ];
   const certificates = plan.tls ? platformCertificates(plan) : [];

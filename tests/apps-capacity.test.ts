@@ -2,6 +2,7 @@
  * Room for the apps: the platform and the apps (at replicas.max) against the schedulable nodes, from
  * the stack config alone; a stack whose apps do not fit stops before anything is created.
  */
+import { k3sClusterFacts } from "../cluster/facts";
 import { assertStackFits, stackCapacity } from "../apps/capacity";
 import { AppSpec, parseApps } from "../config/apps";
 import { parsePlatformSettings } from "../config/platform";
@@ -15,7 +16,7 @@ const settings = parsePlatformSettings({}, topology);
 const { apps } = parseApps({ appsRegistry: "registry.example.com/fmc", apps: stackConfig("prod").apps }, topology);
 
 it("prod fits the reference app at its maximum replicas, and says what is left", () => {
-  const c = stackCapacity(topology, settings, apps);
+  const c = stackCapacity(k3sClusterFacts(topology), settings, apps);
   expect(c.report.fits).toBe(true);
   // api 4 x (100m, 128Mi) + worker 3 x (100m, 128Mi) + frontend 3 x (20m, 32Mi)
   expect(c.apps).toEqual({ cpuMilli: 760, memoryMiB: 992 });
@@ -28,7 +29,7 @@ it("prod fits the reference app at its maximum replicas, and says what is left",
 });
 
 it("prod: a drained worker's share of the requests does not fit the room left on the others (docs/platform.md, Reboots)", () => {
-  const c = stackCapacity(topology, settings, apps);
+  const c = stackCapacity(k3sClusterFacts(topology), settings, apps);
   const workers = c.report.nodes.length;
   const perWorker = (c.platform.memoryMiB + c.apps.memoryMiB) / workers;
   console.log(`prod drain: ${workers} workers, ${Math.round(perWorker)} MiB requested per worker on average, ${c.free.memoryMiB} MiB free in all`);
@@ -40,7 +41,7 @@ it("prod: a drained worker's share of the requests does not fit the room left on
 
 it("apps that do not fit are refused, naming apps", () => {
   const greedy: AppSpec[] = apps.map((a) => ({ ...a, replicas: { min: 1, max: 20 }, resources: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } }));
-  expect(problemsOf(() => assertStackFits(topology, settings, greedy))).toEqual([
+  expect(problemsOf(() => assertStackFits(k3sClusterFacts(topology), settings, greedy))).toEqual([
     expect.stringMatching(/^apps: the platform and the apps do not fit \(apps counted at replicas\.max\).*memory requests \d+ MiB exceed/),
   ]);
 });

@@ -8,13 +8,13 @@ import { parseApps } from "../config/apps";
 import { parseRoleSettings } from "../config/roles";
 import { parseTopology } from "../config/validate";
 import { parsePlatformSettings } from "../config/platform";
-import { platformFacts } from "../platform/facts";
+import { k3sClusterFacts } from "../cluster/facts";
 import { planPlatform } from "../platform/plan";
 import { platformServices } from "../platform/services";
 import { rawStack, stackConfig } from "./helpers/stacks";
 
 const topology = parseTopology(rawStack("prod"), "prod");
-const plan = planPlatform({ ...platformFacts(topology), settings: parsePlatformSettings({}, topology) });
+const plan = planPlatform({ ...k3sClusterFacts(topology), settings: parsePlatformSettings({}, topology) });
 const roles = parseRoleSettings(stackConfig("prod"), topology);
 const ctx: AppContext = { namespace: APPS_NAMESPACE, services: platformServices(plan), database: appDatabase(topology, roles.postgres) };
 const { apps } = parseApps({ appsRegistry: "registry.example.com/fmc", apps: stackConfig("prod").apps }, topology);

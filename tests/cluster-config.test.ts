@@ -170,9 +170,9 @@ describe("Pulumi.yaml", () => {
     }
   });
 
-  it("declares the SSH private key as a required secret", () => {
-    expect(declared.sshPrivateKey).toMatchObject({ type: "string", secret: true });
-    expect(declared.sshPrivateKey).not.toHaveProperty("default");
+  it("declares the SSH private key with an empty default (a declared secret would be required of every stack, existing-cluster ones too); the program refuses it in plain text", () => {
+    expect(declared.sshPrivateKey).toMatchObject({ type: "string", default: "" });
+    expect(declared.sshPrivateKey).not.toHaveProperty("secret");
   });
 });
 
@@ -190,6 +190,16 @@ describe("loadClusterSettings (stack config through pulumi.Config)", () => {
     const key = await resolveOutput(sshPrivateKey);
     expect(key.secret).toBe(true);
     expect(key.value).toBe(`${KEY}\n`);
+  });
+
+  it("refuses the SSH key stored in plain text, naming sshPrivateKey and how to set it as a secret", async () => {
+    await startHarness({ stack: "prod", config: stackConfig("prod", { sshPrivateKey: KEY }), secretKeys: [] });
+    expect(problemsOfParse(() => loadClusterSettings(prod))).toEqual([expect.stringMatching(/^sshPrivateKey: is stored in plain text .*pulumi config set --secret sshPrivateKey/)]);
+  });
+
+  it("treats Pulumi.yaml's empty default of sshPrivateKey as missing", async () => {
+    await startHarness({ stack: "prod", config: stackConfig("prod", { sshPrivateKey: "" }), secretKeys: [] });
+    expect(problemsOfParse(() => loadClusterSettings(prod))).toEqual([expect.stringMatching(/^sshPrivateKey: is required/)]);
   });
 
   it("treats the empty defaults Pulumi.yaml declares as unset", async () => {

@@ -43,7 +43,7 @@ describe("prod stack, stage 1", () => {
     expect(h.byType(DOMAIN).map((d) => d.inputs.name).sort()).toEqual([
       "bastion1", "bootstrap1", "freeipa1", "loadbalancer1", "master1", "postgresql1", "worker1", "worker2", "worker3",
     ]);
-    const { value: nodes } = await resolveOutput(pulumiAll(program.nodes));
+    const { value: nodes } = await resolveOutput(pulumiAll(program.nodes ?? []));
     expect(nodes.map((n) => [n.name, n.os, n.primaryAddress])).toEqual(SEED_VMS);
     const lb = nodes.find((n) => n.name === "loadbalancer1");
     expect(lb?.addresses.map((a) => a.address)).toContain("192.168.0.21");

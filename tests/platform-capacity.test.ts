@@ -5,7 +5,8 @@
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import { capacityReport, CapacityReport, describeCapacity, podCount, Workload } from "../platform/capacity";
-import { platformFacts, PlatformNode } from "../platform/facts";
+import { k3sClusterFacts } from "../cluster/facts";
+import { PlatformNode } from "../platform/facts";
 import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { memoryMiB, resources } from "../platform/resources";
@@ -13,7 +14,7 @@ import { rawStack } from "./helpers/stacks";
 
 function reportFor(stack: "prod" | "dev", raw: Record<string, unknown> = {}): { report: CapacityReport; workloads: Workload[] } {
   const topology = parseTopology(rawStack(stack), stack);
-  const facts = platformFacts(topology);
+  const facts = k3sClusterFacts(topology);
   const plan = planPlatform({ ...facts, settings: parsePlatformSettings(raw, topology) });
   const { workloads } = renderPlatform(plan);
   return { report: capacityReport(workloads, facts.nodes), workloads };

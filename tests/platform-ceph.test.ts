@@ -7,7 +7,8 @@
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import { belowRookMinimum, cephMemoryTargetMiB } from "../platform/ceph-memory";
-import { platformFacts, PlatformNode } from "../platform/facts";
+import { k3sClusterFacts } from "../cluster/facts";
+import { PlatformNode } from "../platform/facts";
 import { planPlatform, PlatformPlan } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { resources } from "../platform/resources";
@@ -15,13 +16,13 @@ import { rawStack } from "./helpers/stacks";
 
 function stackPlan(stack: "prod" | "dev"): PlatformPlan {
   const topology = parseTopology(rawStack(stack), stack);
-  return planPlatform({ ...platformFacts(topology), settings: parsePlatformSettings({}, topology) });
+  return planPlatform({ ...k3sClusterFacts(topology), settings: parsePlatformSettings({}, topology) });
 }
 
 /** Prod's plan with only the first `n` workers as storage nodes (the others keep no Ceph disk). */
 function prodWithStorageNodes(n: number): PlatformPlan {
   const topology = parseTopology(rawStack("prod"), "prod");
-  const facts = platformFacts(topology);
+  const facts = k3sClusterFacts(topology);
   let seen = 0;
   const nodes = facts.nodes.map((node): PlatformNode => (node.cephDevice && ++seen > n ? { ...node, cephDevice: undefined } : node));
   return planPlatform({ ...facts, nodes, settings: parsePlatformSettings({}, topology) });

@@ -32,7 +32,8 @@ beforeAll(async () => {
         ? { result: `pw-${args.name}`, bcryptHash: `$2a$10$hash-of-${args.name}` }
         : undefined,
   });
-  const { Platform, platformFacts } = await import("../platform");
+  const { Platform } = await import("../platform");
+  const { k3sClusterFacts } = await import("../cluster/facts");
   const topology = parseTopology(rawStack("prod"), "prod");
   const provider = new k8s.Provider("k", { kubeconfig: "x" });
   // Stands in for the guest roles' ACME command (its own tests: roles.acme.test.ts).
@@ -41,7 +42,7 @@ beforeAll(async () => {
   const dnsRecords = new random.RandomPassword("dns-records", { length: 8 });
   platform = new Platform("platform", {
     provider,
-    ...platformFacts(topology),
+    ...k3sClusterFacts(topology),
     settings: parsePlatformSettings({}, topology),
     appHosts: ["app.cefaslocalserver.com"],
     acme: { ready: acmeReady, caCertificate: CA_PEM, dnsRecordsServed: [dnsRecords] },

@@ -7,7 +7,8 @@ import { join } from "path";
 import { parse } from "yaml";
 import { byteSize, parsePlatformSettings, PLATFORM_CONFIG_KEYS, PlatformSettings, RawPlatformConfig } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { platformFacts, PlatformNode } from "../platform/facts";
+import { k3sClusterFacts } from "../cluster/facts";
+import { PlatformNode } from "../platform/facts";
 import { planPlatform } from "../platform/plan";
 import { INGRESS } from "../ports";
 import { rawStack } from "./helpers/stacks";
@@ -107,9 +108,9 @@ describe("parsePlatformSettings", () => {
   });
 });
 
-describe("platformFacts", () => {
+describe("k3sClusterFacts", () => {
   it("prod: the five K3s nodes, Ceph disks on the workers, the load balancer's LAN address for clients", () => {
-    const f = platformFacts(prod);
+    const f = k3sClusterFacts(prod);
     expect(f.domain).toBe("cefaslocalserver.com");
     expect(f.nodes.map((n) => [n.name, n.role, n.address, n.cephDevice ?? "-"])).toEqual([
       ["bootstrap1", "k3s-server", "10.17.4.14", "-"],
@@ -119,11 +120,11 @@ describe("platformFacts", () => {
       ["worker3", "k3s-agent", "10.17.4.26", "/dev/vdb"],
     ]);
     expect(f.nodes[2].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6400 - 189 - 384 - 512 - 256 });
-    expect(f.ingress).toEqual({ address: "192.168.0.21", httpsPort: INGRESS.https.publicPort, mqttPort: INGRESS.mqtt.publicPort });
+    expect(f.ingress).toEqual({ address: "192.168.0.21", httpsPort: INGRESS.https.publicPort, mqttPort: INGRESS.mqtt.publicPort, serviceType: "NodePort" });
   });
 
   it("dev (no load balancer): clients use the agent and the NodePorts", () => {
-    expect(platformFacts(dev).ingress).toEqual({ address: "10.17.10.21", httpsPort: INGRESS.https.nodePort, mqttPort: INGRESS.mqtt.nodePort });
+    expect(k3sClusterFacts(dev).ingress).toEqual({ address: "10.17.10.21", httpsPort: INGRESS.https.nodePort, mqttPort: INGRESS.mqtt.nodePort, serviceType: "NodePort" });
   });
 });
 
@@ -138,7 +139,7 @@ describe("planPlatform", () => {
     allocatable: { cpuMilli: 3500, memoryMiB: 6000 },
   });
   const plan = (nodes: PlatformNode[], brokers = 1) =>
-    planPlatform({ domain: "x.test", nodes, ingress: { address: "10.0.0.1", httpsPort: 443, mqttPort: 1883 }, settings: { ...settings, kafka: { ...settings.kafka, brokers } } });
+    planPlatform({ domain: "x.test", nodes, ingress: { address: "10.0.0.1", httpsPort: 443, mqttPort: 1883, serviceType: "NodePort" }, podCidr: "10.42.0.0/16", flatcarReboots: true, settings: { ...settings, kafka: { ...settings.kafka, brokers } } });
 
   it("sizes Ceph from the storage nodes: odd mon count, one mgr (one host: no standby), pool size up to 3", () => {
     const counts = (n: number) => {

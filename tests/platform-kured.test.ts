@@ -11,7 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import { cephHealthRule } from "../platform/monitors";
-import { platformFacts } from "../platform/facts";
+import { k3sClusterFacts } from "../cluster/facts";
 import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import {
@@ -148,7 +148,7 @@ describe("kured's values", () => {
   });
 
   it("ask the stack's Prometheus, blocking on pending alerts too, ignoring only the always-on ones", () => {
-    const prod = renderPlatform(planPlatform({ ...platformFacts(prodTopology), settings: parsePlatformSettings({}, prodTopology) }));
+    const prod = renderPlatform(planPlatform({ ...k3sClusterFacts(prodTopology), settings: parsePlatformSettings({}, prodTopology) }));
     expect(prod.values.kured.configuration.prometheusUrl).toBe("http://kube-prometheus-stack-prometheus.monitoring.svc.cluster.local:9090");
     expect(values.configuration.alertFiringOnly).toBe(false);
     expect(values.configuration.alertFilterMatchOnly).toBe(false);
@@ -164,7 +164,7 @@ describe("kured's values", () => {
 
   it("tolerate every NoSchedule taint the stacks give their nodes, so the servers reboot too", () => {
     for (const stack of ["prod", "dev"] as const) {
-      const nodes = platformFacts(parseTopology(rawStack(stack), stack)).nodes;
+      const nodes = k3sClusterFacts(parseTopology(rawStack(stack), stack)).nodes;
       const taints = nodes.flatMap((n) => n.taints);
       if (stack === "prod") expect(taints.length).toBeGreaterThan(0);
       for (const taint of taints) {
@@ -181,7 +181,7 @@ describe("kured's values", () => {
   });
 
   it("take the window from rebootWindow", () => {
-    const weekend = renderPlatform(planPlatform({ ...platformFacts(prodTopology), settings: parsePlatformSettings({ rebootWindow: "su,sa 22:30-02:00" }, prodTopology) }));
+    const weekend = renderPlatform(planPlatform({ ...k3sClusterFacts(prodTopology), settings: parsePlatformSettings({ rebootWindow: "su,sa 22:30-02:00" }, prodTopology) }));
     const c = weekend.values.kured.configuration;
     expect([c.rebootDays, c.startTime, c.endTime, c.timeZone]).toEqual([["sa", "su"], "22:30", "02:00", "UTC"]);
   });

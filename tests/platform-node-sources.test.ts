@@ -7,14 +7,14 @@
 import { parsePlatformSettings } from "../config/platform";
 import { parseIpv4 } from "../config/net";
 import { parseTopology } from "../config/validate";
-import { platformFacts } from "../platform/facts";
+import { k3sClusterFacts } from "../cluster/facts";
 import { namespaceAllows, renderNetworkPolicies } from "../platform/network-policies";
 import { flannelNodeAddresses } from "../platform/node-sources";
 import { planPlatform } from "../platform/plan";
 import { rawStack } from "./helpers/stacks";
 
 const topology = parseTopology(rawStack("prod"), "prod");
-const plan = planPlatform({ ...platformFacts(topology), settings: parsePlatformSettings({}, topology) });
+const plan = planPlatform({ ...k3sClusterFacts(topology), settings: parsePlatformSettings({}, topology) });
 
 /** True when `address` lies in `cidr` (any prefix, /0 and /32 included). */
 function contains(cidr: string, address: string): boolean {

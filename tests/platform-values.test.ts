@@ -12,7 +12,7 @@ import Ajv from "ajv";
 import Ajv2020 from "ajv/dist/2020";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { platformFacts } from "../platform/facts";
+import { k3sClusterFacts } from "../cluster/facts";
 import { planPlatform, PlatformPlan } from "../platform/plan";
 import { ChartKey, RELEASES } from "../platform/releases";
 import { renderPlatform, RenderedPlatform } from "../platform/render";
@@ -32,7 +32,7 @@ const FIXTURES = join(__dirname, "fixtures");
 
 function prodPlan(raw: Record<string, unknown> = {}): PlatformPlan {
   const topology = parseTopology(rawStack("prod"), "prod");
-  return planPlatform({ ...platformFacts(topology), settings: parsePlatformSettings(raw, topology) });
+  return planPlatform({ ...k3sClusterFacts(topology), settings: parsePlatformSettings(raw, topology) });
 }
 
 /** Fixture name of a chart version: the chart's last path segment (OCI references included). */

@@ -31,7 +31,7 @@ export interface MosquittoValues {
     existingSecretUsernameKey: string;
     existingSecretPasswordKey: string;
   };
-  service: { type: "NodePort"; mqttPort: number; mqttNodePort: number; externalTrafficPolicy: "Cluster" };
+  service: { type: "NodePort" | "LoadBalancer"; mqttPort: number; mqttNodePort: number; externalTrafficPolicy: "Cluster" };
   /** One replica: a PodDisruptionBudget of minAvailable 1 would block every node drain. */
   pdb: { enabled: boolean };
   resources: Resources;
@@ -39,7 +39,7 @@ export interface MosquittoValues {
   securityContext: Record<string, unknown>;
 }
 
-export function mosquittoValues(): MosquittoValues {
+export function mosquittoValues(serviceType: "NodePort" | "LoadBalancer" = "NodePort"): MosquittoValues {
   return {
     architecture: { mode: "standalone" },
     broker: {
@@ -54,7 +54,7 @@ export function mosquittoValues(): MosquittoValues {
       existingSecretUsernameKey: "username",
       existingSecretPasswordKey: "password",
     },
-    service: { type: "NodePort", mqttPort: INGRESS.mqtt.publicPort, mqttNodePort: INGRESS.mqtt.nodePort, externalTrafficPolicy: "Cluster" },
+    service: { type: serviceType, mqttPort: INGRESS.mqtt.publicPort, mqttNodePort: INGRESS.mqtt.nodePort, externalTrafficPolicy: "Cluster" },
     pdb: { enabled: false },
     resources: SIZING.mosquitto,
     // Pod level, so the init container that writes the password file runs as the same non-root user.

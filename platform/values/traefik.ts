@@ -28,7 +28,7 @@ export interface TraefikValues {
     web: { nodePort: number; http: { redirections: { entryPoint: { to: string; scheme: string; permanent: boolean; priority: number } } } };
     websecure: { nodePort: number };
   };
-  service: { spec: { type: "NodePort" } };
+  service: { spec: { type: "NodePort" | "LoadBalancer" } };
   metrics: { prometheus: { service: { enabled: boolean }; serviceMonitor: { enabled: boolean } } };
   resources: Resources;
   extraObjects: Record<string, unknown>[];
@@ -65,7 +65,9 @@ export function traefikValues(plan: PlatformPlan): TraefikValues {
       },
       websecure: { nodePort: INGRESS.https.nodePort },
     },
-    service: { spec: { type: "NodePort" } },
+    // NodePort behind the load balancer VM (fixed ports it forwards to); LoadBalancer on an existing
+    // cluster with a load balancer implementation (its NodePorts stay the fixed ones).
+    service: { spec: { type: plan.ingress.serviceType } },
     // The ServiceMonitor is the platform's own (platform/monitors.ts), created once the monitoring
     // CRDs exist: the chart's would make this release wait for kube-prometheus-stack.
     metrics: { prometheus: { service: { enabled: true }, serviceMonitor: { enabled: false } } },

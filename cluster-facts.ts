@@ -1,0 +1,67 @@
+/**
+ * What stage 3 (and the capacity check before anything is created) needs to know about the
+ * Kubernetes cluster it deploys onto, as plain data. Two sources provide it: the K3s stage from the
+ * VM topology (`cluster/facts.ts`), or an existing cluster from its `existingNodes` list
+ * (`existing-cluster/facts.ts`). It lives below the stages, so the platform reads it without
+ * importing either source.
+ */
+
+export interface NodeCapacity {
+  cpuMilli: number;
+  memoryMiB: number;
+}
+
+export interface ClusterNode {
+  /** Kubernetes node name. */
+  name: string;
+  /** Whether the node runs the API server (its address then serves :6443 and etcd metrics :2381). */
+  role: "k3s-server" | "k3s-agent";
+  /** The node's InternalIP: API server endpoints, NetworkPolicy peers (Ceph, scrapes). */
+  address: string;
+  /** `key[=value]:Effect`, as the node carries them. */
+  taints: string[];
+  /** Raw disk Rook takes for a Ceph OSD (`/dev/vdb`, `sdb`); only on storage nodes. */
+  cephDevice?: string;
+  /** What the kubelet reports as allocatable (requests of every pod must fit it). */
+  allocatable: NodeCapacity;
+}
+
+export interface IngressEndpoint {
+  /** Address clients outside the cluster use (the load balancer, a node, or the user's load balancer). */
+  address: string;
+  httpsPort: number;
+  mqttPort: number;
+  /**
+   * The Service type of Traefik and Mosquitto: `NodePort` behind the load balancer VM (or straight
+   * to a node), `LoadBalancer` where the cluster has a load balancer implementation (MetalLB,
+   * K3s's ServiceLB, a cloud's).
+   */
+  serviceType: "NodePort" | "LoadBalancer";
+}
+
+/** FreeIPA and the load balancer as pods reach them (their legs on the cluster network): for TLS. */
+export interface TlsFacts {
+  freeipa: { fqdn: string; address: string };
+  /** The load balancer's address pods reach (cert-manager's HTTP-01 self-check goes through it). */
+  ingressAddress: string;
+}
+
+export interface ClusterFacts {
+  domain: string;
+  nodes: ClusterNode[];
+  ingress: IngressEndpoint;
+  /** The cluster's pod range: host processes reach pods on other nodes from an address in it (flannel). */
+  podCidr: string;
+  /**
+   * Whether every node runs Flatcar with its own reboots held back for kured (stage 1's Ignition
+   * sets `REBOOT_STRATEGY=off`): then kured installs and reboots nodes whose update is staged.
+   */
+  flatcarReboots: boolean;
+  /** Undefined without a FreeIPA VM: then no ACME issuer, and routes use Traefik's default certificate. */
+  tls?: TlsFacts;
+}
+
+/** A node ordinary pods land on: no NoSchedule/NoExecute taint. */
+export function isSchedulable(node: Pick<ClusterNode, "taints">): boolean {
+  return !node.taints.some((t) => /:(NoSchedule|NoExecute)$/.test(t));
+}

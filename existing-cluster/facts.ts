@@ -1,0 +1,38 @@
+/**
+ * The cluster facts of an existing cluster (`ClusterFacts`, ../cluster-facts.ts), from its
+ * `existingNodes` list: the same shape the K3s stage derives from the VM topology, so the capacity
+ * check and the platform's plan run unchanged, before anything is created.
+ *
+ * What an existing cluster does not have, the facts leave out: no FreeIPA (so no ACME issuer: routes
+ * use Traefik's default certificate, and the user's DNS serves the names), no load balancer VM (the
+ * ingress Service is a NodePort on every node, or a LoadBalancer: ingressServiceType), and kured
+ * only where every node is Flatcar (existingNodes[].os).
+ */
+import { ClusterFacts, ClusterNode } from "../cluster-facts";
+import { ExistingClusterSettings, ExistingNode } from "../config/existing-cluster";
+import { INGRESS } from "../ports";
+
+function clusterNode(n: ExistingNode): ClusterNode {
+  return {
+    name: n.name,
+    role: n.role === "server" ? "k3s-server" : "k3s-agent",
+    address: n.address,
+    taints: [...n.taints],
+    cephDevice: n.cephDevice,
+    allocatable: { ...n.allocatable },
+  };
+}
+
+export function existingClusterFacts(settings: ExistingClusterSettings, domain: string): ClusterFacts {
+  const { serviceType, address } = settings.ingress;
+  // A LoadBalancer Service answers on the public ports; NodePorts on the fixed ones (ports.ts).
+  const ports = serviceType === "LoadBalancer" ? { httpsPort: INGRESS.https.publicPort, mqttPort: INGRESS.mqtt.publicPort } : { httpsPort: INGRESS.https.nodePort, mqttPort: INGRESS.mqtt.nodePort };
+  return {
+    domain,
+    nodes: settings.nodes.map(clusterNode),
+    ingress: { address, serviceType, ...ports },
+    podCidr: settings.podCidr,
+    flatcarReboots: settings.nodes.length > 0 && settings.nodes.every((n) => n.os === "flatcar"),
+    tls: undefined,
+  };
+}

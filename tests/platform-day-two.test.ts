@@ -1,0 +1,96 @@
+/**
+ * docs/day-two.md's rows for stage 3 keys, checked on the platform recorded before and after each
+ * change (the Platform component as index.ts wires it), with pulumi-kubernetes' replace rules: a Helm
+ * Release is replaced only when its `name` or `namespace` changes (provider/pkg/provider/helm_release.go
+ * `Diff`, forceNewFields), any other Kubernetes object only when its `metadata.name` or
+ * `metadata.namespace` does; every other input change is an update in place (a Helm upgrade).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { ClusterFacts } from "../cluster-facts";
+import { k3sClusterFacts } from "../cluster/facts";
+import { parseExistingCluster } from "../config/existing-cluster";
+import { parsePlatformSettings } from "../config/platform";
+import { parseTopology } from "../config/validate";
+import { existingClusterFacts } from "../existing-cluster/facts";
+import { dayTwo, DayTwoResult } from "../plan/day-two-model";
+import { Platform } from "../platform";
+import { chartName } from "../platform/chart-source";
+import { EXISTING_NODES } from "./helpers/existing-cluster";
+import { Harness, Recorded, startHarness } from "./helpers/pulumi-harness";
+import { rawStack } from "./helpers/stacks";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const MIRROR = "http://127.0.0.1:8879";
+let h: Harness;
+
+const prodTopology = parseTopology(rawStack("prod"), "prod");
+const existing = (raw: Record<string, unknown> = {}): ClusterFacts => existingClusterFacts(parseExistingCluster({ existingNodes: EXISTING_NODES, ...raw }), "home.example");
+
+/** The platform of `facts` with `settings`, as index.ts wires it, under `name`. */
+function platform(name: string, facts: ClusterFacts, raw: Record<string, unknown> = {}): void {
+  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
+  const acme = facts.tls ? { ready: new random.RandomPassword(`${name}-acme`, { length: 8 }), caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] } : undefined;
+  new Platform(name, { provider, ...facts, settings: parsePlatformSettings(raw, facts), appHosts: [], acme });
+}
+
+beforeAll(async () => {
+  h = await startHarness({ stack: "prod", outputsFor: (a) => (a.type === "random:index/randomPassword:RandomPassword" ? { result: "pw", bcryptHash: "$2a$10$h" } : undefined) });
+  platform("prodBefore", k3sClusterFacts(prodTopology));
+  platform("prodMirror", k3sClusterFacts(prodTopology), { chartMirror: MIRROR });
+  platform("existingBefore", existing());
+  const added = { name: "agent4", role: "agent", address: "192.168.50.24", allocatable: { cpu: "3500m", memory: "5374Mi" }, cephDevice: "sdb" };
+  platform("existingAfter", existing({ existingNodes: [...EXISTING_NODES, added], existingPodCidr: "10.244.0.0/16", ingressServiceType: "LoadBalancer", ingressAddress: "192.168.50.200" }));
+  await h.settle();
+}, 120_000);
+
+/** The changes from `before` to `after`, after checking that the replace rules above leave every one an update. */
+function changes(before: string, after: string): DayTwoResult {
+  const r = dayTwo(h.all(), h.all(), before, after);
+  const byName = (prefix: string) => new Map(h.all().filter((x) => x.name.startsWith(`${prefix}-`)).map((x) => [x.name.slice(prefix.length + 1), x]));
+  const [old, cur] = [byName(before), byName(after)];
+  const identity = (x: Recorded) => {
+    const meta = (x.inputs.metadata ?? {}) as { name?: unknown; namespace?: unknown };
+    return x.type === RELEASE ? JSON.stringify([x.inputs.name, x.inputs.namespace]) : JSON.stringify([meta.name, meta.namespace]);
+  };
+  // The model matches resources by name; the platform names a password and the Secret holding it
+  // alike (`grafana-admin`, of two types, as Pulumi's URNs allow): compare those by name and type here.
+  const shared = [...new Set(h.all().filter((x) => x.name.startsWith(`${after}-`)).map((x) => x.name.slice(after.length + 1)))].filter(
+    (n) => h.all().filter((x) => x.name === `${after}-${n}`).length > 1,
+  );
+  for (const n of shared) {
+    const pick = (prefix: string) => h.all().filter((x) => x.name === `${prefix}-${n}`).map((x) => JSON.stringify([x.type, x.inputs])).sort();
+    expect({ n, inputs: pick(after) }).toEqual({ n, inputs: pick(before) });
+    r.changes.delete(n);
+  }
+  const replaced = [...r.changes.values()].filter((c) => c.type.startsWith("kubernetes:") && c.change === "update" && identity(old.get(c.name) as Recorded) !== identity(cur.get(c.name) as Recorded));
+  expect(replaced.map((c) => c.name)).toEqual([]);
+  return r;
+}
+
+describe("docs/day-two.md row chartMirror", () => {
+  it("in place: every release upgrades to the same version from the mirror; nothing else changes", () => {
+    const r = changes("prodBefore", "prodMirror");
+    const changed = [...r.changes.values()].filter((c) => c.change !== "same");
+    expect(changed.filter((c) => c.type !== RELEASE || c.change !== "update").map((c) => [c.name, c.change, c.changedKeys])).toEqual([]);
+    expect(changed).toHaveLength(h.byType(RELEASE).filter((x) => x.name.startsWith("prodBefore-")).length);
+    for (const c of changed) expect({ name: c.name, keys: c.changedKeys.sort() }).toEqual({ name: c.name, keys: c.name.endsWith("strimzi") ? ["chart", "repositoryOpts"] : ["repositoryOpts"] });
+    expect(h.byName("prodMirror-strimzi").inputs.chart).toBe(chartName("strimzi"));
+  });
+});
+
+describe("docs/day-two.md row existingCluster", () => {
+  it("in place: a node, the pod range and the ingress Service type update releases and policies, replacing nothing", () => {
+    const r = changes("existingBefore", "existingAfter");
+    const changed = [...r.changes.values()].filter((c) => c.change !== "same");
+    expect(changed.filter((c) => c.change !== "update")).toEqual([]);
+    const releases = changed.filter((c) => c.type === RELEASE).map((c) => c.name).sort();
+    // Rook's node list; replica counts from four workers (Traefik, CSI); the Service types.
+    expect(releases).toEqual(expect.arrayContaining(["mosquitto", "rook-ceph-cluster", "traefik"]));
+    expect(changed.filter((c) => c.type === "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((c) => c.name)).toEqual(
+      expect.arrayContaining(["rook-ceph-allow-from-nodes", "monitoring-allow-scrape-nodes"]),
+    );
+    const traefik = h.byName("existingAfter-traefik").inputs.values as { service: unknown };
+    expect(traefik.service).toEqual({ spec: { type: "LoadBalancer" } });
+  });
+});
