@@ -1,6 +1,8 @@
 /**
  * Each policy on crafted resources: the bad ones must fail, their fixed twins must pass.
  */
+import { readFileSync } from "fs";
+import { join } from "path";
 import { AnyPolicy, runPolicies, Violation } from "../plan/policy-check";
 import { Recorded } from "../plan/recorder";
 import { pemBlock } from "../plan/stack-config";
@@ -144,6 +146,11 @@ describe("no-loadbalancer-service", () => {
     ]);
     expect(await check(noLoadBalancer, [fake(RELEASE, { chart: "traefik", values: {} })])).toEqual([expect.stringContaining("service.spec.type")]);
     expect(await check(noLoadBalancer, [fake(RELEASE, { chart: "traefik", values: { service: { spec: { type: "NodePort" } } } })])).toEqual([]);
+  });
+  it("is the one policy policy/config.loadbalancer.json turns off (an existing cluster with ingressServiceType LoadBalancer)", () => {
+    const config = JSON.parse(readFileSync(join(__dirname, "..", "policy", "config.loadbalancer.json"), "utf8")) as Record<string, unknown>;
+    expect(config).toEqual({ [noLoadBalancer.name]: "disabled" });
+    expect(policies.map((p) => p.name)).toContain(noLoadBalancer.name);
   });
 });
 
