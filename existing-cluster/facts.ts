@@ -36,3 +36,20 @@ export function existingClusterFacts(settings: ExistingClusterSettings, domain: 
     tls: undefined,
   };
 }
+
+/**
+ * The `existingNodes` entries (stack config, as YAML/JSON takes them) that describe the nodes of
+ * `facts`: for a cluster K3s made from a VM topology and now deployed onto as an existing cluster
+ * (the lab's KWOK nodes sized as the stack's K3s nodes). Reading them back gives the same nodes.
+ */
+export function existingNodesConfig(facts: Pick<ClusterFacts, "nodes" | "flatcarReboots">): Record<string, unknown>[] {
+  return facts.nodes.map((n) => ({
+    name: n.name,
+    role: n.role === "k3s-server" ? "server" : "agent",
+    address: n.address,
+    allocatable: { cpu: `${n.allocatable.cpuMilli}m`, memory: `${n.allocatable.memoryMiB}Mi` },
+    ...(n.taints.length > 0 ? { taints: [...n.taints] } : {}),
+    ...(n.cephDevice ? { cephDevice: n.cephDevice } : {}),
+    os: facts.flatcarReboots ? "flatcar" : "other",
+  }));
+}

@@ -5,12 +5,14 @@
  */
 import { loadStackConfig } from "../config";
 import { cpuQuantityMilli, kubeconfigProblem, memoryQuantityMiB, parseExistingCluster, projectDefaults, vmKeysRefused } from "../config/existing-cluster";
-import { existingClusterFacts } from "../existing-cluster/facts";
+import { existingClusterFacts, existingNodesConfig } from "../existing-cluster/facts";
+import { k3sClusterFacts } from "../cluster/facts";
+import { parseTopology } from "../config/validate";
 import { switchProblem } from "../existing-cluster";
 import { EXISTING_KUBECONFIG, EXISTING_NODES, existingClusterConfig } from "./helpers/existing-cluster";
 import { problemsOf } from "./helpers/problems";
 import { startHarness } from "./helpers/pulumi-harness";
-import { stackConfig } from "./helpers/stacks";
+import { rawStack, stackConfig } from "./helpers/stacks";
 
 const nodes = (edit: (n: Record<string, unknown>[]) => void = () => undefined) => {
   const copy = structuredClone(EXISTING_NODES) as Record<string, unknown>[];
@@ -87,6 +89,15 @@ describe("existingClusterFacts", () => {
     expect(flatcar.flatcarReboots).toBe(true);
     const lb = existingClusterFacts(parseExistingCluster({ existingNodes: EXISTING_NODES, ingressServiceType: "LoadBalancer", ingressAddress: "192.168.50.200" }), "home.example");
     expect(lb.ingress).toEqual({ address: "192.168.50.200", serviceType: "LoadBalancer", httpsPort: 443, mqttPort: 1883 });
+  });
+});
+
+describe("existingNodesConfig", () => {
+  it.each(["prod", "dev"])("describes %s's K3s nodes so that reading them back gives the K3s stage's own facts", (stack) => {
+    const k3s = k3sClusterFacts(parseTopology(rawStack(stack), stack));
+    const back = existingClusterFacts(parseExistingCluster({ existingNodes: existingNodesConfig(k3s) }), k3s.domain);
+    expect(back.nodes).toEqual(k3s.nodes);
+    expect(back.flatcarReboots).toBe(true);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * The KWOK nodes of `npm run lab:kube` (docs/lab.md): one Node object per K3s VM of a stack, named,
  * labelled, tainted and sized as stage 2 makes it, from the program's own modules (no fact restated):
- * - name, role, taints and allocatable: platform/facts.ts `platformFacts` (allocatable from
+ * - name, role, taints and allocatable: cluster/facts.ts `k3sClusterFacts` (allocatable from
  *   cluster/reservations.ts, the figures the kubelet reports after the K3s reservations, which the
  *   platform's capacity check also uses), so the real scheduler checks the same capacity claims;
  * - labels: cluster/k3s-config.ts `nodeLabels` (config labels plus the Ceph storage label), the labels
@@ -12,7 +12,7 @@ import { STORAGE_NODE_LABEL, nodeLabels } from "../../cluster/k3s-config";
 import { ClusterSettings, parseClusterSettings } from "../../config/cluster";
 import { isStorageNode, Topology } from "../../config/topology";
 import { parseTopology } from "../../config/validate";
-import { platformFacts } from "../../platform/facts";
+import { k3sClusterFacts } from "../../cluster/facts";
 import { readStackFile } from "../../plan/stack-config";
 
 /** K3s's kubelet default (`max-pods`), which the program does not change. */
@@ -58,7 +58,7 @@ export const KWOK_NODE_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" }
 export function kwokNodes(topology: Topology, settings: Pick<ClusterSettings, "storageNodes">, kubeletVersion: string): KwokNode[] {
   const storage = new Set(settings.storageNodes);
   const vms = new Map(topology.vms.map((vm) => [vm.name, vm]));
-  return platformFacts(topology).nodes.map((node) => {
+  return k3sClusterFacts(topology).nodes.map((node) => {
     const vm = vms.get(node.name);
     if (!vm) throw new Error(`no VM ${node.name}`);
     if (storage.has(node.name) !== isStorageNode(vm)) throw new Error(`${node.name}: storage nodes disagree between config and topology`);
