@@ -24,7 +24,7 @@ beforeAll(async () => {
   });
   program = await import("../index");
   await h.settle();
-}, 120_000);
+}, 300_000);
 
 it("builds nothing of stages 1-2: no libvirt object, no command, no K3s", () => {
   const types = [...new Set(h.all().map((r) => r.type))];

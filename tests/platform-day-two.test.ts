@@ -42,7 +42,7 @@ beforeAll(async () => {
   const added = { name: "agent4", role: "agent", address: "192.168.50.24", allocatable: { cpu: "3500m", memory: "5374Mi" }, cephDevice: "sdb" };
   platform("existingAfter", existing({ existingNodes: [...EXISTING_NODES, added], existingPodCidr: "10.244.0.0/16", ingressServiceType: "LoadBalancer", ingressAddress: "192.168.50.200" }));
   await h.settle();
-}, 120_000);
+}, 300_000);
 
 /** The changes from `before` to `after`, after checking that the replace rules above leave every one an update. */
 function changes(before: string, after: string): DayTwoResult {
