@@ -19,7 +19,7 @@ import { ExistingCluster } from "./existing-cluster";
 import { existingClusterFacts } from "./existing-cluster/facts";
 import { Infra } from "./infra";
 import { GuestRoles } from "./infra/guest-roles";
-import { admitDayTwoChange, previousDeployment } from "./infra/deployment-record";
+import { admitDayTwoChange, holdsEarlierNodeSteps, previousDeployment } from "./infra/deployment-record";
 import { HostSettingsDelivery } from "./infra/host-settings";
 import { plannedDeployment } from "./infra/machines";
 import { Platform, PlatformArgs } from "./platform";
@@ -65,15 +65,17 @@ function onKvmHost(config: VmStackConfig) {
   const planned = previous.apply((prev) =>
     plannedDeployment(prev.record, topology, config.roles, { servers: k3sServers, agents: k3sAgents, k3sNodeChangesPerUp }, prev.rootHashes),
   );
-  planned.apply(({ stateDisks, firstBoot }) => {
+  pulumi.all([previous, planned]).apply(([prev, { stateDisks, firstBoot }]) => {
     if (firstBoot.transition.length > 0) {
       void pulumi.log.warn(
         `first boot: ${firstBoot.transition.join(", ")} keep the first boot they were built with (the last run was by an earlier program, which recorded no first-boot inputs); from this run on, a change of their own config renders their first boot afresh (docs/day-two.md, "First-boot revisions")`,
       );
     }
     if (stateDisks.pending.length > 0) {
+      // A stack whose K3s node steps are an earlier program's gets them updated first (no VM re-created).
+      const why = holdsEarlierNodeSteps(prev.record) ? "this run first updates every K3s node's drain steps in place" : "one K3s node change per run, k3sNodeChangesPerUp";
       void pulumi.log.warn(
-        `Ceph state disk: attached in this run to ${stateDisks.attached.join(", ") || "no storage node"}; still waiting: ${stateDisks.pending.join(", ")} (one K3s node change per run, k3sNodeChangesPerUp): run \`pulumi up\` again once Ceph is healthy`,
+        `Ceph state disk: attached in this run to ${stateDisks.attached.join(", ") || "no storage node"}; still waiting: ${stateDisks.pending.join(", ")} (${why}): run \`pulumi up\` again once Ceph is healthy`,
       );
     }
   });

@@ -1,15 +1,18 @@
 /**
  * Stage 2: K3s on the VMs stage 1 created, over SSH, then a Kubernetes provider for stage 3.
  *
- * Per node, four remote commands, each named after what it does and following one identity of the
- * VM (docs/day-two.md):
+ * Per node, five commands, each named after what it does and following one identity of the VM
+ * (docs/day-two.md):
+ *   <node>-shutdown    on the machine running Pulumi: nothing on create; delete powers the guest
+ *                      off cleanly through libvirt before its domain is deleted (per VM);
  *   <node>-boot        waits for boot to finish and records the machine id (per VM: domain id);
  *   <node>-membership  on another server: nothing on create; delete removes the node from
  *                      Kubernetes and etcd (per machine: root volume id);
  *   <node>-k3s         installs / upgrades / reconfigures K3s (delete: uninstalls it; per machine);
  *   <node>-member      on another server: waits for the node, sets labels and taints, uncordons
- *                      it (delete: cordons and drains it; per VM, so a VM re-created on the same
- *                      disk is drained before and uncordoned after).
+ *                      it after its own drain (delete: cordons and drains it, failing the run when
+ *                      the drain does not finish or, on a storage node, Ceph is not clean; per VM,
+ *                      so a VM re-created on the same disk is drained before and uncordoned after).
  * Resizing a node re-creates its VM only: drain, new VM on the same disks, K3s starts, uncordon. A
  * new root disk is a new machine: drain, remove the old node, install and join afresh. Removing a
  * node from the config drains, uninstalls and removes it. `pulumi destroy` skips all of that.
@@ -32,6 +35,7 @@ import { rewriteKubeconfig } from "./kubeconfig";
 import {
   renderInstallK3s,
   renderDrainNode,
+  renderShutdownVm,
   renderReadKubeconfig,
   renderReconcileNode,
   renderRemoveNode,
@@ -146,6 +150,19 @@ export class K3sCluster extends pulumi.ComponentResource {
     const installs = new Map<InfraNode, command.remote.Command>();
     const install = (node: K3sInfraNode, kind: K3sNodeKind, after: pulumi.Resource[]): command.remote.Command => {
       const connection = connectionTo(node, args.sshPrivateKey);
+      // The last step before the provider deletes the node's domain (which would power a running
+      // guest off hard): on the machine running Pulumi, over libvirt, the guest powers off cleanly
+      // and the step waits until it is shut off (bounded; it fails rather than force it). Per VM,
+      // like the boot step, which depends on it: every step on the node (drain, Ceph state,
+      // uninstall) is deleted before it. Nothing on create. Skipped on destroy, like the drain.
+      const shutdown = new command.local.Command(
+        `${name}-${node.name}-shutdown`,
+        {
+          delete: remoteCommand(renderShutdownVm({ libvirtUri: settings.libvirtUri, domain: node.name }), { name: "shutdown-vm", root: false }),
+          triggers: [node.domainId],
+        },
+        { ...lifecycle, deleteBeforeReplace: true },
+      );
       const boot = new command.remote.Command(
         `${name}-${node.name}-boot`,
         {
@@ -153,7 +170,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           create: remoteCommand(renderWaitForBoot(node), { name: "wait-for-boot", root: false }),
           triggers: [node.domainId],
         },
-        { parent: this, deleteBeforeReplace: true },
+        { parent: this, deleteBeforeReplace: true, dependsOn: [shutdown] },
       );
       // Storage nodes: Ceph's state directory onto its own disk, before K3s is installed (a new
       // node) or while the node is drained (an existing one re-created with the disk: the member
@@ -227,8 +244,9 @@ export class K3sCluster extends pulumi.ComponentResource {
           connection: connectionTo(manager, args.sshPrivateKey),
           create: reconcile,
           update: reconcile,
-          // The single server drains itself: its API answers until its VM goes down.
-          delete: remoteCommand(renderDrainNode({ nodeName: node.name }), { name: "drain-node", root: true }),
+          // The single server drains itself: its API answers until its VM goes down. A drain that
+          // cannot finish, or (storage nodes) a Ceph that is not clean, fails the run: the VM stays.
+          delete: remoteCommand(renderDrainNode({ nodeName: node.name, storage: storage.has(node.name) }), { name: "drain-node", root: true }),
           triggers: [node.domainId],
         },
         { ...lifecycle, dependsOn: [installs.get(node) as command.remote.Command, installs.get(manager) as command.remote.Command], deleteBeforeReplace: true },

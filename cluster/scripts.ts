@@ -143,22 +143,75 @@ export function renderUninstallK3s(args: { nodeName: string; kind: K3sNodeKind; 
   });
 }
 
-/** On a server: wait for the node to be Ready, set its labels and taints, uncordon it. */
+/**
+ * Node annotations the member step keeps: which labels and taints it set (so it removes only its
+ * own when the config drops one), and that a cordon is its own drain's (so it uncordons only that).
+ */
+export const NODE_MARKS = {
+  labels: "flatcarmicrocloud.io/managed-labels",
+  taints: "flatcarmicrocloud.io/managed-taints",
+  cordon: "flatcarmicrocloud.io/cordoned-by",
+} as const;
+
+/** `key[=value]:Effect` as Kubernetes names a taint: `key:Effect` (what `kubectl taint ... key:Effect-` removes). */
+export function taintIdentity(taint: string): string {
+  const colon = taint.lastIndexOf(":");
+  if (colon < 0) throw new Error(`taint "${taint}" has no effect (key[=value]:NoSchedule|PreferNoSchedule|NoExecute)`);
+  const spec = taint.slice(0, colon);
+  const eq = spec.indexOf("=");
+  return `${eq < 0 ? spec : spec.slice(0, eq)}:${taint.slice(colon + 1)}`;
+}
+
+/**
+ * On a server: wait for the node to be Ready, make its labels and taints the configured ones
+ * (removing only those this step set before), uncordon it when this program's drain cordoned it.
+ */
 export function renderReconcileNode(args: { nodeName: string; labels: Record<string, string>; taints: string[] }): string {
   return renderTemplate("reconcile-node.sh", {
     NODE_NAME: args.nodeName,
     LABELS: Object.entries(args.labels).map(([k, v]) => `${k}=${v}`),
+    LABEL_KEYS: Object.keys(args.labels),
     TAINTS: args.taints,
+    TAINT_IDS: args.taints.map(taintIdentity),
+    LABELS_MARK: NODE_MARKS.labels,
+    TAINTS_MARK: NODE_MARKS.taints,
+    CORDON_MARK: NODE_MARKS.cordon,
     READY_ATTEMPTS: attempts(READY_TIMEOUT_SECONDS),
     READY_INTERVAL_SECONDS,
   });
 }
 
-/** On a server: cordon and drain the node before its VM is re-created; it stays a member. */
-export function renderDrainNode(args: { nodeName: string; drainTimeoutSeconds?: number }): string {
+/**
+ * On a server: cordon (marked as this program's) and drain the node before its VM is re-created or
+ * removed; it stays a member. Fails when the drain does not finish, and on a storage node unless
+ * Ceph is HEALTH_OK with every PG active+clean, so Pulumi leaves the VM alone.
+ */
+export function renderDrainNode(args: { nodeName: string; storage: boolean; drainTimeoutSeconds?: number }): string {
   return renderTemplate("drain-node.sh", {
     NODE_NAME: args.nodeName,
     DRAIN_TIMEOUT_SECONDS: args.drainTimeoutSeconds ?? DRAIN_TIMEOUT_SECONDS,
+    STORAGE_NODE: args.storage ? "yes" : "no",
+    CORDON_MARK: NODE_MARKS.cordon,
+  });
+}
+
+/** How long a VM may take to power off cleanly before its domain is deleted. */
+export const SHUTDOWN_TIMEOUT_SECONDS = 300;
+/** Seconds between two looks at the domain's state; the shutdown request is repeated every minute. */
+export const SHUTDOWN_INTERVAL_SECONDS = 5;
+
+/**
+ * On the machine running Pulumi (where the libvirt provider runs), before the provider deletes the
+ * domain (which destroys a running one: a hard power-off): asks the guest to power off (libvirt's
+ * shutdown: the ACPI power button, which systemd-logind turns into `systemctl poweroff`) and waits,
+ * bounded, until the domain is shut off. Fails when it is not, and never powers it off hard.
+ */
+export function renderShutdownVm(args: { libvirtUri: string; domain: string; timeoutSeconds?: number; intervalSeconds?: number }): string {
+  return renderTemplate("shutdown-vm.sh", {
+    LIBVIRT_URI: args.libvirtUri,
+    DOMAIN: args.domain,
+    TIMEOUT_SECONDS: args.timeoutSeconds ?? SHUTDOWN_TIMEOUT_SECONDS,
+    INTERVAL_SECONDS: args.intervalSeconds ?? SHUTDOWN_INTERVAL_SECONDS,
   });
 }
 

@@ -39,6 +39,8 @@ export interface ClusterSettings {
   tlsSans: string[];
   /** How many K3s nodes one `pulumi up` may re-create or remove (docs/day-two.md). */
   k3sNodeChangesPerUp: number;
+  /** The libvirt provider's URI: a node's guest is powered off cleanly through it before its domain is deleted. */
+  libvirtUri: string;
 }
 
 /** What `loadClusterSettings` hands the program: the settings and the secret SSH key. */
@@ -171,6 +173,7 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
     apiHost,
     tlsSans: [...new Set(tlsSans)],
     k3sNodeChangesPerUp,
+    libvirtUri: topology.host.libvirtUri,
   };
 }
 

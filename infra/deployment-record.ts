@@ -21,6 +21,15 @@ import semantics from "./replace-semantics.json";
 
 export const DEPLOYMENT_RECORD_VERSION = 1;
 
+/**
+ * Version of the steps that run before a K3s node's VM goes (cluster/index.ts): 2 = a drain that
+ * does not finish fails the run, a storage node waits for a clean Ceph, the guest powers off
+ * cleanly before its domain is deleted. pulumi-command runs the `delete` stored with a command, so
+ * a live stack gets these only once a run has updated its steps in place: until its record says
+ * so, no K3s node is re-created or removed.
+ */
+export const NODE_STEPS_VERSION = 2;
+
 export interface MachineRecord {
   role: string;
   os: string;
@@ -60,6 +69,21 @@ export interface DeploymentRecord {
    * is not detected.
    */
   deployUpTo?: DeployStage;
+  /**
+   * NODE_STEPS_VERSION of the program that recorded it; absent in records of earlier programs,
+   * whose drain let a failed drain through and whose VMs were powered off hard.
+   */
+  nodeSteps?: number;
+}
+
+/**
+ * Whether a stack with this record may still hold K3s node steps whose stored delete is an earlier
+ * program's (see NODE_STEPS_VERSION). Not when the last run deployed no cluster: the next creates
+ * them afresh.
+ */
+export function holdsEarlierNodeSteps(previous: DeploymentRecord | undefined): boolean {
+  if (!previous || previous.nodeSteps === NODE_STEPS_VERSION) return false;
+  return previous.deployUpTo === undefined || DEPLOY_STAGES.indexOf(previous.deployUpTo) >= DEPLOY_STAGES.indexOf("cluster");
 }
 
 const RULES = semantics.resources as Record<string, { forceNew: string[] }>;
@@ -199,6 +223,11 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
   if (changes.length > settings.k3sNodeChangesPerUp) {
     problems.push(
       `k3sNodeChangesPerUp: this update would re-create or remove ${changes.length} K3s nodes (${changes.map((c) => `${c.name}: ${c.change}`).join(", ")}), at most ${settings.k3sNodeChangesPerUp} per \`pulumi up\`; change one node per run, or raise k3sNodeChangesPerUp for this run (pulumi config set k3sNodeChangesPerUp ${changes.length})`,
+    );
+  }
+  if (changes.length > 0 && holdsEarlierNodeSteps(previous)) {
+    problems.push(
+      `${changes.map((c) => vmKeyOf(topology, c.name)).join(", ")}: this run would re-create or remove K3s node(s) ${changes.map((c) => `${c.name} (${c.change})`).join(", ")}, but their drain steps were deployed by an earlier program, and Pulumi runs the delete stored with a step: a drain that fails would be ignored and the VM powered off hard. Run \`pulumi up\` once without this change first (it updates every node's steps in place and re-creates nothing), then make the change`,
     );
   }
   const runningServers = previous.k3s.servers.filter((s) => settings.servers.includes(s));

@@ -9,7 +9,7 @@ import { RoleSettings } from "../config/roles";
 import { isK3sNode, isStorageNode, NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
 import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { cephStateDiskRollout, StateDiskRollout } from "./ceph-state-disk";
-import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, k3sNodeChanges, replaceFingerprint } from "./deployment-record";
+import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, holdsEarlierNodeSteps, k3sNodeChanges, NODE_STEPS_VERSION, replaceFingerprint } from "./deployment-record";
 import { flatcarIgnitionIdentity } from "./ignition";
 import { FLATCAR_FW_CFG_NAME } from "./ignition-delivery";
 import { roleFragments } from "./roles";
@@ -181,6 +181,7 @@ export function deploymentRecord(
     ),
     k3s: { servers: [...k3s.servers], agents: [...k3s.agents] },
     deployUpTo: topology.deployUpTo,
+    nodeSteps: NODE_STEPS_VERSION,
   };
 }
 
@@ -200,7 +201,10 @@ export function plannedDeployment(
   const storage = topology.vms.filter(isStorageNode).map((vm) => vm.name);
   const kept = previous ? storage.filter((name) => !previous.machines[name] || previous.machines[name].cephStateDiskGiB !== undefined) : storage;
   const others = previous ? k3sNodeChanges(previous, deploymentRecord(topology, roles, k3s, kept)).map((c) => c.name) : [];
-  const stateDisks = cephStateDiskRollout(previous, topology, { k3sNodeChangesPerUp: k3s.k3sNodeChangesPerUp, otherK3sNodeChanges: others });
+  // No storage node is re-created for its state disk while its steps are an earlier program's:
+  // this run updates them in place, the next attaches the disk (see NODE_STEPS_VERSION).
+  const budget = holdsEarlierNodeSteps(previous) ? 0 : k3s.k3sNodeChangesPerUp;
+  const stateDisks = cephStateDiskRollout(previous, topology, { k3sNodeChangesPerUp: budget, otherK3sNodeChanges: others });
   const firstBoot = firstBootPlan(previous, topology, roles, rootHashes);
   const record = deploymentRecord(topology, roles, k3s, stateDisks.attached);
   for (const name of Object.keys(firstBoot.hashes)) {

@@ -32,6 +32,8 @@ for (const [type, spec] of Object.entries(reference.resources)) {
   resources[type] = { replaceOnChangesOf: topLevel, forceNew: [...spec.forceNew].sort() };
 }
 resources["command:remote:Command"] = { replaceOnChangesOf: ["triggers"], forceNew: ["triggers"] };
+// Local commands share the same inputs (common.ResourceInputs: triggers with replaceOnChanges).
+resources["command:local:Command"] = { replaceOnChangesOf: ["triggers"], forceNew: ["triggers"] };
 resources["random:index/randomPassword:RandomPassword"] = {
   replaceOnChangesOf: ["keepers", "length", "lower", "minLower", "minNumeric", "minSpecial", "minUpper", "number", "numeric", "overrideSpecial", "special", "upper"],
   forceNew: ["*"],

@@ -147,7 +147,7 @@ function clusterResources(prefix: string): Recorded[] {
 }
 
 describe("resources", () => {
-  it("per K3s node a boot wait, a membership step, a K3s install and a member step; one token, one kubeconfig read, one provider", () => {
+  it("per K3s node a boot wait, a membership step, a K3s install, a member step and a shutdown step; one token, one kubeconfig read, one provider", () => {
     const names = clusterResources("base").map((r) => r.name.replace("base-", ""));
     expect(names.sort()).toEqual(
       [
@@ -155,7 +155,7 @@ describe("resources", () => {
         "kubeconfig",
         "api-gateway",
         "provider",
-        ...K3S_NODES.flatMap((n) => [`${n}-boot`, `${n}-membership`, `${n}-k3s`, `${n}-member`]),
+        ...K3S_NODES.flatMap((n) => [`${n}-boot`, `${n}-membership`, `${n}-k3s`, `${n}-member`, `${n}-shutdown`]),
         // Storage nodes: Ceph's state directory onto its own disk (infra/ceph-state-disk.ts).
         ...["worker1", "worker2", "worker3"].map((n) => `${n}-ceph-state`),
       ].sort(),

@@ -11,8 +11,6 @@ import { join } from "path";
 import { K3sNodeKind } from "../cluster/k3s-config";
 import {
   renderInstallK3s,
-  renderDrainNode,
-  renderReconcileNode,
   renderRemoveNode,
   renderUninstallK3s,
   renderWaitForApiGateway,
@@ -572,56 +570,10 @@ describe("remove-node (on the first server)", () => {
   });
 });
 
-describe("drain-node (before a node's VM is re-created on the same disks)", () => {
-  const cmd = remoteCommand(renderDrainNode({ nodeName: "worker3", drainTimeoutSeconds: 120 }), { name: "drain-node", root: true });
-  const kubectl = (calls: string[]) => calls.filter((c) => c.startsWith("k3s kubectl")).map((c) => c.replace("k3s kubectl ", ""));
+// drain-node: tests/cluster-node-lifecycle.test.ts.
 
-  it("cordons and drains the node and keeps it in the cluster", () => {
-    const r = server().run(cmd);
-    expect(r.status).toBe(0);
-    expect(kubectl(r.calls)).toEqual([
-      "get --raw=/readyz",
-      "get node worker3 --ignore-not-found -o name",
-      "cordon worker3",
-      "drain worker3 --ignore-daemonsets --delete-emptydir-data --force --timeout=120s",
-    ]);
-  });
-
-  it("goes on when the drain cannot finish, does nothing for an unknown node, fails when the API is down", () => {
-    const stuck = server().run(cmd, { env: { STUB_DRAIN_FAILS: "1" } });
-    expect(stuck.status).toBe(0);
-    expect(stuck.stderr).toContain("WARNING");
-    expect(kubectl(server().run(cmd, { env: { STUB_NODE_EXISTS: "0" } }).calls).some((c) => /^(cordon|drain)/.test(c))).toBe(false);
-    expect(server().run(cmd, { env: { STUB_API_READY: "0" } }).status).not.toBe(0);
-  });
-});
-
-describe("reconcile-node and read-kubeconfig (on the first server)", () => {
-  it("sets labels and taints once the node is Ready", () => {
-    const cmd = remoteCommand(
-      renderReconcileNode({
-        nodeName: "worker1",
-        labels: { "flatcarmicrocloud.io/storage": "ceph", "node-role.kubernetes.io/worker": "true" },
-        taints: ["dedicated=ceph:NoSchedule"],
-      }),
-      { name: "reconcile-node", root: true },
-    );
-    const r = server().run(cmd);
-    expect(r.status).toBe(0);
-    expect(r.calls).toContain("k3s kubectl label node worker1 --overwrite flatcarmicrocloud.io/storage=ceph node-role.kubernetes.io/worker=true");
-    expect(r.calls).toContain("k3s kubectl taint node worker1 --overwrite dedicated=ceph:NoSchedule");
-    // A node drained before its VM was re-created comes back into service.
-    expect(r.calls[r.calls.length - 1]).toBe("k3s kubectl uncordon worker1");
-  });
-
-  it("runs with no labels or taints at all", () => {
-    const cmd = remoteCommand(renderReconcileNode({ nodeName: "worker1", labels: {}, taints: [] }), { name: "reconcile-node", root: true });
-    const r = server().run(cmd);
-    expect(r.status).toBe(0);
-    expect(r.calls.filter((c) => / (label|taint) /.test(c))).toEqual([]);
-  });
-  // read-kubeconfig: tests/cluster-kubeconfig.test.ts.
-});
+// reconcile-node: tests/cluster-node-lifecycle.test.ts (a kubectl stub that keeps the node's state);
+// read-kubeconfig: tests/cluster-kubeconfig.test.ts.
 
 describe("wait-for-api-gateway (on the load balancer)", () => {
   const cmd = (timeoutSeconds = 900) =>

@@ -17,6 +17,7 @@ import {
   renderReadKubeconfig,
   renderReconcileNode,
   renderRemoveNode,
+  renderShutdownVm,
   renderTemplate,
   renderUninstallK3s,
   renderWaitForApiGateway,
@@ -195,7 +196,9 @@ describe("every rendered script passes shellcheck", () => {
       [`uninstall-k3s ${n}`, renderUninstallK3s({ nodeName: n, kind, machineId: "0123456789abcdef0123456789abcdef" })],
       [`reconcile-node ${n}`, renderReconcileNode({ nodeName: n, labels: { "a.example/b": "c d'e" }, taints: node.taints })],
       [`remove-node ${n}`, renderRemoveNode({ nodeName: n })],
-      [`drain-node ${n}`, renderDrainNode({ nodeName: n })],
+      [`drain-node ${n}`, renderDrainNode({ nodeName: n, storage: false })],
+      [`drain-node ${n} (storage)`, renderDrainNode({ nodeName: n, storage: true })],
+      [`shutdown-vm ${n}`, renderShutdownVm({ libvirtUri: "qemu:///system", domain: n })],
       [`install-k3s ${n} with peers`, renderInstallK3s({ nodeName: n, kind, version: K3S_VERSION, ...nic, peerServers: ["https://10.0.0.2:6443"] })],
     );
   }

@@ -21,6 +21,8 @@ import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { machineOutputs } from "./helpers/machine-outputs";
 import { rawStack } from "./helpers/stacks";
 import { pemBlock } from "../plan/stack-config";
+import { renderShutdownVm } from "../cluster/scripts";
+import { remoteCommand } from "../shell";
 
 const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
 const prod = parseTopology(rawStack("prod"), "prod");
@@ -95,6 +97,31 @@ describe("resizing a K3s agent (vcpus)", () => {
     expect(h.dependsOn(member, h.byName("resized-cluster-worker3-k3s"))).toBe(true);
   });
 
+  it("powers the guest off cleanly after every step on it, right before its domain is deleted", () => {
+    // Reverse dependency order: the drain and the steps on the node, then the shutdown, then the domain.
+    const first = r().deletedBefore.get("infra-worker3") ?? [];
+    const at = (n: string) => first.indexOf(n);
+    for (const step of ["member", "ceph-state", "boot"]) {
+      expect(at(`cluster-worker3-${step}`)).toBeGreaterThanOrEqual(0);
+      expect(at(`cluster-worker3-${step}`)).toBeLessThan(at("cluster-worker3-shutdown"));
+    }
+    const shutdown = h.byName("resized-cluster-worker3-shutdown");
+    expect(shutdown.type).toBe("command:local:Command");
+    expect(shutdown.inputs.create).toBeUndefined();
+    expect(shutdown.inputs.delete).toContain("virt shutdown");
+    expect(shutdown.inputs.delete).toBe(
+      remoteCommand(renderShutdownVm({ libvirtUri: prod.host.libvirtUri, domain: "worker3" }), { name: "shutdown-vm", root: false }),
+    );
+    expect(shutdown.inputs.delete).not.toMatch(/virt destroy/);
+  });
+
+  it("a storage node's drain waits for a clean Ceph; a drain that cannot finish fails the run", () => {
+    const member = h.byName("resized-cluster-worker3-member");
+    expect(member.inputs.delete).toMatch(/STORAGE_NODE=\W*yes\W/);
+    expect(member.inputs.delete).toMatch(/if ! kube drain .*\n(.*\n){4}.*die "drain did not complete/);
+    expect(h.byName("resized-cluster-bootstrap1-member").inputs.delete).toMatch(/STORAGE_NODE=\W*no\W/);
+  });
+
   it("touches no other node", () => {
     const others = [...r().replaced, ...r().updated].filter((n) => !n.includes("worker3"));
     expect(others).toEqual([]);
@@ -137,7 +164,21 @@ describe("a new root disk for a K3s agent (a new machine)", () => {
     expect(at("cluster-worker3-member")).toBeLessThan(at("cluster-worker3-k3s"));
     expect(at("cluster-worker3-k3s")).toBeLessThan(at("cluster-worker3-membership"));
     expect(at("cluster-worker3-membership")).toBeLessThan(at("infra-worker3"));
+    // K3s is uninstalled while the guest runs; it powers off cleanly just before its domain goes.
+    expect(at("cluster-worker3-k3s")).toBeLessThan(at("cluster-worker3-shutdown"));
+    expect(at("cluster-worker3-shutdown")).toBeLessThan(at("infra-worker3"));
   });
+});
+
+it("every step that runs on a K3s node (or drains it) is deleted before its shutdown step: it waits for it", () => {
+  for (const node of ["bootstrap1", "master1", "worker1", "worker3"]) {
+    const shutdown = h.byName(`base-cluster-${node}-shutdown`);
+    for (const step of ["boot", "k3s", "member", ...(node.startsWith("worker") ? ["ceph-state"] : [])]) {
+      expect([step, h.dependsOn(h.byName(`base-cluster-${node}-${step}`), shutdown)]).toEqual([step, true]);
+    }
+    // Removing the node: the engine deletes in reverse dependency order, so nothing is cut off.
+    expect(shutdown.deletedWith).toBe(h.byName("base-cluster-token").urn);
+  }
 });
 
 describe("a new root disk for the first server", () => {
