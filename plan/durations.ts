@@ -81,6 +81,13 @@ export const DURATIONS: readonly DurationRule[] = [
   },
   { type: "command:remote:Command", name: /-member$/, seconds: 10, kind: "node labels/taints", basis: "kubectl on the first server" },
   {
+    type: "command:local:Command",
+    name: /-shutdown$/,
+    seconds: 0,
+    kind: "clean shutdown (on delete)",
+    basis: "no create command: recorded without running anything (its delete powers the guest off)",
+  },
+  {
     type: "command:remote:Command",
     name: /-membership$/,
     seconds: 0,
