@@ -40,9 +40,10 @@ const random = require(path.join(ROOT, "scripts/lab/standin/random-rules.js")) a
 const client = require(path.join(ROOT, "scripts/lab/client.js")) as { forgetProgram(cache: Record<string, unknown>): void };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-const LOCAL = "urn:pulumi:prod::flatcarmicrocloud::command:local:Command::preflight";
-const REMOTE = "urn:pulumi:prod::flatcarmicrocloud::command:remote:Command::k3s-install";
-const PASSWORD = "urn:pulumi:prod::flatcarmicrocloud::random:index/randomPassword:RandomPassword::platform-redis";
+// As the engine writes them: a child's type segment names its parents' types first.
+const LOCAL = "urn:pulumi:prod::flatcarmicrocloud::flatcarmicrocloud:infra:Infra$command:local:Command::infra-host-preflight";
+const REMOTE = "urn:pulumi:prod::flatcarmicrocloud::flatcarmicrocloud:cluster:K3sCluster$command:remote:Command::cluster-bootstrap1-install";
+const PASSWORD = "urn:pulumi:prod::flatcarmicrocloud::flatcarmicrocloud:platform:Platform$random:index/randomPassword:RandomPassword::platform-redis";
 
 describe("command stand-in (pulumi-command 1.2.1 rules)", () => {
   const conn = { host: "10.0.0.5", privateKey: "key" };

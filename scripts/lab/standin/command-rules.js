@@ -21,8 +21,9 @@ const INPUTS = {
 };
 const CONNECTION_DEFAULTS = { user: "root", port: 22, dialErrorLimit: 10, perDialTimeout: 15 };
 
+/** The resource's own type: a URN's type segment names its parents' types first (`A$B$type`). */
 function typeOf(urn) {
-  const type = urn.includes("::") ? urn.split("::")[2] : urn;
+  const type = (urn.includes("::") ? urn.split("::")[2] : urn).split("$").pop();
   if (!INPUTS[type]) throw new Error(`the lab's command stand-in serves ${Object.keys(INPUTS).join(" and ")} only, not ${type}`);
   return type;
 }

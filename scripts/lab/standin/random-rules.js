@@ -44,7 +44,8 @@ const secret = (value) => ({ [SIG_KEY]: SECRET_SIG, value });
 
 /** The resource kind behind a URN or type token, or undefined for a type the stand-in lacks. */
 function kindOf(urnOrType) {
-  const type = urnOrType.includes("::") ? urnOrType.split("::")[2] : urnOrType;
+  // A URN's type segment names its parents' types first (`A$B$type`).
+  const type = (urnOrType.includes("::") ? urnOrType.split("::")[2] : urnOrType).split("$").pop();
   return TYPES[type];
 }
 
