@@ -79,12 +79,16 @@ up() {
   fi
   mkdir -p "$RUN_DIR"/{etc-qemu,etc-storage,lib-qemu,lib-dnsmasq,lib-network,log}
   chmod 755 "$RUN_DIR"
-  cat >"$RUN_DIR/qemu.conf" <<'EOF'
+  # qemu runs with the group that owns /dev/kvm: in a container that group id may have another name
+  # than "kvm" (here "postgres"), and qemu as libvirt-qemu:kvm then cannot open it ("Permission denied").
+  local kvm_group=kvm
+  [ -c /dev/kvm ] && kvm_group=$(stat -c %G /dev/kvm)
+  cat >"$RUN_DIR/qemu.conf" <<EOF
 # The lab's qemu.conf (bind-mounted over /etc/libvirt/qemu.conf in libvirtd's mount namespace only).
 # No AppArmor/SELinux confinement of qemu inside this sandbox.
 security_driver = "none"
 user = "libvirt-qemu"
-group = "kvm"
+group = "$kvm_group"
 EOF
 
   ip netns list | grep -qw "$NETNS" || ip netns add "$NETNS"
