@@ -34,7 +34,7 @@ function printLab({ date, accel, seconds }) {
   }
 }
 
-function printKube({ date, stack, kubernetesVersion, seconds, counts, memoryMiB }) {
+function printKube({ date, stack, kubernetesVersion, seconds, counts, memoryMiB, memoryIdleMiB }) {
   const kubeLabels = {
     apiserverReady: "etcd + apiserver ready",
     nodesReady: "KWOK nodes Ready",
@@ -53,6 +53,8 @@ function printKube({ date, stack, kubernetesVersion, seconds, counts, memoryMiB 
   if (counts && counts.releases !== undefined) {
     console.log(`  ${counts.releases} Helm releases, ${counts.pulumiKubernetes} Kubernetes resources in the state, ${counts.objects} objects in ${counts.namespaces} namespaces, ${counts.pods} pods`);
   }
-  const mem = Object.entries(memoryMiB || {}).filter(([, v]) => v !== undefined);
-  if (mem.length > 0) console.log(`  control plane memory after up: ${mem.map(([k, v]) => `${k} ${v} MiB`).join(", ")} (total ${mem.reduce((s, [, v]) => s + v, 0)} MiB)`);
+  for (const [when, m] of [["idle (nodes Ready)", memoryIdleMiB], ["after up", memoryMiB]]) {
+    const mem = Object.entries(m || {}).filter(([, v]) => v !== undefined);
+    if (mem.length > 0) console.log(`  control plane memory ${when}: ${mem.map(([k, v]) => `${k} ${v} MiB`).join(", ")} (total ${mem.reduce((s, [, v]) => s + v, 0)} MiB)`);
+  }
 }

@@ -116,6 +116,7 @@ async function main(ctx) {
         return list.items.every((n) => (n.status.conditions || []).some((c) => c.type === "Ready" && c.status === "True")) && list.items.length === nodes.length;
       });
       const desc = nodes.map((n) => `${n.metadata.name} ${n.status.allocatable.cpu}/${n.status.allocatable.memory}${n.spec.taints ? " tainted" : ""}`);
+      figures.memoryIdleMiB = cp.memoryMiB();
       return { detail: `Ready: ${desc.join(", ")}`, figure: "nodesReady" };
     });
     if (!nodesUp) return;
@@ -162,12 +163,13 @@ async function main(ctx) {
         ? `the program has no ${missing.map((k) => `\`${k}\``).join(" or ")} config key yet (issue 17 item 2: an existing cluster, a chart mirror)`
         : !mirror
           ? "no chart mirror (no chart can be pulled here otherwise)"
-          : undefined;
+          : !toolchain.usable("pulumi-resource-kubernetes")
+            ? "pulumi-resource-kubernetes is not built (npm run lab:build)"
+            : undefined;
     await pulumiSteps({ ...ctx, kube, cp, pki, chartServer, why });
   } finally {
     if (chartServer) chartServer.child.kill();
     if (cp) {
-      figures.memoryMiB = { ...figures.memoryMiB, ...(Object.keys(figures.memoryMiB).length ? {} : cp.memoryMiB()) };
       await step("control plane stopped (kwok, scheduler, controller manager, apiserver, etcd)", async () => {
         await cp.stop();
       });
@@ -193,7 +195,15 @@ function serve(dir) {
 
 /** The Pulumi part: preview, up, no-op, secrets, destroy of stages 3-4 onto the lab cluster. */
 async function pulumiSteps(ctx) {
-  const names = ["pulumi preview --policy-pack policy", "pulumi up (platform and reference apps)", "pulumi up --expect-no-changes", "stack export: no generated secret in plain text", "pulumi destroy: nothing left but what docs/lab.md lists as kept"];
+  const names = [
+    "pulumi preview --policy-pack policy",
+    "pulumi up (platform and reference apps)",
+    "chart upgrade: the pinned release's CRDs",
+    "pulumi up --expect-no-changes",
+    "day two: add an app, change its image and replicas, remove it",
+    "stack export: no generated secret in plain text",
+    "pulumi destroy: nothing left but what docs/lab.md lists as kept",
+  ];
   if (ctx.why) {
     for (const n of names) await step(n, () => ({ skip: ctx.why }));
     return;

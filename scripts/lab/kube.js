@@ -23,8 +23,10 @@ const ROOT = path.resolve(__dirname, "..", "..");
 const CACHE = cacheDir();
 const RUN = path.join(CACHE, "kube-run");
 const NETNS = "fmc-kube";
-const KUBE_PIECES = ["pulumi", "kubernetes", "etcd", "kwok", "pulumi-resource-kubernetes"];
-const CHARTS = path.resolve(ROOT, "..", "shared", "charts");
+/** What the control plane steps need; the Pulumi steps also need pulumi-resource-kubernetes (else skipped). */
+const KUBE_PIECES = ["pulumi", "kubernetes", "etcd", "kwok"];
+/** The shared chart repository beside the repository (FMC_LAB_CHARTS for a worktree elsewhere). */
+const CHARTS = process.env.FMC_LAB_CHARTS || path.resolve(ROOT, "..", "shared", "charts");
 const PROJECT_NAME = "flatcarmicrocloud";
 /** The stack config keys of issue 17's features (an existing cluster; a chart mirror). */
 const FEATURE_KEYS = ["kubeconfig", "chartMirror"];
