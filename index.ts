@@ -181,6 +181,7 @@ const platform =
         settings: config.platform,
         appHosts,
         acme: cluster.acme,
+        alerts: config.alerts,
       })
     : undefined;
 

@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { X509Certificate } from "crypto";
 import { BackupSchedule, parseBackupSchedule } from "./backup-schedule";
 import { readRawConfig } from "./load";
+import { checkSecretKeys, RawSecrets, readSecretKeys, setSecretCommand } from "./secret-keys";
 import { Collector, ConfigError } from "./validate";
 
 export const BACKUP_KINDS = ["postgresql", "etcd", "freeipa", "volumes"] as const;
@@ -120,20 +121,14 @@ export interface BackupConfig {
 }
 
 /** A secret key's value and whether the stack config stores it encrypted. */
-export type RawBackupSecrets = Partial<Record<BackupSecretKey, { value: string; secret: boolean }>>;
+export type RawBackupSecrets = RawSecrets<BackupSecretKey>;
 
 const HOST = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
 const ENDPOINT = /^https:\/\/([^/:]+)(?::(\d{1,5}))?\/?$/;
 /** S3's bucket naming rules (lower case, 3-63, no underscores); dotted names are allowed. */
 const BUCKET = /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 const REGION = /^[a-z0-9][a-z0-9-]{0,62}$/;
-/** What lands on one line of pgbackrest.conf and in a shell variable: printable, no whitespace at either end. */
-const SINGLE_LINE = /^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$/;
 const PEM_CERT = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
-
-function setCommand(key: string): string {
-  return `pulumi config set --secret ${key} <value>`;
-}
 
 function parseTarget(c: Collector, raw: RawBackupConfig, stack: string): BackupTarget | undefined {
   const endpoint = c.string("backupS3Endpoint", raw.backupS3Endpoint);
@@ -188,21 +183,12 @@ function kindSchedule(c: Collector, scheduleKey: keyof RawBackupConfig, retentio
 }
 
 function checkSecrets(c: Collector, secrets: RawBackupSecrets, on: boolean): void {
+  const ok = checkSecretKeys(c, BACKUP_SECRET_KEYS, secrets);
   for (const key of BACKUP_SECRET_KEYS) {
-    const entry = secrets[key];
-    if (entry === undefined || entry.value === "") {
-      if (on) c.fail(key, `is required with backupS3Endpoint; set it with \`${setCommand(key)}\``);
-      continue;
-    }
-    // The value is never part of a message: a key pasted by mistake must not reach a log.
-    if (!entry.secret) {
-      c.fail(key, `is stored in plain text in the stack config; remove it (\`pulumi config rm ${key}\`) and set it encrypted with \`${setCommand(key)}\``);
-      continue;
-    }
-    if (!SINGLE_LINE.test(entry.value)) c.fail(key, "must be one line of printable characters without spaces at either end");
-    if (key === "backupPassphrase" && entry.value.length < MIN_PASSPHRASE_LENGTH) {
-      c.fail(key, `must be at least ${MIN_PASSPHRASE_LENGTH} characters (e.g. \`openssl rand -base64 48\`): it alone protects every backup in the bucket`);
-    }
+    if (on && (secrets[key] === undefined || secrets[key]?.value === "")) c.fail(key, `is required with backupS3Endpoint; set it with \`${setSecretCommand(key)}\``);
+  }
+  if (ok.backupPassphrase !== undefined && ok.backupPassphrase.length < MIN_PASSPHRASE_LENGTH) {
+    c.fail("backupPassphrase", `must be at least ${MIN_PASSPHRASE_LENGTH} characters (e.g. \`openssl rand -base64 48\`): it alone protects every backup in the bucket`);
   }
 }
 
@@ -228,29 +214,9 @@ export function parseBackupSettings(raw: RawBackupConfig, secrets: RawBackupSecr
   return { target, postgresql: { full, diff, retentionDays: full.retentionDays }, etcd, freeipa, volumes, warnings: c.warnings };
 }
 
-/**
- * Whether the stack config stores `fullKey` encrypted. The SDK keeps this in runtime/config (the
- * engine passes the secret keys' names to the program) but leaves it out of its type declarations.
- */
-function isConfigSecret(fullKey: string): boolean {
-  const check = (pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
-  // Never accept a value as secret without asking: an SDK without the check is a hard error.
-  if (typeof check !== "function") throw new Error("@pulumi/pulumi no longer exports runtime.isConfigSecret: update config/backup.ts");
-  return check(fullKey);
-}
-
 /** Reads the backup keys; the secret ones must be encrypted in the stack config. */
 export function loadBackupSettings(stack: string = pulumi.getStack()): BackupConfig {
-  const config = new pulumi.Config();
-  const secrets: RawBackupSecrets = {};
-  const outputs = {} as Record<BackupSecretKey, pulumi.Output<string> | undefined>;
-  for (const key of BACKUP_SECRET_KEYS) {
-    const fullKey = `${config.name}:${key}`;
-    // Validated from the raw value (never printed); handed on only through getSecret's Output.
-    const value = pulumi.runtime.getConfig(fullKey);
-    if (value !== undefined && value.trim() !== "") secrets[key] = { value, secret: isConfigSecret(fullKey) };
-    outputs[key] = config.getSecret(key);
-  }
+  const { raw: secrets, outputs } = readSecretKeys(BACKUP_SECRET_KEYS);
   const settings = parseBackupSettings(readRawConfig(BACKUP_CONFIG_KEYS), secrets, stack);
   for (const warning of settings.warnings) void pulumi.log.warn(warning);
   if (!settings.target) return { settings };

@@ -7,6 +7,7 @@
  * host), or an existing cluster (`kubeconfig`, `existingNodes`: stages 3-4 only). Each refuses the
  * other's keys.
  */
+import { AlertConfig, loadAlertSettings } from "./alerts";
 import { AppsSettings, loadAppsSettings } from "./apps";
 import { BackupConfig, loadBackupSettings } from "./backup";
 import { ClusterConfig, loadClusterSettings } from "./cluster";
@@ -35,6 +36,8 @@ export interface VmStackConfig {
   apps: AppsSettings;
   /** The off-host backup target (secrets as an Output) and the schedules per kind of data. */
   backup: BackupConfig;
+  /** Where Alertmanager sends alerts (SMTP password and webhook URL as a secret Output). */
+  alerts: AlertConfig;
 }
 
 /** A stack that deploys stages 3-4 onto a cluster the user already has (`kubeconfig`). */
@@ -47,6 +50,8 @@ export interface ExistingClusterStackConfig {
   apps: AppsSettings;
   /** The off-host backup target and schedules, read as on every stack. */
   backup: BackupConfig;
+  /** Where Alertmanager sends alerts, as on every stack. */
+  alerts: AlertConfig;
 }
 
 export type StackConfig = VmStackConfig | ExistingClusterStackConfig;
@@ -78,8 +83,9 @@ export function loadStackConfig(): StackConfig {
   const platform = attempt(() => loadPlatformSettings(topology));
   const apps = attempt(() => loadAppsSettings(topology));
   const backup = attempt(() => loadBackupSettings(topology.stack));
-  if (!roles || !cluster || !platform || !apps || !backup || problems.length > 0) throw new ConfigError(problems);
-  return { target: "vms", topology, roles, cluster, platform, apps, backup };
+  const alerts = attempt(() => loadAlertSettings());
+  if (!roles || !cluster || !platform || !apps || !backup || !alerts || problems.length > 0) throw new ConfigError(problems);
+  return { target: "vms", topology, roles, cluster, platform, apps, backup, alerts };
 }
 
 function loadExistingClusterStack(): ExistingClusterStackConfig {
@@ -97,6 +103,7 @@ function loadExistingClusterStack(): ExistingClusterStackConfig {
   const platform = attempt(() => loadPlatformSettings({ nodes }));
   const apps = attempt(() => loadAppsSettings({ domain, vms: [] }));
   const backup = attempt(() => loadBackupSettings());
-  if (!existing || !platform || !apps || !backup || problems.length > 0) throw new ConfigError(problems);
-  return { target: "existing", domain, existing, platform, apps, backup };
+  const alerts = attempt(() => loadAlertSettings());
+  if (!existing || !platform || !apps || !backup || !alerts || problems.length > 0) throw new ConfigError(problems);
+  return { target: "existing", domain, existing, platform, apps, backup, alerts };
 }

@@ -17,6 +17,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { AlertConfig } from "../config/alerts";
+import { ALERTMANAGER_CONFIG_KEY, ALERTMANAGER_CONFIG_SECRET, renderAlertmanagerConfig } from "./alertmanager";
 import * as random from "@pulumi/random";
 import { PlatformSettings } from "../config/platform";
 import { ConfigError } from "../config/validate";
@@ -62,6 +64,8 @@ export interface PlatformArgs extends PlatformFacts {
    * issuer and every Certificate wait for the records.
    */
   acme?: { ready: pulumi.Resource; caCertificate: pulumi.Input<string>; dnsRecordsServed: pulumi.Resource[] };
+  /** Where Alertmanager sends alerts, the SMTP password and webhook URL as a secret Output; none when unset. */
+  alerts?: AlertConfig;
 }
 
 export interface PlatformUrls {
@@ -102,7 +106,7 @@ export class Platform extends pulumi.ComponentResource {
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:platform:Platform", name, {}, opts);
-    const plan = planPlatform(args);
+    const plan = planPlatform({ ...args, alerts: args.alerts?.settings });
     const rendered = renderPlatform(plan);
     const capacity = capacityReport(rendered.workloads, plan.nodes);
     if (!capacity.fits) throw new ConfigError(capacity.problems.map((p) => `platform capacity: ${p}`));
@@ -213,7 +217,19 @@ export class Platform extends pulumi.ComponentResource {
       { ...k8sOpts, dependsOn: [rookCephCluster], customTimeouts: { create: STORAGE_GATE_TIMEOUT, update: STORAGE_GATE_TIMEOUT } },
     );
 
-    const monitoring = release("kubePrometheusStack", [grafanaSecret, storageReady]);
+    // Alertmanager's config, receivers' credentials included, in a Secret the Alertmanager resource
+    // names (configSecret); the release's values carry none of it.
+    const alertSecrets = args.alerts?.secrets ?? pulumi.output({});
+    const alertmanagerSecret = new k8s.core.v1.Secret(
+      `${name}-${ALERTMANAGER_CONFIG_SECRET}`,
+      {
+        metadata: { name: ALERTMANAGER_CONFIG_SECRET, namespace: namespaces.monitoring.metadata.name },
+        type: "Opaque",
+        stringData: pulumi.secret(alertSecrets.apply((s) => ({ [ALERTMANAGER_CONFIG_KEY]: renderAlertmanagerConfig(plan.alerts, s) }))),
+      },
+      { ...k8sOpts, additionalSecretOutputs: ["data", "stringData"] },
+    );
+    const monitoring = release("kubePrometheusStack", [grafanaSecret, alertmanagerSecret, storageReady]);
     // Traefik needs neither storage nor monitoring: only its ServiceMonitor waits for the
     // monitoring CRDs (below), so the ingress is up while Ceph and Prometheus still start.
     const traefik = release("traefik", [traefikSecret]);

@@ -11,6 +11,7 @@ import { INGRESS, K3S_API_PORT } from "../ports";
 import { NAMESPACES, NamespaceKey } from "./namespaces";
 import { flannelNodeAddresses } from "./node-sources";
 import { PlatformPlan } from "./plan";
+import { ALERTMANAGER_POD_LABELS } from "./alertmanager";
 import { CERT_MANAGER_WEBHOOK_PORT } from "./values/cert-manager";
 
 export type Peer =
@@ -34,6 +35,8 @@ export interface Allow {
   ports: Port[];
   /** Why the service needs it. */
   reason: string;
+  /** The pods it applies to (labels); every pod of the namespace when unset. */
+  pods?: Record<string, string>;
 }
 
 export interface NetworkPolicyDoc {
@@ -61,6 +64,25 @@ export const POD_PORTS = {
   prometheusOperatorWebhook: 10250,
   prometheus: 9090,
 } as const;
+
+/**
+ * Alertmanager to the configured receivers: the SMTP server's and the webhook's ports, anywhere (they
+ * are host names outside the cluster, which a NetworkPolicy cannot name), for the Alertmanager pods only.
+ */
+function alertReceivers(plan: PlatformPlan): Allow[] {
+  const ports = [...new Set([plan.alerts.email?.smtpPort, plan.alerts.webhook?.port].filter((p): p is number => p !== undefined))];
+  if (ports.length === 0) return [];
+  return [
+    {
+      name: "alert-receivers",
+      direction: "egress",
+      peers: [{ kind: "cidr", cidr: "0.0.0.0/0" }],
+      ports: tcp(...ports),
+      reason: "Alertmanager sends alerts to the SMTP server and the webhook of the stack config",
+      pods: { ...ALERTMANAGER_POD_LABELS },
+    },
+  ];
+}
 
 /** The allows of each namespace, on top of its default deny. */
 export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[]> {
@@ -177,6 +199,7 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       api,
       { name: "scrape-pods", direction: "egress", peers: [{ kind: "anyPod" }], ports: [], reason: "Prometheus scrapes pods in every namespace; Grafana queries Prometheus" },
       { name: "scrape-nodes", direction: "egress", peers: toNodes, ports: [], reason: "kubelet/cAdvisor (10250), node-exporter (9100) and etcd (2381) listen on node addresses" },
+      ...alertReceivers(plan),
     ],
   };
 }
@@ -212,7 +235,7 @@ export function renderNetworkPolicies(plan: PlatformPlan): NetworkPolicyDoc[] {
         name: `allow-${allow.name}`,
         namespace,
         spec: {
-          podSelector: {},
+          podSelector: allow.pods ? { matchLabels: allow.pods } : {},
           policyTypes: [allow.direction === "ingress" ? "Ingress" : "Egress"],
           [allow.direction]: [rule],
         },

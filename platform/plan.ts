@@ -3,6 +3,7 @@
  * each replicated thing the cluster can carry. Every chart's values read these figures, so the rules
  * (mon count from storage nodes, replication from brokers, ...) live here and nowhere else.
  */
+import { AlertSettings } from "../config/alerts";
 import { PlatformSettings } from "../config/platform";
 import { INGRESS_HOSTS } from "../ports";
 import { IngressEndpoint, isSchedulable, PlatformNode, TlsFacts } from "./facts";
@@ -54,6 +55,8 @@ export interface PlatformPlan {
    * (the platform's and the apps'); undefined without FreeIPA.
    */
   tls?: TlsFacts & { hosts: string[] };
+  /** Where Alertmanager sends alerts (the receivers' secrets stay out of the plan). */
+  alerts: AlertSettings;
 }
 
 export interface PlanInput {
@@ -66,6 +69,8 @@ export interface PlanInput {
   tls?: TlsFacts;
   /** Hosts of the apps' routes (stage 4), which need certificates too. */
   appHosts?: string[];
+  /** Alert receivers; none when unset. */
+  alerts?: AlertSettings;
 }
 
 /** The largest odd number up to `n`, capped at `max` (quorum systems want odd counts). */
@@ -111,6 +116,7 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     },
     traefikReplicas: Math.min(2, schedulableNodes.length),
     csiControllerReplicas: schedulableNodes.length >= 3 ? 2 : 1,
+    alerts: input.alerts ?? { warnings: [] },
     tls: input.tls && {
       ...input.tls,
       hosts: [...new Set([...Object.values(INGRESS_HOSTS).map((h) => `${h}.${input.domain}`), ...(input.appHosts ?? [])])].sort(),

@@ -81,6 +81,12 @@ const DOCUMENTED_OPEN = {
  * drops it fails the derivation. The path is added as a key and opened below.
  */
 const DOCUMENTED_IN_COMMENTS = {
+    "kube-prometheus-stack": {
+        "alertmanager.alertmanagerSpec.configSecret": {
+            comment: "    # configSecret:",
+            reason: "Alertmanager spec.configSecret (the Secret holding alertmanager.yaml), a string shown commented out in the chart",
+        },
+    },
     "rook-ceph-cluster": {
         "cephClusterSpec.placement": {
             comment: "  # placement:",

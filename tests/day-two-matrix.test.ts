@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { K3sCluster } from "../cluster";
+import { ALERT_CONFIG_KEYS, ALERT_SECRET_KEYS, parseAlertSettings, RawAlertSecrets } from "../config/alerts";
 import { BACKUP_CONFIG_KEYS, BACKUP_SECRET_KEYS, parseBackupSettings, RawBackupSecrets } from "../config/backup";
 import { CLUSTER_CONFIG_KEYS, parseClusterSettings } from "../config/cluster";
 import { EXISTING_CLUSTER_CONFIG_KEYS } from "../config/existing-cluster";
@@ -172,6 +173,18 @@ const CHANGES: Record<
     },
   },
   cephStateDiskGiB: { edit: (r) => (r.cephStateDiskGiB = 30) },
+  alerts: {
+    edit: (r) =>
+      Object.assign(r, {
+        alertEmailTo: ["ops@example.net"],
+        alertEmailFrom: "alertmanager@example.net",
+        alertSmtpSmarthost: "smtp.example.net:587",
+        alertSmtpUsername: "alertmanager",
+        alertSmtpPassword: "smtp-password",
+        alertSmtpRequireTls: true,
+        alertWebhookUrl: "https://hooks.example.net/alerts",
+      }),
+  },
   backupOn: { edit: (r) => Object.assign(r, BACKUP_TARGET) },
   backupTarget: {
     from: (r) => Object.assign(r, BACKUP_TARGET),
@@ -234,6 +247,7 @@ function parse(raw: Raw, stack: string, previous?: DeploymentRecord, legacy = fa
   const cluster = parseClusterSettings(raw, topology);
   parsePlatformSettings(raw, topology);
   parseBackupSettings(raw, backupSecretsOf(raw), stack);
+  parseAlertSettings(raw, Object.fromEntries(ALERT_SECRET_KEYS.filter((k) => typeof raw[k] === "string").map((k) => [k, { value: raw[k] as string, secret: true }])) as RawAlertSecrets);
   const planned = plannedDeployment(previous, topology, roles, { servers: cluster.servers, agents: cluster.agents, k3sNodeChangesPerUp: cluster.k3sNodeChangesPerUp });
   if (legacy) {
     const machines = Object.fromEntries(Object.entries(planned.record.machines).map(([name, m]) => [name, { ...m, cephStateDiskGiB: undefined }]));
@@ -346,7 +360,7 @@ it("vmCpuMode with k3sNodeChangesPerUp raised: every VM re-created on its own di
 
 it("has a row for every stack config key and every VM field", () => {
   const doc = readFileSync(join(__dirname, "..", "docs", "day-two.md"), "utf8");
-  const keys = [...CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS, ...EXISTING_CLUSTER_CONFIG_KEYS, ...SECRET_CONFIG_KEYS];
+  const keys = [...CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS, ...ALERT_CONFIG_KEYS, ...ALERT_SECRET_KEYS, ...EXISTING_CLUSTER_CONFIG_KEYS, ...SECRET_CONFIG_KEYS];
   const platformPrefixes = ["prometheus", "kafka"];
   for (const key of keys) {
     if (platformPrefixes.some((p) => key.startsWith(p))) continue;

@@ -7,6 +7,7 @@
 import { readdirSync, readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
+import { ALERT_CONFIG_KEYS, ALERT_SECRET_KEYS } from "../config/alerts";
 import { APPS_CONFIG_KEYS } from "../config/apps";
 import { BACKUP_CONFIG_KEYS, BACKUP_SECRET_KEYS } from "../config/backup";
 import { CLUSTER_CONFIG_KEYS } from "../config/cluster";
@@ -23,7 +24,7 @@ const declared = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { co
 const STRUCTURED = ["networks", "vms", "wireguardPeers", "apps", "existingNodes"];
 /** Set by each operator on their own machine (README), in no committed stack file. */
 const OPERATOR_SET = ["sshPublicKey", "sshPrivateKey", "appsRegistry", "kubeconfig"];
-const read = [...CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...APPS_CONFIG_KEYS, ...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS, ...EXISTING_CLUSTER_CONFIG_KEYS, ...SECRET_CONFIG_KEYS] as string[];
+const read = [...CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...APPS_CONFIG_KEYS, ...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS, ...ALERT_CONFIG_KEYS, ...ALERT_SECRET_KEYS, ...EXISTING_CLUSTER_CONFIG_KEYS, ...SECRET_CONFIG_KEYS] as string[];
 const stacks = readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
 
 it("declares every key the program reads, except the structured lists", () => {

@@ -6,6 +6,7 @@
  * in the cluster is picked up, not only the stack's own. Grafana's admin comes from a Secret.
  */
 import { INGRESS_HOSTS } from "../../ports";
+import { ALERTMANAGER_CONFIG_SECRET } from "../alertmanager";
 import { Workload } from "../capacity";
 import { tlsSecretName } from "../certificates";
 import { PlatformPlan } from "../plan";
@@ -30,7 +31,7 @@ export interface MonitoringValues {
   kubeScheduler: { enabled: boolean };
   kubeProxy: { enabled: boolean };
   kubeEtcd: { enabled: boolean; endpoints: string[]; service: { enabled: boolean; port: number; targetPort: number } };
-  alertmanager: { alertmanagerSpec: { resources: Resources } };
+  alertmanager: { alertmanagerSpec: { resources: Resources; useExistingSecret: boolean; configSecret: string } };
   grafana: {
     admin: { existingSecret: string; userKey: string; passwordKey: string };
     ingress: {
@@ -81,7 +82,9 @@ export function monitoringValues(plan: PlatformPlan): MonitoringValues {
     kubeScheduler: { enabled: false },
     kubeProxy: { enabled: false },
     kubeEtcd: { enabled: true, endpoints: plan.apiServerAddresses, service: { enabled: true, port: ETCD_METRICS_PORT, targetPort: ETCD_METRICS_PORT } },
-    alertmanager: { alertmanagerSpec: { resources: SIZING.alertmanager } },
+    // The receivers' config (with the SMTP password and webhook URL) is a Secret of the platform's
+    // own (platform/alertmanager.ts), not the chart's: nothing secret goes through the values.
+    alertmanager: { alertmanagerSpec: { resources: SIZING.alertmanager, useExistingSecret: true, configSecret: ALERTMANAGER_CONFIG_SECRET } },
     grafana: {
       admin: { existingSecret: GRAFANA_SECRET, userKey: GRAFANA_SECRET_KEYS.user, passwordKey: GRAFANA_SECRET_KEYS.password },
       ingress: {
