@@ -13,7 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { K3sCluster } from "../cluster";
-import { ALERT_CONFIG_KEYS, ALERT_SECRET_KEYS, parseAlertSettings, RawAlertSecrets } from "../config/alerts";
+import { ALERT_CONFIG_KEYS, ALERT_SECRET_KEYS, parseAlertSettings } from "../config/alerts";
 import { BACKUP_CONFIG_KEYS, BACKUP_SECRET_KEYS, parseBackupSettings, RawBackupSecrets } from "../config/backup";
 import { CLUSTER_CONFIG_KEYS, parseClusterSettings } from "../config/cluster";
 import { EXISTING_CLUSTER_CONFIG_KEYS } from "../config/existing-cluster";
@@ -247,7 +247,7 @@ function parse(raw: Raw, stack: string, previous?: DeploymentRecord, legacy = fa
   const cluster = parseClusterSettings(raw, topology);
   parsePlatformSettings(raw, topology);
   parseBackupSettings(raw, backupSecretsOf(raw), stack);
-  parseAlertSettings(raw, Object.fromEntries(ALERT_SECRET_KEYS.filter((k) => typeof raw[k] === "string").map((k) => [k, { value: raw[k] as string, secret: true }])) as RawAlertSecrets);
+  parseAlertSettings(raw, Object.fromEntries(ALERT_SECRET_KEYS.filter((k) => typeof raw[k] === "string").map((k) => [k, { value: raw[k] as string, secret: true }])));
   const planned = plannedDeployment(previous, topology, roles, { servers: cluster.servers, agents: cluster.agents, k3sNodeChangesPerUp: cluster.k3sNodeChangesPerUp });
   if (legacy) {
     const machines = Object.fromEntries(Object.entries(planned.record.machines).map(([name, m]) => [name, { ...m, cephStateDiskGiB: undefined }]));

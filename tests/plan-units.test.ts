@@ -207,6 +207,6 @@ describe("report helpers", () => {
 
   it("recognises secret-looking keys but not references to secrets", () => {
     for (const k of ["sshPrivateKey", "adminPassword", "joinToken", "clientSecret", "apiKey", "DB_PASSWORD", "credentials"]) expect(looksSecretKey(k)).toBe(true);
-    for (const k of ["sshPublicKey", "existingSecret", "secretName", "tokenFile", "passwordSecretRef", "hostName"]) expect(looksSecretKey(k)).toBe(false);
+    for (const k of ["sshPublicKey", "existingSecret", "secretName", "tokenFile", "passwordSecretRef", "hostName", "configSecret"]) expect(looksSecretKey(k)).toBe(false);
   });
 });

@@ -194,6 +194,7 @@ describe("keys accepted only as free-form maps", () => {
       redisHa: ["existingSecret", "exporter.resources", "init.resources", "persistentVolume.storageClass", "redis.resources", "sentinel.resources", "splitBrainDetection.resources"],
       mosquitto: ["podSecurityContext", "resources", "securityContext"],
       kubePrometheusStack: [
+        "alertmanager.alertmanagerSpec.configSecret",
         "alertmanager.alertmanagerSpec.resources",
         "grafana",
         "kube-state-metrics",
