@@ -54,7 +54,7 @@ function onKvmHost(config: VmStackConfig) {
   const upTo = topology.deployUpTo;
   // Stage 1: networks, storage, images and VMs on the KVM host; the Rocky VMs' roles (bastion, load
   // balancer, FreeIPA, PostgreSQL) arrive in their first-boot config, passwords as secrets.
-  const roles = new GuestRoles("guest-roles", { topology, settings: config.roles, appHosts });
+  const roles = new GuestRoles("guest-roles", { topology, settings: config.roles, appHosts, backup: config.backup });
   // Day two: what this run deploys, compared with what the last run recorded (docs/day-two.md).
   // Changes a live stack must not take (losing data, a disk, etcd quorum, more K3s nodes at once than
   // k3sNodeChangesPerUp) are refused here, before stage 1 touches anything.

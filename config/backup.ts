@@ -141,6 +141,11 @@ function parseTarget(c: Collector, raw: RawBackupConfig, stack: string): BackupT
   } else {
     host = m[1].toLowerCase();
     if (!HOST.test(host)) c.fail("backupS3Endpoint", `"${m[1]}" is not a host name or IPv4 address`);
+    // pgBackRest (2.45, checked by the drill) matches the endpoint against the certificate's DNS
+    // names only: an IP address fails TLS verification even with an IP SAN.
+    if (/^\d+\.\d+\.\d+\.\d+$/.test(host)) {
+      c.warnings.push(`backupS3Endpoint: ${host} is an IP address; pgBackRest checks the endpoint against the certificate's DNS names only, so give the target a DNS name (FreeIPA can hold its record)`);
+    }
     if (m[2] !== undefined) {
       port = Number(m[2]);
       if (port < 1 || port > 65535) c.fail("backupS3Endpoint", `port ${m[2]} is not from 1 to 65535`);

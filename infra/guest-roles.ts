@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { connectionTo } from "../cluster/ssh";
 import { InfraNode } from "../cluster/types";
+import { BackupConfig, parseBackupSettings } from "../config/backup";
 import { RoleSettings } from "../config/roles";
 import { Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { CloudConfigFragment } from "./cloudinit";
@@ -21,6 +22,7 @@ import { BASTION_FILES, renderWireguardPeersScript } from "./roles/bastion";
 import { renderFreeipaAcmeScript, renderFreeipaRecordsScript } from "./roles/freeipa";
 import { RoleSecrets, roleFragments, secretsUsedBy } from "./roles";
 import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "./roles/loadbalancer";
+import { renderPostgresqlBackupsScript } from "./roles/pgbackrest";
 import { sudoCommand } from "./roles/reconcile";
 
 /** The commands `reconcile` creates, by what they configure (callers wait only for what they need). */
@@ -31,6 +33,8 @@ export interface Reconciled {
   dnsRecords: command.remote.Command[];
   /** One per bastion: its WireGuard peers. */
   vpnPeers: command.remote.Command[];
+  /** One per PostgreSQL VM: pgBackRest to the backup target, or its removal when backups are off. */
+  postgresqlBackups: command.remote.Command[];
 }
 
 export interface GuestRolesArgs {
@@ -38,6 +42,8 @@ export interface GuestRolesArgs {
   settings: RoleSettings;
   /** Hosts of the apps' routes (stage 4): FreeIPA resolves them to the load balancer too. */
   appHosts?: string[];
+  /** The backup target and schedules (credentials as a secret Output); backups off when absent. */
+  backup?: BackupConfig;
 }
 
 export interface ReconcileArgs {
@@ -73,6 +79,7 @@ export class GuestRoles extends pulumi.ComponentResource {
   private readonly appHosts: string[];
   private readonly topology: Topology;
   private readonly settings: RoleSettings;
+  private readonly backup?: BackupConfig;
   private readonly secrets: Record<keyof RoleSecrets, pulumi.Output<string> | undefined>;
 
   constructor(name: string, args: GuestRolesArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -81,6 +88,7 @@ export class GuestRoles extends pulumi.ComponentResource {
     this.appHosts = args.appHosts ?? [];
     this.topology = args.topology;
     this.settings = args.settings;
+    this.backup = args.backup;
     const has = (role: "freeipa" | "postgresql") => vmsWithRole(args.topology, role).length > 0;
     if (has("freeipa")) {
       this.freeipaAdminPassword = password(`${name}-freeipa-admin`, this);
@@ -156,7 +164,7 @@ export class GuestRoles extends pulumi.ComponentResource {
       if (!node) throw new Error(`GuestRoles.reconcile: stage 1 has no node ${vm.name}`);
       return node;
     };
-    const reconciled: Reconciled = { loadBalancerBackends: [], dnsRecords: [], vpnPeers: [] };
+    const reconciled: Reconciled = { loadBalancerBackends: [], dnsRecords: [], vpnPeers: [], postgresqlBackups: [] };
 
     for (const lb of vmsWithRole(this.topology, "loadbalancer")) {
       const node = nodeOf(lb);
@@ -217,7 +225,35 @@ export class GuestRoles extends pulumi.ComponentResource {
         ),
       );
     }
+    for (const pg of vmsWithRole(this.topology, "postgresql")) {
+      reconciled.postgresqlBackups.push(this.postgresqlBackups(pg, nodeOf(pg), args.sshPrivateKey));
+    }
     return reconciled;
+  }
+
+  /**
+   * pgBackRest on a PostgreSQL VM (infra/roles/pgbackrest.ts). The target, schedules and retention
+   * are in the script (a preview shows them); the access key, secret key and passphrase are its
+   * stdin, a secret input and output. Every stack gets the command: with backups off it removes the
+   * VM's backup config and timers (and deletes nothing in the bucket). A changed target, schedule or
+   * retention runs `update` (the same script) in place; a new VM (domain id) runs it from scratch.
+   */
+  private postgresqlBackups(pg: VmSpec, node: InfraNode, sshPrivateKey: pulumi.Input<string>): command.remote.Command {
+    const settings = this.backup?.settings ?? parseBackupSettings({}, {}, this.topology.stack);
+    const script = sudoCommand(renderPostgresqlBackupsScript(pg.name, settings), "fmc-postgresql-backups");
+    const credentials = settings.target ? this.backup?.credentials : undefined;
+    if (settings.target && !credentials) throw new Error(`GuestRoles: backups are on but ${pg.name} got no credentials`);
+    return new command.remote.Command(
+      `${this.baseName}-${pg.name}-backups`,
+      {
+        connection: connectionTo(node, sshPrivateKey),
+        create: script,
+        update: script,
+        ...(credentials ? { stdin: pulumi.secret(credentials.apply((c) => `${c.accessKeyId}\n${c.secretAccessKey}\n${c.passphrase}\n`)) } : {}),
+        triggers: [node.domainId],
+      },
+      { parent: this, additionalSecretOutputs: ["stdin"] },
+    );
   }
 
   /**

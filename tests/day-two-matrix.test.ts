@@ -44,6 +44,8 @@ const BACKUP_TARGET = {
   backupS3SecretAccessKey: "test-secret-key",
   backupPassphrase: "a long test passphrase 0123",
 };
+/** The PostgreSQL VM's backups command runs its script again (`update`): replaced by nothing. */
+const backupsCommandUpdates = (r: DayTwoResult) => expect(r.changes.get("guest-roles-postgresql1-backups")?.change).toBe("update");
 const backupSecretsOf = (raw: Raw): RawBackupSecrets =>
   Object.fromEntries(BACKUP_SECRET_KEYS.filter((k) => typeof raw[k] === "string").map((k) => [k, { value: raw[k] as string, secret: true }]));
 const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
@@ -185,9 +187,10 @@ const CHANGES: Record<
         alertWebhookUrl: "https://hooks.example.net/alerts",
       }),
   },
-  backupOn: { edit: (r) => Object.assign(r, BACKUP_TARGET) },
+  backupOn: { edit: (r) => Object.assign(r, BACKUP_TARGET), also: backupsCommandUpdates },
   backupTarget: {
     from: (r) => Object.assign(r, BACKUP_TARGET),
+    also: backupsCommandUpdates,
     edit: (r) =>
       Object.assign(r, {
         backupS3Endpoint: "https://backup.example.net:9443",
@@ -201,6 +204,7 @@ const CHANGES: Record<
   },
   backupSchedules: {
     from: (r) => Object.assign(r, BACKUP_TARGET),
+    also: backupsCommandUpdates,
     edit: (r) =>
       Object.assign(r, {
         backupPostgresqlFullSchedule: "sa 02:00",
@@ -216,6 +220,7 @@ const CHANGES: Record<
   },
   backupOff: {
     from: (r) => Object.assign(r, BACKUP_TARGET),
+    also: backupsCommandUpdates,
     edit: (r) => {
       for (const key of [...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS]) delete r[key];
     },
@@ -235,6 +240,7 @@ interface Parsed {
   roles: ReturnType<typeof parseRoleSettings>;
   /** Storage VMs with their Ceph state disk attached. */
   stateDisks: string[];
+  backup: ReturnType<typeof parseBackupSettings>;
 }
 
 /**
@@ -246,20 +252,23 @@ function parse(raw: Raw, stack: string, previous?: DeploymentRecord, legacy = fa
   const roles = parseRoleSettings(raw, topology);
   const cluster = parseClusterSettings(raw, topology);
   parsePlatformSettings(raw, topology);
-  parseBackupSettings(raw, backupSecretsOf(raw), stack);
+  const backup = parseBackupSettings(raw, backupSecretsOf(raw), stack);
   parseAlertSettings(raw, Object.fromEntries(ALERT_SECRET_KEYS.filter((k) => typeof raw[k] === "string").map((k) => [k, { value: raw[k] as string, secret: true }])));
   const planned = plannedDeployment(previous, topology, roles, { servers: cluster.servers, agents: cluster.agents, k3sNodeChangesPerUp: cluster.k3sNodeChangesPerUp });
   if (legacy) {
     const machines = Object.fromEntries(Object.entries(planned.record.machines).map(([name, m]) => [name, { ...m, cephStateDiskGiB: undefined }]));
-    return { topology, raw, roles, cluster, record: { ...planned.record, machines }, stateDisks: [] };
+    return { topology, raw, roles, cluster, record: { ...planned.record, machines }, stateDisks: [], backup };
   }
-  return { topology, raw, roles, cluster, record: planned.record, stateDisks: planned.stateDisks.attached };
+  return { topology, raw, roles, cluster, record: planned.record, stateDisks: planned.stateDisks.attached, backup };
 }
 
 /** Stage 1 and 2 as index.ts wires them (as far as `deployUpTo` goes), under `prefix`. */
 function build(prefix: string, p: Parsed): void {
   const sshPrivateKey = pulumi.secret(String(p.raw.sshPrivateKey));
-  const roles = new GuestRoles(`${prefix}-guest-roles`, { topology: p.topology, settings: p.roles });
+  const credentials = p.backup.target
+    ? pulumi.secret({ accessKeyId: String(p.raw.backupS3AccessKeyId), secretAccessKey: String(p.raw.backupS3SecretAccessKey), passphrase: String(p.raw.backupPassphrase) })
+    : undefined;
+  const roles = new GuestRoles(`${prefix}-guest-roles`, { topology: p.topology, settings: p.roles, backup: { settings: p.backup, credentials } });
   const jump = p.roles.sshJumpHost;
   const infra = new Infra(`${prefix}-infra`, { topology: p.topology, roleFragments: (vm) => roles.fragmentsFor(vm), sshJumpHost: jump, cephStateDisks: p.stateDisks });
   if (!deploys(p.topology.deployUpTo, "guest-roles")) return;

@@ -1,0 +1,294 @@
+/**
+ * The PostgreSQL restore drill with real tools on this machine (issue 18 item 7): a real PostgreSQL
+ * (Debian's), real pgBackRest (Debian's `pgbackrest`), and a real S3-compatible server on 127.0.0.1
+ * (moto's server, PyPI `moto[server]`, pinned in .ci/run) behind TLS (HAProxy terminates it) with a
+ * throw-away CA that the target's CA option names. The role's own scripts do the work, rendered for the VM and pointed at a
+ * scratch directory: the backups command (infra/roles/scripts/postgresql-backups.sh, with stand-ins
+ * only for systemctl, cloud-init and rpm) configures pgBackRest and WAL archiving; the full backup
+ * runs the timer unit's command; `fmc-postgresql-pitr` restores.
+ *
+ * backup -> rows -> a noted time -> more rows -> data directory destroyed -> restore to that time ->
+ * rows compared, the restore timed (RTO). Used by tests/roles.pgbackrest-live.test.ts (small data)
+ * and by `npm run drill:postgresql` (bench/pg-drill.js, a stated data size, figures printed).
+ */
+import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import * as path from "path";
+import { BackupSettings, parseBackupSettings } from "../config/backup";
+import { backupCommand, PG_DATA, PGBACKREST_CONFIG, renderPostgresqlBackupsScript } from "../infra/roles/pgbackrest";
+
+export const DRILL_SECRETS = { accessKeyId: "AKIAFMCDRILL", secretAccessKey: "drill-secret-key-0123456789", passphrase: "drill passphrase for the restore test 42" };
+export const DRILL_BUCKET = "fmc-drill";
+
+export interface DrillOptions {
+  /** Rows of ~100 bytes written before the backup (the data size). */
+  rows: number;
+  log?: (line: string) => void;
+}
+
+const PG_BIN = (() => {
+  const found = spawnSync("sh", ["-c", "ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1"], { encoding: "utf8" }).stdout.trim();
+  return found || "/usr/lib/postgresql/15/bin";
+})();
+const MOTO = process.env.FMC_MOTO_SERVER ?? "moto_server";
+
+export function drillToolsMissing(): string[] {
+  const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
+  const missing: string[] = [];
+  if (process.getuid?.() !== 0) missing.push("root");
+  if (spawnSync("id", ["-u", "postgres"]).status !== 0) missing.push("the postgres user");
+  if (!existsSync(path.join(PG_BIN, "initdb"))) missing.push("PostgreSQL server (initdb)");
+  for (const cmd of ["pgbackrest", "openssl", "curl", "runuser", "haproxy"]) if (!has(cmd)) missing.push(cmd);
+  if (!has(MOTO)) missing.push("moto_server (FMC_MOTO_SERVER)");
+  return missing;
+}
+
+/** A throw-away scratch machine: CA, S3 server, PostgreSQL, stand-in commands. */
+export class Drill {
+  readonly root = mkdtempSync(path.join(tmpdir(), "fmc-pgdrill-"));
+  readonly sock = path.join(this.root, "run");
+  readonly data = path.join(this.root, "var/lib/pgsql/data");
+  readonly pgPort = String(21000 + (process.pid % 9000));
+  readonly s3Port = String(31000 + (process.pid % 9000));
+  readonly stubs = path.join(this.root, "stubs");
+  readonly systemctlLog = path.join(this.root, "systemctl.log");
+  private moto?: ChildProcess;
+  private tlsProxy?: ChildProcess;
+  readonly log: (line: string) => void;
+  readonly env: NodeJS.ProcessEnv;
+
+  constructor(options: { log?: (line: string) => void } = {}) {
+    this.log = options.log ?? (() => undefined);
+    this.env = { ...process.env, PGHOST: this.sock, PGPORT: this.pgPort, PATH: `${this.stubs}:${PG_BIN}:${process.env.PATH ?? ""}` };
+  }
+
+  /** Where a path of the VM lives in the scratch root. */
+  at(vmPath: string): string {
+    return path.join(this.root, vmPath);
+  }
+
+  private run(cmd: string, args: string[], input = ""): string {
+    return execFileSync(cmd, args, { env: this.env, input, encoding: "utf8", stdio: ["pipe", "pipe", "pipe"], timeout: 300_000 });
+  }
+
+  asPostgres(cmd: string, args: string[], input = ""): string {
+    return this.run("runuser", ["-u", "postgres", "--", cmd, ...args], input);
+  }
+
+  sql(query: string, db = "postgres"): string {
+    return this.asPostgres("psql", ["-X", "-At", "-v", "ON_ERROR_STOP=1", "-d", db, "-c", query]).trim();
+  }
+
+  private pgCtlOptions(): string {
+    return `-c listen_addresses='' -c unix_socket_directories='${this.sock}' -p ${this.pgPort}`;
+  }
+
+  pgCtl(action: "start" | "stop" | "restart", mode = "fast"): void {
+    this.run("runuser", ["-u", "postgres", "--", "pg_ctl", "-D", this.data, "-l", path.join(this.sock, "server.log"), "-s", "-w", "-t", "120", "-m", mode, "-o", this.pgCtlOptions(), action]);
+  }
+
+  /** CA, server certificate, S3 server with the bucket, an empty PostgreSQL, stand-ins. */
+  start(): void {
+    chmodSync(this.root, 0o755);
+    mkdirSync(this.sock, { recursive: true });
+    chownSync(this.sock, uid("postgres"), gid("postgres"));
+    mkdirSync(this.stubs, { recursive: true });
+    const tls = this.at("tls");
+    mkdirSync(tls);
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
+    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=fmc drill CA",
+      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", `${tls}/ca.key`, "-out", `${tls}/ca.pem`);
+    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost", "-keyout", `${tls}/server.key`, "-out", `${tls}/server.csr`);
+    writeFileSync(`${tls}/ext.cnf`, "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
+    openssl("x509", "-req", "-in", `${tls}/server.csr`, "-CA", `${tls}/ca.pem`, "-CAkey", `${tls}/ca.key`, "-CAcreateserial", "-days", "2", "-extfile", `${tls}/ext.cnf`, "-out", `${tls}/server.pem`);
+
+    // moto's own TLS (werkzeug) ends connections without a TLS close_notify, which pgBackRest's
+    // OpenSSL 3 reports as "unexpected eof while reading"; HAProxy terminates TLS in front of it,
+    // as a real S3 endpoint would.
+    const motoPort = String(Number(this.s3Port) + 1);
+    this.moto = spawn(MOTO, ["-H", "127.0.0.1", "-p", motoPort], { stdio: "ignore" });
+    writeFileSync(`${tls}/bundle.pem`, readFileSync(`${tls}/server.pem`, "utf8") + readFileSync(`${tls}/server.key`, "utf8"));
+    writeFileSync(
+      `${tls}/haproxy.cfg`,
+      [
+        "defaults",
+        "  mode http",
+        "  timeout connect 5s",
+        "  timeout client 120s",
+        "  timeout server 120s",
+        "frontend s3",
+        `  bind 127.0.0.1:${this.s3Port} ssl crt ${tls}/bundle.pem`,
+        "  default_backend moto",
+        "backend moto",
+        `  server moto 127.0.0.1:${motoPort}`,
+        "",
+      ].join("\n"),
+    );
+    this.tlsProxy = spawn("haproxy", ["-db", "-f", `${tls}/haproxy.cfg`], { stdio: "ignore" });
+    const url = `https://127.0.0.1:${this.s3Port}`;
+    for (let i = 0; i < 100; i++) {
+      if (spawnSync("curl", ["-sf", "--cacert", `${tls}/ca.pem`, `${url}/`], { stdio: "ignore" }).status === 0) break;
+      spawnSync("sleep", ["0.2"]);
+    }
+    // moto accepts unsigned requests: the bucket the operator would have made on the real target.
+    execFileSync("curl", ["-sf", "--cacert", `${tls}/ca.pem`, "-X", "PUT", `${url}/${DRILL_BUCKET}`], { stdio: "ignore" });
+
+    mkdirSync(path.dirname(this.data), { recursive: true });
+    for (const dir of ["var", "var/lib", "var/lib/pgsql"]) chmodSync(this.at(dir), 0o755);
+    chownSync(this.at("var/lib/pgsql"), uid("postgres"), gid("postgres"));
+    this.asPostgres("initdb", ["-D", this.data, "-A", "peer", "-U", "postgres"]);
+    // What fmc-postgresql-setup leaves: the role's settings in conf.d.
+    writeFileSync(path.join(this.data, "postgresql.conf"), `${readFileSync(path.join(this.data, "postgresql.conf"), "utf8")}\ninclude_dir = 'conf.d'\n`);
+    mkdirSync(path.join(this.data, "conf.d"));
+    chownSync(path.join(this.data, "conf.d"), uid("postgres"), gid("postgres"));
+    this.pgCtl("start");
+
+    // Stand-ins for what this machine is not (a Rocky VM under systemd); everything else is real.
+    const stub = (name: string, body: string) => {
+      writeFileSync(path.join(this.stubs, name), `#!/bin/bash\n${body}\n`);
+      chmodSync(path.join(this.stubs, name), 0o755);
+    };
+    stub("cloud-init", "exit 0");
+    stub("dnf", 'echo "dnf $* (not expected in the drill)" >&2; exit 1');
+    stub("rpm", `case "$*" in *--qf*) pgbackrest version | sed 's/^pgBackRest //' | tr -d '\\n' ;; *) exit 0 ;; esac`);
+    stub(
+      "systemctl",
+      [
+        `echo "$*" >>${this.systemctlLog}`,
+        'case "$*" in',
+        `  "restart postgresql") exec runuser -u postgres -- pg_ctl -D ${this.data} -l ${path.join(this.sock, "server.log")} -s -w -t 120 -m fast -o "${this.pgCtlOptions()}" restart ;;`,
+        `  "start postgresql") exec runuser -u postgres -- pg_ctl -D ${this.data} -l ${path.join(this.sock, "server.log")} -s -w -t 120 -o "${this.pgCtlOptions()}" start ;;`,
+        "esac",
+        "exit 0",
+      ].join("\n"),
+    );
+  }
+
+  settings(): BackupSettings {
+    return parseBackupSettings(
+      { backupS3Endpoint: `https://localhost:${this.s3Port}`, backupS3Bucket: DRILL_BUCKET, backupS3CaCertificate: readFileSync(this.at("tls/ca.pem"), "utf8") },
+      Object.fromEntries(Object.entries({ backupS3AccessKeyId: DRILL_SECRETS.accessKeyId, backupS3SecretAccessKey: DRILL_SECRETS.secretAccessKey, backupPassphrase: DRILL_SECRETS.passphrase }).map(([k, v]) => [k, { value: v, secret: true }])),
+      "drill",
+    );
+  }
+
+  /** The VM's paths, moved into the scratch root; the VM's name is this machine's. */
+  localize(text: string): string {
+    let out = text;
+    for (const p of [PG_DATA, "/etc/pgbackrest", "/etc/systemd/system", "/usr/local/sbin", "/etc/flatcarmicrocloud", "/var/log/pgbackrest", "/var/lib/pgbackrest", "/var/spool/pgbackrest"]) {
+      out = out.split(p).join(this.at(p));
+    }
+    out = out.split("pg1-socket-path=/run/postgresql").join(`pg1-socket-path=${this.sock}\npg1-port=${this.pgPort}`);
+    const host = readFileSync("/proc/sys/kernel/hostname", "utf8").trim().split(".")[0];
+    return out.replace(/^FMC_VM_NAME='[^']*'$/m, `FMC_VM_NAME='${host}'`);
+  }
+
+  /** The backups command as Pulumi runs it on the VM: the script, the three secret lines on stdin. */
+  backupsCommand(settings: BackupSettings): { status: number | null; output: string; script: string } {
+    const script = this.localize(renderPostgresqlBackupsScript("postgresql1", settings));
+    const stdin = settings.target ? `${DRILL_SECRETS.accessKeyId}\n${DRILL_SECRETS.secretAccessKey}\n${DRILL_SECRETS.passphrase}\n` : "";
+    const r = spawnSync("bash", ["-c", script, "fmc-postgresql-backups"], { env: this.env, input: stdin, encoding: "utf8", timeout: 300_000 });
+    return { status: r.status, output: `${r.stdout}${r.stderr}`, script };
+  }
+
+  /** The full backup as the timer's unit runs it (as postgres). */
+  fullBackup(): void {
+    const [cmd, ...args] = this.localize(backupCommand("full")).split(" ");
+    this.asPostgres(cmd, args);
+  }
+
+  pgbackrest(...args: string[]): string {
+    return this.asPostgres("pgbackrest", [`--config=${this.at(PGBACKREST_CONFIG)}`, "--stanza=main", ...args]);
+  }
+
+  /** fmc-postgresql-pitr as the backups command installed it (its env file names this machine's paths). */
+  pitr(args: string[]): { status: number | null; output: string } {
+    const r = spawnSync("bash", [this.at("/usr/local/sbin/fmc-postgresql-pitr"), ...args], { env: this.env, encoding: "utf8", timeout: 600_000 });
+    return { status: r.status, output: `${r.stdout}${r.stderr}` };
+  }
+
+  /** Object keys in the drill bucket (S3 ListObjectsV2, first 1000). */
+  bucketKeys(): string[] {
+    const xml = execFileSync("curl", ["-sf", "--cacert", this.at("tls/ca.pem"), `https://127.0.0.1:${this.s3Port}/${DRILL_BUCKET}?list-type=2`], { encoding: "utf8" });
+    return [...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
+  }
+
+  fileMode(vmPath: string): { mode: string; owner: number } {
+    const s = statSync(this.at(vmPath));
+    return { mode: (s.mode & 0o777).toString(8), owner: s.uid };
+  }
+
+  stop(): void {
+    spawnSync("runuser", ["-u", "postgres", "--", "pg_ctl", "-D", this.data, "-s", "-m", "immediate", "stop"], { env: this.env, stdio: "ignore", timeout: 60_000 });
+    this.tlsProxy?.kill("SIGTERM");
+    this.moto?.kill("SIGTERM");
+    rmSync(this.root, { recursive: true, force: true });
+  }
+}
+
+function uid(user: string): number {
+  return Number(execFileSync("id", ["-u", user], { encoding: "utf8" }).trim());
+}
+function gid(user: string): number {
+  return Number(execFileSync("id", ["-g", user], { encoding: "utf8" }).trim());
+}
+
+export interface DrillResult {
+  rowsBefore: number;
+  rowsAfter: number;
+  restoredRows: number;
+  restoredMatches: boolean;
+  dataBytes: number;
+  backupSeconds: number;
+  restoreSeconds: number;
+  target: string;
+}
+
+/** The whole drill on a started Drill whose backups command has run: returns the figures. */
+export function restoreToPointInTime(d: Drill, options: DrillOptions): DrillResult {
+  const log = options.log ?? (() => undefined);
+  d.sql("CREATE TABLE IF NOT EXISTS orders (id bigint PRIMARY KEY, item text NOT NULL, at timestamptz NOT NULL DEFAULT now())");
+  d.sql(`INSERT INTO orders (id, item) SELECT g, repeat(md5(g::text), 3) FROM generate_series(1, ${options.rows}) g`);
+  const dataBytes = Number(d.sql("SELECT pg_database_size('postgres')"));
+  log(`data: ${options.rows} rows, database ${(dataBytes / 1024 / 1024).toFixed(1)} MiB`);
+  let t0 = Date.now();
+  d.fullBackup();
+  const backupSeconds = (Date.now() - t0) / 1000;
+  log(`full backup: ${backupSeconds.toFixed(1)} s`);
+
+  d.sql(`INSERT INTO orders (id, item) SELECT g, 'after backup' FROM generate_series(${options.rows + 1}, ${options.rows + 100}) g`);
+  const expected = d.sql("SELECT count(*) || ':' || md5(string_agg(id || item, ',' ORDER BY id)) FROM orders");
+  const rowsBefore = Number(d.sql("SELECT count(*) FROM orders"));
+  // The noted time: after the commit above, before the rows below.
+  spawnSync("sleep", ["1.1"]);
+  const target = d.sql("SELECT to_char(clock_timestamp() AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') || '+00'");
+  spawnSync("sleep", ["1.1"]);
+  d.sql(`INSERT INTO orders (id, item) SELECT g, 'too late' FROM generate_series(${options.rows + 101}, ${options.rows + 200}) g`);
+  d.sql("DELETE FROM orders WHERE id <= 10");
+  const rowsAfter = Number(d.sql("SELECT count(*) FROM orders"));
+  // The WAL holding the rows and the target time reaches the repository (archive_timeout would do it within a minute).
+  d.sql("SELECT pg_switch_wal()");
+  d.pgbackrest("--log-level-console=warn", "check");
+
+  // The disaster: the server dies and its data directory is gone.
+  d.pgCtl("stop", "immediate");
+  rmSync(d.data, { recursive: true, force: true });
+  log(`data directory destroyed; restoring to ${target}`);
+  t0 = Date.now();
+  const r = d.pitr(["--time", target]);
+  const restoreSeconds = (Date.now() - t0) / 1000;
+  if (r.status !== 0) throw new Error(`fmc-postgresql-pitr failed (${r.status}):\n${r.output}`);
+  log(`restore to the point in time: ${restoreSeconds.toFixed(1)} s`);
+  const restored = d.sql("SELECT count(*) || ':' || md5(string_agg(id || item, ',' ORDER BY id)) FROM orders");
+  return {
+    rowsBefore,
+    rowsAfter,
+    restoredRows: Number(restored.split(":")[0]),
+    restoredMatches: restored === expected,
+    dataBytes,
+    backupSeconds,
+    restoreSeconds,
+    target,
+  };
+}
