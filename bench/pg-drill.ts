@@ -31,7 +31,8 @@ const PG_BIN = (() => {
   const found = spawnSync("sh", ["-c", "ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1"], { encoding: "utf8" }).stdout.trim();
   return found || "/usr/lib/postgresql/15/bin";
 })();
-const MOTO = process.env.FMC_MOTO_SERVER ?? "moto_server";
+/** moto's server: .ci/run's virtualenv (moto[server]==5.2.1), else FMC_MOTO_SERVER or one on PATH. */
+const MOTO = process.env.FMC_MOTO_SERVER ?? (existsSync(path.join(__dirname, "..", ".venv-drill", "bin", "moto_server")) ? path.join(__dirname, "..", ".venv-drill", "bin", "moto_server") : "moto_server");
 
 export function drillToolsMissing(): string[] {
   const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
@@ -150,6 +151,9 @@ export class Drill {
       chmodSync(path.join(this.stubs, name), 0o755);
     };
     stub("cloud-init", "exit 0");
+    // What a VM whose first boot finished has (fmc-first-boot's record).
+    mkdirSync(this.at("/var/lib/flatcarmicrocloud"), { recursive: true });
+    writeFileSync(this.at("/var/lib/flatcarmicrocloud/first-boot.done"), "");
     stub("dnf", 'echo "dnf $* (not expected in the drill)" >&2; exit 1');
     stub("rpm", `case "$*" in *--qf*) pgbackrest version | sed 's/^pgBackRest //' | tr -d '\\n' ;; *) exit 0 ;; esac`);
     stub(
@@ -176,7 +180,7 @@ export class Drill {
   /** The VM's paths, moved into the scratch root; the VM's name is this machine's. */
   localize(text: string): string {
     let out = text;
-    for (const p of [PG_DATA, "/etc/pgbackrest", "/etc/systemd/system", "/usr/local/sbin", "/etc/flatcarmicrocloud", "/var/log/pgbackrest", "/var/lib/pgbackrest", "/var/spool/pgbackrest"]) {
+    for (const p of [PG_DATA, "/var/lib/flatcarmicrocloud", "/etc/pgbackrest", "/etc/systemd/system", "/usr/local/sbin", "/etc/flatcarmicrocloud", "/var/log/pgbackrest", "/var/lib/pgbackrest", "/var/spool/pgbackrest"]) {
       out = out.split(p).join(this.at(p));
     }
     out = out.split("pg1-socket-path=/run/postgresql").join(`pg1-socket-path=${this.sock}\npg1-port=${this.pgPort}`);
