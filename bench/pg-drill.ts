@@ -9,7 +9,7 @@
  *
  * backup -> rows -> a noted time -> more rows -> data directory destroyed -> restore to that time ->
  * rows compared, the restore timed (RTO). Used by tests/roles.pgbackrest-live.test.ts (small data)
- * and by `npm run drill:postgresql` (bench/pg-drill.js, a stated data size, figures printed).
+ * and by `npm run drill:postgresql` (bench/drill-postgresql.js, a stated data size, figures printed).
  */
 import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
