@@ -13,7 +13,8 @@ import { readStackFile } from "../plan/stack-config";
 import { parseTopology } from "../config/validate";
 import { STORAGE_CLASS } from "../platform/values/rook";
 import { parse } from "yaml";
-import { parseTaint, stackKwokNodes } from "../scripts/lab/kube-nodes";
+import { labStackConfig, parseTaint, stackKwokNodes } from "../scripts/lab/kube-nodes";
+import { parseExistingCluster, VM_ONLY_KEYS } from "../config/existing-cluster";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -50,6 +51,34 @@ describe("KWOK nodes of the prod stack", () => {
   it("parses K3s taint syntax, refusing anything else", () => {
     expect(parseTaint("dedicated:NoExecute")).toEqual({ key: "dedicated", effect: "NoExecute" });
     expect(() => parseTaint("dedicated=x")).toThrow(/not key\[=value\]:Effect/);
+  });
+});
+
+describe("the lab's kube stack: prod's stages 3-4 onto the lab cluster as an existing cluster", () => {
+  const { config, dropped } = labStackConfig(ROOT, "prod");
+  const nodes = stackKwokNodes(ROOT, "prod", "v1.36.5");
+
+  it("describes the KWOK nodes as existingNodes, which the program's validator accepts as the same nodes", () => {
+    const parsed = parseExistingCluster({ existingNodes: config.existingNodes });
+    expect(parsed.nodes.map((n) => n.name)).toEqual(nodes.map((n) => n.metadata.name));
+    for (const n of parsed.nodes) {
+      const kwok = nodes.find((k) => k.metadata.name === n.name);
+      expect(kwok?.status.allocatable).toMatchObject({ cpu: `${n.allocatable.cpuMilli}m`, memory: `${n.allocatable.memoryMiB}Mi` });
+    }
+  });
+
+  it("keeps no key of stages 1-2 and the stage 3-4 keys as prod has them", () => {
+    expect(Object.keys(config).filter((k) => VM_ONLY_KEYS.includes(k))).toEqual([]);
+    expect(config.domain).toBe(readStackFile(ROOT, "prod").config.domain);
+    expect(dropped).toEqual(expect.arrayContaining(["vms", "networks"]));
+  });
+
+  it("drops only the apps' PostgreSQL use (no PostgreSQL VM on an existing cluster), saying so", () => {
+    const prodApps = readStackFile(ROOT, "prod").config.apps as { name: string; uses?: Record<string, unknown> }[];
+    const apps = config.apps as { name: string; uses?: Record<string, unknown> }[];
+    expect(apps.map((a) => a.name)).toEqual(prodApps.map((a) => a.name));
+    for (const a of prodApps.filter((x) => x.uses?.postgres !== undefined)) expect(dropped).toContain(`apps[${a.name}].uses.postgres`);
+    expect(apps.every((a) => a.uses?.postgres === undefined)).toBe(true);
   });
 });
 

@@ -13,6 +13,8 @@ import { ClusterSettings, parseClusterSettings } from "../../config/cluster";
 import { isStorageNode, Topology } from "../../config/topology";
 import { parseTopology } from "../../config/validate";
 import { k3sClusterFacts } from "../../cluster/facts";
+import { VM_ONLY_KEYS } from "../../config/existing-cluster";
+import { existingNodesConfig } from "../../existing-cluster/facts";
 import { readStackFile } from "../../plan/stack-config";
 
 /** K3s's kubelet default (`max-pods`), which the program does not change. */
@@ -99,4 +101,34 @@ export function stackKwokNodes(dir: string, stack: string, kubeletVersion: strin
   const topology = parseTopology(config, stack);
   const settings = parseClusterSettings(config, topology);
   return kwokNodes(topology, settings, kubeletVersion);
+}
+
+/**
+ * The config of the lab's `kube` stack: the VM stack's (Pulumi.<stack>.yaml) stage 3-4 keys, deployed
+ * onto the lab cluster as an existing cluster (docs/existing-cluster.md): `existingNodes` are the
+ * stack's K3s nodes (`existingNodesConfig` of the K3s facts, as the KWOK nodes), every stage 1-2 key
+ * dropped (a stack with kubeconfig refuses them). An existing cluster has no PostgreSQL VM, so an
+ * app's `uses.postgres` is dropped too (the program refuses it there), and listed in `dropped`.
+ * Without the project prefix; `kubeconfig` and `chartMirror` are set by the lab.
+ */
+export function labStackConfig(dir: string, stack: string): { config: Record<string, unknown>; dropped: string[] } {
+  const { config } = readStackFile(dir, stack);
+  const topology = parseTopology(config, stack);
+  const dropped: string[] = [];
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (VM_ONLY_KEYS.includes(key) || key === "sshPrivateKey") dropped.push(key);
+    else out[key] = value;
+  }
+  out.existingNodes = existingNodesConfig(k3sClusterFacts(topology));
+  if (Array.isArray(out.apps)) {
+    out.apps = (out.apps as Record<string, unknown>[]).map((app) => {
+      const uses = app.uses as Record<string, unknown> | undefined;
+      if (!uses || uses.postgres === undefined) return app;
+      dropped.push(`apps[${String(app.name)}].uses.postgres`);
+      const rest = Object.fromEntries(Object.entries(uses).filter(([k]) => k !== "postgres"));
+      return { ...app, uses: rest };
+    });
+  }
+  return { config: out, dropped };
 }

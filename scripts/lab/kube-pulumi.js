@@ -76,22 +76,22 @@ async function runPulumi(ctx) {
   };
 
   const policy = path.join(ROOT, "policy");
-  const setUp = await step(`stack ${stack}: ${STACK}'s config onto the lab cluster (kubeconfig, chartMirror), file backend, passphrase secrets`, () => {
+  const setUp = await step(`stack ${stack}: ${STACK}'s stages 3-4 onto the lab cluster (existingNodes, kubeconfig, chartMirror), file backend, passphrase secrets`, () => {
     fs.mkdirSync(project, { recursive: true });
     fs.mkdirSync(path.join(RUN, "state"), { recursive: true });
     fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(project, "Pulumi.yaml"));
-    fs.copyFileSync(path.join(ROOT, `Pulumi.${STACK}.yaml`), path.join(project, `Pulumi.${stack}.yaml`));
-    const key = path.join(RUN, "id_ed25519");
-    const kg = spawnSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fmc-lab", "-f", key], { encoding: "utf8" });
-    if (kg.status !== 0) throw new Error(`ssh-keygen: ${kg.stderr}`);
+    // docs/existing-cluster.md: the VM stack's stage 3-4 keys, existingNodes = its K3s nodes (as the
+    // KWOK nodes), no stage 1-2 key; the apps' PostgreSQL use dropped (no PostgreSQL VM there).
+    const { labStackConfig } = require(path.join(__dirname, "kube-nodes.ts"));
+    const { config, dropped } = labStackConfig(ROOT, STACK);
+    // Images are never pulled (kwok runs no container): a registry name that cannot resolve.
+    config.appsRegistry = "registry.lab.invalid/flatcarmicrocloud";
+    const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT_NAME}:${k}`, v]));
+    fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), YAML.stringify({ config: prefixed }));
     cli(["stack", "init", stack, "--secrets-provider", "passphrase"]);
-    cli(["config", "set", "sshPublicKey", fs.readFileSync(`${key}.pub`, "utf8").trim(), "--stack", stack]);
-    cli(["config", "set", "--secret", "sshPrivateKey", "--stack", stack], fs.readFileSync(key, "utf8"));
     cli(["config", "set", "--secret", "kubeconfig", "--stack", stack], fs.readFileSync(pki.kubeconfigs.admin, "utf8"));
     cli(["config", "set", "chartMirror", `http://127.0.0.1:${chartServer.port}`, "--stack", stack]);
-    // Images are never pulled (kwok runs no container): a registry name that cannot resolve.
-    cli(["config", "set", "appsRegistry", "registry.lab.invalid/flatcarmicrocloud", "--stack", stack]);
-    return { detail: `Pulumi.${stack}.yaml = Pulumi.${STACK}.yaml + kubeconfig (secret), chartMirror, appsRegistry` };
+    return { detail: `${Object.keys(config).length} keys of Pulumi.${STACK}.yaml kept; dropped ${dropped.join(", ")}` };
   });
   if (!setUp) return;
 
