@@ -53,7 +53,8 @@ function onKvmHost(config: VmStackConfig) {
   const { topology } = config;
   const upTo = topology.deployUpTo;
   // Stage 1: networks, storage, images and VMs on the KVM host; the Rocky VMs' roles (bastion, load
-  // balancer, FreeIPA, PostgreSQL) arrive in their first-boot config, passwords as secrets.
+  // balancer, FreeIPA, PostgreSQL) arrive in their first-boot config; their passwords never do (the
+  // cloud-init disk is world-readable on the host): they arrive after boot, on a command's stdin.
   const roles = new GuestRoles("guest-roles", { topology, settings: config.roles, appHosts, backup: config.backup });
   // Day two: what this run deploys, compared with what the last run recorded (docs/day-two.md).
   // Changes a live stack must not take (losing data, a disk, etcd quorum, more K3s nodes at once than
@@ -131,8 +132,9 @@ function onKvmHost(config: VmStackConfig) {
     cluster: cluster && <TargetCluster>{
       provider: cluster.provider,
       lifetime: cluster.lifetime,
-      // The apps name the database and other VMs by their FreeIPA names.
-      appsAfter: cluster.clusterDnsReady,
+      // The apps name the database and other VMs by their FreeIPA names, and log in with the
+      // database role its after-boot command creates.
+      appsAfter: [...cluster.clusterDnsReady, ...(reconciled?.databaseRoles ?? [])],
       acme: acme && { ready: acme.command, caCertificate: acme.caCertificate, dnsRecordsServed: reconciled?.dnsRecords ?? [] },
     },
     database: { spec: appDatabase(topology, config.roles.postgres), password: roles.postgresPassword },

@@ -1,8 +1,9 @@
 /**
  * The guest roles' secrets and their delivery: generates the passwords (FreeIPA admin and Directory
- * Manager, PostgreSQL's application role) and hands each Rocky VM its role fragments. Every password
- * stays a Pulumi secret from generation to the cloud-init disk that delivers it; only the VMs whose
- * fragments carry one get a secret user-data (the others stay reviewable in a preview).
+ * Manager, PostgreSQL's application role) and hands each Rocky VM its role fragments, which carry
+ * none: the cloud-init disk is a file on the host that provider 0.8.3 creates world-readable (mode
+ * 0644, libvirt/volume_def.go newDefVolume). Every password stays a Pulumi secret and reaches its VM
+ * after boot, on the stdin of a remote command (FreeIPA's install, PostgreSQL's application role).
  *
  * First boot carries only what a VM needs about itself. What depends on the whole topology (the load
  * balancer's backends, FreeIPA's records of the other VMs) or comes and goes (the bastion's VPN
@@ -20,13 +21,19 @@ import { Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { CloudConfigFragment } from "./cloudinit";
 import { BASTION_FILES, renderWireguardPeersScript } from "./roles/bastion";
 import { renderFreeipaAcmeScript, renderFreeipaRecordsScript } from "./roles/freeipa";
-import { RoleSecrets, roleFragments, secretsUsedBy } from "./roles";
+import { roleFragments } from "./roles";
+import { renderFreeipaInstallScript } from "./roles/freeipa";
+import { renderPostgresqlAppRoleScript } from "./roles/postgresql";
 import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "./roles/loadbalancer";
 import { renderPostgresqlBackupsScript } from "./roles/pgbackrest";
 import { sudoCommand } from "./roles/reconcile";
 
 /** The commands `reconcile` creates, by what they configure (callers wait only for what they need). */
 export interface Reconciled {
+  /** One per FreeIPA server: ipa-server-install with the passwords on stdin (the records and ACME wait for it). */
+  freeipaInstalls: command.remote.Command[];
+  /** One per PostgreSQL server: the microservices' role and database, the password on stdin. */
+  databaseRoles: command.remote.Command[];
   /** One per load balancer: its HAProxy backends. */
   loadBalancerBackends: command.remote.Command[];
   /** One per FreeIPA server: the records of every VM. */
@@ -80,7 +87,8 @@ export class GuestRoles extends pulumi.ComponentResource {
   private readonly topology: Topology;
   private readonly settings: RoleSettings;
   private readonly backup?: BackupConfig;
-  private readonly secrets: Record<keyof RoleSecrets, pulumi.Output<string> | undefined>;
+  /** FreeIPA's install commands, once `reconcile` made them: the ACME command waits for them too. */
+  private freeipaInstalls: command.remote.Command[] = [];
 
   constructor(name: string, args: GuestRolesArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:infra:GuestRoles", name, {}, opts);
@@ -95,11 +103,6 @@ export class GuestRoles extends pulumi.ComponentResource {
       this.freeipaDirectoryManagerPassword = password(`${name}-freeipa-directory-manager`, this);
     }
     if (has("postgresql")) this.postgresPassword = password(`${name}-postgres-app`, this);
-    this.secrets = {
-      freeipaAdminPassword: this.freeipaAdminPassword,
-      freeipaDirectoryManagerPassword: this.freeipaDirectoryManagerPassword,
-      postgresPassword: this.postgresPassword,
-    };
     this.registerOutputs({
       freeipaAdminPassword: this.freeipaAdminPassword,
       freeipaDirectoryManagerPassword: this.freeipaDirectoryManagerPassword,
@@ -107,22 +110,9 @@ export class GuestRoles extends pulumi.ComponentResource {
     });
   }
 
-  /**
-   * The role fragments of `vm`, for renderRockyUserData. Secret exactly when they carry a password;
-   * anything built from them with `apply` (the user-data, the cloud-init disk) stays secret.
-   */
-  fragmentsFor(vm: VmSpec): pulumi.Output<CloudConfigFragment[]> {
-    const used = secretsUsedBy(vm);
-    const inputs: Record<string, pulumi.Output<string>> = {};
-    for (const key of used) {
-      const value = this.secrets[key];
-      if (!value) throw new Error(`GuestRoles: ${vm.name} needs ${key}, which was not generated`);
-      inputs[key] = value;
-    }
-    const fragments = pulumi
-      .all(inputs)
-      .apply((plain) => roleFragments(vm, this.topology, this.settings, plain as RoleSecrets));
-    return used.length > 0 ? pulumi.secret(fragments) : fragments;
+  /** The role fragments of `vm`, for renderRockyUserData: no secret in them, reviewable in a preview. */
+  fragmentsFor(vm: VmSpec): CloudConfigFragment[] {
+    return roleFragments(vm, this.topology, this.settings);
   }
 
   /**
@@ -164,7 +154,7 @@ export class GuestRoles extends pulumi.ComponentResource {
       if (!node) throw new Error(`GuestRoles.reconcile: stage 1 has no node ${vm.name}`);
       return node;
     };
-    const reconciled: Reconciled = { loadBalancerBackends: [], dnsRecords: [], vpnPeers: [], postgresqlBackups: [] };
+    const reconciled: Reconciled = { freeipaInstalls: [], databaseRoles: [], loadBalancerBackends: [], dnsRecords: [], vpnPeers: [], postgresqlBackups: [] };
 
     for (const lb of vmsWithRole(this.topology, "loadbalancer")) {
       const node = nodeOf(lb);
@@ -188,7 +178,23 @@ export class GuestRoles extends pulumi.ComponentResource {
     for (const ipa of vmsWithRole(this.topology, "freeipa")) {
       const node = nodeOf(ipa);
       const adminPassword = this.freeipaAdminPassword;
-      if (!adminPassword) throw new Error(`GuestRoles: ${ipa.name} needs the FreeIPA admin password, which was not generated`);
+      const dmPassword = this.freeipaDirectoryManagerPassword;
+      if (!adminPassword || !dmPassword) throw new Error(`GuestRoles: ${ipa.name} needs the FreeIPA passwords, which were not generated`);
+      // The install needs both passwords: on stdin (a secret input), never in user-data or argv. On
+      // a server already installed (a re-run, a live VM) it changes nothing that is right.
+      const installScript = sudoCommand(renderFreeipaInstallScript(ipa), "fmc-freeipa-install");
+      const install = new command.remote.Command(
+        `${this.baseName}-${ipa.name}-install`,
+        {
+          connection: connectionTo(node, args.sshPrivateKey),
+          create: installScript,
+          update: installScript,
+          stdin: pulumi.secret(pulumi.all([adminPassword, dmPassword]).apply(([a, d]) => `${a}\n${d}\n`)),
+          triggers: [node.domainId],
+        },
+        { parent: this, additionalSecretOutputs: ["stdin"] },
+      );
+      reconciled.freeipaInstalls.push(install);
       // The record list is in the script (reviewable in a preview's diff); the password is the only
       // thing on stdin, a secret input, so the diff of the records is never hidden behind it.
       const script = sudoCommand(renderFreeipaRecordsScript(ipa, this.topology, this.appHosts), "fmc-freeipa-records");
@@ -200,6 +206,27 @@ export class GuestRoles extends pulumi.ComponentResource {
             create: script,
             update: script,
             stdin: pulumi.secret(adminPassword.apply((p) => `${p}\n`)),
+            triggers: [node.domainId],
+          },
+          { parent: this, additionalSecretOutputs: ["stdin"], dependsOn: [install] },
+        ),
+      );
+    }
+    this.freeipaInstalls = reconciled.freeipaInstalls;
+
+    for (const pg of vmsWithRole(this.topology, "postgresql")) {
+      const node = nodeOf(pg);
+      const appPassword = this.postgresPassword;
+      if (!appPassword) throw new Error(`GuestRoles: ${pg.name} needs the PostgreSQL password, which was not generated`);
+      const script = sudoCommand(renderPostgresqlAppRoleScript(pg, this.settings), "fmc-postgresql-app-role");
+      reconciled.databaseRoles.push(
+        new command.remote.Command(
+          `${this.baseName}-${pg.name}-app-role`,
+          {
+            connection: connectionTo(node, args.sshPrivateKey),
+            create: script,
+            update: script,
+            stdin: pulumi.secret(appPassword.apply((p) => `${p}\n`)),
             triggers: [node.domainId],
           },
           { parent: this, additionalSecretOutputs: ["stdin"] },
@@ -271,7 +298,7 @@ export class GuestRoles extends pulumi.ComponentResource {
     const acme = new command.remote.Command(
       `${this.baseName}-${ipa.name}-acme`,
       { connection: connectionTo(node, args.sshPrivateKey), create: script, update: script, triggers: [node.domainId] },
-      { parent: this },
+      { parent: this, dependsOn: this.freeipaInstalls },
     );
     return { command: acme, caCertificate: acme.stdout.apply((pem) => pem.trim() + "\n") };
   }

@@ -61,16 +61,10 @@ export function domainShape(vm: VmSpec, topology: Topology) {
   };
 }
 
-/**
- * Stand-ins for the generated passwords: they never change on a live stack (random resources), so
- * an identity computed with them changes exactly when the real one does.
- */
-const FIXED_SECRETS = { freeipaAdminPassword: "x", freeipaDirectoryManagerPassword: "x", postgresPassword: "x" };
-
 /** A VM's first-boot identity (the hash in its root disk's name), from the topology alone. */
 export function firstBootIdentity(vm: VmSpec, topology: Topology, roles: RoleSettings): string {
   if (vm.os === "flatcar") return shortHash(flatcarIgnitionIdentity(vm, topology));
-  const userData = renderRockyUserData(vm, topology, roleFragments(vm, topology, roles, FIXED_SECRETS));
+  const userData = renderRockyUserData(vm, topology, roleFragments(vm, topology, roles));
   return rockyFirstBootIdentity(vm, topology, userData, renderRockyNetworkConfig(vm, topology));
 }
 

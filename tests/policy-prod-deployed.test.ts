@@ -27,12 +27,15 @@ it("passes every secret-carrying property as a secret, with its value known", ()
   expect(checked).toBeGreaterThan(20);
 });
 
-it("hands the generated passwords to the VMs and the records command as secrets only", () => {
-  for (const vm of ["freeipa1", "postgresql1"]) {
+it("hands the generated passwords to the VMs after boot, on the stdin of their commands, as secrets only", () => {
+  // No user-data carries one (the cloud-init disk is world-readable on the host): all stay reviewable.
+  for (const vm of ["freeipa1", "postgresql1", "bastion1"]) {
     const disk = rec.byName(`infra-${vm}-cloudinit`);
-    expect({ vm, secret: isSecretAt(disk.rawInputs, ["userData"]) }).toEqual({ vm, secret: true });
+    expect({ vm, secret: isSecretAt(disk.rawInputs, ["userData"]) }).toEqual({ vm, secret: false });
   }
-  expect(isSecretAt(rec.byName("guest-roles-freeipa1-records").rawInputs, ["stdin"])).toBe(true);
-  // The bastion's user-data carries no password and stays reviewable in a preview.
-  expect(isSecretAt(rec.byName("infra-bastion1-cloudinit").rawInputs, ["userData"])).toBe(false);
+  for (const name of ["guest-roles-freeipa1-install", "guest-roles-postgresql1-app-role", "guest-roles-freeipa1-records"]) {
+    const cmd = rec.byName(name);
+    expect({ name, secret: isSecretAt(cmd.rawInputs, ["stdin"]) }).toEqual({ name, secret: true });
+    expect(cmd.additionalSecretOutputs).toContain("stdin");
+  }
 });

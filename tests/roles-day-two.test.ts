@@ -35,7 +35,7 @@ beforeAll(async () => {
     const roles = new GuestRoles(`${name}-roles`, { topology, settings });
     const infra = new Infra(name, { topology, roleFragments: (vm) => roles.fragmentsFor(vm), sshJumpHost: settings.sshJumpHost });
     const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey: pulumi.secret(TEST_SSH_PRIVATE_KEY) });
-    const commands = [...reconciled.loadBalancerBackends, ...reconciled.dnsRecords, ...reconciled.vpnPeers, ...reconciled.postgresqlBackups];
+    const commands = [...reconciled.freeipaInstalls, ...reconciled.databaseRoles, ...reconciled.loadBalancerBackends, ...reconciled.dnsRecords, ...reconciled.vpnPeers, ...reconciled.postgresqlBackups];
     returned[name] = await Promise.all(commands.map((c) => new Promise<string>((resolve) => c.urn.apply(resolve))));
   }
   await h.settle();
@@ -179,16 +179,18 @@ describe("FreeIPA's records command", () => {
   });
 });
 
-it("reconcile returns its four commands, and adds no other remote command", () => {
+it("reconcile returns its six commands, and adds no other remote command", () => {
   for (const variant of Object.keys(VARIANTS)) {
     expect(returned[variant].map((urn) => urn.split("::").pop())).toEqual([
+      `${variant}-roles-freeipa1-install`,
+      `${variant}-roles-postgresql1-app-role`,
       `${variant}-roles-loadbalancer1-backends`,
       `${variant}-roles-freeipa1-records`,
       `${variant}-roles-bastion1-wireguard-peers`,
       `${variant}-roles-postgresql1-backups`,
     ]);
   }
-  expect(h.byType(COMMAND)).toHaveLength(4 * Object.keys(VARIANTS).length);
+  expect(h.byType(COMMAND)).toHaveLength(6 * Object.keys(VARIANTS).length);
 });
 
 it("the PostgreSQL backups command does not change when VMs or peers come and go", () => {

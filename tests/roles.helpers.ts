@@ -8,14 +8,15 @@ import { parseRoleSettings, RawRoleConfig, RoleSettings } from "../config/roles"
 import { Topology, VmSpec } from "../config/topology";
 import { parseTopology } from "../config/validate";
 import { CloudConfig, renderRockyUserData } from "../infra/cloudinit";
-import { RoleSecrets, roleFragments } from "../infra/roles";
+import { roleFragments } from "../infra/roles";
 
 export const TEST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZtY3Rlc3RrZXlmbGF0Y2FybWljcm9jbG91ZHRlc3Q test@fmc";
 export const PEER_KEY = "xTIBA5rboUvnH4htodjb6e697QjLERt1NAB4mZqp8Dg=";
 /** A second peer's public key (day-two tests add it). */
 export const PEER_KEY_2 = "alAg9vsIo3aGIey1LEej8rBnium9pm6nGLXJ0stGsME=";
 
-export const SECRETS: Required<RoleSecrets> = {
+/** Stand-ins for the generated passwords, for the after-boot commands' stdin. */
+export const SECRETS = {
   freeipaAdminPassword: "AdminPw0123456789abcdefABCDEFxyz1",
   freeipaDirectoryManagerPassword: "DirMgrPw0123456789abcdefABCDEFxy",
   postgresPassword: "PgAppPw0123456789abcdefABCDEFxyz9",
@@ -52,7 +53,7 @@ export function vm(topology: Topology, name: string): VmSpec {
 }
 
 export function userData(target: VmSpec, topology: Topology, settings: RoleSettings): string {
-  return renderRockyUserData(target, topology, roleFragments(target, topology, settings, SECRETS));
+  return renderRockyUserData(target, topology, roleFragments(target, topology, settings));
 }
 
 export function cloudConfig(target: VmSpec, topology: Topology, settings: RoleSettings): CloudConfig {

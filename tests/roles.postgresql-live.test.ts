@@ -9,6 +9,7 @@ import { tmpdir } from "os";
 import * as path from "path";
 import { CloudConfig } from "../infra/cloudinit";
 import { POSTGRESQL_FILES } from "../infra/roles/postgresql";
+import { loadScript } from "../infra/roles/shell";
 import { cloudConfig, fileContent, hasCommand, prodSettings, prodTopology, SECRETS, vm } from "./roles.helpers";
 
 const isRoot = process.getuid?.() === 0;
@@ -65,7 +66,8 @@ maybe("PostgreSQL role against a live server", () => {
   });
 
   test("the role SQL creates role and database, and a second run changes nothing", () => {
-    const sql = `\\set password '${SECRETS.postgresPassword}'\n${fileContent(config, POSTGRESQL_FILES.roleSql)}`;
+    // The SQL the app-role command carries (after boot, the password on its stdin).
+    const sql = `\\set password '${SECRETS.postgresPassword}'\n${loadScript("postgresql-app-role.sql")}`;
     const run = () => asPostgres("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-v", "role=microservices", "-v", "db=microservices", "-d", "postgres"], sql);
     run();
     run();

@@ -5,13 +5,15 @@
  * root, to show they are idempotent, refuse bad input and remove exactly what they added.
  */
 import { spawnSync } from "child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { RoleSettings } from "../config/roles";
 import { Topology } from "../config/topology";
 import { BASTION_FILES, renderWireguardInterface, renderWireguardPeersScript } from "../infra/roles/bastion";
-import { renderFreeipaRecordsScript } from "../infra/roles/freeipa";
+import { renderFreeipaInstallScript, renderFreeipaRecordsScript } from "../infra/roles/freeipa";
+import { renderPostgresqlAppRoleScript } from "../infra/roles/postgresql";
+import { loadScript } from "../infra/roles/shell";
 import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "../infra/roles/loadbalancer";
 import { sudoCommand } from "../infra/roles/reconcile";
 import { hasCommand, PEER_KEY, PEER_KEY_2, prodSettings, prodTopology, prodTopologyWith, shellcheck, vm, WORKER4 } from "./roles.helpers";
@@ -486,6 +488,105 @@ describe("the bastion's peers script, run", () => {
       expect(existsSync(path.join(other.root, "etc/wireguard/wg0.peers"))).toBe(false);
     } finally {
       rmSync(other.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+// Issue 16 item 6: the passwords are no first-boot data; FreeIPA's install and PostgreSQL's role get
+// them after boot on stdin.
+describe("FreeIPA's install command, run", () => {
+  const DM = "DirMgrPw0123456789abcdefABCDEFxy";
+  const script = renderFreeipaInstallScript(vm(prod, "freeipa1"));
+
+  test("passes shellcheck, and carries the setup script but no password", () => {
+    expect(shellcheck(script)).toBe("");
+    expect(script).toContain("ipa_server_install.ServerInstall.main(argv)");
+  });
+
+  test("writes the passwords root-only to /run for the setup unit, runs it, removes them; nothing on a command line", () => {
+    const m = machine("freeipa1");
+    try {
+      stub(m.bin, "ipactl", "exit 0");
+      // The transient unit: what the setup finds in /run, then an installed server.
+      stub(m.bin, "systemd-run", [
+        'for f in freeipa-admin-password freeipa-directory-manager-password; do',
+        '  stat -c "%a $f" "$FMC_ROOT/run/flatcarmicrocloud/$f" >>"$FAKE_DIR/seen"; cat "$FMC_ROOT/run/flatcarmicrocloud/$f" >>"$FAKE_DIR/seen"',
+        "done",
+        'mkdir -p "$FMC_ROOT/etc/ipa"; touch "$FMC_ROOT/etc/ipa/default.conf"',
+      ].join("\n"));
+      mkdirSync(path.join(m.root, "usr/local/sbin"), { recursive: true });
+      const r = m.run(script, `${PASSWORD}\n${DM}\n`);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      expect(readFileSync(path.join(m.dir, "seen"), "utf8")).toBe(`600 freeipa-admin-password\n${PASSWORD}\n600 freeipa-directory-manager-password\n${DM}\n`);
+      expect(m.calls()).toContain("systemd-run --unit=fmc-freeipa-setup --wait --collect --quiet /usr/local/sbin/fmc-freeipa-setup");
+      expect(readFileSync(path.join(m.root, "usr/local/sbin/fmc-freeipa-setup"), "utf8")).toBe(loadScript("freeipa-setup.sh"));
+      expect(readdirSync(path.join(m.root, "run/flatcarmicrocloud"))).toEqual([]);
+      expect(m.calls().join("\n")).not.toContain(PASSWORD);
+      expect(m.calls().join("\n")).not.toContain(DM);
+      expect(r.stdout).not.toContain(PASSWORD);
+    } finally {
+      rmSync(m.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("a failed setup fails the command with its journal, and leaves no password behind", () => {
+    const m = machine("freeipa1");
+    try {
+      stub(m.bin, "systemd-run", "exit 1");
+      stub(m.bin, "journalctl", 'echo "ipa-server-install: DNS zone overlap"');
+      mkdirSync(path.join(m.root, "usr/local/sbin"), { recursive: true });
+      const r = m.run(script, `${PASSWORD}\n${DM}\n`);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("ipa-server-install: DNS zone overlap");
+      expect(r.stderr).toContain("the FreeIPA setup failed (journalctl -u fmc-freeipa-setup.service");
+      expect(readdirSync(path.join(m.root, "run/flatcarmicrocloud"))).toEqual([]);
+    } finally {
+      rmSync(m.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("refuses stdin without both passwords", () => {
+    const m = machine("freeipa1");
+    try {
+      const r = m.run(script, `${PASSWORD}\n`);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toContain("stdin must hold the admin and the Directory Manager password");
+      expect(m.calls().some((c) => c.startsWith("systemd-run"))).toBe(false);
+    } finally {
+      rmSync(m.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("PostgreSQL's app-role command, run", () => {
+  const PG = "PgAppPw0123456789abcdefABCDEFxyz9";
+  const script = renderPostgresqlAppRoleScript(vm(prod, "postgresql1"), prodSettings(prod));
+
+  test("hands psql the password and the role SQL on stdin, never on a command line", () => {
+    const m = machine("postgresql1");
+    try {
+      stub(m.bin, "runuser", 'case " $* " in *" pg_isready "*) exit 0 ;; *" psql "*) cat >"$FAKE_DIR/psql-stdin" ;; esac');
+      const r = m.run(script, `${PG}\n`);
+      expect(r.stderr).toBe("");
+      expect(r.status).toBe(0);
+      const fed = readFileSync(path.join(m.dir, "psql-stdin"), "utf8");
+      expect(fed.startsWith(`\\set password '${PG}'\n`)).toBe(true);
+      expect(fed).toContain(loadScript("postgresql-app-role.sql").trim());
+      expect(m.calls()).toContain("runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -v role=microservices -v db=microservices -d postgres");
+      expect(m.calls().join("\n")).not.toContain(PG);
+    } finally {
+      rmSync(m.dir, { recursive: true, force: true });
+    }
+  });
+
+  test("refuses an empty or non-alphanumeric password", () => {
+    const m = machine("postgresql1");
+    try {
+      expect(m.run(script, "\n").status).toBe(1);
+      expect(m.run(script, "a'b\n").stderr).toContain("stdin must hold the application role's password");
+    } finally {
+      rmSync(m.dir, { recursive: true, force: true });
     }
   });
 });

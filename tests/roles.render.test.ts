@@ -11,9 +11,10 @@ import { CloudConfig } from "../infra/cloudinit";
 import { BASTION_FILES, renderWireguardClientConfig } from "../infra/roles/bastion";
 import { dnsRecords, FREEIPA_FILES, ptrName, reverseZone } from "../infra/roles/freeipa";
 import { LOADBALANCER_FILES, renderHaproxyConfig } from "../infra/roles/loadbalancer";
-import { BACKUP_UNIT, POSTGRESQL_BACKUP_DIR, POSTGRESQL_FILES } from "../infra/roles/postgresql";
+import { BACKUP_UNIT, POSTGRESQL_BACKUP_DIR, POSTGRESQL_FILES, renderPostgresqlAppRoleScript } from "../infra/roles/postgresql";
+import { loadScript } from "../infra/roles/shell";
 import { sshRouteFor } from "../infra/nodes";
-import { checkWith, cloudConfig, cloudInitSchema, fileContent, hasCommand, PEER_KEY, PEER_KEY_2, prodSettings, prodTopology, SECRETS, shellcheck, userData, vm } from "./roles.helpers";
+import { checkWith, cloudConfig, cloudInitSchema, fileContent, hasCommand, PEER_KEY, PEER_KEY_2, prodSettings, prodTopology, shellcheck, userData, vm } from "./roles.helpers";
 
 const topology: Topology = prodTopology();
 const settings: RoleSettings = prodSettings(topology);
@@ -51,22 +52,20 @@ describe.each(ROLE_VMS)("%s user-data", (name) => {
     const firewall = commands.indexOf("/usr/local/sbin/fmc-firewall");
     const setup = commands.indexOf(`/usr/local/sbin/fmc-${target.role}-setup`);
     expect(firewall).toBeGreaterThanOrEqual(0);
-    expect(setup).toBeGreaterThan(firewall);
     const scripts = (config.write_files ?? []).filter((f) => f.permissions === "0755");
-    expect(scripts.map((s) => s.path)).toEqual(expect.arrayContaining([commands[firewall], commands[setup]]));
+    if (target.role === "freeipa") {
+      // Its setup needs the passwords: it runs after boot (the install command), never in first boot.
+      expect(setup).toBe(-1);
+      expect(scripts.map((s) => s.path)).toContain(commands[firewall]);
+    } else {
+      expect(setup).toBeGreaterThan(firewall);
+      expect(scripts.map((s) => s.path)).toEqual(expect.arrayContaining([commands[firewall], commands[setup]]));
+    }
     for (const s of scripts) expect(s.content).not.toMatch(/set -x|xtrace/);
   });
 
-  test("no generated password outside a root-only secret file", () => {
-    for (const file of config.write_files ?? []) {
-      const carries = Object.values(SECRETS).some((pw) => file.content.includes(pw));
-      if (carries) {
-        expect(file.permissions).toBe("0600");
-        expect(file.path).toMatch(/^\/etc\/flatcarmicrocloud\/secrets\//);
-      }
-    }
-    const rest = JSON.stringify({ ...config, write_files: undefined });
-    for (const pw of Object.values(SECRETS)) expect(rest).not.toContain(pw);
+  test("carries no secret file: the cloud-init disk is world-readable on the host (provider 0.8.3 mode 0644)", () => {
+    expect((config.write_files ?? []).map((f) => f.path).filter((p) => p.includes("secret"))).toEqual([]);
   });
 });
 
@@ -200,7 +199,8 @@ describe("load balancer", () => {
 describe("FreeIPA", () => {
   const config = cloudConfig(vm(topology, "freeipa1"), topology, settings);
   const env = fileContent(config, FREEIPA_FILES.env);
-  const setup = fileContent(config, FREEIPA_FILES.setup);
+  // The setup runs after boot, brought by the install command (renderFreeipaInstallScript).
+  const setup = loadScript("freeipa-setup.sh");
 
   test("reverse zones and PTR names", () => {
     expect(reverseZone("10.17.3.0/24")).toBe("3.17.10.in-addr.arpa.");
@@ -246,18 +246,20 @@ describe("FreeIPA", () => {
   test("admin's password never expires (the records command logs in with it on every run)", () => {
     expect(setup).toContain('kinit admin <"$admin_password_file"');
     expect(setup).toContain("ipa user-mod admin --password-expiration=20371231000000Z");
-    // Set while the password file still exists, before the files are removed.
-    expect(setup.indexOf("--password-expiration")).toBeLessThan(setup.indexOf('rm -f "$dm_password_file" "$admin_password_file"'));
+    // Only on the run that installed the server.
+    expect(setup).toMatch(/installed_now=true\nfi/);
+    expect(setup).toContain('if [ "$installed_now" = true ]; then');
   });
 
-  test("passwords reach the installer from root-only files and are removed after install", () => {
-    const secrets = (config.write_files ?? []).filter((f) => f.path.startsWith("/etc/flatcarmicrocloud/secrets/"));
-    expect(secrets.map((f) => [f.path, f.permissions, f.content])).toEqual([
-      ["/etc/flatcarmicrocloud/secrets/freeipa-admin-password", "0600", SECRETS.freeipaAdminPassword],
-      ["/etc/flatcarmicrocloud/secrets/freeipa-directory-manager-password", "0600", SECRETS.freeipaDirectoryManagerPassword],
-    ]);
-    expect(setup).toContain('--ds-password="$(cat "$dm_password_file")"');
-    expect(setup).toContain('rm -f "$dm_password_file" "$admin_password_file"');
+  test("the passwords reach the installer from root-only files on /run, never on a command line, and are removed", () => {
+    expect(setup).toContain("secrets=/run/flatcarmicrocloud");
+    expect(setup).toContain(`trap 'rm -f "$admin_password_file" "$dm_password_file"' EXIT`);
+    // The installer runs inside python from its own module; the options come from the files there.
+    expect(setup).toContain('python3 -I - "${args[@]}" <<\'PY\'');
+    expect(setup).toContain('"--ds-password", secret("freeipa-directory-manager-password")');
+    expect(setup).toContain("ipa_server_install.ServerInstall.main(argv)");
+    expect(setup).not.toMatch(/--ds-password=|--admin-password=|\$\(cat/);
+    expect(setup).not.toMatch(/^\s*ipa-server-install /m);
   });
 
   test("chrony serves both VM networks; DNS answers each network with its own addresses first", () => {
@@ -315,12 +317,17 @@ describe("PostgreSQL", () => {
     expect(fw).toContain(`rule family="ipv4" source address="10.17.3.0/24" port port="5432" protocol="tcp" accept`);
   });
 
-  test("role and database created idempotently, password from the 0600 file via stdin", () => {
-    const sql = fileContent(config, POSTGRESQL_FILES.roleSql);
+  test("role and database created idempotently after boot (the app-role command), the password on stdin", () => {
+    const sql = loadScript("postgresql-app-role.sql");
     expect(sql).toMatch(/WHERE NOT EXISTS \(SELECT FROM pg_roles WHERE rolname = :'role'\) \\gexec/);
     expect(sql).toMatch(/WHERE NOT EXISTS \(SELECT FROM pg_database WHERE datname = :'db'\) \\gexec/);
-    expect(setup).toContain('password=$(<"$password_file")');
-    expect(setup).not.toMatch(/-v password|--set=password|PGPASSWORD/);
+    // First boot makes the server, never the role: it has no password to give it.
+    expect(setup).not.toMatch(/password_file|psql|\\set password/);
+    const command = renderPostgresqlAppRoleScript(vm(topology, "postgresql1"), settings);
+    expect(command).toContain("IFS= read -r password");
+    expect(command).toContain("CREATE ROLE %I LOGIN");
+    expect(command).not.toMatch(/-v password|--set=password|PGPASSWORD/);
+    expect(shellcheck(command)).toBe("");
   });
 
   test("nightly compressed dump by a systemd timer, retention from config", () => {

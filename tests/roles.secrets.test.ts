@@ -1,10 +1,13 @@
 /**
- * The generated passwords under the mock engine: secret from generation to the fragments (and the
- * user-data built from them), never in a non-secret output.
+ * The generated passwords under the mock engine: secret from generation to the after-boot commands
+ * that deliver them on stdin, and in no VM's first-boot config (issue 16 item 6: the cloud-init disk
+ * is a world-readable file on the host, and its path shows in every user's `ps`).
  */
 import * as pulumi from "@pulumi/pulumi";
-import { renderRockyUserData } from "../infra/cloudinit";
-import { prodSettings, prodTopology, vm } from "./roles.helpers";
+import { Topology, VmSpec } from "../config/topology";
+import { CloudConfigFragment, renderRockyUserData } from "../infra/cloudinit";
+import { describeNode } from "../infra/nodes";
+import { prodSettings, prodTopology } from "./roles.helpers";
 
 /** How the engine marks a secret value on the wire (`pulumi/sdk` rpc.ts `specialSigKey` / `specialSecretSig`). */
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
@@ -41,10 +44,8 @@ beforeAll(async () => {
   );
 });
 
-class FakeCloudInitDisk extends pulumi.CustomResource {
-  constructor(name: string, props: { userData: pulumi.Input<string> }) {
-    super("test:index:CloudInitDisk", name, props);
-  }
+function renderRockyUserDataIfRocky(target: VmSpec, topology: Topology, fragments: CloudConfigFragment[]): string {
+  return target.os === "rocky" ? renderRockyUserData(target, topology, fragments) : JSON.stringify(fragments);
 }
 
 async function value<T>(output: pulumi.Output<T>): Promise<T> {
@@ -72,24 +73,32 @@ test("every generated password is a secret output of the component", async () =>
   expect(await value(roles.postgresPassword as pulumi.Output<string>)).toBe(MOCK_RESULT("guest-roles-postgres-app"));
 });
 
-test("fragments carrying a password, and the user-data built from them, are secret", async () => {
+test("no VM's first-boot config carries a password: the fragments are plain data", async () => {
   const { roles, topology } = await build();
-  for (const name of ["freeipa1", "postgresql1"]) {
-    const target = vm(topology, name);
-    const fragments = roles.fragmentsFor(target);
-    expect(await pulumi.isSecret(fragments)).toBe(true);
-    const userData = fragments.apply((f) => renderRockyUserData(target, topology, f));
-    expect(await pulumi.isSecret(userData)).toBe(true);
-    expect(await value(userData)).toMatch(/mockpwguestroles(freeipaadmin|postgresapp)/);
+  for (const target of topology.vms) {
+    const userData = renderRockyUserDataIfRocky(target, topology, roles.fragmentsFor(target));
+    expect(userData).not.toMatch(/mockpw/);
   }
 });
 
-test("VMs without passwords get plain fragments that contain none", async () => {
+test("the passwords reach FreeIPA and PostgreSQL after boot, on the stdin of their commands, as secrets", async () => {
   const { roles, topology } = await build();
-  for (const name of ["bastion1", "loadbalancer1", "worker1"]) {
-    const fragments = roles.fragmentsFor(vm(topology, name));
-    expect(await pulumi.isSecret(fragments)).toBe(false);
-    expect(JSON.stringify(await value(fragments))).not.toMatch(/mockpw/);
+  const nodes = topology.vms.map((v) => ({ ...describeNode(v, topology, "bastion1"), domainId: pulumi.output(`${v.name}-domain`), rootVolumeId: pulumi.output(`${v.name}-root`) }));
+  const reconciled = roles.reconcile({ nodes, sshPrivateKey: pulumi.secret("key") });
+  const acme = roles.enableAcme({ nodes, sshPrivateKey: pulumi.secret("key") });
+  expect(reconciled.freeipaInstalls).toHaveLength(1);
+  expect(reconciled.databaseRoles).toHaveLength(1);
+  await value(pulumi.all([...reconciled.freeipaInstalls, ...reconciled.databaseRoles, acme?.command].map((c) => c?.urn)));
+  const install = registered.find((r) => r.name === "guest-roles-freeipa1-install")?.inputs ?? {};
+  const appRole = registered.find((r) => r.name === "guest-roles-postgresql1-app-role")?.inputs ?? {};
+  for (const [command, wanted] of [
+    [install, `${MOCK_RESULT("guest-roles-freeipa-admin")}\n${MOCK_RESULT("guest-roles-freeipa-directory-manager")}\n`],
+    [appRole, `${MOCK_RESULT("guest-roles-postgres-app")}\n`],
+  ] as const) {
+    expect(command.stdin).toEqual({ [SECRET_SIG]: SECRET_SIG_VALUE, value: wanted });
+    // The scripts (in `ps` on the VM and shown by a preview) hold none.
+    expect(`${String(command.create)}${String(command.update)}`).not.toMatch(/mockpw/);
+    expect(command.create).toBe(command.update);
   }
 });
 
@@ -97,22 +106,9 @@ test("the WireGuard public key is read back over SSH after first boot, replaced 
   const { roles } = await build();
   const key = roles.readWireguardPublicKey("domain-id-1", { host: "192.168.0.22", user: "ops" });
   expect(await value(key)).toBe("c2VydmVyLXB1YmxpYy1rZXktZm9yLXRlc3RzLW9ubHk=");
-  const command = registered.find((r) => r.type === "command:remote:Command");
+  const command = registered.find((r) => r.name === "guest-roles-bastion1-wireguard-public-key");
   expect(command?.name).toBe("guest-roles-bastion1-wireguard-public-key");
   // Bounded: a stuck first boot must not hang `pulumi up` (remote.Command has no timeout of its own).
   expect(command?.inputs.create).toMatch(/^sudo -n timeout 900 cloud-init status --wait .*sudo cat \/etc\/wireguard\/server\.pub$/);
   expect(command?.inputs.triggers).toEqual(["domain-id-1"]);
-});
-
-test("a resource delivering the user-data receives it as a secret, never as plain text", async () => {
-  const { roles, topology } = await build();
-  const target = vm(topology, "postgresql1");
-  const userData = roles.fragmentsFor(target).apply((f) => renderRockyUserData(target, topology, f));
-  // Stands in for the cloud-init disk of stage 1 (what the engine would store in the state).
-  const disk = new FakeCloudInitDisk("postgresql1-cloudinit", { userData });
-  await value(disk.urn);
-  const inputs = registered.find((r) => r.name === "postgresql1-cloudinit")?.inputs ?? {};
-  expect(inputs.userData).toEqual(expect.objectContaining({ [SECRET_SIG]: SECRET_SIG_VALUE }));
-  const plainInputs = registered.filter((r) => r.name !== "postgresql1-cloudinit").map((r) => r.inputs);
-  expect(JSON.stringify(plainInputs)).not.toMatch(/mockpw/);
 });

@@ -1,8 +1,10 @@
 /**
- * FreeIPA: identity, DNS and NTP for the topology. First boot: an unattended ipa-server-install with
- * integrated DNS (realm = the domain upper-cased, this VM's own zones and records) and chrony serving
- * time to the VM networks. After boot (GuestRoles.reconcile): A records for every address of every
- * VM and PTR records in a reverse zone per VM network, so a new VM never changes this VM's first boot.
+ * FreeIPA: identity, DNS and NTP for the topology. First boot: the IPA packages, this VM's own data
+ * and its firewall, and no password. After boot (GuestRoles.reconcile): the install command brings
+ * the admin and Directory Manager passwords on stdin and runs an unattended ipa-server-install with
+ * integrated DNS (realm = the domain upper-cased, this VM's own zones and records) and chrony
+ * serving time to the VM networks; then A records for every address of every VM and PTR records in
+ * a reverse zone per VM network, so a new VM never changes this VM's first boot.
  */
 import { RoleSettings } from "../../config/roles";
 import { fqdn, Topology, VmSpec, vmsWithRole } from "../../config/topology";
@@ -11,12 +13,7 @@ import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { networkOf, vmNetworksOf } from "./networks";
 import { FREEIPA_BOOT_TIMEOUT_SECONDS, renderReconcileScript } from "./reconcile";
-import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN, secretFile } from "./shell";
-
-export interface FreeipaSecrets {
-  adminPassword: string;
-  directoryManagerPassword: string;
-}
+import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN } from "./shell";
 
 export const FREEIPA_FILES = {
   env: `${ROLE_ETC}/freeipa.env`,
@@ -164,6 +161,23 @@ export function renderFreeipaRecordsScript(vm: VmSpec, topology: Topology, appHo
   });
 }
 
+/**
+ * The install command's script: waits for first boot, takes the admin and Directory Manager
+ * passwords from stdin (one per line) into root-only files on /run, installs the setup script
+ * (scripts/freeipa-setup.sh) and runs it as a transient systemd unit: ipa-server-install when IPA is
+ * not installed yet, the sortlist, chrony serving the VM networks. A re-run on an installed server
+ * changes nothing that is right.
+ */
+export function renderFreeipaInstallScript(vm: VmSpec): string {
+  return renderReconcileScript({
+    vmName: vm.name,
+    purpose: `FreeIPA server install on ${vm.name}; the admin and Directory Manager passwords are the first two lines of stdin.`,
+    body: "freeipa-install.sh",
+    bootTimeoutSeconds: FREEIPA_BOOT_TIMEOUT_SECONDS,
+    vars: { FMC_SETUP_SCRIPT: loadScript("freeipa-setup.sh").replace(/\n$/, "") },
+  });
+}
+
 /** FreeIPA's ACME directory (Dogtag's ACME responder behind IPA's Apache). */
 export function acmeDirectory(freeipaFqdn: string): string {
   return `https://${freeipaFqdn}/acme/directory`;
@@ -186,26 +200,21 @@ export function renderFreeipaAcmeScript(vm: VmSpec, topology: Topology): string 
   });
 }
 
-export function freeipaFragment(vm: VmSpec, topology: Topology, _settings: RoleSettings, secrets: FreeipaSecrets): CloudConfigFragment {
+export function freeipaFragment(vm: VmSpec, topology: Topology, _settings: RoleSettings): CloudConfigFragment {
   const firewall = renderFirewallScript(vm.name, { services: ["ssh", "freeipa-4", "dns", "ntp"], ports: [], restricted: [] });
   return {
     // RHEL 9 ships IdM as plain AppStream packages (the idm:DL1 module stream was RHEL 8 only).
     packages: ["firewalld", "chrony", "ipa-server", "ipa-server-dns"],
     write_files: [
       configFile(FREEIPA_FILES.env, renderFreeipaEnv(vm, topology)),
-      secretFile("freeipa-admin-password", secrets.adminPassword),
-      secretFile("freeipa-directory-manager-password", secrets.directoryManagerPassword),
       configFile(FREEIPA_FILES.hostsTemplate, renderHostsTemplate(vm)),
       // IPA renames the host to its FQDN; cloud-init must not set the short name back on reboot.
       configFile(FREEIPA_FILES.keepHostname, "# FlatcarMicroCloud: FreeIPA owns the hostname (its FQDN).\npreserve_hostname: true\n"),
       configFile(FREEIPA_FILES.sortlist, renderSortlist(vm, topology)),
       configFile(FREEIPA_FILES.chrony, renderChronyServe(vm, topology)),
       executable(FREEIPA_FILES.firewall, firewall),
-      executable(FREEIPA_FILES.setup, loadScript("freeipa-setup.sh")),
     ],
-    steps: [
-      { name: "firewall", command: [FREEIPA_FILES.firewall] },
-      { name: "freeipa-setup", command: [FREEIPA_FILES.setup] },
-    ],
+    // The install needs the passwords: it runs after boot (renderFreeipaInstallScript).
+    steps: [{ name: "firewall", command: [FREEIPA_FILES.firewall] }],
   };
 }

@@ -8,22 +8,18 @@ import { Topology, VmSpec } from "../../config/topology";
 import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { nodeNetworksOf } from "./networks";
-import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN, secretFile } from "./shell";
+import { renderReconcileScript } from "./reconcile";
+import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN } from "./shell";
 import { POSTGRESQL_MODULE_STREAM } from "../../versions";
 
 export const POSTGRESQL_PORT = 5432;
 export const POSTGRESQL_BACKUP_DIR = "/var/lib/pgsql/backups";
 export const BACKUP_UNIT = "fmc-postgresql-backup";
 
-export interface PostgresqlSecrets {
-  appPassword: string;
-}
-
 export const POSTGRESQL_FILES = {
   env: `${ROLE_ETC}/postgresql.env`,
   conf: `${ROLE_ETC}/postgresql/10-flatcarmicrocloud.conf`,
   hba: `${ROLE_ETC}/postgresql/pg_hba.conf`,
-  roleSql: "/usr/local/share/flatcarmicrocloud/postgresql-app-role.sql",
   /** Drop-in: the server binds to fixed addresses, so it must start after the network is up. */
   networkOnline: "/etc/systemd/system/postgresql.service.d/10-network-online.conf",
   service: `/etc/systemd/system/${BACKUP_UNIT}.service`,
@@ -110,7 +106,22 @@ export function renderPostgresqlEnv(vm: VmSpec, settings: RoleSettings): string 
   });
 }
 
-export function postgresqlFragment(vm: VmSpec, topology: Topology, settings: RoleSettings, secrets: PostgresqlSecrets): CloudConfigFragment {
+/**
+ * The app-role command's script: waits for first boot and the server, then creates the
+ * microservices' role and database when missing and sets the role's password, which is the first
+ * line of stdin (scripts/postgresql-app-role.sql, carried in the script so a live VM runs the
+ * current one).
+ */
+export function renderPostgresqlAppRoleScript(vm: VmSpec, settings: RoleSettings): string {
+  return renderReconcileScript({
+    vmName: vm.name,
+    purpose: `PostgreSQL role and database of the microservices on ${vm.name}; the password is the first line of stdin.`,
+    body: "postgresql-app-role.sh",
+    vars: { PG_ROLE: settings.postgres.role, PG_DATABASE: settings.postgres.database, FMC_ROLE_SQL: loadScript("postgresql-app-role.sql").replace(/\n$/, "") },
+  });
+}
+
+export function postgresqlFragment(vm: VmSpec, topology: Topology, settings: RoleSettings): CloudConfigFragment {
   const firewall = renderFirewallScript(vm.name, {
     services: ["ssh"],
     ports: [],
@@ -125,10 +136,8 @@ export function postgresqlFragment(vm: VmSpec, topology: Topology, settings: Rol
       configFile(POSTGRESQL_FILES.conf, renderPostgresqlConf(vm)),
       configFile(POSTGRESQL_FILES.networkOnline, "[Unit]\nWants=network-online.target\nAfter=network-online.target\n"),
       configFile(POSTGRESQL_FILES.hba, renderPgHba(vm, topology)),
-      configFile(POSTGRESQL_FILES.roleSql, loadScript("postgresql-app-role.sql")),
       configFile(POSTGRESQL_FILES.service, units.service),
       configFile(POSTGRESQL_FILES.timer, units.timer),
-      secretFile("postgresql-app-password", secrets.appPassword),
       executable(POSTGRESQL_FILES.firewall, firewall),
       executable(POSTGRESQL_FILES.setup, loadScript("postgresql-setup.sh")),
       executable(POSTGRESQL_FILES.backup, loadScript("postgresql-backup.sh")),

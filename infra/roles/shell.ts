@@ -10,8 +10,6 @@ import { CloudConfigFile } from "../cloudinit";
 
 /** Role data and staged config files (the scripts install them where packages expect them). */
 export const ROLE_ETC = "/etc/flatcarmicrocloud";
-/** Generated secrets delivered by cloud-init: root-only files, never command-line arguments. */
-export const SECRETS_DIR = `${ROLE_ETC}/secrets`;
 export const SBIN = "/usr/local/sbin";
 
 /**
@@ -38,10 +36,4 @@ export function executable(pathOnVm: string, content: string): CloudConfigFile {
 
 export function configFile(pathOnVm: string, content: string, permissions = "0644"): CloudConfigFile {
   return { path: pathOnVm, content, permissions, owner: "root:root" };
-}
-
-/** A generated secret: root-only, read by a script from the file so it never shows in `ps` or logs. */
-export function secretFile(name: string, value: string): CloudConfigFile {
-  if (value === "") throw new Error(`secret ${name} is empty`);
-  return { path: `${SECRETS_DIR}/${name}`, content: value, permissions: "0600", owner: "root:root" };
 }

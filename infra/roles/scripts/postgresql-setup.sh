@@ -1,13 +1,14 @@
 #!/bin/bash
 # PostgreSQL role, run by cloud-init on first boot (and safe to re-run by hand): PostgreSQL from the
-# pinned module stream, its config, the microservices role and database, and the nightly backup.
+# pinned module stream, its config and the nightly backup. The microservices' role and database come
+# after boot, with the password on stdin (GuestRoles.reconcile: fmc-postgresql-app-role), so no
+# password is in the VM's user-data.
 set -euo pipefail
 # shellcheck source=/dev/null
 . /etc/flatcarmicrocloud/postgresql.env
 
 pgdata=/var/lib/pgsql/data
 staged=/etc/flatcarmicrocloud/postgresql
-password_file=/etc/flatcarmicrocloud/secrets/postgresql-app-password
 
 # Rocky 9's default PostgreSQL is 13; the pinned stream comes from the AppStream module.
 if ! rpm -q postgresql-server >/dev/null 2>&1; then
@@ -50,19 +51,6 @@ for _ in $(seq 1 60); do
   sleep 1
 done
 runuser -u postgres -- pg_isready -q
-
-# The password goes to psql on stdin (a bash builtin prints it), never on a command line.
-password=$(<"$password_file")
-case $password in
-  '' | *[!A-Za-z0-9]*)
-    echo "fmc-postgresql-setup: $password_file must hold an alphanumeric password" >&2
-    exit 1
-    ;;
-esac
-{
-  printf "\\\\set password '%s'\n" "$password"
-  cat /usr/local/share/flatcarmicrocloud/postgresql-app-role.sql
-} | runuser -u postgres -- psql -X -q -v ON_ERROR_STOP=1 -v role="$PG_ROLE" -v db="$PG_DATABASE" -d postgres
 
 install -d -m 0700 -o postgres -g postgres "$PG_BACKUP_DIR"
 systemctl daemon-reload

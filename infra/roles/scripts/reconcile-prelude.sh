@@ -35,7 +35,7 @@ wait_for_first_boot() {
 # logins from counting towards admin's lockout.
 wait_for_freeipa() {
   local waited=0
-  [ -f "$ROOT/etc/ipa/default.conf" ] || die "FreeIPA is not installed: its first boot failed (see /var/log/ipaserver-install.log)"
+  [ -f "$ROOT/etc/ipa/default.conf" ] || die "FreeIPA is not installed: its install command (fmc-freeipa-install) failed or has not run (see journalctl -u fmc-freeipa-setup.service and /var/log/ipaserver-install.log)"
   until ipactl status >/dev/null 2>&1; do
     [ "$waited" -lt "$FMC_BOOT_TIMEOUT_SECONDS" ] || die "the FreeIPA services are not all running after ${waited}s (ipactl status)"
     sleep 5
