@@ -30,6 +30,11 @@ export interface IngressEndpoint {
   /** Address clients outside the cluster use (the load balancer, a node, or the user's load balancer). */
   address: string;
   httpsPort: number;
+  /**
+   * Where clients outside the cluster reach MQTT, which is plain text: the load balancer VM's first
+   * VM-network (NAT) address, never its LAN one; a node, or the user's address on an existing cluster.
+   */
+  mqttAddress: string;
   mqttPort: number;
   /**
    * The Service type of Traefik and Mosquitto: `NodePort` behind the load balancer VM (or straight

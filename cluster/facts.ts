@@ -7,6 +7,7 @@
 import { ClusterFacts, ClusterNode, IngressEndpoint, isSchedulable, TlsFacts } from "../cluster-facts";
 import { fqdn, nicOn, reachableNic, Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { describeNode } from "../infra/nodes";
+import { vmNetworkAddresses } from "../infra/roles/loadbalancer";
 import { INGRESS, K3S_NETWORK } from "../ports";
 import { allocatable } from "./reservations";
 
@@ -28,13 +29,20 @@ export function k3sClusterFacts(topology: Topology): ClusterFacts {
   // The load balancer forwards the public ports to the NodePorts; its LAN (bridge) leg is what
   // clients outside the host use. Without a load balancer, clients use a node and the NodePorts.
   const lb = vmsWithRole(topology, "loadbalancer")[0];
+  // MQTT (plain text) only on the load balancer's VM-network legs (infra/roles/loadbalancer.ts).
   let ingress: IngressEndpoint;
+  const entry = nodes.find((n) => n.role === "k3s-agent" && isSchedulable(n)) ?? nodes[0];
   if (lb) {
     const lan = topology.networks.filter((n) => n.mode === "bridge").map((n) => nicOn(lb, n.name)).find((nic) => nic !== undefined);
-    ingress = { address: (lan ?? lb.nics[0]).address, httpsPort: INGRESS.https.publicPort, mqttPort: INGRESS.mqtt.publicPort, serviceType: "NodePort" };
+    const vmNetwork = vmNetworkAddresses(lb, topology)[0];
+    ingress = {
+      address: (lan ?? lb.nics[0]).address,
+      httpsPort: INGRESS.https.publicPort,
+      ...(vmNetwork ? { mqttAddress: vmNetwork, mqttPort: INGRESS.mqtt.publicPort } : { mqttAddress: entry.address, mqttPort: INGRESS.mqtt.nodePort }),
+      serviceType: "NodePort",
+    };
   } else {
-    const entry = nodes.find((n) => n.role === "k3s-agent" && isSchedulable(n)) ?? nodes[0];
-    ingress = { address: entry.address, httpsPort: INGRESS.https.nodePort, mqttPort: INGRESS.mqtt.nodePort, serviceType: "NodePort" };
+    ingress = { address: entry.address, httpsPort: INGRESS.https.nodePort, mqttAddress: entry.address, mqttPort: INGRESS.mqtt.nodePort, serviceType: "NodePort" };
   }
   return {
     domain: topology.domain,

@@ -30,7 +30,8 @@ export function existingClusterFacts(settings: ExistingClusterSettings, domain: 
   return {
     domain,
     nodes: settings.nodes.map(clusterNode),
-    ingress: { address, serviceType, ...ports },
+    // The user's own entry: whether MQTT reaches the LAN there is the user's network's business.
+    ingress: { address, serviceType, mqttAddress: address, ...ports },
     podCidr: settings.podCidr,
     flatcarReboots: settings.nodes.length > 0 && settings.nodes.every((n) => n.os === "flatcar"),
     tls: undefined,

@@ -16,6 +16,7 @@
  * component only wires resources.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertConfig } from "../config/alerts";
 import { ALERTMANAGER_CONFIG_KEY, ALERTMANAGER_CONFIG_SECRET, renderAlertmanagerConfig } from "./alertmanager";
@@ -36,7 +37,8 @@ import { CERT_MANAGER_API_VERSION, CLUSTER_ISSUER, CLUSTER_ISSUER_READY_TIMEOUT_
 import { clusterIssuerSpec } from "./values/cert-manager";
 import { KAFKA_API_VERSION, KAFKA_CLUSTER, KAFKA_NODE_POOL, KAFKA_READY_TIMEOUT_SECONDS, kafkaBootstrap } from "./values/kafka";
 import { GRAFANA_ADMIN_USER, GRAFANA_SECRET, GRAFANA_SECRET_KEYS, grafanaHost } from "./values/monitoring";
-import { MOSQUITTO_SECRET, MOSQUITTO_USER, mqttInternalEndpoint } from "./values/mosquitto";
+import { MOSQUITTO_SECRET, MOSQUITTO_USER, MOSQUITTO_USERS_CHECKSUM, MOSQUITTO_USERS_KEY, MOSQUITTO_USERS_SECRET, mqttInternalEndpoint } from "./values/mosquitto";
+import { MOSQUITTO_SALT_BYTES, mosquittoPasswordFile, MQTT_APPS_USER, MQTT_EXTERNAL_USER } from "./mqtt-users";
 import { REDIS_MASTER_SET, REDIS_SECRET, REDIS_SECRET_KEYS, redisSentinelEndpoint } from "./values/redis";
 import { cephDashboardHost, STORAGE_CLASS } from "./values/rook";
 import { INGRESS_CLASS, TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
@@ -78,9 +80,12 @@ export interface PlatformEndpoints {
   /** Kafka plain listener, inside the cluster. */
   kafkaBootstrap: string;
   mqttInternal: string;
-  /** MQTT through the load balancer. */
+  /** MQTT through the load balancer, on the VM networks only (plain text: never on the LAN). */
   mqttExternal: string;
+  /** The apps' MQTT user. */
   mqttUser: string;
+  /** The user for clients outside the cluster (password: `passwords.mqttExternal`; topics `external/#`). */
+  mqttExternalUser: string;
   /** Sentinel address; ask it for the master of `redisMasterSet`. */
   redisSentinel: string;
   redisMasterSet: string;
@@ -90,6 +95,7 @@ export interface PlatformPasswords {
   grafanaAdmin: string;
   traefikDashboard: string;
   mqtt: string;
+  mqttExternal: string;
   redis: string;
   redisSentinel: string;
 }
@@ -97,7 +103,7 @@ export interface PlatformPasswords {
 export class Platform extends pulumi.ComponentResource {
   declare readonly urls: PlatformUrls;
   declare readonly endpoints: PlatformEndpoints;
-  /** Every generated password, as one secret output. Users: `admin` (Grafana, Traefik), `mqtt`. */
+  /** Every generated password, as one secret output. Users: `admin` (Grafana, Traefik), `mqtt`, `external` (MQTT). */
   declare readonly passwords: pulumi.Output<PlatformPasswords>;
   /** Requests of every workload against the schedulable nodes' allocatable resources. */
   declare readonly capacity: CapacityReport;
@@ -146,6 +152,7 @@ export class Platform extends pulumi.ComponentResource {
     const grafanaPassword = password("grafana-admin");
     const traefikPassword = password("traefik-dashboard");
     const mqttPassword = password("mqtt");
+    const mqttExternalPassword = password("mqtt-external");
     const redisPassword = password("redis");
     const sentinelPassword = password("redis-sentinel");
     const secret = (key: NamespaceKey, secretName: string, stringData: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
@@ -163,6 +170,18 @@ export class Platform extends pulumi.ComponentResource {
       users: pulumi.interpolate`${TRAEFIK_DASHBOARD_USER}:${traefikPassword.bcryptHash}`,
     });
     const mqttSecret = secret("mosquitto", MOSQUITTO_SECRET, { username: MOSQUITTO_USER, password: mqttPassword.result });
+    // Mosquitto's password file of both users, hashed here (the chart hashes only its one user); each
+    // user's salt is generated once, so the file (and the broker) changes only with a password.
+    const salt = (user: string) => new random.RandomBytes(`${name}-mqtt-salt-${user}`, { length: MOSQUITTO_SALT_BYTES }, { parent: this }).base64;
+    const mqttPasswordFile = pulumi
+      .all([mqttPassword.result, salt(MQTT_APPS_USER), mqttExternalPassword.result, salt(MQTT_EXTERNAL_USER)])
+      .apply(([apps, appsSalt, external, externalSalt]) =>
+        mosquittoPasswordFile([
+          { name: MQTT_APPS_USER, password: apps, saltBase64: appsSalt },
+          { name: MQTT_EXTERNAL_USER, password: external, saltBase64: externalSalt },
+        ]),
+      );
+    const mqttUsersSecret = secret("mosquitto", MOSQUITTO_USERS_SECRET, { [MOSQUITTO_USERS_KEY]: mqttPasswordFile });
     const redisSecret = secret("redis", REDIS_SECRET, {
       [REDIS_SECRET_KEYS.redis]: redisPassword.result,
       [REDIS_SECRET_KEYS.sentinel]: sentinelPassword.result,
@@ -180,7 +199,7 @@ export class Platform extends pulumi.ComponentResource {
             retainOnDelete: true,
           }),
       );
-    const release = (key: ChartKey, dependsOn: pulumi.Resource[]): k8s.helm.v3.Release => {
+    const release = (key: ChartKey, dependsOn: pulumi.Resource[], values: pulumi.Input<object> = rendered.values[key]): k8s.helm.v3.Release => {
       const spec = RELEASES[key];
       const crds = hasCrds(key) ? chartCrds(key) : [];
       return new k8s.helm.v3.Release(
@@ -193,7 +212,7 @@ export class Platform extends pulumi.ComponentResource {
           atomic: true,
           timeout: spec.timeoutSeconds,
           maxHistory: 5,
-          values: rendered.values[key],
+          values,
           skipCrds: hasCrds(key),
         },
         { ...k8sOpts, dependsOn: [...guardRails[spec.namespace], ...crds, ...dependsOn] },
@@ -234,7 +253,13 @@ export class Platform extends pulumi.ComponentResource {
     // monitoring CRDs (below), so the ingress is up while Ceph and Prometheus still start.
     const traefik = release("traefik", [traefikSecret]);
     const redis = release("redisHa", [redisSecret, storageReady]);
-    release("mosquitto", [mqttSecret, storageReady]);
+    // The chart's checksums cover only its own Secret: the users' file's digest restarts the broker
+    // when a password changes (the file is mounted with subPath, which is never updated in place).
+    const mosquittoValues = mqttPasswordFile.apply((file) => ({
+      ...rendered.values.mosquitto,
+      podAnnotations: { [MOSQUITTO_USERS_CHECKSUM]: createHash("sha256").update(file).digest("hex") },
+    }));
+    release("mosquitto", [mqttSecret, mqttUsersSecret, storageReady], mosquittoValues);
     const strimzi = release("strimzi", []);
 
     // TLS: cert-manager, its ClusterIssuer on FreeIPA's ACME directory, one Certificate per route host.
@@ -334,15 +359,16 @@ export class Platform extends pulumi.ComponentResource {
     this.endpoints = {
       kafkaBootstrap: kafkaBootstrap(),
       mqttInternal: mqttInternalEndpoint(),
-      mqttExternal: `mqtt://${plan.ingress.address}:${plan.ingress.mqttPort}`,
+      mqttExternal: `mqtt://${plan.ingress.mqttAddress}:${plan.ingress.mqttPort}`,
       mqttUser: MOSQUITTO_USER,
+      mqttExternalUser: MQTT_EXTERNAL_USER,
       redisSentinel: redisSentinelEndpoint(),
       redisMasterSet: REDIS_MASTER_SET,
     };
     this.passwords = pulumi.secret(
-      pulumi.all([grafanaPassword.result, traefikPassword.result, mqttPassword.result, redisPassword.result, sentinelPassword.result]).apply(
-        ([grafanaAdmin, traefikDashboard, mqtt, redis, redisSentinel]) => ({ grafanaAdmin, traefikDashboard, mqtt, redis, redisSentinel }),
-      ),
+      pulumi
+        .all([grafanaPassword.result, traefikPassword.result, mqttPassword.result, mqttExternalPassword.result, redisPassword.result, sentinelPassword.result])
+        .apply(([grafanaAdmin, traefikDashboard, mqtt, mqttExternal, redis, redisSentinel]) => ({ grafanaAdmin, traefikDashboard, mqtt, mqttExternal, redis, redisSentinel })),
     );
     this.capacity = capacity;
     this.services = platformServices(plan);

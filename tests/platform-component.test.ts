@@ -3,11 +3,13 @@
  * order (the dependency graph), and what it outputs.
  */
 import * as k8s from "@pulumi/kubernetes";
+import { createHash } from "crypto";
 import * as random from "@pulumi/random";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import type { Platform as PlatformClass } from "../platform";
 import { CHARTS_WITH_CRDS, loadCrdManifest } from "../platform/chart-crds";
+import { mosquittoPasswordFile } from "../platform/mqtt-users";
 import { flannelNodeAddresses } from "../platform/node-sources";
 import { NAMESPACES } from "../platform/namespaces";
 import { RELEASES } from "../platform/releases";
@@ -30,7 +32,9 @@ beforeAll(async () => {
     outputsFor: (args) =>
       args.type === "random:index/randomPassword:RandomPassword"
         ? { result: `pw-${args.name}`, bcryptHash: `$2a$10$hash-of-${args.name}` }
-        : undefined,
+        : args.type === "random:index/randomBytes:RandomBytes"
+          ? { base64: Buffer.alloc(Number(args.inputs.length), args.name.length).toString("base64") }
+          : undefined,
   });
   const { Platform } = await import("../platform");
   const { k3sClusterFacts } = await import("../cluster/facts");
@@ -295,8 +299,10 @@ describe("outputs", () => {
     expect(platform.endpoints).toEqual({
       kafkaBootstrap: "kafka-kafka-bootstrap.kafka.svc.cluster.local:9092",
       mqttInternal: "mqtt://mosquitto.mosquitto.svc.cluster.local:1883",
-      mqttExternal: "mqtt://192.168.0.21:1883",
+      // MQTT is plain text: outside clients reach it on the load balancer's VM-network leg, not its LAN address.
+      mqttExternal: "mqtt://10.17.3.12:1883",
       mqttUser: "mqtt",
+      mqttExternalUser: "external",
       redisSentinel: "redis-ha.redis.svc.cluster.local:26379",
       redisMasterSet: "mymaster",
     });
@@ -309,9 +315,29 @@ describe("outputs", () => {
       grafanaAdmin: "pw-platform-grafana-admin",
       traefikDashboard: "pw-platform-traefik-dashboard",
       mqtt: "pw-platform-mqtt",
+      mqttExternal: "pw-platform-mqtt-external",
       redis: "pw-platform-redis",
       redisSentinel: "pw-platform-redis-sentinel",
     });
+  });
+
+  it("MQTT: both users' hashed password file in a secret Secret, mounted by the broker, which restarts when it changes", () => {
+    const users = h.byType(SECRET).find((s) => (s.inputs.metadata as { name: string }).name === "mosquitto-users") as Recorded;
+    expect(isSecretAt(users.rawInputs, ["stringData"])).toBe(true);
+    const file = (users.inputs.stringData as { passwordfile: string }).passwordfile;
+    const salt = (name: string) => Buffer.alloc(12, name.length).toString("base64");
+    expect(file).toBe(
+      mosquittoPasswordFile([
+        { name: "mqtt", password: "pw-platform-mqtt", saltBase64: salt("platform-mqtt-salt-mqtt") },
+        { name: "external", password: "pw-platform-mqtt-external", saltBase64: salt("platform-mqtt-salt-external") },
+      ]),
+    );
+    expect(file).not.toContain("pw-platform");
+    const mosquitto = release("mosquitto");
+    expect(h.dependsOn(mosquitto, users)).toBe(true);
+    const values = mosquitto.inputs.values as { podAnnotations: Record<string, string>; extraVolumes: { secret: { secretName: string } }[] };
+    expect(values.podAnnotations["checksum/users"]).toBe(createHash("sha256").update(file).digest("hex"));
+    expect(values.extraVolumes[0].secret.secretName).toBe("mosquitto-users");
   });
 
   it("reports the capacity it checked", () => {

@@ -139,7 +139,7 @@ describe("planPlatform", () => {
     allocatable: { cpuMilli: 3500, memoryMiB: 6000 },
   });
   const plan = (nodes: PlatformNode[], brokers = 1) =>
-    planPlatform({ domain: "x.test", nodes, ingress: { address: "10.0.0.1", httpsPort: 443, mqttPort: 1883, serviceType: "NodePort" }, podCidr: "10.42.0.0/16", flatcarReboots: true, settings: { ...settings, kafka: { ...settings.kafka, brokers } } });
+    planPlatform({ domain: "x.test", nodes, ingress: { address: "10.0.0.1", httpsPort: 443, mqttAddress: "10.0.0.1", mqttPort: 1883, serviceType: "NodePort" }, podCidr: "10.42.0.0/16", flatcarReboots: true, settings: { ...settings, kafka: { ...settings.kafka, brokers } } });
 
   it("sizes Ceph from the storage nodes: odd mon count, one mgr (one host: no standby), pool size up to 3", () => {
     const counts = (n: number) => {

@@ -69,6 +69,18 @@ function checkPort(what: string, port: number, min = 1, max = 65535): void {
   if (!Number.isInteger(port) || port < min || port > max) throw new Error(`ports.ts: ${what} ${port} is outside ${min}-${max}`);
 }
 
+/**
+ * The load balancer's addresses on the VM networks (its NAT legs): the K3s API and MQTT listen only
+ * there. MQTT is plain text, so it stays off the LAN; clients outside the cluster reach it from the VM
+ * networks (the bastion, the VPN) with their own credentials (platform/mqtt-users.ts).
+ */
+export function vmNetworkAddresses(lb: VmSpec, topology: Topology): string[] {
+  return lb.nics.filter((n) => networkOf(topology, n.network).mode === "nat").map((n) => n.address);
+}
+
+/** Entry points that never listen on the LAN (see vmNetworkAddresses). */
+const VM_NETWORKS_ONLY: ReadonlySet<string> = new Set(["mqtt"]);
+
 /** What the load balancer listens on and forwards to, derived from the topology and ports.ts. */
 export function loadBalancerListeners(lb: VmSpec, topology: Topology): Listener[] {
   const servers = backendsOf(lb, vmsWithRole(topology, "k3s-server"), topology);
@@ -78,7 +90,7 @@ export function loadBalancerListeners(lb: VmSpec, topology: Topology): Listener[
   const ingress = backendsOf(lb, agents.length > 0 ? agents : vmsWithRole(topology, "k3s-server"), topology);
   const all = lb.nics.map((n) => n.address);
   // The API is for nodes and operators (via the bastion or the VPN), not for the LAN.
-  const internal = lb.nics.filter((n) => networkOf(topology, n.network).mode === "nat").map((n) => n.address);
+  const internal = vmNetworkAddresses(lb, topology);
   checkPort("K3S_API_PORT", K3S_API_PORT);
   const listeners: Listener[] = [
     {
@@ -94,7 +106,10 @@ export function loadBalancerListeners(lb: VmSpec, topology: Topology): Listener[
   for (const [name, entry] of Object.entries(INGRESS)) {
     checkPort(`INGRESS.${name}.publicPort`, entry.publicPort);
     checkPort(`INGRESS.${name}.nodePort`, entry.nodePort, NODE_PORT_RANGE.min, NODE_PORT_RANGE.max);
-    listeners.push({ name: `ingress-${name}`, binds: all, port: entry.publicPort, backendPort: entry.nodePort, backends: ingress, longLived: name === "mqtt" });
+    const binds = VM_NETWORKS_ONLY.has(name) ? internal : all;
+    // A load balancer on the LAN only has no VM-network leg: MQTT is not served through it then.
+    if (binds.length === 0) continue;
+    listeners.push({ name: `ingress-${name}`, binds, port: entry.publicPort, backendPort: entry.nodePort, backends: ingress, longLived: name === "mqtt" });
   }
   return listeners;
 }

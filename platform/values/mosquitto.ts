@@ -1,19 +1,35 @@
 /**
- * Eclipse Mosquitto (helmforge chart): one broker, anonymous access off, the password from a
- * generated Secret, retained messages and sessions on a `ceph-block` volume, reachable inside the
- * cluster on its Service and from outside through the load balancer on the fixed MQTT NodePort.
+ * Eclipse Mosquitto (helmforge chart): one broker, anonymous access off, retained messages and
+ * sessions on a `ceph-block` volume, reachable inside the cluster on its Service and, for clients
+ * outside it, through the load balancer's MQTT listener on the VM networks (never the LAN: MQTT is
+ * plain text). Two users (mqtt-users.ts): the apps' and the outside clients', with an ACL.
+ *
+ * The chart's `auth` knows one user: its init container writes a password file of `auth.username`
+ * only, which `mosquitto.conf` names (`password_file`, which Mosquitto refuses to see twice). So the
+ * chart keeps writing that file (from `MOSQUITTO_SECRET`, the apps' credentials), and the broker
+ * container mounts the platform's own file of both users over it (`MOSQUITTO_USERS_SECRET`, subPath:
+ * a plain file, which Mosquitto 2.1 requires of secrets). Should that mount ever be missing, the
+ * broker sees the chart's file: the apps still connect, the outside clients do not (it fails closed).
  */
 import { INGRESS } from "../../ports";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
 import { Resources } from "../resources";
 import { SIZING } from "../sizing";
+import { MQTT_APPS_USER, mosquittoAcl } from "../mqtt-users";
 import { STORAGE_CLASS } from "./rook";
 
 export const MOSQUITTO_RELEASE = "mosquitto";
 /** Secret with `username` and `password`; the chart's init container turns it into the password file. */
 export const MOSQUITTO_SECRET = "mosquitto-auth";
-export const MOSQUITTO_USER = "mqtt";
+export const MOSQUITTO_USER = MQTT_APPS_USER;
+/** Secret with `passwordfile`: every user, hashed (mqtt-users.ts `mosquittoPasswordFile`). */
+export const MOSQUITTO_USERS_SECRET = "mosquitto-users";
+export const MOSQUITTO_USERS_KEY = "passwordfile";
+/** Where the chart's mosquitto.conf reads the password file (`password_file`, templates/configmap.yaml). */
+const CHART_PASSWORD_FILE = "/mosquitto/config/generated/passwordfile";
+/** Pod annotation carrying the password file's digest: a changed password restarts the broker. */
+export const MOSQUITTO_USERS_CHECKSUM = "checksum/users";
 /** The image's `mosquitto` user: the password file and the data volume belong to it. */
 const MOSQUITTO_UID = 1883;
 
@@ -34,6 +50,11 @@ export interface MosquittoValues {
   service: { type: "NodePort" | "LoadBalancer"; mqttPort: number; mqttNodePort: number; externalTrafficPolicy: "Cluster" };
   /** One replica: a PodDisruptionBudget of minAvailable 1 would block every node drain. */
   pdb: { enabled: boolean };
+  /** The chart writes `rules` to the acl_file mosquitto.conf names. */
+  acl: { enabled: boolean; rules: string };
+  /** The platform's password file of every user, over the chart's (see above). */
+  extraVolumes: { name: string; secret: { secretName: string; defaultMode: number; items: { key: string; path: string }[] } }[];
+  extraVolumeMounts: { name: string; mountPath: string; subPath: string; readOnly: boolean }[];
   resources: Resources;
   podSecurityContext: Record<string, unknown>;
   securityContext: Record<string, unknown>;
@@ -56,6 +77,15 @@ export function mosquittoValues(serviceType: "NodePort" | "LoadBalancer" = "Node
     },
     service: { type: serviceType, mqttPort: INGRESS.mqtt.publicPort, mqttNodePort: INGRESS.mqtt.nodePort, externalTrafficPolicy: "Cluster" },
     pdb: { enabled: false },
+    acl: { enabled: true, rules: mosquittoAcl() },
+    extraVolumes: [
+      {
+        name: "users",
+        // Owner root, group mosquitto (fsGroup), no access for others.
+        secret: { secretName: MOSQUITTO_USERS_SECRET, defaultMode: 0o440, items: [{ key: MOSQUITTO_USERS_KEY, path: MOSQUITTO_USERS_KEY }] },
+      },
+    ],
+    extraVolumeMounts: [{ name: "users", mountPath: CHART_PASSWORD_FILE, subPath: MOSQUITTO_USERS_KEY, readOnly: true }],
     resources: SIZING.mosquitto,
     // Pod level, so the init container that writes the password file runs as the same non-root user.
     podSecurityContext: {

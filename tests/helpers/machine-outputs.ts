@@ -29,6 +29,8 @@ export const FREEIPA_CA_PEM = ["-----BEGIN CERTIFICATE-----", Buffer.from("FreeI
 
 export function machineOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> | undefined {
   if (args.type === "random:index/randomPassword:RandomPassword") return { result: TOKEN };
+  // A salt (Mosquitto's password file): as many bytes as asked for.
+  if (args.type === "random:index/randomBytes:RandomBytes") return { base64: Buffer.alloc(Number(args.inputs.length), 7).toString("base64") };
   if (args.type !== COMMAND) return undefined;
   if (args.name.endsWith("-boot")) return { stdout: MACHINE_ID };
   if (args.name.endsWith("-kubeconfig")) return { stdout: K3S_YAML };
