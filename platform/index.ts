@@ -255,10 +255,11 @@ export class Platform extends pulumi.ComponentResource {
     const redis = release("redisHa", [redisSecret, storageReady]);
     // The chart's checksums cover only its own Secret: the users' file's digest restarts the broker
     // when a password changes (the file is mounted with subPath, which is never updated in place).
-    const mosquittoValues = mqttPasswordFile.apply((file) => ({
+    // Only the annotation waits for the passwords: the rest of the values stay known in a preview.
+    const mosquittoValues = {
       ...rendered.values.mosquitto,
-      podAnnotations: { [MOSQUITTO_USERS_CHECKSUM]: createHash("sha256").update(file).digest("hex") },
-    }));
+      podAnnotations: { [MOSQUITTO_USERS_CHECKSUM]: mqttPasswordFile.apply((file) => createHash("sha256").update(file).digest("hex")) },
+    };
     release("mosquitto", [mqttSecret, mqttUsersSecret, storageReady], mosquittoValues);
     const strimzi = release("strimzi", []);
 
