@@ -1,5 +1,5 @@
 /**
- * Mosquitto's two users under the real broker (Debian's mosquitto 2.0, which .ci/run installs): the
+ * Mosquitto's two users under the real broker (Debian's mosquitto 2.0, .ci/packages): the
  * password file the platform hashes itself and the ACL it gives the chart, loaded by `mosquitto` on
  * 127.0.0.1 the way the chart's mosquitto.conf loads them. Each client speaks MQTT 3.1.1 over a raw
  * socket: CONNACK says whether the credentials were taken, SUBACK whether the ACL grants a topic.
@@ -12,6 +12,7 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { mosquittoAcl, mosquittoPasswordFile, mosquittoPasswordLine, MQTT_APPS_USER, MQTT_EXTERNAL_TOPICS, MQTT_EXTERNAL_USER } from "../platform/mqtt-users";
 import { mosquittoValues, MOSQUITTO_USERS_KEY, MOSQUITTO_USERS_SECRET } from "../platform/values/mosquitto";
+import { packageOf } from "./helpers/ci-packages";
 
 const MOSQUITTO = "/usr/sbin/mosquitto";
 const salt = () => randomBytes(12).toString("base64");
@@ -90,7 +91,7 @@ let port: number;
 let log = "";
 
 beforeAll(async () => {
-  if (spawnSync(MOSQUITTO, ["-h"]).error) throw new Error(`${MOSQUITTO} is not installed: run .ci/run (apt-get install -y mosquitto)`);
+  if (spawnSync(MOSQUITTO, ["-h"]).error) throw new Error(`${MOSQUITTO} is not installed: Debian package ${packageOf("mosquitto")} (bash .ci/run installs it)`);
   const dir = mkdtempSync(join(tmpdir(), "fmc-mosquitto-"));
   writeFileSync(join(dir, "passwordfile"), mosquittoPasswordFile(users), { mode: 0o644 });
   writeFileSync(join(dir, "aclfile"), mosquittoAcl(), { mode: 0o644 });

@@ -165,11 +165,13 @@ export function loadBalancerFragment(vm: VmSpec, topology: Topology, _settings: 
   const vmNetworks = natNetworks.length > 0 ? natNetworks : vm.nics.map((n) => networkOf(topology, n.network).cidr);
   const firewall = renderFirewallScript(vm.name, {
     services: ["http", "https"],
-    ports: [`${INGRESS.mqtt.publicPort}/tcp`],
-    // SSH and the API only from the VM networks: the bastion is the only SSH entry from the LAN.
+    ports: [],
+    // SSH, the API and MQTT (plain text) only from the VM networks: the bastion is the only SSH entry
+    // from the LAN, and VPN clients arrive masqueraded to the bastion's VM-network address.
     restricted: [
       { sources: vmNetworks, service: "ssh" },
       { sources: vmNetworks, port: `${K3S_API_PORT}/tcp` },
+      { sources: vmNetworks, port: `${INGRESS.mqtt.publicPort}/tcp` },
     ],
   });
   return {
