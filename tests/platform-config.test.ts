@@ -120,11 +120,12 @@ describe("k3sClusterFacts", () => {
       ["worker3", "k3s-agent", "10.17.4.26", "/dev/vdb"],
     ]);
     expect(f.nodes[2].allocatable).toEqual({ cpuMilli: 3500, memoryMiB: 6400 - 189 - 384 - 512 - 256 });
-    expect(f.ingress).toEqual({ address: "192.168.0.21", httpsPort: INGRESS.https.publicPort, mqttPort: INGRESS.mqtt.publicPort, serviceType: "NodePort" });
+    // HTTPS on the LAN address; MQTT (plain text) on the load balancer's first VM-network address.
+    expect(f.ingress).toEqual({ address: "192.168.0.21", httpsPort: INGRESS.https.publicPort, mqttAddress: "10.17.3.12", mqttPort: INGRESS.mqtt.publicPort, serviceType: "NodePort" });
   });
 
   it("dev (no load balancer): clients use the agent and the NodePorts", () => {
-    expect(k3sClusterFacts(dev).ingress).toEqual({ address: "10.17.10.21", httpsPort: INGRESS.https.nodePort, mqttPort: INGRESS.mqtt.nodePort, serviceType: "NodePort" });
+    expect(k3sClusterFacts(dev).ingress).toEqual({ address: "10.17.10.21", httpsPort: INGRESS.https.nodePort, mqttAddress: "10.17.10.21", mqttPort: INGRESS.mqtt.nodePort, serviceType: "NodePort" });
   });
 });
 

@@ -192,7 +192,8 @@ describe("keys accepted only as free-form maps", () => {
       ],
       strimzi: ["extraEnvs", "resources", "watchNamespaces"],
       redisHa: ["existingSecret", "exporter.resources", "init.resources", "persistentVolume.storageClass", "redis.resources", "sentinel.resources", "splitBrainDetection.resources"],
-      mosquitto: ["podSecurityContext", "resources", "securityContext"],
+      // extraVolumes/extraVolumeMounts: the platform's password file of both MQTT users over the chart's (values/mosquitto.ts).
+      mosquitto: ["extraVolumeMounts", "extraVolumes", "podSecurityContext", "resources", "securityContext"],
       kubePrometheusStack: [
         "alertmanager.alertmanagerSpec.configSecret",
         "alertmanager.alertmanagerSpec.resources",
