@@ -35,7 +35,15 @@ function platform(name: string, facts: ClusterFacts, raw: Record<string, unknown
 }
 
 beforeAll(async () => {
-  h = await startHarness({ stack: "prod", outputsFor: (a) => (a.type === "random:index/randomPassword:RandomPassword" ? { result: "pw", bcryptHash: "$2a$10$h" } : undefined) });
+  h = await startHarness({
+    stack: "prod",
+    outputsFor: (a) =>
+      a.type === "random:index/randomPassword:RandomPassword"
+        ? { result: "pw", bcryptHash: "$2a$10$h" }
+        : a.type === "random:index/randomBytes:RandomBytes"
+          ? { base64: Buffer.alloc(Number(a.inputs.length), 7).toString("base64") }
+          : undefined,
+  });
   platform("prodBefore", k3sClusterFacts(prodTopology));
   platform("prodMirror", k3sClusterFacts(prodTopology), { chartMirror: MIRROR });
   platform("existingBefore", existing());
