@@ -69,12 +69,12 @@ function owner(path: string): string | undefined {
   return r.stdout.split(":")[0].trim();
 }
 
-/** Whether installing `pkg` installs `target`: it is `target`, or Depends on it (three levels deep). */
+/** Whether installing `pkg` installs `target`: it is `target`, or (Pre-)Depends on it (three levels deep). */
 function pullsIn(pkg: string, target: string, depth = 3, seen = new Set<string>()): boolean {
   if (pkg === target) return true;
   if (depth === 0 || seen.has(pkg)) return false;
   seen.add(pkg);
-  const r = spawnSync("dpkg-query", ["-W", "-f", "${Depends}", pkg], { encoding: "utf8" });
+  const r = spawnSync("dpkg-query", ["-W", "-f", "${Pre-Depends},${Depends}", pkg], { encoding: "utf8" });
   const direct = r.status === 0 ? r.stdout.split(/[,|]/).map((d) => d.trim().split(/[\s(:]/)[0]).filter(Boolean) : [];
   return direct.some((d) => pullsIn(d, target, depth - 1, seen));
 }
