@@ -32,6 +32,7 @@ const appHosts = [...new Set(config.apps.apps.flatMap((a) => (a.ingress ? [a.ing
 const facts: ClusterFacts = config.target === "vms" ? k3sClusterFacts(config.topology) : existingClusterFacts(config.existing.settings, config.domain);
 // `deployUpTo` stops before the stages that reach into the VMs (SSH, K3s, Helm).
 const deploysPlatform = config.target === "existing" || deploys(config.topology.deployUpTo, "platform");
+const deploysApps = config.target === "existing" || deploys(config.topology.deployUpTo, "apps");
 // Room: the platform and every app at its maximum replicas must fit the schedulable nodes. Only a
 // stack that deploys the platform needs it (the lab's stage-1-only topology has no Ceph node).
 const capacity = deploysPlatform ? assertStackFits(facts, config.platform, config.apps.apps) : undefined;
@@ -189,7 +190,7 @@ const platform =
 
 // Stage 4: the user's apps (stack config `apps`) on the platform's services and the database VM.
 const apps =
-  cluster && platform
+  cluster && platform && deploysApps
     ? new Apps("apps", {
         provider: cluster.provider,
         settings: config.apps,

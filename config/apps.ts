@@ -30,7 +30,10 @@ export interface AppIngress {
 export interface AppSpec {
   /** RFC 1123 label: names the Deployment, Service, policies (`api`). */
   name: string;
-  /** Full image reference, pinned by tag (never `latest`) or digest. */
+  /**
+   * Full image reference, pinned by tag (never `latest`) or digest; a name without registry stays as
+   * written when no `appsRegistry` is set and the stack deploys only up to the platform.
+   */
   image: string;
   /** Container port the app listens on (HTTP: probes, Service, route). */
   port: number;
@@ -243,7 +246,7 @@ function parseIngress(c: Collector, key: string, raw: unknown, domain: string): 
   return { host, paths };
 }
 
-function parseApp(c: Collector, key: string, item: Record<string, unknown>, registry: string | undefined, topology: AppsTarget): AppSpec {
+function parseApp(c: Collector, key: string, item: Record<string, unknown>, registry: string | undefined, topology: AppsTarget, deploysApps: boolean): AppSpec {
   const known = ["name", "image", "port", "healthPath", "replicas", "targetCpuPercent", "resources", "env", "uses", "ingress", "serviceAccountToken", "runAsUser", "writablePaths"];
   for (const extra of Object.keys(item).filter((k) => !known.includes(k))) c.fail(`${key}.${extra}`, `unknown key; expected one of ${known.join(", ")}`);
   const name = c.string(`${key}.name`, item.name);
@@ -253,10 +256,12 @@ function parseApp(c: Collector, key: string, item: Record<string, unknown>, regi
   let image = rawImage;
   if (rawImage) {
     const resolved = resolveImage(rawImage, registry);
-    if (!resolved) c.fail(`${key}.image`, `"${rawImage}" names no registry: set appsRegistry, or write the full reference (registry/path/name:tag)`);
-    else {
-      image = resolved;
-      const problem = checkImage(resolved);
+    // Until the apps stage deploys (`deployUpTo` below apps), the images need not be in a registry yet.
+    if (!resolved && deploysApps) {
+      c.fail(`${key}.image`, `"${rawImage}" names no registry: set appsRegistry, or write the full reference (registry/path/name:tag), or deploy up to the platform meanwhile (deployUpTo: platform)`);
+    } else {
+      image = resolved ?? rawImage;
+      const problem = checkImage(image);
       if (problem) c.fail(`${key}.image`, problem);
     }
   }
@@ -294,7 +299,8 @@ function parseApp(c: Collector, key: string, item: Record<string, unknown>, regi
 /** What the apps' settings are checked against: the domain of their hosts and the VMs (for PostgreSQL); no VMs on an existing cluster. */
 export type AppsTarget = Pick<Topology, "domain" | "vms">;
 
-export function parseApps(raw: RawAppsConfig, topology: AppsTarget): AppsSettings {
+/** `deploysApps` false: this run deploys no app (`deployUpTo` below apps), so images need no registry yet. */
+export function parseApps(raw: RawAppsConfig, topology: AppsTarget, deploysApps = true): AppsSettings {
   const c = new Collector();
   let registry: string | undefined;
   if (raw.appsRegistry !== undefined) {
@@ -307,7 +313,7 @@ export function parseApps(raw: RawAppsConfig, topology: AppsTarget): AppsSetting
     else {
       raw.apps.forEach((item, i) => {
         if (!isObj(item)) return c.fail(`apps[${i}]`, "must be an object");
-        apps.push(parseApp(c, `apps[${i}]`, item, registry, topology));
+        apps.push(parseApp(c, `apps[${i}]`, item, registry, topology, deploysApps));
       });
     }
   }
@@ -330,6 +336,6 @@ export function parseApps(raw: RawAppsConfig, topology: AppsTarget): AppsSetting
 }
 
 /** Reads `apps` and `appsRegistry` from the stack config and validates them; throws a ConfigError naming each bad key. */
-export function loadAppsSettings(topology: AppsTarget): AppsSettings {
-  return parseApps(readRawConfig(APPS_CONFIG_KEYS), topology);
+export function loadAppsSettings(topology: AppsTarget, deploysApps = true): AppsSettings {
+  return parseApps(readRawConfig(APPS_CONFIG_KEYS), topology, deploysApps);
 }

@@ -23,7 +23,7 @@ import {
 import { isConfigSet, loadTopology, readRawConfig } from "./load";
 import { loadPlatformSettings, PlatformSettings } from "./platform";
 import { loadRoleSettings, RoleSettings } from "./roles";
-import { Topology } from "./topology";
+import { deploys, Topology } from "./topology";
 import { Collector, ConfigError, isDnsDomain } from "./validate";
 
 /** A stack that builds its cluster on the KVM host (stages 1-4). */
@@ -81,7 +81,7 @@ export function loadStackConfig(): StackConfig {
   const roles = attempt(() => loadRoleSettings(topology));
   const cluster = attempt(() => loadClusterSettings(topology));
   const platform = attempt(() => loadPlatformSettings(topology));
-  const apps = attempt(() => loadAppsSettings(topology));
+  const apps = attempt(() => loadAppsSettings(topology, deploys(topology.deployUpTo, "apps")));
   const backup = attempt(() => loadBackupSettings(topology.stack));
   const alerts = attempt(() => loadAlertSettings());
   if (!roles || !cluster || !platform || !apps || !backup || !alerts || problems.length > 0) throw new ConfigError(problems);

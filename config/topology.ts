@@ -97,10 +97,11 @@ export type CpuMode = (typeof CPU_MODES)[number];
 /**
  * How far `pulumi up` goes: `vms` is stage 1's libvirt objects with their first-boot config;
  * `guest-roles` adds the commands that reach the Rocky VMs over SSH after first boot; `cluster` adds
- * K3s (stage 2); `platform` (the default) adds the Helm releases (stage 3). Each stage needs the one
- * before it; stopping early is for bringing a host up in steps (or a lab whose guests are stand-ins).
+ * K3s (stage 2); `platform` adds the Helm releases (stage 3); `apps` (the default) adds the user's
+ * apps (stage 4). Each stage needs the one before it; stopping early is for bringing a host up in
+ * steps (the platform before the apps' images are in a registry), or a lab whose guests are stand-ins.
  */
-export const DEPLOY_STAGES = ["vms", "guest-roles", "cluster", "platform"] as const;
+export const DEPLOY_STAGES = ["vms", "guest-roles", "cluster", "platform", "apps"] as const;
 export type DeployStage = (typeof DEPLOY_STAGES)[number];
 
 /** Whether `stage` runs when the stack deploys up to `upTo`. */

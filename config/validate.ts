@@ -415,7 +415,7 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
     flatcar: imageUrl(c, "flatcarImageUrl", raw.flatcarImageUrl, IMAGES.flatcar.url),
     rocky: imageUrl(c, "rockyImageUrl", raw.rockyImageUrl, IMAGES.rocky.url),
   };
-  const deployUpTo = c.oneOf("deployUpTo", raw.deployUpTo ?? "platform", DEPLOY_STAGES) ?? "platform";
+  const deployUpTo = c.oneOf("deployUpTo", raw.deployUpTo ?? "apps", DEPLOY_STAGES) ?? "apps";
   const cephStateDiskGiB = c.positiveInt("cephStateDiskGiB", raw.cephStateDiskGiB, CEPH_STATE_DISK_GIB.default);
   if (cephStateDiskGiB > 0 && (cephStateDiskGiB < CEPH_STATE_DISK_GIB.min || cephStateDiskGiB > CEPH_STATE_DISK_GIB.max)) {
     c.fail("cephStateDiskGiB", `${cephStateDiskGiB} GiB is outside ${CEPH_STATE_DISK_GIB.min}-${CEPH_STATE_DISK_GIB.max} GiB (the mon store needs a few GiB, more while Ceph is unhealthy)`);

@@ -74,6 +74,11 @@ export interface DeploymentRecord {
    * whose drain let a failed drain through and whose VMs were powered off hard.
    */
   nodeSteps?: number;
+  /**
+   * The stages the recording program knew (DEPLOY_STAGES). A record without `apps` among them comes
+   * from a program before the apps stage, whose `platform` deployed the apps too.
+   */
+  stages?: string[];
 }
 
 /**
@@ -217,8 +222,9 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
       `cephStateDiskGiB: the size of a libvirt volume is ForceNew, so ${from} -> ${to} GiB would replace the Ceph state disk (and the mon store on it) of ${resizedStateDisks.map((d) => d.name).join(", ")} with an empty one; keep ${from}`,
     );
   }
-  const lowered = loweredStages(previous.deployUpTo, current.deployUpTo);
-  if (lowered) problems.push(`deployUpTo: the last \`pulumi up\` deployed up to "${previous.deployUpTo}"; "${current.deployUpTo}" would delete ${lowered}; keep "${previous.deployUpTo}", or remove the whole stack with \`pulumi destroy\``);
+  const deployed = deployedStage(previous);
+  const lowered = loweredStages(deployed, current.deployUpTo);
+  if (lowered) problems.push(`deployUpTo: the last \`pulumi up\` deployed up to "${deployed}"; "${current.deployUpTo}" would delete ${lowered}; keep "${deployed}", or remove the whole stack with \`pulumi destroy\``);
   const changes = k3sNodeChanges(previous, current);
   if (changes.length > settings.k3sNodeChangesPerUp) {
     problems.push(
@@ -248,6 +254,15 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
 }
 
 /**
+ * The last stage a record says was deployed. Before the apps stage existed, `platform` was everything:
+ * a record whose program knew no `apps` stage and says `platform` deployed the apps too.
+ */
+export function deployedStage(record: DeploymentRecord): DeployStage | undefined {
+  if (record.deployUpTo === "platform" && !(record.stages ?? []).includes("apps")) return "apps";
+  return record.deployUpTo;
+}
+
+/**
  * What lowering `deployUpTo` from `before` to `after` deletes from the stack, as a live stack would
  * see it; undefined when it is no lowering (or the older record has no stage).
  */
@@ -260,8 +275,11 @@ function loweredStages(before: DeployStage | undefined, after: DeployStage | und
   if (at(after) < at("cluster") && at(before) >= at("cluster")) {
     return "the K3s cluster from the stack without uninstalling it (its per-node deletes go with the cluster token): K3s keeps running on the VMs, unknown to Pulumi, and raising deployUpTo again would install a new cluster with a new token over it";
   }
-  if (before === "platform" && after === "cluster") {
+  if (at(before) >= at("platform") && after === "cluster") {
     return "the platform and the apps while the cluster lives: Helm uninstalls every platform release (the Rook-Ceph cluster included) and every app, and their PVCs' data goes with them";
+  }
+  if (before === "apps" && after === "platform") {
+    return "every app with its namespace: Deployments, Services, routes, certificates, Secrets, and its KafkaTopic resources (the topics and their events go with them)";
   }
   // guest-roles -> vms: the after-boot commands leave the stack (they have no delete); later
   // changes of what they deliver (keys, NTP, backends, records) would no longer reach the VMs.

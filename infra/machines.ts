@@ -6,7 +6,7 @@
  */
 import { shortHash } from "../config/identity";
 import { RoleSettings } from "../config/roles";
-import { isK3sNode, isStorageNode, NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
+import { DEPLOY_STAGES, isK3sNode, isStorageNode, NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
 import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { cephStateDiskRollout, StateDiskRollout } from "./ceph-state-disk";
 import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, holdsEarlierNodeSteps, k3sNodeChanges, NODE_STEPS_VERSION, replaceFingerprint } from "./deployment-record";
@@ -176,6 +176,7 @@ export function deploymentRecord(
     k3s: { servers: [...k3s.servers], agents: [...k3s.agents] },
     deployUpTo: topology.deployUpTo,
     nodeSteps: NODE_STEPS_VERSION,
+    stages: [...DEPLOY_STAGES],
   };
 }
 

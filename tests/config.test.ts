@@ -236,7 +236,7 @@ describe("image mirrors, CPU mode and how far `up` goes", () => {
     const t = parseTopology(rawStack("prod"), "prod");
     expect(t.imageUrls).toEqual({ flatcar: IMAGES.flatcar.url, rocky: IMAGES.rocky.url });
     expect(t.host.cpuMode).toBe("host-passthrough");
-    expect(t.deployUpTo).toBe("platform");
+    expect(t.deployUpTo).toBe("apps");
   });
 
   it("takes a mirror's URLs, another CPU mode and an earlier last stage", () => {
@@ -264,13 +264,14 @@ describe("image mirrors, CPU mode and how far `up` goes", () => {
       'vmCpuMode: unknown value "host"; expected one of host-passthrough, host-model, maximum',
       'flatcarImageUrl: must be an http(s) URL (got "/srv/flatcar.img")',
       'rockyImageUrl: must be an http(s) URL (got "ftp://mirror/rocky.qcow2")',
-      'deployUpTo: unknown value "k3s"; expected one of vms, guest-roles, cluster, platform',
+      'deployUpTo: unknown value "k3s"; expected one of vms, guest-roles, cluster, platform, apps',
     ]);
   });
 
   it("runs each stage only with the ones before it", () => {
     expect(DEPLOY_STAGES.filter((s) => deploys("guest-roles", s))).toEqual(["vms", "guest-roles"]);
-    expect(DEPLOY_STAGES.filter((s) => deploys("platform", s))).toEqual([...DEPLOY_STAGES]);
+    expect(DEPLOY_STAGES.filter((s) => deploys("platform", s))).toEqual(["vms", "guest-roles", "cluster", "platform"]);
+    expect(DEPLOY_STAGES.filter((s) => deploys("apps", s))).toEqual([...DEPLOY_STAGES]);
     expect(DEPLOY_STAGES.filter((s) => deploys("vms", s))).toEqual(["vms"]);
   });
 });

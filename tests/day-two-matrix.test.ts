@@ -71,7 +71,8 @@ const vmOf = (raw: Raw, name: string) => (raw.vms as Record<string, unknown>[])[
 
 /**
  * Each row's change, on a copy of the stack config; `from` sets up the stack the change starts from
- * when it is not the committed one (recorded as its own "before").
+ * when it is not the committed one (recorded as its own "before"); `previous` rewrites the record the
+ * last run left (as an earlier program wrote it).
  */
 const CHANGES: Record<
   string,
@@ -79,6 +80,7 @@ const CHANGES: Record<
     stack?: "dev";
     from?: (raw: Raw) => void;
     legacy?: true;
+    previous?: (record: DeploymentRecord) => DeploymentRecord;
     edit: (raw: Raw) => void;
     also?: (r: DayTwoResult) => void;
     /** The check that refuses the row, when it is not the day-two record's. */
@@ -157,6 +159,12 @@ const CHANGES: Record<
     },
   },
   deployUpToLowered: { edit: (r) => (r.deployUpTo = "cluster") },
+  deployUpToApps: { edit: (r) => (r.deployUpTo = "platform") },
+  // A program before the apps stage recorded `platform` for everything (no `stages` in its record).
+  deployUpToAppsLegacy: {
+    previous: ({ stages: _known, ...record }) => ({ ...record, deployUpTo: "platform" }),
+    edit: (r) => (r.deployUpTo = "platform"),
+  },
   deployUpToVms: { edit: (r) => (r.deployUpTo = "vms") },
   // The same config, first deployed by a program before the Ceph state disk existed.
   cephStateDisk: {
@@ -302,8 +310,9 @@ beforeAll(async () => {
       build(`from${row.id}`, from[row.id]);
     }
     change.edit(raw);
+    const previous = (from[row.id] ?? base[change.stack ?? "prod"]).record;
     try {
-      after[row.id] = parse(raw, change.stack ?? "prod", (from[row.id] ?? base[change.stack ?? "prod"]).record);
+      after[row.id] = parse(raw, change.stack ?? "prod", change.previous ? change.previous(previous) : previous);
     } catch (e) {
       after[row.id] = e as Error;
       continue;
@@ -328,7 +337,9 @@ describe.each(rows)("docs/day-two.md row $id", (row) => {
     }
     const now = after[row.id];
     if (now instanceof Error) throw now;
-    const problems = change.refusedBy ? change.refusedBy(before) : dayTwoProblems(before.record, now.record, now.topology, { ...now.cluster });
+    const problems = change.refusedBy
+      ? change.refusedBy(before)
+      : dayTwoProblems(change.previous ? change.previous(before.record) : before.record, now.record, now.topology, { ...now.cluster });
     const refused = /^refused: (.+)$/.exec(row.outcome);
     if (refused) {
       expect(problems.some((p) => p.startsWith(`${refused[1]}`))).toBe(true);

@@ -101,3 +101,13 @@ it("every key the block sets is one prod needs (without it the check names that 
     expect(problems.some((p) => p.includes(left.key))).toBe(true);
   }
 });
+
+it("meanwhile, without a registry, `deployUpTo platform` passes the config check with no appsRegistry", async () => {
+  const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+  expect(readme).toContain("`pulumi config set deployUpTo platform`");
+  const values = Object.fromEntries(sets.filter((s) => s.key !== "appsRegistry").map((s) => [s.key, valueOf(s, lines)]));
+  const secretKeys = sets.filter((s) => s.secret).map((s) => s.key);
+  expect(await loadProd({ ...values, deployUpTo: "platform" }, secretKeys)).toEqual([]);
+  // With the apps deployed, the missing registry is named.
+  expect(await loadProd(values, secretKeys)).toEqual([expect.stringMatching(/^apps\[0\]\.image: "reference-api:0\.1\.0" names no registry: set appsRegistry/), expect.anything(), expect.anything()]);
+});
