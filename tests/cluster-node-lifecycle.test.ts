@@ -11,7 +11,7 @@
  *   through libvirt and waits, bounded; never destroys it.
  */
 import { spawnSync } from "child_process";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { NODE_MARKS, renderDrainNode, renderReconcileNode, renderShutdownVm, taintIdentity } from "../cluster/scripts";
@@ -122,8 +122,7 @@ describe("drain-node: a drain that cannot finish fails the step, and Pulumi leav
     expect(down.status).toBe(1);
     expect(down.acting).toEqual([]);
     const gone = new Server();
-    writeFileSync(join(gone.state, "exists"), "");
-    spawnSync("rm", [join(gone.state, "exists")]);
+    rmSync(join(gone.state, "exists"));
     const r = gone.run(drain(true), "drain-node", { STUB_CEPH: "rook-ceph rook-ceph HEALTH_ERR" });
     expect([r.status, r.acting]).toEqual([0, []]);
   });
