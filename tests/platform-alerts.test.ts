@@ -19,6 +19,7 @@ import { namespaceAllows, renderNetworkPolicies } from "../platform/network-poli
 import { k3sClusterFacts as platformFacts } from "../cluster/facts";
 import { planPlatform } from "../platform/plan";
 import { monitoringValues } from "../platform/values/monitoring";
+import { machineOutputs } from "./helpers/machine-outputs";
 import { isSecretAt, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { problemsOf as problemsOfParse } from "./helpers/problems";
 import { rawStack, stackConfig } from "./helpers/stacks";
@@ -148,7 +149,8 @@ describe("the chart and the cluster", () => {
 describe("under the mock engine", () => {
   it("the config is secret Secret data, the release waits for it, and the program reads the secrets as secrets", async () => {
     const config = stackConfig("prod", { ...EMAIL, alertSmtpPassword: "smtp-pass-0123", alertWebhookUrl: secretValues.webhookUrl });
-    const h = await startHarness({ stack: "prod", config, secretKeys: ["alertSmtpPassword", "alertWebhookUrl"] });
+    // machineOutputs: what the engine reports for generated values (passwords, the MQTT users' salts).
+    const h = await startHarness({ stack: "prod", config, secretKeys: ["alertSmtpPassword", "alertWebhookUrl"], outputsFor: machineOutputs });
     const alerts = loadAlertSettings();
     const resolved = await resolveOutput(alerts.secrets);
     expect(resolved).toEqual({ value: secretValues, secret: true });
