@@ -4,6 +4,9 @@
  * `parsePlatformSettings` is pure (raw config + validated topology in, plain settings out) and fails
  * with every problem at once, each naming its config key, before any resource is registered.
  */
+import { X509Certificate } from "crypto";
+import { readFileSync } from "fs";
+import { isAbsolute } from "path";
 import { ClusterNode, isSchedulable } from "../cluster-facts";
 import { readRawConfig } from "./load";
 import { Topology } from "./topology";
@@ -22,6 +25,7 @@ export interface RawPlatformConfig {
   cephObjectStore?: unknown;
   rebootWindow?: unknown;
   chartMirror?: unknown;
+  chartMirrorCaFile?: unknown;
 }
 
 export interface PlatformSettings {
@@ -54,7 +58,18 @@ export interface PlatformSettings {
    * A classic chart repository (`chartMirror`) serving every pinned chart under its own name and
    * version: every release pulls from it instead of the charts' own repositories (platform/chart-source.ts).
    */
-  chartMirror?: string;
+  chartMirror?: ChartMirror;
+}
+
+/** A classic chart repository serving every pinned chart (`chartMirror`, `chartMirrorCaFile`). */
+export interface ChartMirror {
+  /** The repository URL, without a trailing slash. */
+  repo: string;
+  /**
+   * A PEM CA bundle on the machine running Pulumi (where the Kubernetes provider runs Helm) that the
+   * mirror's HTTPS certificate chains to: Helm's `repositoryOpts.caFile`.
+   */
+  caFile?: string;
 }
 
 /** kured's window: the days a moment must fall on (kured's two-letter names) and the times, UTC. */
@@ -93,6 +108,7 @@ export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
   "cephObjectStore",
   "rebootWindow",
   "chartMirror",
+  "chartMirrorCaFile",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -137,7 +153,7 @@ function schedulableNodes(target: PlatformTarget): number {
  * A classic chart repository: http(s), no query or fragment (Helm appends `index.yaml` and the
  * archives' relative URLs to it); a trailing slash is dropped so one mirror is always one string.
  */
-export function parseChartMirror(c: Collector, value: unknown): string | undefined {
+export function parseChartMirrorUrl(c: Collector, value: unknown): string | undefined {
   // Empty is Pulumi.yaml's default: no mirror.
   if (value === undefined || value === "") return undefined;
   const text = c.string("chartMirror", value);
@@ -152,6 +168,48 @@ export function parseChartMirror(c: Collector, value: unknown): string | undefin
     return undefined;
   }
   return text.replace(/\/+$/, "");
+}
+
+/**
+ * The mirror and its CA file. The file is read here, on the machine running Pulumi, because that is
+ * where the provider's Helm reads it when it fetches a chart: a path that does not hold a PEM
+ * certificate there fails now, naming the key, rather than at the first Helm release.
+ */
+export function parseChartMirror(c: Collector, url: unknown, caFile: unknown, read: (path: string) => string = (p) => readFileSync(p, "utf8")): ChartMirror | undefined {
+  const repo = parseChartMirrorUrl(c, url);
+  if (caFile === undefined || caFile === "") return repo === undefined ? undefined : { repo };
+  const path = c.string("chartMirrorCaFile", caFile);
+  if (repo === undefined) {
+    if (url === undefined || url === "") c.fail("chartMirrorCaFile", "is the CA of the chart mirror and needs chartMirror");
+    return undefined;
+  }
+  if (!repo.startsWith("https:")) {
+    c.fail("chartMirrorCaFile", `the chart mirror ${repo} is plain http: there is no certificate to check; use an https URL or leave the key out`);
+    return { repo };
+  }
+  if (!isAbsolute(path)) {
+    c.fail("chartMirrorCaFile", `"${path}" is not an absolute path (the provider resolves it on the machine running Pulumi)`);
+    return { repo };
+  }
+  let text: string;
+  try {
+    text = read(path);
+  } catch (e) {
+    c.fail("chartMirrorCaFile", `cannot read ${path} on this machine, where Helm reads it: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    return { repo };
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const valid = blocks.filter((b) => {
+    try {
+      return new X509Certificate(b) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  if (valid.length === 0 || valid.length !== blocks.length) {
+    c.fail("chartMirrorCaFile", `${path} holds no PEM certificate${blocks.length > valid.length ? " it can parse" : ""} (expected the CA bundle the mirror's HTTPS certificate chains to)`);
+  }
+  return { repo, caFile: path };
 }
 
 export function parsePlatformSettings(raw: RawPlatformConfig, topology: PlatformTarget): PlatformSettings {
@@ -204,7 +262,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
   const windowText = c.string("rebootWindow", raw.rebootWindow, d.rebootWindow);
   const window = windowText ? parseRebootWindow(windowText) : undefined;
   if (typeof window === "string") c.fail("rebootWindow", window);
-  const chartMirror = parseChartMirror(c, raw.chartMirror);
+  const chartMirror = parseChartMirror(c, raw.chartMirror, raw.chartMirrorCaFile);
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {

@@ -4,6 +4,7 @@
  * its own name and version. The one place that decides it: every release, and anything else that
  * fetches a chart (its CRDs at the pinned version), asks here.
  */
+import type { ChartMirror } from "../config/platform";
 import { CHARTS } from "../versions";
 
 export type ChartKey = keyof typeof CHARTS;
@@ -13,7 +14,7 @@ export interface ChartSource {
   /** A chart name in `repositoryOpts.repo`, or an `oci://` reference (no repository). */
   chart: string;
   version: string;
-  repositoryOpts?: { repo: string };
+  repositoryOpts?: { repo: string; caFile?: string };
 }
 
 const OCI = "oci://";
@@ -29,8 +30,8 @@ export function chartName(key: ChartKey): string {
 }
 
 /** The chart, version and repository of release `key`, from `mirror` when the stack sets one. */
-export function chartSource(key: ChartKey, mirror?: string): ChartSource {
+export function chartSource(key: ChartKey, mirror?: ChartMirror): ChartSource {
   const pinned: { chart: string; version: string; repo?: string } = CHARTS[key];
-  if (mirror) return { chart: chartName(key), version: pinned.version, repositoryOpts: { repo: mirror } };
+  if (mirror) return { chart: chartName(key), version: pinned.version, repositoryOpts: mirror.caFile ? { repo: mirror.repo, caFile: mirror.caFile } : { repo: mirror.repo } };
   return { chart: pinned.chart, version: pinned.version, repositoryOpts: pinned.repo ? { repo: pinned.repo } : undefined };
 }

@@ -29,8 +29,9 @@ describe("chartSource", () => {
 
   it("with a mirror: every chart by its name at its pinned version from the mirror, the OCI-only one included", () => {
     for (const key of KEYS) {
-      expect(chartSource(key, "http://127.0.0.1:8879")).toEqual({ chart: chartName(key), version: CHARTS[key].version, repositoryOpts: { repo: "http://127.0.0.1:8879" } });
+      expect(chartSource(key, { repo: "http://127.0.0.1:8879" })).toEqual({ chart: chartName(key), version: CHARTS[key].version, repositoryOpts: { repo: "http://127.0.0.1:8879" } });
     }
+    expect(chartSource("kured", { repo: "https://mirror.example.net", caFile: "/etc/fmc/mirror-ca.pem" }).repositoryOpts).toEqual({ repo: "https://mirror.example.net", caFile: "/etc/fmc/mirror-ca.pem" });
     expect(KEYS.map(chartName)).toEqual([
       "traefik", "rook-ceph", "ceph-csi-drivers", "rook-ceph-cluster", "strimzi-kafka-operator", "redis-ha", "mosquitto", "kube-prometheus-stack", "cert-manager", "kured",
     ]);
@@ -40,7 +41,7 @@ describe("chartSource", () => {
 describe("chartMirror", () => {
   const parsed = (value: unknown) => {
     const c = new Collector();
-    return { url: parseChartMirror(c, value), problems: c.problems };
+    return { url: parseChartMirror(c, value, undefined)?.repo, problems: c.problems };
   };
   it("takes an http(s) repository URL, without its trailing slash; empty (Pulumi.yaml's default) is no mirror", () => {
     expect(parsed("https://charts.example.net/mirror/")).toEqual({ url: "https://charts.example.net/mirror", problems: [] });
@@ -51,6 +52,26 @@ describe("chartMirror", () => {
     for (const bad of ["oci://registry.example.net/charts", "ftp://mirror/charts", "charts.example.net", "https://u:p@mirror/charts", "https://mirror/charts?x=1"]) {
       expect(parsed(bad).problems).toEqual([expect.stringMatching(/^chartMirror: must be the http\(s\) URL of a classic chart repository/)]);
     }
+  });
+});
+
+describe("chartMirrorCaFile", () => {
+  const CA = join(__dirname, "fixtures", "chart-mirror-ca.pem");
+  const parsed = (url: unknown, caFile: unknown) => {
+    const c = new Collector();
+    return { mirror: parseChartMirror(c, url, caFile), problems: c.problems };
+  };
+  it("gives Helm the CA file of an https mirror, read on this machine", () => {
+    expect(parsed("https://mirror.example.net/charts", CA)).toEqual({ mirror: { repo: "https://mirror.example.net/charts", caFile: CA }, problems: [] });
+    expect(parsed("https://mirror.example.net/charts", "")).toEqual({ mirror: { repo: "https://mirror.example.net/charts" }, problems: [] });
+  });
+  it("refuses it without an https mirror, relative, unreadable or without a certificate, naming the key", () => {
+    const problems = (url: unknown, caFile: unknown) => parsed(url, caFile).problems;
+    expect(problems(undefined, CA)).toEqual([expect.stringMatching(/^chartMirrorCaFile: is the CA of the chart mirror and needs chartMirror/)]);
+    expect(problems("http://127.0.0.1:8879", CA)).toEqual([expect.stringMatching(/^chartMirrorCaFile: the chart mirror http:\/\/127\.0\.0\.1:8879 is plain http/)]);
+    expect(problems("https://m.example.net", "ca.pem")).toEqual([expect.stringMatching(/^chartMirrorCaFile: "ca\.pem" is not an absolute path/)]);
+    expect(problems("https://m.example.net", "/nonexistent/ca.pem")).toEqual([expect.stringMatching(/^chartMirrorCaFile: cannot read \/nonexistent\/ca\.pem on this machine, where Helm reads it: ENOENT/)]);
+    expect(problems("https://m.example.net", FIXTURE)).toEqual([expect.stringMatching(/^chartMirrorCaFile: .*chart-mirror-index\.json holds no PEM certificate/)]);
   });
 });
 

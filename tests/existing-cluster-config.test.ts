@@ -128,7 +128,7 @@ describe("loadStackConfig", () => {
     await startHarness({ stack: "lab", config: existingClusterConfig({ chartMirror: "https://charts.example.net/mirror" }), secretKeys: ["kubeconfig"] });
     const config = loadStackConfig();
     expect(config.target).toBe("existing");
-    expect(config.platform.chartMirror).toBe("https://charts.example.net/mirror");
+    expect(config.platform.chartMirror).toEqual({ repo: "https://charts.example.net/mirror" });
   });
 
   it("refuses the kubeconfig in plain text, naming the key and how to set it as a secret", async () => {
