@@ -50,6 +50,14 @@ export interface PlanRun {
 export async function runPlan(options: PlanOptions): Promise<PlanRun> {
   const root = options.root ?? projectRoot(__dirname);
   const file = readStackFile(root, options.stack);
+  // The plan reports on a VM topology (the host's VMs, its capacity, stage 1-2's critical path); an
+  // existing-cluster stack has none of that: its preview is the report (docs/existing-cluster.md).
+  if (typeof file.config.kubeconfig === "string" && file.config.kubeconfig.trim() !== "") {
+    return {
+      text: `Stack ${options.stack} deploys onto an existing cluster (kubeconfig): the offline plan reports on a VM topology only; run \`pulumi preview --stack ${options.stack}\`.\n`,
+      exitCode: 2,
+    };
+  }
 
   const asyncErrors: unknown[] = [];
   const onRejection = (e: unknown) => asyncErrors.push(e);

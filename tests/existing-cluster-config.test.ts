@@ -3,7 +3,11 @@
  * before anything is created), `existingPodCidr`, `ingressServiceType`, `ingressAddress`; the secret
  * `kubeconfig`; and the refusal of every stage 1-2 key on such a stack (and of these keys without it).
  */
+import { mkdtempSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
 import { loadStackConfig } from "../config";
+import { runPlan } from "../plan/main";
 import { cpuQuantityMilli, kubeconfigProblem, memoryQuantityMiB, parseExistingCluster, projectDefaults, vmKeysRefused } from "../config/existing-cluster";
 import { existingClusterFacts, existingNodesConfig } from "../existing-cluster/facts";
 import { k3sClusterFacts } from "../cluster/facts";
@@ -164,5 +168,14 @@ describe("loadStackConfig", () => {
     expect(kubeconfigProblem("/home/me/.kube/config")).toBe("is not a kubeconfig (expected the file's contents, not its path)");
     expect(kubeconfigProblem("apiVersion: v1\nkind: Config\nclusters: []\n")).toBe("has no clusters: not a kubeconfig");
     expect(kubeconfigProblem("a: [b")).toMatch(/^is not YAML/);
+  });
+});
+
+describe("npm run plan on an existing-cluster stack", () => {
+  it("says it plans VM topologies only and points at pulumi preview, before running anything", async () => {
+    const root = mkdtempSync(join(tmpdir(), "plan-existing-"));
+    writeFileSync(join(root, "Pulumi.home.yaml"), "config:\n  flatcarmicrocloud:domain: home.example\n  flatcarmicrocloud:kubeconfig:\n    secure: v1:abc\n");
+    const run = await runPlan({ root, stack: "home" });
+    expect(run).toEqual({ text: expect.stringContaining("run `pulumi preview --stack home`"), exitCode: 2 });
   });
 });
