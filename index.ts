@@ -108,6 +108,7 @@ function onKvmHost(config: VmStackConfig) {
       nodes: reachable,
       sshPrivateKey: config.cluster.sshPrivateKey,
       resolversServing: reconciled.dnsRecords,
+      freeipaInstalled: reconciled.freeipaInstalls,
     });
   }
   // FreeIPA's ACME service, for cert-manager; the command prints the FreeIPA CA certificate.

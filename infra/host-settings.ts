@@ -74,6 +74,11 @@ export interface HostSettingsArgs {
    * FreeIPA is installed and holds every record, so until then it keeps its first-boot resolver.
    */
   resolversServing?: pulumi.Resource[];
+  /**
+   * FreeIPA's install commands: a FreeIPA VM gets its settings (chrony restarted, NetworkManager
+   * reloaded) only once ipa-server-install, which now runs after first boot, has finished.
+   */
+  freeipaInstalled?: pulumi.Resource[];
 }
 
 /**
@@ -94,7 +99,7 @@ export class HostSettingsDelivery extends pulumi.ComponentResource {
       commands[vm.name] = new command.remote.Command(
         `${name}-${vm.name}`,
         { connection: connectionTo(node, args.sshPrivateKey), create: script, update: script, triggers: [node.domainId] },
-        { parent: this, dependsOn: vm.role === "freeipa" ? [] : (args.resolversServing ?? []) },
+        { parent: this, dependsOn: vm.role === "freeipa" ? (args.freeipaInstalled ?? []) : (args.resolversServing ?? []) },
       );
     }
     this.commands = commands;

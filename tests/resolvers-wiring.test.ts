@@ -24,6 +24,9 @@ describe("resolver switch to FreeIPA", () => {
       expect([vm, h.dependsOn(h.byName(`host-settings-${vm}`), records)]).toEqual([vm, true]);
     }
     expect(h.dependsOn(h.byName("host-settings-freeipa1"), records)).toBe(false);
+    // FreeIPA's own settings (chrony restarted, NetworkManager reloaded) wait for its install, which
+    // runs after first boot.
+    expect(h.dependsOn(h.byName("host-settings-freeipa1"), h.byName("guest-roles-freeipa1-install"))).toBe(true);
   });
 
   it("delivers FreeIPA alone as each VM's resolver, on the address it reaches", () => {
