@@ -68,9 +68,8 @@ describe("command stand-in (pulumi-command 1.2.1 rules)", () => {
     expect(command.updateScript({ create: "c" })).toBe("c");
   });
 
-  it("requires a remote command's connection host and fills the connection defaults, as a secret", () => {
+  it("requires a remote command's connection and fills the connection defaults, as a secret", () => {
     expect(command.check(REMOTE, { create: "x" }).failures.map((f) => f.property)).toEqual(["connection"]);
-    expect(command.check(REMOTE, { create: "x", connection: { user: "core" } }).failures.map((f) => f.property)).toEqual(["connection.host"]);
     const { inputs, failures } = command.check(REMOTE, { create: "x", connection: { host: "h", user: "core" } });
     expect(failures).toEqual([]);
     expect(inputs.connection).toEqual({ [SIG]: SECRET, value: { host: "h", user: "core", port: 22, dialErrorLimit: 10, perDialTimeout: 15 } });

@@ -282,6 +282,8 @@ async function main() {
       cli(["config", "set", "flatcarImageUrl", `${base}/flatcar_production_qemu_image.img`, "--stack", "lab"]);
       cli(["config", "set", "rockyImageUrl", `${base}/rocky-genericcloud.qcow2`, "--stack", "lab"]);
       if (accel !== "kvm") cli(["config", "set", "vmCpuMode", "maximum", "--stack", "lab"]);
+      // Every operator names their registry for the apps' images (README); nothing is pulled here.
+      cli(["config", "set", "appsRegistry", "registry.lab.invalid/flatcarmicrocloud", "--stack", "prod"]);
       // dev's stage 1 on the lab's libvirtd: its networks are NAT networks inside the namespace.
       cli(["config", "set", "deployUpTo", "vms", "--stack", "dev"]);
     });
