@@ -19,6 +19,7 @@ import { toOnCalendar } from "../../config/backup-schedule";
 import { ShellValue } from "../../shell";
 import { renderReconcileScript } from "./reconcile";
 import { loadScript } from "./shell";
+import { renderCatchUpTimer } from "./systemd-timer";
 
 export const PGBACKREST_STANZA = "main";
 /** Where the role's PostgreSQL keeps its data (Rocky's postgresql-setup --initdb). */
@@ -113,20 +114,11 @@ export function renderBackupUnits(settings: BackupSettings): Record<keyof typeof
       "",
     ].join("\n");
   const timer = (type: "full" | "diff", calendar: string) =>
-    [
-      "[Unit]",
-      `Description=FlatcarMicroCloud pgBackRest ${type === "full" ? "full" : "differential"} backup of PostgreSQL`,
-      "",
-      "[Timer]",
-      `OnCalendar=${calendar}`,
-      "# A VM that was off at that time backs up as soon as it is back.",
-      "Persistent=true",
-      "RandomizedDelaySec=5m",
-      "",
-      "[Install]",
-      "WantedBy=timers.target",
-      "",
-    ].join("\n");
+    renderCatchUpTimer(
+      `FlatcarMicroCloud pgBackRest ${type === "full" ? "full" : "differential"} backup of PostgreSQL`,
+      calendar,
+      "A VM that was off at that time backs up as soon as it is back.",
+    );
   return {
     fullService: service("full"),
     fullTimer: timer("full", toOnCalendar(settings.postgresql.full.schedule)),

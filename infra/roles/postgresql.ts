@@ -8,6 +8,7 @@ import { Topology, VmSpec } from "../../config/topology";
 import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { nodeNetworksOf } from "./networks";
+import { renderCatchUpTimer } from "./systemd-timer";
 import { renderReconcileScript } from "./reconcile";
 import { configFile, executable, loadScript, renderEnvFile, ROLE_ETC, SBIN } from "./shell";
 import { POSTGRESQL_MODULE_STREAM } from "../../versions";
@@ -79,20 +80,11 @@ export function renderBackupUnits(settings: RoleSettings): { service: string; ti
     `ReadWritePaths=${POSTGRESQL_BACKUP_DIR}`,
     "",
   ].join("\n");
-  const timer = [
-    "[Unit]",
-    "Description=FlatcarMicroCloud nightly PostgreSQL dump",
-    "",
-    "[Timer]",
-    `OnCalendar=*-*-* ${settings.postgres.backupTime}:00`,
-    "# A VM that was off at that time dumps as soon as it is back.",
-    "Persistent=true",
-    "RandomizedDelaySec=5m",
-    "",
-    "[Install]",
-    "WantedBy=timers.target",
-    "",
-  ].join("\n");
+  const timer = renderCatchUpTimer(
+    "FlatcarMicroCloud nightly PostgreSQL dump",
+    `*-*-* ${settings.postgres.backupTime}:00`,
+    "A VM that was off at that time dumps as soon as it is back.",
+  );
   return { service, timer };
 }
 
