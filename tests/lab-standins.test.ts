@@ -37,6 +37,7 @@ const random = require(path.join(ROOT, "scripts/lab/standin/random-rules.js")) a
   generate(inputs: Props): string;
   create(kind: string, inputs: Props): { id: string; outs: Props };
 };
+const bcrypt = require("bcryptjs") as { compareSync(s: string, hash: string): boolean };
 const client = require(path.join(ROOT, "scripts/lab/client.js")) as { forgetProgram(cache: Record<string, unknown>): void };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -101,6 +102,19 @@ describe("random stand-in (pulumi-random 4.21.2 rules)", () => {
     expect(value.replace(/[^0-9]/g, "").length).toBeGreaterThanOrEqual(2);
     expect(outs).toMatchObject({ upper: true, lower: true, numeric: true, number: true, special: false, minSpecial: 0 });
     expect(random.generate({ length: 200, upper: false, lower: false, numeric: false, overrideSpecial: "!#" })).toMatch(/^[!#]{200}$/);
+  });
+
+  it("a password's bcryptHash: a secret bcrypt (cost 10, Go's $2a$) of its result, made once at create and never part of the diff", () => {
+    const { outs } = random.create("password", program);
+    const hash = outs.bcryptHash as Props;
+    expect(hash[SIG]).toBe(SECRET);
+    expect(hash.value).toMatch(/^\$2a\$10\$[./A-Za-z0-9]{53}$/);
+    const result = (outs.result as Props).value as string;
+    expect(bcrypt.compareSync(result, hash.value as string)).toBe(true);
+    expect(bcrypt.compareSync(`${result}x`, hash.value as string)).toBe(false);
+    // Kept in the state: the next diff compares inputs only, so the hash (and the htpasswd built from it) stays.
+    expect(random.diff(outs, program)).toEqual({ changes: false, replaces: [] });
+    expect(random.create("string", program).outs.bcryptHash).toBeUndefined();
   });
 
   it("replaces on any changed input, keepers included; defaults written out change nothing", () => {

@@ -12,11 +12,17 @@
  * - outputs `result` (and `bcryptHash`) are sensitive, i.e. secret; RandomPassword's id is "none",
  *   RandomString's is the result.
  *
- * Not stood in: `bcryptHash` is not computed (no bcrypt here; the program never reads it), and no
- * other random resource type (the program registers RandomPassword only).
+ * - RandomPassword's `bcryptHash` (secret): bcrypt of `result` at cost 10, computed once at create and
+ *   kept in the state (4.21.2 never recomputes it on refresh or diff). The program reads it: the
+ *   Traefik dashboard's htpasswd Secret is built from it (platform/index.ts), so a stand-in without it
+ *   would make that Secret differ on every run. Go's bcrypt writes the `$2a$` prefix; bcryptjs writes
+ *   `$2b$` for the same hash (the two differ only for passwords over 255 bytes), so it is rewritten.
+ *
+ * Not stood in: any other random resource type (the program registers RandomPassword only).
  */
 "use strict";
 const crypto = require("crypto");
+const bcrypt = require("bcryptjs");
 
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -114,12 +120,18 @@ function generate(inputs) {
   return chars.join("");
 }
 
-/** The state the provider returns on create: the inputs with defaults, the secret result, the id. */
+/** terraform-provider-random's bcrypt of a password: cost 10 (bcrypt.DefaultCost), `$2a$` as Go writes it. */
+function bcryptHash(password) {
+  return bcrypt.hashSync(password, 10).replace(/^\$2b\$/, "$2a$");
+}
+
+/** The state the provider returns on create: the inputs with defaults, the secret result (and a password's bcryptHash), the id. */
 function create(kind, inputs) {
   const result = generate(inputs);
   const outs = { ...withDefaults(inputs), result: secret(result) };
+  if (kind === "password") outs.bcryptHash = secret(bcryptHash(result));
   if (inputs.keepers !== undefined) outs.keepers = inputs.keepers;
   return { id: kind === "password" ? "none" : result, outs };
 }
 
-module.exports = { kindOf, check, diff, generate, create, withDefaults, plain, isSecret, DEFAULT_SPECIAL };
+module.exports = { kindOf, check, diff, generate, create, bcryptHash, withDefaults, plain, isSecret, DEFAULT_SPECIAL };
