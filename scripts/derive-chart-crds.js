@@ -100,6 +100,41 @@ function crdFiles(root, chartDir) {
   return out;
 }
 
+/** JSONSchemaProps fields that are maps of schemas, and those that are lists of schemas. */
+const SCHEMA_MAPS = ["properties", "patternProperties", "definitions"];
+const SCHEMA_LISTS = ["allOf", "anyOf", "oneOf"];
+/** JSONSchemaProps fields the apiserver omits when empty (`omitempty` on a Go map or slice). */
+const OMIT_EMPTY = [...SCHEMA_MAPS, ...SCHEMA_LISTS, "dependencies", "required", "enum", "x-kubernetes-list-map-keys", "x-kubernetes-validations"];
+
+/**
+ * A CRD schema as the apiserver stores it: an empty map or list that the chart writes (Strimzi 1.2.0's
+ * `status.clusterSecurity` has `properties: {}`) is dropped, as Go's `omitempty` drops it. The meaning
+ * is the same, but the program applies the CRD with server-side apply on every run, and a field it
+ * sends that the server never stores is a change on every run (the lab's no-op `up` found it).
+ */
+function asStored(schema) {
+  if (schema === null || typeof schema !== "object" || Array.isArray(schema)) return schema;
+  const out = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (OMIT_EMPTY.includes(key) && value !== null && typeof value === "object" && Object.keys(value).length === 0) continue;
+    if (SCHEMA_MAPS.includes(key)) out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asStored(v)]));
+    else if (SCHEMA_LISTS.includes(key)) out[key] = value.map(asStored);
+    else if (key === "items") out[key] = Array.isArray(value) ? value.map(asStored) : asStored(value);
+    else if (key === "additionalProperties" || key === "additionalItems" || key === "not") out[key] = asStored(value);
+    else if (key === "dependencies") out[key] = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, Array.isArray(v) ? v : asStored(v)]));
+    else out[key] = value;
+  }
+  return out;
+}
+
+/** A CRD as the apiserver stores it: every version's schema through asStored. */
+function crdAsStored(crd) {
+  const versions = (crd.spec.versions || []).map((v) =>
+    v.schema && v.schema.openAPIV3Schema ? { ...v, schema: { ...v.schema, openAPIV3Schema: asStored(v.schema.openAPIV3Schema) } } : v,
+  );
+  return { ...crd, spec: { ...crd.spec, versions } };
+}
+
 function deriveManifest(archive, name, version) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "chart-crds-"));
   try {
@@ -120,7 +155,7 @@ function deriveManifest(archive, name, version) {
           throw new Error(`${path.relative(tmp, file)}: ${obj.apiVersion}/${obj.kind} is not an apiextensions.k8s.io/v1 CustomResourceDefinition`);
         }
         delete obj.status;
-        crds.push(obj);
+        crds.push(crdAsStored(obj));
       }
     }
     crds.sort((a, b) => a.metadata.name.localeCompare(b.metadata.name));
@@ -248,4 +283,4 @@ function main() {
 }
 
 if (require.main === module) main();
-module.exports = { deriveManifest, describeChanges, serialize, chartName };
+module.exports = { deriveManifest, describeChanges, serialize, chartName, asStored };

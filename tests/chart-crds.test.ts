@@ -135,3 +135,51 @@ describe("a chart bump applies the new chart's CRDs", () => {
     }
   });
 });
+
+describe("the manifests are what the apiserver stores (server-side apply every run: a field it drops is a change every run)", () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { asStored } = require(join(ROOT, "scripts", "derive-chart-crds.js")) as { asStored(s: unknown): unknown };
+  /** Paths of JSONSchemaProps maps or lists that are empty (Go's omitempty drops them on storage). */
+  function emptyOmitted(s: unknown, at: string, out: string[] = []): string[] {
+    if (s === null || typeof s !== "object" || Array.isArray(s)) return out;
+    for (const [k, v] of Object.entries(s as Record<string, unknown>)) {
+      const isMap = ["properties", "patternProperties", "definitions"].includes(k);
+      if ((isMap || ["allOf", "anyOf", "oneOf", "required", "enum", "dependencies"].includes(k)) && v !== null && typeof v === "object" && Object.keys(v).length === 0) out.push(`${at}.${k}`);
+      if (isMap) for (const [name, sub] of Object.entries(v as Record<string, unknown>)) emptyOmitted(sub, `${at}.${k}.${name}`, out);
+      else if (["allOf", "anyOf", "oneOf"].includes(k)) (v as unknown[]).forEach((sub, i) => emptyOmitted(sub, `${at}.${k}[${i}]`, out));
+      else if (["items", "additionalProperties", "not"].includes(k)) emptyOmitted(v, `${at}.${k}`, out);
+    }
+    return out;
+  }
+
+  it("drops empty schema maps and lists, keeps an empty schema ({}: any value) and a property named `properties`", () => {
+    const chart = {
+      type: "object",
+      properties: {
+        clusterSecurity: { type: "object", properties: {}, "x-kubernetes-preserve-unknown-fields": true },
+        anything: {},
+        properties: { type: "string", enum: [] },
+        list: { type: "array", items: { type: "object", required: [], properties: { a: { type: "string" } } } },
+      },
+    };
+    expect(asStored(chart)).toEqual({
+      type: "object",
+      properties: {
+        clusterSecurity: { type: "object", "x-kubernetes-preserve-unknown-fields": true },
+        anything: {},
+        properties: { type: "string" },
+        list: { type: "array", items: { type: "object", properties: { a: { type: "string" } } } },
+      },
+    });
+  });
+
+  it("no committed manifest sends an empty map or list the apiserver would drop (Strimzi's Kafka status.clusterSecurity had `properties: {}`)", () => {
+    const found: string[] = [];
+    for (const key of CHARTS_WITH_CRDS) {
+      for (const crd of loadCrdManifest(key).crds) {
+        for (const v of crd.spec.versions as { name: string; schema?: { openAPIV3Schema: unknown } }[]) emptyOmitted(v.schema?.openAPIV3Schema, `${crd.metadata.name}/${v.name}`, found);
+      }
+    }
+    expect(found).toEqual([]);
+  });
+});
