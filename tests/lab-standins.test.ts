@@ -32,8 +32,8 @@ const command = require(path.join(ROOT, "scripts/lab/standin/command-rules.js"))
 };
 const random = require(path.join(ROOT, "scripts/lab/standin/random-rules.js")) as {
   kindOf(urn: string): string | undefined;
-  check(news: Props): CheckResult;
-  diff(olds: Props, news: Props): Diff;
+  check(news: Props, kind?: string): CheckResult;
+  diff(olds: Props, news: Props, kind?: string): Diff;
   generate(inputs: Props): string;
   create(kind: string, inputs: Props): { id: string; outs: Props };
 };
@@ -84,9 +84,10 @@ describe("command stand-in (pulumi-command 1.2.1 rules)", () => {
 describe("random stand-in (pulumi-random 4.21.2 rules)", () => {
   const program = { length: 32, special: false, minLower: 2, minUpper: 2, minNumeric: 2 };
 
-  it("serves RandomPassword and RandomString only", () => {
+  it("serves RandomPassword, RandomString and RandomBytes only", () => {
     expect(random.kindOf(PASSWORD)).toBe("password");
     expect(random.kindOf("random:index/randomString:RandomString")).toBe("string");
+    expect(random.kindOf("urn:pulumi:kube::flatcarmicrocloud::flatcarmicrocloud:platform:Platform$random:index/randomBytes:RandomBytes::platform-mqtt-salt-mqtt")).toBe("bytes");
     expect(random.kindOf("random:index/randomPet:RandomPet")).toBeUndefined();
   });
 
@@ -124,6 +125,22 @@ describe("random stand-in (pulumi-random 4.21.2 rules)", () => {
     expect(random.diff(outs, { ...program, keepers: { node: "a" } })).toEqual({ changes: true, replaces: ["keepers"] });
     expect(random.diff({ ...outs, numeric: true }, { ...program, numeric: false }).replaces.sort()).toEqual(["number", "numeric"]);
     expect(random.diff({ ...outs, overrideSpecial: "" }, program)).toEqual({ changes: false, replaces: [] });
+  });
+
+  it("RandomBytes (random_bytes v0): length secret bytes as base64 and hex, id none; length and keepers replace; length >= 1 required", () => {
+    const { id, outs } = random.create("bytes", { length: 12 });
+    expect(id).toBe("none");
+    const b64 = (outs.base64 as Props).value as string;
+    expect((outs.base64 as Props)[SIG]).toBe(SECRET);
+    expect((outs.hex as Props)[SIG]).toBe(SECRET);
+    expect(Buffer.from(b64, "base64")).toHaveLength(12);
+    expect((outs.hex as Props).value).toBe(Buffer.from(b64, "base64").toString("hex"));
+    expect(random.diff(outs, { length: 12 }, "bytes")).toEqual({ changes: false, replaces: [] });
+    expect(random.diff(outs, { length: 16 }, "bytes")).toEqual({ changes: true, replaces: ["length"] });
+    expect(random.diff(outs, { length: 12, keepers: { a: "b" } }, "bytes")).toEqual({ changes: true, replaces: ["keepers"] });
+    expect(random.check({ length: 0 }, "bytes").failures.map((f) => f.property)).toEqual(["length"]);
+    expect(random.check({}, "bytes").failures.map((f) => f.property)).toEqual(["length"]);
+    expect(random.check({ length: 12 }, "bytes")).toEqual({ inputs: { length: 12 }, failures: [] });
   });
 
   it("validates length against the minimums, as the provider does", () => {

@@ -18,7 +18,11 @@
  *   would make that Secret differ on every run. Go's bcrypt writes the `$2a$` prefix; bcryptjs writes
  *   `$2b$` for the same hash (the two differ only for passwords over 255 bytes), so it is rewritten.
  *
- * Not stood in: any other random resource type (the program registers RandomPassword only).
+ * - RandomBytes (`random_bytes`, schema version 0): `length` (required, >= 1) and `keepers`, both
+ *   RequiresReplace; outputs `base64` and `hex` of `length` crypto-random bytes, both sensitive; id
+ *   "none" (the program's Mosquitto password salts).
+ *
+ * Not stood in: any other random resource type (the program registers RandomPassword and RandomBytes).
  */
 "use strict";
 const crypto = require("crypto");
@@ -30,7 +34,10 @@ const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const TYPES = {
   "random:index/randomPassword:RandomPassword": "password",
   "random:index/randomString:RandomString": "string",
+  "random:index/randomBytes:RandomBytes": "bytes",
 };
+/** RandomBytes' inputs, each RequiresReplace. */
+const BYTES_INPUTS = ["keepers", "length"];
 
 const BOOLS = ["special", "upper", "lower", "numeric"];
 const MINIMUMS = ["minLower", "minUpper", "minNumeric", "minSpecial"];
@@ -66,7 +73,8 @@ function withDefaults(inputs) {
 }
 
 /** The provider's validation: failures name the property, as the bridge reports them. */
-function check(news) {
+function check(news, kind = "password") {
+  if (kind === "bytes") return checkBytes(news);
   const failures = [];
   const i = withDefaults(news);
   if (i.length === undefined) failures.push({ property: "length", reason: "Missing required argument: length" });
@@ -86,8 +94,26 @@ function check(news) {
 
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
 
+/** RandomBytes: `length` required and >= 1 (int64validator.AtLeast(1)), `keepers` a map of strings. */
+function checkBytes(news) {
+  const failures = [];
+  const i = plain(news);
+  if (i.length === undefined) failures.push({ property: "length", reason: "Missing required argument: length" });
+  else if (!Number.isInteger(i.length) || i.length < 1) failures.push({ property: "length", reason: `length must be at least 1, got ${i.length}` });
+  if (i.keepers !== undefined && (typeof i.keepers !== "object" || Object.values(i.keepers).some((v) => typeof v !== "string"))) {
+    failures.push({ property: "keepers", reason: "keepers must be a map of strings" });
+  }
+  return { inputs: news, failures };
+}
+
 /** Replaces on any changed input (all RequiresReplace); `overrideSpecial` "" -> unset changes nothing. */
-function diff(olds, news) {
+function diff(olds, news, kind = "password") {
+  if (kind === "bytes") {
+    const o = plain(olds);
+    const n = plain(news);
+    const replaces = BYTES_INPUTS.filter((k) => !same(o[k], n[k]));
+    return { changes: replaces.length > 0, replaces };
+  }
   const o = withDefaults(olds);
   const n = withDefaults(news);
   const replaces = INPUTS.filter((k) => {
@@ -127,6 +153,12 @@ function bcryptHash(password) {
 
 /** The state the provider returns on create: the inputs with defaults, the secret result (and a password's bcryptHash), the id. */
 function create(kind, inputs) {
+  if (kind === "bytes") {
+    const bytes = crypto.randomBytes(plain(inputs).length);
+    const outs = { length: plain(inputs).length, base64: secret(bytes.toString("base64")), hex: secret(bytes.toString("hex")) };
+    if (inputs.keepers !== undefined) outs.keepers = inputs.keepers;
+    return { id: "none", outs };
+  }
   const result = generate(inputs);
   const outs = { ...withDefaults(inputs), result: secret(result) };
   if (kind === "password") outs.bcryptHash = secret(bcryptHash(result));
