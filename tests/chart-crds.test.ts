@@ -138,7 +138,7 @@ describe("a chart bump applies the new chart's CRDs", () => {
 
 describe("the manifests are what the apiserver stores (server-side apply every run: a field it drops is a change every run)", () => {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { asStored } = require(join(ROOT, "scripts", "derive-chart-crds.js")) as { asStored(s: unknown): unknown };
+  const { asStored } = require(join(ROOT, "scripts", "derive-chart-crds.js")) as { asStored: (s: unknown) => unknown };
   /** Paths of JSONSchemaProps maps or lists that are empty (Go's omitempty drops them on storage). */
   function emptyOmitted(s: unknown, at: string, out: string[] = []): string[] {
     if (s === null || typeof s !== "object" || Array.isArray(s)) return out;

@@ -15,6 +15,10 @@ import { STORAGE_CLASS } from "../platform/values/rook";
 import { parse } from "yaml";
 import { labStackConfig, parseTaint, stackKwokNodes } from "../scripts/lab/kube-nodes";
 import { parseExistingCluster, VM_ONLY_KEYS } from "../config/existing-cluster";
+import { k3sClusterFacts } from "../cluster/facts";
+import { stackCapacity } from "../apps/capacity";
+import { parseApps } from "../config/apps";
+import { parsePlatformSettings } from "../config/platform";
 
 const ROOT = path.join(__dirname, "..");
 
@@ -144,5 +148,80 @@ describe("kwok stages", () => {
       expect(files.map((f) => fs.readFileSync(f, "utf8"))).toContain(`# ${rel}\n`);
     }
     expect(files.length).toBe(stages.MODULE_STAGES.length + stages.VOLUME_STAGES.length + 1);
+  });
+});
+
+/* eslint-disable @typescript-eslint/no-require-imports */
+const kubePulumi = require(path.join(ROOT, "scripts/lab/kube-pulumi.js")) as {
+  LAB_EXTRA_APP(image: string): Record<string, unknown>;
+  generatedSecrets(
+    shown: unknown,
+    state: unknown,
+    kubeconfig: string,
+  ): { generated: { kind: string; what: string; value: string }[]; encrypted: { what: string; ok: boolean }[] };
+};
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+describe("day two of lab:kube: the app it adds to prod", () => {
+  const raw = readStackFile(ROOT, "prod").config;
+  const topology = parseTopology(raw, "prod");
+  const fits = (apps: unknown[]) =>
+    stackCapacity(k3sClusterFacts(topology), parsePlatformSettings({}, topology), parseApps({ appsRegistry: "registry.example.com/fmc", apps }, topology).apps).report.fits;
+  const reference = raw.apps as { image: string }[];
+
+  it("fits prod's capacity check beside the reference apps at replicas.max (prod has little room left)", () => {
+    expect(fits(reference)).toBe(true);
+    expect(fits([...reference, kubePulumi.LAB_EXTRA_APP(reference[0].image)])).toBe(true);
+  });
+
+  it("an app of a reference app's size would not: the check refuses it, rightly", () => {
+    expect(fits([...reference, { ...reference[0], name: "labextra", ingress: undefined, uses: undefined }])).toBe(false);
+  });
+});
+
+describe("lab:kube's secrets check", () => {
+  const SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
+  const URN = "urn:pulumi:kube::flatcarmicrocloud::flatcarmicrocloud:platform:Platform$random:index/randomPassword:RandomPassword::platform-redis";
+  const PROVIDER = "urn:pulumi:kube::flatcarmicrocloud::pulumi:providers:kubernetes::cluster";
+  const key = Buffer.from("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBsecretsecretsecretsecretsecretsecretsecretAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n").toString("base64");
+  const kubeconfig = `apiVersion: v1\nclusters: [{name: lab, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: admin, user: {client-key-data: ${key}, client-certificate-data: Y2VydA==}}]\n`;
+  const shown = {
+    deployment: {
+      resources: [
+        { urn: URN, type: "random:index/randomPassword:RandomPassword", outputs: { length: 32, result: { ...SIG, plaintext: '"Pa55wordPa55wordPa55word"' }, bcryptHash: { ...SIG, plaintext: '"$2a$10$abc"' } } },
+      ],
+    },
+  };
+  const sealed = (ciphertext: string) => ({ ...SIG, ciphertext });
+  const state = {
+    deployment: {
+      resources: [
+        { urn: URN, type: "random:index/randomPassword:RandomPassword", outputs: { length: 32, result: sealed("v1:aaa"), bcryptHash: sealed("v1:bbb") } },
+        { urn: PROVIDER, type: "pulumi:providers:kubernetes", inputs: { kubeconfig: sealed("v1:ccc") }, outputs: { kubeconfig: sealed("v1:ddd") } },
+      ],
+    },
+  };
+
+  it("searches the passwords, their hashes and the kubeconfig's key only (a URL inside a secret is no secret)", () => {
+    const { generated, encrypted } = kubePulumi.generatedSecrets(shown, state, kubeconfig);
+    expect(generated.map((g) => g.what)).toEqual([
+      "platform-redis result",
+      "platform-redis bcryptHash",
+      "kubeconfig admin client-key-data",
+      "kubeconfig admin client key (PEM)",
+    ]);
+    expect(generated.map((g) => g.value)).not.toContain("https://127.0.0.1:6443");
+    expect(generated[0].value).toBe("Pa55wordPa55wordPa55word");
+    expect(generated[3].value).toBe("MHcCAQEEIBsecretsecretsecretsecretsecretsecretsecretAoGCCqGSM49");
+    expect(encrypted.every((e) => e.ok)).toBe(true);
+    expect(encrypted.map((e) => e.what)).toEqual(["platform-redis result", "platform-redis bcryptHash", "cluster kubeconfig (input)", "cluster kubeconfig (output)"]);
+  });
+
+  it("a secret held in plain text in the state is not encrypted", () => {
+    const leaky = JSON.parse(JSON.stringify(state)) as typeof state;
+    (leaky.deployment.resources[0].outputs as Record<string, unknown>).result = "Pa55wordPa55wordPa55word";
+    (leaky.deployment.resources[1].inputs as Record<string, unknown>).kubeconfig = kubeconfig;
+    const { encrypted } = kubePulumi.generatedSecrets(shown, leaky, kubeconfig);
+    expect(encrypted.filter((e) => !e.ok).map((e) => e.what)).toEqual(["platform-redis result", "cluster kubeconfig (input)"]);
   });
 });
