@@ -154,6 +154,7 @@ describe("kwok stages", () => {
 /* eslint-disable @typescript-eslint/no-require-imports */
 const kubePulumi = require(path.join(ROOT, "scripts/lab/kube-pulumi.js")) as {
   LAB_EXTRA_APP(image: string): Record<string, unknown>;
+  summary(text: string): string;
   generatedSecrets(
     shown: unknown,
     state: unknown,
@@ -223,5 +224,12 @@ describe("lab:kube's secrets check", () => {
     (leaky.deployment.resources[1].inputs as Record<string, unknown>).kubeconfig = kubeconfig;
     const { encrypted } = kubePulumi.generatedSecrets(shown, leaky, kubeconfig);
     expect(encrypted.filter((e) => !e.ok).map((e) => e.what)).toEqual(["platform-redis result", "cluster kubeconfig (input)"]);
+  });
+});
+
+describe("lab:kube's step lines", () => {
+  it("give the CLI's closing resource summary only (an up prints its preview's block first, then the engine's lines)", () => {
+    const log = "Previewing update (kube):\nResources:\n    + 3 to create\n\nUpdating (kube):\n    pulumi:pulumi:Stack x  warning: w\n\nResources:\n    + 2 created\n    1 unchanged\n\nDuration: 15s\n";
+    expect(kubePulumi.summary(log)).toBe("+ 2 created, 1 unchanged");
   });
 });

@@ -23,10 +23,11 @@ const LAB_EXTRA_APP = (image) => ({
 /** Namespaces Kubernetes itself has; everything else in the apiserver came from the program. */
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
+/** The CLI's closing resource summary ("170 unchanged"): the last `Resources:` block, its indented lines only. */
 function summary(text) {
-  const m = text.match(/Resources:\s*\n((?:\s+.+\n)+)/);
-  if (!m) return "";
-  return m[1]
+  const all = [...text.matchAll(/Resources:[ \t]*\n((?:[ \t]+\S.*\n)+)/g)];
+  if (all.length === 0) return "";
+  return all[all.length - 1][1]
     .split("\n")
     .map((s) => s.trim())
     .filter(Boolean)
