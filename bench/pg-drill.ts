@@ -120,6 +120,9 @@ export class Drill {
         "  timeout server 120s",
         "frontend s3",
         `  bind 127.0.0.1:${this.s3Port} ssl crt ${tls}/bundle.pem`,
+        // pgBackRest reaches the target by the name `localhost` (it matches no IP address against a
+        // certificate), which a stock Debian /etc/hosts resolves to ::1 first.
+        ...(loopbackHasIpv6() ? [`  bind [::1]:${this.s3Port} ssl crt ${tls}/bundle.pem`] : []),
         "  default_backend moto",
         "backend moto",
         `  server moto 127.0.0.1:${motoPort}`,
@@ -295,4 +298,15 @@ export function restoreToPointInTime(d: Drill, options: DrillOptions): DrillResu
     restoreSeconds,
     target,
   };
+}
+
+/** Whether the loopback interface carries ::1 (/proc/net/if_inet6 lists it as 32 hex digits ending in 1). */
+function loopbackHasIpv6(): boolean {
+  try {
+    return readFileSync("/proc/net/if_inet6", "utf8")
+      .split("\n")
+      .some((line) => line.startsWith("00000000000000000000000000000001") && line.trim().endsWith(" lo"));
+  } catch {
+    return false;
+  }
 }
