@@ -184,7 +184,7 @@ describe("lab:kube's secrets check", () => {
   const SIG = { "4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270" };
   const URN = "urn:pulumi:kube::flatcarmicrocloud::flatcarmicrocloud:platform:Platform$random:index/randomPassword:RandomPassword::platform-redis";
   const PROVIDER = "urn:pulumi:kube::flatcarmicrocloud::pulumi:providers:kubernetes::cluster";
-  const key = Buffer.from("-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBsecretsecretsecretsecretsecretsecretsecretAoGCCqGSM49\n-----END EC PRIVATE KEY-----\n").toString("base64");
+  const key = Buffer.from("-----BEGIN LAB FAKE KEY-----\nMHcCAQEEIBsecretsecretsecretsecretsecretsecretsecretAoGCCqGSM49\n-----END LAB FAKE KEY-----\n").toString("base64");
   const kubeconfig = `apiVersion: v1\nclusters: [{name: lab, cluster: {server: "https://127.0.0.1:6443"}}]\nusers: [{name: admin, user: {client-key-data: ${key}, client-certificate-data: Y2VydA==}}]\n`;
   const shown = {
     deployment: {
