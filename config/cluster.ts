@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { K3S_VERSION } from "../versions";
-import { fqdn, isStorageNode, primaryNic, Topology, VmSpec, vmsWithRole } from "./topology";
+import { fqdn, hostOf, isStorageNode, primaryNic, Topology, VmSpec, vmsWithRole } from "./topology";
 import { pulumiRunsOnHost } from "./host-memory";
 import { isConfigSet, readRawConfig } from "./load";
 import { isSecretConfig } from "./secret";
@@ -150,10 +150,13 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
   // A remote libvirtUri means Pulumi runs on another machine (e.g. a CI runner), which does not sit
   // on the host's NAT networks: stages 1 and 2 work (libvirt over SSH, nodes through the bastion),
   // stage 3 would time out on the API. The operator must say how that machine reaches it.
-  if (!apiHost && !pulumiRunsOnHost(topology.host.libvirtUri)) {
+  // The host whose NAT networks serve the API: the load balancer's (or the first server's).
+  const apiVm = lb ?? first;
+  const apiVmUri = (apiVm ? hostOf(topology, apiVm) : topology.hosts[0]).libvirtUri;
+  if (!apiHost && !pulumiRunsOnHost(apiVmUri)) {
     c.fail(
       "k3sApiHost",
-      `is required with the remote libvirtUri ${topology.host.libvirtUri}: Pulumi then runs on another machine, which cannot reach ` +
+      `is required with the remote libvirtUri ${apiVmUri}: Pulumi then runs on another machine, which cannot reach ` +
         `the Kubernetes API at ${defaultApiHost} (a NAT network of the KVM host), so stage 3 would time out. Set it to the address ` +
         `that machine reaches the API at: 127.0.0.1 with \`ssh -N -L 6443:${defaultApiHost}:6443 <kvm host>\` open during the run, ` +
         `or ${defaultApiHost} when that machine is a WireGuard peer of the bastion (docs/cluster.md); or run Pulumi on the KVM host`,
@@ -173,7 +176,7 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
     apiHost,
     tlsSans: [...new Set(tlsSans)],
     k3sNodeChangesPerUp,
-    libvirtUri: topology.host.libvirtUri,
+    libvirtUri: topology.hosts[0].libvirtUri,
   };
 }
 

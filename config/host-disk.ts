@@ -15,7 +15,7 @@
  * download's Content-Length); the figure below is an estimate on the safe side of today's pins.
  */
 import { IMAGES, RETAINED_IMAGES } from "../versions";
-import { isStorageNode, OsFamily, Topology } from "./topology";
+import { dataPoolOf, isStorageNode, OsFamily, Topology, VmSpec } from "./topology";
 
 const GIB = 1024 ** 3;
 const MIB = 1024 ** 2;
@@ -60,13 +60,31 @@ export interface PoolDiskBudget {
   worstCaseBytes: number;
 }
 
-/** The volumes stage 1 creates in the pool (infra/index.ts), with what each takes. */
+/** A pool of the topology: the host's name and the pool's name on it. */
+export interface PoolRef {
+  host: string;
+  pool: string;
+}
+
+/** The first pool of the first host: the one pool of a one-host stack. */
+export function primaryPool(topology: Pick<Topology, "hosts">): PoolRef {
+  return { host: topology.hosts[0].name, pool: topology.hosts[0].pools[0].name };
+}
+
+/**
+ * The volumes stage 1 creates in the pool `where` (infra/index.ts), with what each takes: the root
+ * disks, first-boot files and Ceph state disks of the VMs whose `pool` it is, the Ceph OSD disks of
+ * those whose `dataPool` it is, and the base images of the OSes of the root disks in it.
+ */
 export function poolVolumes(
   topology: Pick<Topology, "vms" | "cephStateDiskGiB">,
   baseImages: Record<OsFamily, readonly string[]>,
+  where: PoolRef,
 ): PoolVolume[] {
   const out: PoolVolume[] = [];
-  const osInUse = [...new Set(topology.vms.map((vm) => vm.os))];
+  const here = (vm: VmSpec, pool: string) => vm.host === where.host && pool === where.pool;
+  const rooted = topology.vms.filter((vm) => here(vm, vm.pool));
+  const osInUse = [...new Set(rooted.map((vm) => vm.os))];
   for (const os of osInUse) {
     for (const release of baseImages[os]) {
       const bytes = POOL_ESTIMATES.baseImageBytes;
@@ -74,15 +92,21 @@ export function poolVolumes(
     }
   }
   for (const vm of topology.vms) {
-    const root = vm.rootDiskGiB * GIB;
-    // Names as infra/index.ts gives them; the overlay starts at a few MiB (qcow2 metadata).
-    out.push({ name: `${vm.name}-root-*.qcow2`, kind: "overlay", atCreateBytes: POOL_ESTIMATES.firstBootBytes, worstCaseBytes: root, what: `${vm.name}'s root disk (qcow2, grows to ${vm.rootDiskGiB} GiB)` });
-    const firstBoot = vm.os === "rocky" ? `${vm.name}-cloudinit-*.iso` : `${vm.name}-*.ign`;
-    out.push({ name: firstBoot, kind: "first-boot", atCreateBytes: POOL_ESTIMATES.firstBootBytes, worstCaseBytes: POOL_ESTIMATES.firstBootBytes, what: `${vm.name}'s first-boot file` });
-    if (isStorageNode(vm) && vm.dataDiskGiB !== undefined) {
+    const rootHere = here(vm, vm.pool);
+    if (rootHere) {
+      const root = vm.rootDiskGiB * GIB;
+      // Names as infra/index.ts gives them; the overlay starts at a few MiB (qcow2 metadata).
+      out.push({ name: `${vm.name}-root-*.qcow2`, kind: "overlay", atCreateBytes: POOL_ESTIMATES.firstBootBytes, worstCaseBytes: root, what: `${vm.name}'s root disk (qcow2, grows to ${vm.rootDiskGiB} GiB)` });
+      const firstBoot = vm.os === "rocky" ? `${vm.name}-cloudinit-*.iso` : `${vm.name}-*.ign`;
+      out.push({ name: firstBoot, kind: "first-boot", atCreateBytes: POOL_ESTIMATES.firstBootBytes, worstCaseBytes: POOL_ESTIMATES.firstBootBytes, what: `${vm.name}'s first-boot file` });
+    }
+    if (isStorageNode(vm) && vm.dataDiskGiB !== undefined && here(vm, dataPoolOf(vm))) {
       const osd = vm.dataDiskGiB * GIB;
-      const state = topology.cephStateDiskGiB * GIB;
       out.push({ name: `${vm.name}-ceph-osd.raw`, kind: "raw", atCreateBytes: osd, worstCaseBytes: osd, what: `${vm.name}'s Ceph OSD disk (raw, preallocated)` });
+    }
+    // The Ceph state disk stays with the root disk (infra/index.ts).
+    if (isStorageNode(vm) && rootHere) {
+      const state = topology.cephStateDiskGiB * GIB;
       out.push({ name: `${vm.name}-ceph-state.raw`, kind: "raw", atCreateBytes: state, worstCaseBytes: state, what: `${vm.name}'s Ceph state disk (raw, preallocated)` });
     }
   }

@@ -85,9 +85,9 @@ export function hostMemoryBudget(
 }
 
 /** `qemu 1968 MiB (9 VMs), libvirt 256 MiB, Pulumi run 1536 MiB, host OS 1024 MiB`, for messages and reports. */
-export function describeHostOverhead(b: HostMemoryBudget, vmCount: number): string {
+export function describeHostOverhead(b: HostMemoryBudget, vmCount: number, reservedKey = "hostReservedMemoryGiB"): string {
   const parts = [`qemu ${b.qemuMiB} MiB (${vmCount} VM${vmCount === 1 ? "" : "s"})`, `libvirt ${b.libvirtMiB} MiB`];
   parts.push(b.pulumiMiB > 0 ? `Pulumi run ${b.pulumiMiB} MiB` : "Pulumi run elsewhere (remote libvirtUri)");
-  parts.push(`host OS ${b.hostOsMiB} MiB (hostReservedMemoryGiB)`);
+  parts.push(`host OS ${b.hostOsMiB} MiB (${reservedKey})`);
   return parts.join(", ");
 }

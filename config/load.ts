@@ -13,6 +13,7 @@ export const CONFIG_KEYS: readonly (keyof RawStackConfig)[] = [
   "hostAddresses",
   "storagePoolPath",
   "storagePoolCapacityGiB",
+  "hosts",
   "sshPublicKey",
   "adminUser",
   "clusterNetwork",

@@ -56,32 +56,50 @@ export interface VmSpec {
   rootDiskGiB: number;
   /** Size of the raw Ceph OSD disk; present only on storage nodes. */
   dataDiskGiB?: number;
+  /** Name of the host the VM runs on (`hosts[].name`; default: the first host). */
+  host: string;
+  /** Name of the pool (on its host) holding its root disk, first-boot file and Ceph state disk. */
+  pool: string;
+  /** Storage nodes: the pool of its Ceph OSD disk (default: `pool`); absent on the others. */
+  dataPool?: string;
   nics: NicSpec[];
   /** Kubernetes node labels and taints (K3s nodes only). */
   labels: Record<string, string>;
   taints: string[];
 }
 
+/**
+ * A libvirt storage pool on a host: one directory, ideally one physical disk (or array) each, so
+ * that what lives on different pools fails apart.
+ */
+export interface PoolSpec {
+  /** The name VMs give in `pool` / `dataPool`; unique on its host. */
+  name: string;
+  /** Directory of the libvirt dir pool. */
+  path: string;
+  /**
+   * GiB the pool's filesystem can give this stack in total; when set, the config check refuses a
+   * topology whose disks in this pool could outgrow it (config/host-disk.ts).
+   */
+  capacityGiB?: number;
+}
+
 export interface HostSpec {
-  /** Human name of the hypervisor, for reports. */
+  /**
+   * The hypervisor's name: what VMs give in `host`. A host of the `hosts` list has an RFC 1123 label
+   * here; the one host of a stack without `hosts` has `hostName`, free text (for reports).
+   */
   name: string;
   /** libvirt connection URI, e.g. `qemu:///system` or `qemu+ssh://root@host/system`. */
   libvirtUri: string;
-  /** Hardware threads the VMs may use in total. */
-  vcpus: number;
+  /** Hardware threads the VMs on this host may use in total. */
+  threads: number;
   memoryGiB: number;
-  /** Memory kept for the hypervisor itself (kernel, libvirt, qemu overhead, page cache). */
+  /** Memory kept for the hypervisor's OS itself (kernel, systemd, page cache); qemu, libvirt and a local Pulumi run are added (config/host-memory.ts). */
   reservedMemoryGiB: number;
-  /** Directory of the libvirt storage pool holding base images and VM disks. */
-  poolPath: string;
   /**
-   * GiB the pool's filesystem can give this stack in total (`storagePoolCapacityGiB`); when set, the
-   * config check refuses a topology whose disks could outgrow it (config/host-disk.ts).
-   */
-  poolCapacityGiB?: number;
-  /**
-   * libvirt CPU mode of every VM. host-passthrough (the default) gives the guests the host's CPU;
-   * host-model suits hosts that migrate VMs; maximum is what QEMU without KVM (TCG) accepts.
+   * libvirt CPU mode of every VM on this host. host-passthrough (the default) gives the guests the
+   * host's CPU; host-model suits hosts that migrate VMs; maximum is what QEMU without KVM (TCG) accepts.
    */
   cpuMode: CpuMode;
   /**
@@ -89,6 +107,8 @@ export interface HostSpec {
    * may use one, or the VM and the host answer ARP for the same address on the LAN.
    */
   addresses: string[];
+  /** Its storage pools, at least one; the first is where its VMs go unless they name another. */
+  pools: PoolSpec[];
 }
 
 export const CPU_MODES = ["host-passthrough", "host-model", "maximum"] as const;
@@ -113,7 +133,13 @@ export interface Topology {
   /** The stack name, used to keep libvirt object names of two stacks on one host apart. */
   stack: string;
   domain: string;
-  host: HostSpec;
+  /** The KVM hosts, at least one; the first is where VMs go unless they name another. */
+  hosts: HostSpec[];
+  /**
+   * Set when the stack config has the `hosts` list; absent when its one host comes from the
+   * one-host keys (hostName, hostVcpus, storagePoolPath, ...), so messages name the keys it has.
+   */
+  hostsListed?: true;
   networks: NetworkSpec[];
   vms: VmSpec[];
   /** The network all K3s nodes share: node-ip and flannel-iface live there. */
@@ -153,6 +179,30 @@ export const STATEFUL_ROLES: readonly Role[] = ["freeipa", "postgresql"];
 
 export function isStorageNode(vm: VmSpec): boolean {
   return vm.dataDiskGiB !== undefined;
+}
+
+/** The host `vm` runs on. */
+export function hostOf(topology: Pick<Topology, "hosts">, vm: Pick<VmSpec, "host" | "name">): HostSpec {
+  const host = topology.hosts.find((h) => h.name === vm.host);
+  if (!host) throw new Error(`VM ${vm.name} names unknown host ${vm.host}`);
+  return host;
+}
+
+/** The pool named `name` on `host`. */
+export function poolOn(host: HostSpec, name: string): PoolSpec {
+  const pool = host.pools.find((p) => p.name === name);
+  if (!pool) throw new Error(`host ${host.name} has no pool ${name}`);
+  return pool;
+}
+
+/** The VMs that run on `host`. */
+export function vmsOn(topology: Pick<Topology, "vms">, host: Pick<HostSpec, "name">): VmSpec[] {
+  return topology.vms.filter((vm) => vm.host === host.name);
+}
+
+/** Where a storage node's Ceph OSD disk lives: its `dataPool`, else its own pool. */
+export function dataPoolOf(vm: VmSpec): string {
+  return vm.dataPool ?? vm.pool;
 }
 
 export function fqdn(vm: VmSpec, domain: string): string {

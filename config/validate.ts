@@ -5,13 +5,12 @@
  */
 import { K3S_NETWORK } from "../ports";
 import { macFor } from "./identity";
-import { baseImageReleases, describePoolBudget, gibText, poolDiskBudget, poolVolumes } from "./host-disk";
-import { describeHostOverhead, hostMemoryBudget } from "./host-memory";
+import { checkHostAddresses, checkHostCapacity, parseHosts, parsePlacement } from "./hosts";
 import { cidrsOverlap, firstHost, isUsableHost, parseCidr, parseIpv4, Ipv4Cidr } from "./net";
 import { IMAGES } from "../versions";
 import {
-  CPU_MODES,
   DEPLOY_STAGES,
+  HostSpec,
   isK3sNode,
   NETWORK_MODES,
   NetworkMode,
@@ -37,6 +36,8 @@ export interface RawStackConfig {
   hostAddresses?: unknown;
   storagePoolPath?: unknown;
   storagePoolCapacityGiB?: unknown;
+  /** The KVM hosts (config/hosts.ts); absent: one host from the one-host keys above. */
+  hosts?: unknown;
   sshPublicKey?: unknown;
   adminUser?: unknown;
   clusterNetwork?: unknown;
@@ -69,7 +70,7 @@ export class ConfigError extends Error {
 }
 
 /** RFC 1123 host label: letters, digits and hyphens, not starting or ending with a hyphen, 1-63 chars. */
-const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
+export const HOST_LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 const SSH_PUBLIC_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+=*( .*)?$/;
 const MAC = /^([0-9a-f]{2}:){5}[0-9a-f]{2}$/;
 const LINUX_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -206,7 +207,7 @@ function parseLabels(c: Collector, key: string, raw: unknown): Record<string, st
   return raw as Record<string, string>;
 }
 
-function parseVms(c: Collector, raw: unknown, networks: Map<string, { spec: NetworkSpec; cidr: Ipv4Cidr }>): VmSpec[] {
+function parseVms(c: Collector, raw: unknown, networks: Map<string, { spec: NetworkSpec; cidr: Ipv4Cidr }>, hosts: HostSpec[]): VmSpec[] {
   const vms: VmSpec[] = [];
   c.list("vms", raw).forEach((item, i) => {
     const key = `vms[${i}]`;
@@ -253,7 +254,8 @@ function parseVms(c: Collector, raw: unknown, networks: Map<string, { spec: Netw
       }
       nics.push({ network, address, prefix: net.cidr.prefix, mac, iface: `nic${j}`, primary: j === 0 });
     });
-    if (!role || !os) return;
+    const placement = parsePlacement(c, key, item, hosts, dataDiskGiB !== undefined);
+    if (!role || !os || !placement) return;
     vms.push({
       name,
       role,
@@ -262,6 +264,7 @@ function parseVms(c: Collector, raw: unknown, networks: Map<string, { spec: Netw
       memoryMiB,
       rootDiskGiB,
       dataDiskGiB,
+      ...placement,
       nics,
       labels: parseLabels(c, `${key}.labels`, item.labels),
       taints: c.stringList(`${key}.taints`, item.taints, []),
@@ -284,13 +287,7 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
   const nics = t.vms.flatMap((vm) => vm.nics.map((nic) => ({ vm, nic })));
   checkUnique(c, "address", nics.map(({ vm, nic }) => ({ value: nic.address, owner: vm.name })));
   checkUnique(c, "MAC", nics.map(({ vm, nic }) => ({ value: nic.mac, owner: `${vm.name} on ${nic.network}` })));
-  for (const { vm, nic } of nics.filter(({ nic }) => t.host.addresses.includes(nic.address))) {
-    c.fail(
-      `vms[${t.vms.indexOf(vm)}].nics[${vm.nics.indexOf(nic)}].address`,
-      `${nic.address} (${vm.name} on ${nic.network}) is one of the host's own addresses (hostAddresses): the VM and the host would ` +
-        "answer for it on the LAN; give the VM a free address (outside the LAN's DHCP pool)",
-    );
-  }
+  checkHostAddresses(c, t);
 
   const servers = t.vms.filter((vm) => vm.role === "k3s-server");
   if (servers.length === 0) c.fail("vms", "no VM has role k3s-server: the cluster needs at least one");
@@ -322,33 +319,7 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
     }
   }
 
-  const vcpus = t.vms.reduce((sum, vm) => sum + vm.vcpus, 0);
-  if (vcpus > t.host.vcpus) {
-    c.fail("hostVcpus", `the VMs ask for ${vcpus} vCPUs in total but the host has ${t.host.vcpus}`);
-  }
-  const memory = hostMemoryBudget(t.host, t.vms);
-  if (!memory.fits) {
-    c.fail(
-      "hostMemoryGiB",
-      `the VMs ask for ${memory.vmsMiB} MiB in total but the host offers them ${memory.vmsAvailableMiB} MiB ` +
-        `(${memory.hostMiB} MiB less ${describeHostOverhead(memory, t.vms.length)}; config/host-memory.ts)`,
-    );
-  }
-  const capacity = t.host.poolCapacityGiB;
-  if (capacity !== undefined) {
-    const disk = poolDiskBudget(poolVolumes(t, baseImageReleases()));
-    if (disk.worstCaseBytes > capacity * 1024 ** 3) {
-      c.fail(
-        "storagePoolCapacityGiB",
-        `the VMs' disks in the storage pool (${t.host.poolPath}) can take ${gibText(disk.worstCaseBytes)} but the pool's filesystem gives the stack ${capacity} GiB ` +
-          `(${describePoolBudget(disk)}; config/host-disk.ts); put storagePoolPath on a larger filesystem (README, "Disk space"), or shrink the disks`,
-      );
-    }
-  }
-}
-
-function zeroIsUnset(value: unknown): unknown {
-  return value === 0 || value === "0" ? undefined : value;
+  checkHostCapacity(c, t);
 }
 
 /**
@@ -379,35 +350,11 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
   }
   const adminUser = c.string("adminUser", raw.adminUser, "ops");
   if (!LINUX_USER.test(adminUser)) c.fail("adminUser", `"${adminUser}" is not a valid Linux user name`);
-  const host = {
-    name: c.string("hostName", raw.hostName, "kvm-host"),
-    libvirtUri: c.string("libvirtUri", raw.libvirtUri, "qemu:///system"),
-    // 0 is Pulumi.yaml's default (declared keys need one, or the CLI requires them of every stack).
-    vcpus: c.positiveInt("hostVcpus", zeroIsUnset(raw.hostVcpus)),
-    memoryGiB: c.positiveInt("hostMemoryGiB", zeroIsUnset(raw.hostMemoryGiB)),
-    reservedMemoryGiB: c.positiveInt("hostReservedMemoryGiB", raw.hostReservedMemoryGiB, 2),
-    // Under /var/lib/libvirt/images, which SELinux already labels as libvirt expects of a pool
-    // (virt_image_t); libvirt relabels each VM's files from there (the Ignition file too:
-    // infra/ignition-delivery.ts).
-    poolPath: c.string("storagePoolPath", raw.storagePoolPath, `/var/lib/libvirt/images/flatcarmicrocloud-${stack}`),
-    cpuMode: c.oneOf("vmCpuMode", raw.vmCpuMode ?? "host-passthrough", CPU_MODES) ?? "host-passthrough",
-    addresses: c.stringList("hostAddresses", raw.hostAddresses, []),
-    // 0 (Pulumi.yaml's default) states nothing: the host preflight still checks the pool's free space.
-    ...(raw.storagePoolCapacityGiB === undefined || raw.storagePoolCapacityGiB === "0" || raw.storagePoolCapacityGiB === 0
-      ? {}
-      : { poolCapacityGiB: c.positiveInt("storagePoolCapacityGiB", raw.storagePoolCapacityGiB) }),
-  };
-  for (const address of host.addresses) {
-    if (parseIpv4(address) === undefined) c.fail("hostAddresses", `"${address}" is not an IPv4 address`);
-  }
-  if (host.reservedMemoryGiB >= host.memoryGiB && host.memoryGiB > 0) {
-    c.fail("hostReservedMemoryGiB", `${host.reservedMemoryGiB} GiB leaves nothing of the host's ${host.memoryGiB} GiB`);
-  }
-  if (!host.poolPath.startsWith("/")) c.fail("storagePoolPath", "must be an absolute path");
+  const { hosts, listed } = parseHosts(c, raw, stack);
 
   const networks = parseNetworks(c, raw.networks);
   const byName = new Map(networks.map((n) => [n.spec.name, n]));
-  const vms = parseVms(c, raw.vms, byName);
+  const vms = parseVms(c, raw.vms, byName, hosts);
   const clusterNetwork = c.string("clusterNetwork", raw.clusterNetwork);
   const fallbackNtpServers = c.stringList("fallbackNtpServers", raw.fallbackNtpServers, DEFAULT_NTP);
   const protectStatefulDisks = c.boolean("protectStatefulDisks", raw.protectStatefulDisks, true);
@@ -435,7 +382,8 @@ export function parseTopology(raw: RawStackConfig, stack: string): Topology {
   const topology = {
     stack,
     domain,
-    host,
+    hosts,
+    ...(listed ? { hostsListed: true as const } : {}),
     networks: networks.map((n) => n.spec),
     vms,
     clusterNetwork,

@@ -14,7 +14,7 @@
  */
 import { readFileSync } from "fs";
 import * as path from "path";
-import { baseImageReleases, PoolVolume, poolVolumes } from "../config/host-disk";
+import { baseImageReleases, PoolVolume, poolVolumes, primaryPool } from "../config/host-disk";
 import { Topology } from "../config/topology";
 import { shellAssignment, ShellValue } from "../shell";
 import { MIN_LIBVIRT_FOR_FWCFG } from "./ignition-delivery";
@@ -65,13 +65,13 @@ export function hostPreflightFor(topology: Topology): HostPreflight {
   if (topology.vms.some((vm) => vm.os === "rocky")) localTools.push(MKISOFS);
   if (topology.vms.some((vm) => vm.os === "flatcar")) localTools.push(XSLTPROC);
   return {
-    libvirtUri: topology.host.libvirtUri,
+    libvirtUri: topology.hosts[0].libvirtUri,
     localTools,
     bridges: [...new Set(bridgeNetworks.map((n) => n.bridge).filter((b): b is string => b !== undefined))],
     bridgeAddresses: topology.vms.flatMap((vm) =>
       vm.nics.filter((nic) => bridgeNetworks.some((n) => n.name === nic.network)).map((nic) => ({ vm: vm.name, address: nic.address })),
     ),
-    pool: { name: poolArgs(topology).name, path: topology.host.poolPath, volumes: poolVolumes(topology, baseImageReleases()) },
+    pool: { name: poolArgs(topology).name, path: topology.hosts[0].pools[0].path, volumes: poolVolumes(topology, baseImageReleases(), primaryPool(topology)) },
   };
 }
 

@@ -85,7 +85,7 @@ export class Infra extends pulumi.ComponentResource {
     // The engine stores the parameterized package version (0.8.3) as the provider's `version` on create
     // and the bridge plugin's (1.1.3) on the next update: without this, the second `up` always shows
     // `~version` on the provider (seen by the lab under the real engine, docs/lab.md).
-    this.provider = new libvirt.Provider(`${name}-host`, { uri: topology.host.libvirtUri }, { parent: this, ignoreChanges: ["version"] });
+    this.provider = new libvirt.Provider(`${name}-host`, { uri: topology.hosts[0].libvirtUri }, { parent: this, ignoreChanges: ["version"] });
     const child = { parent: this, provider: this.provider };
 
     // First step of `pulumi up`, on the machine running Pulumi: the host and the local tools the

@@ -6,7 +6,8 @@
  */
 import { shortHash } from "../config/identity";
 import { RoleSettings } from "../config/roles";
-import { DEPLOY_STAGES, isK3sNode, isStorageNode, NetworkSpec, nicOn, Topology, VmSpec } from "../config/topology";
+import { PoolRef, primaryPool } from "../config/host-disk";
+import { DEPLOY_STAGES, hostOf, isK3sNode, isStorageNode, NetworkSpec, nicOn, poolOn, Topology, VmSpec } from "../config/topology";
 import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { cephStateDiskRollout, StateDiskRollout } from "./ceph-state-disk";
 import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, holdsEarlierNodeSteps, k3sNodeChanges, NODE_STEPS_VERSION, replaceFingerprint } from "./deployment-record";
@@ -14,8 +15,17 @@ import { flatcarIgnitionIdentity } from "./ignition";
 import { FLATCAR_FW_CFG_NAME } from "./ignition-delivery";
 import { roleFragments } from "./roles";
 
-export function poolArgs(topology: Topology): { name: string; type: "dir"; target: { path: string } } {
-  return { name: `flatcarmicrocloud-${topology.stack}`, type: "dir", target: { path: topology.host.poolPath } };
+/**
+ * A storage pool's inputs (`name` and `target.path` are ForceNew). The first host's first pool keeps
+ * the name a one-host stack's pool has always had; every other pool adds its own name (libvirt pool
+ * names are per host, and unique on a host: config/hosts.ts).
+ */
+export function poolArgs(topology: Topology, where: PoolRef = primaryPool(topology)): { name: string; type: "dir"; target: { path: string } } {
+  const host = topology.hosts.find((h) => h.name === where.host);
+  const pool = host && poolOn(host, where.pool);
+  if (!pool) throw new Error(`no pool ${where.pool} on host ${where.host}`);
+  const primary = host === topology.hosts[0] && pool === host.pools[0];
+  return { name: primary ? `flatcarmicrocloud-${topology.stack}` : `flatcarmicrocloud-${topology.stack}-${pool.name}`, type: "dir", target: { path: pool.path } };
 }
 
 /** A libvirt network's inputs: bridge mode attaches to the host's bridge; NAT gets static DNS hosts. */
@@ -47,7 +57,7 @@ export function domainShape(vm: VmSpec, topology: Topology) {
     description: `FlatcarMicroCloud ${topology.stack}: ${vm.role} (${vm.os})`,
     vcpu: vm.vcpus,
     memory: vm.memoryMiB,
-    cpu: { mode: topology.host.cpuMode },
+    cpu: { mode: hostOf(topology, vm).cpuMode },
     autostart: true,
     running: true,
     // The provider adds the guest agent's channel to every domain anyway (the agent runs in both

@@ -9,9 +9,9 @@
  * under memory pressure the kubelet evicts and the kernel OOM-kills the pods above their requests.
  */
 import { allocatable, GUEST_KERNEL_MEMORY, guestMemTotalMiB, NODE_RESERVATIONS } from "../cluster/reservations";
-import { baseImageReleases, PoolDiskBudget, poolDiskBudget, poolVolumes } from "../config/host-disk";
+import { baseImageReleases, PoolDiskBudget, poolDiskBudget, poolVolumes, primaryPool } from "../config/host-disk";
 import { describeHostOverhead, hostMemoryBudget } from "../config/host-memory";
-import { isK3sNode, Topology, VmSpec } from "../config/topology";
+import { HostSpec, isK3sNode, Topology, VmSpec, vmsOn } from "../config/topology";
 import { cephMemoryTargetMiB } from "../platform/ceph-memory";
 import { SIZING } from "../platform/sizing";
 
@@ -87,29 +87,36 @@ export function isSchedulable(vm: VmSpec): boolean {
  * have theirs (`config/host-memory.ts`, the same sum the config check uses).
  */
 export function vmCapacity(topology: Topology): CapacityLine[] {
-  const vcpus = topology.vms.reduce((s, vm) => s + vm.vcpus, 0);
-  const { host } = topology;
-  const memory = hostMemoryBudget(host, topology.vms);
+  return topology.hosts.flatMap((host) => hostCapacity(topology, host));
+}
+
+function hostCapacity(topology: Topology, host: HostSpec): CapacityLine[] {
+  const vms = vmsOn(topology, host);
+  const vcpus = vms.reduce((s, vm) => s + vm.vcpus, 0);
+  const memory = hostMemoryBudget(host, vms);
+  const on = topology.hosts.length > 1 ? ` (${host.name})` : "";
   return [
-    { what: "VM vCPUs / host threads", used: vcpus, available: host.vcpus, unit: "vCPU", fits: vcpus <= host.vcpus },
+    { what: `VM vCPUs / host threads${on}`, used: vcpus, available: host.threads, unit: "vCPU", fits: vcpus <= host.threads },
     {
-      what: `VM memory / host's ${host.memoryGiB} GiB less hypervisor and host`,
+      what: `VM memory / host's ${host.memoryGiB} GiB less hypervisor and host${on}`,
       used: memory.vmsMiB / GiB,
       available: memory.vmsAvailableMiB / GiB,
       unit: "GiB",
       fits: memory.fits,
-      note: describeHostOverhead(memory, topology.vms.length),
+      note: describeHostOverhead(memory, vms.length),
     },
   ];
 }
 
 /** What the stack puts into the storage pool: preallocated raw disks, root overlays at their size, images. */
 export function diskCapacity(topology: Topology): DiskReport {
-  const budget = poolDiskBudget(poolVolumes(topology, baseImageReleases()));
-  const capacityGiB = topology.host.poolCapacityGiB;
+  // The first host's first pool (every disk of a one-host, one-pool stack).
+  const pool = topology.hosts[0].pools[0];
+  const budget = poolDiskBudget(poolVolumes(topology, baseImageReleases(), primaryPool(topology)));
+  const capacityGiB = pool.capacityGiB;
   return {
     ...budget,
-    poolPath: topology.host.poolPath,
+    poolPath: pool.path,
     ...(capacityGiB !== undefined ? { capacityGiB } : {}),
     fits: capacityGiB === undefined || budget.worstCaseBytes <= capacityGiB * 1024 ** 3,
   };

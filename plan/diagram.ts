@@ -59,11 +59,11 @@ function appsLines(topology: Topology, apps: AppSpec[]): string[] {
 }
 
 export function renderMermaid(topology: Topology, apps: AppSpec[] = []): string {
-  const { host } = topology;
+  const host = topology.hosts[0];
   const services = topology.vms.filter((vm) => !isK3sNode(vm));
   const k3s = topology.vms.filter(isK3sNode);
   const lines: string[] = ["flowchart LR"];
-  lines.push(`  subgraph host["${text(host.name)}: ${host.vcpus} threads, ${host.memoryGiB} GiB (${host.reservedMemoryGiB} GiB kept for the host)"]`);
+  lines.push(`  subgraph host["${text(host.name)}: ${host.threads} threads, ${host.memoryGiB} GiB (${host.reservedMemoryGiB} GiB kept for the host)"]`);
   lines.push("    direction LR");
   lines.push(`    subgraph networks["networks (stage 1: infra)"]`);
   for (const net of topology.networks) lines.push(`      ${networkNode(net)}`);

@@ -71,7 +71,7 @@ export function renderReport(r: PlanResult): string {
     ...table(
       ["stage", "status"],
       [
-        ["config", `validated: ${topology.vms.length} VMs on ${topology.networks.length} networks, host ${topology.host.name}`],
+        ["config", `validated: ${topology.vms.length} VMs on ${topology.networks.length} networks, ${topology.hosts.length === 1 ? "host" : "hosts"} ${topology.hosts.map((h) => h.name).join(", ")}`],
         ...r.stages.map((s) => [s.title, s.built ? `${s.total} resources` : "not built yet (index.ts creates no component of this stage)"]),
       ],
     ),

@@ -126,7 +126,7 @@ describe("bad cluster config fails clearly, naming the key", () => {
   });
 
   it("a remote libvirtUri (Pulumi on another machine) needs k3sApiHost: the VM networks are the host's", () => {
-    const remote = { ...prod, host: { ...prod.host, libvirtUri: "qemu+ssh://root@192.168.0.10/system" } };
+    const remote = { ...prod, hosts: [{ ...prod.hosts[0], libvirtUri: "qemu+ssh://root@192.168.0.10/system" }] };
     const problems: string[] = [];
     try {
       parseClusterSettings({}, remote);

@@ -33,7 +33,7 @@ describe("the committed stacks", () => {
     expect(t.vms.map((v) => [v.name, v.os, v.nics[0].address])).toEqual(SEED_VMS);
     expect(t.vms.find((v) => v.name === "loadbalancer1")?.nics.map((n) => n.address)).toContain("192.168.0.21");
     expect(t.domain).toBe("cefaslocalserver.com");
-    expect(t.host).toMatchObject({ vcpus: 24, memoryGiB: 35 });
+    expect(t.hosts).toEqual([expect.objectContaining({ threads: 24, memoryGiB: 35 })]);
   });
 
   it("dev is valid: one server, one agent, one NAT network", () => {
@@ -41,7 +41,7 @@ describe("the committed stacks", () => {
     expect(t.networks).toHaveLength(1);
     expect(t.networks[0].mode).toBe("nat");
     expect(t.vms.map((v) => v.role).sort()).toEqual(["k3s-agent", "k3s-server"]);
-    expect(t.vms.reduce((s, v) => s + v.memoryMiB, 0)).toBeLessThanOrEqual((16 - t.host.reservedMemoryGiB) * 1024);
+    expect(t.vms.reduce((s, v) => s + v.memoryMiB, 0)).toBeLessThanOrEqual((16 - t.hosts[0].reservedMemoryGiB) * 1024);
     expect(t.warnings).toEqual([]);
   });
 
@@ -155,9 +155,9 @@ describe("validation rules, each naming the key and the problem", () => {
         "(preallocated raw 660 GiB (Ceph OSD and state disks), root overlays up to 290 GiB, base images and first-boot files 4.01 GiB; config/host-disk.ts); " +
         'put storagePoolPath on a larger filesystem (README, "Disk space"), or shrink the disks',
     ]);
-    expect(parseTopology(prodWith((r) => (r.storagePoolCapacityGiB = "955")), "prod").host.poolCapacityGiB).toBe(955);
+    expect(parseTopology(prodWith((r) => (r.storagePoolCapacityGiB = "955")), "prod").hosts[0].pools[0].capacityGiB).toBe(955);
     // 0, Pulumi.yaml's default, states nothing.
-    expect(parseTopology(prodWith((r) => (r.storagePoolCapacityGiB = "0")), "prod").host.poolCapacityGiB).toBeUndefined();
+    expect(parseTopology(prodWith((r) => (r.storagePoolCapacityGiB = "0")), "prod").hosts[0].pools[0].capacityGiB).toBeUndefined();
     expect(problemsOf(prodWith((r) => (r.storagePoolCapacityGiB = "lots")))).toEqual([expect.stringMatching(/^storagePoolCapacityGiB: /)]);
   });
 
@@ -235,7 +235,7 @@ describe("image mirrors, CPU mode and how far `up` goes", () => {
   it("defaults to the pinned image URLs, host-passthrough and every stage", () => {
     const t = parseTopology(rawStack("prod"), "prod");
     expect(t.imageUrls).toEqual({ flatcar: IMAGES.flatcar.url, rocky: IMAGES.rocky.url });
-    expect(t.host.cpuMode).toBe("host-passthrough");
+    expect(t.hosts[0].cpuMode).toBe("host-passthrough");
     expect(t.deployUpTo).toBe("apps");
   });
 
@@ -251,7 +251,7 @@ describe("image mirrors, CPU mode and how far `up` goes", () => {
     );
     expect(t.imageUrls.flatcar).toBe("http://mirror.lan/flatcar/4593.2.5/flatcar_production_qemu_image.img");
     expect(t.imageUrls.rocky).toBe("https://mirror.lan/rocky.qcow2");
-    expect(t.host.cpuMode).toBe("maximum");
+    expect(t.hosts[0].cpuMode).toBe("maximum");
     expect(t.deployUpTo).toBe("vms");
   });
 

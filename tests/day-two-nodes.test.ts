@@ -110,7 +110,7 @@ describe("resizing a K3s agent (vcpus)", () => {
     expect(shutdown.inputs.create).toBeUndefined();
     expect(shutdown.inputs.delete).toContain("virt shutdown");
     expect(shutdown.inputs.delete).toBe(
-      remoteCommand(renderShutdownVm({ libvirtUri: prod.host.libvirtUri, domain: "worker3" }), { name: "shutdown-vm", root: false }),
+      remoteCommand(renderShutdownVm({ libvirtUri: prod.hosts[0].libvirtUri, domain: "worker3" }), { name: "shutdown-vm", root: false }),
     );
     expect(shutdown.inputs.delete).not.toMatch(/virt destroy/);
   });

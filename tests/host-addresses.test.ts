@@ -21,7 +21,7 @@ function withBastionAt(address: string): Record<string, unknown>[] {
 describe("hostAddresses", () => {
   it("prod lists the seed's four host addresses and no VM uses one", () => {
     const topology = parseTopology(rawStack("prod"), "prod");
-    expect(topology.host.addresses).toEqual(SEED_HOST_ADDRESSES);
+    expect(topology.hosts[0].addresses).toEqual(SEED_HOST_ADDRESSES);
     const vmAddresses = topology.vms.flatMap((vm) => vm.nics.map((n) => n.address));
     expect(vmAddresses.filter((a) => SEED_HOST_ADDRESSES.includes(a))).toEqual([]);
     expect(vmAddresses).toContain("192.168.0.22");
@@ -40,7 +40,7 @@ describe("hostAddresses", () => {
   });
 
   it("defaults to none and rejects a malformed entry", () => {
-    expect(parseTopology(rawStack("dev"), "dev").host.addresses).toEqual([]);
+    expect(parseTopology(rawStack("dev"), "dev").hosts[0].addresses).toEqual([]);
     expect(problemsOf(() => parseTopology(rawStack("prod", { hostAddresses: ["192.168.0.300"] }), "prod"))).toEqual([
       'hostAddresses: "192.168.0.300" is not an IPv4 address',
     ]);

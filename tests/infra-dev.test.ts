@@ -1,4 +1,5 @@
 /** The real program on the dev stack config: the workstation-sized set. */
+import { libvirtSnapshot, oneHostFixture } from "./helpers/libvirt-snapshot";
 import { machineOutputs } from "./helpers/machine-outputs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { stackConfig } from "./helpers/stacks";
@@ -28,4 +29,8 @@ it("registers one NAT network, one K3s server and one agent with a Ceph disk, an
 
 it("leaves the disposable dev disks unprotected (protectStatefulDisks: false)", () => {
   expect(h.all().filter((r) => r.protect)).toEqual([]);
+});
+
+it("makes exactly the libvirt resources (URNs, providers, inputs, options) the program made before the hosts list", () => {
+  expect(libvirtSnapshot(h)).toEqual(oneHostFixture("dev"));
 });

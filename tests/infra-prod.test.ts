@@ -3,6 +3,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { renderIgnitionFwCfgXslt } from "../infra/ignition-delivery";
+import { libvirtSnapshot, oneHostFixture } from "./helpers/libvirt-snapshot";
 import { machineOutputs } from "./helpers/machine-outputs";
 import { Harness, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { stackConfig, SEED_VMS } from "./helpers/stacks";
@@ -196,4 +197,8 @@ describe("the whole program's order around the load balancer", () => {
     expect(h.dependsOn(gateway, h.byName("guest-roles-freeipa1-records"))).toBe(false);
     expect(h.dependsOn(h.byName("cluster-provider"), gateway)).toBe(true);
   });
+});
+
+it("makes exactly the libvirt resources (URNs, providers, inputs, options) the program made before the hosts list", () => {
+  expect(libvirtSnapshot(h)).toEqual(oneHostFixture("prod"));
 });

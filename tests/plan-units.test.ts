@@ -107,7 +107,7 @@ describe("capacity", () => {
 
   it("sums the prod VMs against the host less qemu, libvirt, the Pulumi run and the host OS: 23 of 24 threads, 30976 of 31034 MiB", () => {
     // qemu: 9 x 192 MiB + 8 MiB per guest GiB (30.25 GiB -> 6+6+20+12+24+24+3x50 = 242 MiB).
-    const memory = hostMemoryBudget(prod.host, prod.vms);
+    const memory = hostMemoryBudget(prod.hosts[0], prod.vms);
     expect(memory).toMatchObject({ vmsMiB: 30976, qemuMiB: 1728 + 242, libvirtMiB: 256, pulumiMiB: 1536, hostOsMiB: 1024, hostMiB: 35840 });
     expect(memory.neededMiB).toBe(30976 + 1970 + 256 + 1536 + 1024);
     expect(memory.vmsAvailableMiB).toBe(35840 - 1970 - 256 - 1536 - 1024);
@@ -123,23 +123,23 @@ describe("capacity", () => {
     expect(d.imageBytes).toBe(2 * 2 * GiB + 9 * 1024 ** 2);
     expect(d.atCreateBytes).toBe(660 * GiB + 4 * GiB + 18 * 1024 ** 2);
     expect([d.capacityGiB, d.fits]).toEqual([undefined, true]);
-    const small = diskCapacity({ ...prod, host: { ...prod.host, poolCapacityGiB: 500 } });
+    const small = diskCapacity({ ...prod, hosts: [{ ...prod.hosts[0], pools: [{ ...prod.hosts[0].pools[0], capacityGiB: 500 }] }] });
     expect(small.fits).toBe(false);
-    expect(capacityReport({ ...prod, host: { ...prod.host, poolCapacityGiB: 500 } }, undefined, "not built").fits).toBe(false);
+    expect(capacityReport({ ...prod, hosts: [{ ...prod.hosts[0], pools: [{ ...prod.hosts[0].pools[0], capacityGiB: 500 }] }] }, undefined, "not built").fits).toBe(false);
   });
 
   it("charges the Pulumi run to the host only when libvirt is local", () => {
     expect(["qemu:///system", "qemu+unix:///system", "qemu:///session"].map(pulumiRunsOnHost)).toEqual([true, true, true]);
     expect(["qemu+ssh://root@kvm1/system", "qemu+tls://kvm1/system", "qemu://kvm1/system"].map(pulumiRunsOnHost)).toEqual([false, false, false]);
-    const remote = hostMemoryBudget({ ...prod.host, libvirtUri: "qemu+ssh://root@kvm1/system" }, prod.vms);
+    const remote = hostMemoryBudget({ ...prod.hosts[0], libvirtUri: "qemu+ssh://root@kvm1/system" }, prod.vms);
     expect(remote.pulumiMiB).toBe(0);
-    expect(remote.vmsAvailableMiB).toBe(hostMemoryBudget(prod.host, prod.vms).vmsAvailableMiB + 1536);
+    expect(remote.vmsAvailableMiB).toBe(hostMemoryBudget(prod.hosts[0], prod.vms).vmsAvailableMiB + 1536);
     expect(describeHostOverhead(remote, 9)).toContain("Pulumi run elsewhere");
   });
 
   it("fails once the overheads no longer fit, though the guests' RAM alone would", () => {
     // One more 512 MiB VM: 512 + 196 MiB qemu more than the host has, while 31488 MiB of guest RAM < 35 GiB - 1 GiB.
-    const more = hostMemoryBudget(prod.host, [...prod.vms, { memoryMiB: 512 }]);
+    const more = hostMemoryBudget(prod.hosts[0], [...prod.vms, { memoryMiB: 512 }]);
     expect(more.vmsMiB).toBeLessThan((35 - 1) * 1024);
     expect(more.fits).toBe(false);
   });

@@ -5,6 +5,7 @@
  * The real lab found this: the capacity check stopped the program before stage 1.
  */
 import { join } from "path";
+import { libvirtSnapshot, oneHostFixture } from "./helpers/libvirt-snapshot";
 import { machineOutputs } from "./helpers/machine-outputs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { readStackFile } from "../plan/stack-config";
@@ -27,4 +28,8 @@ it("creates the lab's VMs and no platform object", () => {
 
 it("reports no capacity budget for a stack that does not deploy the platform", () => {
   expect(outputs.capacityBudget).toBeUndefined();
+});
+
+it("makes exactly the libvirt resources (URNs, providers, inputs, options) the program made before the hosts list", () => {
+  expect(libvirtSnapshot(h)).toEqual(oneHostFixture("lab"));
 });
