@@ -29,18 +29,7 @@ const grpc = sdk("@grpc/grpc-js");
 const langrpc = sdk("@pulumi/pulumi/proto/language_grpc_pb.js");
 const { LanguageServer } = sdk("@pulumi/pulumi/automation/server");
 const runtime = sdk("@pulumi/pulumi/runtime");
-const tsutils = sdk("@pulumi/pulumi/tsutils");
-
-function registerTypeScript() {
-  const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
-  const tsn = require(require.resolve(tsnodeRequire, { paths: [ROOT] }));
-  tsn.register({
-    compiler: require.resolve(typescriptRequire, { paths: [ROOT] }),
-    transpileOnly: true,
-    project: path.join(ROOT, "tsconfig.json"),
-    compilerOptions: { target: "ES2020", module: "commonjs", moduleResolution: "node", sourceMap: "true" },
-  });
-}
+const { registerTypeScript } = require("./common");
 
 /** Drops the program's own modules from require's cache; the SDK and libraries stay loaded once. */
 function forgetProgram(cache = require.cache) {
@@ -57,7 +46,7 @@ async function main() {
     process.exit(2);
   }
   process.chdir(ROOT);
-  registerTypeScript();
+  registerTypeScript(ROOT);
   const program = async () => {
     forgetProgram();
     return require(path.join(ROOT, "index.ts"));

@@ -5,47 +5,15 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const { spawn, spawnSync } = require("child_process");
 const YAML = require("yaml");
 const { readToolchain } = require("./toolchain");
+const { stepRunner, serveDir, registerTypeScript } = require("./common");
 const { makePki } = require("./kube-pki");
-const { ControlPlane, kubeClient, waitFor, healthz, sleep, API, SERVICE_IP } = require("./kube-control-plane");
+const { ControlPlane, kubeClient, waitFor, healthz, API, SERVICE_IP } = require("./kube-control-plane");
 const { writeStages } = require("./kube-stages");
 
-const results = [];
 const figures = { seconds: {}, memoryMiB: {}, counts: {} };
-
-function line(status, name, detail) {
-  results.push(status);
-  console.log(`${status.padEnd(4)} ${name}${detail ? ` - ${detail}` : ""}`);
-}
-
-/** Runs one step; a thrown error fails it, a returned {skip} skips it. */
-async function step(name, fn) {
-  const started = Date.now();
-  try {
-    const r = (await fn()) || {};
-    const secs = (Date.now() - started) / 1000;
-    if (r.figure) figures.seconds[r.figure] = Number(secs.toFixed(1));
-    if (r.skip) line("skip", name, r.skip);
-    else line("ok", name, `${secs.toFixed(1)}s${r.detail ? `, ${r.detail}` : ""}`);
-    return !r.skip;
-  } catch (e) {
-    line("FAIL", name, String(e && e.message ? e.message : e).split("\n").slice(0, 14).join("\n     "));
-    return false;
-  }
-}
-
-/** The SDK's ts-node (as the language host uses it), so the lab imports the program's own modules. */
-function registerTypeScript(root) {
-  const tsutils = require(require.resolve("@pulumi/pulumi/tsutils", { paths: [root] }));
-  const { tsnodeRequire, typescriptRequire } = tsutils.typeScriptRequireStrings();
-  require(require.resolve(tsnodeRequire, { paths: [root] })).register({
-    compiler: require.resolve(typescriptRequire, { paths: [root] }),
-    transpileOnly: true,
-    project: path.join(root, "tsconfig.json"),
-  });
-}
+const { step, finish } = stepRunner(figures.seconds);
 
 function parseCpuMilli(q) {
   return q.endsWith("m") ? Number(q.slice(0, -1)) : Number(q) * 1000;
@@ -151,7 +119,7 @@ async function main(ctx) {
 
     const mirror = await step("chart mirror on 127.0.0.1 (../shared/charts)", async () => {
       if (!fs.existsSync(path.join(CHARTS, "index.yaml"))) return { skip: `${CHARTS} is absent (the shared chart repository lives beside the repository)` };
-      chartServer = await serve(CHARTS);
+      chartServer = await serveDir(CHARTS);
       const index = YAML.parse(fs.readFileSync(path.join(CHARTS, "index.yaml"), "utf8"));
       const charts = Object.values(index.entries).reduce((s, e) => s + e.length, 0);
       return { detail: `http://127.0.0.1:${chartServer.port}, ${charts} chart versions` };
@@ -175,22 +143,8 @@ async function main(ctx) {
       });
     }
     fs.writeFileSync(path.join(RUN, "figures.json"), `${JSON.stringify({ date: new Date().toISOString(), stack: STACK, ...figures }, null, 2)}\n`);
-    const passed = results.filter((r) => r === "ok").length;
-    const failed = results.filter((r) => r === "FAIL").length;
-    const skipped = results.filter((r) => r === "skip").length;
-    console.log(`lab:kube logs: ${path.join(RUN, "logs")}; ${skipped} step(s) skipped`);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exitCode = failed > 0 ? 1 : 0;
+    finish("lab:kube", path.join(RUN, "logs"));
   }
-}
-
-/** The lab's static server (images.js) on 127.0.0.1; resolves with the process and its port. */
-function serve(dir) {
-  const child = spawn(process.execPath, [path.join(__dirname, "images.js"), dir], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.stdout.once("data", (d) => resolve({ child, port: Number(String(d).trim()) }));
-    child.once("exit", (code) => reject(new Error(`chart server exited ${code}`)));
-  });
 }
 
 /** The Pulumi part: preview, up, no-op, secrets, destroy of stages 3-4 onto the lab cluster. */
@@ -209,7 +163,7 @@ async function pulumiSteps(ctx) {
     return;
   }
   const { runPulumi } = require("./kube-pulumi");
-  await runPulumi({ ...ctx, step, figures, sleep, spawnSync });
+  await runPulumi({ ...ctx, step, figures });
 }
 
 module.exports = { main };

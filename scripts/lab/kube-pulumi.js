@@ -5,11 +5,11 @@
  * provider; the random and command providers are the lab's stand-ins (scripts/lab/standin).
  */
 "use strict";
-const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
-const { spawn, spawnSync } = require("child_process");
+const { spawnSync } = require("child_process");
 const YAML = require("yaml");
+const { summary, tail, pulumiEnv, pulumiCli, previewSteps } = require("./common");
 
 /** The app the lab adds on day two (docs/lab.md): no ingress, no platform service, 2 x 32 Mi at most. */
 const LAB_EXTRA_APP = (image) => ({
@@ -23,21 +23,6 @@ const LAB_EXTRA_APP = (image) => ({
 /** Namespaces Kubernetes itself has; everything else in the apiserver came from the program. */
 const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-/** The CLI's closing resource summary ("170 unchanged"): the last `Resources:` block, its indented lines only. */
-function summary(text) {
-  const all = [...text.matchAll(/Resources:[ \t]*\n((?:[ \t]+\S.*\n)+)/g)];
-  if (all.length === 0) return "";
-  return all[all.length - 1][1]
-    .split("\n")
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .join(", ");
-}
-
-function tail(text, n = 15) {
-  return text.trim().split("\n").slice(-n).join("\n");
-}
-
 const { waitFor } = require("./kube-control-plane");
 
 async function runPulumi(ctx) {
@@ -47,43 +32,9 @@ async function runPulumi(ctx) {
   const project = path.join(RUN, "project");
   const logs = path.join(RUN, "logs");
   const stack = "kube";
-  const env = {
-    ...process.env,
-    PATH: [path.join(CACHE, "bin"), path.join(__dirname, "plugins"), process.env.PATH].join(path.delimiter),
-    PULUMI_HOME: path.join(RUN, "pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${path.join(RUN, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(18).toString("base64"),
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-    NO_COLOR: "1",
-  };
+  const env = pulumiEnv(CACHE, RUN);
   delete env.KUBECONFIG;
-
-  const cli = (args, input) => {
-    const r = spawnSync(pulumiBin, [...args, "--non-interactive"], { cwd: project, env, encoding: "utf8", input, maxBuffer: 256 * 1024 * 1024 });
-    if (r.status !== 0) throw new Error(`pulumi ${args.join(" ")}: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
-    return r.stdout;
-  };
-  const engine = (label, args) =>
-    new Promise((resolve) => {
-      const log = path.join(logs, `${label}.log`);
-      const out = fs.openSync(log, "w");
-      const child = spawn(process.execPath, [path.join(__dirname, "client.js"), project, pulumiBin, ...args, "--stack", stack, "--non-interactive", "--color", "never"], {
-        cwd: ROOT,
-        env,
-        stdio: ["ignore", out, out],
-      });
-      child.on("exit", (code) => {
-        fs.closeSync(out);
-        resolve({ code, log, text: fs.readFileSync(log, "utf8") });
-      });
-    });
-  const mustEngine = async (label, args) => {
-    const r = await engine(label, args);
-    if (r.code !== 0) throw new Error(`pulumi ${args[0]} exited ${r.code} (log ${r.log}):\n${tail(r.text)}`);
-    return r;
-  };
+  const { cli, engine, mustEngine } = pulumiCli({ bin: pulumiBin, project, logs, env, root: ROOT, extraArgs: ["--stack", stack] });
 
   const policy = path.join(ROOT, "policy");
   const setUp = await step(`stack ${stack}: ${STACK}'s stages 3-4 onto the lab cluster (existingNodes, kubeconfig, chartMirror), file backend, passphrase secrets`, () => {
@@ -99,7 +50,7 @@ async function runPulumi(ctx) {
     const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT_NAME}:${k}`, v]));
     fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), YAML.stringify({ config: prefixed }));
     cli(["stack", "init", stack, "--secrets-provider", "passphrase"]);
-    cli(["config", "set", "--secret", "kubeconfig", "--stack", stack], fs.readFileSync(pki.kubeconfigs.admin, "utf8"));
+    cli(["config", "set", "--secret", "kubeconfig", "--stack", stack], { input: fs.readFileSync(pki.kubeconfigs.admin, "utf8") });
     cli(["config", "set", "chartMirror", `http://127.0.0.1:${chartServer.port}`, "--stack", stack]);
     return { detail: `${Object.keys(config).length} keys of Pulumi.${STACK}.yaml kept; dropped ${dropped.join(", ")}` };
   });
@@ -182,12 +133,10 @@ async function runPulumi(ctx) {
   const previewOps = async (label) => {
     const r = await engine(label, ["preview", "--json"]);
     if (r.code !== 0) throw new Error(`preview exited ${r.code} (log ${r.log}): ${tail(r.text)}`);
-    const json = JSON.parse(r.text.slice(r.text.indexOf("{")));
     const ops = {};
-    for (const st of json.steps || []) {
-      if (st.op === "same" || (st.op === "read" && st.urn.includes("::pulumi:pulumi:StackReference::"))) continue;
-      const name = `${st.urn.split("::")[2].split(":").pop()} ${st.urn.split("::").pop()}`;
-      (ops[st.op] = ops[st.op] || []).push(st.op === "update" ? `${name} [${(st.diffReasons || []).join(",")}]` : name);
+    for (const st of previewSteps(r.text)) {
+      const name = `${st.kind} ${st.name}`;
+      (ops[st.op] = ops[st.op] || []).push(st.op === "update" ? `${name} [${st.diffReasons.join(",")}]` : name);
     }
     return ops;
   };

@@ -16,8 +16,9 @@
 const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
-const { spawn, spawnSync } = require("child_process");
+const { spawn } = require("child_process");
 const { cacheDir, readToolchain } = require("./toolchain");
+const { sh } = require("./common");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CACHE = cacheDir();
@@ -36,12 +37,6 @@ function argValue(name, fallback) {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 const STACK = argValue("--stack", "prod");
-
-function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, ...opts });
-  if (r.error) throw r.error;
-  return r;
-}
 
 /** Why lab:kube cannot run on this machine, or undefined when it can. */
 function cannotRun() {

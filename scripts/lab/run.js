@@ -9,12 +9,11 @@
  * Needs root, KVM or TCG, and the toolchain of `npm run lab:build`.
  */
 "use strict";
-const crypto = require("crypto");
 const fs = require("fs");
 const path = require("path");
-const { spawn, spawnSync } = require("child_process");
 const YAML = require("yaml");
 const { cacheDir, readToolchain, tfPluginDir } = require("./toolchain");
+const { sh, mustSh, tail, summary, stepRunner, pulumiEnv, pulumiCli, serveDir, previewSteps } = require("./common");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CACHE = cacheDir();
@@ -27,98 +26,14 @@ const PROJECT_NAME = "flatcarmicrocloud";
 const POOL_DIR = "/var/lib/libvirt/images/flatcarmicrocloud-lab";
 const VIRSH = ["-c", "qemu:///system"];
 
-const results = [];
 const figures = {};
-
-function line(status, name, detail) {
-  results.push(status);
-  console.log(`${status.padEnd(4)} ${name}${detail ? ` - ${detail}` : ""}`);
-}
-
-/** Runs one step; a thrown error fails it, a returned {skip} skips it. */
-async function step(name, fn) {
-  const started = Date.now();
-  try {
-    const r = (await fn()) || {};
-    const secs = (Date.now() - started) / 1000;
-    if (r.figure) figures[r.figure] = Number(secs.toFixed(1));
-    if (r.skip) line("skip", name, r.skip);
-    else line("ok", name, `${secs.toFixed(1)}s${r.detail ? `, ${r.detail}` : ""}`);
-    return true;
-  } catch (e) {
-    line("FAIL", name, String(e && e.message ? e.message : e).split("\n").slice(0, 12).join("\n     "));
-    return false;
-  }
-}
-
-function sh(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, ...opts });
-  if (r.error) throw r.error;
-  return r;
-}
-
-function mustSh(cmd, args, opts = {}) {
-  const r = sh(cmd, args, opts);
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} exited ${r.status}: ${(r.stderr || r.stdout || "").trim().slice(-1500)}`);
-  return r.stdout;
-}
+const { step, finish } = stepRunner(figures);
 
 let env;
-let pulumiBin;
-
-function pulumiEnv() {
-  const labBin = path.join(CACHE, "bin");
-  return {
-    ...process.env,
-    // plugins/: the policy-pack runner and the stand-in command provider (docs/lab.md).
-    PATH: [labBin, path.join(__dirname, "plugins"), process.env.PATH].join(path.delimiter),
-    PULUMI_HOME: path.join(RUN, "pulumi-home"),
-    PULUMI_BACKEND_URL: `file://${path.join(RUN, "state")}`,
-    PULUMI_CONFIG_PASSPHRASE: crypto.randomBytes(18).toString("base64"),
-    PULUMI_SKIP_UPDATE_CHECK: "true",
-    PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    PULUMI_DYNAMIC_TF_PLUGIN_CACHE_DIR: tfPluginDir(),
-    PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-    NO_COLOR: "1",
-  };
-}
-
-/** A CLI command that needs no program (stack, config, export). */
-function cli(args, { allowFail = false } = {}) {
-  const r = sh(pulumiBin, [...args, "--non-interactive"], { cwd: PROJECT, env });
-  if (r.status !== 0 && !allowFail) throw new Error(`pulumi ${args.join(" ")}: ${(r.stderr || r.stdout).trim().slice(-2000)}`);
-  return r;
-}
-
-/** preview/up/destroy: the program runs through client.js; output goes to a log file. */
-function engine(label, args) {
-  const log = path.join(LOGS, `${label}.log`);
-  return new Promise((resolve) => {
-    const out = fs.openSync(log, "w");
-    // Inside the lab's namespace: the provider sees the lab's bridge (the host preflight checks it) and
-    // the image server; nothing it does can reach another network.
-    const client = [process.execPath, path.join(__dirname, "client.js"), PROJECT, pulumiBin, ...args, "--non-interactive", "--color", "never"];
-    const child = spawn("ip", ["netns", "exec", NETNS, ...client], {
-      cwd: ROOT,
-      env,
-      stdio: ["ignore", out, out],
-    });
-    child.on("exit", (code) => {
-      fs.closeSync(out);
-      resolve({ code, log, text: fs.readFileSync(log, "utf8") });
-    });
-  });
-}
-
-function tail(text, n = 15) {
-  return text.trim().split("\n").slice(-n).join("\n");
-}
-
-async function mustEngine(label, args) {
-  const r = await engine(label, args);
-  if (r.code !== 0) throw new Error(`pulumi ${args[0]} exited ${r.code} (log ${r.log}):\n${tail(r.text)}`);
-  return r;
-}
+let pulumi;
+const cli = (args, opts) => pulumi.cli(args, opts);
+const engine = (label, args) => pulumi.engine(label, args);
+const mustEngine = (label, args) => pulumi.mustEngine(label, args);
 
 // ---- stand-in images and the image server -------------------------------------------------------
 
@@ -135,15 +50,6 @@ function buildStandInImage(file) {
   fs.writeFileSync(`${file}.raw`, raw);
   mustSh("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", `${file}.raw`, file]);
   fs.rmSync(`${file}.raw`);
-}
-
-/** The image server (images.js) in the lab's namespace; resolves with the process and its port. */
-function serveImages(dir) {
-  const child = spawn("ip", ["netns", "exec", NETNS, process.execPath, path.join(__dirname, "images.js"), dir], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.stdout.once("data", (d) => resolve({ child, port: Number(String(d).trim()) }));
-    child.once("exit", (code) => reject(new Error(`image server exited ${code}`)));
-  });
 }
 
 // ---- libvirt checks --------------------------------------------------------------------------
@@ -164,24 +70,6 @@ function libvirtInventory() {
     pools,
     volumes,
   };
-}
-
-// ---- the preview's steps ---------------------------------------------------------------------
-
-/** `pulumi preview --json`: resource names (URN tails) by operation, and each update's changed keys. */
-function previewSteps(text) {
-  const json = JSON.parse(text.slice(text.indexOf("{")));
-  const ops = {};
-  const updates = {};
-  for (const s of json.steps || []) {
-    // The day-two check's self StackReference (infra/deployment-record.ts) reads the last
-    // deployment's record on every run: a read of the stack itself, not a change.
-    if (s.op === "read" && s.urn.includes("::pulumi:pulumi:StackReference::")) continue;
-    const name = s.urn.split("::").pop();
-    (ops[s.op] = ops[s.op] || []).push(name);
-    if (s.op === "update") updates[name] = [...(s.diffReasons || [])].sort();
-  }
-  return { ops, updates };
 }
 
 // ---- main ------------------------------------------------------------------------------------
@@ -223,11 +111,14 @@ async function main() {
     console.log("0 passed, 1 failed");
     process.exit(1);
   }
-  pulumiBin = toolchain.manifest.results.pulumi.binary;
   if (fs.existsSync(path.join(RUN, "host"))) sh("bash", [path.join(__dirname, "host.sh"), "down", path.join(RUN, "host")]);
   fs.rmSync(RUN, { recursive: true, force: true });
   fs.mkdirSync(LOGS, { recursive: true });
-  env = pulumiEnv();
+  // PULUMI_DYNAMIC_TF_PLUGIN_CACHE_DIR: where the bridge finds the libvirt Terraform provider.
+  env = pulumiEnv(CACHE, RUN, { PULUMI_DYNAMIC_TF_PLUGIN_CACHE_DIR: tfPluginDir() });
+  // Inside the lab's namespace: the provider sees the lab's bridge (the host preflight checks it) and
+  // the image server; nothing it does can reach another network.
+  pulumi = pulumiCli({ bin: toolchain.manifest.results.pulumi.binary, project: PROJECT, logs: LOGS, env, root: ROOT, wrap: ["ip", "netns", "exec", NETNS] });
   const lab = YAML.parse(fs.readFileSync(path.join(__dirname, "Pulumi.lab.yaml"), "utf8")).config;
   const cfg = (key) => lab[`${PROJECT_NAME}:${key}`];
   let server;
@@ -254,7 +145,7 @@ async function main() {
       fs.mkdirSync(dir, { recursive: true });
       buildStandInImage(path.join(dir, "flatcar_production_qemu_image.img"));
       buildStandInImage(path.join(dir, "rocky-genericcloud.qcow2"));
-      server = await serveImages(dir);
+      server = await serveDir(dir, ["ip", "netns", "exec", NETNS]);
       return { detail: `127.0.0.1:${server.port} in namespace ${NETNS}` };
     });
     const base = `http://127.0.0.1:${server.port}`;
@@ -272,12 +163,7 @@ async function main() {
         fs.copyFileSync(src, path.join(PROJECT, `Pulumi.${stack}.yaml`));
         cli(["stack", "init", stack, "--secrets-provider", "passphrase"]);
         cli(["config", "set", "sshPublicKey", publicKey, "--stack", stack]);
-        const r = sh(pulumiBin, ["config", "set", "--secret", "sshPrivateKey", "--stack", stack, "--non-interactive"], {
-          cwd: PROJECT,
-          env,
-          input: secrets.sshPrivateKey,
-        });
-        if (r.status !== 0) throw new Error(r.stderr);
+        cli(["config", "set", "--secret", "sshPrivateKey", "--stack", stack], { input: secrets.sshPrivateKey });
       }
       cli(["config", "set", "flatcarImageUrl", `${base}/flatcar_production_qemu_image.img`, "--stack", "lab"]);
       cli(["config", "set", "rockyImageUrl", `${base}/rocky-genericcloud.qcow2`, "--stack", "lab"]);
@@ -352,7 +238,10 @@ async function main() {
         // lists the pool's volumes (the new VM's disks must fit), so it updates in place and runs
         // again (pulumi-command 1.2.1: a changed `create` is an update; the stand-in reports no
         // changed keys, as the Node provider server forwards none); nothing else changes.
-        const { ops, updates } = previewSteps(r.text);
+        const steps = previewSteps(r.text);
+        const ops = {};
+        for (const st of steps) (ops[st.op] = ops[st.op] || []).push(st.name);
+        const updates = Object.fromEntries(steps.filter((st) => st.op === "update").map((st) => [st.name, st.diffReasons]));
         const expectedCreates = ["infra-agent1", "infra-agent1-ignition", "infra-agent1-root"];
         const expectedUpdates = { "infra-fmclab_nat": ["dns"], "infra-host-preflight": [] };
         const created = [...(ops.create || [])].sort();
@@ -372,8 +261,8 @@ async function main() {
       });
 
       await step("stack export: no secret's plain value in the state", () => {
-        const exported = cli(["stack", "export", "--stack", "lab", "--show-secrets=false"]).stdout;
-        const outputs = JSON.parse(cli(["stack", "output", "--stack", "lab", "--json", "--show-secrets"]).stdout);
+        const exported = cli(["stack", "export", "--stack", "lab", "--show-secrets=false"]);
+        const outputs = JSON.parse(cli(["stack", "output", "--stack", "lab", "--json", "--show-secrets"]));
         for (const [k, v] of Object.entries(outputs)) {
           if (typeof v === "string" && /password|key/i.test(k) && v.length >= 8) secrets[`output ${k}`] = v;
         }
@@ -414,24 +303,8 @@ async function main() {
       });
     }
     fs.writeFileSync(path.join(RUN, "figures.json"), `${JSON.stringify({ date: new Date().toISOString(), accel, seconds: figures }, null, 2)}\n`);
-    const passed = results.filter((r) => r === "ok").length;
-    const failed = results.filter((r) => r === "FAIL").length;
-    const skipped = results.filter((r) => r === "skip").length;
-    console.log(`lab logs: ${LOGS}; ${skipped} step(s) skipped`);
-    console.log(`${passed} passed, ${failed} failed`);
-    process.exitCode = failed > 0 ? 1 : 0;
+    finish("lab", LOGS);
   }
-}
-
-/** The CLI's closing resource summary, e.g. "7 to create" / "7 created". */
-function summary(text) {
-  const m = text.match(/Resources:\s*\n((?:\s+.+\n)+)/);
-  if (!m) return "";
-  return m[1]
-    .split("\n")
-    .map((s) => s.trim())
-    .filter(Boolean)
-    .join(", ");
 }
 
 main().catch((e) => {
