@@ -24,6 +24,12 @@ export interface ClusterNode {
   cephDevice?: string;
   /** What the kubelet reports as allocatable (requests of every pod must fit it). */
   allocatable: NodeCapacity;
+  /** The physical machine (KVM host) the node runs on; unknown (undefined) on an existing cluster. */
+  host?: string;
+  /** The physical disk its Ceph OSD writes to (`<host>-<pool>`); storage nodes of a VM topology. */
+  cephDisk?: string;
+  /** Failure-domain labels the node carries (topology.kubernetes.io/zone, topology.rook.io/chassis). */
+  topologyLabels?: Record<string, string>;
 }
 
 export interface IngressEndpoint {

@@ -10,7 +10,9 @@ import { AppSpec } from "../config/apps";
 import { Workload } from "../platform/capacity";
 import { acmeSolverPolicy, CertificateDoc, certificateFor, tlsSecretName } from "../platform/certificates";
 import { NetworkPolicyDoc } from "../platform/network-policies";
+import { HOSTNAME_LABEL } from "../platform/plan";
 import { PlatformServices } from "../platform/services";
+import { preferredSpread } from "../platform/spread";
 
 export const APPS_NAMESPACE = "apps";
 export const STRIMZI_TOPIC_API_VERSION = "kafka.strimzi.io/v1";
@@ -154,12 +156,11 @@ export function renderDeployment(app: AppSpec, ctx: AppContext, secretName: stri
             fsGroup: app.runAsUser,
             seccompProfile: { type: "RuntimeDefault" },
           },
-          // Spread over the workers: one node down costs one replica, not all of them.
+          // Spread over the workers (with zones: over the hosts first): one node (host) down costs
+          // one replica, not all of them.
           affinity: {
             podAntiAffinity: {
-              preferredDuringSchedulingIgnoredDuringExecution: [
-                { weight: 100, podAffinityTerm: { labelSelector: { matchLabels: selectorOf(app) }, topologyKey: "kubernetes.io/hostname" } },
-              ],
+              preferredDuringSchedulingIgnoredDuringExecution: preferredSpread(ctx.services.spreadTopologyKey ?? HOSTNAME_LABEL, selectorOf(app)),
             },
           },
           containers: [

@@ -5,6 +5,7 @@
  * reservations, Ceph disk) and where clients outside the cluster reach the ingress.
  */
 import { ClusterFacts, ClusterNode, IngressEndpoint, isSchedulable, TlsFacts } from "../cluster-facts";
+import { placementOf, topologyLabels } from "../config/failure-domains";
 import { fqdn, nicOn, reachableNic, Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { describeNode } from "../infra/nodes";
 import { vmNetworkAddresses } from "../infra/roles/loadbalancer";
@@ -13,6 +14,7 @@ import { allocatable } from "./reservations";
 
 function k3sNode(vm: VmSpec, topology: Topology): ClusterNode {
   const info = describeNode(vm, topology);
+  const place = placementOf(vm);
   return {
     name: vm.name,
     role: vm.role as ClusterNode["role"],
@@ -20,6 +22,9 @@ function k3sNode(vm: VmSpec, topology: Topology): ClusterNode {
     taints: [...vm.taints],
     cephDevice: info.dataDisks[0]?.device,
     allocatable: allocatable(vm),
+    host: place.host,
+    ...(place.disk !== undefined ? { cephDisk: place.disk } : {}),
+    topologyLabels: topologyLabels(topology, vm),
   };
 }
 

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { K3S_VERSION } from "../versions";
 import { fqdn, hostOf, isStorageNode, primaryNic, Topology, VmSpec, vmsWithRole } from "./topology";
+import { topologyLabels } from "./failure-domains";
 import { pulumiRunsOnHost } from "./host-memory";
 import { isConfigSet, readRawConfig } from "./load";
 import { isSecretConfig } from "./secret";
@@ -108,6 +109,10 @@ function parseServers(c: Collector, raw: unknown, topology: Topology): string[] 
 
 function checkLabelsAndTaints(c: Collector, topology: Topology, vm: VmSpec): void {
   const key = `vms[${topology.vms.indexOf(vm)}]`;
+  for (const [label, value] of Object.entries(topologyLabels(topology, vm))) {
+    if (label in vm.labels) c.fail(`${key}.labels`, `${label} is set by the program (the VM's failure domain: ${value}); remove it here`);
+    if (!isLabelValue(value)) c.fail(`${key}.host`, `${label} would be "${value}", not a valid Kubernetes label value (at most 63 letters, digits, "-", "_", "."); shorten the host or pool name`);
+  }
   for (const [label, value] of Object.entries(vm.labels)) {
     if (!isLabelKey(label)) c.fail(`${key}.labels`, `"${label}" is not a valid Kubernetes label key`);
     if (!isLabelValue(value)) c.fail(`${key}.labels`, `value "${value}" of ${label} is not a valid Kubernetes label value`);

@@ -3,6 +3,7 @@
  * the config key it comes from. Runs before any resource is registered, so bad config never reaches
  * the hypervisor.
  */
+import { etcdSpread } from "./failure-domains";
 import { K3S_NETWORK } from "../ports";
 import { macFor } from "./identity";
 import { checkHostAddresses, checkHostCapacity, parseHosts, parsePlacement } from "./hosts";
@@ -297,6 +298,10 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
         `count tolerates no more failures than ${servers.length - 1}; use an odd number of servers`,
     );
   }
+  // No host may hold an etcd majority once there are three hosts (./failure-domains.ts).
+  const spread = etcdSpread(t, servers.map((s) => s.name));
+  c.problems.push(...spread.problems);
+  c.warnings.push(...spread.warnings);
 
   if (!t.networks.some((n) => n.name === t.clusterNetwork)) {
     c.fail("clusterNetwork", `unknown network "${t.clusterNetwork}"`);

@@ -1,3 +1,4 @@
+import { topologyLabels } from "../config/failure-domains";
 import { fqdn, nicOn, NicSpec, OsFamily, primaryNic, reachableNic, Role, Topology, VmSpec } from "../config/topology";
 
 /** The SSH user each OS family gives the operator's key. */
@@ -100,7 +101,9 @@ export function describeNode(vm: VmSpec, topology: Topology, sshJumpHost?: strin
     clusterIface: onCluster ? cluster?.iface : undefined,
     dataDisks: vm.dataDiskGiB === undefined ? [] : [{ device: "/dev/vdb", sizeGiB: vm.dataDiskGiB }],
     ...(vm.dataDiskGiB === undefined ? {} : { stateDisk: { device: "/dev/vdc", sizeGiB: topology.cephStateDiskGiB } }),
-    labels: vm.labels,
+    // The failure-domain labels (zone, chassis) with the configured ones: registered by K3s and
+    // kept by the member step like any other.
+    labels: { ...vm.labels, ...topologyLabels(topology, vm) },
     taints: vm.taints,
   };
 }

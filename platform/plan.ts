@@ -5,7 +5,9 @@
  */
 import { AlertSettings } from "../config/alerts";
 import { PlatformSettings } from "../config/platform";
+import { ZONE_LABEL } from "../config/failure-domains";
 import { INGRESS_HOSTS } from "../ports";
+import { CephLayout, cephLayout } from "./ceph-layout";
 import { IngressEndpoint, isSchedulable, PlatformNode, TlsFacts } from "./facts";
 
 export interface PlatformPlan {
@@ -23,14 +25,17 @@ export interface PlatformPlan {
   /** kured installs only on Flatcar nodes whose own reboots wait for it (ClusterFacts.flatcarReboots). */
   kured: boolean;
   settings: PlatformSettings;
-  ceph: {
-    /** Odd, one per node: 1 below three storage nodes, 3 from three, 5 from five. */
-    monCount: number;
-    /** One active mgr; no standby on a one-host cluster. */
-    mgrCount: number;
-    /** Replicas of the block pool: one per storage node, at most 3 (failure domain: host). */
-    poolSize: number;
-  };
+  /**
+   * Where Ceph spreads replicas and what it survives (./ceph-layout.ts): mons odd, one per storage
+   * node (at most 5); a standby mgr only on two or more hosts; replicas one per failure-domain
+   * bucket (host = VM, chassis = physical disk, zone = physical host), at most 3.
+   */
+  ceph: CephLayout;
+  /**
+   * The node label the platform's spread and anti-affinity rules use: the zone (the KVM host) when
+   * the schedulable nodes sit on two or more hosts, else the node's hostname.
+   */
+  spreadTopologyKey: typeof HOSTNAME_LABEL | typeof ZONE_LABEL;
   kafka: {
     brokers: number;
     /** Replicas of every topic and of the internal topics: at most 3, never more than brokers. */
@@ -73,10 +78,12 @@ export interface PlanInput {
   alerts?: AlertSettings;
 }
 
-/** The largest odd number up to `n`, capped at `max` (quorum systems want odd counts). */
-function oddUpTo(n: number, max: number): number {
-  const capped = Math.min(n, max);
-  return capped % 2 === 1 ? capped : Math.max(1, capped - 1);
+export const HOSTNAME_LABEL = "kubernetes.io/hostname";
+
+/** The zone label when the nodes carry two or more zones, else the hostname label. */
+export function spreadTopologyKey(nodes: Pick<PlatformNode, "topologyLabels">[]): typeof HOSTNAME_LABEL | typeof ZONE_LABEL {
+  const zones = new Set(nodes.map((n) => n.topologyLabels?.[ZONE_LABEL]));
+  return zones.size >= 2 && !zones.has(undefined) ? ZONE_LABEL : HOSTNAME_LABEL;
 }
 
 export function planPlatform(input: PlanInput): PlatformPlan {
@@ -101,13 +108,8 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     podCidr: input.podCidr,
     kured: input.flatcarReboots,
     settings: input.settings,
-    ceph: {
-      monCount: oddUpTo(storageNodes.length, 5),
-      // One: every storage node shares one physical host, so a standby mgr guards against little, and
-      // the mgr serves no I/O (Rook restarts it on another node within a minute).
-      mgrCount: 1,
-      poolSize: Math.min(3, storageNodes.length),
-    },
+    ceph: cephLayout(storageNodes),
+    spreadTopologyKey: spreadTopologyKey(schedulableNodes),
     kafka: { brokers, replicationFactor, minInsyncReplicas: Math.max(1, replicationFactor - 1) },
     redis: {
       replicas: redisReplicas,

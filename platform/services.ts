@@ -4,6 +4,7 @@
  * and the issuer of route certificates. Derived from the same constants the charts' values use, so
  * the apps never restate an address.
  */
+import { SpreadKey } from "./spread";
 import { CLUSTER_ISSUER } from "./certificates";
 import { NAMESPACES } from "./namespaces";
 import { POD_PORTS } from "./network-policies";
@@ -37,9 +38,11 @@ export interface PlatformServices {
   certificateIssuer?: string;
   /** Port clients outside the cluster use for HTTPS (443 on the load balancer, else the NodePort). */
   httpsPort: number;
+  /** The node label apps spread their replicas over (the zone with two or more hosts; default the hostname). */
+  spreadTopologyKey?: SpreadKey;
 }
 
-export function platformServices(plan: Pick<PlatformPlan, "kafka" | "ingress" | "tls">): PlatformServices {
+export function platformServices(plan: Pick<PlatformPlan, "kafka" | "ingress" | "tls"> & Partial<Pick<PlatformPlan, "spreadTopologyKey">>): PlatformServices {
   return {
     kafka: {
       bootstrap: kafkaBootstrap(),
@@ -66,5 +69,6 @@ export function platformServices(plan: Pick<PlatformPlan, "kafka" | "ingress" | 
     traefikNamespace: NAMESPACES.traefik.name,
     certificateIssuer: plan.tls ? CLUSTER_ISSUER : undefined,
     httpsPort: plan.ingress.httpsPort,
+    ...(plan.spreadTopologyKey ? { spreadTopologyKey: plan.spreadTopologyKey } : {}),
   };
 }

@@ -8,6 +8,7 @@ import { KAFKA_VERSION } from "../../versions";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
 import { PlatformPlan } from "../plan";
+import { preferredSpread } from "../spread";
 import { Resources } from "../resources";
 import { SIZING } from "../sizing";
 import { STORAGE_CLASS } from "./rook";
@@ -110,18 +111,14 @@ export function kafkaNodePoolSpec(plan: PlatformPlan): KafkaNodePoolSpec {
     jvmOptions: { "-Xms": SIZING.kafkaHeap, "-Xmx": SIZING.kafkaHeap },
     template: {
       pod: {
-        // One broker per node where possible, so a node failure costs one replica of each partition.
+        // One broker per node (with zones: per host first) where possible, so a node's (a host's)
+        // failure costs one replica of each partition.
         affinity: {
           podAntiAffinity: {
-            preferredDuringSchedulingIgnoredDuringExecution: [
-              {
-                weight: 100,
-                podAffinityTerm: {
-                  labelSelector: { matchLabels: { "strimzi.io/cluster": KAFKA_CLUSTER, "strimzi.io/pool-name": KAFKA_NODE_POOL } },
-                  topologyKey: "kubernetes.io/hostname",
-                },
-              },
-            ],
+            preferredDuringSchedulingIgnoredDuringExecution: preferredSpread(plan.spreadTopologyKey, {
+              "strimzi.io/cluster": KAFKA_CLUSTER,
+              "strimzi.io/pool-name": KAFKA_NODE_POOL,
+            }),
           },
         },
       },

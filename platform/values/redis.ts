@@ -3,6 +3,7 @@
  * node, password auth for both from a generated Secret, data on `ceph-block`, the exporter on with a
  * ServiceMonitor.
  */
+import { ZONE_LABEL } from "../../config/failure-domains";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
 import { PlatformPlan } from "../plan";
@@ -22,6 +23,8 @@ export interface RedisValues {
   existingSecret: string;
   authKey: string;
   hardAntiAffinity: boolean;
+  /** The chart's one zone spread constraint (its topologyKey defaults to the zone label). */
+  topologySpreadConstraints?: { enabled: boolean; maxSkew: number; topologyKey: string; whenUnsatisfiable: "ScheduleAnyway" | "DoNotSchedule" };
   redis: {
     masterGroupName: string;
     config: { "min-replicas-to-write": number; maxmemory: string; "maxmemory-policy": string };
@@ -42,7 +45,12 @@ export function redisValues(plan: PlatformPlan): RedisValues {
     auth: true,
     existingSecret: REDIS_SECRET,
     authKey: REDIS_SECRET_KEYS.redis,
+    // One pod per node (the chart's required anti-affinity on the hostname), and with zones spread
+    // over the hosts too; preferred, since three replicas on two hosts must share one.
     hardAntiAffinity: true,
+    ...(plan.spreadTopologyKey === ZONE_LABEL
+      ? { topologySpreadConstraints: { enabled: true, maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "ScheduleAnyway" as const } }
+      : {}),
     redis: {
       masterGroupName: REDIS_MASTER_SET,
       config: { "min-replicas-to-write": plan.redis.minReplicasToWrite, maxmemory: SIZING.redisMaxMemory, "maxmemory-policy": "volatile-lru" },

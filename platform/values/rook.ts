@@ -5,6 +5,7 @@
  * replicated block pool whose `ceph-block` StorageClass is the cluster default. The chart's default
  * CephFS and object store are off unless the stack config turns them on.
  */
+import { ZONE_LABEL } from "../../config/failure-domains";
 import { INGRESS_HOSTS } from "../../ports";
 import { Workload } from "../capacity";
 import { cephMemoryTargetBytes } from "../ceph-memory";
@@ -196,7 +197,7 @@ export interface RookClusterValues {
     logCollector: { enabled: boolean };
     resources: Record<CephDaemon, Resources>;
     storage: { useAllNodes: boolean; useAllDevices: boolean; nodes: { name: string; devices: { name: string }[] }[] };
-    placement: { mon: { nodeAffinity: RequiredNodeAffinity } };
+    placement: { mon: { nodeAffinity: RequiredNodeAffinity; topologySpreadConstraints?: TopologySpreadConstraint[] } };
   };
   cephBlockPools: BlockPoolValues[];
   cephFileSystems: Record<string, unknown>[];
@@ -209,6 +210,14 @@ export interface RookClusterValues {
       tls?: { hosts: string[]; secretName: string }[];
     };
   };
+}
+
+/** A pod topology spread constraint (core/v1), as Rook's placement and the charts take it. */
+export interface TopologySpreadConstraint {
+  maxSkew: number;
+  topologyKey: string;
+  whenUnsatisfiable: "ScheduleAnyway" | "DoNotSchedule";
+  labelSelector: { matchLabels: Record<string, string> };
 }
 
 interface RequiredNodeAffinity {
@@ -266,8 +275,20 @@ export function cephConfig(plan: PlatformPlan): CephConfig {
  * cluster-test.yaml does with its `builtin-mgr` CephBlockPool. From three nodes Ceph's default fits.
  */
 function builtinMgrPool(plan: PlatformPlan): BlockPoolValues[] {
-  if (plan.ceph.poolSize >= 3) return [];
-  return [{ name: "builtin-mgr", spec: { name: ".mgr", failureDomain: "host", replicated: replicated(plan.ceph.poolSize) }, storageClass: { enabled: false } }];
+  // Another failure domain than host: the mgr would create `.mgr` with Ceph's default rule (host).
+  if (plan.ceph.poolSize >= 3 && plan.ceph.failureDomain === "host") return [];
+  return [
+    { name: "builtin-mgr", spec: { name: ".mgr", failureDomain: plan.ceph.failureDomain, replicated: replicated(plan.ceph.poolSize) }, storageClass: { enabled: false } },
+  ];
+}
+
+/**
+ * With zones, the mons spread over them (one host then holds no quorum of three); preferred, not
+ * required, so that Rook can still fail a mon over while a host is down.
+ */
+function monSpread(plan: PlatformPlan): { topologySpreadConstraints?: TopologySpreadConstraint[] } {
+  if (plan.spreadTopologyKey !== ZONE_LABEL) return {};
+  return { topologySpreadConstraints: [{ maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { app: "rook-ceph-mon" } } }] };
 }
 
 export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
@@ -277,8 +298,8 @@ export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
         {
           name: "ceph-filesystem",
           spec: {
-            metadataPool: { replicated: replicated(ceph.poolSize) },
-            dataPools: [{ name: "data0", failureDomain: "host", replicated: replicated(ceph.poolSize) }],
+            metadataPool: { ...(ceph.failureDomain === "host" ? {} : { failureDomain: ceph.failureDomain }), replicated: replicated(ceph.poolSize) },
+            dataPools: [{ name: "data0", failureDomain: ceph.failureDomain, replicated: replicated(ceph.poolSize) }],
             metadataServer: { activeCount: 1, activeStandby: true, resources: SIZING.cephMds, priorityClassName: "system-cluster-critical" },
           },
           storageClass: {
@@ -299,8 +320,8 @@ export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
         {
           name: "ceph-objectstore",
           spec: {
-            metadataPool: { failureDomain: "host", replicated: replicated(ceph.poolSize) },
-            dataPool: { failureDomain: "host", replicated: replicated(ceph.poolSize) },
+            metadataPool: { failureDomain: ceph.failureDomain, replicated: replicated(ceph.poolSize) },
+            dataPool: { failureDomain: ceph.failureDomain, replicated: replicated(ceph.poolSize) },
             preservePoolsOnDelete: true,
             gateway: { port: 80, instances: 1, resources: SIZING.cephRgw, priorityClassName: "system-cluster-critical" },
           },
@@ -327,13 +348,13 @@ export function rookClusterValues(plan: PlatformPlan): RookClusterValues {
         useAllDevices: false,
         nodes: plan.storageNodes.map((n) => ({ name: n.name, devices: [{ name: (n.cephDevice as string).replace(/^\/dev\//, "") }] })),
       },
-      placement: { mon: { nodeAffinity: onStorageNodes(plan) } },
+      placement: { mon: { nodeAffinity: onStorageNodes(plan), ...monSpread(plan) } },
     },
     cephBlockPools: [
       ...builtinMgrPool(plan),
       {
         name: "ceph-blockpool",
-        spec: { failureDomain: "host", replicated: replicated(ceph.poolSize) },
+        spec: { failureDomain: ceph.failureDomain, replicated: replicated(ceph.poolSize) },
         storageClass: {
           enabled: true,
           name: STORAGE_CLASS,
