@@ -125,6 +125,7 @@ function onKvmHost(config: VmStackConfig) {
           // Pods resolve the domain through FreeIPA too, once its records are in.
           clusterDns: clusterDnsFor(topology),
           dnsRecordsServed: reconciled.dnsRecords,
+          backup: config.backup,
         })
       : undefined;
 
@@ -160,6 +161,7 @@ function onKvmHost(config: VmStackConfig) {
       apiEndpoint: cluster?.apiEndpoint,
       kubeconfig: cluster?.kubeconfig,
       k3sNodes: cluster?.nodeNames,
+      k3sToken: cluster?.token,
     },
   };
 }
@@ -225,6 +227,8 @@ export const apiEndpoint = out?.apiEndpoint;
 export const kubeconfig = out?.kubeconfig ?? existing?.kubeconfig;
 /** The cluster's node names: K3s's, or the existing cluster's `existingNodes`. */
 export const k3sNodes = out?.k3sNodes ?? (existing && facts.nodes.map((n) => n.name));
+/** The K3s server token (secret): an etcd restore needs it besides the snapshot (docs/backups.md). */
+export const k3sToken = out?.k3sToken;
 export const urls = platform?.urls;
 export const endpoints = platform?.endpoints;
 export const passwords = platform?.passwords;

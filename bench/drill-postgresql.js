@@ -4,21 +4,10 @@
  * stated data size, printing the figures for the README's table: database size, full backup time,
  * and the restore to a point in time (RTO) with the rows compared. Needs root and the tools .ci/run
  * installs (Debian postgresql, pgbackrest, haproxy, curl; moto[server] in .venv-drill).
- * TypeScript is transpiled on load (isolatedModules), as plan/run.js does.
+ * TypeScript is transpiled on load (scripts/ts-hook.js).
  */
 "use strict";
-const fs = require("fs");
-const Module = require("module");
-const ts = require("typescript");
-
-Module._extensions[".ts"] = function (module, filename) {
-  if (filename.includes(`${require("path").sep}node_modules${require("path").sep}`)) throw new Error(`refusing to transpile ${filename}`);
-  const out = ts.transpileModule(fs.readFileSync(filename, "utf8"), {
-    fileName: filename,
-    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.CommonJS, esModuleInterop: true, isolatedModules: true, resolveJsonModule: true },
-  }).outputText;
-  module._compile(out, filename);
-};
+require("../scripts/ts-hook");
 
 const { Drill, drillToolsMissing, restoreToPointInTime } = require("./pg-drill.ts");
 

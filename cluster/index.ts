@@ -27,9 +27,11 @@ import * as command from "@pulumi/command";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { BackupConfig } from "../config/backup";
 import { ClusterSettings } from "../config/cluster";
 import { K3S_API_PORT } from "../ports";
 import { ClusterDnsSpec, COREDNS_CUSTOM, COREDNS_DEPLOYMENT, COREDNS_ROLL_ANNOTATION, corednsBlockHash, renderCorednsServerBlock } from "./cluster-dns";
+import { etcdSnapshotConfig } from "./etcd-snapshots";
 import { K3sNodeKind, nodeLabels, renderK3sConfig } from "./k3s-config";
 import { rewriteKubeconfig } from "./kubeconfig";
 import {
@@ -70,6 +72,11 @@ export interface K3sClusterArgs {
   clusterDns?: ClusterDnsSpec;
   /** What puts FreeIPA's records in place (its records command): pods are pointed at FreeIPA after it. */
   dnsRecordsServed?: pulumi.Resource[];
+  /**
+   * The backup target and schedules: K3s's etcd snapshots on `backupEtcdSchedule`, uploaded to the
+   * target when there is one (./etcd-snapshots.ts). Absent: K3s's own default snapshots, local.
+   */
+  backup?: BackupConfig;
 }
 
 export interface NodeNames {
@@ -100,6 +107,12 @@ export class K3sCluster extends pulumi.ComponentResource {
    * nothing to wait for without FreeIPA: what resolves topology names from pods waits for it.
    */
   declare readonly clusterDnsReady: pulumi.Resource[];
+  /**
+   * The K3s server token (secret): a restore from an etcd snapshot needs it besides the snapshot
+   * (K3s encrypts its bootstrap data in etcd, the Secrets' encryption key among it, with the token).
+   * Keep a copy off the host (`pulumi stack output k3sToken --show-secrets`, docs/backups.md).
+   */
+  declare readonly token: pulumi.Output<string>;
 
   constructor(name: string, args: K3sClusterArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:cluster:K3sCluster", name, {}, opts);
@@ -112,8 +125,11 @@ export class K3sCluster extends pulumi.ComponentResource {
 
     // Shared by every node; changes only if the resource is replaced, i.e. never on a live cluster.
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
+    // The etcd snapshot keys carry the target's credentials: they travel inside the secret stdin.
+    const backup = args.backup;
+    const etcdSnapshots = backup && pulumi.secret(pulumi.output(backup.credentials).apply((c) => etcdSnapshotConfig(backup.settings, c)));
     const nodeConfig = (node: InfraNode, kind: K3sNodeKind) =>
-      pulumi.secret(token.result).apply((t) =>
+      pulumi.secret(pulumi.all([token.result, etcdSnapshots])).apply(([t, snapshots]) =>
         renderK3sConfig({
           node,
           kind,
@@ -121,6 +137,7 @@ export class K3sCluster extends pulumi.ComponentResource {
           serverUrl: `https://${first.clusterAddress}:${K3S_API_PORT}`,
           tlsSans: settings.tlsSans,
           storage: storage.has(node.name),
+          etcdSnapshots: snapshots,
         }),
       );
 
@@ -327,6 +344,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.nodeNames = { servers: [...settings.servers], agents: [...settings.agents], storage: [...settings.storageNodes] };
     this.provider = provider;
     this.lifetime = token;
+    this.token = pulumi.secret(token.result);
     this.registerOutputs({ apiEndpoint, kubeconfig, nodeNames: this.nodeNames });
   }
 }

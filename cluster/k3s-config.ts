@@ -28,6 +28,8 @@ export interface K3sNodeConfigArgs {
   /** Extra API certificate names (servers only). */
   tlsSans: string[];
   storage: boolean;
+  /** Servers only: K3s's etcd snapshot keys (./etcd-snapshots.ts), credentials included. */
+  etcdSnapshots?: Record<string, unknown>;
 }
 
 /** Well-known kubernetes.io labels the kubelet may set on its own Node (NodeRestriction). */
@@ -99,6 +101,7 @@ export function renderK3sConfig(args: K3sNodeConfigArgs): string {
       "service-cidr": K3S_NETWORK.serviceCidr,
       // Prometheus scrapes etcd here; the other control-plane components stay on 127.0.0.1.
       "etcd-expose-metrics": true,
+      ...args.etcdSnapshots,
     });
   }
   config["kubelet-arg"] = kubeletReservationArgs(kind === "agent" ? "agent" : "server");

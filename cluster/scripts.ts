@@ -257,3 +257,19 @@ export function renderWaitForApiGateway(args: { address: string; timeoutSeconds?
     INTERVAL_SECONDS: args.intervalSeconds ?? READY_INTERVAL_SECONDS,
   });
 }
+
+/** How long `k3s server --cluster-reset` may take (a large snapshot downloaded from the target). */
+export const RESET_TIMEOUT_SECONDS = 1800;
+
+/**
+ * The etcd restore's steps on one K3s server (preflight, stop, reset, rejoin: cluster/etcd-restore.ts
+ * orders them across the servers); the step and its arguments come on the command line.
+ */
+export function renderRestoreEtcd(): string {
+  return renderTemplate("restore-etcd.sh", {
+    SERVICE: k3sService("server").service,
+    READY_ATTEMPTS: attempts(READY_TIMEOUT_SECONDS),
+    READY_INTERVAL_SECONDS,
+    RESET_TIMEOUT_SECONDS,
+  });
+}

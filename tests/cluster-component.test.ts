@@ -20,10 +20,17 @@ import { shellQuote } from "../shell";
 import { K3S_VERSION } from "../versions";
 import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
+import { parseBackupSettings } from "../config/backup";
 import { MACHINE_ID, machineOutputs, TOKEN } from "./helpers/machine-outputs";
 import { pemBlock } from "../plan/stack-config";
 
 const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
+const BACKUP_CREDENTIALS = { accessKeyId: "AKIAFMCCLUSTER", secretAccessKey: "cluster-test-secret-key" };
+const BACKUP_SETTINGS = parseBackupSettings(
+  { backupS3Endpoint: "https://s3.example.net", backupS3Bucket: "fmc-backups" },
+  { backupS3AccessKeyId: { value: BACKUP_CREDENTIALS.accessKeyId, secret: true }, backupS3SecretAccessKey: { value: BACKUP_CREDENTIALS.secretAccessKey, secret: true }, backupPassphrase: { value: "a long test passphrase 0123", secret: true } },
+  "prod",
+);
 
 /** Stands in for stage 1's libvirt domain, so the graph shows what follows the VM. */
 class FakeDomain extends pulumi.CustomResource {
@@ -68,7 +75,7 @@ class FakeRecords extends pulumi.CustomResource {
   }
 }
 
-function buildOn(prefix: string, topology: Topology, nodes: InfraNode[], raw: RawClusterConfig = {}, dns?: Pick<K3sClusterArgs, "clusterDns" | "dnsRecordsServed">): ClusterSettings {
+function buildOn(prefix: string, topology: Topology, nodes: InfraNode[], raw: RawClusterConfig = {}, dns?: Pick<K3sClusterArgs, "clusterDns" | "dnsRecordsServed" | "backup">): ClusterSettings {
   const settings = parseClusterSettings(raw, topology);
   stage1[prefix] = nodes;
   clusters[prefix] = new K3sCluster(prefix, { nodes, settings, sshPrivateKey: pulumi.secret(SSH_KEY), ...dns });
@@ -102,6 +109,14 @@ beforeAll(async () => {
   );
   build("shrunk", prodWith((vms) => vms.filter((v) => v.name !== "worker3")));
   build("upgraded", prodTopology, { k3sVersion: "v1.36.6+k3s1" });
+  // With an off-host backup target: K3s's etcd snapshots go there (cluster/etcd-snapshots.ts).
+  buildOn(
+    "backups",
+    prodTopology,
+    prodTopology.vms.map((vm) => ({ ...describeNode(vm, prodTopology), domainId: new FakeDomain(`backups-vm-${vm.name}`).id, rootVolumeId: new FakeVolume(`backups-vm-${vm.name}-root`).id })),
+    {},
+    { backup: { settings: BACKUP_SETTINGS, credentials: pulumi.secret({ ...BACKUP_CREDENTIALS, passphrase: "a long test passphrase 0123" }) } },
+  );
   // Through the bastion, on stage 1's real component (its domains are named `jump-vm-<vm>` too).
   buildOn("jump", prodTopology, new Infra("jump-vm", { topology: prodTopology, sshJumpHost: "bastion1" }).nodes);
   build("dev", parseTopology(rawStack("dev"), "dev"));
@@ -316,6 +331,45 @@ describe("install", () => {
     expect(scriptOf(get("base", "master1", "member").inputs.create)).toContain("node-role.kubernetes.io/control-plane=true:NoSchedule");
     expect((member.inputs.connection as { host: string }).host).toBe("10.17.3.14");
     expect(h.dependencyNames(member)).toEqual(expect.arrayContaining(["base-worker2-k3s", "base-bootstrap1-k3s"]));
+  });
+});
+
+describe("etcd snapshots to the backup target", () => {
+  const configOf = (prefix: string, node: string) => parse(str(get(prefix, node, "k3s").inputs.stdin)) as Record<string, unknown>;
+
+  it("the servers' config.yaml carries K3s's etcd-s3 keys and the target's credentials, in the secret stdin only", () => {
+    for (const n of ["bootstrap1", "master1"]) {
+      const r = get("backups", n, "k3s");
+      expect(configOf("backups", n)).toMatchObject({
+        "etcd-s3": true,
+        "etcd-s3-endpoint": "s3.example.net",
+        "etcd-s3-bucket": "fmc-backups",
+        "etcd-s3-folder": "flatcarmicrocloud/prod/etcd",
+        "etcd-s3-access-key": BACKUP_CREDENTIALS.accessKeyId,
+        "etcd-s3-secret-key": BACKUP_CREDENTIALS.secretAccessKey,
+        "etcd-snapshot-schedule-cron": "0 */6 * * *",
+      });
+      expect(isSecretAt(r.rawInputs, ["stdin"])).toBe(true);
+      expect(r.additionalSecretOutputs).toContain("stdin");
+      for (const key of ["create", "update", "delete"]) expect(str(r.inputs[key])).not.toContain(BACKUP_CREDENTIALS.secretAccessKey);
+    }
+    for (const n of ["worker1", "worker2", "worker3"]) expect(Object.keys(configOf("backups", n)).filter((k) => k.startsWith("etcd-"))).toEqual([]);
+    // Nothing else of the cluster sees them.
+    const elsewhere = clusterResources("backups").filter((r) => !r.name.endsWith("-k3s"));
+    expect(elsewhere.filter((r) => JSON.stringify(r.inputs).includes(BACKUP_CREDENTIALS.secretAccessKey)).map((r) => r.name)).toEqual([]);
+  });
+
+  it("only the servers' config changes with a target: the same steps, the same scripts", () => {
+    for (const n of K3S_NODES) {
+      const before = get("base", n, "k3s");
+      const after = get("backups", n, "k3s");
+      expect(after.inputs.create).toBe(before.inputs.create);
+      expect(after.inputs.stdin === before.inputs.stdin).toBe(n.startsWith("worker"));
+    }
+  });
+
+  it("the server token is a secret output of the component (an etcd restore needs it)", async () => {
+    expect(await resolveOutput(clusters.base.token)).toEqual({ value: TOKEN, secret: true });
   });
 });
 

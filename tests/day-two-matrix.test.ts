@@ -44,8 +44,16 @@ const BACKUP_TARGET = {
   backupS3SecretAccessKey: "test-secret-key",
   backupPassphrase: "a long test passphrase 0123",
 };
-/** The PostgreSQL VM's backups command runs its script again (`update`): replaced by nothing. */
-const backupsCommandUpdates = (r: DayTwoResult) => expect(r.changes.get("guest-roles-postgresql1-backups")?.change).toBe("update");
+/**
+ * The PostgreSQL VM's backups command runs its script again (`update`), and each K3s server's install
+ * step gets its new config.yaml (K3s's etcd snapshot keys: `update`, a restart of K3s, one server at
+ * a time); the agents' steps are untouched. Replaced by nothing.
+ */
+const backupsCommandUpdates = (r: DayTwoResult) => {
+  expect(r.changes.get("guest-roles-postgresql1-backups")?.change).toBe("update");
+  expect(["bootstrap1", "master1"].map((n) => r.changes.get(`cluster-${n}-k3s`)?.change)).toEqual(["update", "update"]);
+  expect(["worker1", "worker2", "worker3"].map((n) => r.changes.get(`cluster-${n}-k3s`)?.change ?? "same")).toEqual(["same", "same", "same"]);
+};
 const backupSecretsOf = (raw: Raw): RawBackupSecrets =>
   Object.fromEntries(BACKUP_SECRET_KEYS.filter((k) => typeof raw[k] === "string").map((k) => [k, { value: raw[k] as string, secret: true }]));
 const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
@@ -283,7 +291,7 @@ function build(prefix: string, p: Parsed): void {
   const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey });
   new HostSettingsDelivery(`${prefix}-host-settings`, { topology: p.topology, nodes: infra.nodes, sshPrivateKey });
   if (!deploys(p.topology.deployUpTo, "cluster")) return;
-  new K3sCluster(`${prefix}-cluster`, { nodes: infra.nodes, settings: p.cluster, sshPrivateKey, apiGatewayConfigured: reconciled.loadBalancerBackends });
+  new K3sCluster(`${prefix}-cluster`, { nodes: infra.nodes, settings: p.cluster, sshPrivateKey, apiGatewayConfigured: reconciled.loadBalancerBackends, backup: { settings: p.backup, credentials } });
 }
 
 const rows = tableRows();

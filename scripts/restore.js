@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+/**
+ * `npm run restore -- etcd --snapshot <name> [--stack <stack>] [--even-if-healthy] [--dry-run]`:
+ * restores the K3s cluster's etcd from a snapshot (docs/backups.md, "K3s etcd"). Reads the stack's
+ * outputs `nodes` (SSH routes) and `k3sNodes` with the Pulumi CLI, then runs
+ * cluster/scripts/restore-etcd.sh over SSH on each K3s server, in the order cluster/etcd-restore.ts
+ * plans: preflight on every server (refuses a healthy cluster unless --even-if-healthy), stop K3s
+ * everywhere, cluster-reset on the first server, the others rejoin. Stops at the first failing step.
+ * SSH uses your own agent and keys (OpenSSH, BatchMode), through the bastion like the program does.
+ */
+"use strict";
+require("./ts-hook");
+const { spawnSync } = require("child_process");
+const { planEtcdRestore, sshArgs } = require("../cluster/etcd-restore.ts");
+const { renderRestoreEtcd } = require("../cluster/scripts.ts");
+
+function usage(message) {
+  if (message) console.error(`restore: ${message}`);
+  console.error("usage: npm run restore -- etcd --snapshot <name|/path> [--stack <stack>] [--even-if-healthy] [--dry-run]");
+  process.exit(2);
+}
+
+const argv = process.argv.slice(2);
+const kind = argv[0];
+if (kind !== "etcd") usage(kind ? `unknown kind "${kind}" (this command restores: etcd; PostgreSQL: fmc-postgresql-pitr on its VM)` : "which kind?");
+const value = (flag) => {
+  const i = argv.indexOf(flag);
+  if (i < 0) return undefined;
+  if (!argv[i + 1] || argv[i + 1].startsWith("--")) usage(`${flag} needs a value`);
+  return argv[i + 1];
+};
+const snapshot = value("--snapshot");
+if (!snapshot) usage("--snapshot is required (list them: `sudo k3s etcd-snapshot ls` on a server, or the bucket's flatcarmicrocloud/<stack>/etcd/)");
+const stack = value("--stack");
+const pulumi = process.env.PULUMI || "pulumi";
+
+function output(name) {
+  const r = spawnSync(pulumi, ["stack", "output", "--json", ...(stack ? ["--stack", stack] : []), name], { encoding: "utf8" });
+  if (r.error || r.status !== 0) throw new Error(`pulumi stack output ${name} failed: ${r.error ? r.error.message : r.stderr.trim()}`);
+  return JSON.parse(r.stdout);
+}
+
+let steps;
+try {
+  const k3sNodes = output("k3sNodes");
+  steps = planEtcdRestore({ servers: (k3sNodes && k3sNodes.servers) || [], nodes: output("nodes") || [], snapshot, evenIfHealthy: argv.includes("--even-if-healthy") });
+} catch (e) {
+  console.error(`restore: ${e.message}`);
+  process.exit(1);
+}
+const script = renderRestoreEtcd();
+for (const [i, s] of steps.entries()) {
+  const line = `ssh ${sshArgs(s).join(" ")}`;
+  console.log(`[${i + 1}/${steps.length}] ${s.node}: ${s.args.join(" ")} (${s.why})`);
+  if (argv.includes("--dry-run")) {
+    console.log(`  ${line}`);
+    continue;
+  }
+  const r = spawnSync(process.env.SSH || "ssh", sshArgs(s), { input: script, stdio: ["pipe", "inherit", "inherit"] });
+  if (r.error || r.status !== 0) {
+    const refused = r.status === 3;
+    console.error(`restore: ${s.node}: ${s.args[0]} ${refused ? "refused" : `failed (${r.error ? r.error.message : `exit ${r.status}`})`}; stopped here`);
+    if (i >= steps.findIndex((x) => x.args[0] === "stop")) console.error("restore: K3s may be stopped on some servers now: fix the cause and run the same command again");
+    process.exit(refused ? 3 : 1);
+  }
+}
+if (!argv.includes("--dry-run")) console.log("restore: done; check `kubectl get nodes` and the workloads, then delete the servers' db.before-restore-* once the cluster is right");
