@@ -11,12 +11,13 @@
  * rows compared, the restore timed (RTO). Used by tests/roles.pgbackrest-live.test.ts (small data)
  * and by `npm run drill:postgresql` (bench/drill-postgresql.js, a stated data size, figures printed).
  */
-import { ChildProcess, execFileSync, spawn, spawnSync } from "child_process";
+import { execFileSync, spawnSync } from "child_process";
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import * as path from "path";
 import { BackupSettings, parseBackupSettings } from "../config/backup";
 import { backupCommand, PG_DATA, PGBACKREST_CONFIG, renderPostgresqlBackupsScript } from "../infra/roles/pgbackrest";
+import { S3StandIn, s3StandInToolsMissing } from "./s3-standin";
 
 export const DRILL_SECRETS = { accessKeyId: "AKIAFMCDRILL", secretAccessKey: "drill-secret-key-0123456789", passphrase: "drill passphrase for the restore test 42" };
 export const DRILL_BUCKET = "fmc-drill";
@@ -31,18 +32,14 @@ const PG_BIN = (() => {
   const found = spawnSync("sh", ["-c", "ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1"], { encoding: "utf8" }).stdout.trim();
   return found || "/usr/lib/postgresql/15/bin";
 })();
-/** moto's server: .ci/run's virtualenv (moto[server]==5.2.1), else FMC_MOTO_SERVER or one on PATH. */
-const MOTO = process.env.FMC_MOTO_SERVER ?? (existsSync(path.join(__dirname, "..", ".venv-drill", "bin", "moto_server")) ? path.join(__dirname, "..", ".venv-drill", "bin", "moto_server") : "moto_server");
-
 export function drillToolsMissing(): string[] {
   const has = (cmd: string) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
   const missing: string[] = [];
   if (process.getuid?.() !== 0) missing.push("root");
   if (spawnSync("id", ["-u", "postgres"]).status !== 0) missing.push("the postgres user");
   if (!existsSync(path.join(PG_BIN, "initdb"))) missing.push("PostgreSQL server (initdb)");
-  for (const cmd of ["pgbackrest", "openssl", "curl", "runuser", "haproxy"]) if (!has(cmd)) missing.push(cmd);
-  if (!has(MOTO)) missing.push("moto_server (FMC_MOTO_SERVER)");
-  return missing;
+  for (const cmd of ["pgbackrest", "runuser"]) if (!has(cmd)) missing.push(cmd);
+  return [...missing, ...s3StandInToolsMissing()];
 }
 
 /** A throw-away scratch machine: CA, S3 server, PostgreSQL, stand-in commands. */
@@ -54,8 +51,7 @@ export class Drill {
   readonly s3Port = String(31000 + (process.pid % 9000));
   readonly stubs = path.join(this.root, "stubs");
   readonly systemctlLog = path.join(this.root, "systemctl.log");
-  private moto?: ChildProcess;
-  private tlsProxy?: ChildProcess;
+  readonly s3 = new S3StandIn(this.at("tls"), Number(this.s3Port), DRILL_BUCKET);
   readonly log: (line: string) => void;
   readonly env: NodeJS.ProcessEnv;
 
@@ -95,48 +91,7 @@ export class Drill {
     mkdirSync(this.sock, { recursive: true });
     chownSync(this.sock, uid("postgres"), gid("postgres"));
     mkdirSync(this.stubs, { recursive: true });
-    const tls = this.at("tls");
-    mkdirSync(tls);
-    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-    openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=fmc drill CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign", "-keyout", `${tls}/ca.key`, "-out", `${tls}/ca.pem`);
-    openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=localhost", "-keyout", `${tls}/server.key`, "-out", `${tls}/server.csr`);
-    writeFileSync(`${tls}/ext.cnf`, "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
-    openssl("x509", "-req", "-in", `${tls}/server.csr`, "-CA", `${tls}/ca.pem`, "-CAkey", `${tls}/ca.key`, "-CAcreateserial", "-days", "2", "-extfile", `${tls}/ext.cnf`, "-out", `${tls}/server.pem`);
-
-    // moto's own TLS (werkzeug) ends connections without a TLS close_notify, which pgBackRest's
-    // OpenSSL 3 reports as "unexpected eof while reading"; HAProxy terminates TLS in front of it,
-    // as a real S3 endpoint would.
-    const motoPort = String(Number(this.s3Port) + 1);
-    this.moto = spawn(MOTO, ["-H", "127.0.0.1", "-p", motoPort], { stdio: "ignore" });
-    writeFileSync(`${tls}/bundle.pem`, readFileSync(`${tls}/server.pem`, "utf8") + readFileSync(`${tls}/server.key`, "utf8"));
-    writeFileSync(
-      `${tls}/haproxy.cfg`,
-      [
-        "defaults",
-        "  mode http",
-        "  timeout connect 5s",
-        "  timeout client 120s",
-        "  timeout server 120s",
-        "frontend s3",
-        `  bind 127.0.0.1:${this.s3Port} ssl crt ${tls}/bundle.pem`,
-        // pgBackRest reaches the target by the name `localhost` (it matches no IP address against a
-        // certificate), which a stock Debian /etc/hosts resolves to ::1 first.
-        ...(loopbackHasIpv6() ? [`  bind [::1]:${this.s3Port} ssl crt ${tls}/bundle.pem`] : []),
-        "  default_backend moto",
-        "backend moto",
-        `  server moto 127.0.0.1:${motoPort}`,
-        "",
-      ].join("\n"),
-    );
-    this.tlsProxy = spawn("haproxy", ["-db", "-f", `${tls}/haproxy.cfg`], { stdio: "ignore" });
-    const url = `https://127.0.0.1:${this.s3Port}`;
-    for (let i = 0; i < 100; i++) {
-      if (spawnSync("curl", ["-sf", "--cacert", `${tls}/ca.pem`, `${url}/`], { stdio: "ignore" }).status === 0) break;
-      spawnSync("sleep", ["0.2"]);
-    }
-    // moto accepts unsigned requests: the bucket the operator would have made on the real target.
-    execFileSync("curl", ["-sf", "--cacert", `${tls}/ca.pem`, "-X", "PUT", `${url}/${DRILL_BUCKET}`], { stdio: "ignore" });
+    this.s3.start();
 
     mkdirSync(path.dirname(this.data), { recursive: true });
     for (const dir of ["var", "var/lib", "var/lib/pgsql"]) chmodSync(this.at(dir), 0o755);
@@ -174,7 +129,7 @@ export class Drill {
 
   settings(): BackupSettings {
     return parseBackupSettings(
-      { backupS3Endpoint: `https://localhost:${this.s3Port}`, backupS3Bucket: DRILL_BUCKET, backupS3CaCertificate: readFileSync(this.at("tls/ca.pem"), "utf8") },
+      { backupS3Endpoint: `https://localhost:${this.s3Port}`, backupS3Bucket: DRILL_BUCKET, backupS3CaCertificate: readFileSync(this.s3.caFile, "utf8") },
       Object.fromEntries(Object.entries({ backupS3AccessKeyId: DRILL_SECRETS.accessKeyId, backupS3SecretAccessKey: DRILL_SECRETS.secretAccessKey, backupPassphrase: DRILL_SECRETS.passphrase }).map(([k, v]) => [k, { value: v, secret: true }])),
       "drill",
     );
@@ -215,10 +170,9 @@ export class Drill {
     return { status: r.status, output: `${r.stdout}${r.stderr}` };
   }
 
-  /** Object keys in the drill bucket (S3 ListObjectsV2, first 1000). */
+  /** Object keys in the drill bucket. */
   bucketKeys(): string[] {
-    const xml = execFileSync("curl", ["-sf", "--cacert", this.at("tls/ca.pem"), `https://127.0.0.1:${this.s3Port}/${DRILL_BUCKET}?list-type=2`], { encoding: "utf8" });
-    return [...xml.matchAll(/<Key>([^<]+)<\/Key>/g)].map((m) => m[1]);
+    return this.s3.bucketKeys();
   }
 
   fileMode(vmPath: string): { mode: string; owner: number } {
@@ -228,8 +182,7 @@ export class Drill {
 
   stop(): void {
     spawnSync("runuser", ["-u", "postgres", "--", "pg_ctl", "-D", this.data, "-s", "-m", "immediate", "stop"], { env: this.env, stdio: "ignore", timeout: 60_000 });
-    this.tlsProxy?.kill("SIGTERM");
-    this.moto?.kill("SIGTERM");
+    this.s3.stop();
     rmSync(this.root, { recursive: true, force: true });
   }
 }
@@ -298,15 +251,4 @@ export function restoreToPointInTime(d: Drill, options: DrillOptions): DrillResu
     restoreSeconds,
     target,
   };
-}
-
-/** Whether the loopback interface carries ::1 (/proc/net/if_inet6 lists it as 32 hex digits ending in 1). */
-function loopbackHasIpv6(): boolean {
-  try {
-    return readFileSync("/proc/net/if_inet6", "utf8")
-      .split("\n")
-      .some((line) => line.startsWith("00000000000000000000000000000001") && line.trim().endsWith(" lo"));
-  } catch {
-    return false;
-  }
 }

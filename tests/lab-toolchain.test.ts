@@ -99,7 +99,9 @@ describe("the Kubernetes part (npm run lab:kube)", () => {
   });
 
   it("builds etcd and kwok, and copies kwok's stage files from the same module version", () => {
-    expect(versions.pieces.etcd.require).toEqual({ "go.etcd.io/etcd/server/v3": "v3.6.8", "go.etcd.io/etcd/etcdctl/v3": "v3.6.8" });
+    expect(versions.pieces.etcd.require).toEqual({ "go.etcd.io/etcd/server/v3": "v3.6.8", "go.etcd.io/etcd/etcdctl/v3": "v3.6.8", "go.etcd.io/etcd/etcdutl/v3": "v3.6.8" });
+    // The etcd drill restores with etcdutl (etcd 3.6's etcdctl has no snapshot restore).
+    expect(versions.pieces.etcd.binaries?.etcdutl).toBe("go.etcd.io/etcd/etcdutl/v3");
     const kwok = versions.pieces.kwok;
     expect(kwok.require).toEqual({ "sigs.k8s.io/kwok": "v0.8.0" });
     expect(kwok.moduleFiles).toMatchObject({ module: "sigs.k8s.io/kwok", dir: "kustomize/stage" });
