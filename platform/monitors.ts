@@ -66,10 +66,25 @@ export function cephServiceMonitors(): ServiceMonitorDoc[] {
   return [monitor("rook-ceph-mgr", "rook-ceph-mgr", "http-metrics"), monitor("rook-ceph-exporter", "rook-ceph-exporter", "ceph-exporter-http-metrics")];
 }
 
-export interface PrometheusRuleDoc {
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+}
+
+/** A series Prometheus computes and stores (e.g. the backup freshness contract's, ./backup-metrics.ts). */
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  labels?: Record<string, string>;
+}
+
+export interface PrometheusRuleDoc<R extends AlertRule | RecordingRule = AlertRule | RecordingRule> {
   name: string;
   namespace: string;
-  spec: { groups: { name: string; rules: { alert: string; expr: string; for?: string; labels: Record<string, string>; annotations: Record<string, string> }[] }[] };
+  spec: { groups: { name: string; rules: R[] }[] };
 }
 
 /**
@@ -81,7 +96,7 @@ export interface PrometheusRuleDoc {
  * monitoring CRDs exist, like its ServiceMonitors. The third covers a mgr whose metrics are gone
  * (its pod was on the node that just rebooted): without it the gate would read "no alert".
  */
-export function cephHealthRule(): PrometheusRuleDoc {
+export function cephHealthRule(): PrometheusRuleDoc<AlertRule> {
   return {
     name: "ceph-health",
     namespace: NAMESPACES.rookCeph.name,

@@ -5,6 +5,7 @@
  */
 import { Workload } from "./capacity";
 import { renderNetworkPolicies, NetworkPolicyDoc } from "./network-policies";
+import { backupFreshnessRule } from "./backup-metrics";
 import { cephHealthRule, cephServiceMonitors, PrometheusRuleDoc, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
 import { PlatformPlan } from "./plan";
 import { ChartKey } from "./releases";
@@ -120,7 +121,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       ...[...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)),
     ],
     serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor()],
-    prometheusRules: [cephHealthRule()],
+    prometheusRules: [cephHealthRule(), backupFreshnessRule()],
     certificates,
     workloads,
   };

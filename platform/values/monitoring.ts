@@ -7,6 +7,7 @@
  */
 import { INGRESS_HOSTS } from "../../ports";
 import { ALERTMANAGER_CONFIG_SECRET } from "../alertmanager";
+import { etcdSnapshotKsmValues } from "../backup-metrics";
 import { Workload } from "../capacity";
 import { tlsSecretName } from "../certificates";
 import { PlatformPlan } from "../plan";
@@ -65,7 +66,7 @@ export interface MonitoringValues {
       scrapeConfigSelectorNilUsesHelmValues: boolean;
     };
   };
-  "kube-state-metrics": { resources: Resources };
+  "kube-state-metrics": { resources: Resources } & ReturnType<typeof etcdSnapshotKsmValues>;
   "prometheus-node-exporter": { resources: Resources; tolerations: Toleration[] };
 }
 
@@ -122,7 +123,8 @@ export function monitoringValues(plan: PlatformPlan): MonitoringValues {
         scrapeConfigSelectorNilUsesHelmValues: false,
       },
     },
-    "kube-state-metrics": { resources: SIZING.kubeStateMetrics },
+    // K3s's etcd snapshot records as series: the backup freshness of kind etcd (../backup-metrics.ts).
+    "kube-state-metrics": { resources: SIZING.kubeStateMetrics, ...etcdSnapshotKsmValues() },
     // Node metrics from every node, the tainted servers included.
     "prometheus-node-exporter": { resources: SIZING.nodeExporter, tolerations: [{ operator: "Exists", effect: "NoSchedule" }] },
   };
