@@ -175,7 +175,7 @@ export class K3sCluster extends pulumi.ComponentResource {
       const shutdown = new command.local.Command(
         `${name}-${node.name}-shutdown`,
         {
-          delete: remoteCommand(renderShutdownVm({ libvirtUri: settings.libvirtUri, domain: node.name }), { name: "shutdown-vm", root: false }),
+          delete: remoteCommand(renderShutdownVm({ libvirtUri: settings.libvirtUris[node.name], domain: node.name }), { name: "shutdown-vm", root: false }),
           triggers: [node.domainId],
         },
         { ...lifecycle, deleteBeforeReplace: true },

@@ -40,8 +40,11 @@ export interface ClusterSettings {
   tlsSans: string[];
   /** How many K3s nodes one `pulumi up` may re-create or remove (docs/day-two.md). */
   k3sNodeChangesPerUp: number;
-  /** The libvirt provider's URI: a node's guest is powered off cleanly through it before its domain is deleted. */
-  libvirtUri: string;
+  /**
+   * Per K3s node, the libvirt URI of its host (its provider's): the guest is powered off cleanly
+   * through it before its domain is deleted.
+   */
+  libvirtUris: Record<string, string>;
 }
 
 /** What `loadClusterSettings` hands the program: the settings and the secret SSH key. */
@@ -181,7 +184,7 @@ export function parseClusterSettings(raw: RawClusterConfig, topology: Topology):
     apiHost,
     tlsSans: [...new Set(tlsSans)],
     k3sNodeChangesPerUp,
-    libvirtUri: topology.hosts[0].libvirtUri,
+    libvirtUris: Object.fromEntries(k3sVms.map((vm) => [vm.name, hostOf(topology, vm).libvirtUri])),
   };
 }
 

@@ -14,11 +14,12 @@
  */
 import { readFileSync } from "fs";
 import * as path from "path";
-import { baseImageReleases, PoolVolume, poolVolumes, primaryPool } from "../config/host-disk";
-import { Topology } from "../config/topology";
+import { baseImageReleases, PoolRef, PoolVolume, poolVolumes, primaryPool } from "../config/host-disk";
+import { hostOf, poolOn, Topology, vmsOn } from "../config/topology";
 import { shellAssignment, ShellValue } from "../shell";
 import { MIN_LIBVIRT_FOR_FWCFG } from "./ignition-delivery";
 import { poolArgs } from "./machines";
+import { networksOn } from "./placement";
 
 /** The machine type provider 0.8.3 gives every x86_64 domain (we set no `machine`). */
 export const PROVIDER_MACHINE_TYPE = "pc";
@@ -58,20 +59,25 @@ export interface HostPreflight {
   pool: { name: string; path: string; volumes: PoolVolume[] };
 }
 
-/** What the topology needs of the host and of the Pulumi machine. */
-export function hostPreflightFor(topology: Topology): HostPreflight {
-  const bridgeNetworks = topology.networks.filter((n) => n.mode === "bridge");
+/**
+ * What the topology needs of the host of pool `where` (default: the first host's first pool), of
+ * that pool, and of the Pulumi machine. One preflight per pool: each host's checks run before its
+ * first pool's objects, and every pool's free space is checked.
+ */
+export function hostPreflightFor(topology: Topology, where: PoolRef = primaryPool(topology)): HostPreflight {
+  const host = hostOf(topology, { host: where.host, name: `pool ${where.pool}` });
+  const bridgeNetworks = networksOn(topology, host).filter((n) => n.mode === "bridge");
   const localTools: LocalTool[] = [];
   if (topology.vms.some((vm) => vm.os === "rocky")) localTools.push(MKISOFS);
   if (topology.vms.some((vm) => vm.os === "flatcar")) localTools.push(XSLTPROC);
   return {
-    libvirtUri: topology.hosts[0].libvirtUri,
+    libvirtUri: host.libvirtUri,
     localTools,
     bridges: [...new Set(bridgeNetworks.map((n) => n.bridge).filter((b): b is string => b !== undefined))],
-    bridgeAddresses: topology.vms.flatMap((vm) =>
+    bridgeAddresses: vmsOn(topology, host).flatMap((vm) =>
       vm.nics.filter((nic) => bridgeNetworks.some((n) => n.name === nic.network)).map((nic) => ({ vm: vm.name, address: nic.address })),
     ),
-    pool: { name: poolArgs(topology).name, path: topology.hosts[0].pools[0].path, volumes: poolVolumes(topology, baseImageReleases(), primaryPool(topology)) },
+    pool: { name: poolArgs(topology, where).name, path: poolOn(host, where.pool).path, volumes: poolVolumes(topology, baseImageReleases(), where) },
   };
 }
 

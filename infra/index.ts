@@ -1,13 +1,15 @@
 /**
- * Stage 1: the libvirt layer. Networks, one storage pool, pinned base images, and per VM a root
- * overlay, an optional raw Ceph disk, its first-boot config and the domain. Everything the guests
+ * Stage 1: the libvirt layer. Per host a provider, its networks, its storage pools and the pinned
+ * base images their root disks need; per VM, through its host's provider, a root overlay in its
+ * pool, an optional raw Ceph disk in its data pool, its first-boot config and the domain. Everything the guests
  * receive is rendered by the pure functions next to this file; this component only wires resources.
  */
 import * as command from "@pulumi/command";
 import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../config/identity";
-import { NetworkSpec, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
+import { PoolRef } from "../config/host-disk";
+import { dataPoolOf, HostSpec, NetworkSpec, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
 import { remoteCommand } from "../shell";
 import { IMAGES, RETAINED_IMAGES } from "../versions";
 import { cephStateVolumeName } from "./ceph-state-disk";
@@ -17,6 +19,7 @@ import { hostPreflightFor, renderHostPreflightScript } from "./host-preflight";
 import { FLATCAR_FW_CFG_NAME, renderIgnitionFwCfgXslt } from "./ignition-delivery";
 import { domainShape, networkArgs, poolArgs } from "./machines";
 import { describeNode, NodeInfo, withSshProxyReady } from "./nodes";
+import { baseImageName, isPrimaryPool, networkResourceName, networksOn, poolResourceName, preflightName, providerName } from "./placement";
 
 const GiB = 1024 ** 3;
 
@@ -68,59 +71,50 @@ interface FirstBoot {
   domainArgs: Pick<libvirt.DomainArgs, "coreosIgnition" | "fwCfgName" | "cloudinit" | "xml">;
 }
 
+/** A storage pool and, per OS whose root disks are in it, its current base image. */
+interface PoolObjects {
+  pool: libvirt.Pool;
+  baseImages: Map<OsFamily, libvirt.Volume>;
+}
+
+/** What stage 1 keeps per host: its provider and the libvirt objects defined through it. */
+interface HostObjects {
+  provider: libvirt.Provider;
+  networks: Record<string, libvirt.Network>;
+  /** Per pool name. */
+  pools: Map<string, PoolObjects>;
+}
+
 export class Infra extends pulumi.ComponentResource {
   declare readonly nodes: InfraNode[];
+  /** The first host's networks (every network of a one-host stack). */
   declare readonly networkIds: Record<string, pulumi.Output<string>>;
+  /** The first host's first pool: the one pool of a one-host stack. */
   declare readonly poolName: pulumi.Output<string>;
 
-  private readonly provider: libvirt.Provider;
-  private readonly preflight: command.local.Command;
-  private readonly pool: libvirt.Pool;
   private readonly topology: Topology;
 
   constructor(name: string, args: InfraArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:infra:Infra", name, {}, opts);
     const { topology } = args;
     this.topology = topology;
-    // The engine stores the parameterized package version (0.8.3) as the provider's `version` on create
-    // and the bridge plugin's (1.1.3) on the next update: without this, the second `up` always shows
-    // `~version` on the provider (seen by the lab under the real engine, docs/lab.md).
-    this.provider = new libvirt.Provider(`${name}-host`, { uri: topology.hosts[0].libvirtUri }, { parent: this, ignoreChanges: ["version"] });
-    const child = { parent: this, provider: this.provider };
-
-    // First step of `pulumi up`, on the machine running Pulumi: the host and the local tools the
-    // provider needs, checked before any libvirt object exists (a preview does not run it). Every
-    // libvirt object waits for it through the networks and the pool. It runs again when its script
-    // changes (another URI, new needs), not on every run.
-    const preflightScript = remoteCommand(renderHostPreflightScript(hostPreflightFor(topology)), { name: "fmc-host-preflight", root: false });
-    this.preflight = new command.local.Command(
-      `${name}-host-preflight`,
-      { create: args.admitted ? pulumi.output(args.admitted).apply(() => preflightScript) : preflightScript },
-      { parent: this },
-    );
-
-    const networks = Object.fromEntries(topology.networks.map((n) => [n.name, this.network(name, n)]));
-
-    this.pool = new libvirt.Pool(
-      `${name}-pool`,
-      poolArgs(topology),
-      { ...child, dependsOn: [this.preflight] },
-    );
-
-    // Per OS the topology uses: the pinned base image new root disks are overlays on, and the
-    // earlier pins existing root disks still are overlays on (versions.ts RETAINED_IMAGES).
-    const osInUse = [...new Set(topology.vms.map((vm) => vm.os))];
-    const baseImages = new Map(osInUse.map((os) => [os, this.baseImages(name, os)]));
+    const hosts = new Map(topology.hosts.map((host) => [host.name, this.host(name, host, args.admitted)]));
+    const objectsOf = (vm: VmSpec) => hosts.get(vm.host) as HostObjects;
+    const poolOf = (vm: VmSpec, pool: string) => objectsOf(vm).pools.get(pool) as PoolObjects;
 
     const nodes = topology.vms.map((vm) => {
-      const firstBoot = vm.os === "flatcar" ? this.ignition(name, vm) : this.cloudInit(name, vm, args.roleFragments?.(vm) ?? [], args.firstBootHashes);
+      const { provider, networks } = objectsOf(vm);
+      const child = { parent: this, provider };
+      const home = poolOf(vm, vm.pool);
+      const firstBoot =
+        vm.os === "flatcar" ? this.ignition(name, vm, provider, home.pool) : this.cloudInit(name, vm, provider, home.pool, args.roleFragments?.(vm) ?? [], args.firstBootHashes);
       // A new first-boot config means a new root volume: Ignition and cloud-init only act on a fresh disk.
       const root = new libvirt.Volume(
         `${name}-${vm.name}-root`,
         {
           name: pulumi.interpolate`${vm.name}-root-${firstBoot.hash}.qcow2`,
-          pool: this.pool.name,
-          baseVolumeId: (baseImages.get(vm.os) as libvirt.Volume).id,
+          pool: home.pool.name,
+          baseVolumeId: (home.baseImages.get(vm.os) as libvirt.Volume).id,
           format: "qcow2",
           size: vm.rootDiskGiB * GiB,
         },
@@ -144,7 +138,7 @@ export class Infra extends pulumi.ComponentResource {
           ? undefined
           : new libvirt.Volume(
               `${name}-${vm.name}-ceph-osd`,
-              { name: `${vm.name}-ceph-osd.raw`, pool: this.pool.name, format: "raw", size: vm.dataDiskGiB * GiB },
+              { name: `${vm.name}-ceph-osd.raw`, pool: poolOf(vm, dataPoolOf(vm)).pool.name, format: "raw", size: vm.dataDiskGiB * GiB },
               { ...child, protect: topology.protectStatefulDisks },
             );
       // Ceph's state (Rook's dataDirHostPath: the mon store), off the root disk for the same reason;
@@ -154,7 +148,7 @@ export class Infra extends pulumi.ComponentResource {
           ? undefined
           : new libvirt.Volume(
               `${name}-${vm.name}-ceph-state`,
-              { name: cephStateVolumeName(vm.name), pool: this.pool.name, format: "raw", size: topology.cephStateDiskGiB * GiB },
+              { name: cephStateVolumeName(vm.name), pool: home.pool.name, format: "raw", size: topology.cephStateDiskGiB * GiB },
               { ...child, protect: topology.protectStatefulDisks },
             );
       const stateDiskAttached = !state
@@ -197,15 +191,55 @@ export class Infra extends pulumi.ComponentResource {
       return { ...describeNode(vm, topology, args.sshJumpHost), domainId: domain.id, rootVolumeId: root.id, ...(stateDiskAttached ? { stateDiskAttached } : {}) };
     });
 
+    const first = hosts.get(topology.hosts[0].name) as HostObjects;
     this.nodes = withSshProxyReady(nodes, args.sshJumpHost);
-    this.networkIds = Object.fromEntries(Object.entries(networks).map(([k, n]) => [k, n.id]));
-    this.poolName = this.pool.name;
+    this.networkIds = Object.fromEntries(Object.entries(first.networks).map(([k, n]) => [k, n.id]));
+    this.poolName = (first.pools.get(topology.hosts[0].pools[0].name) as PoolObjects).pool.name;
     this.registerOutputs({ nodes: this.nodes, networkIds: this.networkIds, poolName: this.poolName });
   }
 
-  private network(prefix: string, spec: NetworkSpec): libvirt.Network {
-    const opts = { parent: this, provider: this.provider, dependsOn: [this.preflight] };
-    return new libvirt.Network(`${prefix}-${spec.name}`, networkArgs(spec, this.topology), opts);
+  /**
+   * One host's provider, preflights, networks, pools and the base images its root disks need. The
+   * first host's keep the names of a one-host stack (./placement.ts).
+   */
+  private host(prefix: string, host: HostSpec, admitted: pulumi.Input<true> | undefined): HostObjects {
+    const topology = this.topology;
+    // The engine stores the parameterized package version (0.8.3) as the provider's `version` on create
+    // and the bridge plugin's (1.1.3) on the next update: without this, the second `up` always shows
+    // `~version` on the provider (seen by the lab under the real engine, docs/lab.md).
+    const provider = new libvirt.Provider(providerName(prefix, topology, host), { uri: host.libvirtUri }, { parent: this, ignoreChanges: ["version"] });
+    const refs = host.pools.map((p) => ({ host: host.name, pool: p.name }));
+    // First step of `pulumi up`, on the machine running Pulumi: the host, each pool's free space and
+    // the local tools the provider needs, checked before any libvirt object exists (a preview does
+    // not run it). Every libvirt object waits for it through the networks and the pools. It runs
+    // again when its script changes (another URI, new needs), not on every run.
+    const preflights = refs.map((ref) => {
+      const script = remoteCommand(renderHostPreflightScript(hostPreflightFor(topology, ref)), { name: "fmc-host-preflight", root: false });
+      return new command.local.Command(
+        preflightName(prefix, topology, ref),
+        { create: admitted ? pulumi.output(admitted).apply(() => script) : script },
+        { parent: this },
+      );
+    });
+    const networks = Object.fromEntries(
+      networksOn(topology, host).map((spec) => [
+        spec.name,
+        new libvirt.Network(networkResourceName(prefix, topology, host, spec.name), networkArgs(spec, topology), { parent: this, provider, dependsOn: preflights }),
+      ]),
+    );
+    const pools = new Map(
+      refs.map((ref, i) => {
+        const pool = new libvirt.Pool(poolResourceName(prefix, topology, ref), poolArgs(topology, ref), { parent: this, provider, dependsOn: [preflights[i]] });
+        // Per OS whose root disks are in this pool: the pinned base image new root disks are overlays
+        // on, and the earlier pins existing root disks still are overlays on (versions.ts
+        // RETAINED_IMAGES). Each pool has its own, so a pool's disk fails alone.
+        const rooted = topology.vms.filter((vm) => vm.host === ref.host && vm.pool === ref.pool);
+        const osInUse = [...new Set(rooted.map((vm) => vm.os))];
+        const baseImages = new Map(osInUse.map((os) => [os, this.baseImages(prefix, ref, os, provider, pool)]));
+        return [ref.pool, { pool, baseImages }];
+      }),
+    );
+    return { provider, networks, pools };
   }
 
   /**
@@ -213,22 +247,22 @@ export class Infra extends pulumi.ComponentResource {
    * others); returns the current pin's. The oldest takes over the single resource of earlier
    * versions of this program (`<prefix>-<os>-base`) by alias, so it is not replaced.
    */
-  private baseImages(prefix: string, os: OsFamily): libvirt.Volume {
+  private baseImages(prefix: string, where: PoolRef, os: OsFamily, provider: libvirt.Provider, pool: libvirt.Pool): libvirt.Volume {
     const image = IMAGES[os];
     // The current pin comes from the stack's mirror when it names one (flatcarImageUrl/rockyImageUrl).
     const releases = [...RETAINED_IMAGES[os], { release: image.release, url: this.topology.imageUrls[os] }];
     const volumes = releases.map(
       ({ release, url }, i) =>
         new libvirt.Volume(
-          `${prefix}-${os}-base-${release}`,
-          { name: `${os}-${release}.qcow2`, pool: this.pool.name, source: url, format: image.format },
+          baseImageName(prefix, this.topology, where, os, release),
+          { name: `${os}-${release}.qcow2`, pool: pool.name, source: url, format: image.format },
           // `source` is ForceNew: moving to a mirror must not re-create a base image (a volume of the
           // same name cannot exist beside the old one) and with it every VM's root disk. The release,
           // in the name, is what makes a new one.
           {
             parent: this,
-            provider: this.provider,
-            aliases: i === 0 ? [{ name: `${prefix}-${os}-base` }] : [],
+            provider,
+            aliases: i === 0 && isPrimaryPool(this.topology, where) ? [{ name: `${prefix}-${os}-base` }] : [],
             ignoreChanges: ["source"],
           },
         ),
@@ -236,14 +270,14 @@ export class Infra extends pulumi.ComponentResource {
     return volumes[volumes.length - 1];
   }
 
-  private ignition(prefix: string, vm: VmSpec): FirstBoot {
+  private ignition(prefix: string, vm: VmSpec, provider: libvirt.Provider, pool: libvirt.Pool): FirstBoot {
     const content = renderFlatcarIgnition(vm, this.topology);
     const hash = shortHash(flatcarIgnitionIdentity(vm, this.topology));
     const ignition = new libvirt.Ignition(
       `${prefix}-${vm.name}-ignition`,
-      { name: `${vm.name}-${hash}.ign`, pool: this.pool.name, content },
+      { name: `${vm.name}-${hash}.ign`, pool: pool.name, content },
       // The name carries the identity (see cloudInit): stack-wide values alone change no machine.
-      { parent: this, provider: this.provider, ignoreChanges: ["content"] },
+      { parent: this, provider, ignoreChanges: ["content"] },
     );
     return {
       hash: pulumi.output(hash),
@@ -254,7 +288,14 @@ export class Infra extends pulumi.ComponentResource {
     };
   }
 
-  private cloudInit(prefix: string, vm: VmSpec, fragments: pulumi.Input<CloudConfigFragment[]>, kept?: pulumi.Input<Record<string, string>>): FirstBoot {
+  private cloudInit(
+    prefix: string,
+    vm: VmSpec,
+    provider: libvirt.Provider,
+    pool: libvirt.Pool,
+    fragments: pulumi.Input<CloudConfigFragment[]>,
+    kept?: pulumi.Input<Record<string, string>>,
+  ): FirstBoot {
     const networkConfig = renderRockyNetworkConfig(vm, this.topology);
     const userData = pulumi.output(fragments).apply((f) => renderRockyUserData(vm, this.topology, f));
     // The hash names objects, so it must not be secret itself (a 40-bit digest reveals nothing of
@@ -266,7 +307,7 @@ export class Infra extends pulumi.ComponentResource {
       `${prefix}-${vm.name}-cloudinit`,
       {
         name: pulumi.interpolate`${vm.name}-cloudinit-${hash}.iso`,
-        pool: this.pool.name,
+        pool: pool.name,
         userData,
         networkConfig,
         metaData: hash.apply((h) => renderRockyMetaData(vm, h)),
@@ -274,7 +315,7 @@ export class Infra extends pulumi.ComponentResource {
       // The name carries the identity: any change of the VM's own config renames (replaces) the
       // disk. A change of the stack-wide values alone (key, NTP, resolvers) keeps the disk as it was
       // at the VM's creation; host-settings delivers the new values.
-      { parent: this, provider: this.provider, ignoreChanges: ["userData", "networkConfig", "metaData"] },
+      { parent: this, provider, ignoreChanges: ["userData", "networkConfig", "metaData"] },
     );
     return { hash, domainArgs: { cloudinit: disk.id } };
   }

@@ -12,6 +12,7 @@ import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity }
 import { cephStateDiskRollout, StateDiskRollout } from "./ceph-state-disk";
 import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, holdsEarlierNodeSteps, k3sNodeChanges, NODE_STEPS_VERSION, replaceFingerprint } from "./deployment-record";
 import { flatcarIgnitionIdentity } from "./ignition";
+import { isPrimaryPool } from "./placement";
 import { FLATCAR_FW_CFG_NAME } from "./ignition-delivery";
 import { roleFragments } from "./roles";
 
@@ -21,11 +22,8 @@ import { roleFragments } from "./roles";
  * names are per host, and unique on a host: config/hosts.ts).
  */
 export function poolArgs(topology: Topology, where: PoolRef = primaryPool(topology)): { name: string; type: "dir"; target: { path: string } } {
-  const host = topology.hosts.find((h) => h.name === where.host);
-  const pool = host && poolOn(host, where.pool);
-  if (!pool) throw new Error(`no pool ${where.pool} on host ${where.host}`);
-  const primary = host === topology.hosts[0] && pool === host.pools[0];
-  return { name: primary ? `flatcarmicrocloud-${topology.stack}` : `flatcarmicrocloud-${topology.stack}-${pool.name}`, type: "dir", target: { path: pool.path } };
+  const pool = poolOn(hostOf(topology, { host: where.host, name: `pool ${where.pool}` }), where.pool);
+  return { name: isPrimaryPool(topology, where) ? `flatcarmicrocloud-${topology.stack}` : `flatcarmicrocloud-${topology.stack}-${pool.name}`, type: "dir", target: { path: pool.path } };
 }
 
 /** A libvirt network's inputs: bridge mode attaches to the host's bridge; NAT gets static DNS hosts. */

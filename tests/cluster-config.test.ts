@@ -41,8 +41,8 @@ describe("defaults from the topology", () => {
       tlsSans: ["10.17.3.12", "192.168.0.21", "10.17.4.12", "loadbalancer1.cefaslocalserver.com"],
       // One K3s node re-created or removed per `pulumi up` unless the user says otherwise.
       k3sNodeChangesPerUp: 1,
-      // The shutdown steps power guests off through the libvirt provider's own URI.
-      libvirtUri: "qemu:///system",
+      // The shutdown steps power guests off through their host's libvirt provider's URI.
+      libvirtUris: { bootstrap1: "qemu:///system", master1: "qemu:///system", worker1: "qemu:///system", worker2: "qemu:///system", worker3: "qemu:///system" },
     });
   });
 

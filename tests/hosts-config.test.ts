@@ -4,52 +4,16 @@
  * the hosts together; each VM's host and pools; every problem naming its key.
  */
 import { poolVolumes } from "../config/host-disk";
-import { ONE_HOST_KEYS } from "../config/hosts";
 import { hostOf, Topology } from "../config/topology";
 import { ConfigError, parseTopology, RawStackConfig } from "../config/validate";
 import { rawStack } from "./helpers/stacks";
+import { SEED_POOL, TwoHostRaw, twoHostStack } from "./helpers/two-hosts";
 
 type Raw = Record<string, unknown>;
 type RawVm = Record<string, unknown> & { name: string };
 
-const SEED_POOL = "/var/lib/libvirt/images/flatcarmicrocloud-prod";
-
-/** prod's VMs on two ProLiants: the seed's host (two disks) and a second one, reached over SSH. */
-function twoHosts(edit: (raw: Raw & { hosts: Raw[]; vms: RawVm[] }) => void = () => undefined): RawStackConfig {
-  const raw = rawStack("prod") as Raw;
-  for (const key of ONE_HOST_KEYS) delete raw[key];
-  const out = {
-    ...raw,
-    vms: structuredClone(raw.vms) as RawVm[],
-    hosts: [
-      {
-        name: "proliant1",
-        libvirtUri: "qemu:///system",
-        threads: 24,
-        memoryGiB: 35,
-        reservedMemoryGiB: 1,
-        addresses: ["192.168.0.15", "192.168.0.16", "192.168.0.18", "192.168.0.20"],
-        pools: [
-          { name: "disk1", path: SEED_POOL },
-          { name: "disk2", path: "/srv/disk2/flatcarmicrocloud-prod" },
-        ],
-      },
-      {
-        name: "proliant2",
-        libvirtUri: "qemu+ssh://root@192.168.0.30/system",
-        threads: 24,
-        memoryGiB: 35,
-        addresses: ["192.168.0.30"],
-        pools: [{ name: "disk1", path: SEED_POOL }],
-      },
-    ],
-  };
-  const vm = (name: string) => out.vms.find((v) => v.name === name) as RawVm;
-  // worker3 moves to the second host; worker2's Ceph disk goes to the seed's second disk.
-  vm("worker3").host = "proliant2";
-  vm("worker2").dataPool = "disk2";
-  edit(out);
-  return out;
+function twoHosts(edit: (raw: TwoHostRaw) => void = () => undefined): RawStackConfig {
+  return twoHostStack(edit);
 }
 
 function problemsOf(raw: RawStackConfig): string[] {

@@ -1,0 +1,70 @@
+/**
+ * Where stage 1's per-host objects live and what they are called. The first host and its first pool
+ * keep the names a one-host stack has always had (`<prefix>-host`, `<prefix>-pool`,
+ * `<prefix>-<os>-base-<release>`, `<prefix>-<network>`), so such a stack's resources and URNs stay
+ * as they are; every other pool and host adds its own name. Host and pool names are RFC 1123 labels
+ * (config/hosts.ts), so a `/` between them never collides with a name of the first host's.
+ *
+ * A resource's provider is part of what it is: Pulumi replaces a resource whose provider changes to
+ * another one, and a changed `pool` of a volume is ForceNew. Renaming the first host therefore
+ * changes nothing; renaming another host or pool, or moving a VM, would replace its disks
+ * (refused by the day-two check: infra/deployment-record.ts `placementProblems`).
+ */
+import { PoolRef } from "../config/host-disk";
+import { HostSpec, NetworkSpec, Topology } from "../config/topology";
+
+export function isFirstHost(topology: Pick<Topology, "hosts">, host: Pick<HostSpec, "name">): boolean {
+  return topology.hosts[0]?.name === host.name;
+}
+
+export function isPrimaryPool(topology: Pick<Topology, "hosts">, where: PoolRef): boolean {
+  return isFirstHost(topology, { name: where.host }) && topology.hosts[0].pools[0]?.name === where.pool;
+}
+
+/** "" for the primary pool; the pool's name on the first host; `<host>/<pool>` elsewhere. */
+function poolSuffix(topology: Pick<Topology, "hosts">, where: PoolRef): string {
+  if (isPrimaryPool(topology, where)) return "";
+  return isFirstHost(topology, { name: where.host }) ? where.pool : `${where.host}/${where.pool}`;
+}
+
+/** The libvirt provider of `host`: `<prefix>-host` for the first. */
+export function providerName(prefix: string, topology: Pick<Topology, "hosts">, host: Pick<HostSpec, "name">): string {
+  return isFirstHost(topology, host) ? `${prefix}-host` : `${prefix}-host-${host.name}`;
+}
+
+export function poolResourceName(prefix: string, topology: Pick<Topology, "hosts">, where: PoolRef): string {
+  const suffix = poolSuffix(topology, where);
+  return suffix ? `${prefix}-pool-${suffix}` : `${prefix}-pool`;
+}
+
+/** The host preflight that checks `where` (and its host) before anything is created there. */
+export function preflightName(prefix: string, topology: Pick<Topology, "hosts">, where: PoolRef): string {
+  const suffix = poolSuffix(topology, where);
+  return suffix ? `${prefix}-host-preflight-${suffix}` : `${prefix}-host-preflight`;
+}
+
+export function baseImageName(prefix: string, topology: Pick<Topology, "hosts">, where: PoolRef, os: string, release: string): string {
+  const suffix = poolSuffix(topology, where);
+  return suffix ? `${prefix}-${suffix}-${os}-base-${release}` : `${prefix}-${os}-base-${release}`;
+}
+
+export function networkResourceName(prefix: string, topology: Pick<Topology, "hosts">, host: Pick<HostSpec, "name">, network: string): string {
+  return isFirstHost(topology, host) ? `${prefix}-${network}` : `${prefix}-${host.name}/${network}`;
+}
+
+/**
+ * The libvirt networks defined on `host`: every network on the first host (as on a one-host stack,
+ * where a network may exist before any VM uses it); on the others, those its VMs have a NIC on. A
+ * bridge-mode network is the host's own bridge onto the shared LAN, so defining it per host is
+ * what joins them; a NAT network defined on two hosts is two separate islands.
+ */
+export function networksOn(topology: Pick<Topology, "hosts" | "networks" | "vms">, host: Pick<HostSpec, "name">): NetworkSpec[] {
+  if (isFirstHost(topology, host)) return topology.networks;
+  const used = new Set(topology.vms.filter((vm) => vm.host === host.name).flatMap((vm) => vm.nics.map((n) => n.network)));
+  return topology.networks.filter((n) => used.has(n.name));
+}
+
+/** Every pool of every host, as references. */
+export function allPools(topology: Pick<Topology, "hosts">): PoolRef[] {
+  return topology.hosts.flatMap((h) => h.pools.map((p) => ({ host: h.name, pool: p.name })));
+}
