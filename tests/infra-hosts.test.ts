@@ -14,7 +14,9 @@ const PROVIDER = "pulumi:providers:libvirt";
 let h: Harness;
 
 beforeAll(async () => {
-  h = await startHarness({ stack: "prod", config: twoHostStack(() => undefined, stackConfig("prod")), outputsFor: machineOutputs });
+  // Up to K3s: the platform's fit over zones is config/platform's (tests/platform-*.test.ts).
+  const config = twoHostStack((r) => (r.deployUpTo = "cluster"), stackConfig("prod"));
+  h = await startHarness({ stack: "prod", config, outputsFor: machineOutputs });
   await import("../index");
   await h.settle();
 });
