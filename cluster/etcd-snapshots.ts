@@ -53,6 +53,10 @@ export function etcdSnapshotConfig(settings: BackupSettings, credentials?: Pick<
     "etcd-s3-region": target.region,
     "etcd-s3-folder": etcdSnapshotFolder(settings),
     "etcd-s3-bucket-lookup-type": target.pathStyle ? "path" : "dns",
+    // The bucket's own count, stated: K3s's `etcd-s3-retention` (pkg/cli/cmds, `s3-retention`) has a
+    // default of its own (5 in the etcd-snapshot command), which would keep 30 hours of 6-hourly
+    // snapshots in the bucket instead of the retention days.
+    "etcd-s3-retention": etcdSnapshotRetentionCount(settings),
     "etcd-s3-access-key": credentials.accessKeyId,
     "etcd-s3-secret-key": credentials.secretAccessKey,
   });

@@ -42,6 +42,8 @@ describe("etcd snapshot keys (servers' config.yaml)", () => {
       "etcd-s3-region": "us-east-1",
       "etcd-s3-folder": "flatcarmicrocloud/prod/etcd",
       "etcd-s3-bucket-lookup-type": "path",
+      // not K3s's default of 5 in the bucket
+      "etcd-s3-retention": 28,
       "etcd-s3-access-key": CREDS.accessKeyId,
       "etcd-s3-secret-key": CREDS.secretAccessKey,
       "etcd-s3-endpoint-ca": Buffer.from(CA.trim() + "\n").toString("base64"),
