@@ -26,6 +26,16 @@ export interface NetworkSpec {
   cidr: string;
   /** Host bridge a `bridge` network attaches to (e.g. `br0`). */
   bridge?: string;
+  /**
+   * Several hosts: the host bridge of a `bridge` network on hosts where it has another name than
+   * `bridge` (host name -> bridge), all on the same LAN segment or VLAN (config/network-span.ts).
+   */
+  hostBridges?: Record<string, string>;
+  /**
+   * The host a `nat` network lives on (default: the first host); libvirt's NAT networks do not leave
+   * their host. Unset on `bridge` networks, which reach every host with a VM on them.
+   */
+  host?: string;
   /** Default gateway for VMs whose primary NIC is here: libvirt's host address on NAT networks. */
   gateway: string;
   /** Resolvers for VMs whose primary NIC is here. */

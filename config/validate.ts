@@ -179,7 +179,7 @@ function parseNetworks(c: Collector, raw: unknown): { spec: NetworkSpec; cidr: I
       c.fail(`${key}.gateway`, `${gateway} is not an address inside ${cidrText}`);
     }
     const dns = c.stringList(`${key}.dns`, item.dns, [gateway]);
-    out.push({ spec: { name, mode, cidr: cidrText, bridge, gateway, dns }, cidr });
+    out.push({ spec: { name, mode, cidr: cidrText, bridge, gateway, dns, ...parseNetworkPlacement(c, key, item, mode) }, cidr });
   });
 
   for (const n of out) {
@@ -197,6 +197,26 @@ function parseNetworks(c: Collector, raw: unknown): { spec: NetworkSpec; cidr: I
     });
   });
   return out;
+}
+
+/**
+ * Where a network sits when there are several hosts (config/network-span.ts): a NAT network on one
+ * host (`host`), a bridge network on every host with a VM on it, under another bridge name on some
+ * (`hostBridges`). Whether the hosts named exist is checked with the hosts.
+ */
+function parseNetworkPlacement(c: Collector, key: string, item: Obj, mode: NetworkMode): Pick<NetworkSpec, "host" | "hostBridges"> {
+  const placement: Pick<NetworkSpec, "host" | "hostBridges"> = {};
+  if (item.host !== undefined) {
+    if (mode === "bridge") c.fail(`${key}.host`, "only a NAT network lives on one host; a bridge network reaches every host with a VM on it (hostBridges names its bridge where it differs)");
+    else placement.host = c.string(`${key}.host`, item.host);
+  }
+  if (item.hostBridges !== undefined) {
+    if (mode !== "bridge") c.fail(`${key}.hostBridges`, "only a bridge network attaches to host bridges");
+    else if (!isObj(item.hostBridges) || !Object.values(item.hostBridges).every((v) => typeof v === "string" && v.trim() !== "")) {
+      c.fail(`${key}.hostBridges`, "must be a map of host name to bridge name");
+    } else placement.hostBridges = item.hostBridges as Record<string, string>;
+  }
+  return placement;
 }
 
 function parseLabels(c: Collector, key: string, raw: unknown): Record<string, string> {

@@ -1,0 +1,145 @@
+/**
+ * Networks across hosts (issue 19 item 2, config/network-span.ts): a NAT network lives on one host, a
+ * bridge network on every host with a VM on it; VMs that must talk but share only another host's NAT
+ * network are refused before anything is created, naming the VMs, their hosts and the network.
+ */
+import { bridgeOn, checkNetworkPlacement, hostLocalOnly, hostsOfNetwork, linkBetween, networksOnHost, SpanTopology, SpanVm } from "../config/network-span";
+import { NetworkSpec, NicSpec, Role } from "../config/topology";
+import { parseTopology, RawStackConfig } from "../config/validate";
+import { rawStack } from "./helpers/stacks";
+import { problemsOf } from "./helpers/problems";
+
+const nat = (name: string, host?: string): NetworkSpec => ({ name, mode: "nat", cidr: "10.0.0.0/24", gateway: "10.0.0.1", dns: [], ...(host ? { host } : {}) });
+const lan: NetworkSpec = { name: "lan", mode: "bridge", cidr: "192.168.0.0/24", bridge: "br0", gateway: "192.168.0.1", dns: [] };
+
+function nic(network: string, primary = false): NicSpec {
+  return { network, address: "10.0.0.9", prefix: 24, mac: "52:54:00:00:00:01", iface: "nic0", primary };
+}
+function vm(name: string, role: Role, host: string, networks: string[]): SpanVm {
+  return { name, role, host, nics: networks.map((n, i) => nic(n, i === 0)) };
+}
+function topology(vms: SpanVm[], networks: NetworkSpec[] = [nat("kube"), lan], clusterNetwork = "lan"): SpanTopology {
+  return { hosts: [{ name: "pro1" }, { name: "pro2" }, { name: "pro3" }], networks, vms, clusterNetwork };
+}
+
+describe("where each network is defined", () => {
+  const t = topology([vm("server1", "k3s-server", "pro1", ["kube", "lan"]), vm("worker4", "k3s-agent", "pro3", ["lan"])], [nat("kube"), nat("side", "pro3"), lan]);
+
+  it("a NAT network on its host (default the first), a bridge network on every host with a VM on it", () => {
+    expect(hostsOfNetwork(t, t.networks[0])).toEqual(["pro1"]);
+    expect(hostsOfNetwork(t, t.networks[1])).toEqual(["pro3"]);
+    expect(hostsOfNetwork(t, lan)).toEqual(["pro1", "pro3"]);
+    expect(networksOnHost(t, "pro1").map((n) => n.name)).toEqual(["kube", "lan"]);
+    expect(networksOnHost(t, "pro2")).toEqual([]);
+    expect(networksOnHost(t, "pro3").map((n) => n.name)).toEqual(["side", "lan"]);
+  });
+
+  it("a bridge network's bridge per host: hostBridges where it differs, else bridge", () => {
+    const spec = { ...lan, hostBridges: { pro2: "br-lan" } };
+    expect(bridgeOn(spec, "pro1")).toBe("br0");
+    expect(bridgeOn(spec, "pro2")).toBe("br-lan");
+  });
+});
+
+describe("pairs that must talk", () => {
+  it("share only a NAT network across hosts: refused, naming both VMs, their hosts and the network", () => {
+    const t = topology([vm("server1", "k3s-server", "pro1", ["kube", "lan"]), vm("ipa1", "freeipa", "pro2", ["kube"])]);
+    expect(hostLocalOnly(t, t.vms[0], t.vms[1], "K3s nodes use freeipa")).toBe(
+      "server1 (host pro1) and ipa1 (host pro2) must talk (K3s nodes use freeipa) but share only kube, a NAT network of host pro1 " +
+        "that does not leave that host: put both on a bridge network (mode: bridge), the LAN segment or VLAN every host's bridge is on (docs/multi-host-networks.md)",
+    );
+  });
+
+  it("on one host, a NAT network carries their traffic", () => {
+    const t = topology([vm("server1", "k3s-server", "pro1", ["kube"]), vm("ipa1", "freeipa", "pro1", ["kube"])]);
+    expect(linkBetween(t, t.vms[0], t.vms[1])).toEqual({ network: t.networks[0] });
+    expect(hostLocalOnly(t, t.vms[0], t.vms[1], "")).toBeUndefined();
+  });
+
+  it("across hosts, a bridge network carries it even when a host-local network comes first", () => {
+    const t = topology([vm("server1", "k3s-server", "pro1", ["kube", "lan"]), vm("worker4", "k3s-agent", "pro2", ["kube", "lan"])]);
+    expect(linkBetween(t, t.vms[0], t.vms[1])).toEqual({ network: lan });
+    expect(hostLocalOnly(t, t.vms[0], t.vms[1], "")).toBeUndefined();
+  });
+
+  it("sharing nothing is left to the callers' own message", () => {
+    const t = topology([vm("server1", "k3s-server", "pro1", ["kube"]), vm("worker4", "k3s-agent", "pro2", ["lan"])]);
+    expect(linkBetween(t, t.vms[0], t.vms[1])).toBeUndefined();
+    expect(hostLocalOnly(t, t.vms[0], t.vms[1], "")).toBeUndefined();
+  });
+});
+
+describe("placement rules", () => {
+  it("a NIC on another host's NAT network is refused, naming the key, the VM, both hosts and the network", () => {
+    const t = topology([vm("server1", "k3s-server", "pro1", ["lan"]), vm("ipa1", "freeipa", "pro2", ["lan", "kube"])]);
+    expect(checkNetworkPlacement(t)).toEqual([
+      {
+        key: "vms[1].nics[1].network",
+        problem:
+          "ipa1 runs on host pro2 but kube is a NAT network of host pro1 (networks[0].host): libvirt creates a NAT network on its own host only; " +
+          "give ipa1 a NIC on a bridge network instead, or a NAT network of pro2",
+      },
+    ]);
+  });
+
+  it("a NAT cluster network with K3s nodes on two hosts is refused under clusterNetwork", () => {
+    const t = topology([vm("server1", "k3s-server", "pro1", ["kube"]), vm("worker4", "k3s-agent", "pro2", ["kube"])], [nat("kube"), lan], "kube");
+    const problems = checkNetworkPlacement(t);
+    expect(problems.map((p) => p.key)).toEqual(["vms[1].nics[0].network", "clusterNetwork"]);
+    expect(problems[1].problem).toBe(
+      "kube is a NAT network of host pro1, but K3s nodes run on pro1, pro2 (worker4 on pro2): the cluster network must reach every host with K3s nodes; " +
+        "make it a bridge network (mode: bridge) on the LAN segment or VLAN all hosts share (docs/multi-host-networks.md)",
+    );
+  });
+
+  it("a NAT network of the host its VMs run on, and a bridge cluster network across hosts, are accepted", () => {
+    const t = topology(
+      [vm("server1", "k3s-server", "pro1", ["kube", "lan"]), vm("worker4", "k3s-agent", "pro3", ["side", "lan"])],
+      [nat("kube"), nat("side", "pro3"), lan],
+    );
+    expect(checkNetworkPlacement(t)).toEqual([]);
+  });
+
+  it("unknown hosts in networks[].host and networks[].hostBridges are refused", () => {
+    const t = topology([vm("server1", "k3s-server", "pro1", ["lan"])], [nat("kube", "pro9"), { ...lan, hostBridges: { pro8: "br1" } }]);
+    expect(checkNetworkPlacement(t)).toEqual([
+      { key: "networks[0].host", problem: 'unknown host "pro9" (hosts: pro1, pro2, pro3)' },
+      { key: "networks[1].hostBridges", problem: 'unknown host "pro8" (hosts: pro1, pro2, pro3)' },
+    ]);
+  });
+});
+
+describe("parsing networks[].host and networks[].hostBridges", () => {
+  type Raw = RawStackConfig & { networks: Record<string, unknown>[] };
+  const prodWith = (edit: (raw: Raw) => void): RawStackConfig => {
+    const raw = structuredClone(rawStack("prod")) as Raw;
+    edit(raw);
+    return raw;
+  };
+
+  it("a bridge network has no host; a NAT network no hostBridges", () => {
+    const raw = prodWith((r) => {
+      r.networks[0].host = "pro1";
+      r.networks[1].hostBridges = { pro1: "br1" };
+    });
+    expect(problemsOf(() => parseTopology(raw, "prod"))).toEqual([
+      "networks[0].host: only a NAT network lives on one host; a bridge network reaches every host with a VM on it (hostBridges names its bridge where it differs)",
+      "networks[1].hostBridges: only a bridge network attaches to host bridges",
+    ]);
+  });
+
+  it("hostBridges must map host names to bridge names", () => {
+    const raw = prodWith((r) => (r.networks[0].hostBridges = { pro2: 7 }));
+    expect(problemsOf(() => parseTopology(raw, "prod"))).toEqual(["networks[0].hostBridges: must be a map of host name to bridge name"]);
+  });
+
+  it("keeps both on the network spec, and a stack without them parses as before", () => {
+    const before = parseTopology(rawStack("prod"), "prod");
+    expect(before.networks.every((n) => n.host === undefined && n.hostBridges === undefined)).toBe(true);
+    const t = parseTopology(
+      prodWith((r) => (r.networks[0].hostBridges = { "kvm-host": "br0" })),
+      "prod",
+    );
+    expect(t.networks[0].hostBridges).toEqual({ "kvm-host": "br0" });
+  });
+});
