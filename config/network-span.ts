@@ -21,7 +21,7 @@ export interface SpanTopology {
   vms: SpanVm[];
   clusterNetwork: string;
 }
-export type SpanVm = Pick<VmSpec, "name" | "role" | "nics"> & { host: string };
+export type SpanVm = Pick<VmSpec, "name" | "role" | "nics" | "host">;
 
 /** A config problem: the key it comes from and what is wrong. */
 export interface SpanProblem {
@@ -96,12 +96,8 @@ export function hostLocalOnly(topology: SpanTopology, from: SpanVm, target: Span
   );
 }
 
-/**
- * Where networks and VMs sit on the hosts: a network's `host` and `hostBridges` name known hosts and
- * fit its mode; no VM has a NIC on another host's NAT network (libvirt would not find the network on
- * the VM's host); and the cluster network reaches every host that has K3s nodes.
- */
-export function checkNetworkPlacement(topology: SpanTopology): SpanProblem[] {
+/** A network's `host` and `hostBridges` name known hosts (the other rules need them to). */
+export function checkNetworkHosts(topology: Pick<SpanTopology, "hosts" | "networks">): SpanProblem[] {
   const problems: SpanProblem[] = [];
   const hostNames = topology.hosts.map((h) => h.name);
   topology.networks.forEach((spec, i) => {
@@ -112,6 +108,16 @@ export function checkNetworkPlacement(topology: SpanTopology): SpanProblem[] {
       problems.push({ key: `networks[${i}].hostBridges`, problem: `unknown host "${host}" (hosts: ${hostNames.join(", ")})` });
     }
   });
+  return problems;
+}
+
+/**
+ * Where VMs sit on the networks of the hosts (with every network's host known): no VM has a NIC on
+ * another host's NAT network (libvirt would not find the network on the VM's host), and the cluster
+ * network reaches every host that has K3s nodes.
+ */
+export function checkNetworkPlacement(topology: SpanTopology): SpanProblem[] {
+  const problems: SpanProblem[] = [];
   topology.vms.forEach((vm, i) => {
     vm.nics.forEach((nic, j) => {
       const spec = topology.networks.find((n) => n.name === nic.network);

@@ -7,6 +7,7 @@ import { etcdSpread } from "./failure-domains";
 import { K3S_NETWORK } from "../ports";
 import { macFor } from "./identity";
 import { checkHostAddresses, checkHostCapacity, parseHosts, parsePlacement } from "./hosts";
+import { checkNetworkHosts, checkNetworkPlacement, hostLocalOnly } from "./network-span";
 import { cidrsOverlap, firstHost, isUsableHost, parseCidr, parseIpv4, Ipv4Cidr } from "./net";
 import { IMAGES } from "../versions";
 import {
@@ -326,6 +327,14 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
   if (!t.networks.some((n) => n.name === t.clusterNetwork)) {
     c.fail("clusterNetwork", `unknown network "${t.clusterNetwork}"`);
   }
+  // With several hosts, a NAT network stays on its host (config/network-span.ts); the pairs below are
+  // checked across hosts once every network's host is known.
+  const unknownHosts = checkNetworkHosts(t);
+  for (const { key, problem } of unknownHosts.length > 0 ? unknownHosts : checkNetworkPlacement(t)) c.fail(key, problem);
+  const acrossHosts = (from: VmSpec, target: VmSpec, why: string) => {
+    const problem = unknownHosts.length > 0 ? undefined : hostLocalOnly(t, from, target, why);
+    if (problem) c.fail("vms", problem);
+  };
   for (const vm of t.vms.filter(isK3sNode)) {
     if (!vm.nics.some((n) => n.network === t.clusterNetwork)) {
       c.fail("vms", `K3s node ${vm.name} has no NIC on the cluster network ${t.clusterNetwork}`);
@@ -335,6 +344,7 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
         if (!reachableNic(vm, target)) {
           c.fail("vms", `${vm.name} shares no network with ${target.name} (${role}); give one of them a NIC on the other's network`);
         }
+        acrossHosts(vm, target, `K3s nodes use the ${role}`);
       }
     }
   }
@@ -342,6 +352,7 @@ function checkTopologyRules(c: Collector, t: Omit<Topology, "warnings">): void {
     for (const target of t.vms.filter((v) => v.name !== bastion.name && !reachableNic(bastion, v))) {
       c.fail("vms", `bastion ${bastion.name} shares no network with ${target.name}, so it cannot reach it over SSH`);
     }
+    for (const target of t.vms.filter((v) => v.name !== bastion.name)) acrossHosts(bastion, target, "the bastion reaches every VM over SSH");
   }
 
   checkHostCapacity(c, t);

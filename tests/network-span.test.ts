@@ -3,9 +3,10 @@
  * bridge network on every host with a VM on it; VMs that must talk but share only another host's NAT
  * network are refused before anything is created, naming the VMs, their hosts and the network.
  */
-import { bridgeOn, checkNetworkPlacement, hostLocalOnly, hostsOfNetwork, linkBetween, networksOnHost, SpanTopology, SpanVm } from "../config/network-span";
+import { bridgeOn, checkNetworkHosts, checkNetworkPlacement, hostLocalOnly, hostsOfNetwork, linkBetween, networksOnHost, SpanTopology, SpanVm } from "../config/network-span";
 import { NetworkSpec, NicSpec, Role } from "../config/topology";
 import { parseTopology, RawStackConfig } from "../config/validate";
+import { ONE_HOST_KEYS } from "../config/hosts";
 import { rawStack } from "./helpers/stacks";
 import { problemsOf } from "./helpers/problems";
 
@@ -102,44 +103,125 @@ describe("placement rules", () => {
 
   it("unknown hosts in networks[].host and networks[].hostBridges are refused", () => {
     const t = topology([vm("server1", "k3s-server", "pro1", ["lan"])], [nat("kube", "pro9"), { ...lan, hostBridges: { pro8: "br1" } }]);
-    expect(checkNetworkPlacement(t)).toEqual([
+    expect(checkNetworkHosts(t)).toEqual([
       { key: "networks[0].host", problem: 'unknown host "pro9" (hosts: pro1, pro2, pro3)' },
       { key: "networks[1].hostBridges", problem: 'unknown host "pro8" (hosts: pro1, pro2, pro3)' },
     ]);
   });
 });
 
-describe("parsing networks[].host and networks[].hostBridges", () => {
-  type Raw = RawStackConfig & { networks: Record<string, unknown>[] };
-  const prodWith = (edit: (raw: Raw) => void): RawStackConfig => {
-    const raw = structuredClone(rawStack("prod")) as Raw;
-    edit(raw);
+describe("the stack config, through parseTopology", () => {
+  type Raw = RawStackConfig & { networks: Record<string, unknown>[]; vms: (Record<string, unknown> & { name: string })[]; hosts?: unknown[] };
+  const edit = (raw: Raw, change: (r: Raw) => void): Raw => {
+    change(raw);
     return raw;
   };
+  const prodWith = (change: (raw: Raw) => void): RawStackConfig => edit(structuredClone(rawStack("prod")) as Raw, change);
+  const host = (name: string, libvirtUri: string, addresses: string[]) => ({
+    name,
+    libvirtUri,
+    threads: 24,
+    memoryGiB: 35,
+    reservedMemoryGiB: 1,
+    addresses,
+    pools: [{ name: "disk1", path: "/var/lib/libvirt/images/flatcarmicrocloud-prod" }],
+  });
+  /** prod on the seed's host and a second ProLiant, worker3 moved there. */
+  const twoHosts = (change: (raw: Raw) => void = () => undefined): RawStackConfig =>
+    prodWith((r) => {
+      for (const key of ONE_HOST_KEYS) delete (r as unknown as Record<string, unknown>)[key];
+      r.hosts = [host("pro1", "qemu:///system", ["192.168.0.15"]), host("pro2", "qemu+ssh://root@192.168.0.30/system", ["192.168.0.30"])];
+      (r.vms.find((v) => v.name === "worker3") as Record<string, unknown>).host = "pro2";
+      change(r);
+    });
+  const parse = (raw: RawStackConfig) => problemsOf(() => parseTopology(raw, "prod"));
+  /** The cluster network kube_network_03 as a bridge onto a VLAN both hosts' br-kube carry. */
+  const bridged = (r: Raw) => {
+    r.networks[2] = { name: "kube_network_03", mode: "bridge", bridge: "br-kube", cidr: "10.17.4.0/24", gateway: "10.17.4.1" };
+  };
+
+  it("refuses a K3s node on another host than its NAT cluster network, naming the VMs, hosts and network", () => {
+    const problems = parse(twoHosts());
+    expect(problems).toContain(
+      "vms[8].nics[0].network: worker3 runs on host pro2 but kube_network_03 is a NAT network of host pro1 (networks[2].host): " +
+        "libvirt creates a NAT network on its own host only; give worker3 a NIC on a bridge network instead, or a NAT network of pro2",
+    );
+    expect(problems).toContain(
+      "clusterNetwork: kube_network_03 is a NAT network of host pro1, but K3s nodes run on pro1, pro2 (worker3 on pro2): the cluster network must reach " +
+        "every host with K3s nodes; make it a bridge network (mode: bridge) on the LAN segment or VLAN all hosts share (docs/multi-host-networks.md)",
+    );
+    // Every pair that must talk: worker3 and the services and servers, the bastion and worker3.
+    const pairs = problems.filter((p) => p.startsWith("vms: ")).map((p) => /^vms: (\S+) \(host (\S+)\) and (\S+) \(host (\S+)\).*share only (\S+),/.exec(p)?.slice(1));
+    expect(pairs).toEqual([
+      ["worker3", "pro2", "freeipa1", "pro1", "kube_network_03"],
+      ["worker3", "pro2", "postgresql1", "pro1", "kube_network_03"],
+      ["worker3", "pro2", "loadbalancer1", "pro1", "kube_network_03"],
+      ["worker3", "pro2", "bootstrap1", "pro1", "kube_network_03"],
+      ["worker3", "pro2", "master1", "pro1", "kube_network_03"],
+      ["bastion1", "pro1", "worker3", "pro2", "kube_network_03"],
+    ]);
+    expect(problems).toHaveLength(8);
+  });
+
+  it("refuses a service VM on another host that shares only a NAT network with the K3s nodes", () => {
+    const problems = parse(
+      twoHosts((r) => {
+        bridged(r);
+        // freeipa1 joins worker3 on pro2 but keeps only its NAT legs of pro1's networks.
+        (r.vms.find((v) => v.name === "freeipa1") as Record<string, unknown>).host = "pro2";
+      }),
+    );
+    expect(problems).toContain(
+      "vms[2].nics[0].network: freeipa1 runs on host pro2 but kube_network_02 is a NAT network of host pro1 (networks[1].host): " +
+        "libvirt creates a NAT network on its own host only; give freeipa1 a NIC on a bridge network instead, or a NAT network of pro2",
+    );
+    expect(problems.filter((p) => p.startsWith("vms: ")).some((p) => p.startsWith("vms: bootstrap1 (host pro1) and freeipa1 (host pro2)"))).toBe(false);
+  });
+
+  it("accepts the cluster network bridged across both hosts, and a NAT network of the second host for its own VMs", () => {
+    const t = parseTopology(
+      twoHosts((r) => {
+        bridged(r);
+        r.networks.push({ name: "pro2_nat", mode: "nat", host: "pro2", cidr: "10.17.6.0/24" });
+        const worker3 = r.vms.find((v) => v.name === "worker3") as unknown as { nics: unknown[] };
+        worker3.nics = [...worker3.nics, { network: "pro2_nat", address: "10.17.6.26" }];
+      }),
+      "prod",
+    );
+    expect(hostsOfNetwork(t, t.networks[2])).toEqual(["pro1", "pro2"]);
+    expect(networksOnHost(t, "pro2").map((n) => n.name)).toEqual(["kube_network_03", "pro2_nat"]);
+    expect(networksOnHost(t, "pro1").map((n) => n.name)).toEqual(["br0", "kube_network_02", "kube_network_03"]);
+  });
+
+  it("refuses a network's host or hostBridges that names no host", () => {
+    const problems = parse(
+      twoHosts((r) => {
+        bridged(r);
+        r.networks[1].host = "pro9";
+        r.networks[2].hostBridges = { pro8: "br1" };
+      }),
+    );
+    expect(problems).toEqual(['networks[1].host: unknown host "pro9" (hosts: pro1, pro2)', 'networks[2].hostBridges: unknown host "pro8" (hosts: pro1, pro2)']);
+  });
 
   it("a bridge network has no host; a NAT network no hostBridges", () => {
     const raw = prodWith((r) => {
       r.networks[0].host = "pro1";
       r.networks[1].hostBridges = { pro1: "br1" };
     });
-    expect(problemsOf(() => parseTopology(raw, "prod"))).toEqual([
+    expect(parse(raw)).toEqual([
       "networks[0].host: only a NAT network lives on one host; a bridge network reaches every host with a VM on it (hostBridges names its bridge where it differs)",
       "networks[1].hostBridges: only a bridge network attaches to host bridges",
     ]);
   });
 
   it("hostBridges must map host names to bridge names", () => {
-    const raw = prodWith((r) => (r.networks[0].hostBridges = { pro2: 7 }));
-    expect(problemsOf(() => parseTopology(raw, "prod"))).toEqual(["networks[0].hostBridges: must be a map of host name to bridge name"]);
+    expect(parse(prodWith((r) => (r.networks[0].hostBridges = { pro2: 7 })))).toEqual(["networks[0].hostBridges: must be a map of host name to bridge name"]);
   });
 
-  it("keeps both on the network spec, and a stack without them parses as before", () => {
-    const before = parseTopology(rawStack("prod"), "prod");
-    expect(before.networks.every((n) => n.host === undefined && n.hostBridges === undefined)).toBe(true);
-    const t = parseTopology(
-      prodWith((r) => (r.networks[0].hostBridges = { "kvm-host": "br0" })),
-      "prod",
-    );
-    expect(t.networks[0].hostBridges).toEqual({ "kvm-host": "br0" });
+  it("a one-host stack parses as before: no network gets a host or hostBridges", () => {
+    const t = parseTopology(rawStack("prod"), "prod");
+    expect(t.networks.every((n) => n.host === undefined && n.hostBridges === undefined)).toBe(true);
+    expect(t.networks.map((n) => hostsOfNetwork(t, n))).toEqual([["ProLiant DL380 G7"], ["ProLiant DL380 G7"], ["ProLiant DL380 G7"]]);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * A stack on two KVM hosts, for tests: prod's VMs on the seed's ProLiant (two disks: two pools) and a
  * second one reached over SSH, with worker3 on the second host and worker2's Ceph disk on the seed's
- * second disk. `edit` changes the raw config before it is returned.
+ * second disk, and the cluster network bridged onto a LAN segment both hosts are on. `edit` changes the raw config before it is returned.
  */
 import { ONE_HOST_KEYS } from "../../config/hosts";
 import { rawStack } from "./stacks";
@@ -42,6 +42,11 @@ export function twoHostStack(edit: (raw: TwoHostRaw) => void = () => undefined, 
       },
     ],
   };
+  // worker3 on the second host needs a cluster network that reaches it: a bridge onto a LAN segment
+  // both hosts are on (config/network-span.ts; libvirt's NAT networks stay on their host).
+  out.networks = (raw.networks as Raw[]).map((n) =>
+    n.name === raw.clusterNetwork ? { name: n.name, mode: "bridge", bridge: "br-kube", cidr: n.cidr, gateway: "10.17.4.1" } : n,
+  );
   const vm = (name: string) => out.vms.find((v) => v.name === name) as RawVm;
   vm("worker3").host = "proliant2";
   vm("worker2").dataPool = "disk2";
