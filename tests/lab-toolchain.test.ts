@@ -109,7 +109,7 @@ describe("the Kubernetes part (npm run lab:kube)", () => {
   });
 });
 
-it.each(["scripts/lab/host.sh", "scripts/lab/plugins/pulumi-analyzer-policy-nodejs", "scripts/lab/plugins/pulumi-resource-random", "scripts/lab/plugins/pulumi-resource-command"])("%s passes shellcheck", (file) => {
+it.each(["scripts/lab/host.sh", "scripts/lab/lan.sh", "scripts/lab/plugins/pulumi-analyzer-policy-nodejs", "scripts/lab/plugins/pulumi-resource-random", "scripts/lab/plugins/pulumi-resource-command"])("%s passes shellcheck", (file) => {
   const r = run("shellcheck", ["-s", "bash", path.join(ROOT, file)]);
   expect(r.output).toBe("");
   expect(r.status).toBe(0);
