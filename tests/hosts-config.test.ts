@@ -214,6 +214,7 @@ describe("hosts", () => {
     const listed = parseTopology(
       twoHosts((r) => {
         r.hosts = [{ ...r.hosts[0], name: "proliant1", pools: [{ name: "default", path: SEED_POOL }] }];
+        r.networks = rawStack("prod").networks;
         for (const vm of r.vms) {
           delete vm.host;
           delete vm.dataPool;
