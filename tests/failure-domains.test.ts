@@ -48,7 +48,12 @@ function placedRaw(where: Record<string, Placement>): RawStackConfig {
     addresses: i === 0 ? ["192.168.0.15", "192.168.0.16", "192.168.0.18", "192.168.0.20"] : [`192.168.0.${30 + i}`],
     pools: POOLS.map((pool) => ({ name: pool, path: `/srv/${pool}/flatcarmicrocloud-prod` })),
   }));
-  return { ...raw, vms, hosts };
+  // K3s nodes on several hosts need a cluster network that reaches them all: a bridge onto a LAN
+  // segment every host is on (config/network-span.ts; libvirt's NAT networks stay on their host).
+  const networks = (raw.networks as Record<string, unknown>[]).map((n) =>
+    names.length > 1 && n.name === raw.clusterNetwork ? { name: n.name, mode: "bridge", bridge: "br-kube", cidr: n.cidr, gateway: "10.17.4.1" } : n,
+  );
+  return { ...raw, vms, hosts, networks };
 }
 
 function placed(where: Record<string, Placement>): Topology {
