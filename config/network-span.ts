@@ -7,7 +7,7 @@
  * only plugs the VMs into the host bridge that already carries it, so the same network exists on
  * every host whose bridge is on that segment. The program therefore defines a NAT network on its host
  * only (`networks[].host`, default the first host) and a bridge network on every host with a VM on
- * it, and refuses, before anything is created, VMs that must talk but share only a NAT network
+ * it (infra/placement.ts `networksOn`), and refuses, before anything is created, VMs that must talk but share only a NAT network
  * across hosts.
  *
  * Plain data in, problems out: validate.ts and roles.ts turn them into config errors.
@@ -42,22 +42,6 @@ export function networkHost(topology: Pick<SpanTopology, "hosts">, spec: Network
 /** The host bridge a bridge network attaches to on `host` (`networks[].hostBridges`, else `bridge`). */
 export function bridgeOn(spec: NetworkSpec, host: string): string | undefined {
   return spec.hostBridges?.[host] ?? spec.bridge;
-}
-
-/**
- * The hosts a network is defined on: a NAT network on its own host; a bridge network on every host
- * with a VM on it (in the order of `hosts`), so adding a host adds its definition there only.
- */
-export function hostsOfNetwork(topology: SpanTopology, spec: NetworkSpec): string[] {
-  const own = networkHost(topology, spec);
-  if (own !== undefined) return [own];
-  const used = new Set(topology.vms.filter((vm) => vm.nics.some((n) => n.network === spec.name)).map((vm) => vm.host));
-  return topology.hosts.map((h) => h.name).filter((h) => used.has(h));
-}
-
-/** The networks defined on `host`. */
-export function networksOnHost(topology: SpanTopology, host: string): NetworkSpec[] {
-  return topology.networks.filter((n) => hostsOfNetwork(topology, n).includes(host));
 }
 
 /**

@@ -15,6 +15,7 @@
 import { readFileSync } from "fs";
 import * as path from "path";
 import { baseImageReleases, PoolRef, PoolVolume, poolVolumes, primaryPool } from "../config/host-disk";
+import { bridgeOn } from "../config/network-span";
 import { hostOf, poolOn, Topology, vmsOn } from "../config/topology";
 import { shellAssignment, ShellValue } from "../shell";
 import { MIN_LIBVIRT_FOR_FWCFG } from "./ignition-delivery";
@@ -73,7 +74,7 @@ export function hostPreflightFor(topology: Topology, where: PoolRef = primaryPoo
   return {
     libvirtUri: host.libvirtUri,
     localTools,
-    bridges: [...new Set(bridgeNetworks.map((n) => n.bridge).filter((b): b is string => b !== undefined))],
+    bridges: [...new Set(bridgeNetworks.map((n) => bridgeOn(n, host.name)).filter((b): b is string => b !== undefined))],
     bridgeAddresses: vmsOn(topology, host).flatMap((vm) =>
       vm.nics.filter((nic) => bridgeNetworks.some((n) => n.name === nic.network)).map((nic) => ({ vm: vm.name, address: nic.address })),
     ),

@@ -9,6 +9,7 @@ import * as libvirt from "@pulumi/libvirt";
 import * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../config/identity";
 import { PoolRef } from "../config/host-disk";
+import { bridgeOn } from "../config/network-span";
 import { dataPoolOf, HostSpec, NetworkSpec, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
 import { remoteCommand } from "../shell";
 import { IMAGES, RETAINED_IMAGES } from "../versions";
@@ -173,7 +174,7 @@ export class Infra extends pulumi.ComponentResource {
             const spec = topology.networks.find((n) => n.name === nic.network) as NetworkSpec;
             // libvirt reports a NIC on a bridge-mode network as a plain bridge NIC, and the provider
             // reads it back that way: attached by network id, it would show a diff on every run.
-            const attachment = spec.mode === "bridge" ? { bridge: spec.bridge } : { networkId: networks[nic.network].id };
+            const attachment = spec.mode === "bridge" ? { bridge: bridgeOn(spec, vm.host) } : { networkId: networks[nic.network].id };
             // Addresses are static inside the guest; libvirt must not wait for a DHCP lease.
             return { ...attachment, mac: nic.mac, waitForLease: false };
           }),
@@ -224,7 +225,7 @@ export class Infra extends pulumi.ComponentResource {
     const networks = Object.fromEntries(
       networksOn(topology, host).map((spec) => [
         spec.name,
-        new libvirt.Network(networkResourceName(prefix, topology, host, spec.name), networkArgs(spec, topology), { parent: this, provider, dependsOn: preflights }),
+        new libvirt.Network(networkResourceName(prefix, topology, host, spec.name), networkArgs(spec, topology, host.name), { parent: this, provider, dependsOn: preflights }),
       ]),
     );
     const pools = new Map(

@@ -7,6 +7,7 @@
 import { shortHash } from "../config/identity";
 import { RoleSettings } from "../config/roles";
 import { PoolRef, primaryPool } from "../config/host-disk";
+import { bridgeOn } from "../config/network-span";
 import { DEPLOY_STAGES, hostOf, isK3sNode, isStorageNode, NetworkSpec, nicOn, poolOn, Topology, VmSpec } from "../config/topology";
 import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { cephStateDiskRollout, StateDiskRollout } from "./ceph-state-disk";
@@ -27,10 +28,11 @@ export function poolArgs(topology: Topology, where: PoolRef = primaryPool(topolo
 }
 
 /** A libvirt network's inputs: bridge mode attaches to the host's bridge; NAT gets static DNS hosts. */
-export function networkArgs(spec: NetworkSpec, topology: Topology): Record<string, unknown> {
+export function networkArgs(spec: NetworkSpec, topology: Topology, host: string = topology.hosts[0].name): Record<string, unknown> {
   if (spec.mode === "bridge") {
     // libvirt only attaches VMs to the existing host bridge: addressing and DNS belong to the LAN.
-    return { name: spec.name, mode: "bridge", bridge: spec.bridge, autostart: true };
+    // Its name may differ per host (hostBridges); the segment it carries is the same.
+    return { name: spec.name, mode: "bridge", bridge: bridgeOn(spec, host), autostart: true };
   }
   const hosts = topology.vms.flatMap((vm) => {
     const nic = nicOn(vm, spec.name);

@@ -11,6 +11,7 @@
  * (refused by the day-two check: infra/deployment-record.ts `placementProblems`).
  */
 import { PoolRef } from "../config/host-disk";
+import { networkHost } from "../config/network-span";
 import { HostSpec, NetworkSpec, Topology } from "../config/topology";
 
 export function isFirstHost(topology: Pick<Topology, "hosts">, host: Pick<HostSpec, "name">): boolean {
@@ -53,15 +54,18 @@ export function networkResourceName(prefix: string, topology: Pick<Topology, "ho
 }
 
 /**
- * The libvirt networks defined on `host`: every network on the first host (as on a one-host stack,
- * where a network may exist before any VM uses it); on the others, those its VMs have a NIC on. A
- * bridge-mode network is the host's own bridge onto the shared LAN, so defining it per host is
- * what joins them; a NAT network defined on two hosts is two separate islands.
+ * The libvirt networks defined on `host` (config/network-span.ts): a NAT network on its own host
+ * only (`networks[].host`, default the first), since two NAT networks of one name are two separate
+ * islands; a bridge-mode network, the host's own bridge onto the shared LAN, on every host with a VM
+ * on it, which is what joins them, and always on the first host (as on a one-host stack, where a
+ * network may exist before any VM uses it).
  */
 export function networksOn(topology: Pick<Topology, "hosts" | "networks" | "vms">, host: Pick<HostSpec, "name">): NetworkSpec[] {
-  if (isFirstHost(topology, host)) return topology.networks;
   const used = new Set(topology.vms.filter((vm) => vm.host === host.name).flatMap((vm) => vm.nics.map((n) => n.network)));
-  return topology.networks.filter((n) => used.has(n.name));
+  return topology.networks.filter((n) => {
+    const home = networkHost(topology, n);
+    return home !== undefined ? home === host.name : isFirstHost(topology, host) || used.has(n.name);
+  });
 }
 
 /** Every pool of every host, as references. */

@@ -3,7 +3,9 @@
  * bridge network on every host with a VM on it; VMs that must talk but share only another host's NAT
  * network are refused before anything is created, naming the VMs, their hosts and the network.
  */
-import { bridgeOn, checkNetworkHosts, checkNetworkPlacement, hostLocalOnly, hostsOfNetwork, linkBetween, networksOnHost, SpanTopology, SpanVm } from "../config/network-span";
+import { bridgeOn, checkNetworkHosts, checkNetworkPlacement, hostLocalOnly, linkBetween, networkHost, SpanTopology, SpanVm } from "../config/network-span";
+import { networkArgs } from "../infra/machines";
+import { networksOn } from "../infra/placement";
 import { NetworkSpec, NicSpec, Role } from "../config/topology";
 import { parseTopology, RawStackConfig } from "../config/validate";
 import { ONE_HOST_KEYS } from "../config/hosts";
@@ -26,13 +28,10 @@ function topology(vms: SpanVm[], networks: NetworkSpec[] = [nat("kube"), lan], c
 describe("where each network is defined", () => {
   const t = topology([vm("server1", "k3s-server", "pro1", ["kube", "lan"]), vm("worker4", "k3s-agent", "pro3", ["lan"])], [nat("kube"), nat("side", "pro3"), lan]);
 
-  it("a NAT network on its host (default the first), a bridge network on every host with a VM on it", () => {
-    expect(hostsOfNetwork(t, t.networks[0])).toEqual(["pro1"]);
-    expect(hostsOfNetwork(t, t.networks[1])).toEqual(["pro3"]);
-    expect(hostsOfNetwork(t, lan)).toEqual(["pro1", "pro3"]);
-    expect(networksOnHost(t, "pro1").map((n) => n.name)).toEqual(["kube", "lan"]);
-    expect(networksOnHost(t, "pro2")).toEqual([]);
-    expect(networksOnHost(t, "pro3").map((n) => n.name)).toEqual(["side", "lan"]);
+  it("a NAT network lives on its host (default the first); a bridge network on none in particular", () => {
+    expect(networkHost(t, t.networks[0])).toBe("pro1");
+    expect(networkHost(t, t.networks[1])).toBe("pro3");
+    expect(networkHost(t, lan)).toBeUndefined();
   });
 
   it("a bridge network's bridge per host: hostBridges where it differs, else bridge", () => {
@@ -188,9 +187,25 @@ describe("the stack config, through parseTopology", () => {
       }),
       "prod",
     );
-    expect(hostsOfNetwork(t, t.networks[2])).toEqual(["pro1", "pro2"]);
-    expect(networksOnHost(t, "pro2").map((n) => n.name)).toEqual(["kube_network_03", "pro2_nat"]);
-    expect(networksOnHost(t, "pro1").map((n) => n.name)).toEqual(["br0", "kube_network_02", "kube_network_03"]);
+    // Defined (infra/placement.ts networksOn): pro2's NAT network on pro2 only, the bridge on both.
+    const on = (host: string) => networksOn(t, { name: host }).map((n) => n.name);
+    expect(on("pro1")).toEqual(["br0", "kube_network_02", "kube_network_03"]);
+    expect(on("pro2")).toEqual(["kube_network_03", "pro2_nat"]);
+  });
+
+  it("a bridge network attaches to each host's own bridge: hostBridges where it differs", () => {
+    const t = parseTopology(
+      twoHosts((r) => {
+        bridged(r);
+        r.networks[2].hostBridges = { pro2: "br0" };
+      }),
+      "prod",
+    );
+    expect(networkArgs(t.networks[2], t, "pro1")).toMatchObject({ mode: "bridge", bridge: "br-kube" });
+    expect(networkArgs(t.networks[2], t, "pro2")).toMatchObject({ mode: "bridge", bridge: "br0" });
+    // A one-host stack's bridge network is as before.
+    const one = parseTopology(rawStack("prod"), "prod");
+    expect(networkArgs(one.networks[0], one)).toEqual({ name: "br0", mode: "bridge", bridge: "br0", autostart: true });
   });
 
   it("refuses a network's host or hostBridges that names no host", () => {
@@ -222,6 +237,6 @@ describe("the stack config, through parseTopology", () => {
   it("a one-host stack parses as before: no network gets a host or hostBridges", () => {
     const t = parseTopology(rawStack("prod"), "prod");
     expect(t.networks.every((n) => n.host === undefined && n.hostBridges === undefined)).toBe(true);
-    expect(t.networks.map((n) => hostsOfNetwork(t, n))).toEqual([["ProLiant DL380 G7"], ["ProLiant DL380 G7"], ["ProLiant DL380 G7"]]);
+    expect(networksOn(t, t.hosts[0])).toEqual(t.networks);
   });
 });
