@@ -4,7 +4,7 @@
  * stop K3s on every server, `cluster-reset` from the snapshot on one, start it, then the others
  * rejoin with their old etcd data moved aside. Pure: the stack's node routes in, steps out.
  */
-import { SshRoute } from "../infra/nodes";
+import { SshRoute } from "../nodes";
 
 export interface RestoreNode {
   name: string;

@@ -45,13 +45,12 @@ import {
   renderWaitForApiGateway,
   renderWaitForBoot,
 } from "./scripts";
-import { connectionTo } from "./ssh";
-import { InfraNode } from "./types";
+import { InfraNode } from "../nodes";
 import { remoteCommand, shellQuote } from "../shell";
+import { connectionTo } from "../ssh";
 import { renderCephStateDiskScript } from "../infra/ceph-state-disk";
 
-export type { InfraNode } from "./types";
-export { connectionTo } from "./ssh";
+export type { InfraNode } from "../nodes";
 export { STORAGE_NODE_LABEL } from "./k3s-config";
 
 export interface K3sClusterArgs {

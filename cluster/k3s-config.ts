@@ -3,7 +3,7 @@
  * the servers must agree on (`disable`, `secrets-encryption`) come from one place here.
  */
 import { stringify } from "yaml";
-import { NodeInfo } from "../infra/nodes";
+import { NodeInfo } from "../nodes";
 import { K3S_NETWORK } from "../ports";
 import { kubeletReservationArgs } from "./reservations";
 

@@ -8,14 +8,13 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { K3S_API_PORT } from "../ports";
 import { fillTemplate, ShellValue } from "../shell";
+import { BOOT_TIMEOUT_SECONDS, READY_INTERVAL_SECONDS } from "../ssh";
 import { K3sNodeKind } from "./k3s-config";
 
-/** Seconds between two readiness probes, and how long a node may take to become Ready. */
-export const READY_INTERVAL_SECONDS = 5;
+/** The probe interval and first-boot wait are shared with stage 1's SSH wait (../ssh.ts). */
+export { BOOT_TIMEOUT_SECONDS, READY_INTERVAL_SECONDS };
 /** A joining etcd member on spinning disks can take several minutes; the first server most. */
 export const READY_TIMEOUT_SECONDS = 900;
-/** How long a VM may take to finish its first boot once SSH answers (systemd jobs, cloud-init). */
-export const BOOT_TIMEOUT_SECONDS = 900;
 /**
  * How long the load balancer may take to forward the API once every server is installed: its own
  * first boot (cloud-init installing HAProxy) may still be running, then HAProxy's health checks

@@ -20,7 +20,7 @@ import { join } from "path";
 import { isStorageNode, Topology } from "../config/topology";
 import { renderScriptTemplate, ShellValue } from "../shell";
 import type { DeploymentRecord } from "./deployment-record";
-import { StateDisk } from "./nodes";
+import { StateDisk } from "../nodes";
 
 const GiB = 1024 ** 3;
 /** Rook's dataDirHostPath (the chart's default, which the platform keeps). */

@@ -13,8 +13,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { connectionTo } from "../cluster/ssh";
-import { InfraNode } from "../cluster/types";
+import { InfraNode } from "../nodes";
+import { connectionTo } from "../ssh";
 import { BackupConfig, parseBackupSettings } from "../config/backup";
 import { RoleSettings } from "../config/roles";
 import { Topology, VmSpec, vmsWithRole } from "../config/topology";
@@ -118,7 +118,7 @@ export class GuestRoles extends pulumi.ComponentResource {
   /**
    * The WireGuard public key of a bastion, read once its first boot finished. `bastionReady` changes
    * when the bastion is replaced (e.g. its domain id), which reads the new key; `connection` comes
-   * from stage 2's SSH helper (through the jump host or not).
+   * from the SSH helper below the stages (../ssh.ts; through the jump host or not).
    */
   readWireguardPublicKey(
     bastionReady: pulumi.Input<string>,

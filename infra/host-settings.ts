@@ -14,8 +14,8 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { join } from "path";
-import { connectionTo } from "../cluster/ssh";
-import { InfraNode } from "../cluster/types";
+import { InfraNode } from "../nodes";
+import { connectionTo } from "../ssh";
 import { ntpServersFor, primaryNic, Topology, VmSpec } from "../config/topology";
 import { renderScriptTemplate, remoteCommand, ShellValue } from "../shell";
 import { renderChronyConf } from "./chrony";

@@ -11,6 +11,7 @@ import { shortHash } from "../config/identity";
 import { PoolRef } from "../config/host-disk";
 import { bridgeOn } from "../config/network-span";
 import { dataPoolOf, HostSpec, NetworkSpec, OsFamily, STATEFUL_ROLES, Topology, VmSpec } from "../config/topology";
+import { InfraNode } from "../nodes";
 import { remoteCommand } from "../shell";
 import { IMAGES, RETAINED_IMAGES } from "../versions";
 import { cephStateVolumeName } from "./ceph-state-disk";
@@ -19,7 +20,7 @@ import { flatcarIgnitionIdentity, renderFlatcarIgnition } from "./ignition";
 import { hostPreflightFor, renderHostPreflightScript } from "./host-preflight";
 import { FLATCAR_FW_CFG_NAME, renderIgnitionFwCfgXslt } from "./ignition-delivery";
 import { domainShape, networkArgs, poolArgs } from "./machines";
-import { describeNode, NodeInfo, withSshProxyReady } from "./nodes";
+import { describeNode, withSshProxyReady } from "./nodes";
 import { baseImageName, isPrimaryPool, networkResourceName, networksOn, poolResourceName, preflightName, providerName } from "./placement";
 
 const GiB = 1024 ** 3;
@@ -49,20 +50,6 @@ export interface InfraArgs {
    * VM name -> the hash their root and cloud-init disks are named after. Others get this program's.
    */
   firstBootHashes?: pulumi.Input<Record<string, string>>;
-}
-
-/**
- * A VM as the next stage sees it: plain facts plus the domain id, which changes whenever the VM is
- * re-created (also on the same disks, e.g. a resize), and the root volume id, which changes only
- * with a new root disk (a new machine). Same shape as cluster/types.ts.
- */
-export interface InfraNode extends NodeInfo {
-  domainId: pulumi.Output<string>;
-  rootVolumeId: pulumi.Output<string>;
-  /** Set when `ssh.proxy` is: the jump host's domain id, so SSH through it depends on the bastion VM. */
-  sshProxyReady?: pulumi.Output<string>;
-  /** Storage nodes: whether the domain has the Ceph state disk attached in this run. */
-  stateDiskAttached?: pulumi.Output<boolean>;
 }
 
 /** The first-boot config of one VM and the libvirt object that carries it to the guest. */

@@ -1,20 +1,14 @@
+/**
+ * Stage 1's description of each VM for the next stages (the `NodeInfo` contract in ../nodes.ts):
+ * its addresses, disks, and the SSH route the machine running Pulumi takes to it.
+ */
 import { topologyLabels } from "../config/failure-domains";
-import { fqdn, nicOn, NicSpec, OsFamily, primaryNic, reachableNic, Role, Topology, VmSpec } from "../config/topology";
+import { fqdn, nicOn, NicSpec, OsFamily, primaryNic, reachableNic, Topology, VmSpec } from "../config/topology";
+import { NodeInfo, SshRoute } from "../nodes";
 
 /** The SSH user each OS family gives the operator's key. */
 export function sshUserFor(os: OsFamily, topology: Topology): string {
   return os === "flatcar" ? "core" : topology.adminUser;
-}
-
-export interface SshEndpoint {
-  host: string;
-  user: string;
-}
-
-/** How the machine running Pulumi (and an operator) reaches a VM over SSH. */
-export interface SshRoute extends SshEndpoint {
-  /** The jump host (OpenSSH ProxyJump; `remote.Command`'s `connection.proxy`). */
-  proxy?: SshEndpoint;
 }
 
 /**
@@ -32,57 +26,6 @@ export function sshRouteFor(target: VmSpec, topology: Topology, jumpHost: string
   const nic = target.nics.find((n) => onVmNetwork(n) && nicOn(jump, n.network)) ?? reachableNic(jump, target);
   if (!nic) throw new Error(`jump host ${jump.name} shares no network with ${target.name}`);
   return { host: nic.address, user: direct.user, proxy: { host: primaryNic(jump).address, user: sshUserFor(jump.os, topology) } };
-}
-
-export interface NodeAddress {
-  network: string;
-  address: string;
-  /** Prefix length of the network. */
-  prefix: number;
-  /** Interface name inside the guest (`nic0`, ...). */
-  iface: string;
-}
-
-export interface DataDisk {
-  /** Device name inside the guest; Rook's deviceFilter `^vd[b-z]` matches it. */
-  device: string;
-  sizeGiB: number;
-}
-
-export interface StateDisk {
-  /** Where the blank disk appears before it is formatted (the third virtio disk). */
-  device: string;
-  sizeGiB: number;
-}
-
-/**
- * What stage 1 tells the next stages about each VM: plain data, the contract between `infra/` and
- * `cluster/` (and the stack output `nodes`).
- */
-export interface NodeInfo {
-  name: string;
-  fqdn: string;
-  role: Role;
-  os: OsFamily;
-  sshUser: string;
-  /** How SSH reaches the node (directly or through the bastion). */
-  ssh: SshRoute;
-  /** Address of the first NIC: the seed's address of the VM. */
-  primaryAddress: string;
-  addresses: NodeAddress[];
-  /** Address and interface on the cluster network (K3s node-ip and flannel-iface); K3s nodes only. */
-  clusterAddress?: string;
-  clusterIface?: string;
-  /** Raw disks for Ceph OSDs (never partitioned or formatted by stage 1). */
-  dataDisks: DataDisk[];
-  /**
-   * Storage nodes: the Ceph state disk (Rook's dataDirHostPath), the third disk, formatted and
-   * mounted at /var/lib/rook after boot by stage 2 (infra/ceph-state-disk.ts). Never an OSD: Rook's
-   * devices are listed per node (platform/values/rook.ts).
-   */
-  stateDisk?: StateDisk;
-  labels: Record<string, string>;
-  taints: string[];
 }
 
 export function describeNode(vm: VmSpec, topology: Topology, sshJumpHost?: string): NodeInfo {
@@ -110,7 +53,7 @@ export function describeNode(vm: VmSpec, topology: Topology, sshJumpHost?: strin
 
 /**
  * Stage 1's nodes with, on each one reached through the jump host (`sshRouteFor`), `sshProxyReady`:
- * the jump host's domain id. A connection built from it (`cluster/ssh.ts`) depends on the bastion
+ * the jump host's domain id. A connection built from it (`ssh.ts`) depends on the bastion
  * VM, so every command through the bastion runs after it exists and is deleted before it.
  */
 export function withSshProxyReady<D, N extends NodeInfo & { domainId: D }>(nodes: N[], jumpHost: string | undefined): (N & { sshProxyReady?: D })[] {

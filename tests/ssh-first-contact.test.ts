@@ -14,7 +14,7 @@ import { parseClusterSettings } from "../config/cluster";
 import { parseTopology } from "../config/validate";
 import { Infra } from "../infra";
 import { K3sCluster } from "../cluster";
-import { renderWaitForSshd, SshFirstContact, STABLE_SSHD_PROBES } from "../cluster/ssh-first-contact";
+import { renderWaitForSshd, SshFirstContact, STABLE_SSHD_PROBES } from "../infra/ssh-first-contact";
 import { remoteCommand } from "../shell";
 import { pemBlock } from "../plan/stack-config";
 import { Harness, startHarness } from "./helpers/pulumi-harness";

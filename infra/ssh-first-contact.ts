@@ -12,18 +12,22 @@
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { remoteCommand } from "../shell";
-import { BOOT_TIMEOUT_SECONDS, READY_INTERVAL_SECONDS, renderTemplate } from "./scripts";
-import { connectionTo } from "./ssh";
-import { InfraNode } from "./types";
+import { join } from "path";
+import { InfraNode } from "../nodes";
+import { remoteCommand, renderScriptTemplate } from "../shell";
+import { BOOT_TIMEOUT_SECONDS, connectionTo, READY_INTERVAL_SECONDS } from "../ssh";
 
 /** Consecutive probes (READY_INTERVAL_SECONDS apart) that must see the same host keys. */
 export const STABLE_SSHD_PROBES = 3;
 export const SSH_PORT = 22;
 
-/** The bastion-side wait for `target`'s sshd (its address on a network the bastion shares). */
+/**
+ * The bastion-side wait for `target`'s sshd (its address on a network the bastion shares). The
+ * template's header still names its former place (cluster/ssh-first-contact.ts): the rendered text
+ * is each command's `create` input, and rewording it would re-run every live stack's waits.
+ */
 export function renderWaitForSshd(args: { target: string; port?: number; timeoutSeconds?: number; intervalSeconds?: number }): string {
-  return renderTemplate("wait-for-sshd.sh", {
+  return renderScriptTemplate(join(__dirname, "scripts"), "wait-for-sshd.sh", {
     TARGET: args.target,
     PORT: args.port ?? SSH_PORT,
     TIMEOUT_SECONDS: args.timeoutSeconds ?? BOOT_TIMEOUT_SECONDS,
