@@ -16,11 +16,14 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync,
 import { tmpdir } from "os";
 import * as path from "path";
 import { BackupSettings, parseBackupSettings } from "../config/backup";
+import { VmExporter } from "../infra/roles/backup-metrics";
 import { backupCommand, PG_DATA, PGBACKREST_CONFIG, renderPostgresqlBackupsScript } from "../infra/roles/pgbackrest";
 import { S3StandIn, s3StandInToolsMissing } from "./s3-standin";
 
 export const DRILL_SECRETS = { accessKeyId: "AKIAFMCDRILL", secretAccessKey: "drill-secret-key-0123456789", passphrase: "drill passphrase for the restore test 42" };
 export const DRILL_BUCKET = "fmc-drill";
+/** The metrics exporter's settings in the drill (systemd and firewalld are stand-ins here). */
+export const DRILL_EXPORTER: VmExporter = { vm: "postgresql1", address: "127.0.0.1", sources: ["127.0.0.0/8"] };
 
 export interface DrillOptions {
   /** Rows of ~100 bytes written before the backup (the data size). */
@@ -109,6 +112,8 @@ export class Drill {
       chmodSync(path.join(this.stubs, name), 0o755);
     };
     stub("cloud-init", "exit 0");
+    // firewalld (the metrics exporter's port): no rule listed, every query answers "present".
+    stub("firewall-cmd", "exit 0");
     // What a VM whose first boot finished has (fmc-first-boot's record).
     mkdirSync(this.at("/var/lib/flatcarmicrocloud"), { recursive: true });
     writeFileSync(this.at("/var/lib/flatcarmicrocloud/first-boot.done"), "");
@@ -148,7 +153,7 @@ export class Drill {
 
   /** The backups command as Pulumi runs it on the VM: the script, the three secret lines on stdin. */
   backupsCommand(settings: BackupSettings): { status: number | null; output: string; script: string } {
-    const script = this.localize(renderPostgresqlBackupsScript("postgresql1", settings));
+    const script = this.localize(renderPostgresqlBackupsScript("postgresql1", settings, DRILL_EXPORTER));
     const stdin = settings.target ? `${DRILL_SECRETS.accessKeyId}\n${DRILL_SECRETS.secretAccessKey}\n${DRILL_SECRETS.passphrase}\n` : "";
     const r = spawnSync("bash", ["-c", script, "fmc-postgresql-backups"], { env: this.env, input: stdin, encoding: "utf8", timeout: 300_000 });
     return { status: r.status, output: `${r.stdout}${r.stderr}`, script };

@@ -26,6 +26,8 @@ import { renderFreeipaInstallScript } from "./roles/freeipa";
 import { renderPostgresqlAppRoleScript } from "./roles/postgresql";
 import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "./roles/loadbalancer";
 import { renderPostgresqlBackupsScript } from "./roles/pgbackrest";
+import { vmExporter } from "./roles/backup-metrics";
+import { renderFreeipaBackupsScript } from "./roles/freeipa-backup";
 import { sudoCommand } from "./roles/reconcile";
 
 /** The commands `reconcile` creates, by what they configure (callers wait only for what they need). */
@@ -42,6 +44,8 @@ export interface Reconciled {
   vpnPeers: command.remote.Command[];
   /** One per PostgreSQL VM: pgBackRest to the backup target, or its removal when backups are off. */
   postgresqlBackups: command.remote.Command[];
+  /** One per FreeIPA VM: the scheduled ipa-backup to the target, or its removal when backups are off. */
+  freeipaBackups: command.remote.Command[];
 }
 
 export interface GuestRolesArgs {
@@ -154,7 +158,7 @@ export class GuestRoles extends pulumi.ComponentResource {
       if (!node) throw new Error(`GuestRoles.reconcile: stage 1 has no node ${vm.name}`);
       return node;
     };
-    const reconciled: Reconciled = { freeipaInstalls: [], databaseRoles: [], loadBalancerBackends: [], dnsRecords: [], vpnPeers: [], postgresqlBackups: [] };
+    const reconciled: Reconciled = { freeipaInstalls: [], databaseRoles: [], loadBalancerBackends: [], dnsRecords: [], vpnPeers: [], postgresqlBackups: [], freeipaBackups: [] };
 
     for (const lb of vmsWithRole(this.topology, "loadbalancer")) {
       const node = nodeOf(lb);
@@ -252,34 +256,48 @@ export class GuestRoles extends pulumi.ComponentResource {
         ),
       );
     }
+    const backup = this.backupSettings();
     for (const pg of vmsWithRole(this.topology, "postgresql")) {
-      reconciled.postgresqlBackups.push(this.postgresqlBackups(pg, nodeOf(pg), args.sshPrivateKey));
+      const script = renderPostgresqlBackupsScript(pg.name, backup.settings, vmExporter(pg, this.topology));
+      reconciled.postgresqlBackups.push(this.backupsCommand(pg, nodeOf(pg), args.sshPrivateKey, script, "fmc-postgresql-backups", []));
     }
+    reconciled.freeipaInstalls.forEach((install, i) => {
+      const ipa = vmsWithRole(this.topology, "freeipa")[i];
+      const script = renderFreeipaBackupsScript(ipa.name, backup.settings, vmExporter(ipa, this.topology));
+      reconciled.freeipaBackups.push(this.backupsCommand(ipa, nodeOf(ipa), args.sshPrivateKey, script, "fmc-freeipa-backups", [install]));
+    });
     return reconciled;
   }
 
+  /** The stack's backup settings; with none given, backups are off (every VM's command removes them). */
+  private backupSettings(): BackupConfig {
+    return this.backup ?? { settings: parseBackupSettings({}, {}, this.topology.stack) };
+  }
+
   /**
-   * pgBackRest on a PostgreSQL VM (infra/roles/pgbackrest.ts). The target, schedules and retention
-   * are in the script (a preview shows them); the access key, secret key and passphrase are its
-   * stdin, a secret input and output. Every stack gets the command: with backups off it removes the
-   * VM's backup config and timers (and deletes nothing in the bucket). A changed target, schedule or
-   * retention runs `update` (the same script) in place; a new VM (domain id) runs it from scratch.
+   * A VM's backups command: pgBackRest on a PostgreSQL VM (infra/roles/pgbackrest.ts), the scheduled
+   * ipa-backup on a FreeIPA VM (infra/roles/freeipa-backup.ts), each with the metrics exporter
+   * Prometheus reads their freshness from. The target, schedules and retention are in the script (a
+   * preview shows them); the access key, secret key and passphrase are its stdin, a secret input and
+   * output. Every stack gets the command: with backups off it removes the VM's backup config, timers
+   * and exporter (and deletes nothing in the bucket). A changed target, schedule or retention runs
+   * `update` (the same script) in place; a new VM (domain id) runs it from scratch.
    */
-  private postgresqlBackups(pg: VmSpec, node: InfraNode, sshPrivateKey: pulumi.Input<string>): command.remote.Command {
-    const settings = this.backup?.settings ?? parseBackupSettings({}, {}, this.topology.stack);
-    const script = sudoCommand(renderPostgresqlBackupsScript(pg.name, settings), "fmc-postgresql-backups");
-    const credentials = settings.target ? this.backup?.credentials : undefined;
-    if (settings.target && !credentials) throw new Error(`GuestRoles: backups are on but ${pg.name} got no credentials`);
+  private backupsCommand(vm: VmSpec, node: InfraNode, sshPrivateKey: pulumi.Input<string>, rendered: string, name: string, after: pulumi.Resource[]): command.remote.Command {
+    const { settings, credentials } = this.backupSettings();
+    const script = sudoCommand(rendered, name);
+    if (settings.target && !credentials) throw new Error(`GuestRoles: backups are on but ${vm.name} got no credentials`);
+    const stdin = settings.target && credentials ? credentials : undefined;
     return new command.remote.Command(
-      `${this.baseName}-${pg.name}-backups`,
+      `${this.baseName}-${vm.name}-backups`,
       {
         connection: connectionTo(node, sshPrivateKey),
         create: script,
         update: script,
-        ...(credentials ? { stdin: pulumi.secret(credentials.apply((c) => `${c.accessKeyId}\n${c.secretAccessKey}\n${c.passphrase}\n`)) } : {}),
+        ...(stdin ? { stdin: pulumi.secret(stdin.apply((c) => `${c.accessKeyId}\n${c.secretAccessKey}\n${c.passphrase}\n`)) } : {}),
         triggers: [node.domainId],
       },
-      { parent: this, additionalSecretOutputs: ["stdin"] },
+      { parent: this, additionalSecretOutputs: ["stdin"], dependsOn: after },
     );
   }
 

@@ -45,12 +45,13 @@ const BACKUP_TARGET = {
   backupPassphrase: "a long test passphrase 0123",
 };
 /**
- * The PostgreSQL VM's backups command runs its script again (`update`), and each K3s server's install
+ * The PostgreSQL and FreeIPA VMs' backups commands run their scripts again (`update`), and each K3s server's install
  * step gets its new config.yaml (K3s's etcd snapshot keys: `update`, a restart of K3s, one server at
  * a time); the agents' steps are untouched. Replaced by nothing.
  */
 const backupsCommandUpdates = (r: DayTwoResult) => {
   expect(r.changes.get("guest-roles-postgresql1-backups")?.change).toBe("update");
+  expect(r.changes.get("guest-roles-freeipa1-backups")?.change).toBe("update");
   expect(["bootstrap1", "master1"].map((n) => r.changes.get(`cluster-${n}-k3s`)?.change)).toEqual(["update", "update"]);
   expect(["worker1", "worker2", "worker3"].map((n) => r.changes.get(`cluster-${n}-k3s`)?.change ?? "same")).toEqual(["same", "same", "same"]);
 };

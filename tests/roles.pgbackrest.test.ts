@@ -13,7 +13,8 @@ import { backupCommand, renderArchiveConf, renderBackupUnits, renderPgbackrestCo
 import { loadScript } from "../infra/roles/shell";
 import { Harness, isSecretAt, startHarness } from "./helpers/pulumi-harness";
 import { TEST_SSH_PRIVATE_KEY } from "./helpers/stacks";
-import { hasCommand, prodSettings, prodTopology, shellcheck } from "./roles.helpers";
+import { hasCommand, prodSettings, prodTopology, shellcheck, vm } from "./roles.helpers";
+import { vmExporter } from "../infra/roles/backup-metrics";
 import { machineOutputs } from "./helpers/machine-outputs";
 
 const SECRETS = {
@@ -24,6 +25,7 @@ const SECRETS = {
 const TARGET: RawBackupConfig = { backupS3Endpoint: "https://nas.example.net:9000", backupS3Bucket: "fmc-backups" };
 const on = parseBackupSettings(TARGET, SECRETS, "prod");
 const off = parseBackupSettings({}, {}, "prod");
+const EXPORTER = vmExporter(vm(prodTopology(), "postgresql1"), prodTopology());
 
 describe("rendered files", () => {
   it("pgbackrest.conf: S3 target, path style, encryption, time-based retention, no secret", () => {
@@ -62,6 +64,8 @@ describe("rendered files", () => {
     expect(units.diffTimer).toContain("OnCalendar=*-*-* 00/12:00:00 UTC\n");
     expect(units.fullService).toContain(`User=postgres\nGroup=postgres\nExecStart=${backupCommand("full")}\n`);
     expect(units.diffService).toContain("--type=diff backup\n");
+    // Each run's end, success or not, reaches Prometheus (infra/roles/backup-metrics.ts), as root.
+    for (const unit of [units.fullService, units.diffService]) expect(unit).toContain("\nExecStopPost=+/usr/local/sbin/fmc-backup-metric postgresql\n");
   });
 
   (hasCommand("systemd-analyze") ? it : it.skip)("systemd accepts the timers' calendar events", () => {
@@ -73,12 +77,16 @@ describe("rendered files", () => {
   });
 
   it("the scripts pass shellcheck, backups on and off; no secret is in them", () => {
-    for (const settings of [on, off]) expect(shellcheck(renderPostgresqlBackupsScript("postgresql1", settings))).toBe("");
+    for (const settings of [on, off]) expect(shellcheck(renderPostgresqlBackupsScript("postgresql1", settings, EXPORTER))).toBe("");
     expect(shellcheck(loadScript("postgresql-pitr.sh"))).toBe("");
-    const script = renderPostgresqlBackupsScript("postgresql1", on);
+    const script = renderPostgresqlBackupsScript("postgresql1", on, EXPORTER);
     for (const s of Object.values(SECRETS)) expect(script).not.toContain(s.value);
     expect(script).toContain("BACKUPS_ON=1");
-    expect(renderPostgresqlBackupsScript("postgresql1", off)).toContain("BACKUPS_ON=0");
+    expect(renderPostgresqlBackupsScript("postgresql1", off, EXPORTER)).toContain("BACKUPS_ON=0");
+    // The metrics exporter on the database VM's cluster-network address, its port for that network only.
+    expect(script).toContain("EXPORTER_SOURCES=('10.17.4.0/24')");
+    expect(script).toContain("--web.listen-address=10.17.4.13:9100");
+    expect(script).toMatch(/^exporter_on$/m);
   });
 });
 
@@ -113,6 +121,19 @@ describe("the after-boot command (mock engine)", () => {
     const rest = Object.fromEntries(Object.entries(cmd.inputs).filter(([k]) => k !== "stdin" && k !== "connection"));
     expect(JSON.stringify(rest)).not.toMatch(/unit-secret-key-value|passphrase long/);
     expect(cmd.additionalSecretOutputs).toContain("stdin");
+  });
+
+  it("FreeIPA's backups command: the same credentials on its stdin only, after the install", () => {
+    const cmd = h.byName("roles-on-freeipa1-backups");
+    expect(isSecretAt(cmd.rawInputs, ["stdin"])).toBe(true);
+    expect(cmd.inputs.stdin).toBe("AKIAUNITTEST\nunit-secret-key-value\nunit test passphrase long enough\n");
+    expect(cmd.inputs.create).toBe(cmd.inputs.update);
+    expect(String(cmd.inputs.create)).toContain("fmc-freeipa-backup.timer");
+    const rest = Object.fromEntries(Object.entries(cmd.inputs).filter(([k]) => k !== "stdin" && k !== "connection"));
+    expect(JSON.stringify(rest)).not.toMatch(/unit-secret-key-value|passphrase long/);
+    expect(cmd.additionalSecretOutputs).toContain("stdin");
+    expect(cmd.dependencies).toEqual(expect.arrayContaining([h.byName("roles-on-freeipa1-install").urn]));
+    expect(h.byName("roles-off-freeipa1-backups").inputs.stdin).toBeUndefined();
   });
 
   it("with backups off: the command is there, without stdin (it removes the VM's backup config)", () => {

@@ -17,6 +17,7 @@
 import { BackupSettings, BackupTarget } from "../../config/backup";
 import { toOnCalendar } from "../../config/backup-schedule";
 import { ShellValue } from "../../shell";
+import { exporterVars, metricStopPost, VmExporter } from "./backup-metrics";
 import { renderReconcileScript } from "./reconcile";
 import { loadScript } from "./shell";
 import { renderCatchUpTimer } from "./systemd-timer";
@@ -109,6 +110,8 @@ export function renderBackupUnits(settings: BackupSettings): Record<keyof typeof
       "User=postgres",
       "Group=postgres",
       `ExecStart=${backupCommand(type)}`,
+      // Success or failure, for Prometheus's freshness alert (infra/roles/backup-metrics.ts).
+      metricStopPost("postgresql"),
       "NoNewPrivileges=yes",
       "PrivateTmp=yes",
       "",
@@ -145,10 +148,11 @@ export const PITR_ENV = "/etc/flatcarmicrocloud/postgresql-pitr.env";
 /**
  * The after-boot command's script on the PostgreSQL VM. With a target: install pgBackRest, write its
  * config (credentials from stdin), the archiving settings, the timers and the restore drill, create
- * the stanza, check archiving, and start the first full backup when the repository has none.
+ * the stanza, check archiving, and start the first full backup when the repository has none; the
+ * metrics exporter that tells Prometheus when the last backup succeeded (`exporter`).
  * Without: remove the config, the archiving settings and the timers; the repository is untouched.
  */
-export function renderPostgresqlBackupsScript(vmName: string, settings: BackupSettings): string {
+export function renderPostgresqlBackupsScript(vmName: string, settings: BackupSettings, exporter: VmExporter): string {
   const target = settings.target;
   const units = renderBackupUnits(settings);
   const vars: Record<string, ShellValue> = {
@@ -170,11 +174,13 @@ export function renderPostgresqlBackupsScript(vmName: string, settings: BackupSe
     PITR_SCRIPT_BODY: loadScript("postgresql-pitr.sh"),
     PITR_ENV,
     PITR_ENV_BODY: renderPitrEnv(),
+    ...exporterVars(exporter),
   };
   return renderReconcileScript({
     vmName,
     purpose: `PostgreSQL backups with pgBackRest on ${vmName}: ${target ? `to ${target.endpoint}/${target.bucket}${repoPath(target)}` : "off (the repository is left alone)"}`,
     body: "postgresql-backups.sh",
+    parts: ["backup-common.sh"],
     vars,
     shellcheckDisable: [{ code: "SC2016", reason: "PITR_SCRIPT_BODY holds a whole script, its $ expansions quoted on purpose" }],
   });

@@ -36,6 +36,8 @@ export interface ReconcileScriptArgs {
   purpose: string;
   /** The role's part, a file in `scripts/`. */
   body: string;
+  /** Shared parts (files in `scripts/`) between the prelude and the body: functions the body calls. */
+  parts?: string[];
   /** The role's data, as shell variables (lists become arrays). */
   vars: Record<string, ShellValue>;
   /** How long to wait for the VM's first boot (default RECONCILE_BOOT_TIMEOUT_SECONDS). */
@@ -63,6 +65,7 @@ export function renderReconcileScript(args: ReconcileScriptArgs): string {
     "",
     firstBootCheck(),
     part("reconcile-prelude.sh"),
+    ...(args.parts ?? []).map(part),
     part(args.body),
   ].join("\n");
 }

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # PostgreSQL, after first boot (and on every change of the backup target, schedules or retention):
 # pgBackRest's config, WAL archiving, the full/differential timers and the restore drill; or, with
-# backups off, their removal (the repository in the bucket is never touched). The settings are above
+# backups off, their removal (the repository in the bucket is never touched). put, drop and the
+# metrics exporter are scripts/backup-common.sh's. The settings are above
 # (infra/roles/pgbackrest.ts); with backups on, stdin holds three lines: the access key id, the
 # secret key and the encryption passphrase. They are written into a 0600 file only, never printed,
 # never an argument.
@@ -9,26 +10,6 @@ wait_for_first_boot
 
 unit_dir="$ROOT/etc/systemd/system"
 timers=(fmc-pgbackrest-full.timer fmc-pgbackrest-diff.timer)
-changed=()
-
-# put PATH MODE OWNER CONTENT: writes when the content differs; remembers what changed.
-put() {
-  local path="$ROOT$1" mode="$2" owner="$3" content
-  # (Trailing newlines dropped, as $(cat) drops them: the comparison sees the same text.)
-  content=$(printf '%s' "$4")
-  if [ -f "$path" ] && [ "$(cat "$path")" = "$content" ]; then return 0; fi
-  mkdir -p "$(dirname "$path")"
-  (umask 077 && printf '%s\n' "$content" >"$path.new")
-  chmod "$mode" "$path.new"
-  chown "$owner" "$path.new"
-  mv -f "$path.new" "$path"
-  changed+=("$1")
-}
-drop() {
-  [ -e "$ROOT$1" ] || return 0
-  rm -f "$ROOT$1"
-  changed+=("removed $1")
-}
 
 as_postgres() { runuser -u postgres -- "$@"; }
 pg_setting() { as_postgres psql -X -At -d postgres -c "SHOW $1"; }
@@ -60,6 +41,7 @@ if [ "$BACKUPS_ON" != 1 ]; then
     /etc/systemd/system/fmc-pgbackrest-diff.service /etc/systemd/system/fmc-pgbackrest-diff.timer; do
     drop "$path"
   done
+  exporter_off postgresql
   systemctl daemon-reload
   log "backups off: ${#changed[@]} changes (${changed[*]:-none}); the repository in the bucket is untouched"
   exit 0
@@ -110,6 +92,8 @@ put "$PITR_ENV" 0644 root:root "$PITR_ENV_BODY"
 put "$PITR_SCRIPT" 0755 root:root "$PITR_SCRIPT_BODY"
 systemctl daemon-reload
 for timer in "${timers[@]}"; do systemctl enable --now "$timer" >/dev/null; done
+# Each backup's end is recorded for Prometheus (ExecStopPost= of the services); the exporter serves it.
+exporter_on
 
 # A WAL segment pushed and found in the repository: archiving really works.
 stanza check || die "pgbackrest check failed: WAL archiving does not reach the repository (see $ROOT/var/log/pgbackrest)"
