@@ -35,7 +35,7 @@ beforeAll(async () => {
     const roles = new GuestRoles(`${name}-roles`, { topology, settings });
     const infra = new Infra(name, { topology, roleFragments: (vm) => roles.fragmentsFor(vm), sshJumpHost: settings.sshJumpHost });
     const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey: pulumi.secret(TEST_SSH_PRIVATE_KEY) });
-    const commands = [...reconciled.freeipaInstalls, ...reconciled.databaseRoles, ...reconciled.loadBalancerBackends, ...reconciled.dnsRecords, ...reconciled.vpnPeers, ...reconciled.postgresqlBackups];
+    const commands = [...reconciled.freeipaInstalls, ...reconciled.databaseRoles, ...reconciled.loadBalancerBackends, ...reconciled.dnsRecords, ...reconciled.vpnPeers, ...reconciled.postgresqlBackups, ...reconciled.freeipaBackups];
     returned[name] = await Promise.all(commands.map((c) => new Promise<string>((resolve) => c.urn.apply(resolve))));
   }
   await h.settle();
@@ -179,7 +179,7 @@ describe("FreeIPA's records command", () => {
   });
 });
 
-it("reconcile returns its six commands, and adds no other remote command", () => {
+it("reconcile returns its seven commands, and adds no other remote command", () => {
   for (const variant of Object.keys(VARIANTS)) {
     expect(returned[variant].map((urn) => urn.split("::").pop())).toEqual([
       `${variant}-roles-freeipa1-install`,
@@ -188,12 +188,15 @@ it("reconcile returns its six commands, and adds no other remote command", () =>
       `${variant}-roles-freeipa1-records`,
       `${variant}-roles-bastion1-wireguard-peers`,
       `${variant}-roles-postgresql1-backups`,
+      `${variant}-roles-freeipa1-backups`,
     ]);
   }
-  expect(h.byType(COMMAND)).toHaveLength(6 * Object.keys(VARIANTS).length);
+  expect(h.byType(COMMAND)).toHaveLength(7 * Object.keys(VARIANTS).length);
 });
 
-it("the PostgreSQL backups command does not change when VMs or peers come and go", () => {
-  const script = (variant: string) => h.byName(`${variant}-roles-postgresql1-backups`).inputs.create;
-  for (const variant of Object.keys(VARIANTS)) expect(script(variant)).toBe(script("before"));
+it("the backups commands do not change when VMs or peers come and go", () => {
+  for (const vm of ["postgresql1", "freeipa1"]) {
+    const script = (variant: string) => h.byName(`${variant}-roles-${vm}-backups`).inputs.create;
+    for (const variant of Object.keys(VARIANTS)) expect(script(variant)).toBe(script("before"));
+  }
 });
