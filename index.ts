@@ -35,7 +35,7 @@ const cluster = targetCluster(config, infra);
 // Stage 3: the platform as pinned Helm releases on the cluster.
 const platform =
   cluster && deploysPlatform
-    ? new Platform("platform", { provider: cluster.provider, clusterLifetime: cluster.lifetime, ...facts, settings: config.platform, appHosts, acme: cluster.acme, alerts: config.alerts })
+    ? new Platform("platform", { provider: cluster.provider, clusterLifetime: cluster.lifetime, ...facts, settings: config.platform, appHosts, acme: cluster.acme, alerts: config.alerts, backups: infra?.backups })
     : undefined;
 
 // Stage 4: the user's apps (stack config `apps`) on the platform's services and the database VM.

@@ -15,7 +15,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { InfraNode } from "../nodes";
 import { connectionTo } from "../ssh";
-import { BackupConfig, parseBackupSettings } from "../config/backup";
+import { BackupConfig, BackupKind, parseBackupSettings } from "../config/backup";
 import { RoleSettings } from "../config/roles";
 import { Topology, VmSpec, vmsWithRole } from "../config/topology";
 import { CloudConfigFragment } from "./cloudinit";
@@ -26,7 +26,8 @@ import { renderFreeipaInstallScript } from "./roles/freeipa";
 import { renderPostgresqlAppRoleScript } from "./roles/postgresql";
 import { renderHaproxyConfig, renderLoadBalancerBackendsScript } from "./roles/loadbalancer";
 import { renderPostgresqlBackupsScript } from "./roles/pgbackrest";
-import { vmExporter } from "./roles/backup-metrics";
+import { VM_EXPORTER_PORT, vmExporter } from "./roles/backup-metrics";
+import { BackupMonitoring, watchedBackupKinds } from "../config/backup-freshness";
 import { renderFreeipaBackupsScript } from "./roles/freeipa-backup";
 import { sudoCommand } from "./roles/reconcile";
 
@@ -267,6 +268,22 @@ export class GuestRoles extends pulumi.ComponentResource {
       reconciled.freeipaBackups.push(this.backupsCommand(ipa, nodeOf(ipa), args.sshPrivateKey, script, "fmc-freeipa-backups", [install]));
     });
     return reconciled;
+  }
+
+  /**
+   * What the platform's backup alerts watch: PostgreSQL's and FreeIPA's kinds (with backups on and
+   * such a VM in the topology) plus `alsoProduced` (kinds other stages produce, e.g. K3s's etcd
+   * snapshots), and the exporter of each of those VMs, which their backups commands start. Nothing
+   * with backups off.
+   */
+  backupMonitoring(alsoProduced: BackupKind[] = []): BackupMonitoring {
+    const { settings } = this.backupSettings();
+    const vms = (["postgresql", "freeipa"] as const).flatMap((role) => vmsWithRole(this.topology, role));
+    if (!settings.target) return { kinds: [], vmTargets: [] };
+    return {
+      kinds: watchedBackupKinds(settings, [...new Set([...vms.map((vm) => vm.role as BackupKind), ...alsoProduced])]),
+      vmTargets: vms.map((vm) => ({ vm: vm.name, address: vmExporter(vm, this.topology).address, port: VM_EXPORTER_PORT })),
+    };
   }
 
   /** The stack's backup settings; with none given, backups are off (every VM's command removes them). */

@@ -11,6 +11,7 @@
  * A function rather than a component: the resources keep the parents (and so the URNs) they have
  * always had, and a live stack previews no change from this refactoring.
  */
+import { BackupMonitoring } from "../config/backup-freshness";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { VmStackConfig } from "../config";
@@ -54,6 +55,8 @@ export interface InfraStage {
   acme?: AcmeService;
   /** The PostgreSQL application role's password (secret), for the apps. */
   postgresPassword?: pulumi.Output<string>;
+  /** The backups the platform's alerts watch, and the VMs whose exporters carry their metric. */
+  backups: BackupMonitoring;
   outputs: InfraOutputs;
 }
 
@@ -118,6 +121,9 @@ export function infraStage(config: VmStackConfig, appHosts: string[]): InfraStag
     reconciled,
     acme: acme && { ready: acme.command, caCertificate: acme.caCertificate, dnsRecordsServed: reconciled?.dnsRecords ?? [] },
     postgresPassword: roles.postgresPassword,
+    // The Rocky VMs' backups (Prometheus scrapes their exporters) and K3s's etcd snapshots (the
+    // platform's recording rule reads their records).
+    backups: roles.backupMonitoring(["etcd"]),
     outputs: {
       nodes: infra.nodes,
       deployment: record,

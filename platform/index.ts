@@ -8,7 +8,8 @@
  *   each chart's crds/ CRDs (applied here, ./chart-crds.ts) -> its release (traefik, strimzi, monitoring);
  *   strimzi -> KafkaNodePool -> Kafka (awaited until Ready);
  *   kube-prometheus-stack (monitoring CRDs) -> the platform's ServiceMonitors (Ceph, Traefik, Redis),
- *     each also after what it watches; no release waits for monitoring;
+ *     each also after what it watches, its alert rules, the backup VMs' ScrapeConfig and the backup
+ *     dashboard; no release waits for monitoring;
  *   each generated Secret -> the release that reads it.
  * Everything else installs in parallel (rook-ceph and strimzi start at once).
  *
@@ -19,7 +20,9 @@ import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import * as pulumi from "@pulumi/pulumi";
 import { AlertConfig } from "../config/alerts";
+import { BackupMonitoring } from "../config/backup-freshness";
 import { ALERTMANAGER_CONFIG_KEY, ALERTMANAGER_CONFIG_SECRET, renderAlertmanagerConfig } from "./alertmanager";
+import { GRAFANA_DASHBOARD_LABEL } from "./backup-alerts";
 import * as random from "@pulumi/random";
 import { PlatformSettings } from "../config/platform";
 import { ConfigError } from "../config/validate";
@@ -68,6 +71,8 @@ export interface PlatformArgs extends PlatformFacts {
   acme?: { ready: pulumi.Resource; caCertificate: pulumi.Input<string>; dnsRecordsServed: pulumi.Resource[] };
   /** Where Alertmanager sends alerts, the SMTP password and webhook URL as a secret Output; none when unset. */
   alerts?: AlertConfig;
+  /** The backup kinds to watch and the VMs whose exporters carry their metric; nothing watched when unset. */
+  backups?: BackupMonitoring;
 }
 
 export interface PlatformUrls {
@@ -333,6 +338,22 @@ export class Platform extends pulumi.ComponentResource {
         `${name}-${sm.name}-monitor`,
         { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: sm.name, namespace: namespaces[key].metadata.name }, spec: sm.spec },
         { ...k8sOpts, dependsOn: [monitoring, ...(watched[key] ? [watched[key]] : [])] },
+      );
+    }
+    // The Rocky VMs' exporters (backup freshness) and the dashboards, once the monitoring CRDs and
+    // Grafana's sidecar exist.
+    for (const sc of rendered.scrapeConfigs) {
+      new k8s.apiextensions.CustomResource(
+        `${name}-${sc.name}-scrape`,
+        { apiVersion: "monitoring.coreos.com/v1alpha1", kind: "ScrapeConfig", metadata: { name: sc.name, namespace: namespaces.monitoring.metadata.name }, spec: sc.spec },
+        { ...k8sOpts, dependsOn: [monitoring, ...guardRails.monitoring] },
+      );
+    }
+    for (const d of rendered.dashboards) {
+      new k8s.core.v1.ConfigMap(
+        `${name}-${d.name}`,
+        { metadata: { name: d.name, namespace: namespaces[keyOf(d.namespace)].metadata.name, labels: { ...GRAFANA_DASHBOARD_LABEL } }, data: { [d.key]: d.json } },
+        { ...k8sOpts, dependsOn: [monitoring] },
       );
     }
     const rules = rendered.prometheusRules.map((rule) => {

@@ -12,6 +12,7 @@ import { NAMESPACES, NamespaceKey } from "./namespaces";
 import { flannelNodeAddresses } from "./node-sources";
 import { PlatformPlan } from "./plan";
 import { ALERTMANAGER_POD_LABELS } from "./alertmanager";
+import { PROMETHEUS_POD_LABELS } from "./backup-alerts";
 import { CERT_MANAGER_WEBHOOK_PORT } from "./values/cert-manager";
 
 export type Peer =
@@ -80,6 +81,22 @@ function alertReceivers(plan: PlatformPlan): Allow[] {
       ports: tcp(...ports),
       reason: "Alertmanager sends alerts to the SMTP server and the webhook of the stack config",
       pods: { ...ALERTMANAGER_POD_LABELS },
+    },
+  ];
+}
+
+/** Prometheus to the Rocky VMs' metrics exporters (the backups' freshness), each VM by address and port. */
+function backupVmScrapes(plan: PlatformPlan): Allow[] {
+  const targets = plan.backups.vmTargets;
+  if (targets.length === 0) return [];
+  return [
+    {
+      name: "scrape-backup-vms",
+      direction: "egress",
+      peers: targets.map((t): Peer => ({ kind: "cidr", cidr: `${t.address}/32` })),
+      ports: tcp(...new Set(targets.map((t) => t.port))),
+      reason: "Prometheus reads the backup metrics of the PostgreSQL and FreeIPA VMs from their node_exporter",
+      pods: { ...PROMETHEUS_POD_LABELS },
     },
   ];
 }
@@ -200,6 +217,7 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       { name: "scrape-pods", direction: "egress", peers: [{ kind: "anyPod" }], ports: [], reason: "Prometheus scrapes pods in every namespace; Grafana queries Prometheus" },
       { name: "scrape-nodes", direction: "egress", peers: toNodes, ports: [], reason: "kubelet/cAdvisor (10250), node-exporter (9100) and etcd (2381) listen on node addresses" },
       ...alertReceivers(plan),
+      ...backupVmScrapes(plan),
     ],
   };
 }

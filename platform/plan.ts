@@ -4,6 +4,7 @@
  * (mon count from storage nodes, replication from brokers, ...) live here and nowhere else.
  */
 import { AlertSettings } from "../config/alerts";
+import { BackupMonitoring } from "../config/backup-freshness";
 import { PlatformSettings } from "../config/platform";
 import { ZONE_LABEL } from "../config/failure-domains";
 import { INGRESS_HOSTS } from "../ports";
@@ -62,6 +63,8 @@ export interface PlatformPlan {
   tls?: TlsFacts & { hosts: string[] };
   /** Where Alertmanager sends alerts (the receivers' secrets stay out of the plan). */
   alerts: AlertSettings;
+  /** The backup kinds the alerts watch and the VMs Prometheus reads their metric from; none: nothing watched. */
+  backups: BackupMonitoring;
 }
 
 export interface PlanInput {
@@ -76,6 +79,8 @@ export interface PlanInput {
   appHosts?: string[];
   /** Alert receivers; none when unset. */
   alerts?: AlertSettings;
+  /** Backup kinds to watch (config/backup-freshness.ts); none when unset. */
+  backups?: BackupMonitoring;
 }
 
 export const HOSTNAME_LABEL = "kubernetes.io/hostname";
@@ -119,6 +124,7 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     traefikReplicas: Math.min(2, schedulableNodes.length),
     csiControllerReplicas: schedulableNodes.length >= 3 ? 2 : 1,
     alerts: input.alerts ?? { warnings: [] },
+    backups: input.backups ?? { kinds: [], vmTargets: [] },
     tls: input.tls && {
       ...input.tls,
       hosts: [...new Set([...Object.values(INGRESS_HOSTS).map((h) => `${h}.${input.domain}`), ...(input.appHosts ?? [])])].sort(),

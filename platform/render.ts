@@ -3,6 +3,7 @@
  * each chart, the Kafka custom resources, NetworkPolicies, ServiceMonitors, and the workloads those
  * produce (for the capacity check). The Platform component only wires these into resources.
  */
+import { backupAlertRule, backupDashboard, backupScrapeConfig, BACKUP_DASHBOARD, ScrapeConfigDoc } from "./backup-alerts";
 import { Workload } from "./capacity";
 import { renderNetworkPolicies, NetworkPolicyDoc } from "./network-policies";
 import { backupFreshnessRule } from "./backup-metrics";
@@ -53,12 +54,18 @@ export interface RenderedPlatform {
   kafkaNodePool: KafkaNodePoolSpec;
   networkPolicies: NetworkPolicyDoc[];
   serviceMonitors: ServiceMonitorDoc[];
-  /** Alert rules the platform adds to Prometheus (Ceph's health, which kured's reboot gate reads). */
+  /** Alert rules the platform adds to Prometheus (Ceph's health, which kured's reboot gate reads; the backups'). */
   prometheusRules: PrometheusRuleDoc[];
+  /** Targets outside the cluster Prometheus scrapes (the Rocky VMs' exporters). */
+  scrapeConfigs: ScrapeConfigDoc[];
+  /** Grafana dashboards as the chart's sidecar reads them: ConfigMap name, data key, JSON. */
+  dashboards: { name: string; namespace: string; key: string; json: string }[];
   /** The platform hosts' Certificates (Grafana, Traefik dashboard, Ceph dashboard); empty without TLS. */
   certificates: CertificateDoc[];
   workloads: Workload[];
 }
+
+const optional = <T>(x: T | undefined): T[] => (x === undefined ? [] : [x]);
 
 /** K3s's own add-ons share the workers with the platform, so the capacity check counts them. */
 function k3sAddonWorkloads(): Workload[] {
@@ -121,7 +128,12 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       ...[...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)),
     ],
     serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor()],
-    prometheusRules: [cephHealthRule(), backupFreshnessRule()],
+    prometheusRules: [cephHealthRule(), backupFreshnessRule(), ...optional(backupAlertRule(plan.backups))],
+    scrapeConfigs: optional(backupScrapeConfig(plan.backups)),
+    dashboards:
+      plan.backups.kinds.length > 0
+        ? [{ name: BACKUP_DASHBOARD.name, namespace: NAMESPACES.monitoring.name, key: BACKUP_DASHBOARD.key, json: JSON.stringify(backupDashboard(plan.backups), null, 2) }]
+        : [],
     certificates,
     workloads,
   };

@@ -20,8 +20,7 @@ import { ShellValue } from "../../shell";
 import { nodeNetworksOf } from "./networks";
 import { loadScript } from "./shell";
 
-export const BACKUP_SUCCESS_METRIC = "fmc_backup_last_success_timestamp_seconds";
-export const BACKUP_FAILURE_METRIC = "fmc_backup_last_failure_timestamp_seconds";
+export { BACKUP_FAILURE_METRIC, BACKUP_SUCCESS_METRIC } from "../../config/backup-freshness";
 /** node_exporter's usual port. */
 export const VM_EXPORTER_PORT = 9100;
 /** node_exporter's textfile collector directory: one `fmc_backup_<kind>.prom` per kind. */

@@ -42,6 +42,14 @@ export const KURED_IGNORED_ALERTS: Record<string, string> = {
     "the cluster is sized without room for a whole node's pods (prod: docs/platform.md, Reboots): it fires as long as the platform runs, " +
     "and the drain's PodDisruptionBudgets are what keep each service available while a node is away",
   KubeCPUOvercommit: "as KubeMemoryOvercommit, for CPU requests",
+  // The backup alerts (../backup-alerts.ts) go to a person and do not hold reboots: a drained,
+  // rebooted node loses no data (Ceph keeps every replica, etcd its members), a late backup is
+  // fixed by running it, and a target that is down for days would otherwise hold every node's
+  // security updates for as long.
+  BackupLate: "a backup is overdue: a person is told; a reboot neither causes nor worsens it",
+  BackupMissing: "as BackupLate, for a kind with no success recorded yet",
+  BackupFailed: "as BackupLate, for a failed run",
+  BackupMetricsUnreachable: "a Rocky VM's exporter is unreachable: no K3s node's reboot depends on it",
 };
 
 /** `rebootWindow`'s times are UTC: the nodes' clocks are, and a fixed zone has no DST jumps. */
