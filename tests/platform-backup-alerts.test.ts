@@ -20,6 +20,7 @@ import { parseTopology } from "../config/validate";
 import { k3sClusterFacts as platformFacts } from "../cluster/facts";
 import { GuestRoles } from "../infra/guest-roles";
 import { BACKUP_ALERTS, BACKUP_DASHBOARD, backupDashboard, backupAlertRule, promDuration } from "../platform/backup-alerts";
+import { backupFreshnessRule } from "../platform/backup-metrics";
 import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { kuredValues } from "../platform/values/kured";
@@ -162,6 +163,59 @@ describe("the PrometheusRule", () => {
     };
     const text = tests;
     const r = withRuleFiles({ "rules.yaml": rulesYaml, "test.yaml": stringify(text) }, (dir) => spawnSync("promtool", ["test", "rules", join(dir, "test.yaml")], { encoding: "utf8", cwd: dir }));
+    expect({ status: r.status, out: r.stdout + r.stderr }).toMatchObject({ status: 0, out: expect.stringContaining("SUCCESS") });
+  });
+});
+
+describe("etcd: the alerts on the series K3s's snapshots record (platform/backup-metrics.ts)", () => {
+  const etcd = new GuestRoles("etcd", { topology, settings: prodSettings(topology), backup: { settings: on } }).backupMonitoring(["etcd"]);
+  const alerts = backupAlertRule(etcd);
+  if (!alerts) throw new Error("no rule");
+
+  it("etcd is watched with its 6-hourly schedule: late after 8 h", () => {
+    expect(etcd.kinds[0]).toEqual({ kind: "etcd", schedules: ["every 6h"], lateAfterHours: 8 });
+  });
+
+  (promtool ? it : it.skip)("promtool: a ready copy in the bucket at t=0 is late at 8 h, not at 7 h; a failed newer snapshot does not count", () => {
+    const files = {
+      "recording.yaml": stringify({ groups: backupFreshnessRule().spec.groups }),
+      "alerts.yaml": stringify({ groups: alerts.spec.groups }),
+    };
+    const ksm = (name: string, snapshot: string, values: string) => ({ series: `fmc_k3s_etcd_snapshot_${name}{snapshot="${snapshot}",storage="s3",node="master1"}`, values });
+    const test = {
+      rule_files: ["recording.yaml", "alerts.yaml"],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "1m",
+          input_series: [
+            ksm("created_timestamp_seconds", "s1", "0+0x600"),
+            ksm("ready", "s1", "1+0x600"),
+            // A newer snapshot whose upload failed (readyToUse false): no success.
+            ksm("created_timestamp_seconds", "s2", "_x359 21600+0x240"),
+            ksm("ready", "s2", "_x359 0+0x240"),
+          ],
+          alert_rule_test: [
+            { eval_time: "7h", alertname: BACKUP_ALERTS.late, exp_alerts: [] },
+            {
+              eval_time: "8h30m",
+              alertname: BACKUP_ALERTS.late,
+              exp_alerts: [
+                {
+                  exp_labels: { severity: "warning", kind: "etcd" },
+                  exp_annotations: {
+                    summary: "The last successful etcd backup is older than 8h",
+                    description: "No successful etcd backup for 8h 30m 0s (schedule: every 6h; limit 8h). See docs/backups.md, Alerts.",
+                  },
+                },
+              ],
+            },
+            { eval_time: "8h30m", alertname: BACKUP_ALERTS.missing, exp_alerts: [] },
+          ],
+        },
+      ],
+    };
+    const r = withRuleFiles({ ...files, "test.yaml": stringify(test) }, (dir) => spawnSync("promtool", ["test", "rules", join(dir, "test.yaml")], { encoding: "utf8", cwd: dir }));
     expect({ status: r.status, out: r.stdout + r.stderr }).toMatchObject({ status: 0, out: expect.stringContaining("SUCCESS") });
   });
 });
