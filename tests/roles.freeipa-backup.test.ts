@@ -15,7 +15,9 @@ import { parseBackupSettings, RawBackupConfig } from "../config/backup";
 import { BACKUP_SUCCESS_METRIC, METRIC_WRITER, renderExporterUnit, vmExporter } from "../infra/roles/backup-metrics";
 import {
   FREEIPA_BACKUP_FILES,
+  freeipaBackupScript,
   freeipaRemotePath,
+  freeipaRestoreScript,
   IPA_BACKUP_DIR,
   renderFreeipaBackupEnv,
   renderFreeipaBackupsScript,
@@ -69,7 +71,7 @@ describe("rendered files", () => {
 
   it("every script passes shellcheck, backups on and off; no secret is in the command's script", () => {
     for (const settings of [on, off]) expect(shellcheck(renderFreeipaBackupsScript("freeipa1", settings, EXPORTER))).toBe("");
-    for (const file of ["freeipa-backup.sh", "freeipa-restore.sh", "backup-metric.sh"]) expect(shellcheck(loadScript(file))).toBe("");
+    for (const script of [freeipaBackupScript(), freeipaRestoreScript(), loadScript("backup-metric.sh")]) expect(shellcheck(script)).toBe("");
     const script = renderFreeipaBackupsScript("freeipa1", on, EXPORTER);
     for (const s of Object.values(SECRETS)) expect(script).not.toContain(s.value);
     expect(script).toContain("BACKUPS_ON=1");
@@ -160,8 +162,8 @@ const needs = hasCommand("gpg") && hasCommand("gpgconf") && hasCommand("tar") &&
     writeFileSync(s.at(FREEIPA_BACKUP_FILES.passphrase), `${SECRETS.backupPassphrase.value}\n`, { mode: 0o600 });
     writeFileSync(s.at(FREEIPA_BACKUP_FILES.rcloneConfig), "[fmc-target]\n", { mode: 0o600 });
     mkdirSync(s.at("/usr/local/sbin"), { recursive: true });
-    writeFileSync(s.at(FREEIPA_BACKUP_FILES.backupScript), loadScript("freeipa-backup.sh"), { mode: 0o755 });
-    writeFileSync(s.at(FREEIPA_BACKUP_FILES.restoreScript), loadScript("freeipa-restore.sh"), { mode: 0o755 });
+    writeFileSync(s.at(FREEIPA_BACKUP_FILES.backupScript), freeipaBackupScript(), { mode: 0o755 });
+    writeFileSync(s.at(FREEIPA_BACKUP_FILES.restoreScript), freeipaRestoreScript(), { mode: 0o755 });
     // Objects already in the prefix: one of this job's older than the retention (10 days), one of
     // its own within it, and one it did not write (a name of another pattern).
     const prefix = path.join(s.bucket, "fmc-backups/flatcarmicrocloud/prod/freeipa/freeipa1");

@@ -25,8 +25,20 @@ import { BackupSettings, BackupTarget } from "../../config/backup";
 import { toOnCalendar } from "../../config/backup-schedule";
 import { exporterVars, metricStopPost, VmExporter } from "./backup-metrics";
 import { FREEIPA_BOOT_TIMEOUT_SECONDS, renderReconcileScript } from "./reconcile";
-import { loadScript, renderEnvFile, ROLE_ETC, SBIN } from "./shell";
+import { join } from "path";
+import { renderScriptTemplate } from "../../shell";
+import { renderEnvFile, ROLE_ETC, SBIN } from "./shell";
 import { renderCatchUpTimer } from "./systemd-timer";
+
+/** The backup job installed as fmc-freeipa-backup (with the shared target functions included). */
+export function freeipaBackupScript(): string {
+  return renderScriptTemplate(join(__dirname, "scripts"), "freeipa-backup.sh", {});
+}
+
+/** The restore helper installed as fmc-freeipa-restore. */
+export function freeipaRestoreScript(): string {
+  return renderScriptTemplate(join(__dirname, "scripts"), "freeipa-restore.sh", {});
+}
 
 /** rclone's name for the target in its config. */
 export const RCLONE_REMOTE = "fmc-target";
@@ -129,9 +141,9 @@ export function renderFreeipaBackupsScript(vmName: string, settings: BackupSetti
       BACKUP_ENV: f.env,
       BACKUP_ENV_BODY: target ? renderFreeipaBackupEnv(target, settings, vmName) : "",
       BACKUP_SCRIPT: f.backupScript,
-      BACKUP_SCRIPT_BODY: loadScript("freeipa-backup.sh"),
+      BACKUP_SCRIPT_BODY: freeipaBackupScript(),
       RESTORE_SCRIPT: f.restoreScript,
-      RESTORE_SCRIPT_BODY: loadScript("freeipa-restore.sh"),
+      RESTORE_SCRIPT_BODY: freeipaRestoreScript(),
       UNIT_SERVICE: f.service,
       UNIT_SERVICE_BODY: units.service,
       UNIT_TIMER: f.timer,

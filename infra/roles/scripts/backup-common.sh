@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # Shared part of the backups commands (PostgreSQL, FreeIPA), between the prelude and the role's own
-# part: writing files only when they differ, and the VM's metrics exporter through which Prometheus
+# part: writing files only when they differ, the credentials from stdin, EPEL, and the VM's metrics exporter through which Prometheus
 # reads `fmc_backup_last_success_timestamp_seconds` (infra/roles/backup-metrics.ts).
 
 changed=()
@@ -22,6 +22,26 @@ drop() {
   [ -e "$ROOT$1" ] || return 0
   rm -f "$ROOT$1"
   changed+=("removed $1")
+}
+
+# read_credentials: the three stdin lines (access key id, secret key, passphrase) into key_id,
+# key_secret and passphrase; never on a command line, never printed.
+read_credentials() {
+  key_id="" key_secret="" passphrase=""
+  IFS= read -r key_id || true
+  IFS= read -r key_secret || true
+  IFS= read -r passphrase || true
+  if [ -z "$key_id" ] || [ -z "$key_secret" ] || [ -z "$passphrase" ]; then
+    die "expected three lines on stdin (access key id, secret key, passphrase)"
+  fi
+}
+
+# epel_install PACKAGE: installs it from EPEL when rpm does not have it (EPEL keeps only its newest
+# build: the callers check a version floor where they need one).
+epel_install() {
+  rpm -q "$1" >/dev/null 2>&1 && return 0
+  rpm -q epel-release >/dev/null 2>&1 || dnf -y install epel-release
+  dnf -y install "$1" || die "could not install $1 from EPEL (dnf -y install $1)"
 }
 
 # The exporter's port, offered only to the networks of the K3s nodes (Prometheus's packets leave a
@@ -49,10 +69,8 @@ exporter_firewall() {
 
 # node_exporter (EPEL) with its textfile collector on this VM's address on the K3s nodes' network.
 exporter_on() {
-  if ! rpm -q --whatprovides /usr/bin/node_exporter >/dev/null 2>&1; then
-    rpm -q epel-release >/dev/null 2>&1 || dnf -y install epel-release
-    dnf -y install /usr/bin/node_exporter || die "could not install node_exporter from EPEL (dnf -y install /usr/bin/node_exporter)"
-  fi
+  # (By its path: the package's name is EPEL's business.)
+  rpm -q --whatprovides /usr/bin/node_exporter >/dev/null 2>&1 || epel_install /usr/bin/node_exporter
   install -d -m 0755 -o root -g root "$ROOT$METRICS_DIR"
   local before=${#changed[@]}
   put "$METRIC_WRITER" 0755 root:root "$METRIC_WRITER_BODY"

@@ -15,19 +15,7 @@ die() {
   log "$*"
   exit 1
 }
-rc() {
-  local -a ca=()
-  if [ -n "$CA_FILE" ]; then ca=(--ca-cert "$CA_FILE"); fi
-  rclone --config "$RCLONE_CONFIG" "${ca[@]}" "$@"
-}
-# The object names under this VM's prefix; none yet is an empty list (rclone exits 3, "directory
-# not found", for a prefix without objects).
-objects() {
-  local out status=0
-  out=$(rc lsf --files-only "$REMOTE/") || status=$?
-  [ "$status" -eq 0 ] || [ "$status" -eq 3 ] || return "$status"
-  if [ -n "$out" ]; then printf '%s\n' "$out"; fi
-}
+# @include freeipa-target.sh
 
 [ -r "$PASSPHRASE_FILE" ] || die "no passphrase file $PASSPHRASE_FILE (backups are off, or the backups command did not finish)"
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/fmc-freeipa-backup.XXXXXX")

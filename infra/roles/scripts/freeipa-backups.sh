@@ -24,19 +24,10 @@ if [ "$BACKUPS_ON" != 1 ]; then
 fi
 
 # The credentials, from stdin: never on a command line, never printed.
-key_id="" key_secret="" passphrase=""
-IFS= read -r key_id || true
-IFS= read -r key_secret || true
-IFS= read -r passphrase || true
-if [ -z "$key_id" ] || [ -z "$key_secret" ] || [ -z "$passphrase" ]; then
-  die "expected three lines on stdin (access key id, secret key, passphrase)"
-fi
+read_credentials
 
 # rclone from EPEL (as pgBackRest on the database VM); gpg and tar are in the base image.
-if ! rpm -q rclone >/dev/null 2>&1; then
-  rpm -q epel-release >/dev/null 2>&1 || dnf -y install epel-release
-  dnf -y install rclone || die "could not install rclone from EPEL (dnf -y install rclone)"
-fi
+epel_install rclone
 command -v gpg >/dev/null 2>&1 || dnf -y install gnupg2 || die "could not install gnupg2"
 
 install -d -m 0700 -o root -g root "$ROOT$(dirname "$RCLONE_CONFIG")"

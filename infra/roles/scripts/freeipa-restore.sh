@@ -19,19 +19,7 @@ die() {
   echo "fmc-freeipa-restore: $*" >&2
   exit 1
 }
-rc() {
-  local -a ca=()
-  if [ -n "$CA_FILE" ]; then ca=(--ca-cert "$CA_FILE"); fi
-  rclone --config "$RCLONE_CONFIG" "${ca[@]}" "$@"
-}
-# The object names under this VM's prefix; none yet is an empty list (rclone exits 3, "directory
-# not found", for a prefix without objects).
-objects() {
-  local out status=0
-  out=$(rc lsf --files-only "$REMOTE/") || status=$?
-  [ "$status" -eq 0 ] || [ "$status" -eq 3 ] || return "$status"
-  if [ -n "$out" ]; then printf '%s\n' "$out"; fi
-}
+# @include freeipa-target.sh
 backups() { objects | sed -n 's/^\(ipa-full-[0-9]\{4\}\(-[0-9]\{2\}\)\{5\}\)\.tar\.gpg$/\1/p' | sort; }
 
 [ $# -ge 1 ] || usage

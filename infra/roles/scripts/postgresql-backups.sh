@@ -48,20 +48,11 @@ if [ "$BACKUPS_ON" != 1 ]; then
 fi
 
 # The credentials, from stdin: never on a command line, never printed.
-key_id="" key_secret="" passphrase=""
-IFS= read -r key_id || true
-IFS= read -r key_secret || true
-IFS= read -r passphrase || true
-if [ -z "$key_id" ] || [ -z "$key_secret" ] || [ -z "$passphrase" ]; then
-  die "expected three lines on stdin (access key id, secret key, passphrase)"
-fi
+read_credentials
 
 # pgBackRest from EPEL (the bastion's fail2ban comes from there too); EPEL keeps only its newest
 # build, so the floor is checked rather than an exact release pinned.
-if ! rpm -q pgbackrest >/dev/null 2>&1; then
-  rpm -q epel-release >/dev/null 2>&1 || dnf -y install epel-release
-  dnf -y install pgbackrest || die "could not install pgbackrest from EPEL (dnf -y install pgbackrest)"
-fi
+epel_install pgbackrest
 version=$(rpm -q --qf '%{VERSION}' pgbackrest)
 if [ "${version%%.*}" != "${PGBR_MIN_VERSION%%.*}" ] || [ "$(printf '%s\n%s\n' "$PGBR_MIN_VERSION" "$version" | sort -V | head -n1)" != "$PGBR_MIN_VERSION" ]; then
   die "pgbackrest $version is installed; this role needs ${PGBR_MIN_VERSION%%.*}.x from $PGBR_MIN_VERSION on"
