@@ -12,8 +12,9 @@
 const fs = require("fs");
 const path = require("path");
 const YAML = require("yaml");
-const { cacheDir, readToolchain, tfPluginDir } = require("./toolchain");
-const { sh, mustSh, tail, summary, stepRunner, pulumiEnv, pulumiCli, serveDir, previewSteps } = require("./common");
+const { cacheDir, tfPluginDir } = require("./toolchain");
+const { sh, mustSh, tail, summary, stepRunner, pulumiEnv, pulumiCli, previewSteps } = require("./common");
+const { installHostPackages, toolchainOrExit, serveStandInImages, labKeyPair, libvirtInventory } = require("./libvirt-lab");
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CACHE = cacheDir();
@@ -24,7 +25,6 @@ const BRIDGE = "fmclab-br0";
 const NETNS = "fmc-lab";
 const PROJECT_NAME = "flatcarmicrocloud";
 const POOL_DIR = "/var/lib/libvirt/images/flatcarmicrocloud-lab";
-const VIRSH = ["-c", "qemu:///system"];
 
 const figures = {};
 const { step, finish } = stepRunner(figures);
@@ -35,82 +35,8 @@ const cli = (args, opts) => pulumi.cli(args, opts);
 const engine = (label, args) => pulumi.engine(label, args);
 const mustEngine = (label, args) => pulumi.mustEngine(label, args);
 
-// ---- stand-in images and the image server -------------------------------------------------------
-
-/**
- * The stand-in guest image: 1 MiB whose first sector is a BIOS boot sector that disables interrupts
- * and halts (cli; hlt; jmp back), converted to qcow2. SeaBIOS boots it and the domain runs, idle; it
- * is no operating system (nothing reads Ignition or cloud-init, no guest agent answers).
- */
-function buildStandInImage(file) {
-  const raw = Buffer.alloc(1024 * 1024);
-  Buffer.from([0xfa, 0xf4, 0xeb, 0xfd]).copy(raw, 0);
-  raw[510] = 0x55;
-  raw[511] = 0xaa;
-  fs.writeFileSync(`${file}.raw`, raw);
-  mustSh("qemu-img", ["convert", "-f", "raw", "-O", "qcow2", `${file}.raw`, file]);
-  fs.rmSync(`${file}.raw`);
-}
-
-// ---- libvirt checks --------------------------------------------------------------------------
-
-function virshNames(args) {
-  return mustSh("virsh", [...VIRSH, ...args]).split("\n").map((s) => s.trim()).filter(Boolean);
-}
-
-function libvirtInventory() {
-  const pools = virshNames(["pool-list", "--all", "--name"]);
-  const volumes = pools.flatMap((p) =>
-    mustSh("virsh", [...VIRSH, "vol-list", p]).split("\n").slice(2).map((l) => l.trim().split(/\s+/)[0]).filter(Boolean),
-  );
-  return {
-    domains: virshNames(["list", "--all", "--name"]),
-    running: virshNames(["list", "--state-running", "--name"]),
-    networks: virshNames(["net-list", "--all", "--name"]),
-    pools,
-    volumes,
-  };
-}
-
-// ---- main ------------------------------------------------------------------------------------
-
-/** The Debian packages the lab's host lacks (scripts/lab/host.sh holds the one list). */
-function missingHostPackages() {
-  const r = mustSh("bash", [path.join(__dirname, "host.sh"), "missing"]);
-  return r.trim().split(/\s+/).filter(Boolean);
-}
-
-/**
- * Whether the lab can run on this machine (`run.js --check`): `why` it cannot, or undefined, with a
- * `note` of the host packages `npm run lab` installs first (only when apt says it can install them).
- */
-function canRun() {
-  const toolchain = readToolchain();
-  if (!toolchain) return { why: `the toolchain is not built here (npm run lab:build; cache ${CACHE})` };
-  if (toolchain.missing.length > 0) return { why: `the toolchain lacks ${toolchain.missing.join(", ")} (npm run lab:build)` };
-  if (process.getuid && process.getuid() !== 0) return { why: "needs root (a network namespace and a libvirtd of its own)" };
-  const missing = missingHostPackages();
-  if (missing.length === 0) return {};
-  const simulated = sh("apt-get", ["install", "--simulate", "-qq", ...missing]);
-  if (simulated.status !== 0) {
-    const said = (simulated.stderr || simulated.stdout || "").trim().split("\n").pop();
-    return { why: `missing Debian packages ${missing.join(" ")}, which apt cannot install here (${said}): apt-get update && apt-get install -y ${missing.join(" ")}` };
-  }
-  return { note: `npm run lab installs the Debian packages ${missing.join(" ")} first` };
-}
-
 async function main() {
-  if (process.argv.includes("--check")) {
-    const { why, note } = canRun();
-    console.log(why ? `lab: cannot run: ${why}` : `lab: the toolchain is built and the host has what the lab needs${note ? ` (${note})` : ""}`);
-    process.exit(why ? 1 : 0);
-  }
-  const toolchain = readToolchain();
-  if (!toolchain || toolchain.missing.length > 0) {
-    console.log(`lab: the toolchain is not built (${toolchain ? `missing ${toolchain.missing.join(", ")}` : "run npm run lab:build"})`);
-    console.log("0 passed, 1 failed");
-    process.exit(1);
-  }
+  const toolchain = toolchainOrExit("lab");
   if (fs.existsSync(path.join(RUN, "host"))) sh("bash", [path.join(__dirname, "host.sh"), "down", path.join(RUN, "host")]);
   fs.rmSync(RUN, { recursive: true, force: true });
   fs.mkdirSync(LOGS, { recursive: true });
@@ -128,9 +54,7 @@ async function main() {
   try {
     const hostUp = await step("host: libvirtd in network namespace fmc-lab, host bridge " + BRIDGE, () => {
       // The host's Debian packages first: installed here when missing (as root), else the exact command.
-      const installing = missingHostPackages();
-      const installed = sh("bash", [path.join(__dirname, "host.sh"), "install"]);
-      if (installed.status !== 0) throw new Error(installed.stderr || installed.stdout);
+      const installing = installHostPackages();
       const r = sh("bash", [path.join(__dirname, "host.sh"), "up", path.join(RUN, "host"), BRIDGE]);
       if (r.status !== 0) throw new Error(r.stderr || r.stdout);
       accel = r.stdout.trim();
@@ -141,23 +65,16 @@ async function main() {
     if (!hostUp) return;
 
     await step("image server on 127.0.0.1 with stand-in images", async () => {
-      const dir = path.join(RUN, "images");
-      fs.mkdirSync(dir, { recursive: true });
-      buildStandInImage(path.join(dir, "flatcar_production_qemu_image.img"));
-      buildStandInImage(path.join(dir, "rocky-genericcloud.qcow2"));
-      server = await serveDir(dir, ["ip", "netns", "exec", NETNS]);
+      server = await serveStandInImages(path.join(RUN, "images"), ["ip", "netns", "exec", NETNS]);
       return { detail: `127.0.0.1:${server.port} in namespace ${NETNS}` };
     });
-    const base = `http://127.0.0.1:${server.port}`;
 
     await step("stacks dev, prod, lab on a file backend (passphrase secrets)", () => {
       fs.mkdirSync(PROJECT, { recursive: true });
       fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(PROJECT, "Pulumi.yaml"));
       fs.mkdirSync(path.join(RUN, "state"), { recursive: true });
-      const keyFile = path.join(RUN, "id_ed25519");
-      mustSh("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "fmc-lab", "-f", keyFile]);
-      secrets.sshPrivateKey = fs.readFileSync(keyFile, "utf8");
-      const publicKey = fs.readFileSync(`${keyFile}.pub`, "utf8").trim();
+      const { publicKey, privateKey } = labKeyPair(path.join(RUN, "id_ed25519"));
+      secrets.sshPrivateKey = privateKey;
       for (const stack of ["dev", "prod", "lab"]) {
         const src = stack === "lab" ? path.join(__dirname, "Pulumi.lab.yaml") : path.join(ROOT, `Pulumi.${stack}.yaml`);
         fs.copyFileSync(src, path.join(PROJECT, `Pulumi.${stack}.yaml`));
@@ -165,8 +82,8 @@ async function main() {
         cli(["config", "set", "sshPublicKey", publicKey, "--stack", stack]);
         cli(["config", "set", "--secret", "sshPrivateKey", "--stack", stack], { input: secrets.sshPrivateKey });
       }
-      cli(["config", "set", "flatcarImageUrl", `${base}/flatcar_production_qemu_image.img`, "--stack", "lab"]);
-      cli(["config", "set", "rockyImageUrl", `${base}/rocky-genericcloud.qcow2`, "--stack", "lab"]);
+      cli(["config", "set", "flatcarImageUrl", server.flatcar, "--stack", "lab"]);
+      cli(["config", "set", "rockyImageUrl", server.rocky, "--stack", "lab"]);
       if (accel !== "kvm") cli(["config", "set", "vmCpuMode", "maximum", "--stack", "lab"]);
       // Every operator names their registry for the apps' images (README); nothing is pulled here.
       cli(["config", "set", "appsRegistry", "registry.lab.invalid/flatcarmicrocloud", "--stack", "prod"]);
