@@ -30,11 +30,11 @@ describe("the lab runners' step lines", () => {
 
   it("print one line per step, record a step's seconds as its figure, and close with N passed, N failed", async () => {
     const seconds: Record<string, number> = {};
-    const { step, finish } = stepRunner(seconds);
-    expect(await step("passes", () => ({ detail: "3 created", figure: "up" }))).toBe(true);
-    expect(await step("is skipped", () => ({ skip: "no toolchain" }))).toBe(false);
-    expect(await step("fails", () => Promise.reject(new Error("pulumi up exited 255\nline two")))).toBe(false);
-    finish("lab:kube", "/tmp/logs");
+    const runner = stepRunner(seconds);
+    expect(await runner.step("passes", () => ({ detail: "3 created", figure: "up" }))).toBe(true);
+    expect(await runner.step("is skipped", () => ({ skip: "no toolchain" }))).toBe(false);
+    expect(await runner.step("fails", () => Promise.reject(new Error("pulumi up exited 255\nline two")))).toBe(false);
+    runner.finish("lab:kube", "/tmp/logs");
     expect(printed[0]).toMatch(/^ok {3}passes - \d+\.\ds, 3 created$/);
     expect(printed[1]).toBe("skip is skipped - no toolchain");
     expect(printed[2]).toBe("FAIL fails - pulumi up exited 255\n     line two");
