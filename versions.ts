@@ -83,5 +83,18 @@ export const CHARTS = {
   },
 } as const;
 
+/**
+ * Earlier releases a stack may hold a chart at (`chartVersions`, docs/platform.md "Holding a chart
+ * back"): the release each of these charts had before its current pin, whose CRDs changed on the way.
+ * The program knows their CRDs (platform/crds/<key>-<version>.json, derived with the pinned ones) and
+ * the lab installs them, then moves to the pin (docs/lab.md). Any other version is refused: the
+ * program's values are written for the pinned charts, and an unknown release's CRDs are not derived.
+ * Not Strimzi 1.1.0 (../shared has it too): the Kafka the program asks for (KAFKA_VERSION) is the
+ * 1.2 operator's newest, which an older operator is not known to run.
+ */
+export const EARLIER_CHARTS = {
+  traefik: ["41.1.1"],
+} as const satisfies Partial<Record<keyof typeof CHARTS, readonly string[]>>;
+
 /** Kafka release the Strimzi 1.2 operator runs (its newest supported one). */
 export const KAFKA_VERSION = "4.3.1";

@@ -8,6 +8,7 @@ import { X509Certificate } from "crypto";
 import { readFileSync } from "fs";
 import { isAbsolute } from "path";
 import { ClusterNode, isSchedulable } from "../cluster-facts";
+import { CHARTS, EARLIER_CHARTS } from "../versions";
 import { readRawConfig } from "./load";
 import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
@@ -26,7 +27,10 @@ export interface RawPlatformConfig {
   rebootWindow?: unknown;
   chartMirror?: unknown;
   chartMirrorCaFile?: unknown;
+  chartVersions?: unknown;
 }
+
+export type ChartKey = keyof typeof CHARTS;
 
 export interface PlatformSettings {
   prometheus: {
@@ -59,6 +63,11 @@ export interface PlatformSettings {
    * version: every release pulls from it instead of the charts' own repositories (platform/chart-source.ts).
    */
   chartMirror?: ChartMirror;
+  /**
+   * Charts held at an earlier release than their pin (`chartVersions`, one of EARLIER_CHARTS):
+   * their release and their crds/ CRDs are that release's until the key is removed.
+   */
+  chartVersions: Partial<Record<ChartKey, string>>;
 }
 
 /** A classic chart repository serving every pinned chart (`chartMirror`, `chartMirrorCaFile`). */
@@ -109,6 +118,7 @@ export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
   "rebootWindow",
   "chartMirror",
   "chartMirrorCaFile",
+  "chartVersions",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -263,6 +273,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
   const window = windowText ? parseRebootWindow(windowText) : undefined;
   if (typeof window === "string") c.fail("rebootWindow", window);
   const chartMirror = parseChartMirror(c, raw.chartMirror, raw.chartMirrorCaFile);
+  const chartVersions = parseChartVersions(c, raw.chartVersions);
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {
@@ -271,7 +282,40 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
     ceph: { filesystem, objectStore },
     reboots: window as RebootWindow,
     chartMirror,
+    chartVersions,
   };
+}
+
+/**
+ * `chartVersions`: `{ <chart key>: <version> }`, each an earlier release the program knows
+ * (EARLIER_CHARTS) or the pinned one (the same as leaving it out). Every other key or version is
+ * refused, naming it and what is allowed.
+ */
+export function parseChartVersions(c: Collector, value: unknown): Partial<Record<ChartKey, string>> {
+  if (value === undefined) return {};
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    c.fail("chartVersions", `must be a map of chart key to version, e.g. { traefik: "41.1.1" } (got ${JSON.stringify(value)})`);
+    return {};
+  }
+  const held: Partial<Record<ChartKey, string>> = {};
+  for (const [key, version] of Object.entries(value as Record<string, unknown>)) {
+    if (!(key in CHARTS)) {
+      c.fail(`chartVersions.${key}`, `is not a chart of the platform (${Object.keys(CHARTS).join(", ")})`);
+      continue;
+    }
+    const chart = key as ChartKey;
+    const allowed: readonly string[] = [CHARTS[chart].version, ...((EARLIER_CHARTS as Partial<Record<ChartKey, readonly string[]>>)[chart] ?? [])];
+    if (typeof version !== "string" || !allowed.includes(version)) {
+      c.fail(
+        `chartVersions.${key}`,
+        `${JSON.stringify(version)} is not a release the program can hold ${key} at: ${allowed.join(" or ")} ` +
+          `(the pin, and the earlier releases whose CRDs the program knows: versions.ts EARLIER_CHARTS)`,
+      );
+      continue;
+    }
+    if (version !== CHARTS[chart].version) held[chart] = version;
+  }
+  return held;
 }
 
 /** Reads the stage 3 keys from the stack config and validates them; throws a ConfigError naming each bad key. */

@@ -29,9 +29,14 @@ export function chartName(key: ChartKey): string {
   return chart.startsWith(OCI) ? chart.slice(chart.lastIndexOf("/") + 1) : chart;
 }
 
-/** The chart, version and repository of release `key`, from `mirror` when the stack sets one. */
-export function chartSource(key: ChartKey, mirror?: ChartMirror): ChartSource {
+/**
+ * The chart, version and repository of release `key`, from `mirror` when the stack sets one; at
+ * `held` (a validated `chartVersions` entry: an earlier release from the same repository) when the
+ * stack holds the chart back, else at the pin.
+ */
+export function chartSource(key: ChartKey, mirror?: ChartMirror, held?: string): ChartSource {
   const pinned: { chart: string; version: string; repo?: string } = CHARTS[key];
-  if (mirror) return { chart: chartName(key), version: pinned.version, repositoryOpts: mirror.caFile ? { repo: mirror.repo, caFile: mirror.caFile } : { repo: mirror.repo } };
-  return { chart: pinned.chart, version: pinned.version, repositoryOpts: pinned.repo ? { repo: pinned.repo } : undefined };
+  const version = held ?? pinned.version;
+  if (mirror) return { chart: chartName(key), version, repositoryOpts: mirror.caFile ? { repo: mirror.repo, caFile: mirror.caFile } : { repo: mirror.repo } };
+  return { chart: pinned.chart, version, repositoryOpts: pinned.repo ? { repo: pinned.repo } : undefined };
 }

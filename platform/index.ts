@@ -45,6 +45,7 @@ import { MOSQUITTO_SALT_BYTES, mosquittoPasswordFile, MQTT_APPS_USER, MQTT_EXTER
 import { REDIS_MASTER_SET, REDIS_SECRET, REDIS_SECRET_KEYS, redisSentinelEndpoint } from "./values/redis";
 import { cephDashboardHost, STORAGE_CLASS } from "./values/rook";
 import { INGRESS_CLASS, TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
+import { CHARTS } from "../versions";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
 
@@ -196,8 +197,10 @@ export class Platform extends pulumi.ComponentResource {
     // A chart's crds/ CRDs are applied by the program, at the pinned version, before its release
     // (./chart-crds.ts): Helm would install them once and never upgrade them. Never deleted by the
     // program (`retainOnDelete`: deleting a CRD deletes every object of its kind), like Helm.
+    // A chart held back (`chartVersions`) gets its held release's CRDs, the same objects: moving it to
+    // the pin updates them in place.
     const chartCrds = (key: ChartWithCrds): pulumi.Resource[] =>
-      loadCrdManifest(key).crds.map(
+      loadCrdManifest(key, args.settings.chartVersions[key]).crds.map(
         (crd) =>
           new k8s.apiextensions.v1.CustomResourceDefinitionPatch(`${name}-crd-${crd.metadata.name}`, crdPatchArgs(crd), {
             ...k8sOpts,
@@ -206,12 +209,14 @@ export class Platform extends pulumi.ComponentResource {
       );
     const release = (key: ChartKey, dependsOn: pulumi.Resource[], values: pulumi.Input<object> = rendered.values[key]): k8s.helm.v3.Release => {
       const spec = RELEASES[key];
+      const held = args.settings.chartVersions[key];
+      if (held) void pulumi.log.warn(`chartVersions: chart ${key} is held at ${held}, not its pin ${CHARTS[key].version}; remove the key to move it to the pin`, this);
       const crds = hasCrds(key) ? chartCrds(key) : [];
       return new k8s.helm.v3.Release(
         `${name}-${spec.name}`,
         {
           name: spec.name,
-          ...chartSource(key, args.settings.chartMirror),
+          ...chartSource(key, args.settings.chartMirror, args.settings.chartVersions[key]),
           namespace: namespaces[spec.namespace].metadata.name,
           createNamespace: false,
           atomic: true,

@@ -16,8 +16,9 @@
 // `helm pull <chart name> --repo <mirror> --version <v>`.
 //
 // outDir (default platform/crds) gets `<key>-<version>.json` per chart of versions.ts (CHARTS) whose
-// archive has CRDs in crds/ (its own or an enabled-by-default subchart's, as Helm collects them);
-// other versions of the same key there are removed. `--only traefik@41.1.1,...` derives just those
+// archive has CRDs in crds/ (its own or an enabled-by-default subchart's, as Helm collects them), and
+// per earlier release a stack may hold it at (EARLIER_CHARTS, `chartVersions`); other versions of
+// the same key there are removed. `--only traefik@41.1.1,...` derives just those
 // (for test fixtures of earlier releases) and removes nothing.
 //
 // A manifest: chart name and version, the archive's sha256, each source file with its sha256, and
@@ -51,14 +52,14 @@ function parseArgs(argv) {
   };
 }
 
-/** CHARTS from versions.ts (it imports nothing), transpiled the way plan/run.js runs the sources. */
+/** CHARTS and EARLIER_CHARTS from versions.ts (it imports nothing), transpiled the way plan/run.js runs the sources. */
 function pinnedCharts() {
   const ts = require("typescript");
   const file = path.join(repoRoot, "versions.ts");
   const js = ts.transpileModule(fs.readFileSync(file, "utf8"), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
   const mod = { exports: {} };
   new Function("module", "exports", "require", js)(mod, mod.exports, require);
-  return mod.exports.CHARTS;
+  return { charts: mod.exports.CHARTS, earlier: mod.exports.EARLIER_CHARTS || {} };
 }
 
 /** The chart's name in a repository index: an OCI reference ends in it. */
@@ -243,15 +244,16 @@ function describeChanges(before, after) {
 
 function main() {
   const { chartsDir, outDir, only } = parseArgs(process.argv.slice(2));
-  const charts = pinnedCharts();
+  const { charts, earlier: held } = pinnedCharts();
+  // Each key's pinned version and the earlier releases a stack may hold it at (EARLIER_CHARTS).
+  const keep = (key) => (only ? [only[key]] : [charts[key].version, ...(held[key] || [])]);
   const wanted = only ? Object.keys(only) : Object.keys(charts);
   for (const key of wanted) if (!charts[key]) throw new Error(`--only: ${key} is not a key of CHARTS in versions.ts`);
   fs.mkdirSync(outDir, { recursive: true });
   const missing = [];
   const derived = [];
-  for (const key of wanted) {
+  for (const [key, version] of wanted.flatMap((k) => keep(k).map((v) => [k, v]))) {
     const spec = charts[key];
-    const version = only ? only[key] : spec.version;
     const name = chartName(spec.chart);
     const archive = path.join(chartsDir, `${name}-${version}.tgz`);
     if (!fs.existsSync(archive)) {
@@ -263,7 +265,8 @@ function main() {
     const target = path.join(outDir, `${key}-${version}.json`);
     const earlier = fs
       .readdirSync(outDir)
-      .filter((f) => f.startsWith(`${key}-`) && f.endsWith(".json") && path.join(outDir, f) !== target && /^\d|^v\d/.test(f.slice(key.length + 1)));
+      .filter((f) => f.startsWith(`${key}-`) && f.endsWith(".json") && path.join(outDir, f) !== target && /^\d|^v\d/.test(f.slice(key.length + 1)))
+      .filter((f) => only || !keep(key).includes(f.slice(key.length + 1, -".json".length)));
     for (const f of earlier) {
       const before = JSON.parse(fs.readFileSync(path.join(outDir, f), "utf8"));
       const { lines, removals } = describeChanges(before, manifest);

@@ -10,12 +10,14 @@ import { existsSync, mkdtempSync, readdirSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join, resolve } from "path";
 import { CHARTS_WITH_CRDS, CrdDoc, crdPatchArgs, CrdManifest, hasCrds, loadCrdManifest } from "../platform/chart-crds";
-import { CHARTS } from "../versions";
+import { CHARTS, EARLIER_CHARTS } from "../versions";
 
 const ROOT = resolve(__dirname, "..");
 const EARLIER = join(__dirname, "fixtures", "chart-crds");
 const CHARTS_DIR = resolve(ROOT, "..", "shared", "charts");
 
+/** The manifests platform/crds must hold: each chart's pin, and the earlier releases a stack may hold it at. */
+const EXPECTED_FILES = CHARTS_WITH_CRDS.flatMap((k) => [CHARTS[k].version, ...((EARLIER_CHARTS as Partial<Record<string, readonly string[]>>)[k] ?? [])].map((v) => `${k}-${v}.json`)).sort();
 const byName = (m: CrdManifest) => new Map(m.crds.map((c) => [c.metadata.name, c]));
 /** Names of the CRDs whose applied content differs between two manifests of one chart. */
 function changed(before: CrdManifest, after: CrdManifest): string[] {
@@ -45,8 +47,13 @@ describe("committed manifests", () => {
     expect(m.archive.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
-  it("platform/crds holds exactly the pinned versions (a bump without re-deriving leaves no stale file behind)", () => {
-    expect(readdirSync(join(ROOT, "platform", "crds")).sort()).toEqual(CHARTS_WITH_CRDS.map((k) => `${k}-${CHARTS[k].version}.json`).sort());
+  it("platform/crds holds exactly the pinned versions and the earlier releases of EARLIER_CHARTS (a bump without re-deriving leaves no stale file behind)", () => {
+    expect(readdirSync(join(ROOT, "platform", "crds")).sort()).toEqual(EXPECTED_FILES);
+    expect(EXPECTED_FILES).toContain("traefik-41.1.1.json");
+  });
+
+  it("an earlier release a stack may hold (chartVersions) has its manifest, which is the chart archive's", () => {
+    expect(loadCrdManifest("traefik", "41.1.1")).toEqual(loadCrdManifest("traefik", "41.1.1", EARLIER));
   });
 
   it("kube-prometheus-stack's come from its crds subchart (charts/crds/crds/), as Helm collects them", () => {
@@ -76,8 +83,9 @@ describe("a chart bump applies the new chart's CRDs", () => {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const bumped = require("../platform/chart-crds") as typeof import("../platform/chart-crds");
       expect(bumped.loadCrdManifest("traefik", undefined, EARLIER).version).toBe("41.1.1");
+      expect(bumped.loadCrdManifest("traefik").version).toBe("41.1.1");
       // Not derived into platform/crds: the program refuses instead of applying stale CRDs.
-      expect(() => bumped.loadCrdManifest("traefik")).toThrow(/traefik 41\.1\.1/);
+      expect(() => bumped.loadCrdManifest("strimzi", "1.1.0")).toThrow(/strimzi 1\.1\.0/);
     });
     jest.dontMock("../versions");
   });
@@ -116,9 +124,10 @@ describe("a chart bump applies the new chart's CRDs", () => {
   });
   afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-  it("the pinned manifests, and no pinned chart other than CHARTS_WITH_CRDS has crds/", () => {
+  it("the pinned manifests and the earlier releases', and no pinned chart other than CHARTS_WITH_CRDS has crds/", () => {
     execFileSync("node", [script, CHARTS_DIR, out], { encoding: "utf8" });
-    expect(readdirSync(out).sort()).toEqual(CHARTS_WITH_CRDS.map((k) => `${k}-${CHARTS[k].version}.json`).sort());
+    expect(readdirSync(out).sort()).toEqual(EXPECTED_FILES);
+    expect(loadCrdManifest("traefik", "41.1.1", out)).toEqual(loadCrdManifest("traefik", "41.1.1"));
     for (const key of CHARTS_WITH_CRDS) expect(loadCrdManifest(key, undefined, out)).toEqual(loadCrdManifest(key));
     for (const key of Object.keys(CHARTS) as (keyof typeof CHARTS)[]) expect({ key, crds: hasCrds(key) }).toEqual({ key, crds: readdirSync(out).some((f) => f.startsWith(`${key}-`)) });
   });

@@ -12,7 +12,7 @@ import { join } from "path";
 import { gunzipSync } from "zlib";
 import { parse } from "yaml";
 import { Collector } from "../config/validate";
-import { parseChartMirror } from "../config/platform";
+import { parseChartMirror, parseChartVersions } from "../config/platform";
 import { ChartKey, chartName, chartSource } from "../platform/chart-source";
 import { CHARTS } from "../versions";
 
@@ -35,6 +35,29 @@ describe("chartSource", () => {
     expect(KEYS.map(chartName)).toEqual([
       "traefik", "rook-ceph", "ceph-csi-drivers", "rook-ceph-cluster", "strimzi-kafka-operator", "redis-ha", "mosquitto", "kube-prometheus-stack", "cert-manager", "kured",
     ]);
+  });
+});
+
+describe("chartVersions: a chart held at an earlier release the program knows", () => {
+  const parsed = (value: unknown) => {
+    const c = new Collector();
+    return { held: parseChartVersions(c, value), problems: c.problems };
+  };
+  it("takes traefik's earlier release (its CRDs derived: platform/crds/traefik-41.1.1.json); the pin or no key holds nothing", () => {
+    expect(parsed({ traefik: "41.1.1" })).toEqual({ held: { traefik: "41.1.1" }, problems: [] });
+    expect(parsed({ traefik: CHARTS.traefik.version })).toEqual({ held: {}, problems: [] });
+    expect(parsed(undefined)).toEqual({ held: {}, problems: [] });
+  });
+  it("the held release comes from the same place as the pin, the mirror included", () => {
+    expect(chartSource("traefik", undefined, "41.1.1")).toEqual({ chart: "traefik", version: "41.1.1", repositoryOpts: { repo: "https://traefik.github.io/charts" } });
+    expect(chartSource("traefik", { repo: "http://127.0.0.1:8879" }, "41.1.1")).toEqual({ chart: "traefik", version: "41.1.1", repositoryOpts: { repo: "http://127.0.0.1:8879" } });
+  });
+  it("refuses another chart, another version (a newer one, an unknown one, Strimzi's 1.1.0) and another shape, naming the entry", () => {
+    expect(parsed({ treafik: "41.1.1" }).problems).toEqual([expect.stringMatching(/^chartVersions\.treafik: is not a chart of the platform \(traefik, rookCeph, /)]);
+    expect(parsed({ traefik: "41.2.0" }).problems).toEqual([expect.stringMatching(/^chartVersions\.traefik: "41\.2\.0" is not a release the program can hold traefik at: 41\.3\.0 or 41\.1\.1 /)]);
+    expect(parsed({ strimzi: "1.1.0" }).problems).toEqual([expect.stringMatching(/^chartVersions\.strimzi: "1\.1\.0" is not a release .*: 1\.2\.0 \(/)]);
+    expect(parsed({ traefik: 41 }).problems).toEqual([expect.stringMatching(/^chartVersions\.traefik: 41 is not/)]);
+    expect(parsed(["traefik@41.1.1"]).problems).toEqual([expect.stringMatching(/^chartVersions: must be a map of chart key to version/)]);
   });
 });
 

@@ -244,6 +244,8 @@ const CHANGES: Record<
   },
   // Touches no stage 1-2 input; the Helm side: tests/platform-day-two.test.ts.
   chartMirror: { edit: (r) => (r.chartMirror = "http://127.0.0.1:8879") },
+  // The same; the Helm and CRD side: tests/platform-day-two.test.ts.
+  chartVersions: { from: (r) => (r.chartVersions = { traefik: "41.1.1" }), edit: (r) => delete r.chartVersions },
   // The program's own check, before anything on the cluster (existing-cluster/index.ts).
   kubeconfig: { edit: () => undefined, refusedBy: (before) => [switchProblem(before.record)].filter((p): p is string => p !== undefined) },
   existingCluster: { edit: () => undefined, checkedIn: "tests/platform-day-two.test.ts" },

@@ -8,8 +8,8 @@ import * as path from "path";
 const common = require(path.join(__dirname, "..", "scripts", "lab", "common.js")) as {
   summary(text: string): string;
   stepRunner(seconds?: Record<string, number>): {
-    step(name: string, fn: () => unknown): Promise<boolean>;
-    finish(label: string, logs: string): void;
+    step: (name: string, fn: () => unknown) => Promise<boolean>;
+    finish: (label: string, logs: string) => void;
     results: string[];
   };
   previewSteps(text: string): { op: string; name: string; kind: string; diffReasons: string[]; changed: string[] }[];

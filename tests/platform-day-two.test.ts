@@ -46,6 +46,7 @@ beforeAll(async () => {
   });
   platform("prodBefore", k3sClusterFacts(prodTopology));
   platform("prodMirror", k3sClusterFacts(prodTopology), { chartMirror: MIRROR });
+  platform("prodHeld", k3sClusterFacts(prodTopology), { chartVersions: { traefik: "41.1.1" } });
   platform("existingBefore", existing());
   const added = { name: "agent4", role: "agent", address: "192.168.50.24", allocatable: { cpu: "3500m", memory: "5374Mi" }, cephDevice: "sdb" };
   platform("existingAfter", existing({ existingNodes: [...EXISTING_NODES, added], existingPodCidr: "10.244.0.0/16", ingressServiceType: "LoadBalancer", ingressAddress: "192.168.50.200" }));
@@ -84,6 +85,19 @@ describe("docs/day-two.md row chartMirror", () => {
     expect(changed).toHaveLength(h.byType(RELEASE).filter((x) => x.name.startsWith("prodBefore-")).length);
     for (const c of changed) expect({ name: c.name, keys: c.changedKeys.sort() }).toEqual({ name: c.name, keys: c.name.endsWith("strimzi") ? ["chart", "repositoryOpts"] : ["repositoryOpts"] });
     expect(h.byName("prodMirror-strimzi").inputs.chart).toBe(chartName("strimzi"));
+  });
+});
+
+describe("docs/day-two.md row chartVersions", () => {
+  it("in place: Traefik held at 41.1.1 moves to the pin: its release upgrades (version only) and the CRD that changed between the two updates", () => {
+    const r = changes("prodHeld", "prodBefore");
+    const changed = [...r.changes.values()].filter((c) => c.change !== "same").map((c) => ({ name: c.name, type: c.type, change: c.change, keys: [...c.changedKeys].sort() }));
+    expect(changed).toEqual([
+      { name: "crd-middlewares.traefik.io", type: "kubernetes:apiextensions.k8s.io/v1:CustomResourceDefinitionPatch", change: "update", keys: ["spec"] },
+      { name: "traefik", type: RELEASE, change: "update", keys: ["version"] },
+    ]);
+    expect(h.byName("prodHeld-traefik").inputs).toMatchObject({ version: "41.1.1", skipCrds: true });
+    expect(h.byName("prodBefore-traefik").inputs.version).toBe("41.3.0");
   });
 });
 
