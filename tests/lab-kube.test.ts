@@ -233,3 +233,44 @@ describe("lab:kube's step lines", () => {
     expect(kubePulumi.summary(log)).toBe("+ 2 created, 1 unchanged");
   });
 });
+
+/* eslint-disable-next-line @typescript-eslint/no-require-imports */
+const checks = require(path.join(ROOT, "scripts/lab/kube-checks.js")) as {
+  previewProblems(steps: { op: string; kind: string; name: string; changed: string[] }[], expected: Record<string, string[] | null>): string[];
+  crdDrift(manifest: { crds: unknown[] }, served: unknown[]): string[];
+};
+
+describe("lab:kube's day-two checks", () => {
+  const step = (op: string, kind: string, name: string, changed: string[] = []) => ({ op, kind, name, changed });
+
+  it("a preview must be exactly the changes the docs name, with exactly their changed properties", () => {
+    const expected = { "update Deployment apps-api": ["spec.template.spec.containers[0].image"], "update HorizontalPodAutoscaler apps-api": ["spec.minReplicas"] };
+    const steps = [step("update", "Deployment", "apps-api", ["spec.template.spec.containers[0].image"]), step("update", "HorizontalPodAutoscaler", "apps-api", ["spec.minReplicas"])];
+    expect(checks.previewProblems(steps, expected)).toEqual([]);
+    // What the old check let through: a change with no property named, another property, another object, a missing one.
+    expect(checks.previewProblems([step("update", "Deployment", "apps-api", ["spec.template.spec.containers[0].resources"]), step("update", "Service", "apps-api", ["spec.ports"])], expected)).toEqual([
+      "update Deployment apps-api changes [spec.template.spec.containers[0].resources], not [spec.template.spec.containers[0].image]",
+      "unexpected: update Service apps-api [spec.ports]",
+      "missing: update HorizontalPodAutoscaler apps-api",
+    ]);
+    expect(checks.previewProblems([step("update", "HorizontalPodAutoscaler", "apps-api", [])], { "update HorizontalPodAutoscaler apps-api": ["spec.minReplicas"] })).toEqual([
+      "update HorizontalPodAutoscaler apps-api changes [], not [spec.minReplicas]",
+    ]);
+    // null: any properties (a CRD whose schema changed in many places).
+    expect(checks.previewProblems([step("update", "CustomResourceDefinitionPatch", "platform-crd-x", ["spec.versions[0].schema"])], { "update CustomResourceDefinitionPatch platform-crd-x": null })).toEqual([]);
+  });
+
+  it("the CRDs in the apiserver against a chart's manifest: Traefik 41.1.1's are not 41.3.0's (the Middleware CRD), whatever the key order", () => {
+    const load = (v: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "platform", "crds", `traefik-${v}.json`), "utf8")) as { crds: { metadata: { name: string }; spec: Record<string, unknown> }[] };
+    const [older, pinned] = [load("41.1.1"), load("41.3.0")];
+    // As served: the server's own fields added, keys in another order.
+    const reversed = (x: unknown): unknown =>
+      Array.isArray(x) ? x.map(reversed) : x && typeof x === "object" ? Object.fromEntries(Object.entries(x).reverse().map(([k, v]) => [k, reversed(v)])) : x;
+    const served = (m: typeof older) => m.crds.map((c) => ({ ...(reversed(c) as typeof c), status: { acceptedNames: {} }, metadata: { ...c.metadata, uid: "u" } }));
+    expect(checks.crdDrift(pinned, served(pinned))).toEqual([]);
+    expect(checks.crdDrift(pinned, served(older))).toEqual(["middlewares.traefik.io: other versions or schema"]);
+    expect(checks.crdDrift(pinned, served(older).filter((c) => c.metadata.name !== "ingressroutes.traefik.io"))).toEqual(
+      expect.arrayContaining(["ingressroutes.traefik.io: absent"]),
+    );
+  });
+});

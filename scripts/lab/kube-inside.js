@@ -152,9 +152,9 @@ async function pulumiSteps(ctx) {
   const names = [
     "pulumi preview --policy-pack policy",
     "pulumi up (platform and reference apps)",
-    "chart upgrade: the pinned release's CRDs",
+    "chart held at its earlier release (chartVersions)",
     "pulumi up --expect-no-changes",
-    "day two: add an app, change its image and replicas, remove it",
+    "day two: add an app, change its image and replicas, move a chart to its pin, remove the app",
     "stack export: no generated secret in plain text",
     "pulumi destroy: nothing left but what docs/lab.md lists as kept",
   ];

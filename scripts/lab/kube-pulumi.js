@@ -7,9 +7,9 @@
 "use strict";
 const fs = require("fs");
 const path = require("path");
-const { spawnSync } = require("child_process");
 const YAML = require("yaml");
 const { summary, tail, pulumiEnv, pulumiCli, previewSteps } = require("./common");
+const { previewProblems, crdDrift } = require("./kube-checks");
 
 /** The app the lab adds on day two (docs/lab.md): no ingress, no platform service, 2 x 32 Mi at most. */
 const LAB_EXTRA_APP = (image) => ({
@@ -37,6 +37,19 @@ async function runPulumi(ctx) {
   const { cli, engine, mustEngine } = pulumiCli({ bin: pulumiBin, project, logs, env, root: ROOT, extraArgs: ["--stack", stack] });
 
   const policy = path.join(ROOT, "policy");
+  // The chart the lab moves on day two: Traefik, from its earlier release to the pin (versions.ts).
+  const { CHARTS, EARLIER_CHARTS } = require(path.join(ROOT, "versions.ts"));
+  const move = { key: "traefik", release: "traefik", namespace: "traefik", from: EARLIER_CHARTS.traefik[0], to: CHARTS.traefik.version };
+  const crdManifest = (version) => JSON.parse(fs.readFileSync(path.join(ROOT, "platform", "crds", `${move.key}-${version}.json`), "utf8"));
+  /** The chart's CRDs in the apiserver against its manifest at `version`, and the chart of its Deployment. */
+  const chartInCluster = async (version) => {
+    const drift = crdDrift(crdManifest(version), (await kube.get("/apis/apiextensions.k8s.io/v1/customresourcedefinitions")).items);
+    if (drift.length > 0) throw new Error(`the CRDs in the apiserver are not ${move.key} ${version}'s (platform/crds): ${drift.join("; ")}`);
+    const d = await kube.get(`/apis/apps/v1/namespaces/${move.namespace}/deployments/${move.release}`);
+    const chart = (d.metadata.labels || {})["helm.sh/chart"];
+    if (chart !== `${move.key}-${version}`) throw new Error(`the ${move.release} Deployment comes from chart ${chart}, not ${move.key}-${version}`);
+    return `${crdManifest(version).crds.length} CRDs as platform/crds/${move.key}-${version}.json, Deployment from ${chart}`;
+  };
   const setUp = await step(`stack ${stack}: ${STACK}'s stages 3-4 onto the lab cluster (existingNodes, kubeconfig, chartMirror), file backend, passphrase secrets`, () => {
     fs.mkdirSync(project, { recursive: true });
     fs.mkdirSync(path.join(RUN, "state"), { recursive: true });
@@ -47,39 +60,17 @@ async function runPulumi(ctx) {
     const { config, dropped } = labStackConfig(ROOT, STACK);
     // Images are never pulled (kwok runs no container): a registry name that cannot resolve.
     config.appsRegistry = "registry.lab.invalid/flatcarmicrocloud";
+    // The day-two chart move (docs/platform.md, "Holding a chart back"): the first up installs the
+    // chart at its earlier release, a later up moves it to the pin.
+    config.chartVersions = { [move.key]: move.from };
     const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT_NAME}:${k}`, v]));
     fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), YAML.stringify({ config: prefixed }));
     cli(["stack", "init", stack, "--secrets-provider", "passphrase"]);
     cli(["config", "set", "--secret", "kubeconfig", "--stack", stack], { input: fs.readFileSync(pki.kubeconfigs.admin, "utf8") });
     cli(["config", "set", "chartMirror", `http://127.0.0.1:${chartServer.port}`, "--stack", stack]);
-    return { detail: `${Object.keys(config).length} keys of Pulumi.${STACK}.yaml kept; dropped ${dropped.join(", ")}` };
+    return { detail: `${Object.keys(config).length - 2} keys of Pulumi.${STACK}.yaml kept, chartVersions ${move.key} ${move.from}; dropped ${dropped.join(", ")}` };
   });
   if (!setUp) return;
-
-  // A chart upgrade: the cluster first holds the CRDs of Traefik's earlier release in the mirror (as
-  // a cluster that ran it has them); after the program's up with the pinned release they must be
-  // the pinned release's (Helm itself never upgrades a chart's crds/).
-  const upgrade = { chart: "traefik", from: "41.1.1", crd: "middlewares.traefik.io", field: "errorRequestHeaders" };
-  await step(`chart upgrade, before: the CRDs of ${upgrade.chart} ${upgrade.from} (the mirror's earlier release) in the cluster`, async () => {
-    const archive = path.join(ctx.CHARTS, `${upgrade.chart}-${upgrade.from}.tgz`);
-    const dir = path.join(RUN, "earlier-chart");
-    fs.mkdirSync(dir, { recursive: true });
-    const t = spawnSync("tar", ["-xzf", archive, "-C", dir], { encoding: "utf8" });
-    if (t.status !== 0) throw new Error(`tar ${archive}: ${t.stderr}`);
-    const crdDir = path.join(dir, upgrade.chart, "crds");
-    let n = 0;
-    for (const f of fs.readdirSync(crdDir).filter((x) => x.endsWith(".yaml"))) {
-      for (const d of YAML.parseAllDocuments(fs.readFileSync(path.join(crdDir, f), "utf8"))) {
-        const crd = d.toJSON();
-        if (!crd || crd.kind !== "CustomResourceDefinition") continue;
-        await kube.post("/apis/apiextensions.k8s.io/v1/customresourcedefinitions", crd);
-        n += 1;
-      }
-    }
-    const has = JSON.stringify(await kube.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${upgrade.crd}`)).includes(upgrade.field);
-    if (has) throw new Error(`${upgrade.crd} of ${upgrade.from} already has ${upgrade.field}: the check after up would prove nothing`);
-    return { detail: `${n} CRDs; ${upgrade.crd} without ${upgrade.field}` };
-  });
 
   await step("pulumi preview --policy-pack policy (server-side dry run against the apiserver)", async () => {
     const r = await mustEngine("preview", ["preview", "--policy-pack", policy, "--policy-pack-config", path.join(policy, `config.${STACK}.json`)]);
@@ -110,11 +101,7 @@ async function runPulumi(ctx) {
     return;
   }
 
-  await step(`chart upgrade, after: ${upgrade.chart}'s CRDs are the pinned release's (${upgrade.crd} has ${upgrade.field})`, async () => {
-    const crd = await kube.get(`/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${upgrade.crd}`);
-    if (!JSON.stringify(crd).includes(upgrade.field)) throw new Error(`${upgrade.crd} is still ${upgrade.chart} ${upgrade.from}'s (no ${upgrade.field}): Helm keeps existing CRDs, and the program did not apply the pinned release's`);
-    return { detail: `${upgrade.crd}: ${upgrade.field} present` };
-  });
+  await step(`chart held (chartVersions): ${move.key} ${move.from} installed, its CRDs in the apiserver`, async () => ({ detail: await chartInCluster(move.from) }));
 
   await step("pulumi up --expect-no-changes", async () => {
     const r = await mustEngine("up-again", ["up", "--yes", "--expect-no-changes"]);
@@ -129,17 +116,24 @@ async function runPulumi(ctx) {
     doc.setIn(["config", appsKey], doc.createNode(edit(doc.getIn(["config", appsKey]).toJSON())));
     fs.writeFileSync(stackFile, doc.toString());
   };
-  /** preview --json: resource names (URN tails) per operation, updates' changed keys. */
+  /**
+   * preview --json: its steps (common.js previewSteps: the changed property paths from the detailed
+   * diff, since the Kubernetes provider reports no diffReasons), and "Kind name" per operation.
+   */
   const previewOps = async (label) => {
     const r = await engine(label, ["preview", "--json"]);
     if (r.code !== 0) throw new Error(`preview exited ${r.code} (log ${r.log}): ${tail(r.text)}`);
+    const steps = previewSteps(r.text);
     const ops = {};
-    for (const st of previewSteps(r.text)) {
-      const name = `${st.kind} ${st.name}`;
-      (ops[st.op] = ops[st.op] || []).push(st.op === "update" ? `${name} [${st.diffReasons.join(",")}]` : name);
-    }
-    return ops;
+    for (const st of steps) (ops[st.op] = ops[st.op] || []).push(`${st.kind} ${st.name}`);
+    return { ops, steps };
   };
+  /** Fails unless the preview's steps are exactly `expected` (kube-checks.js previewProblems). */
+  const exactly = (steps, expected, what) => {
+    const problems = previewProblems(steps, expected);
+    if (problems.length > 0) throw new Error(`${what}:\n${problems.join("\n")}`);
+  };
+  const described = (steps) => steps.map((st) => `${st.kind} ${st.name}${st.changed.length ? ` [${st.changed.join(", ")}]` : ""}`).join("; ");
   const applyAndNoOp = async (label) => {
     const u = await mustEngine(`${label}-up`, ["up", "--yes", "--skip-preview"]);
     const again = await engine(`${label}-again`, ["up", "--yes", "--expect-no-changes", "--skip-preview"]);
@@ -160,7 +154,7 @@ async function runPulumi(ctx) {
     // reference apps' size is refused there, rightly. 2 x 32 Mi fits; the check still runs on it.
     const template = appsNow().find((a) => !a.ingress && !a.uses) || appsNow()[appsNow().length - 1];
     editApps((apps) => [...apps, LAB_EXTRA_APP(template.image)]);
-    const ops = await previewOps("day-two-add-preview");
+    const { ops } = await previewOps("day-two-add-preview");
     only(ops, (op, n) => op === "create" && / apps-labextra/.test(n), "expected only creates of apps-labextra's objects");
     if (!(ops.create || []).some((n) => n.startsWith("Deployment "))) throw new Error(`no Deployment created: ${JSON.stringify(ops)}`);
     const applied = await applyAndNoOp("day-two-add");
@@ -173,21 +167,53 @@ async function runPulumi(ctx) {
     const image = target.image.replace(/:([^:@/]+)$/, (m, tag) => `:${tag}-lab`);
     const replicas = { min: target.replicas.min + 1, max: Math.max(target.replicas.max, target.replicas.min + 1) };
     editApps((apps) => apps.map((a) => (a.name === target.name ? { ...a, image, replicas } : a)));
-    const ops = await previewOps("day-two-change-preview");
-    only(ops, (op, n) => op === "update" && new RegExp(` apps-${target.name} `).test(`${n} `), `expected only in-place updates of apps-${target.name}`);
-    if ((ops.update || []).length === 0) throw new Error("the preview updates nothing");
+    // docs/apps.md: the image is the Deployment's one container's; the replicas are the autoscaler's
+    // range (the Deployment has no replicas: the autoscaler owns the count). Nothing else changes.
+    const { steps } = await previewOps("day-two-change-preview");
+    exactly(
+      steps,
+      {
+        [`update Deployment apps-${target.name}`]: ["spec.template.spec.containers[0].image"],
+        [`update HorizontalPodAutoscaler apps-${target.name}`]: [
+          ...(replicas.min !== target.replicas.min ? ["spec.minReplicas"] : []),
+          ...(replicas.max !== target.replicas.max ? ["spec.maxReplicas"] : []),
+        ],
+      },
+      `expected the image and replicas of apps-${target.name} updated in place, nothing else`,
+    );
     const applied = await applyAndNoOp("day-two-change");
     const d = await kube.get(`/apis/apps/v1/namespaces/apps/deployments/${target.name}`);
     const images = d.spec.template.spec.containers.map((c) => c.image);
     if (!images.some((i) => i.endsWith(image.split("/").pop()))) throw new Error(`the Deployment runs ${images.join(", ")}, not ${image}`);
     const hpa = await kube.get(`/apis/autoscaling/v2/namespaces/apps/horizontalpodautoscalers/${target.name}`);
     if (hpa.spec.minReplicas !== replicas.min) throw new Error(`the autoscaler's minReplicas is ${hpa.spec.minReplicas}, not ${replicas.min}`);
-    return { detail: `${target.name}: updates ${ops.update.join("; ")}; applied (${applied}), then no changes`, figure: "dayTwoChange" };
+    return { detail: `${target.name}: updates ${described(steps)}; applied (${applied}), then no changes`, figure: "dayTwoChange" };
+  });
+
+  await step(`day two: move ${move.key} from ${move.from} to its pin ${move.to} (docs/day-two.md row chartVersions: in place, the CRDs the pin changed updated first)`, async () => {
+    const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
+    doc.deleteIn(["config", `${PROJECT_NAME}:chartVersions`]);
+    fs.writeFileSync(stackFile, doc.toString());
+    // The CRDs whose applied content differs between the two releases' manifests (platform/crds).
+    const before = new Map(crdManifest(move.from).crds.map((c) => [c.metadata.name, JSON.stringify(c)]));
+    const changedCrds = crdManifest(move.to).crds.filter((c) => before.get(c.metadata.name) !== JSON.stringify(c)).map((c) => c.metadata.name);
+    if (changedCrds.length === 0) throw new Error(`no CRD differs between ${move.key} ${move.from} and ${move.to}: the move would prove nothing about CRDs`);
+    const { steps } = await previewOps("day-two-chart-preview");
+    exactly(
+      steps,
+      {
+        [`update Release platform-${move.release}`]: ["version"],
+        ...Object.fromEntries(changedCrds.map((n) => [`update CustomResourceDefinitionPatch platform-crd-${n}`, null])),
+      },
+      `expected the ${move.release} release's version and the changed CRDs updated in place, nothing else`,
+    );
+    const applied = await applyAndNoOp("day-two-chart");
+    return { detail: `updates ${described(steps)}; applied (${applied}), then no changes; ${await chartInCluster(move.to)}`, figure: "dayTwoChart" };
   });
 
   await step("day two: remove an app (docs/apps.md: its objects are deleted, nothing else changes)", async () => {
     editApps((apps) => apps.filter((a) => a.name !== "labextra"));
-    const ops = await previewOps("day-two-remove-preview");
+    const { ops } = await previewOps("day-two-remove-preview");
     only(ops, (op, n) => op === "delete" && / apps-labextra/.test(n), "expected only deletes of apps-labextra's objects");
     const applied = await applyAndNoOp("day-two-remove");
     const gone = await kube.request("GET", "/apis/apps/v1/namespaces/apps/deployments/labextra");
