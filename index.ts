@@ -12,6 +12,7 @@ import { loadStackConfig } from "./config";
 import { deploys } from "./config/topology";
 import { infraStage } from "./infra/stage";
 import { Platform } from "./platform";
+import { volumeBackupPlan } from "./platform/volume-backups";
 
 // Config: every key validated; a bad stack config stops here, before anything is created.
 const config = loadStackConfig();
@@ -23,7 +24,9 @@ const deploysPlatform = !vms || deploys(vms.topology.deployUpTo, "platform");
 const deploysApps = !vms || deploys(vms.topology.deployUpTo, "apps");
 // Room: the platform and every app at its maximum replicas must fit the schedulable nodes. Only a
 // stack that deploys the platform needs it (the lab's stage-1-only topology has no Ceph node).
-const capacity = deploysPlatform ? assertStackFits(facts, config.platform, config.apps.apps) : undefined;
+// Volume backups (Velero) only with a backup target; counted in the room too.
+const volumeBackups = volumeBackupPlan(config.backup.settings, config.apps.apps);
+const capacity = deploysPlatform ? assertStackFits(facts, config.platform, config.apps.apps, volumeBackups) : undefined;
 
 // Stage 1: day-two admission, networks, storage, images and VMs on the KVM host, the Rocky VMs'
 // roles, and what reaches the VMs after first boot over SSH (infra/stage.ts).
@@ -35,7 +38,7 @@ const cluster = targetCluster(config, infra);
 // Stage 3: the platform as pinned Helm releases on the cluster.
 const platform =
   cluster && deploysPlatform
-    ? new Platform("platform", { provider: cluster.provider, clusterLifetime: cluster.lifetime, ...facts, settings: config.platform, appHosts, acme: cluster.acme, alerts: config.alerts, backups: infra?.backups })
+    ? new Platform("platform", { provider: cluster.provider, clusterLifetime: cluster.lifetime, ...facts, settings: config.platform, appHosts, acme: cluster.acme, alerts: config.alerts, backups: infra?.backups, volumeBackups: volumeBackups && config.backup.credentials && { plan: volumeBackups, credentials: config.backup.credentials } })
     : undefined;
 
 // Stage 4: the user's apps (stack config `apps`) on the platform's services and the database VM.

@@ -81,6 +81,24 @@ export const CHARTS = {
     repo: "https://kubereboot.github.io/charts",
     image: { repository: "ghcr.io/kubereboot/kured", tag: "1.23.0" },
   },
+  // Volume backups (platform/values/velero.ts), installed only while the stack has a backup target.
+  // Velero 1.18.1 is the chart's appVersion; its S3 plugin line for 1.18 is v1.14.x. Tags, not
+  // digests: the registries cannot be asked from here (docs/backups.md says how to pin a digest).
+  velero: {
+    chart: "velero",
+    version: "12.1.0",
+    repo: "https://vmware-tanzu.github.io/helm-charts",
+    image: { repository: "docker.io/velero/velero", tag: "v1.18.1" },
+    awsPlugin: { repository: "docker.io/velero/velero-plugin-for-aws", tag: "v1.14.2" },
+  },
+  // The CSI snapshot controller (kubernetes-csi/external-snapshotter v8.6.0, the chart's appVersion):
+  // K3s ships none, and Velero's CSI snapshots need it.
+  snapshotController: {
+    chart: "snapshot-controller",
+    version: "5.2.0",
+    repo: "https://piraeus.io/helm-charts/",
+    image: { repository: "registry.k8s.io/sig-storage/snapshot-controller", tag: "v8.6.0" },
+  },
 } as const;
 
 /**

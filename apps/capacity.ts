@@ -10,6 +10,7 @@ import { ClusterFacts } from "../cluster-facts";
 import { ConfigError } from "../config/validate";
 import { capacityReport, CapacityReport, Figures } from "../platform/capacity";
 import { planPlatform } from "../platform/plan";
+import { VolumeBackupPlan } from "../platform/volume-backups";
 import { renderPlatform } from "../platform/render";
 import { appWorkloads } from "./render";
 
@@ -23,8 +24,8 @@ export interface StackCapacity {
   free: Figures;
 }
 
-export function stackCapacity(facts: ClusterFacts, platform: PlatformSettings, apps: AppSpec[]): StackCapacity {
-  const plan = planPlatform({ ...facts, settings: platform });
+export function stackCapacity(facts: ClusterFacts, platform: PlatformSettings, apps: AppSpec[], volumeBackups?: VolumeBackupPlan): StackCapacity {
+  const plan = planPlatform({ ...facts, settings: platform, volumeBackups });
   const { workloads } = renderPlatform(plan);
   const platformOnly = capacityReport(workloads, facts.nodes);
   const report = capacityReport([...workloads, ...appWorkloads(apps)], facts.nodes);
@@ -36,9 +37,22 @@ export function stackCapacity(facts: ClusterFacts, platform: PlatformSettings, a
   };
 }
 
-/** Throws a ConfigError naming `apps` when platform and apps do not fit the schedulable nodes. */
-export function assertStackFits(facts: ClusterFacts, platform: PlatformSettings, apps: AppSpec[]): StackCapacity {
-  const capacity = stackCapacity(facts, platform, apps);
+/**
+ * Throws a ConfigError when platform and apps do not fit the schedulable nodes: naming
+ * `backupS3Endpoint` when they fit without the volume backups' workloads (Velero, its node agent, the
+ * snapshot controller) and not with them, else naming `apps`.
+ */
+export function assertStackFits(facts: ClusterFacts, platform: PlatformSettings, apps: AppSpec[], volumeBackups?: VolumeBackupPlan): StackCapacity {
+  const capacity = stackCapacity(facts, platform, apps, volumeBackups);
+  if (!capacity.report.fits && volumeBackups && stackCapacity(facts, platform, apps).report.fits) {
+    const tool = ["velero", "snapshot-controller"].map((r) => `${r} ${capacity.report.byRelease[r]?.memoryMiB ?? 0} MiB`).join(", ");
+    throw new ConfigError(
+      capacity.report.problems.map(
+        (p) =>
+          `backupS3Endpoint: the volume backups (${tool} of requests) do not fit next to the platform and the apps at replicas.max: ${p}; lower the apps' requests or replicas.max, or add workers (docs/backups.md, "Ceph volumes")`,
+      ),
+    );
+  }
   if (!capacity.report.fits) {
     const hint = apps.length > 0 ? " (apps counted at replicas.max): lower requests or replicas.max, or add workers" : "";
     throw new ConfigError(capacity.report.problems.map((p) => `apps: the platform and the apps do not fit${hint}: ${p}`));

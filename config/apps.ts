@@ -54,6 +54,11 @@ export interface AppSpec {
   runAsUser: number;
   /** Directories the app may write (emptyDir mounts; the root filesystem is read-only). */
   writablePaths: string[];
+  /**
+   * Back up the app's persistent volume claims (those labelled `app.kubernetes.io/name: <name>` in the
+   * apps namespace) with the platform's volumes, when the stack has a backup target (docs/backups.md).
+   */
+  backupVolumes: boolean;
 }
 
 export interface AppsSettings {
@@ -247,7 +252,7 @@ function parseIngress(c: Collector, key: string, raw: unknown, domain: string): 
 }
 
 function parseApp(c: Collector, key: string, item: Record<string, unknown>, registry: string | undefined, topology: AppsTarget, deploysApps: boolean): AppSpec {
-  const known = ["name", "image", "port", "healthPath", "replicas", "targetCpuPercent", "resources", "env", "uses", "ingress", "serviceAccountToken", "runAsUser", "writablePaths"];
+  const known = ["name", "image", "port", "healthPath", "replicas", "targetCpuPercent", "resources", "env", "uses", "ingress", "serviceAccountToken", "runAsUser", "writablePaths", "backupVolumes"];
   for (const extra of Object.keys(item).filter((k) => !known.includes(k))) c.fail(`${key}.${extra}`, `unknown key; expected one of ${known.join(", ")}`);
   const name = c.string(`${key}.name`, item.name);
   if (name && !HOST_LABEL.test(name)) c.fail(`${key}.name`, `"${name}" is not an RFC 1123 label (lowercase letters, digits, inner hyphens; at most 63)`);
@@ -293,7 +298,8 @@ function parseApp(c: Collector, key: string, item: Record<string, unknown>, regi
   writablePaths.forEach((p, i) => {
     if (!p.startsWith("/") || p === "/" || p.split("/").includes("..")) c.fail(`${key}.writablePaths[${i}]`, `"${p}" must be an absolute directory other than /`);
   });
-  return { name, image, port, healthPath, replicas: { min, max }, targetCpuPercent, resources, env, uses, ingress, serviceAccountToken, runAsUser, writablePaths };
+  const backupVolumes = c.boolean(`${key}.backupVolumes`, item.backupVolumes, false);
+  return { name, image, port, healthPath, replicas: { min, max }, targetCpuPercent, resources, env, uses, ingress, serviceAccountToken, runAsUser, writablePaths, backupVolumes };
 }
 
 /** What the apps' settings are checked against: the domain of their hosts and the VMs (for PostgreSQL); no VMs on an existing cluster. */

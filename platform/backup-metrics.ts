@@ -75,11 +75,14 @@ export function etcdFreshnessRule(): RecordingRule {
   };
 }
 
-/** The PrometheusRule holding the freshness series of the kinds the cluster itself can see. */
-export function backupFreshnessRule(): PrometheusRuleDoc {
+/**
+ * The PrometheusRule holding the freshness series of the kinds the cluster itself can see: etcd's,
+ * and `more` (the volumes' while Velero backs them up: ./volume-backup-monitoring.ts).
+ */
+export function backupFreshnessRule(more: RecordingRule[] = []): PrometheusRuleDoc {
   return {
     name: "backup-freshness",
     namespace: NAMESPACES.monitoring.name,
-    spec: { groups: [{ name: "backup-freshness", rules: [etcdFreshnessRule()] }] },
+    spec: { groups: [{ name: "backup-freshness", rules: [etcdFreshnessRule(), ...more] }] },
   };
 }

@@ -9,6 +9,10 @@
  * (scripts/derive-chart-crds.js, from the same archive Helm pulls) and committed: a bump of CHARTS
  * without re-deriving stops the program here, naming the command. cert-manager's and Rook's charts
  * render their CRDs as templates, which Helm upgrades with the release: they are not listed.
+ * snapshot-controller renders its CRDs from a file too (crds.yaml), but only while the stack backs up
+ * its volumes: uninstalling it (backups turned off) would delete every VolumeSnapshot with its CRDs,
+ * so the program applies that file like a crds/ folder (scripts/derive-chart-crds.js TEMPLATED_CRDS)
+ * and the release turns the template off (`installCRDs: false`). Velero's crds/ are applied likewise.
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -16,7 +20,7 @@ import { CHARTS } from "../versions";
 import type { ChartKey } from "./releases";
 
 /** The pinned charts with CRDs in `crds/` (a test holds this list to the archives). */
-export const CHARTS_WITH_CRDS = ["traefik", "strimzi", "kubePrometheusStack"] as const satisfies readonly ChartKey[];
+export const CHARTS_WITH_CRDS = ["traefik", "strimzi", "kubePrometheusStack", "velero", "snapshotController"] as const satisfies readonly ChartKey[];
 export type ChartWithCrds = (typeof CHARTS_WITH_CRDS)[number];
 
 export const CRD_MANIFEST_DIR = path.join(__dirname, "crds");

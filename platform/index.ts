@@ -10,7 +10,9 @@
  *   kube-prometheus-stack (monitoring CRDs) -> the platform's ServiceMonitors (Ceph, Traefik, Redis),
  *     each also after what it watches, its alert rules, the backup VMs' ScrapeConfig and the backup
  *     dashboard; no release waits for monitoring;
- *   each generated Secret -> the release that reads it.
+ *   each generated Secret -> the release that reads it;
+ *   with a backup target: snapshot CRDs -> snapshot-controller -> Rook's VolumeSnapshotClasses;
+ *     Velero's CRDs and its two Secrets (S3 credentials, kopia's repository password) -> velero.
  * Everything else installs in parallel (rook-ceph and strimzi start at once).
  *
  * Values, custom resources and policies are rendered in ./render.ts from the plan (./plan.ts); this
@@ -30,7 +32,11 @@ import { chartSource } from "./chart-source";
 import { CapacityReport, capacityReport, describeCapacity } from "./capacity";
 import { ChartWithCrds, crdPatchArgs, hasCrds, loadCrdManifest } from "./chart-crds";
 import { PlatformFacts } from "./facts";
-import { limitRangeSpec, NAMESPACES, NamespaceKey, psaLabels } from "./namespaces";
+import { limitRangeSpec, NAMESPACES, NamespaceKey, platformNamespaces, psaLabels } from "./namespaces";
+import type { BackupCredentials } from "../config/backup";
+import { VolumeBackupPlan } from "./volume-backups";
+import { SNAPSHOT_API_VERSION } from "./snapshot-classes";
+import { awsCredentialsFile, VELERO_REPO_SECRET, VELERO_REPO_SECRET_KEY, VELERO_S3_SECRET, VELERO_S3_SECRET_KEY } from "./values/velero";
 import { planPlatform } from "./plan";
 import { ChartKey, RELEASES, STORAGE_GATE_TIMEOUT } from "./releases";
 import { PlatformServices, platformServices } from "./services";
@@ -74,6 +80,8 @@ export interface PlatformArgs extends PlatformFacts {
   alerts?: AlertConfig;
   /** The backup kinds to watch and the VMs whose exporters carry their metric; nothing watched when unset. */
   backups?: BackupMonitoring;
+  /** Velero's volume backups (./volume-backups.ts) and the target's credentials; none without a backup target. */
+  volumeBackups?: { plan: VolumeBackupPlan; credentials: pulumi.Output<BackupCredentials> };
 }
 
 export interface PlatformUrls {
@@ -118,7 +126,7 @@ export class Platform extends pulumi.ComponentResource {
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:platform:Platform", name, {}, opts);
-    const plan = planPlatform({ ...args, alerts: args.alerts?.settings });
+    const plan = planPlatform({ ...args, alerts: args.alerts?.settings, volumeBackups: args.volumeBackups?.plan });
     const rendered = renderPlatform(plan);
     const capacity = capacityReport(rendered.workloads, plan.nodes);
     if (!capacity.fits) throw new ConfigError(capacity.problems.map((p) => `platform capacity: ${p}`));
@@ -129,7 +137,7 @@ export class Platform extends pulumi.ComponentResource {
     // ---- namespaces and their guard rails --------------------------------------------------------
     const namespaces = {} as Record<NamespaceKey, k8s.core.v1.Namespace>;
     const guardRails = {} as Record<NamespaceKey, pulumi.Resource[]>;
-    for (const key of Object.keys(NAMESPACES) as NamespaceKey[]) {
+    for (const key of platformNamespaces(plan.volumeBackups !== undefined)) {
       const spec = NAMESPACES[key];
       const ns = new k8s.core.v1.Namespace(`${name}-ns-${spec.name}`, { metadata: { name: spec.name, labels: psaLabels(spec) } }, k8sOpts);
       namespaces[key] = ns;
@@ -207,7 +215,7 @@ export class Platform extends pulumi.ComponentResource {
             retainOnDelete: true,
           }),
       );
-    const release = (key: ChartKey, dependsOn: pulumi.Resource[], values: pulumi.Input<object> = rendered.values[key]): k8s.helm.v3.Release => {
+    const release = (key: ChartKey, dependsOn: pulumi.Resource[], values: pulumi.Input<object> = rendered.values[key] ?? {}): k8s.helm.v3.Release => {
       const spec = RELEASES[key];
       const held = args.settings.chartVersions[key];
       if (held) void pulumi.log.warn(`chartVersions: chart ${key} is held at ${held}, not its pin ${CHARTS[key].version}; remove the key to move it to the pin`, this);
@@ -335,8 +343,35 @@ export class Platform extends pulumi.ComponentResource {
       { ...kafkaOpts, dependsOn: [...kafkaOpts.dependsOn, kafkaNodePool] },
     );
 
+    // Volume backups (./volume-backups.ts), only with a backup target: the snapshot controller and
+    // Rook's snapshot classes, then Velero with the target's credentials and kopia's repository
+    // password (the stack's passphrase), both Secrets of the program's, before Velero starts (it would
+    // create the password Secret itself, with its built-in password, if it were missing).
+    let velero: k8s.helm.v3.Release | undefined;
+    if (args.volumeBackups && rendered.values.velero && rendered.values.snapshotController) {
+      const credentials = args.volumeBackups.credentials;
+      const backupSecret = (secretName: string, data: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
+        new k8s.core.v1.Secret(
+          `${name}-${secretName}`,
+          { metadata: { name: secretName, namespace: namespaces.velero.metadata.name }, type: "Opaque", stringData: pulumi.secret(data) },
+          { ...k8sOpts, additionalSecretOutputs: ["data", "stringData"] },
+        );
+      const s3Secret = backupSecret(VELERO_S3_SECRET, credentials.apply((c) => ({ [VELERO_S3_SECRET_KEY]: awsCredentialsFile(c.accessKeyId, c.secretAccessKey) })));
+      const repoSecret = backupSecret(VELERO_REPO_SECRET, credentials.apply((c) => ({ [VELERO_REPO_SECRET_KEY]: c.passphrase })));
+      const snapshotController = release("snapshotController", [], rendered.values.snapshotController);
+      const classes = rendered.volumeSnapshotClasses.map(
+        (c) =>
+          new k8s.apiextensions.CustomResource(
+            `${name}-snapshot-class-${c.name}`,
+            { apiVersion: SNAPSHOT_API_VERSION, kind: "VolumeSnapshotClass", metadata: { name: c.name, labels: c.labels }, driver: c.driver, parameters: c.parameters, deletionPolicy: c.deletionPolicy },
+            { ...k8sOpts, dependsOn: [snapshotController] },
+          ),
+      );
+      velero = release("velero", [s3Secret, repoSecret, ...classes], rendered.values.velero);
+    }
+
     // The platform's own ServiceMonitors wait for the monitoring CRDs and for what they watch.
-    const watched: Partial<Record<NamespaceKey, pulumi.Resource>> = { rookCeph: rookCephCluster, traefik, redis };
+    const watched: Partial<Record<NamespaceKey, pulumi.Resource>> = { rookCeph: rookCephCluster, traefik, redis, ...(velero ? { velero } : {}) };
     for (const sm of rendered.serviceMonitors) {
       const key = keyOf(sm.namespace);
       new k8s.apiextensions.CustomResource(

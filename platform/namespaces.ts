@@ -55,9 +55,23 @@ export const NAMESPACES = {
     enforce: "privileged",
     reason: "node-exporter reads the host through hostNetwork, hostPID and hostPath mounts",
   },
+  velero: {
+    name: "velero",
+    enforce: "privileged",
+    reason:
+      "Velero's node agent mounts the kubelet's pod and plugin directories (hostPath) and runs as root, and its data mover pods run as root to read every file of a volume whatever its owner (velero#7198); only while the stack has a backup target",
+  },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;
+
+/** Namespaces that exist only with a feature: the volume backups' (no backup target, no namespace). */
+export const OPTIONAL_NAMESPACES: readonly NamespaceKey[] = ["velero"];
+
+/** The namespaces a platform has: every one, the backup tool's only with volume backups. */
+export function platformNamespaces(volumeBackups: boolean): NamespaceKey[] {
+  return (Object.keys(NAMESPACES) as NamespaceKey[]).filter((k) => volumeBackups || !OPTIONAL_NAMESPACES.includes(k));
+}
 
 /** PSA labels of a namespace. */
 export function psaLabels(ns: NamespaceSpec): Record<string, string> {

@@ -8,12 +8,13 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { INGRESS, K3S_API_PORT } from "../ports";
-import { NAMESPACES, NamespaceKey } from "./namespaces";
+import { NAMESPACES, NamespaceKey, platformNamespaces } from "./namespaces";
 import { flannelNodeAddresses } from "./node-sources";
 import { PlatformPlan } from "./plan";
 import { ALERTMANAGER_POD_LABELS } from "./alertmanager";
 import { PROMETHEUS_POD_LABELS } from "./backup-alerts";
 import { CERT_MANAGER_WEBHOOK_PORT } from "./values/cert-manager";
+import { VELERO_METRICS_PORT } from "./values/velero";
 
 export type Peer =
   | { kind: "sameNamespace" }
@@ -64,6 +65,7 @@ export const POD_PORTS = {
   grafana: 3000,
   prometheusOperatorWebhook: 10250,
   prometheus: 9090,
+  veleroMetrics: VELERO_METRICS_PORT,
 } as const;
 
 /**
@@ -97,6 +99,26 @@ function backupVmScrapes(plan: PlatformPlan): Allow[] {
       ports: tcp(...new Set(targets.map((t) => t.port))),
       reason: "Prometheus reads the backup metrics of the PostgreSQL and FreeIPA VMs from their node_exporter",
       pods: { ...PROMETHEUS_POD_LABELS },
+    },
+  ];
+}
+
+/**
+ * Velero's pods to the backup target: the server (storage location checks, backup metadata), the data
+ * mover pods and kopia's maintenance job (the volumes' data), on the endpoint's port only. An IPv4
+ * endpoint is the one address; a host name resolves to addresses a NetworkPolicy cannot name ahead.
+ */
+function backupTarget(plan: PlatformPlan): Allow[] {
+  const target = plan.volumeBackups?.target;
+  if (!target) return [];
+  const ipv4 = /^\d+\.\d+\.\d+\.\d+$/.test(target.host);
+  return [
+    {
+      name: "backup-target",
+      direction: "egress",
+      peers: [{ kind: "cidr", cidr: ipv4 ? `${target.host}/32` : "0.0.0.0/0" }],
+      ports: tcp(target.port),
+      reason: "Velero and kopia write the volumes' backups to the stack's S3 target",
     },
   ];
 }
@@ -219,6 +241,12 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       ...alertReceivers(plan),
       ...backupVmScrapes(plan),
     ],
+    velero: [
+      dns,
+      api,
+      scrape(POD_PORTS.veleroMetrics),
+      ...backupTarget(plan),
+    ],
   };
 }
 
@@ -243,7 +271,9 @@ function peer(p: Peer): k8s.types.input.networking.v1.NetworkPolicyPeer {
 /** Every NetworkPolicy of the platform: `default-deny` and one `allow-<name>` per allow, per namespace. */
 export function renderNetworkPolicies(plan: PlatformPlan): NetworkPolicyDoc[] {
   const docs: NetworkPolicyDoc[] = [];
+  const present = platformNamespaces(plan.volumeBackups !== undefined);
   for (const [key, allows] of Object.entries(namespaceAllows(plan)) as [NamespaceKey, Allow[]][]) {
+    if (!present.includes(key)) continue;
     const namespace = NAMESPACES[key].name;
     docs.push({ name: "default-deny", namespace, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
     for (const allow of allows) {

@@ -10,6 +10,7 @@ import { ZONE_LABEL } from "../config/failure-domains";
 import { INGRESS_HOSTS } from "../ports";
 import { CephLayout, cephLayout } from "./ceph-layout";
 import { IngressEndpoint, isSchedulable, PlatformNode, TlsFacts } from "./facts";
+import { VolumeBackupPlan } from "./volume-backups";
 
 export interface PlatformPlan {
   domain: string;
@@ -65,6 +66,8 @@ export interface PlatformPlan {
   alerts: AlertSettings;
   /** The backup kinds the alerts watch and the VMs Prometheus reads their metric from; none: nothing watched. */
   backups: BackupMonitoring;
+  /** Velero's volume backups to the stack's target; undefined without a backup target (./volume-backups.ts). */
+  volumeBackups?: VolumeBackupPlan;
 }
 
 export interface PlanInput {
@@ -81,6 +84,8 @@ export interface PlanInput {
   alerts?: AlertSettings;
   /** Backup kinds to watch (config/backup-freshness.ts); none when unset. */
   backups?: BackupMonitoring;
+  /** Volume backups; none without a backup target. */
+  volumeBackups?: VolumeBackupPlan;
 }
 
 export const HOSTNAME_LABEL = "kubernetes.io/hostname";
@@ -125,6 +130,7 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     csiControllerReplicas: schedulableNodes.length >= 3 ? 2 : 1,
     alerts: input.alerts ?? { warnings: [] },
     backups: input.backups ?? { kinds: [], vmTargets: [] },
+    volumeBackups: input.volumeBackups,
     tls: input.tls && {
       ...input.tls,
       hosts: [...new Set([...Object.values(INGRESS_HOSTS).map((h) => `${h}.${input.domain}`), ...(input.appHosts ?? [])])].sort(),

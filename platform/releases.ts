@@ -58,6 +58,18 @@ export const RELEASES: Record<ChartKey, ReleaseSpec> = {
     timeoutSeconds: 300,
     timeoutReason: "CRDs, three small Deployments and the startup API check (a post-install Job that waits for the webhook)",
   },
+  velero: {
+    name: "velero",
+    namespace: "velero",
+    timeoutSeconds: 300,
+    timeoutReason: "one Deployment (its S3 plugin copied in by an init container) and the node agent DaemonSet; no hooks (the CRDs are the program's)",
+  },
+  snapshotController: {
+    name: "snapshot-controller",
+    namespace: "velero",
+    timeoutSeconds: 300,
+    timeoutReason: "one small Deployment (the CRDs are the program's)",
+  },
 };
 
 /**

@@ -9,7 +9,6 @@ import { renderNetworkPolicies, NetworkPolicyDoc } from "./network-policies";
 import { backupFreshnessRule } from "./backup-metrics";
 import { cephHealthRule, cephServiceMonitors, PrometheusRuleDoc, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
 import { PlatformPlan } from "./plan";
-import { ChartKey } from "./releases";
 import { acmeSolverPolicy, CertificateDoc, certificateFor } from "./certificates";
 import { NAMESPACES } from "./namespaces";
 import { CertManagerValues, certManagerValues, certManagerWorkloads } from "./values/cert-manager";
@@ -34,6 +33,16 @@ import {
   rookOperatorWorkloads,
 } from "./values/rook";
 import { TraefikValues, traefikValues, traefikWorkloads } from "./values/traefik";
+import {
+  SnapshotControllerValues,
+  snapshotControllerValues,
+  snapshotControllerWorkloads,
+  VeleroValues,
+  veleroValues,
+  veleroWorkloads,
+} from "./values/velero";
+import { VolumeSnapshotClassDoc, volumeSnapshotClasses } from "./snapshot-classes";
+import { veleroServiceMonitor, volumesFreshnessRule } from "./volume-backup-monitoring";
 
 export interface ChartValues {
   traefik: TraefikValues;
@@ -46,10 +55,13 @@ export interface ChartValues {
   kubePrometheusStack: MonitoringValues;
   certManager: CertManagerValues;
   kured: KuredValues;
+  /** Only with volume backups (plan.volumeBackups); no release without them. */
+  velero?: VeleroValues;
+  snapshotController?: SnapshotControllerValues;
 }
 
 export interface RenderedPlatform {
-  values: { [K in ChartKey]: ChartValues[K] };
+  values: ChartValues;
   kafka: KafkaSpec;
   kafkaNodePool: KafkaNodePoolSpec;
   networkPolicies: NetworkPolicyDoc[];
@@ -62,6 +74,8 @@ export interface RenderedPlatform {
   dashboards: { name: string; namespace: string; key: string; json: string }[];
   /** The platform hosts' Certificates (Grafana, Traefik dashboard, Ceph dashboard); empty without TLS. */
   certificates: CertificateDoc[];
+  /** With volume backups: Rook's VolumeSnapshotClasses. */
+  volumeSnapshotClasses: VolumeSnapshotClassDoc[];
   workloads: Workload[];
 }
 
@@ -100,6 +114,8 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       ingress: { hosts: plan.tls?.hosts ?? [], address: plan.tls?.ingressAddress ?? "" },
     }),
     kured: kuredValues(plan.settings.reboots),
+    velero: plan.volumeBackups && veleroValues(plan.volumeBackups),
+    snapshotController: plan.volumeBackups && snapshotControllerValues(),
   };
   const kafka = kafkaSpec(plan);
   const kafkaNodePool = kafkaNodePoolSpec(plan);
@@ -115,6 +131,8 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...monitoringWorkloads(values.kubePrometheusStack),
     ...(plan.tls ? certManagerWorkloads(values.certManager) : []),
     ...(plan.kured ? kuredWorkloads(values.kured) : []),
+    ...(values.velero ? veleroWorkloads(values.velero) : []),
+    ...(values.snapshotController ? snapshotControllerWorkloads(values.snapshotController) : []),
     ...k3sAddonWorkloads(),
   ];
   const certificates = plan.tls ? platformCertificates(plan) : [];
@@ -127,14 +145,15 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       // Where a Certificate lives, its HTTP-01 solver pod runs, and Traefik must reach it.
       ...[...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)),
     ],
-    serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor()],
-    prometheusRules: [cephHealthRule(), backupFreshnessRule(), ...optional(backupAlertRule(plan.backups))],
+    serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor(), ...(plan.volumeBackups ? [veleroServiceMonitor()] : [])],
+    prometheusRules: [cephHealthRule(), backupFreshnessRule(plan.volumeBackups ? [volumesFreshnessRule()] : []), ...optional(backupAlertRule(plan.backups))],
     scrapeConfigs: optional(backupScrapeConfig(plan.backups)),
     dashboards:
       plan.backups.kinds.length > 0
         ? [{ name: BACKUP_DASHBOARD.name, namespace: NAMESPACES.monitoring.name, key: BACKUP_DASHBOARD.key, json: JSON.stringify(backupDashboard(plan.backups), null, 2) }]
         : [],
     certificates,
+    volumeSnapshotClasses: plan.volumeBackups ? volumeSnapshotClasses(plan) : [],
     workloads,
   };
 }

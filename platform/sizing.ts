@@ -109,6 +109,22 @@ export const SIZING = {
   // Prometheus query); ~20 MiB resident, more only while it lists a node's pods to drain them.
   kured: resources("10m", "32Mi", "100m", "96Mi"),
 
+  // Volume backups (values/velero.ts), only while the stack has a backup target. The server holds
+  // informers of its own CRs and the claims it backs up: ~60-100 MiB resident (Velero's own guidance
+  // starts it at 128Mi). The node agent only hosts controllers since 1.14 (the data moves in the data
+  // mover pods): ~40-60 MiB. A data mover pod runs kopia over one volume at a time (concurrency 1 per
+  // node) while a backup or restore runs; kopia's index and upload buffers grow with the volume's file
+  // count, hence the 1 GiB limit. The repository maintenance job (kopia's GC) runs about once an hour.
+  velero: {
+    server: resources("50m", "128Mi", "1", "512Mi"),
+    awsPlugin: resources("10m", "32Mi", "100m", "64Mi"),
+    nodeAgent: resources("20m", "64Mi", "1", "512Mi"),
+    dataMover: resources("100m", "128Mi", "1", "1Gi"),
+    maintenance: resources("50m", "128Mi", "1", "1Gi"),
+  },
+  // The CSI snapshot controller: one Go controller watching VolumeSnapshots (idle ~20 MiB).
+  snapshotController: resources("10m", "32Mi", "100m", "128Mi"),
+
   /**
    * Namespace defaults (LimitRange) for any container a chart gives no resources knob, such as an init
    * container: every pod then has requests and limits, even where the values cannot set them.

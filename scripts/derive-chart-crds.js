@@ -101,6 +101,24 @@ function crdFiles(root, chartDir) {
   return out;
 }
 
+/**
+ * Charts that ship their CRDs as a file their templates render (so Helm would install, upgrade and,
+ * on uninstall, delete them with the release) instead of crds/. The release turns that template off
+ * and the program applies the file, rendered as the template would with the values the program sets.
+ * snapshot-controller 5.2.0: templates/crds.yaml `tpl`s crds.yaml with the conversion webhook's
+ * settings; the program sets `webhook.enabled: false` and no cert-manager issuer, so the CA injection
+ * annotation and the webhook conversion blocks render to nothing.
+ */
+const TEMPLATED_CRDS = {
+  "snapshot-controller": {
+    file: "crds.yaml",
+    render: (text) =>
+      text
+        .replace(/^\s*\{\{ if \.InsertCaFrom \}\}.*\{\{ end \}\}\n/gm, "")
+        .replace(/^\{\{- if \.WebhookEnabled \}\}\n[\s\S]*?^\{\{- end \}\}\n/gm, ""),
+  },
+};
+
 /** JSONSchemaProps fields that are maps of schemas, and those that are lists of schemas. */
 const SCHEMA_MAPS = ["properties", "patternProperties", "definitions"];
 const SCHEMA_LISTS = ["allOf", "anyOf", "oneOf"];
@@ -144,10 +162,12 @@ function deriveManifest(archive, name, version) {
     if (chartYaml.name !== name || String(chartYaml.version) !== version) {
       throw new Error(`${archive}: Chart.yaml says ${chartYaml.name} ${chartYaml.version}, expected ${name} ${version}`);
     }
-    const files = crdFiles(tmp, name);
+    const templated = TEMPLATED_CRDS[name];
+    const files = templated ? [path.join(tmp, name, templated.file)] : crdFiles(tmp, name);
     const crds = [];
     for (const file of files) {
-      const text = fs.readFileSync(file, "utf8");
+      const text = templated ? templated.render(fs.readFileSync(file, "utf8")) : fs.readFileSync(file, "utf8");
+      if (templated && text.includes("{{")) throw new Error(`${path.relative(tmp, file)}: template actions left after rendering (the chart's crds.yaml changed?)`);
       for (const doc of YAML.parseAllDocuments(text)) {
         if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0].message}`);
         const obj = doc.toJSON();

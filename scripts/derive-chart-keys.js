@@ -21,6 +21,9 @@
 //   git -C <clone of github.com/kubereboot/charts> show kured-6.1.0:charts/kured/values.yaml \
 //     >/tmp/charts/kured-6.1.0/values.yaml   (the chart ships no values.schema.json)
 //   node scripts/derive-chart-keys.js /tmp/charts
+// velero and snapshot-controller likewise (../shared/charts holds their archives, packaged unchanged):
+//   mkdir -p /tmp/charts/velero-12.1.0 && tar -xzf ../shared/charts/velero-12.1.0.tgz -C /tmp && \
+//     cp /tmp/velero/values.yaml /tmp/velero/values.schema.json /tmp/charts/velero-12.1.0/
 //
 // A fixture holds:
 //   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
@@ -73,6 +76,10 @@ const DOCUMENTED_OPEN = {
         "drivers.nvmeof": "csi.ceph.io/v1 Driver spec of the NVMe-oF driver (templates/driver.yaml)",
         "operatorConfig.driverSpecDefaults": "csi.ceph.io/v1 OperatorConfig spec.driverSpecDefaults (templates/operatorConfig.yaml)",
     },
+    velero: {
+        "configuration.repositoryMaintenanceJob.repositoryConfigData.global":
+            "Velero's repository maintenance configuration (keepLatestMaintenanceJobs, podResources, ...), rendered whole as JSON (templates/repo-maintenance-configmap.yaml)",
+    },
 };
 
 /**
@@ -112,6 +119,9 @@ const CRD_FIELDS = {
 const UPSTREAM = {
     "cert-manager": (version) => `github.com/cert-manager/cert-manager ${version}:deploy/charts/cert-manager/values.yaml`,
     kured: (version) => `github.com/kubereboot/charts kured-${version}:charts/kured/values.yaml`,
+    // Also in ../shared/charts as archives packaged unchanged from these tags (its README).
+    velero: (version) => `github.com/vmware-tanzu/helm-charts velero-${version}:charts/velero/values.yaml`,
+    "snapshot-controller": (version) => `github.com/piraeusdatastore/helm-charts snapshot-controller-${version}:charts/snapshot-controller/values.yaml`,
 };
 
 const RESOURCE_KEYS = new Set(["limits", "requests", "claims"]);

@@ -43,7 +43,9 @@ describe("committed manifests", () => {
       expect(c).toMatchObject({ apiVersion: "apiextensions.k8s.io/v1", kind: "CustomResourceDefinition" });
       expect(c).not.toHaveProperty("status");
     }
-    expect(m.files.every((f) => /(^|\/)crds\/[^/]+\.(ya?ml|json)$/.test(f.path))).toBe(true);
+    // snapshot-controller's come from the file its template renders (chart-crds.ts, TEMPLATED_CRDS).
+    const source = key === "snapshotController" ? /^snapshot-controller\/crds\.yaml$/ : /(^|\/)crds\/[^/]+\.(ya?ml|json)$/;
+    expect(m.files.every((f) => source.test(f.path))).toBe(true);
     expect(m.archive.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -60,6 +62,31 @@ describe("committed manifests", () => {
     const m = loadCrdManifest("kubePrometheusStack");
     expect(m.files.map((f) => f.path)).toContain("kube-prometheus-stack/charts/crds/crds/crd-servicemonitors.yaml");
     expect(m.crds.map((c) => c.metadata.name)).toContain("servicemonitors.monitoring.coreos.com");
+  });
+
+  it("snapshot-controller's CRDs are its crds.yaml as its template renders it with the webhook off: no conversion webhook, no CA injection", () => {
+    const m = loadCrdManifest("snapshotController");
+    expect(m.crds.map((c) => c.metadata.name)).toEqual([
+      "volumegroupsnapshotclasses.groupsnapshot.storage.k8s.io",
+      "volumegroupsnapshotcontents.groupsnapshot.storage.k8s.io",
+      "volumegroupsnapshots.groupsnapshot.storage.k8s.io",
+      "volumesnapshotclasses.snapshot.storage.k8s.io",
+      "volumesnapshotcontents.snapshot.storage.k8s.io",
+      "volumesnapshots.snapshot.storage.k8s.io",
+    ]);
+    for (const c of m.crds) {
+      expect(c.spec).not.toHaveProperty("conversion");
+      expect(Object.keys(c.metadata.annotations ?? {}).filter((a) => a.startsWith("cert-manager.io/"))).toEqual([]);
+    }
+    const snapshots = m.crds.find((c) => c.metadata.name === "volumesnapshots.snapshot.storage.k8s.io") as CrdDoc;
+    expect((snapshots.spec.versions as { name: string; storage: boolean }[]).filter((v) => v.storage).map((v) => v.name)).toEqual(["v1"]);
+  });
+
+  it("Velero's come from its crds/ (13 CRDs of velero.io)", () => {
+    const m = loadCrdManifest("velero");
+    expect(m.crds).toHaveLength(13);
+    expect(m.crds.every((c) => c.metadata.name.endsWith(".velero.io"))).toBe(true);
+    expect(m.crds.map((c) => c.metadata.name)).toEqual(expect.arrayContaining(["backups.velero.io", "schedules.velero.io", "backupstoragelocations.velero.io", "datauploads.velero.io"]));
   });
 
   it("a version that was not derived stops the program, naming the derive command", () => {

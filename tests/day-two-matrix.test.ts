@@ -249,6 +249,10 @@ const CHANGES: Record<
   // The program's own check, before anything on the cluster (existing-cluster/index.ts).
   kubeconfig: { edit: () => undefined, refusedBy: (before) => [switchProblem(before.record)].filter((p): p is string => p !== undefined) },
   existingCluster: { edit: () => undefined, checkedIn: "tests/platform-day-two.test.ts" },
+  volumeBackupTarget: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
+  volumeBackupSchedule: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
+  volumeBackupsOff: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
+  volumeBackupsOn: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
 };
 
 interface Parsed {

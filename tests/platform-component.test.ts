@@ -16,6 +16,8 @@ import { RELEASES } from "../platform/releases";
 import { CHARTS } from "../versions";
 import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
+import { testVolumeBackups } from "./helpers/volume-backups";
+import * as pulumi from "@pulumi/pulumi";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -50,6 +52,8 @@ beforeAll(async () => {
     settings: parsePlatformSettings({}, topology),
     appHosts: ["app.cefaslocalserver.com"],
     acme: { ready: acmeReady, caCertificate: CA_PEM, dnsRecordsServed: [dnsRecords] },
+    // With a backup target, so every pinned release is there (tests/platform-volume-backups.test.ts: without one).
+    volumeBackups: { plan: testVolumeBackups(), credentials: pulumi.secret({ accessKeyId: "AKIAFMCTEST", secretAccessKey: "test-secret-key", passphrase: "a long test passphrase 0123" }) },
   });
   await h.settle();
 });
@@ -103,6 +107,9 @@ describe("releases", () => {
       "redis-ha": rook,
       // kured waits for the Ceph health rules its reboot gate reads (after monitoring and Ceph).
       kured: ["kube-prometheus-stack", ...rook].sort(),
+      // Volume backups: Velero after the snapshot controller (the classes it snapshots with), nothing else.
+      "snapshot-controller": [],
+      velero: ["snapshot-controller"],
     });
   });
 
@@ -139,7 +146,7 @@ describe("releases", () => {
 
   it("the platform's ServiceMonitors come after the monitoring CRDs and what they watch", () => {
     const monitors = h.all().filter((r) => r.inputs.kind === "ServiceMonitor");
-    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "traefik"]);
+    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "traefik", "velero"]);
     expect(h.dependsOn(h.byName("platform-redis-ha-monitor"), release("redis-ha"))).toBe(true);
     for (const m of monitors) expect(h.dependsOn(m, release("kube-prometheus-stack"))).toBe(true);
     const traefik = h.byName("platform-traefik-monitor");
@@ -185,12 +192,13 @@ describe("chart CRDs (crds/, which Helm never upgrades)", () => {
       }
     }
     expect(h.byType(CRD_PATCH)).toHaveLength(count);
-    expect(count).toBe(45);
+    // traefik 25, strimzi 10, kube-prometheus-stack 10, velero 13, snapshot-controller 6.
+    expect(count).toBe(64);
   });
 
   it("those releases skip crds/ (Helm and the program never both write them); the others install their templated CRDs", () => {
     const skipping = h.byType(RELEASE).filter((r) => r.inputs.skipCrds === true).map((r) => r.inputs.name).sort();
-    expect(skipping).toEqual(["kube-prometheus-stack", "strimzi", "traefik"]);
+    expect(skipping).toEqual(["kube-prometheus-stack", "snapshot-controller", "strimzi", "traefik", "velero"]);
     for (const r of h.byType(RELEASE).filter((r) => !skipping.includes(r.inputs.name as string))) expect(r.inputs.skipCrds).toBe(false);
   });
 
@@ -233,7 +241,7 @@ describe("reboots (kured)", () => {
 });
 
 describe("guard rails", () => {
-  it("namespaces carry Pod Security Admission labels; privileged only for Rook, node-exporter and kured", () => {
+  it("namespaces carry Pod Security Admission labels; privileged only for Rook, node-exporter, kured and Velero", () => {
     const levels = Object.fromEntries(
       h.byType(NAMESPACE).map((n) => {
         const md = n.inputs.metadata as { name: string; labels: Record<string, string> };
@@ -241,7 +249,7 @@ describe("guard rails", () => {
         return [md.name, md.labels["pod-security.kubernetes.io/enforce"]];
       }),
     );
-    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted", kured: "privileged" });
+    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted", kured: "privileged", velero: "privileged" });
   });
 
   it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {

@@ -20,6 +20,7 @@ import { isComplete } from "../platform/resources";
 import { INGRESS } from "../ports";
 import { CHARTS, KAFKA_VERSION } from "../versions";
 import { rawStack } from "./helpers/stacks";
+import { testVolumeBackups } from "./helpers/volume-backups";
 
 interface KeyFixture {
   chart: string;
@@ -30,9 +31,10 @@ interface KeyFixture {
 
 const FIXTURES = join(__dirname, "fixtures");
 
+/** prod's platform, with a backup target so the volume backups' charts render too. */
 function prodPlan(raw: Record<string, unknown> = {}): PlatformPlan {
   const topology = parseTopology(rawStack("prod"), "prod");
-  return planPlatform({ ...k3sClusterFacts(topology), settings: parsePlatformSettings(raw, topology) });
+  return planPlatform({ ...k3sClusterFacts(topology), settings: parsePlatformSettings(raw, topology), volumeBackups: testVolumeBackups() });
 }
 
 /** Fixture name of a chart version: the chart's last path segment (OCI references included). */
@@ -209,6 +211,28 @@ describe("keys accepted only as free-form maps", () => {
       ],
       certManager: ["cainjector.resources", "hostAliases", "resources", "startupapicheck.resources", "webhook.resources"],
       kured: ["configuration.blockingPodSelector", "configuration.rebootDays", "resources", "tolerations"],
+      // Null or empty defaults: the storage location's fields, Velero's flags, the Schedules and the node agent's ConfigMap.
+      velero: [
+        "configMaps",
+        "configuration.backupStorageLocation[].config",
+        "configuration.backupStorageLocation[].credential.key",
+        "configuration.backupStorageLocation[].credential.name",
+        "configuration.backupStorageLocation[].name",
+        "configuration.backupStorageLocation[].prefix",
+        "configuration.defaultSnapshotMoveData",
+        "configuration.defaultVolumesToFsBackup",
+        "configuration.features",
+        "configuration.repositoryMaintenanceJob.repositoryConfigData.global",
+        "configuration.uploaderType",
+        "containerSecurityContext",
+        "credentials.existingSecret",
+        "initContainers",
+        "nodeAgent.extraArgs",
+        "nodeAgent.resources",
+        "resources",
+        "schedules",
+      ],
+      snapshotController: ["controller.resources", "volumeSnapshotClasses"],
     });
   });
 });

@@ -83,6 +83,11 @@ type ControllerPluginResources = { [K in keyof typeof SIZING.csiControllerPlugin
 interface DriverValues {
   enabled: boolean;
   name: string;
+  /**
+   * `volumeSnapshot` deploys the CSI snapshotter sidecar (ceph-csi-operator: `none` removes it). The
+   * chart's RBD default is `none`; the capacity check counts the sidecar, and Velero's backups need it.
+   */
+  snapshotPolicy?: "volumeSnapshot";
   nodePlugin?: { resources: NodePluginResources };
   controllerPlugin?: { replicas: number; resources: ControllerPluginResources };
 }
@@ -103,7 +108,7 @@ export function cephCsiDriversValues(plan: PlatformPlan): CephCsiDriversValues {
   return {
     operatorConfig: rook.operatorConfig,
     drivers: {
-      rbd: sized({ ...rook.drivers.rbd }),
+      rbd: { ...sized({ ...rook.drivers.rbd }), snapshotPolicy: "volumeSnapshot" },
       // CephFS volumes need the filesystem; without it the driver would only idle on every node.
       cephfs: plan.settings.ceph.filesystem ? sized({ ...rook.drivers.cephfs }) : { ...rook.drivers.cephfs, enabled: false },
       nfs: { ...rook.drivers.nfs },

@@ -1,0 +1,29 @@
+/**
+ * What the platform backs up of its Ceph volumes, and where to (issue 18 item 5): derived once from
+ * the stack's backup settings and the apps, as plain data. Undefined when the stack has no backup
+ * target: then nothing of the backup tool is deployed (and nothing in the bucket is touched).
+ *
+ * The tool is Velero with its node agent (kopia) and CSI snapshot data movement (docs/backups.md,
+ * "Ceph volumes": why Velero and not VolSync). Only the claims and their data are backed up, never
+ * the Kubernetes objects around them: Pulumi re-creates those (and Velero writes object manifests,
+ * Secrets included, unencrypted to the bucket; kopia's volume data is encrypted with the passphrase).
+ */
+import type { AppSpec } from "../config/apps";
+import type { BackupSettings, BackupTarget, KindSchedule } from "../config/backup";
+import { NAMESPACES } from "./namespaces";
+
+/** The platform's stateful services whose claims are backed up: Kafka, Redis, Prometheus, Mosquitto. */
+export const BACKED_UP_NAMESPACES = [NAMESPACES.kafka.name, NAMESPACES.redis.name, NAMESPACES.monitoring.name, NAMESPACES.mosquitto.name] as const;
+
+export interface VolumeBackupPlan {
+  target: BackupTarget;
+  /** `backupVolumesSchedule` and `backupVolumesRetentionDays`. */
+  schedule: KindSchedule;
+  /** Apps with `backupVolumes: true`: their claims (labelled with the app's name) in the apps namespace. */
+  apps: string[];
+}
+
+export function volumeBackupPlan(backup: BackupSettings | undefined, apps: Pick<AppSpec, "name" | "backupVolumes">[]): VolumeBackupPlan | undefined {
+  if (!backup?.target) return undefined;
+  return { target: backup.target, schedule: backup.volumes, apps: apps.filter((a) => a.backupVolumes).map((a) => a.name) };
+}
