@@ -3,7 +3,7 @@
  * Stages 1-2 build the cluster on the KVM host, or a stack with `kubeconfig` deploys stages 3-4 onto
  * a cluster the user already has; either way stages 3-4 take the same target cluster and facts.
  */
-import { Apps } from "./apps";
+import { Apps, APPS_NAMESPACE } from "./apps";
 import { assertStackFits } from "./apps/capacity";
 import { appCredentials } from "./apps/credentials";
 import { appDatabase } from "./apps/facts";
@@ -11,8 +11,7 @@ import { clusterFacts, targetCluster } from "./cluster/target";
 import { loadStackConfig } from "./config";
 import { deploys } from "./config/topology";
 import { infraStage } from "./infra/stage";
-import { Platform } from "./platform";
-import { volumeBackupPlan } from "./platform/volume-backups";
+import { Platform, volumeBackupPlan } from "./platform";
 
 // Config: every key validated; a bad stack config stops here, before anything is created.
 const config = loadStackConfig();
@@ -24,8 +23,7 @@ const deploysPlatform = !vms || deploys(vms.topology.deployUpTo, "platform");
 const deploysApps = !vms || deploys(vms.topology.deployUpTo, "apps");
 // Room: the platform and every app at its maximum replicas must fit the schedulable nodes. Only a
 // stack that deploys the platform needs it (the lab's stage-1-only topology has no Ceph node).
-// Volume backups (Velero) only with a backup target; counted in the room too.
-const volumeBackups = volumeBackupPlan(config.backup.settings, config.apps.apps);
+const volumeBackups = volumeBackupPlan(config.backup.settings, config.apps.apps, APPS_NAMESPACE);
 const capacity = deploysPlatform ? assertStackFits(facts, config.platform, config.apps.apps, volumeBackups) : undefined;
 
 // Stage 1: day-two admission, networks, storage, images and VMs on the KVM host, the Rocky VMs'

@@ -18,6 +18,8 @@ import { limitRangeSpec, psaLabels } from "../platform/namespaces";
 import { PlatformServices } from "../platform/services";
 import { APPS_NAMESPACE, AppDatabase, CredentialSource, renderApps, STRIMZI_TOPIC_API_VERSION } from "./render";
 
+export { APPS_NAMESPACE } from "./render";
+
 /** The generated passwords the apps' Secrets are filled from (all secret outputs). */
 export interface AppCredentials {
   postgresPassword?: string;

@@ -54,6 +54,7 @@ import { INGRESS_CLASS, TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefi
 import { CHARTS } from "../versions";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
+export { volumeBackupPlan } from "./volume-backups";
 
 export interface PlatformArgs extends PlatformFacts {
   /** Stage 2's provider for the new cluster. */

@@ -19,11 +19,13 @@ export interface VolumeBackupPlan {
   target: BackupTarget;
   /** `backupVolumesSchedule` and `backupVolumesRetentionDays`. */
   schedule: KindSchedule;
-  /** Apps with `backupVolumes: true`: their claims (labelled with the app's name) in the apps namespace. */
+  /** Apps with `backupVolumes: true`: their claims (labelled with the app's name) in the apps' namespace. */
   apps: string[];
+  /** The apps' namespace (stage 4's). */
+  appsNamespace: string;
 }
 
-export function volumeBackupPlan(backup: BackupSettings | undefined, apps: Pick<AppSpec, "name" | "backupVolumes">[]): VolumeBackupPlan | undefined {
+export function volumeBackupPlan(backup: BackupSettings | undefined, apps: Pick<AppSpec, "name" | "backupVolumes">[], appsNamespace: string): VolumeBackupPlan | undefined {
   if (!backup?.target) return undefined;
-  return { target: backup.target, schedule: backup.volumes, apps: apps.filter((a) => a.backupVolumes).map((a) => a.name) };
+  return { target: backup.target, schedule: backup.volumes, apps: apps.filter((a) => a.backupVolumes).map((a) => a.name), appsNamespace };
 }

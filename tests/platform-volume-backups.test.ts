@@ -42,7 +42,7 @@ const render = (vb = testVolumeBackups(), raw: Record<string, unknown> = {}) =>
 
 describe("the plan", () => {
   it("no backup target, no volume backups; with one, the volumes' schedule and the apps that ask", () => {
-    expect(volumeBackupPlan(undefined, [])).toBeUndefined();
+    expect(volumeBackupPlan(undefined, [], "apps")).toBeUndefined();
     const vb = testVolumeBackups({ backupVolumesSchedule: "every 12h", backupVolumesRetentionDays: 14 }, [
       { name: "api", backupVolumes: true },
       { name: "web", backupVolumes: false },

@@ -16,7 +16,6 @@
  */
 import { BackupTarget } from "../../config/backup";
 import { toCron } from "../../config/backup-schedule";
-import { APPS_NAMESPACE } from "../../apps/render";
 import { CHARTS } from "../../versions";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
@@ -147,7 +146,7 @@ export function veleroValues(vb: VolumeBackupPlan): VeleroValues {
     [SCHEDULES.platform]: { disabled: false, schedule: cron, useOwnerReferencesInBackup: false, template: template(vb, [...BACKED_UP_NAMESPACES]) },
   };
   if (vb.apps.length > 0) {
-    schedules[SCHEDULES.apps] = { disabled: false, schedule: cron, useOwnerReferencesInBackup: false, template: template(vb, [APPS_NAMESPACE], vb.apps) };
+    schedules[SCHEDULES.apps] = { disabled: false, schedule: cron, useOwnerReferencesInBackup: false, template: template(vb, [vb.appsNamespace], vb.apps) };
   }
   return {
     image: { repository: velero.image.repository, tag: velero.image.tag },

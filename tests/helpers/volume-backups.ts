@@ -10,7 +10,7 @@ export const BACKUP_SECRETS: RawBackupSecrets = {
 };
 
 export function testVolumeBackups(raw: RawBackupConfig = {}, apps: { name: string; backupVolumes: boolean }[] = []): VolumeBackupPlan {
-  const plan = volumeBackupPlan(parseBackupSettings({ ...BACKUP_RAW, ...raw }, BACKUP_SECRETS, "prod"), apps);
+  const plan = volumeBackupPlan(parseBackupSettings({ ...BACKUP_RAW, ...raw }, BACKUP_SECRETS, "prod"), apps, "apps");
   if (!plan) throw new Error("no volume backups planned");
   return plan;
 }
