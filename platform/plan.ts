@@ -10,7 +10,7 @@ import { ZONE_LABEL } from "../config/failure-domains";
 import { INGRESS_HOSTS } from "../ports";
 import { CephLayout, cephLayout } from "./ceph-layout";
 import { IngressEndpoint, isSchedulable, PlatformNode, TlsFacts } from "./facts";
-import { VolumeBackupPlan } from "./volume-backups";
+import { VolumeBackupPlan, watchVolumes } from "./volume-backups";
 
 export interface PlatformPlan {
   domain: string;
@@ -129,7 +129,7 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     traefikReplicas: Math.min(2, schedulableNodes.length),
     csiControllerReplicas: schedulableNodes.length >= 3 ? 2 : 1,
     alerts: input.alerts ?? { warnings: [] },
-    backups: input.backups ?? { kinds: [], vmTargets: [] },
+    backups: watchVolumes(input.backups ?? { kinds: [], vmTargets: [] }, input.volumeBackups),
     volumeBackups: input.volumeBackups,
     tls: input.tls && {
       ...input.tls,

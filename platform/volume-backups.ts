@@ -10,6 +10,7 @@
  */
 import type { AppSpec } from "../config/apps";
 import type { BackupSettings, BackupTarget, KindSchedule } from "../config/backup";
+import { BACKUP_LATE_MARGIN_HOURS, BackupMonitoring, longestGapHoursOf } from "../config/backup-freshness";
 import { NAMESPACES } from "./namespaces";
 
 /** The platform's stateful services whose claims are backed up: Kafka, Redis, Prometheus, Mosquitto. */
@@ -28,4 +29,15 @@ export interface VolumeBackupPlan {
 export function volumeBackupPlan(backup: BackupSettings | undefined, apps: Pick<AppSpec, "name" | "backupVolumes">[], appsNamespace: string): VolumeBackupPlan | undefined {
   if (!backup?.target) return undefined;
   return { target: backup.target, schedule: backup.volumes, apps: apps.filter((a) => a.backupVolumes).map((a) => a.name), appsNamespace };
+}
+
+/**
+ * What the backup alerts watch, with the volumes added while Velero backs them up (their series is
+ * the platform's own recording rule: ./volume-backup-monitoring.ts), late after the schedule's
+ * longest gap plus the contract's margin, as every kind.
+ */
+export function watchVolumes(monitoring: BackupMonitoring, vb: VolumeBackupPlan | undefined): BackupMonitoring {
+  if (!vb || monitoring.kinds.some((k) => k.kind === "volumes")) return monitoring;
+  const lateAfterHours = longestGapHoursOf([vb.schedule.schedule]) + BACKUP_LATE_MARGIN_HOURS;
+  return { ...monitoring, kinds: [...monitoring.kinds, { kind: "volumes", schedules: [vb.schedule.text], lateAfterHours }] };
 }

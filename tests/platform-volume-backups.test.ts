@@ -230,6 +230,17 @@ describe(`${BACKUP_FRESHNESS_METRIC}{kind="volumes"} (promtool)`, () => {
   });
 });
 
+describe("the backup alerts watch the volumes while Velero backs them up", () => {
+  it("kind volumes, late after the schedule's longest gap plus the margin; not watched without a target", () => {
+    const plan = (vb?: ReturnType<typeof testVolumeBackups>) => planPlatform({ ...facts, settings, volumeBackups: vb });
+    expect(plan().backups.kinds).toEqual([]);
+    expect(plan(testVolumeBackups()).backups.kinds).toEqual([{ kind: "volumes", schedules: ["03:00"], lateAfterHours: 26 }]);
+    expect(plan(testVolumeBackups({ backupVolumesSchedule: "mo,th 03:30" })).backups.kinds[0].lateAfterHours).toBe(4 * 24 + 2);
+    const rules = JSON.stringify(render().prometheusRules);
+    expect(rules).toContain('kind=\\"volumes\\"');
+  });
+});
+
 describe("room (prod: ~125 MiB left at the reference apps' replicas.max)", () => {
   const { apps } = parseApps({ appsRegistry: "registry.example.com/fmc", apps: stackConfig("prod").apps }, topology);
 
@@ -356,9 +367,9 @@ describe("docs/day-two.md row volumeBackupTarget", () => {
 });
 
 describe("docs/day-two.md row volumeBackupSchedule", () => {
-  it("a new schedule and retention update Velero's release only (its Schedule, a Helm upgrade)", () => {
+  it("a new schedule and retention update Velero's release (its Schedule, a Helm upgrade) and the backup alerts' limit for the volumes (rule and dashboard)", () => {
     const r = changes("on", "schedule");
-    expect({ replaced: r.replaced, created: r.created, deleted: r.deleted, updated: r.updated }).toEqual({ replaced: [], created: [], deleted: [], updated: ["velero"] });
+    expect({ replaced: r.replaced, created: r.created, deleted: r.deleted, updated: r.updated }).toEqual({ replaced: [], created: [], deleted: [], updated: ["velero", "fmc-backups-dashboard", "fmc-backups-rules"] });
     expect(r.changes.get("velero")?.changedKeys).toEqual(["values"]);
   });
 
