@@ -11,7 +11,7 @@
  * passphrase, as pgBackRest does on the database VM with the same one.
  *
  * Upload: rclone from EPEL (a maintained, packaged S3 client with path-style, a custom CA and
- * single-object delete; s3cmd would do too, awscli2 is not in EPEL 9). Its config holds the access
+ * single-object delete; s3cmd would do too). Its config holds the access
  * keys in a 0600 file. Retention: by the UTC time in the object names the job itself gives, under
  * this VM's own prefix `<prefix>/freeipa/<vm>/`, so nothing it did not write is ever deleted.
  *
