@@ -1,6 +1,6 @@
 /**
- * What the stack puts into the libvirt storage pool (`storagePoolPath`), and how much of it the host
- * must really find free. Stated once here; the config check (`config/validate.ts`), the plan's
+ * What the stack puts into each libvirt storage pool (`storagePoolPath`, or each pool of `hosts`),
+ * and how much of it the host must really find free. Stated once here; the config check (`config/validate.ts`), the plan's
  * capacity report (`plan/capacity.ts`) and the host preflight (`infra/host-preflight.ts`) all count
  * with `poolDiskBudget`, so the three never disagree.
  *

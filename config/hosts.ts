@@ -15,8 +15,8 @@ import { Collector, HOST_LABEL, isObj, RawStackConfig } from "./validate";
 
 /** The keys of the one host of a stack without `hosts`. */
 export const ONE_HOST_KEYS = [
-  "hostName",
   "libvirtUri",
+  "hostName",
   "hostVcpus",
   "hostMemoryGiB",
   "hostReservedMemoryGiB",

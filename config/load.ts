@@ -1,18 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
+import { ONE_HOST_KEYS } from "./hosts";
 import { parseTopology, RawStackConfig } from "./validate";
 import { Topology } from "./topology";
 
 /** Every key the program reads from the stack config (without the project prefix). */
 export const CONFIG_KEYS: readonly (keyof RawStackConfig)[] = [
   "domain",
-  "libvirtUri",
-  "hostName",
-  "hostVcpus",
-  "hostMemoryGiB",
-  "hostReservedMemoryGiB",
-  "hostAddresses",
-  "storagePoolPath",
-  "storagePoolCapacityGiB",
+  ...ONE_HOST_KEYS,
   "hosts",
   "sshPublicKey",
   "adminUser",

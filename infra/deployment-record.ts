@@ -16,7 +16,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { shortHash } from "../config/identity";
 import { DEPLOY_STAGES, DeployStage, Topology } from "../config/topology";
+import { poolKey } from "../config/hosts";
 import { ConfigError } from "../config/validate";
+import { placementProblems } from "./placement-day-two";
 import semantics from "./replace-semantics.json";
 
 export const DEPLOYMENT_RECORD_VERSION = 1;
@@ -50,6 +52,19 @@ export interface MachineRecord {
    * records of earlier programs, whose storage VMs do not have it yet.
    */
   cephStateDiskGiB?: number;
+  /**
+   * The host it runs on, the pool of its root disk and (storage nodes) of its Ceph OSD disk. Absent
+   * in records of programs before the hosts list: then the first host and its first pool.
+   */
+  host?: string;
+  pool?: string;
+  dataPool?: string;
+}
+
+/** A host as recorded: its name and its pools with the fingerprint of each pool's inputs (all ForceNew or path-bound). */
+export interface HostRecord {
+  name: string;
+  pools: { name: string; print: string }[];
 }
 
 export interface DeploymentRecord {
@@ -60,7 +75,10 @@ export interface DeploymentRecord {
   adminUser: string;
   /** The network K3s runs on (node-ip, flannel-iface of every node). */
   clusterNetwork: string;
+  /** Fingerprint of the first host's first pool (the one pool before the hosts list). */
   pool: string;
+  /** Every host in order with its pools; absent in records of programs before the hosts list. */
+  hosts?: HostRecord[];
   networks: Record<string, string>;
   machines: Record<string, MachineRecord>;
   k3s: { servers: string[]; agents: string[] };
@@ -168,9 +186,10 @@ export function dayTwoProblems(previous: DeploymentRecord | undefined, current: 
 
   if (previous.pool !== current.pool) {
     problems.push(
-      "storagePoolPath: moving the storage pool replaces it and every disk in it (root disks, Ceph OSDs); keep the path of a live stack, or move the pool directory on the host and re-import it (pulumi import)",
+      `${poolKey(topology, 0, 0, "path")}: moving the storage pool replaces it and every disk in it (root disks, Ceph OSDs); keep the path of a live stack, or move the pool directory on the host and re-import it (pulumi import)`,
     );
   }
+  problems.push(...placementProblems(previous, current, topology));
   if (previous.domain !== current.domain) {
     problems.push(
       `domain: renaming the DNS domain of a live stack changes every VM's FQDN, FreeIPA's realm and the NAT networks' DNS domain (which replaces those networks); keep "${previous.domain}", or build a new stack with the new domain and move the data over`,

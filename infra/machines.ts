@@ -167,6 +167,10 @@ export function deploymentRecord(
     clusterNetwork: topology.clusterNetwork,
     // All of the pool's inputs: its path must not move under the disks in it, ForceNew or not.
     pool: shortHash(JSON.stringify(poolArgs(topology))),
+    hosts: topology.hosts.map((h) => ({
+      name: h.name,
+      pools: h.pools.map((p) => ({ name: p.name, print: shortHash(JSON.stringify(poolArgs(topology, { host: h.name, pool: p.name }))) })),
+    })),
     networks: Object.fromEntries(topology.networks.map((n) => [n.name, replaceFingerprint("libvirt:index/network:Network", networkArgs(n, topology))])),
     machines: Object.fromEntries(
       topology.vms.map((vm) => [
@@ -180,6 +184,9 @@ export function deploymentRecord(
           domain: replaceFingerprint("libvirt:index/domain:Domain", domainShape(vm, topology)),
           ...(vm.dataDiskGiB !== undefined ? { dataDiskGiB: vm.dataDiskGiB } : {}),
           ...(cephStateDisks.includes(vm.name) ? { cephStateDiskGiB: topology.cephStateDiskGiB } : {}),
+          host: vm.host,
+          pool: vm.pool,
+          ...(vm.dataPool !== undefined ? { dataPool: vm.dataPool } : {}),
         },
       ]),
     ),

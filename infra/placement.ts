@@ -14,42 +14,55 @@ import { PoolRef } from "../config/host-disk";
 import { networkHost } from "../config/network-span";
 import { HostSpec, NetworkSpec, Topology } from "../config/topology";
 
-export function isFirstHost(topology: Pick<Topology, "hosts">, host: Pick<HostSpec, "name">): boolean {
+/** The hosts as far as names go: the topology's, or a deployment record's. */
+export interface HostNames {
+  hosts: readonly { name: string; pools: readonly { name: string }[] }[];
+}
+
+export function isFirstHost(topology: HostNames, host: Pick<HostSpec, "name">): boolean {
   return topology.hosts[0]?.name === host.name;
 }
 
-export function isPrimaryPool(topology: Pick<Topology, "hosts">, where: PoolRef): boolean {
+export function isPrimaryPool(topology: HostNames, where: PoolRef): boolean {
   return isFirstHost(topology, { name: where.host }) && topology.hosts[0].pools[0]?.name === where.pool;
 }
 
-/** "" for the primary pool; the pool's name on the first host; `<host>/<pool>` elsewhere. */
-function poolSuffix(topology: Pick<Topology, "hosts">, where: PoolRef): string {
+/**
+ * What makes a host's provider the one it is: "" for the first host (`<prefix>-host`, whatever its
+ * name), its name for the others. Two placements with the same identity are the same resources.
+ */
+export function hostIdentity(topology: HostNames, host: string): string {
+  return isFirstHost(topology, { name: host }) ? "" : host;
+}
+
+/** What makes a pool the one it is: "" for the primary pool; the pool's name on the first host; `<host>/<pool>` elsewhere. */
+export function poolIdentity(topology: HostNames, where: PoolRef): string {
   if (isPrimaryPool(topology, where)) return "";
   return isFirstHost(topology, { name: where.host }) ? where.pool : `${where.host}/${where.pool}`;
 }
 
 /** The libvirt provider of `host`: `<prefix>-host` for the first. */
-export function providerName(prefix: string, topology: Pick<Topology, "hosts">, host: Pick<HostSpec, "name">): string {
+export function providerName(prefix: string, topology: HostNames, host: Pick<HostSpec, "name">): string {
   return isFirstHost(topology, host) ? `${prefix}-host` : `${prefix}-host-${host.name}`;
 }
 
-export function poolResourceName(prefix: string, topology: Pick<Topology, "hosts">, where: PoolRef): string {
-  const suffix = poolSuffix(topology, where);
+export function poolResourceName(prefix: string, topology: HostNames, where: PoolRef): string {
+  const suffix = poolIdentity(topology, where);
   return suffix ? `${prefix}-pool-${suffix}` : `${prefix}-pool`;
 }
 
 /** The host preflight that checks `where` (and its host) before anything is created there. */
-export function preflightName(prefix: string, topology: Pick<Topology, "hosts">, where: PoolRef): string {
-  const suffix = poolSuffix(topology, where);
+export function preflightName(prefix: string, topology: HostNames, where: PoolRef): string {
+  const suffix = poolIdentity(topology, where);
   return suffix ? `${prefix}-host-preflight-${suffix}` : `${prefix}-host-preflight`;
 }
 
-export function baseImageName(prefix: string, topology: Pick<Topology, "hosts">, where: PoolRef, os: string, release: string): string {
-  const suffix = poolSuffix(topology, where);
+export function baseImageName(prefix: string, topology: HostNames, where: PoolRef, os: string, release: string): string {
+  const suffix = poolIdentity(topology, where);
   return suffix ? `${prefix}-${suffix}-${os}-base-${release}` : `${prefix}-${os}-base-${release}`;
 }
 
-export function networkResourceName(prefix: string, topology: Pick<Topology, "hosts">, host: Pick<HostSpec, "name">, network: string): string {
+export function networkResourceName(prefix: string, topology: HostNames, host: Pick<HostSpec, "name">, network: string): string {
   return isFirstHost(topology, host) ? `${prefix}-${network}` : `${prefix}-${host.name}/${network}`;
 }
 
@@ -66,9 +79,4 @@ export function networksOn(topology: Pick<Topology, "hosts" | "networks" | "vms"
     const home = networkHost(topology, n);
     return home !== undefined ? home === host.name : isFirstHost(topology, host) || used.has(n.name);
   });
-}
-
-/** Every pool of every host, as references. */
-export function allPools(topology: Pick<Topology, "hosts">): PoolRef[] {
-  return topology.hosts.flatMap((h) => h.pools.map((p) => ({ host: h.name, pool: p.name })));
 }

@@ -144,10 +144,14 @@ export function dayTwo(before: Recorded[], after: Recorded[], beforePrefix: stri
       }
       const providerName = cur.nameOfUrn.get(r.provider.split("::").slice(0, -1).join("::"));
       const providerReplaced = providerName !== undefined && replacedNames.has(providerName);
+      // Another provider (another host's) replaces the resource: the engine's providerChanged
+      // (pulumi/pulumi pkg/resource/deploy/step_generator.go) asks for replacement whenever an
+      // explicit provider reference changes to another provider.
+      const providerMoved = providerName !== old.nameOfUrn.get(prev.provider.split("::").slice(0, -1).join("::"));
       const normalised = { ...r, inputs: normalise(r.inputs, cur.prefix) as Record<string, unknown> };
       const prevNormalised = { ...prev, inputs: normalise(prev.inputs, old.prefix) as Record<string, unknown> };
       const replaceKeys = replacingKeys(normalised, [...keys], prevNormalised, unknown);
-      const change: Change = replaceKeys.length > 0 || providerReplaced ? "replace" : keys.size > 0 ? "update" : "same";
+      const change: Change = replaceKeys.length > 0 || providerReplaced || providerMoved ? "replace" : keys.size > 0 ? "update" : "same";
       changes.set(name, { name, type: r.type, change, changedKeys: [...keys].sort(), replaceKeys });
       if (change === "replace" && !replacedNames.has(name)) {
         replacedNames.add(name);

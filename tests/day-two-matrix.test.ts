@@ -34,6 +34,7 @@ import { pemBlock } from "../plan/stack-config";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { machineOutputs } from "./helpers/machine-outputs";
 import { stackConfig } from "./helpers/stacks";
+import { bridgeClusterNetwork, listHosts, secondHost, seedHost } from "./helpers/two-hosts";
 
 type Raw = Record<string, unknown>;
 /** An off-host backup target; the secret keys count as set with --secret (backupSecretsOf). */
@@ -74,6 +75,27 @@ function tableRows(): Row[] {
       return { id: cells[1], outcome: cells[3] };
     });
 }
+
+/** A K3s agent on the second host (tests/helpers/two-hosts.ts). */
+const WORKER4 = { name: "worker4", role: "k3s-agent", os: "flatcar", vcpus: 4, memoryMiB: 6400, rootDiskGiB: 40, host: "proliant2", nics: [{ network: "kube_network_03", address: "10.17.4.27" }] };
+/**
+ * prod in `hosts` form on the seed's host (`pools` of its disks), with `more` hosts after it; then
+ * the cluster network is a bridge onto the LAN both hosts share, so K3s nodes may run on either.
+ */
+const onHosts =
+  (pools: 1 | 2, ...more: Raw[]) =>
+  (r: Raw) => {
+    listHosts(r, [seedHost(pools), ...more]);
+    if (more.length > 0) bridgeClusterNetwork(r);
+  };
+const withWorker4 = (r: Raw) => {
+  onHosts(1, secondHost())(r);
+  r.vms = [...(r.vms as Raw[]), structuredClone(WORKER4)];
+};
+const hostsOf = (r: Raw) => r.hosts as Raw[];
+/** The libvirt objects (and providers) a result changes, other than those `keep` names. */
+const libvirtChanges = (r: DayTwoResult, keep: (name: string) => boolean = () => false) =>
+  [...r.changes.values()].filter((c) => (c.type.startsWith("libvirt:") || c.type === "pulumi:providers:libvirt") && c.change !== "same" && !keep(c.name)).map((c) => `${c.name}: ${c.change}`);
 
 const vmIndex = (raw: Raw, name: string) => (raw.vms as { name: string }[]).findIndex((v) => v.name === name);
 const vmOf = (raw: Raw, name: string) => (raw.vms as Record<string, unknown>[])[vmIndex(raw, name)] as Record<string, unknown> & { nics: Record<string, unknown>[] };
@@ -253,6 +275,69 @@ const CHANGES: Record<
   volumeBackupSchedule: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
   volumeBackupsOff: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
   volumeBackupsOn: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
+  // Hosts and pools: from prod's VMs in `hosts` form (tests/helpers/two-hosts.ts).
+  hostsList: { edit: onHosts(1), also: (r) => expect(libvirtChanges(r)).toEqual([]) },
+  hostAdded: {
+    from: onHosts(1),
+    edit: (r) => hostsOf(r).push(secondHost()),
+    also: (r) => {
+      expect(r.created.sort()).toEqual(["infra-host-preflight-proliant2/disk1", "infra-host-proliant2", "infra-pool-proliant2/disk1"]);
+      expect([...r.updated, ...r.replaced, ...r.deleted]).toEqual([]);
+    },
+  },
+  hostVm: {
+    from: onHosts(1, secondHost()),
+    edit: (r) => (r.vms = [...(r.vms as Raw[]), structuredClone(WORKER4)]),
+    also: (r) => {
+      // Only creates: worker4's objects and what its host now needs (its network, its base images).
+      expect(libvirtChanges(r, (n) => n.startsWith("infra-worker4") || n.startsWith("infra-proliant2/"))).toEqual([]);
+      expect(r.created).toEqual(expect.arrayContaining(["infra-worker4", "infra-worker4-root", "infra-proliant2/kube_network_03", "cluster-worker4-k3s"]));
+      expect([...r.changes.values()].filter((c) => c.name.startsWith("infra-") && c.change !== "same").every((c) => c.change === "create")).toBe(true);
+      expect(h.byName("rowhostVm-infra-worker4").provider).toContain("::rowhostVm-infra-host-proliant2::");
+      expect(h.byName("rowhostVm-infra-worker4-root").provider).toContain("::rowhostVm-infra-host-proliant2::");
+    },
+  },
+  poolAdded: { from: onHosts(1), edit: (r) => ((hostsOf(r)[0].pools as Raw[]).push({ name: "disk2", path: "/srv/disk2/flatcarmicrocloud-prod" })) },
+  hostMove: { from: onHosts(1, secondHost()), edit: (r) => (vmOf(r, "worker3").host = "proliant2") },
+  poolMove: { from: onHosts(2), edit: (r) => (vmOf(r, "worker3").pool = "disk2") },
+  dataPoolMove: { from: onHosts(2), edit: (r) => (vmOf(r, "worker3").dataPool = "disk2") },
+  poolPath: {
+    from: (r) => {
+      onHosts(2)(r);
+      vmOf(r, "worker2").dataPool = "disk2";
+    },
+    edit: (r) => ((hostsOf(r)[0].pools as Raw[])[1].path = "/srv/disk3/flatcarmicrocloud-prod"),
+  },
+  poolRemoved: {
+    from: (r) => {
+      onHosts(2)(r);
+      vmOf(r, "worker3").dataPool = "disk2";
+    },
+    edit: (r) => {
+      (hostsOf(r)[0].pools as Raw[]).pop();
+      r.vms = (r.vms as { name: string }[]).filter((v) => v.name !== "worker3");
+    },
+  },
+  hostRemoved: {
+    from: withWorker4,
+    edit: (r) => {
+      hostsOf(r).pop();
+      r.vms = (r.vms as { name: string }[]).filter((v) => v.name !== "worker4");
+    },
+  },
+  hostRemovedEmpty: {
+    from: onHosts(1, secondHost()),
+    edit: (r) => hostsOf(r).pop(),
+    also: (r) => expect(r.deleted.sort()).toEqual(["infra-host-preflight-proliant2/disk1", "infra-host-proliant2", "infra-pool-proliant2/disk1"]),
+  },
+  hostOrder: { from: onHosts(1, secondHost()), edit: (r) => hostsOf(r).reverse() },
+  hostRenamed: {
+    from: withWorker4,
+    edit: (r) => {
+      hostsOf(r)[1].name = "proliant3";
+      vmOf(r, "worker4").host = "proliant3";
+    },
+  },
 };
 
 interface Parsed {
@@ -403,7 +488,7 @@ it("has a row for every stack config key and every VM field", () => {
     if (platformPrefixes.some((p) => key.startsWith(p))) continue;
     expect([key, doc.includes(`\`${key}`)]).toEqual([key, true]);
   }
-  for (const field of ["name", "vcpus", "memoryMiB", "rootDiskGiB", "dataDiskGiB", "nics[].mac", "nics[].address", "labels", "taints"]) {
+  for (const field of ["name", "vcpus", "memoryMiB", "rootDiskGiB", "dataDiskGiB", "host", "pool", "dataPool", "nics[].mac", "nics[].address", "labels", "taints"]) {
     expect([field, doc.includes(`\`${field}\``)]).toEqual([field, true]);
   }
   expect(rows.length).toBe(Object.keys(CHANGES).length);
