@@ -11,7 +11,7 @@ import { parseTopology } from "../config/validate";
 import { dayTwoProblems, DeploymentRecord } from "../infra/deployment-record";
 import { deploymentRecord } from "../infra/machines";
 import { stackConfig } from "./helpers/stacks";
-import { listHosts, Raw, RawVm, secondHost, seedHost } from "./helpers/two-hosts";
+import { bridgeClusterNetwork, listHosts, Raw, RawVm, secondHost, seedHost } from "./helpers/two-hosts";
 
 function recordOf(raw: Raw): { record: DeploymentRecord; problems: (previous: DeploymentRecord) => string[] } {
   const topology = parseTopology(raw, "prod");
@@ -20,9 +20,16 @@ function recordOf(raw: Raw): { record: DeploymentRecord; problems: (previous: De
   return { record, problems: (previous) => dayTwoProblems(previous, record, topology, { ...cluster }) };
 }
 
-/** prod in `hosts` form; `edit` changes it further. */
-function listed(hosts: Raw[], edit: (raw: Raw & { vms: RawVm[] }) => void = () => undefined): Raw {
+/** prod with its cluster network bridged onto a LAN all hosts share, so K3s nodes may run on any. */
+function prod(): Raw & { vms: RawVm[] } {
   const raw = structuredClone(stackConfig("prod")) as Raw & { vms: RawVm[] };
+  bridgeClusterNetwork(raw);
+  return raw;
+}
+
+/** prod() in `hosts` form; `edit` changes it further. */
+function listed(hosts: Raw[], edit: (raw: Raw & { vms: RawVm[] }) => void = () => undefined): Raw {
+  const raw = prod();
   listHosts(raw, hosts);
   edit(raw);
   return raw;
@@ -58,7 +65,7 @@ it("records each VM's host, pool and data pool, and every host's pools", () => {
 });
 
 it("reads a record without hosts as every VM on the first host's first pool", () => {
-  const oneHost = recordOf(stackConfig("prod"));
+  const oneHost = recordOf(prod());
   const before = earlierProgram(oneHost.record);
   // The same VMs in hosts form (first host, first pool): nothing to refuse.
   expect(recordOf(listed([seedHost(2), secondHost()])).problems(before)).toEqual([]);
@@ -92,7 +99,8 @@ it("refuses removing a host or pool only while the record has VMs or disks on it
 
 it("refuses another host first, and a moved pool path", () => {
   const before = recordOf(listed([seedHost(2), secondHost()], (r) => ((r.vms.find((v) => v.name === "worker2") as RawVm).dataPool = "disk2"))).record;
-  expect(recordOf(listed([secondHost(), seedHost(2)], (r) => r.vms.forEach((v) => (v.host = "proliant1")))).problems(before)).toEqual([
+  // (The load balancer is then on a remote host: the API host must be given.)
+  expect(recordOf(listed([secondHost(), seedHost(2)], (r) => (r.k3sApiHost = "10.17.3.12"))).problems(before)).toEqual([
     expect.stringMatching(/^hosts\[0\]: proliant2 would become the first host in place of proliant1/),
   ]);
   const moved = seedHost(2);

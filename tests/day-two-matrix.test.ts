@@ -330,7 +330,8 @@ const CHANGES: Record<
     edit: (r) => hostsOf(r).pop(),
     also: (r) => expect(r.deleted.sort()).toEqual(["infra-host-preflight-proliant2/disk1", "infra-host-proliant2", "infra-pool-proliant2/disk1"]),
   },
-  hostOrder: { from: onHosts(1, secondHost()), edit: (r) => hostsOf(r).reverse() },
+  // (Every VM then defaults to proliant2, a remote host: the API host must be given.)
+  hostOrder: { from: onHosts(1, secondHost()), edit: (r) => Object.assign(r, { hosts: hostsOf(r).reverse(), k3sApiHost: "10.17.3.12" }) },
   hostRenamed: {
     from: withWorker4,
     edit: (r) => {
