@@ -8,7 +8,7 @@
  * A resource's provider is part of what it is: Pulumi replaces a resource whose provider changes to
  * another one, and a changed `pool` of a volume is ForceNew. Renaming the first host therefore
  * changes nothing; renaming another host or pool, or moving a VM, would replace its disks
- * (refused by the day-two check: infra/deployment-record.ts `placementProblems`).
+ * (refused by the day-two check: ./placement-day-two.ts `placementProblems`).
  */
 import { PoolRef } from "../config/host-disk";
 import { networkHost } from "../config/network-span";
