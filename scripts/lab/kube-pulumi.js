@@ -63,12 +63,16 @@ async function runPulumi(ctx) {
     // The day-two chart move (docs/platform.md, "Holding a chart back"): the first up installs the
     // chart at its earlier release, a later up moves it to the pin.
     config.chartVersions = { [move.key]: move.from };
+    const backups = require("./kube-backups").labBackups(config);
     const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${PROJECT_NAME}:${k}`, v]));
     fs.writeFileSync(path.join(project, `Pulumi.${stack}.yaml`), YAML.stringify({ config: prefixed }));
     cli(["stack", "init", stack, "--secrets-provider", "passphrase"]);
     cli(["config", "set", "--secret", "kubeconfig", "--stack", stack], { input: fs.readFileSync(pki.kubeconfigs.admin, "utf8") });
     cli(["config", "set", "chartMirror", `http://127.0.0.1:${chartServer.port}`, "--stack", stack]);
-    return { detail: `${Object.keys(config).length - 2} keys of Pulumi.${STACK}.yaml kept, chartVersions ${move.key} ${move.from}; dropped ${dropped.join(", ")}` };
+    for (const [key, value] of Object.entries(backups.secrets)) cli(["config", "set", "--secret", key, "--stack", stack], { input: value });
+    return {
+      detail: `${Object.keys(config).length - 2 - backups.keys.length} keys of Pulumi.${STACK}.yaml kept, chartVersions ${move.key} ${move.from}; dropped ${dropped.join(", ")}; backup target (STAND-IN, never answers), ${backups.lowered.join(", ")}`,
+    };
   });
   if (!setUp) return;
 
@@ -102,6 +106,12 @@ async function runPulumi(ctx) {
   }
 
   await step(`chart held (chartVersions): ${move.key} ${move.from} installed, its CRDs in the apiserver`, async () => ({ detail: await chartInCluster(move.from) }));
+
+  await step("volume backups: Velero, the snapshot controller and their objects accepted by the apiserver and Helm (docs/backups.md)", async () => {
+    const { counts, schedule, ttl } = await require("./kube-backups").backupObjects(kube);
+    figures.backupObjects = counts;
+    return { detail: `${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ")}; Schedule ${schedule}, TTL ${ttl}` };
+  });
 
   await step("pulumi up --expect-no-changes", async () => {
     const r = await mustEngine("up-again", ["up", "--yes", "--expect-no-changes"]);
