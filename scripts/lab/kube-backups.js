@@ -28,7 +28,7 @@ function labBackups(config) {
 }
 
 /** What the program's volume backups put into the cluster, counted from the apiserver; refuses a missing piece. */
-async function backupObjects(kube) {
+async function backupObjects(kube, stack) {
   const count = async (p) => (await kube.get(p)).items.length;
   const ns = "velero";
   const counts = {
@@ -52,7 +52,7 @@ async function backupObjects(kube) {
   if (counts.crds !== 13 + 6) problems.push(`${counts.crds} Velero and snapshot CRDs, not 19`);
   if (counts.deployments !== 2 || counts.daemonSets !== 1) problems.push(`${counts.deployments} Deployments and ${counts.daemonSets} DaemonSets in ${ns}, not 2 and 1`);
   if (counts.volumeSnapshotClasses < 1) problems.push("no VolumeSnapshotClass");
-  if (bsl.spec.objectStorage.prefix !== "flatcarmicrocloud/prod/volumes") problems.push(`the storage location's prefix is ${bsl.spec.objectStorage.prefix}`);
+  if (bsl.spec.objectStorage.prefix !== `flatcarmicrocloud/${stack}/volumes`) problems.push(`the storage location's prefix is ${bsl.spec.objectStorage.prefix}`);
   if (!schedule.spec.template.snapshotMoveData) problems.push("the Schedule does not move snapshot data");
   if (Buffer.from(repo.data["repository-password"], "base64").toString() !== LAB_BACKUP_SECRETS.backupPassphrase) problems.push("kopia's repository password is not the stack's passphrase");
   if (problems.length > 0) throw new Error(problems.join("; "));

@@ -108,7 +108,7 @@ async function runPulumi(ctx) {
   await step(`chart held (chartVersions): ${move.key} ${move.from} installed, its CRDs in the apiserver`, async () => ({ detail: await chartInCluster(move.from) }));
 
   await step("volume backups: Velero, the snapshot controller and their objects accepted by the apiserver and Helm (docs/backups.md)", async () => {
-    const { counts, schedule, ttl } = await require("./kube-backups").backupObjects(kube);
+    const { counts, schedule, ttl } = await require("./kube-backups").backupObjects(kube, stack);
     figures.backupObjects = counts;
     return { detail: `${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(", ")}; Schedule ${schedule}, TTL ${ttl}` };
   });
