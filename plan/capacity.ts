@@ -14,6 +14,8 @@ import { describeHostOverhead, hostMemoryBudget } from "../config/host-memory";
 import { HostSpec, isK3sNode, Topology, VmSpec, vmsOn } from "../config/topology";
 import { cephMemoryTargetMiB } from "../platform/ceph-memory";
 import { SIZING } from "../platform/sizing";
+import { checkVendorMinimums, MinimumCheck } from "../platform/vendor-minimums";
+import { HostsPlan, hostsPlan } from "./host-fit";
 
 export interface Amount {
   cpuMilli: number;
@@ -33,6 +35,10 @@ export interface PlatformTotals {
    * them: the platform's requests, the apps' (at their autoscalers' maximum) and what is left.
    */
   budget?: { platform: Amount; apps: Amount; free: Amount };
+  /** With the apps stage: the room left (requests) with the first n hosts' K3s nodes only, at [n - 1]. */
+  roomByHostCount?: (Amount | undefined)[];
+  /** Whether Ceph keeps data, I/O and mon quorum when one host goes (platform/ceph-layout.ts). */
+  cephSurvivesHost?: boolean;
 }
 
 export interface CapacityLine {
@@ -70,6 +76,10 @@ export interface CapacityReport {
   budget?: { platform: Amount; apps: Amount; free: Amount };
   /** Which of the figures above are estimates, and where each is stated (to measure on a real stack). */
   estimates: string[];
+  /** Per KVM host: its fit, the room for apps it adds, and what survives losing it (./host-fit.ts). */
+  hosts: HostsPlan;
+  /** Each platform component's request beside its vendor's documented minimum (when the platform is built). */
+  minimums: MinimumCheck[];
   /** What Ceph derives from the platform's sizing (its memory targets), for the reader to check. */
   ceph: string;
   fits: boolean;
@@ -177,7 +187,9 @@ export function capacityReport(topology: Topology, platform: PlatformTotals | un
   }
   const releases = [...(platform?.byRelease ?? [])].sort((a, b) => b.requests.memoryMiB - a.requests.memoryMiB);
   const problems = platform?.problems ?? [];
-  const fits = vms.every((l) => l.fits) && disk.fits && (lines ?? []).every((l) => l.fits) && problems.length === 0;
+  const rooms = platform?.roomByHostCount;
+  const hosts = hostsPlan(topology, rooms ? (n) => rooms[n - 1] : undefined, platform?.cephSurvivesHost);
+  const fits = vms.every((l) => l.fits) && disk.fits && hosts.hosts.every((h) => h.fits) && (lines ?? []).every((l) => l.fits) && problems.length === 0;
   return {
     vms,
     disk,
@@ -187,6 +199,8 @@ export function capacityReport(topology: Topology, platform: PlatformTotals | un
     platformProblems: problems,
     releases,
     budget: platform?.budget,
+    hosts,
+    minimums: platform ? checkVendorMinimums() : [],
     estimates: capacityEstimates(topology),
     ceph: describeCephMemory(),
     fits,

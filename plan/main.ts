@@ -147,12 +147,26 @@ function platformTotals(stages: StageSummary[], topology: Topology): { totals?: 
     type Report = { requests: Amount; limits: Amount; byRelease: Record<string, Amount>; problems: string[] };
     let report = fn(load("platform/capacity"), "capacityReport")(workloads, facts.nodes) as Report;
     let budget: PlatformTotals["budget"];
+    let roomByHostCount: PlatformTotals["roomByHostCount"];
+    const survival = (plan as { ceph?: { survives?: { host?: { data: boolean; io: boolean; monQuorum: boolean } } } }).ceph?.survives?.host;
     // With the apps stage, its own check: the platform and every app at its maximum replicas.
     if (stages.find((s) => s.id === "apps")?.built) {
       const apps = (fn(load("config/apps"), "loadAppsSettings")(topology) as { apps: unknown[] }).apps;
       const stack = fn(load("apps/capacity"), "stackCapacity")(facts, settings, apps) as { report: Report; platform: Amount; apps: Amount; free: Amount };
       report = stack.report;
       budget = { platform: stack.platform, apps: stack.apps, free: stack.free };
+      // The room with the first n hosts' nodes only: what each host adds (plan/host-fit.ts).
+      const hostNames = topology.hosts.map((h) => h.name);
+      roomByHostCount = hostNames.map((_, i) => {
+        if (i === hostNames.length - 1) return stack.free;
+        const kept = new Set(hostNames.slice(0, i + 1));
+        try {
+          const nodes = (facts.nodes as { host?: string }[]).filter((n) => n.host === undefined || kept.has(n.host));
+          return (fn(load("apps/capacity"), "stackCapacity")({ ...facts, nodes }, settings, apps) as { free: Amount }).free;
+        } catch {
+          return undefined;
+        }
+      });
     }
     return {
       totals: {
@@ -161,6 +175,8 @@ function platformTotals(stages: StageSummary[], topology: Topology): { totals?: 
         byRelease: Object.entries(report.byRelease).map(([name, requests]) => ({ name, requests })),
         problems: report.problems,
         budget,
+        roomByHostCount,
+        cephSurvivesHost: survival && survival.data && survival.io && survival.monQuorum,
       },
     };
   } catch (e) {

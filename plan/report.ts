@@ -5,6 +5,7 @@ import { primaryNic, Topology } from "../config/topology";
 import { CapacityLine, CapacityReport } from "./capacity";
 import { describePoolBudget, gibText as gibOf } from "../config/host-disk";
 import { CriticalPath } from "./critical-path";
+import { hostsSection, minimumsSection } from "./host-report";
 import { Violation } from "./policy-check";
 import { StageSummary } from "./stages";
 
@@ -127,6 +128,8 @@ export function renderReport(r: PlanResult): string {
   } else {
     out.push(`  platform: ${c.platformNote ?? "not checked"}`);
   }
+  out.push(...hostsSection(c.hosts, table));
+  out.push(...minimumsSection(c.minimums, table));
   out.push("  estimates (measure them on the real stack; every other figure is a setting):");
   for (const e of c.estimates) out.push(`    - ${e}`);
   out.push("");

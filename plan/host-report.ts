@@ -1,0 +1,66 @@
+/**
+ * The plan's per-host and vendor-minimum sections as text: pure formatting of ./host-fit.ts and
+ * platform/vendor-minimums.ts.
+ */
+import { gibText } from "../config/host-disk";
+import { MinimumCheck } from "../platform/vendor-minimums";
+import { Amount } from "./capacity";
+import { HostsPlan } from "./host-fit";
+
+const num = (n: number): string => String(Number(n.toFixed(n < 10 ? 2 : 1)));
+const amount = (a: Amount): string => `${num(a.cpuMilli / 1000)} CPU ${num(a.memoryMiB / 1024)} GiB`;
+const pct = (part: number, whole: number): string => (whole > 0 ? `${Math.round((part / whole) * 100)}%` : "-");
+
+/** The share of a host's allocatable memory that the room it adds for apps is (undefined when not measured). */
+export function appsShare(h: { addsForApps?: Amount; allocatable: Amount }): number | undefined {
+  return h.addsForApps && h.allocatable.memoryMiB > 0 ? h.addsForApps.memoryMiB / h.allocatable.memoryMiB : undefined;
+}
+
+export function hostsSection(p: HostsPlan, table: (header: string[], rows: string[][]) => string[]): string[] {
+  const out = ["Hosts (each host's VMs against it; room for apps: what the host adds, the room with it less the room without it)"];
+  out.push(
+    ...table(
+      ["host", "threads", "VM memory / left after overhead", "pools (worst case)", "pods' allocatable", "adds for apps", "of its allocatable"],
+      p.hosts.map((h) => [
+        h.host,
+        `${h.threads.used} / ${h.threads.available}`,
+        `${num(h.memoryGiB.used)} / ${num(h.memoryGiB.available)} GiB${h.fits ? "" : " DOES NOT FIT"}`,
+        h.pools.map((pool) => `${pool.pool} ${gibText(pool.worstCaseBytes)}${pool.capacityGiB === undefined ? "" : ` of ${pool.capacityGiB} GiB${pool.fits ? "" : " DOES NOT FIT"}`}`).join(", "),
+        h.nodes.length > 0 ? `${amount(h.allocatable)} (${h.nodes.join(", ")})` : "none",
+        h.addsForApps ? amount(h.addsForApps) : "-",
+        h.addsForApps ? pct(h.addsForApps.memoryMiB, h.allocatable.memoryMiB) + " of memory" : "-",
+      ]),
+    ),
+  );
+  if (p.totalRoom) out.push(`  room for more apps on every host together (requests): ${amount(p.totalRoom)}`);
+  if (p.roomNote) out.push(`  room per host: ${p.roomNote}`);
+  if (p.hosts.length > 1) {
+    for (const r of p.redundancy) {
+      const members = Object.entries(r.perHost).map(([h, n]) => `${h} ${n}`).join(", ");
+      const losing = Object.entries(r.survivesLosing).map(([h, ok]) => `without ${h}: ${ok ? "goes on" : "STOPS"}`).join("; ");
+      const what = r.component === "etcd" ? "K3s servers" : r.component === "ingress" ? "load balancer VMs" : "OSDs";
+      const redundant = Object.values(r.survivesLosing).every(Boolean);
+      out.push(`  ${r.component}: ${what} ${members}; ${losing} (${redundant ? "redundant across hosts" : "not redundant across hosts"})`);
+    }
+  }
+  return out;
+}
+
+export function minimumsSection(checks: MinimumCheck[], table: (header: string[], rows: string[][]) => string[]): string[] {
+  if (checks.length === 0) return [];
+  const out = ["Vendor minimums (each component's memory request beside its vendor's documented figure: platform/vendor-minimum-sources.json)"];
+  out.push(
+    ...table(
+      ["component", "request", "vendor minimum", "result", "source"],
+      checks.map((c) => [
+        c.component,
+        `${c.requestMiB} MiB`,
+        c.minimumMiB === undefined ? "none documented" : `${c.minimumMiB} MiB`,
+        c.below ? `BELOW: ${c.consequence ?? ""}` : c.minimumMiB === undefined ? "-" : "ok",
+        c.source,
+      ]),
+    ),
+  );
+  for (const c of checks.filter((x) => x.minimumMiB === undefined)) out.push(`  ${c.component}: ${c.vendorFigure}`);
+  return out;
+}
