@@ -50,12 +50,29 @@ export interface IngressEndpoint {
   serviceType: "NodePort" | "LoadBalancer";
 }
 
-/** FreeIPA and the load balancer as pods reach them (their legs on the cluster network): for TLS. */
-export interface TlsFacts {
-  freeipa: { fqdn: string; address: string };
-  /** The load balancer's address pods reach (cert-manager's HTTP-01 self-check goes through it). */
-  ingressAddress: string;
+/**
+ * The user's own ACME server (an existing cluster's `tlsIssuer: acme`): its directory URL, the
+ * account's e-mail, the External Account Binding key id (its HMAC key is a secret, wired apart) and
+ * the PEM CA bundle the server's HTTPS certificate chains to, when not a public one.
+ */
+export interface AcmeServer {
+  server: string;
+  email: string;
+  eabKeyId?: string;
+  caBundle?: string;
 }
+
+/**
+ * The issuer of the platform's and the apps' certificates (a cert-manager ClusterIssuer), and the
+ * ingress address pods reach (cert-manager's HTTP-01 self-check goes through it):
+ * - `freeipa`: FreeIPA's ACME service on the VM topology (FreeIPA as pods reach it);
+ * - `selfSigned`: a CA the program makes in the cluster (an existing cluster's `tlsIssuer: selfSigned`);
+ * - `acme`: the user's ACME server (an existing cluster's `tlsIssuer: acme`).
+ */
+export type TlsFacts =
+  | { issuer: "freeipa"; freeipa: { fqdn: string; address: string }; ingressAddress: string }
+  | { issuer: "selfSigned"; ingressAddress: string }
+  | { issuer: "acme"; acme: AcmeServer; ingressAddress: string };
 
 export interface ClusterFacts {
   domain: string;
@@ -68,7 +85,7 @@ export interface ClusterFacts {
    * sets `REBOOT_STRATEGY=off`): then kured installs and reboots nodes whose update is staged.
    */
   flatcarReboots: boolean;
-  /** Undefined without a FreeIPA VM: then no ACME issuer, and routes use Traefik's default certificate. */
+  /** Undefined without an issuer (no FreeIPA VM, no `tlsIssuer`): routes use Traefik's default certificate. */
   tls?: TlsFacts;
 }
 

@@ -36,7 +36,18 @@ const cluster = targetCluster(config, infra);
 // Stage 3: the platform as pinned Helm releases on the cluster.
 const platform =
   cluster && deploysPlatform
-    ? new Platform("platform", { provider: cluster.provider, clusterLifetime: cluster.lifetime, ...facts, settings: config.platform, appHosts, acme: cluster.acme, alerts: config.alerts, backups: infra?.backups, volumeBackups: volumeBackups && config.backup.credentials && { plan: volumeBackups, credentials: config.backup.credentials } })
+    ? new Platform("platform", {
+        provider: cluster.provider,
+        clusterLifetime: cluster.lifetime,
+        ...facts,
+        settings: config.platform,
+        appHosts,
+        acme: cluster.acme,
+        acmeEabHmacKey: cluster.acmeEabHmacKey,
+        alerts: config.alerts,
+        backups: infra?.backups,
+        volumeBackups: volumeBackups && config.backup.credentials && { plan: volumeBackups, credentials: config.backup.credentials },
+      })
     : undefined;
 
 // Stage 4: the user's apps (stack config `apps`) on the platform's services and the database VM.
@@ -60,8 +71,8 @@ export const deployment = infra?.outputs.deployment;
 export const wireguardPublicKey = infra?.outputs.wireguardPublicKey;
 export const postgres = infra?.outputs.postgres;
 export const freeipaAdminPassword = infra?.outputs.freeipaAdminPassword;
-/** The FreeIPA CA certificate (PEM): trust it to reach every route over HTTPS (README). */
-export const tlsCaCertificate = infra?.outputs.tlsCaCertificate;
+/** The CA certificate (PEM), FreeIPA's or the one the program made (tlsIssuer selfSigned): trust it to reach every route over HTTPS (README). */
+export const tlsCaCertificate = infra?.outputs.tlsCaCertificate ?? platform?.tlsCaCertificate;
 export const apiEndpoint = cluster?.outputs.apiEndpoint;
 export const kubeconfig = cluster?.outputs.kubeconfig;
 /** The cluster's node names: K3s's, or the existing cluster's `existingNodes`. */

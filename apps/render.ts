@@ -291,13 +291,14 @@ export function appWorkloads(apps: AppSpec[]): Workload[] {
 export function renderApps(apps: AppSpec[], ctx: AppContext): RenderedApps {
   const hosts = [...new Set(apps.flatMap((a) => (a.ingress ? [a.ingress.host] : [])))].sort();
   const namespacePolicies: NetworkPolicyDoc[] = [{ name: "default-deny", namespace: ctx.namespace, spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } }];
-  const certified = ctx.services.certificateIssuer ? hosts : [];
-  if (certified.length > 0) namespacePolicies.push(acmeSolverPolicy(ctx.namespace, ctx.services.traefikNamespace));
+  const issuer = ctx.services.certificateIssuer;
+  const certificates = issuer ? hosts.map((h) => certificateFor(h, ctx.namespace, issuer)) : [];
+  if (certificates.length > 0 && ctx.services.http01Solver) namespacePolicies.push(acmeSolverPolicy(ctx.namespace, ctx.services.traefikNamespace));
   return {
     namespace: ctx.namespace,
     apps: apps.map((a) => renderApp(a, ctx)),
     topics: renderTopics(apps, ctx),
-    certificates: certified.map((h) => certificateFor(h, ctx.namespace)),
+    certificates,
     namespacePolicies,
     workloads: appWorkloads(apps),
   };

@@ -66,5 +66,5 @@ function tlsFacts(topology: Topology, ingress: IngressEndpoint): TlsFacts | unde
   const node = topology.vms.find((vm) => vm.role === "k3s-agent" || vm.role === "k3s-server");
   const reach = (vm: VmSpec) => (nicOn(vm, topology.clusterNetwork) ?? (node ? reachableNic(node, vm) : undefined) ?? vm.nics[0]).address;
   const lb = vmsWithRole(topology, "loadbalancer")[0];
-  return { freeipa: { fqdn: fqdn(ipa, topology.domain), address: reach(ipa) }, ingressAddress: lb ? reach(lb) : ingress.address };
+  return { issuer: "freeipa", freeipa: { fqdn: fqdn(ipa, topology.domain), address: reach(ipa) }, ingressAddress: lb ? reach(lb) : ingress.address };
 }

@@ -1,8 +1,8 @@
 /**
  * Stage 2 as index.ts sees it: the cluster stages 3-4 deploy onto. Either K3s over SSH on the
  * Flatcar VMs stage 1 built (`K3sCluster`), or the cluster the user already has, through its
- * kubeconfig (`ExistingCluster`: no VM, no SSH, no FreeIPA, so no ACME issuer and no DNS records;
- * the user's DNS serves the platform's names). Both yield the same `TargetCluster`, and the same
+ * kubeconfig (`ExistingCluster`: no VM, no SSH, no FreeIPA, so no DNS records and the issuer its
+ * `tlsIssuer` names; the user's DNS serves the platform's names). Both yield the same `TargetCluster`, and the same
  * `ClusterFacts` before anything is created.
  */
 import * as k8s from "@pulumi/kubernetes";
@@ -27,6 +27,8 @@ export interface TargetCluster {
   appsAfter: pulumi.Resource[];
   /** FreeIPA's ACME service for cert-manager (VM topologies with FreeIPA). */
   acme?: AcmeService;
+  /** The EAB HMAC key of the user's ACME server (an existing cluster's secret `tlsAcmeEabHmacKey`). */
+  acmeEabHmacKey?: pulumi.Output<string>;
   /** Stage 2's stack outputs. */
   outputs: {
     apiEndpoint?: string;
@@ -53,7 +55,12 @@ export function clusterFacts(config: StackConfig): ClusterFacts {
 export function targetCluster(config: StackConfig, infra: InfraStage | undefined): TargetCluster | undefined {
   if (config.target === "existing") {
     const existing = new ExistingCluster("existing-cluster", { kubeconfig: config.existing.kubeconfig, previous: previousDeployment().apply((p) => p.record) });
-    return { provider: existing.provider, appsAfter: [], outputs: { kubeconfig: existing.kubeconfig, k3sNodes: config.existing.settings.nodes.map((n) => n.name) } };
+    return {
+      provider: existing.provider,
+      appsAfter: [],
+      acmeEabHmacKey: config.existing.acmeEabHmacKey,
+      outputs: { kubeconfig: existing.kubeconfig, k3sNodes: config.existing.settings.nodes.map((n) => n.name) },
+    };
   }
   return infra ? k3sCluster(config, infra) : undefined;
 }

@@ -10,6 +10,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
+import { X509Certificate } from "crypto";
+import type { AcmeServer } from "../cluster-facts";
 import { CLUSTER_CONFIG_KEYS } from "./cluster";
 import { CONFIG_KEYS, isConfigSet, readRawConfig } from "./load";
 import { parseCidr, parseIpv4 } from "./net";
@@ -23,9 +25,21 @@ export interface RawExistingClusterConfig {
   existingPodCidr?: unknown;
   ingressServiceType?: unknown;
   ingressAddress?: unknown;
+  tlsIssuer?: unknown;
+  tlsAcmeServer?: unknown;
+  tlsAcmeEmail?: unknown;
+  tlsAcmeEabKeyId?: unknown;
+  tlsAcmeCaBundle?: unknown;
 }
 
-export const EXISTING_CLUSTER_CONFIG_KEYS: readonly (keyof RawExistingClusterConfig)[] = ["existingNodes", "existingPodCidr", "ingressServiceType", "ingressAddress"];
+/** The issuer keys (docs/existing-cluster.md, "Certificates"); `tlsAcmeEabHmacKey` is a secret, read apart. */
+export const TLS_ISSUER_CONFIG_KEYS = ["tlsIssuer", "tlsAcmeServer", "tlsAcmeEmail", "tlsAcmeEabKeyId", "tlsAcmeCaBundle"] as const;
+export const EXISTING_CLUSTER_CONFIG_KEYS: readonly (keyof RawExistingClusterConfig)[] = ["existingNodes", "existingPodCidr", "ingressServiceType", "ingressAddress", ...TLS_ISSUER_CONFIG_KEYS];
+/** The EAB HMAC key of the user's ACME server: a secret, like `kubeconfig`. */
+export const TLS_ACME_EAB_SECRET_KEY = "tlsAcmeEabHmacKey";
+
+export const TLS_ISSUERS = ["none", "selfSigned", "acme"] as const;
+export type TlsIssuerKind = (typeof TLS_ISSUERS)[number];
 
 export const NODE_OS = ["flatcar", "other"] as const;
 export type NodeOs = (typeof NODE_OS)[number];
@@ -48,8 +62,12 @@ export interface ExistingNode {
   os: NodeOs;
 }
 
+/** The issuer an existing cluster's certificates come from (`tlsIssuer`); none: Traefik's default certificate. */
+export type ExistingClusterTls = { issuer: "selfSigned" } | { issuer: "acme"; acme: AcmeServer };
+
 export interface ExistingClusterSettings {
   nodes: ExistingNode[];
+  tls?: ExistingClusterTls;
   /** The cluster's pod range (K3s's default 10.42.0.0/16 unless the cluster was made with another). */
   podCidr: string;
   ingress: { serviceType: IngressServiceType; address: string };
@@ -121,7 +139,7 @@ function parseNode(c: Collector, key: string, item: unknown): ExistingNode | und
   return { name, role, address, allocatable: { cpuMilli, memoryMiB }, taints, cephDevice, os };
 }
 
-export function parseExistingCluster(raw: RawExistingClusterConfig): ExistingClusterSettings {
+export function parseExistingCluster(raw: RawExistingClusterConfig, hmacKeySet = false): ExistingClusterSettings {
   const c = new Collector();
   const nodes: ExistingNode[] = [];
   if (raw.existingNodes === undefined) {
@@ -168,8 +186,58 @@ export function parseExistingCluster(raw: RawExistingClusterConfig): ExistingClu
   const entry = nodes.find((n) => n.role === "agent" && !n.taints.some((t) => /:(NoSchedule|NoExecute)$/.test(t))) ?? nodes[0];
   address ||= entry?.address ?? "";
 
+  const tls = parseTlsIssuer(c, raw, hmacKeySet);
+
   if (c.problems.length > 0) throw new ConfigError(c.problems);
-  return { nodes, podCidr, ingress: { serviceType, address } };
+  return { nodes, podCidr, ingress: { serviceType, address }, tls };
+}
+
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+
+/**
+ * `tlsIssuer` and its keys: `none` (default), `selfSigned` (a CA the program makes; no other key),
+ * `acme` (the user's ACME server: `tlsAcmeServer` an https directory URL, `tlsAcmeEmail`, optionally
+ * `tlsAcmeEabKeyId` with the secret `tlsAcmeEabHmacKey`, and `tlsAcmeCaBundle` PEM). Each problem
+ * names its key; the ACME keys are refused without `tlsIssuer: acme`.
+ */
+export function parseTlsIssuer(c: Collector, raw: RawExistingClusterConfig, hmacKeySet: boolean): ExistingClusterTls | undefined {
+  const kind = c.oneOf("tlsIssuer", raw.tlsIssuer ?? "none", TLS_ISSUERS);
+  const acmeKeys = (["tlsAcmeServer", "tlsAcmeEmail", "tlsAcmeEabKeyId", "tlsAcmeCaBundle"] as const).filter((k) => raw[k] !== undefined && raw[k] !== "");
+  if (kind !== "acme") {
+    for (const k of [...acmeKeys, ...(hmacKeySet ? [TLS_ACME_EAB_SECRET_KEY] : [])]) c.fail(k, `configures the user's ACME server and needs tlsIssuer: acme (tlsIssuer is ${kind ?? JSON.stringify(raw.tlsIssuer)})`);
+    return kind === "selfSigned" ? { issuer: "selfSigned" } : undefined;
+  }
+  const server = raw.tlsAcmeServer === "" ? "" : c.string("tlsAcmeServer", raw.tlsAcmeServer, "");
+  let url: URL | undefined;
+  try {
+    url = server ? new URL(server) : undefined;
+  } catch {
+    url = undefined;
+  }
+  if (!server) c.fail("tlsAcmeServer", "is required with tlsIssuer acme: the ACME directory URL, e.g. https://acme.example.net/directory");
+  else if (!url || url.protocol !== "https:" || url.username || url.password || url.hash) {
+    c.fail("tlsAcmeServer", `"${server}" is not an https ACME directory URL without credentials or fragment (RFC 8555 requires HTTPS)`);
+  }
+  const email = raw.tlsAcmeEmail === "" ? "" : c.string("tlsAcmeEmail", raw.tlsAcmeEmail, "");
+  if (!email) c.fail("tlsAcmeEmail", "is required with tlsIssuer acme: the ACME account's contact (expiry notices)");
+  else if (!EMAIL.test(email)) c.fail("tlsAcmeEmail", `"${email}" is not an e-mail address`);
+  const eabKeyId = raw.tlsAcmeEabKeyId === undefined || raw.tlsAcmeEabKeyId === "" ? undefined : c.string("tlsAcmeEabKeyId", raw.tlsAcmeEabKeyId);
+  if (eabKeyId && !hmacKeySet) c.fail(TLS_ACME_EAB_SECRET_KEY, "is required with tlsAcmeEabKeyId: the External Account Binding's HMAC key, as a secret (pulumi config set --secret tlsAcmeEabHmacKey)");
+  if (!eabKeyId && hmacKeySet) c.fail("tlsAcmeEabKeyId", "is required with tlsAcmeEabHmacKey: the External Account Binding's key id");
+  let caBundle: string | undefined;
+  if (raw.tlsAcmeCaBundle !== undefined && raw.tlsAcmeCaBundle !== "") {
+    caBundle = c.string("tlsAcmeCaBundle", raw.tlsAcmeCaBundle);
+    const blocks = caBundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+    const valid = blocks.filter((b) => {
+      try {
+        return new X509Certificate(b) !== undefined;
+      } catch {
+        return false;
+      }
+    });
+    if (valid.length === 0 || valid.length < blocks.length) c.fail("tlsAcmeCaBundle", "holds no PEM certificate it can parse (expected the CA bundle the ACME server's HTTPS certificate chains to, its text, not a path)");
+  }
+  return { issuer: "acme", acme: { server, email, ...(eabKeyId ? { eabKeyId } : {}), ...(caBundle ? { caBundle } : {}) } };
 }
 
 /**
@@ -217,6 +285,8 @@ export interface ExistingClusterConfig {
   settings: ExistingClusterSettings;
   /** The kubeconfig's text, a secret from config to the provider. */
   kubeconfig: pulumi.Output<string>;
+  /** The EAB HMAC key of the user's ACME server (`tlsAcmeEabHmacKey`), a secret. */
+  acmeEabHmacKey?: pulumi.Output<string>;
 }
 
 /** A kubeconfig's text (YAML or JSON) with a cluster, a user and a context; the problem otherwise (never quoting the text). */
@@ -239,7 +309,7 @@ export function loadExistingCluster(): ExistingClusterConfig {
   const problems: string[] = [];
   let settings: ExistingClusterSettings | undefined;
   try {
-    settings = parseExistingCluster(readRawConfig(EXISTING_CLUSTER_CONFIG_KEYS));
+    settings = parseExistingCluster(readRawConfig(EXISTING_CLUSTER_CONFIG_KEYS), isConfigSet(TLS_ACME_EAB_SECRET_KEY));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
     problems.push(...e.problems);
@@ -250,12 +320,16 @@ export function loadExistingCluster(): ExistingClusterConfig {
         "Set it as a secret: `pulumi config rm kubeconfig && pulumi config set --secret kubeconfig < ~/.kube/config`",
     );
   }
+  if (isConfigSet(TLS_ACME_EAB_SECRET_KEY) && !isSecretConfig(TLS_ACME_EAB_SECRET_KEY)) {
+    problems.push(`${TLS_ACME_EAB_SECRET_KEY}: is stored in plain text in the stack config. Set it as a secret: \`pulumi config rm ${TLS_ACME_EAB_SECRET_KEY} && pulumi config set --secret ${TLS_ACME_EAB_SECRET_KEY} <key>\``);
+  }
   const secret = new pulumi.Config().getSecret("kubeconfig");
   if (problems.length > 0 || !settings || !secret) throw new ConfigError(problems);
+  const acmeEabHmacKey = settings.tls?.issuer === "acme" && settings.tls.acme.eabKeyId ? new pulumi.Config().requireSecret(TLS_ACME_EAB_SECRET_KEY) : undefined;
   const kubeconfig = secret.apply((text) => {
     const problem = kubeconfigProblem(text);
     if (problem) throw new ConfigError([`kubeconfig: ${problem}`]);
     return text;
   });
-  return { settings, kubeconfig };
+  return { settings, kubeconfig, acmeEabHmacKey };
 }

@@ -15,6 +15,7 @@ import {
   EXISTING_CLUSTER_CONFIG_KEYS,
   ExistingClusterConfig,
   existingKeysRefused,
+  TLS_ACME_EAB_SECRET_KEY,
   loadExistingCluster,
   projectDefaults,
   VM_ONLY_KEYS,
@@ -76,6 +77,7 @@ export function loadStackConfig(): StackConfig {
   const { attempt, problems } = collecting();
   const existingKeys = readRawConfig(EXISTING_CLUSTER_CONFIG_KEYS);
   if (Object.keys(existingKeys).length > 0) problems.push(...existingKeysRefused(existingKeys, projectDefaults()));
+  if (isConfigSet(TLS_ACME_EAB_SECRET_KEY)) problems.push(`${TLS_ACME_EAB_SECRET_KEY}: configures the user's ACME server on an existing cluster (kubeconfig); the VM topology's certificates come from FreeIPA`);
   const topology = attempt(() => loadTopology());
   if (!topology) throw new ConfigError(problems);
   const roles = attempt(() => loadRoleSettings(topology));

@@ -3,8 +3,9 @@
  * `existingNodes` list: the same shape the K3s stage derives from the VM topology, so the capacity
  * check and the platform's plan run unchanged, before anything is created.
  *
- * What an existing cluster does not have, the facts leave out: no FreeIPA (so no ACME issuer: routes
- * use Traefik's default certificate, and the user's DNS serves the names), no load balancer VM (the
+ * What an existing cluster does not have, the facts leave out: no FreeIPA (certificates come from the
+ * issuer `tlsIssuer` names, a CA the program makes or the user's ACME server, else routes use
+ * Traefik's default certificate; the user's DNS serves the names), no load balancer VM (the
  * ingress Service is a NodePort on every node, or a LoadBalancer: ingressServiceType), and kured
  * only where every node is Flatcar (existingNodes[].os).
  */
@@ -34,7 +35,8 @@ export function existingClusterFacts(settings: ExistingClusterSettings, domain: 
     ingress: { address, serviceType, mqttAddress: address, ...ports },
     podCidr: settings.podCidr,
     flatcarReboots: settings.nodes.length > 0 && settings.nodes.every((n) => n.os === "flatcar"),
-    tls: undefined,
+    // The issuer the user chose (tlsIssuer); HTTP-01 reaches the hosts at the user's ingress address.
+    tls: settings.tls && (settings.tls.issuer === "acme" ? { issuer: "acme", acme: settings.tls.acme, ingressAddress: address } : { issuer: "selfSigned", ingressAddress: address }),
   };
 }
 

@@ -1,15 +1,23 @@
 /**
- * Certificates for the hosts Traefik answers on, issued by FreeIPA's ACME service through
- * cert-manager's ClusterIssuer (`CLUSTER_ISSUER`). Every namespace with a route gets its host's
- * Certificate (a route can only use a TLS Secret of its own namespace) and one NetworkPolicy that
- * lets Traefik reach cert-manager's short-lived HTTP-01 solver pods there. Pure data; the components
- * (platform, apps) wire it.
+ * Certificates for the hosts Traefik answers on, issued through a cert-manager ClusterIssuer: FreeIPA's
+ * ACME service on the VM topology (`CLUSTER_ISSUER`), or on an existing cluster the CA the program
+ * makes or the user's ACME server (`tlsIssuer`). Every namespace with a route gets its host's
+ * Certificate (a route can only use a TLS Secret of its own namespace) and, for an ACME issuer, one
+ * NetworkPolicy that lets Traefik reach cert-manager's short-lived HTTP-01 solver pods there. Pure
+ * data; the components (platform, apps) wire it.
  */
+import type { TlsFacts } from "../cluster-facts";
 import { awaitReady } from "./await";
 import type { NetworkPolicyDoc } from "./network-policies";
 
 /** The ClusterIssuer on FreeIPA's ACME directory. */
 export const CLUSTER_ISSUER = "freeipa-acme";
+/** The ClusterIssuer of each kind of issuer (the certificates name it). */
+export const ISSUER_NAMES: Record<TlsFacts["issuer"], string> = { freeipa: CLUSTER_ISSUER, selfSigned: "flatcarmicrocloud-ca", acme: "acme" };
+/** Whether an issuer validates by HTTP-01 (its solver pods need the solver NetworkPolicy). */
+export function usesHttp01(issuer: TlsFacts["issuer"]): boolean {
+  return issuer !== "selfSigned";
+}
 export const CERT_MANAGER_API_VERSION = "cert-manager.io/v1";
 /** Port and label of the pods cert-manager starts to answer an HTTP-01 challenge. */
 export const ACME_SOLVER_PORT = 8089;
@@ -67,7 +75,7 @@ export function tlsSecretName(host: string): string {
   return `${host}-tls`;
 }
 
-export function certificateFor(host: string, namespace: string): CertificateDoc {
+export function certificateFor(host: string, namespace: string, issuer: string): CertificateDoc {
   return {
     name: host,
     namespace,
@@ -75,7 +83,7 @@ export function certificateFor(host: string, namespace: string): CertificateDoc 
     spec: {
       secretName: tlsSecretName(host),
       dnsNames: [host],
-      issuerRef: { kind: "ClusterIssuer", name: CLUSTER_ISSUER, group: "cert-manager.io" },
+      issuerRef: { kind: "ClusterIssuer", name: issuer, group: "cert-manager.io" },
       // A fresh key on every renewal: a leaked key is only good until the next one.
       privateKey: { ...CERTIFICATE_KEY, rotationPolicy: "Always" },
     },

@@ -42,15 +42,15 @@ import { ChartKey, RELEASES, STORAGE_GATE_TIMEOUT } from "./releases";
 import { PlatformServices, platformServices } from "./services";
 import { renderPlatform } from "./render";
 import { awaitReady } from "./await";
-import { CERT_MANAGER_API_VERSION, CLUSTER_ISSUER, CLUSTER_ISSUER_READY_TIMEOUT_SECONDS } from "./certificates";
-import { clusterIssuerSpec } from "./values/cert-manager";
+import { CERT_MANAGER_API_VERSION } from "./certificates";
+import { registerIssuer } from "./issuer";
 import { KAFKA_API_VERSION, KAFKA_CLUSTER, KAFKA_NODE_POOL, KAFKA_READY_TIMEOUT_SECONDS, kafkaBootstrap } from "./values/kafka";
 import { GRAFANA_ADMIN_USER, GRAFANA_SECRET, GRAFANA_SECRET_KEYS, grafanaHost } from "./values/monitoring";
 import { MOSQUITTO_SECRET, MOSQUITTO_USER, MOSQUITTO_USERS_CHECKSUM, MOSQUITTO_USERS_KEY, MOSQUITTO_USERS_SECRET, mqttInternalEndpoint } from "./values/mosquitto";
 import { MOSQUITTO_SALT_BYTES, mosquittoPasswordFile, MQTT_APPS_USER, MQTT_EXTERNAL_USER } from "./mqtt-users";
 import { REDIS_MASTER_SET, REDIS_SECRET, REDIS_SECRET_KEYS, redisSentinelEndpoint } from "./values/redis";
 import { cephDashboardHost, STORAGE_CLASS } from "./values/rook";
-import { INGRESS_CLASS, TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
+import { TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
 import { CHARTS } from "../versions";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
@@ -77,6 +77,8 @@ export interface PlatformArgs extends PlatformFacts {
    * issuer and every Certificate wait for the records.
    */
   acme?: { ready: pulumi.Resource; caCertificate: pulumi.Input<string>; dnsRecordsServed: pulumi.Resource[] };
+  /** The EAB HMAC key of the user's ACME server (an existing cluster's secret `tlsAcmeEabHmacKey`). */
+  acmeEabHmacKey?: pulumi.Input<string>;
   /** Where Alertmanager sends alerts, the SMTP password and webhook URL as a secret Output; none when unset. */
   alerts?: AlertConfig;
   /** The backup kinds to watch and the VMs whose exporters carry their metric; nothing watched when unset. */
@@ -124,6 +126,8 @@ export class Platform extends pulumi.ComponentResource {
   declare readonly capacity: CapacityReport;
   /** What the apps stage uses: service addresses, namespaces, ports, the certificate issuer. */
   declare readonly services: PlatformServices;
+  /** The CA the program made (`tlsIssuer: selfSigned`), PEM: clients trust it to reach the routes. */
+  declare readonly tlsCaCertificate: pulumi.Output<string> | undefined;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:platform:Platform", name, {}, opts);
@@ -282,23 +286,21 @@ export class Platform extends pulumi.ComponentResource {
     release("mosquitto", [mqttSecret, mqttUsersSecret, storageReady], mosquittoValues);
     const strimzi = release("strimzi", []);
 
-    // TLS: cert-manager, its ClusterIssuer on FreeIPA's ACME directory, one Certificate per route host.
+    // TLS: cert-manager, its ClusterIssuer (./issuer.ts), one Certificate per route host.
+    let caCertificate: pulumi.Output<string> | undefined;
     if (plan.tls) {
-      const tls = plan.tls;
-      const acme = args.acme;
-      if (!acme) throw new Error("Platform: the topology has FreeIPA, but no ACME service was passed (args.acme)");
       const certManager = release("certManager", []);
-      const issuer = new k8s.apiextensions.CustomResource(
-        `${name}-cluster-issuer`,
-        {
-          apiVersion: CERT_MANAGER_API_VERSION,
-          kind: "ClusterIssuer",
-          metadata: { name: CLUSTER_ISSUER, annotations: awaitReady(CLUSTER_ISSUER_READY_TIMEOUT_SECONDS) },
-          spec: pulumi.output(acme.caCertificate).apply((pem) => clusterIssuerSpec(tls.freeipa.fqdn, pem, INGRESS_CLASS)),
-        },
-        { ...k8sOpts, dependsOn: [certManager, acme.ready, ...acme.dnsRecordsServed] },
-      );
-      // Each waits until issued: the challenge goes through Traefik (the solver's Ingress) and the
+      const issued = registerIssuer(name, {
+        tls: plan.tls,
+        domain: plan.domain,
+        namespace: namespaces.certManager.metadata.name,
+        certManager,
+        freeipa: args.acme,
+        acmeEabHmacKey: args.acmeEabHmacKey,
+        opts: k8sOpts,
+      });
+      caCertificate = issued.caCertificate;
+      // Each waits until issued: an ACME challenge goes through Traefik (the solver's Ingress) and the
       // solver NetworkPolicy of its namespace (in its guard rails), so both come first.
       for (const cert of rendered.certificates) {
         const key = keyOf(cert.namespace);
@@ -310,10 +312,11 @@ export class Platform extends pulumi.ComponentResource {
             metadata: { name: cert.name, namespace: namespaces[key].metadata.name, annotations: cert.annotations },
             spec: cert.spec,
           },
-          { ...k8sOpts, dependsOn: [issuer, traefik, ...acme.dnsRecordsServed, ...guardRails[key]] },
+          { ...k8sOpts, dependsOn: [issued.issuer, traefik, ...issued.certificatesAfter, ...guardRails[key]] },
         );
       }
     }
+    this.tlsCaCertificate = caCertificate;
 
     // Kafka is awaited until Strimzi reports it Ready, so what uses it (the apps, their topics) finds
     // brokers. The node pool has no Ready condition (Strimzi writes only its node ids and replicas,
@@ -435,6 +438,6 @@ export class Platform extends pulumi.ComponentResource {
     );
     this.capacity = capacity;
     this.services = platformServices(plan);
-    this.registerOutputs({ urls: this.urls, endpoints: this.endpoints, passwords: this.passwords });
+    this.registerOutputs({ urls: this.urls, endpoints: this.endpoints, passwords: this.passwords, tlsCaCertificate: this.tlsCaCertificate });
   }
 }

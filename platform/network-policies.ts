@@ -198,7 +198,7 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       { name: "webhook", direction: "ingress", peers: fromNodes, ports: tcp(CERT_MANAGER_WEBHOOK_PORT), reason: "the API server calls cert-manager's validating and mutating webhooks" },
       dns,
       api,
-      ...(plan.tls
+      ...(plan.tls?.issuer === "freeipa"
         ? [
             {
               name: "acme-directory",
@@ -213,6 +213,26 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
               peers: [{ kind: "cidr", cidr: `${plan.tls.ingressAddress}/32` }],
               ports: tcp(INGRESS.http.publicPort),
               reason: "before asking FreeIPA to validate, cert-manager fetches the challenge itself, as FreeIPA will: through the load balancer",
+            } satisfies Allow,
+          ]
+        : []),
+      // The user's ACME server and the hosts' public addresses are the user's DNS answers, unknown
+      // here: the port is what is pinned.
+      ...(plan.tls?.issuer === "acme"
+        ? [
+            {
+              name: "acme-directory",
+              direction: "egress",
+              peers: [world],
+              ports: tcp(acmePort(plan.tls.acme.server)),
+              reason: "the user's ACME server (tlsAcmeServer), wherever the user's DNS puts it",
+            } satisfies Allow,
+            {
+              name: "http01-self-check",
+              direction: "egress",
+              peers: [world],
+              ports: tcp(INGRESS.http.publicPort),
+              reason: "before asking the ACME server to validate, cert-manager fetches the challenge itself on port 80 of each host, as the server will",
             } satisfies Allow,
           ]
         : []),
@@ -269,6 +289,12 @@ function peer(p: Peer): k8s.types.input.networking.v1.NetworkPolicyPeer {
 }
 
 /** Every NetworkPolicy of the platform: `default-deny` and one `allow-<name>` per allow, per namespace. */
+/** The port of an ACME directory URL (validated https: 443 unless the URL names one). */
+export function acmePort(server: string): number {
+  const url = new URL(server);
+  return url.port ? Number(url.port) : 443;
+}
+
 export function renderNetworkPolicies(plan: PlatformPlan): NetworkPolicyDoc[] {
   const docs: NetworkPolicyDoc[] = [];
   const present = platformNamespaces(plan.volumeBackups !== undefined);

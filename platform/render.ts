@@ -9,7 +9,7 @@ import { renderNetworkPolicies, NetworkPolicyDoc } from "./network-policies";
 import { backupFreshnessRule } from "./backup-metrics";
 import { cephHealthRule, cephServiceMonitors, PrometheusRuleDoc, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
 import { PlatformPlan } from "./plan";
-import { acmeSolverPolicy, CertificateDoc, certificateFor } from "./certificates";
+import { acmeSolverPolicy, CertificateDoc, certificateFor, ISSUER_NAMES, usesHttp01 } from "./certificates";
 import { NAMESPACES } from "./namespaces";
 import { CertManagerValues, certManagerValues, certManagerWorkloads } from "./values/cert-manager";
 import { grafanaHost } from "./values/monitoring";
@@ -91,11 +91,11 @@ function k3sAddonWorkloads(): Workload[] {
 }
 
 /** Each platform route's host, with a Certificate in the namespace of the route that uses it. */
-export function platformCertificates(plan: PlatformPlan): CertificateDoc[] {
+export function platformCertificates(plan: PlatformPlan, issuer: string): CertificateDoc[] {
   return [
-    certificateFor(grafanaHost(plan), NAMESPACES.monitoring.name),
-    certificateFor(traefikHost(plan), NAMESPACES.traefik.name),
-    certificateFor(cephDashboardHost(plan), NAMESPACES.rookCeph.name),
+    certificateFor(grafanaHost(plan), NAMESPACES.monitoring.name, issuer),
+    certificateFor(traefikHost(plan), NAMESPACES.traefik.name, issuer),
+    certificateFor(cephDashboardHost(plan), NAMESPACES.rookCeph.name, issuer),
   ];
 }
 
@@ -109,10 +109,10 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     redisHa: redisValues(plan),
     mosquitto: mosquittoValues(plan.ingress.serviceType),
     kubePrometheusStack: monitoringValues(plan),
-    certManager: certManagerValues({
-      freeipa: plan.tls?.freeipa ?? { fqdn: "", address: "" },
-      ingress: { hosts: plan.tls?.hosts ?? [], address: plan.tls?.ingressAddress ?? "" },
-    }),
+    // Host aliases for FreeIPA's HTTP-01 path only: on an existing cluster the user's DNS answers.
+    certManager: certManagerValues(
+      plan.tls?.issuer === "freeipa" ? { freeipa: plan.tls.freeipa, ingress: { hosts: plan.tls.hosts, address: plan.tls.ingressAddress } } : undefined,
+    ),
     kured: kuredValues(plan.settings.reboots),
     velero: plan.volumeBackups && veleroValues(plan.volumeBackups),
     snapshotController: plan.volumeBackups && snapshotControllerValues(),
@@ -135,15 +135,15 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...(values.snapshotController ? snapshotControllerWorkloads(values.snapshotController) : []),
     ...k3sAddonWorkloads(),
   ];
-  const certificates = plan.tls ? platformCertificates(plan) : [];
+  const certificates = plan.tls ? platformCertificates(plan, ISSUER_NAMES[plan.tls.issuer]) : [];
   return {
     values,
     kafka,
     kafkaNodePool,
     networkPolicies: [
       ...renderNetworkPolicies(plan),
-      // Where a Certificate lives, its HTTP-01 solver pod runs, and Traefik must reach it.
-      ...[...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)),
+      // Where a Certificate lives, an ACME issuer's HTTP-01 solver pod runs, and Traefik must reach it.
+      ...(plan.tls && usesHttp01(plan.tls.issuer) ? [...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)) : []),
     ],
     serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor(), ...(plan.volumeBackups ? [veleroServiceMonitor()] : [])],
     prometheusRules: [cephHealthRule(), backupFreshnessRule(plan.volumeBackups ? [volumesFreshnessRule()] : []), ...optional(backupAlertRule(plan.backups))],

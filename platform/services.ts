@@ -5,7 +5,7 @@
  * the apps never restate an address.
  */
 import { SpreadKey } from "./spread";
-import { CLUSTER_ISSUER } from "./certificates";
+import { ISSUER_NAMES, usesHttp01 } from "./certificates";
 import { NAMESPACES } from "./namespaces";
 import { POD_PORTS } from "./network-policies";
 import { PlatformPlan } from "./plan";
@@ -34,8 +34,10 @@ export interface PlatformServices {
   mqtt: { host: string; port: number; user: string; namespace: string; podPorts: number[] };
   /** Namespace of the ingress controller, which alone may reach an app's port. */
   traefikNamespace: string;
-  /** cert-manager ClusterIssuer of route certificates; undefined without FreeIPA (Traefik's default certificate). */
+  /** cert-manager ClusterIssuer of route certificates; undefined without an issuer (Traefik's default certificate). */
   certificateIssuer?: string;
+  /** Whether that issuer validates by HTTP-01 (an ACME one): each namespace with a route then admits its solver pods. */
+  http01Solver: boolean;
   /** Port clients outside the cluster use for HTTPS (443 on the load balancer, else the NodePort). */
   httpsPort: number;
   /** The node label apps spread their replicas over (the zone with two or more hosts; default the hostname). */
@@ -67,7 +69,8 @@ export function platformServices(plan: Pick<PlatformPlan, "kafka" | "ingress" | 
       podPorts: [POD_PORTS.mqtt],
     },
     traefikNamespace: NAMESPACES.traefik.name,
-    certificateIssuer: plan.tls ? CLUSTER_ISSUER : undefined,
+    certificateIssuer: plan.tls ? ISSUER_NAMES[plan.tls.issuer] : undefined,
+    http01Solver: plan.tls ? usesHttp01(plan.tls.issuer) : false,
     httpsPort: plan.ingress.httpsPort,
     ...(plan.spreadTopologyKey ? { spreadTopologyKey: plan.spreadTopologyKey } : {}),
   };

@@ -339,6 +339,7 @@ const CHANGES: Record<
       vmOf(r, "worker4").host = "proliant3";
     },
   },
+  tlsIssuer: { edit: () => undefined, checkedIn: "tests/platform-day-two.test.ts" },
 };
 
 interface Parsed {

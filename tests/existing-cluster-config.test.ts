@@ -3,7 +3,7 @@
  * before anything is created), `existingPodCidr`, `ingressServiceType`, `ingressAddress`; the secret
  * `kubeconfig`; and the refusal of every stage 1-2 key on such a stack (and of these keys without it).
  */
-import { mkdtempSync, writeFileSync } from "fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { loadStackConfig } from "../config";
@@ -78,6 +78,47 @@ describe("parseExistingCluster", () => {
     expect(problemsOf(() => parseExistingCluster({ existingNodes: EXISTING_NODES, ingressServiceType: "LoadBalancer" }))).toEqual([expect.stringMatching(/^ingressAddress: is required with ingressServiceType LoadBalancer/)]);
     expect(problemsOf(() => parseExistingCluster({ existingNodes: EXISTING_NODES, ingressServiceType: "ClusterIP" }))).toEqual([expect.stringMatching(/^ingressServiceType: unknown value "ClusterIP"/)]);
     expect(problemsOf(() => parseExistingCluster({ existingNodes: EXISTING_NODES, existingPodCidr: "10.244.0.0" }))).toEqual([expect.stringMatching(/^existingPodCidr: "10\.244\.0\.0" is not an IPv4 network/)]);
+  });
+});
+
+describe("tlsIssuer: the certificates' issuer on an existing cluster", () => {
+  const CA = readFileSync(join(__dirname, "fixtures", "chart-mirror-ca.pem"), "utf8");
+  const parse = (raw: Record<string, unknown>, hmac = false) => parseExistingCluster({ existingNodes: EXISTING_NODES, ...raw }, hmac);
+  const problems = (raw: Record<string, unknown>, hmac = false) => problemsOf(() => parse(raw, hmac));
+
+  it("none by default (Traefik's default certificate); selfSigned: the CA the program makes; their facts", () => {
+    expect(parse({}).tls).toBeUndefined();
+    expect(parse({ tlsIssuer: "none" }).tls).toBeUndefined();
+    expect(parse({ tlsIssuer: "selfSigned" }).tls).toEqual({ issuer: "selfSigned" });
+    expect(existingClusterFacts(parse({ tlsIssuer: "selfSigned" }), "home.example").tls).toEqual({ issuer: "selfSigned", ingressAddress: "192.168.50.21" });
+    expect(existingClusterFacts(parse({}), "home.example").tls).toBeUndefined();
+  });
+
+  it("acme: the user's server (https), e-mail, EAB key id with its secret HMAC key, CA bundle", () => {
+    const acme = { tlsIssuer: "acme", tlsAcmeServer: "https://acme.example.net/directory", tlsAcmeEmail: "ops@example.net" };
+    expect(parse(acme).tls).toEqual({ issuer: "acme", acme: { server: "https://acme.example.net/directory", email: "ops@example.net" } });
+    expect(parse({ ...acme, tlsAcmeEabKeyId: "kid-1", tlsAcmeCaBundle: CA }, true).tls).toEqual({
+      issuer: "acme",
+      acme: { server: "https://acme.example.net/directory", email: "ops@example.net", eabKeyId: "kid-1", caBundle: CA.trim() },
+    });
+  });
+
+  it("refuses what does not fit, naming each key, before anything is created", () => {
+    expect(problems({ tlsIssuer: "freeipa" })).toEqual([expect.stringMatching(/^tlsIssuer: /)]);
+    expect(problems({ tlsIssuer: "acme" })).toEqual([expect.stringMatching(/^tlsAcmeServer: is required with tlsIssuer acme/), expect.stringMatching(/^tlsAcmeEmail: is required/)]);
+    expect(problems({ tlsIssuer: "acme", tlsAcmeServer: "http://acme.example.net/directory", tlsAcmeEmail: "ops" })).toEqual([
+      expect.stringMatching(/^tlsAcmeServer: "http:\/\/acme.example.net\/directory" is not an https ACME directory URL/),
+      expect.stringMatching(/^tlsAcmeEmail: "ops" is not an e-mail address/),
+    ]);
+    const acme = { tlsIssuer: "acme", tlsAcmeServer: "https://acme.example.net/directory", tlsAcmeEmail: "ops@example.net" };
+    expect(problems({ ...acme, tlsAcmeEabKeyId: "kid-1" })).toEqual([expect.stringMatching(/^tlsAcmeEabHmacKey: is required with tlsAcmeEabKeyId: .* as a secret/)]);
+    expect(problems(acme, true)).toEqual([expect.stringMatching(/^tlsAcmeEabKeyId: is required with tlsAcmeEabHmacKey/)]);
+    expect(problems({ ...acme, tlsAcmeCaBundle: "/etc/ssl/ca.pem" })).toEqual([expect.stringMatching(/^tlsAcmeCaBundle: holds no PEM certificate/)]);
+    // The ACME keys without tlsIssuer acme: a forgotten switch, not silently ignored.
+    expect(problems({ tlsIssuer: "selfSigned", tlsAcmeServer: "https://acme.example.net/directory" }, true)).toEqual([
+      expect.stringMatching(/^tlsAcmeServer: configures the user's ACME server and needs tlsIssuer: acme \(tlsIssuer is selfSigned\)/),
+      expect.stringMatching(/^tlsAcmeEabHmacKey: configures the user's ACME server/),
+    ]);
   });
 });
 

@@ -42,12 +42,15 @@ beforeAll(async () => {
         ? { result: "pw", bcryptHash: "$2a$10$h" }
         : a.type === "random:index/randomBytes:RandomBytes"
           ? { base64: Buffer.alloc(Number(a.inputs.length), 7).toString("base64") }
-          : undefined,
+          : a.type === "kubernetes:core/v1:Secret" && a.id
+            ? { data: { "tls.crt": Buffer.from("-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n").toString("base64") } }
+            : undefined,
   });
   platform("prodBefore", k3sClusterFacts(prodTopology));
   platform("prodMirror", k3sClusterFacts(prodTopology), { chartMirror: MIRROR });
   platform("prodHeld", k3sClusterFacts(prodTopology), { chartVersions: { traefik: "41.1.1" } });
   platform("existingBefore", existing());
+  platform("existingCa", existing({ tlsIssuer: "selfSigned" }));
   const added = { name: "agent4", role: "agent", address: "192.168.50.24", allocatable: { cpu: "3500m", memory: "5374Mi" }, cephDevice: "sdb" };
   platform("existingAfter", existing({ existingNodes: [...EXISTING_NODES, added], existingPodCidr: "10.244.0.0/16", ingressServiceType: "LoadBalancer", ingressAddress: "192.168.50.200" }));
   await h.settle();
@@ -98,6 +101,22 @@ describe("docs/day-two.md row chartVersions", () => {
     ]);
     expect(h.byName("prodHeld-traefik").inputs).toMatchObject({ version: "41.1.1", skipCrds: true });
     expect(h.byName("prodBefore-traefik").inputs.version).toBe("41.3.0");
+  });
+});
+
+describe("docs/day-two.md row tlsIssuer", () => {
+  it("in place: none to selfSigned creates cert-manager, the issuers, the CA and the Certificates; the routes update to their TLS Secrets; nothing is replaced", () => {
+    const r = changes("existingBefore", "existingCa");
+    const changed = [...r.changes.values()].filter((c) => c.change !== "same");
+    expect(changed.filter((c) => !["create", "update"].includes(c.change))).toEqual([]);
+    const created = changed.filter((c) => c.change === "create").map((c) => c.name).sort();
+    expect(created).toEqual(
+      expect.arrayContaining(["cert-manager", "selfsigned-issuer", "ca-certificate", "cluster-issuer", "certificate-grafana.home.example", "certificate-traefik.home.example", "certificate-ceph.home.example"]),
+    );
+    const updated = changed.filter((c) => c.change === "update");
+    expect(updated.length).toBeGreaterThan(0);
+    // Only routes (their TLS Secret) and Traefik's values (its default TLS store) change in place.
+    expect(updated.filter((c) => !/IngressRoute|helm\.sh/.test(c.type)).map((c) => [c.name, c.type, c.changedKeys])).toEqual([]);
   });
 });
 
