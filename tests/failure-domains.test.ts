@@ -11,6 +11,7 @@ import { ONE_HOST_KEYS } from "../config/hosts";
 import { ConfigError, parseTopology, RawStackConfig } from "../config/validate";
 import { parseClusterSettings } from "../config/cluster";
 import { k3sClusterFacts } from "../cluster/facts";
+import { cephLayoutOf } from "../plan/ceph-layout";
 import { renderK3sConfig } from "../cluster/k3s-config";
 import { renderReconcileNode } from "../cluster/scripts";
 import { nodeLabels } from "../cluster/k3s-config";
@@ -274,4 +275,8 @@ test("the apps' Deployments spread over the zone with zones", () => {
     const terms = template.spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution;
     expect(terms.map((t) => t.podAffinityTerm.topologyKey)).toEqual([ZONE_LABEL, "kubernetes.io/hostname"]);
   }
+});
+
+test("cephLayoutOf gives the plan the layout of a VM topology", () => {
+  expect(cephLayoutOf(oneHostTwoDisks())).toMatchObject({ failureDomain: "chassis", poolSize: 2, disks: 2, osds: [{ node: "worker1", disk: "proliant-disk1" }, { node: "worker2" }, { node: "worker3" }] });
 });
