@@ -110,3 +110,24 @@ export function etcdSpread(topology: Placed, servers: string[]): EtcdSpread {
   }
   return out;
 }
+
+/** The CRUSH level the platform spreads Ceph's replicas over (platform/ceph-layout.ts). */
+export type CephFailureDomain = "host" | "chassis" | "zone";
+
+/**
+ * The failure domain the OSD nodes' labels support: `zone` when every one carries a zone and there
+ * are three or more; `chassis` when every one carries a chassis and there are two or more; `host`
+ * (Rook's CRUSH host: the node, i.e. the VM) otherwise.
+ */
+export function failureDomainOfLabels(storageNodeLabels: (Record<string, string> | undefined)[]): CephFailureDomain {
+  const count = (label: string) =>
+    storageNodeLabels.length > 0 && storageNodeLabels.every((l) => l?.[label] !== undefined) ? new Set(storageNodeLabels.map((l) => l?.[label])).size : 0;
+  if (count(ZONE_LABEL) >= 3) return "zone";
+  if (count(CHASSIS_LABEL) >= 2) return "chassis";
+  return "host";
+}
+
+/** The failure domain of a VM topology's Ceph: from the labels its storage K3s nodes get. */
+export function cephFailureDomain(topology: Placed): CephFailureDomain {
+  return failureDomainOfLabels(topology.vms.filter((vm) => isK3sNode(vm) && isStorageNode(vm)).map((vm) => topologyLabels(topology, vm)));
+}

@@ -14,6 +14,7 @@
  * (infra/replace-semantics.json).
  */
 import * as pulumi from "@pulumi/pulumi";
+import { CephFailureDomain } from "../config/failure-domains";
 import { shortHash } from "../config/identity";
 import { DEPLOY_STAGES, DeployStage, Topology } from "../config/topology";
 import { poolKey } from "../config/hosts";
@@ -82,6 +83,11 @@ export interface DeploymentRecord {
   networks: Record<string, string>;
   machines: Record<string, MachineRecord>;
   k3s: { servers: string[]; agents: string[] };
+  /**
+   * The CRUSH failure domain of the Ceph layout (config/failure-domains.ts), when not `host`; absent
+   * in records of earlier programs and of one-host, one-pool stacks (`host`).
+   */
+  cephFailureDomain?: CephFailureDomain;
   /**
    * The last stage deployed (`deployUpTo`). Absent in records of earlier programs: then a lowering
    * is not detected.
@@ -363,6 +369,28 @@ export function previousDeployment(): pulumi.Output<PreviousDeployment> {
  * fails the program with every problem, naming its key. Stage 1's provider waits for it, so nothing
  * on the host is touched by a refused change (preview and up both stop here).
  */
+/**
+ * Warnings about a live Ceph whose layout the config changes: Rook v1.20.6 reads an OSD's CRUSH
+ * location from its node's labels once, when it first deploys it, and changes an existing pool's
+ * rule only with `enableCrushUpdates` (off; pkg/daemon/ceph/client/pool.go), so the OSDs deployed
+ * before stay in their old buckets and the pools keep their old failure domain (docs/day-two.md,
+ * "Failure domains"). No data is lost; the cluster is not what the plan says until moved by hand.
+ */
+export function cephLayoutWarnings(previous: DeploymentRecord | undefined, current: DeploymentRecord): string[] {
+  if (!previous) return [];
+  const stage = deployedStage(previous);
+  if (stage === undefined || DEPLOY_STAGES.indexOf(stage) < DEPLOY_STAGES.indexOf("platform")) return [];
+  const before = previous.cephFailureDomain ?? "host";
+  const after = current.cephFailureDomain ?? "host";
+  const live = Object.keys(previous.machines).filter((name) => previous.machines[name].dataDiskGiB !== undefined && current.machines[name]?.dataDiskGiB !== undefined);
+  if (before === after || live.length === 0) return [];
+  return [
+    `hosts: Ceph's failure domain becomes ${after} (was ${before}), but Rook keeps the live pools' CRUSH rule (enableCrushUpdates is off) and the OSDs of ` +
+      `${live.join(", ")} in the buckets of their first deployment: the pools still spread replicas by ${before}, and a pool created now would get ` +
+      `a ${after} rule over the new OSDs only; move the old OSD nodes under their ${after} buckets and set the pools' rule by hand (docs/day-two.md, "Failure domains")`,
+  ];
+}
+
 export function admitDayTwoChange(
   previous: pulumi.Output<DeploymentRecord | undefined>,
   current: pulumi.Input<DeploymentRecord>,
@@ -372,6 +400,7 @@ export function admitDayTwoChange(
   return pulumi.all([previous, current]).apply(([prev, cur]) => {
     const problems = dayTwoProblems(prev, cur, topology, settings);
     if (problems.length > 0) throw new ConfigError(problems);
+    for (const warning of cephLayoutWarnings(prev, cur)) void pulumi.log.warn(warning);
     return true as const;
   });
 }

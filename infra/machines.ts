@@ -4,6 +4,7 @@
  * record (./deployment-record.ts) fingerprints the same values, so what the record compares is what
  * libvirt receives.
  */
+import { cephFailureDomain } from "../config/failure-domains";
 import { shortHash } from "../config/identity";
 import { RoleSettings } from "../config/roles";
 import { PoolRef, primaryPool } from "../config/host-disk";
@@ -191,6 +192,8 @@ export function deploymentRecord(
       ]),
     ),
     k3s: { servers: [...k3s.servers], agents: [...k3s.agents] },
+    // Recorded only when not `host`, so the record of a one-host, one-pool stack stays as it was.
+    ...(cephFailureDomain(topology) !== "host" ? { cephFailureDomain: cephFailureDomain(topology) } : {}),
     deployUpTo: topology.deployUpTo,
     nodeSteps: NODE_STEPS_VERSION,
     stages: [...DEPLOY_STAGES],

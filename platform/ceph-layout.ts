@@ -21,11 +21,11 @@
  * 1 of 1; the platform leaves it to Ceph, which also applies it when Rook changes a pool's size.
  */
 import { ClusterNode } from "../cluster-facts";
-import { CHASSIS_LABEL, ZONE_LABEL } from "../config/failure-domains";
+import { CephFailureDomain, CHASSIS_LABEL, failureDomainOfLabels, ZONE_LABEL } from "../config/failure-domains";
 import { memoryMiB } from "./resources";
 import { SIZING } from "./sizing";
 
-export type CephFailureDomain = "host" | "chassis" | "zone";
+export type { CephFailureDomain };
 export type FailureKind = "disk" | "vm" | "host";
 
 /** One OSD: its node (a VM), the physical machine and the physical disk under it. */
@@ -75,13 +75,9 @@ function distinct(values: string[]): string[] {
   return [...new Set(values)];
 }
 
-/** The failure domain the OSD nodes' labels support (see the module comment). */
+/** The failure domain the OSD nodes' labels support (config/failure-domains.ts). */
 export function failureDomainOf(storageNodes: Pick<ClusterNode, "topologyLabels">[]): CephFailureDomain {
-  const all = (label: string) => storageNodes.every((n) => n.topologyLabels?.[label] !== undefined);
-  const values = (label: string) => distinct(storageNodes.map((n) => n.topologyLabels?.[label] ?? "")).length;
-  if (storageNodes.length > 0 && all(ZONE_LABEL) && values(ZONE_LABEL) >= 3) return "zone";
-  if (storageNodes.length > 0 && all(CHASSIS_LABEL) && values(CHASSIS_LABEL) >= 2) return "chassis";
-  return "host";
+  return failureDomainOfLabels(storageNodes.map((n) => n.topologyLabels));
 }
 
 function placement(n: Pick<ClusterNode, "name" | "host" | "cephDisk" | "topologyLabels">, domain: CephFailureDomain): OsdPlacement {

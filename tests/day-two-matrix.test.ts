@@ -17,6 +17,7 @@ import { ALERT_CONFIG_KEYS, ALERT_SECRET_KEYS, parseAlertSettings } from "../con
 import { BACKUP_CONFIG_KEYS, BACKUP_SECRET_KEYS, parseBackupSettings, RawBackupSecrets } from "../config/backup";
 import { CLUSTER_CONFIG_KEYS, parseClusterSettings } from "../config/cluster";
 import { EXISTING_CLUSTER_CONFIG_KEYS } from "../config/existing-cluster";
+import { ONE_HOST_KEYS } from "../config/hosts";
 import { CONFIG_KEYS } from "../config/load";
 import { parsePlatformSettings, PLATFORM_CONFIG_KEYS } from "../config/platform";
 import { parseRoleSettings, ROLE_CONFIG_KEYS } from "../config/roles";
@@ -163,6 +164,29 @@ const CHANGES: Record<
   mac: { edit: (r) => (vmOf(r, "worker3").nics[0].mac = "52:54:00:00:00:33") },
   address: { edit: (r) => (vmOf(r, "worker2").nics[0].address = "10.17.4.35") },
   labels: { edit: (r) => (vmOf(r, "worker1").labels = { tier: "edge" }) },
+  // From prod in the hosts list (its one host), a second host with a new agent on it: the K3s
+  // nodes now span two hosts, so every node gets its zone label in place.
+  zoneLabels: {
+    from: (r) => {
+      const host = { name: "proliant1", libvirtUri: r.libvirtUri ?? "qemu:///system", threads: r.hostVcpus, memoryGiB: r.hostMemoryGiB, reservedMemoryGiB: r.hostReservedMemoryGiB, addresses: r.hostAddresses, pools: [{ name: "disk1", path: r.storagePoolPath ?? "/var/lib/libvirt/images/flatcarmicrocloud-prod" }] };
+      for (const key of ONE_HOST_KEYS) delete r[key];
+      r.hosts = [host];
+    },
+    edit: (r) => {
+      const hosts = r.hosts as Record<string, unknown>[];
+      hosts.push({ ...hosts[0], name: "proliant2", libvirtUri: "qemu+ssh://root@192.168.0.30/system", addresses: ["192.168.0.30"] });
+      r.k3sApiHost ??= "10.17.3.12";
+      const worker4 = structuredClone(vmOf(r, "worker3"));
+      Object.assign(worker4, { name: "worker4", host: "proliant2", nics: [{ network: "kube_network_03", address: "10.17.4.27" }] });
+      delete worker4.dataDiskGiB;
+      (r.vms as unknown[]).push(worker4);
+    },
+    also: (r) => {
+      for (const node of ["bootstrap1", "worker1"]) {
+        expect([node, r.changes.get(`cluster-${node}-member`)?.change, r.changes.get(`cluster-${node}-k3s`)?.change]).toEqual([node, "update", "update"]);
+      }
+    },
+  },
   twoNodes: {
     edit: (r) => {
       vmOf(r, "worker2").vcpus = Number(vmOf(r, "worker2").vcpus) - 1;

@@ -15,6 +15,8 @@ import { cephLayoutOf } from "../plan/ceph-layout";
 import { renderK3sConfig } from "../cluster/k3s-config";
 import { renderReconcileNode } from "../cluster/scripts";
 import { nodeLabels } from "../cluster/k3s-config";
+import { cephLayoutWarnings } from "../infra/deployment-record";
+import { deploymentRecord } from "../infra/machines";
 import { describeNode } from "../infra/nodes";
 import { cephLayout, describeSurvival } from "../platform/ceph-layout";
 import { planPlatform, PlatformPlan } from "../platform/plan";
@@ -279,4 +281,25 @@ test("the apps' Deployments spread over the zone with zones", () => {
 
 test("cephLayoutOf gives the plan the layout of a VM topology", () => {
   expect(cephLayoutOf(oneHostTwoDisks())).toMatchObject({ failureDomain: "chassis", poolSize: 2, disks: 2, osds: [{ node: "worker1", disk: "proliant-disk1" }, { node: "worker2" }, { node: "worker3" }] });
+});
+
+describe("a live Ceph whose layout changes", () => {
+  const roles = parseRoleSettings(stackConfig("prod"), prod());
+  const k3s = { servers: ["bootstrap1", "master1"], agents: ["worker1", "worker2", "worker3"] };
+
+  test("the record keeps the failure domain when it is not host, and nothing new for a one-host, one-pool stack", () => {
+    expect(deploymentRecord(prod(), roles, k3s).cephFailureDomain).toBeUndefined();
+    expect(deploymentRecord(oneHostTwoDisks(), roles, k3s).cephFailureDomain).toBe("chassis");
+    expect(deploymentRecord(threeHosts(), roles, k3s).cephFailureDomain).toBe("zone");
+  });
+
+  test("a deployed Ceph moving from host to chassis is warned, naming the live OSD nodes and what Rook keeps", () => {
+    const before = deploymentRecord(prod(), roles, k3s);
+    const warnings = cephLayoutWarnings(before, deploymentRecord(oneHostTwoDisks(), roles, k3s));
+    expect(warnings).toEqual([expect.stringMatching(/^hosts: Ceph's failure domain becomes chassis \(was host\), but Rook keeps the live pools' CRUSH rule.*worker1, worker2, worker3/)]);
+    // Nothing to say: no change, no deployed platform, or a first deploy.
+    expect(cephLayoutWarnings(before, deploymentRecord(prod(), roles, k3s))).toEqual([]);
+    expect(cephLayoutWarnings({ ...before, deployUpTo: "cluster" }, deploymentRecord(oneHostTwoDisks(), roles, k3s))).toEqual([]);
+    expect(cephLayoutWarnings(undefined, deploymentRecord(threeHosts(), roles, k3s))).toEqual([]);
+  });
 });
