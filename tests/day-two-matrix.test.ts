@@ -171,6 +171,8 @@ const CHANGES: Record<
       const host = { name: "proliant1", libvirtUri: r.libvirtUri ?? "qemu:///system", threads: r.hostVcpus, memoryGiB: r.hostMemoryGiB, reservedMemoryGiB: r.hostReservedMemoryGiB, addresses: r.hostAddresses, pools: [{ name: "disk1", path: r.storagePoolPath ?? "/var/lib/libvirt/images/flatcarmicrocloud-prod" }] };
       for (const key of ONE_HOST_KEYS) delete r[key];
       r.hosts = [host];
+      // A cluster network that can span hosts: a bridge onto a LAN segment (config/network-span.ts).
+      r.networks = (r.networks as Record<string, unknown>[]).map((n) => (n.name === r.clusterNetwork ? { name: n.name, mode: "bridge", bridge: "br-kube", cidr: n.cidr, gateway: "10.17.4.1" } : n));
     },
     edit: (r) => {
       const hosts = r.hosts as Record<string, unknown>[];
