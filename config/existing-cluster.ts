@@ -10,10 +10,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
-import { X509Certificate } from "crypto";
 import type { AcmeServer } from "../cluster-facts";
 import { CLUSTER_CONFIG_KEYS } from "./cluster";
 import { CONFIG_KEYS, isConfigSet, readRawConfig } from "./load";
+import { pemCertificates } from "./platform";
 import { parseCidr, parseIpv4 } from "./net";
 import { ROLE_CONFIG_KEYS } from "./roles";
 import { isSecretConfig } from "./secret";
@@ -227,14 +227,7 @@ export function parseTlsIssuer(c: Collector, raw: RawExistingClusterConfig, hmac
   let caBundle: string | undefined;
   if (raw.tlsAcmeCaBundle !== undefined && raw.tlsAcmeCaBundle !== "") {
     caBundle = c.string("tlsAcmeCaBundle", raw.tlsAcmeCaBundle);
-    const blocks = caBundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-    const valid = blocks.filter((b) => {
-      try {
-        return new X509Certificate(b) !== undefined;
-      } catch {
-        return false;
-      }
-    });
+    const { blocks, valid } = pemCertificates(caBundle);
     if (valid.length === 0 || valid.length < blocks.length) c.fail("tlsAcmeCaBundle", "holds no PEM certificate it can parse (expected the CA bundle the ACME server's HTTPS certificate chains to, its text, not a path)");
   }
   return { issuer: "acme", acme: { server, email, ...(eabKeyId ? { eabKeyId } : {}), ...(caBundle ? { caBundle } : {}) } };

@@ -208,14 +208,7 @@ export function parseChartMirror(c: Collector, url: unknown, caFile: unknown, re
     c.fail("chartMirrorCaFile", `cannot read ${path} on this machine, where Helm reads it: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     return { repo };
   }
-  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  const valid = blocks.filter((b) => {
-    try {
-      return new X509Certificate(b) !== undefined;
-    } catch {
-      return false;
-    }
-  });
+  const { blocks, valid } = pemCertificates(text);
   if (valid.length === 0 || valid.length !== blocks.length) {
     c.fail("chartMirrorCaFile", `${path} holds no PEM certificate${blocks.length > valid.length ? " it can parse" : ""} (expected the CA bundle the mirror's HTTPS certificate chains to)`);
   }
@@ -316,6 +309,19 @@ export function parseChartVersions(c: Collector, value: unknown): Partial<Record
     if (version !== CHARTS[chart].version) held[chart] = version;
   }
   return held;
+}
+
+/** The PEM certificate blocks of `text`, and those X.509 can parse. */
+export function pemCertificates(text: string): { blocks: string[]; valid: string[] } {
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  const valid = blocks.filter((b) => {
+    try {
+      return new X509Certificate(b) !== undefined;
+    } catch {
+      return false;
+    }
+  });
+  return { blocks, valid };
 }
 
 /** Reads the stage 3 keys from the stack config and validates them; throws a ConfigError naming each bad key. */
