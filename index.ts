@@ -1,7 +1,7 @@
 /**
  * FlatcarMicroCloud: config -> infra -> cluster -> platform -> apps, then the stack outputs.
- * Stages 1-2 build the cluster on the KVM host, or a stack with `kubeconfig` deploys stages 3-4 onto
- * a cluster the user already has; either way stages 3-4 take the same target cluster and facts.
+ * Stages 1-2 build the cluster on the KVM hosts, or a stack with `kubeconfig` deploys stages 3-4 onto a
+ * cluster the user already has; either way stages 3-4 take the same target cluster and facts.
  */
 import { Apps, APPS_NAMESPACE } from "./apps";
 import { assertStackFits } from "./apps/capacity";
@@ -21,13 +21,11 @@ const facts = clusterFacts(config);
 // `deployUpTo` stops before the stages that reach into the VMs (SSH, K3s, Helm).
 const deploysPlatform = !vms || deploys(vms.topology.deployUpTo, "platform");
 const deploysApps = !vms || deploys(vms.topology.deployUpTo, "apps");
-// Room: the platform and every app at its maximum replicas must fit the schedulable nodes. Only a
-// stack that deploys the platform needs it (the lab's stage-1-only topology has no Ceph node).
+// Room: the platform, its volume backups and every app at its maximum replicas must fit the nodes.
 const volumeBackups = volumeBackupPlan(config.backup.settings, config.apps.apps, APPS_NAMESPACE);
 const capacity = deploysPlatform ? assertStackFits(facts, config.platform, config.apps.apps, volumeBackups) : undefined;
 
-// Stage 1: day-two admission, networks, storage, images and VMs on the KVM host, the Rocky VMs'
-// roles, and what reaches the VMs after first boot over SSH (infra/stage.ts).
+// Stage 1: day-two admission, the VMs on the KVM hosts, the Rocky VMs' roles, after-boot SSH (infra/stage.ts).
 const infra = vms && infraStage(vms, appHosts);
 
 // Stage 2: K3s over SSH on the Flatcar VMs, or the cluster the user already has (cluster/target.ts).
@@ -37,15 +35,8 @@ const cluster = targetCluster(config, infra);
 const platform =
   cluster && deploysPlatform
     ? new Platform("platform", {
-        provider: cluster.provider,
-        clusterLifetime: cluster.lifetime,
-        ...facts,
-        settings: config.platform,
-        appHosts,
-        acme: cluster.acme,
-        acmeEabHmacKey: cluster.acmeEabHmacKey,
-        alerts: config.alerts,
-        backups: infra?.backups,
+        provider: cluster.provider, clusterLifetime: cluster.lifetime, ...facts, settings: config.platform, appHosts, alerts: config.alerts,
+        acme: cluster.acme, acmeEabHmacKey: cluster.acmeEabHmacKey, backups: infra?.backups,
         volumeBackups: volumeBackups && config.backup.credentials && { plan: volumeBackups, credentials: config.backup.credentials },
       })
     : undefined;
@@ -66,8 +57,7 @@ const apps =
 
 // Stack outputs. Every password and the kubeconfig are secrets.
 export const nodes = infra?.outputs.nodes;
-/** Read back by the next run's day-two check (infra/deployment-record.ts). */
-export const deployment = infra?.outputs.deployment;
+export const deployment = infra?.outputs.deployment; // read back by the next run's day-two check (infra/deployment-record.ts)
 export const wireguardPublicKey = infra?.outputs.wireguardPublicKey;
 export const postgres = infra?.outputs.postgres;
 export const freeipaAdminPassword = infra?.outputs.freeipaAdminPassword;
