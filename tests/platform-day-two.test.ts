@@ -17,6 +17,7 @@ import { dayTwo, DayTwoResult } from "../plan/day-two-model";
 import { Platform } from "../platform";
 import { chartName } from "../platform/chart-source";
 import { EXISTING_NODES } from "./helpers/existing-cluster";
+import { randomOutputs } from "./helpers/machine-outputs";
 import { Harness, Recorded, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
@@ -38,13 +39,10 @@ beforeAll(async () => {
   h = await startHarness({
     stack: "prod",
     outputsFor: (a) =>
-      a.type === "random:index/randomPassword:RandomPassword"
-        ? { result: "pw", bcryptHash: "$2a$10$h" }
-        : a.type === "random:index/randomBytes:RandomBytes"
-          ? { base64: Buffer.alloc(Number(a.inputs.length), 7).toString("base64") }
-          : a.type === "kubernetes:core/v1:Secret" && a.id
-            ? { data: { "tls.crt": Buffer.from("-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n").toString("base64") } }
-            : undefined,
+      randomOutputs(a) ??
+      (a.type === "kubernetes:core/v1:Secret" && a.id
+        ? { data: { "tls.crt": Buffer.from("-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n").toString("base64") } }
+        : undefined),
   });
   platform("prodBefore", k3sClusterFacts(prodTopology));
   platform("prodMirror", k3sClusterFacts(prodTopology), { chartMirror: MIRROR });

@@ -29,6 +29,7 @@ import { freshnessExpr } from "../platform/volume-backup-monitoring";
 import { BACKUP_FRESHNESS_METRIC } from "../platform/backup-metrics";
 import { requireTool, run, writeTemp } from "./helpers/tools";
 import { stringify } from "yaml";
+import { randomOutputs } from "./helpers/machine-outputs";
 import { problemsOf } from "./helpers/problems";
 import { Harness, isSecretAt, startHarness } from "./helpers/pulumi-harness";
 import { rawStack, stackConfig } from "./helpers/stacks";
@@ -284,12 +285,7 @@ function platform(name: string, vb?: ReturnType<typeof testVolumeBackups>, creds
 beforeAll(async () => {
   h = await startHarness({
     stack: "prod",
-    outputsFor: (a) =>
-      a.type === "random:index/randomPassword:RandomPassword"
-        ? { result: "pw", bcryptHash: "$2a$10$h" }
-        : a.type === "random:index/randomBytes:RandomBytes"
-          ? { base64: Buffer.alloc(Number(a.inputs.length), 7).toString("base64") }
-          : undefined,
+    outputsFor: randomOutputs,
   });
   platform("off");
   platform("on", testVolumeBackups());

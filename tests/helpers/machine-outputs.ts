@@ -38,3 +38,13 @@ export function machineOutputs(args: pulumi.runtime.MockResourceArgs): Record<st
   if (args.name.endsWith("-wireguard-public-key")) return { stdout: `${WIREGUARD_PUBLIC_KEY}\n` };
   return undefined;
 }
+
+/**
+ * The random provider's outputs alone (what a platform under the mocks needs): a password with its
+ * bcrypt hash (Traefik's basic auth), and a salt of as many bytes as asked for (Mosquitto's password file).
+ */
+export function randomOutputs(args: pulumi.runtime.MockResourceArgs): Record<string, unknown> | undefined {
+  if (args.type === "random:index/randomPassword:RandomPassword") return { result: "pw", bcryptHash: "$2a$10$h" };
+  if (args.type === "random:index/randomBytes:RandomBytes") return { base64: Buffer.alloc(Number(args.inputs.length), 7).toString("base64") };
+  return undefined;
+}
