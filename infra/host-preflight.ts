@@ -16,7 +16,8 @@ import { readFileSync } from "fs";
 import * as path from "path";
 import { baseImageReleases, PoolRef, PoolVolume, poolVolumes, primaryPool } from "../config/host-disk";
 import { bridgeOn } from "../config/network-span";
-import { hostOf, poolOn, Topology, vmsOn } from "../config/topology";
+import { hostKey, poolKey } from "../config/hosts";
+import { hostOf, NetworkSpec, poolOn, Topology, vmsOn } from "../config/topology";
 import { shellAssignment, ShellValue } from "../shell";
 import { MIN_LIBVIRT_FOR_FWCFG } from "./ignition-delivery";
 import { poolArgs } from "./machines";
@@ -52,12 +53,23 @@ export const XSLTPROC: LocalTool = {
 export interface HostPreflight {
   libvirtUri: string;
   localTools: LocalTool[];
-  /** Host bridges the bridge-mode networks attach to. */
-  bridges: string[];
+  /** Host bridges the bridge-mode networks attach to, each with the config key that names it. */
+  bridges: { bridge: string; key: string }[];
   /** Every VM address on a bridge-mode network: none may already be the host's own. */
   bridgeAddresses: { vm: string; address: string }[];
   /** The storage pool and every volume stage 1 keeps in it (config/host-disk.ts): its free space must hold the missing ones. */
   pool: { name: string; path: string; volumes: PoolVolume[] };
+  /**
+   * The config keys the messages name for this host and pool: the one-host keys (libvirtUri,
+   * hostAddresses, storagePoolPath, storagePoolCapacityGiB) or `hosts[i].…` (config/hosts.ts).
+   */
+  keys: { libvirtUri: string; addresses: string; poolPath: string; poolCapacity: string };
+}
+
+/** The key naming the bridge of `spec` on `host`: its `hostBridges` entry, else its `bridge`. */
+function bridgeKey(topology: Topology, spec: NetworkSpec, host: string): string {
+  const i = topology.networks.indexOf(spec);
+  return spec.hostBridges?.[host] !== undefined ? `networks[${i}].hostBridges.${host}` : `networks[${i}].bridge`;
 }
 
 /**
@@ -67,6 +79,8 @@ export interface HostPreflight {
  */
 export function hostPreflightFor(topology: Topology, where: PoolRef = primaryPool(topology)): HostPreflight {
   const host = hostOf(topology, { host: where.host, name: `pool ${where.pool}` });
+  const i = topology.hosts.indexOf(host);
+  const j = host.pools.findIndex((p) => p.name === where.pool);
   const bridgeNetworks = networksOn(topology, host).filter((n) => n.mode === "bridge");
   const localTools: LocalTool[] = [];
   if (topology.vms.some((vm) => vm.os === "rocky")) localTools.push(MKISOFS);
@@ -74,11 +88,22 @@ export function hostPreflightFor(topology: Topology, where: PoolRef = primaryPoo
   return {
     libvirtUri: host.libvirtUri,
     localTools,
-    bridges: [...new Set(bridgeNetworks.map((n) => bridgeOn(n, host.name)).filter((b): b is string => b !== undefined))],
+    bridges: bridgeNetworks
+      .flatMap((n) => {
+        const bridge = bridgeOn(n, host.name);
+        return bridge === undefined ? [] : [{ bridge, key: bridgeKey(topology, n, host.name) }];
+      })
+      .filter((b, k, all) => all.findIndex((o) => o.bridge === b.bridge) === k),
     bridgeAddresses: vmsOn(topology, host).flatMap((vm) =>
       vm.nics.filter((nic) => bridgeNetworks.some((n) => n.name === nic.network)).map((nic) => ({ vm: vm.name, address: nic.address })),
     ),
     pool: { name: poolArgs(topology, where).name, path: poolOn(host, where.pool).path, volumes: poolVolumes(topology, baseImageReleases(), where) },
+    keys: {
+      libvirtUri: hostKey(topology, i, "libvirtUri"),
+      addresses: hostKey(topology, i, "addresses"),
+      poolPath: poolKey(topology, i, j, "path"),
+      poolCapacity: poolKey(topology, i, j, "capacityGiB"),
+    },
   };
 }
 
@@ -91,6 +116,9 @@ export function renderHostPreflightScript(facts: HostPreflight): string {
   for (const t of facts.localTools) {
     if ([t.tool, t.why, t.install].some((field) => field.includes("|"))) throw new Error(`local tool ${t.tool}: '|' separates fields`);
   }
+  for (const b of facts.bridges) {
+    if ([b.bridge, b.key].some((field) => field.includes("|"))) throw new Error(`bridge ${b.bridge}: '|' separates fields`);
+  }
   for (const v of facts.pool.volumes) {
     if ([v.name, v.what].some((field) => field.includes("|") || field.includes(";"))) throw new Error(`pool volume ${v.name}: '|' and ';' separate fields`);
   }
@@ -101,11 +129,15 @@ export function renderHostPreflightScript(facts: HostPreflight): string {
     FMC_CDROM_BUS: PROVIDER_CLOUDINIT_BUS,
     FMC_MIN_LIBVIRT: MIN_LIBVIRT_FOR_FWCFG,
     FMC_SUPPORTED_HOSTS: SUPPORTED_HOSTS,
-    FMC_BRIDGES: facts.bridges,
+    FMC_BRIDGES: facts.bridges.map((b) => `${b.bridge}|${b.key}`),
     FMC_BRIDGE_ADDRESSES: facts.bridgeAddresses.map((a) => `${a.vm} ${a.address}`),
     FMC_POOL_NAME: facts.pool.name,
     FMC_POOL_PATH: facts.pool.path,
     FMC_POOL_VOLUMES: facts.pool.volumes.map((v) => `${v.name}|${v.worstCaseBytes}|${v.kind}|${v.what}`),
+    FMC_URI_KEY: facts.keys.libvirtUri,
+    FMC_ADDRESSES_KEY: facts.keys.addresses,
+    FMC_POOL_PATH_KEY: facts.keys.poolPath,
+    FMC_POOL_CAPACITY_KEY: facts.keys.poolCapacity,
   };
   return [
     "#!/bin/bash",

@@ -9,8 +9,9 @@
  * under memory pressure the kubelet evicts and the kernel OOM-kills the pods above their requests.
  */
 import { allocatable, GUEST_KERNEL_MEMORY, guestMemTotalMiB, NODE_RESERVATIONS } from "../cluster/reservations";
-import { baseImageReleases, PoolDiskBudget, poolDiskBudget, poolVolumes, primaryPool } from "../config/host-disk";
+import { baseImageReleases, PoolDiskBudget, poolDiskBudget, PoolRef, poolVolumes, primaryPool } from "../config/host-disk";
 import { describeHostOverhead, hostMemoryBudget } from "../config/host-memory";
+import { poolKey } from "../config/hosts";
 import { HostSpec, isK3sNode, Topology, VmSpec, vmsOn } from "../config/topology";
 import { cephMemoryTargetMiB } from "../platform/ceph-memory";
 import { SIZING } from "../platform/sizing";
@@ -52,9 +53,14 @@ export interface CapacityLine {
   note?: string;
 }
 
-/** The storage pool's disk budget (config/host-disk.ts) against `storagePoolCapacityGiB` when stated. */
+/** A storage pool's disk budget (config/host-disk.ts) against its stated capacity, when stated. */
 export interface DiskReport extends PoolDiskBudget {
+  /** The host and the pool's name on it. */
+  host: string;
+  pool: string;
   poolPath: string;
+  /** The config key that states its capacity (`storagePoolCapacityGiB`, `hosts[i].pools[j].capacityGiB`). */
+  capacityKey: string;
   capacityGiB?: number;
   /** False only when a stated capacity is too small (the config check refuses that stack too). */
   fits: boolean;
@@ -62,7 +68,8 @@ export interface DiskReport extends PoolDiskBudget {
 
 export interface CapacityReport {
   vms: CapacityLine[];
-  disk: DiskReport;
+  /** Every pool of every host, in the order of `hosts` and their `pools`. */
+  disks: DiskReport[];
   /** Nodes pods may run on (K3s nodes without a NoSchedule/NoExecute taint) and what each offers. */
   schedulable: { name: string; allocatable: Amount }[];
   /** Undefined when the platform stage is not built; `platformNote` says why. */
@@ -118,18 +125,30 @@ function hostCapacity(topology: Topology, host: HostSpec): CapacityLine[] {
   ];
 }
 
-/** What the stack puts into the storage pool: preallocated raw disks, root overlays at their size, images. */
-export function diskCapacity(topology: Topology): DiskReport {
-  // The first host's first pool (every disk of a one-host, one-pool stack).
-  const pool = topology.hosts[0].pools[0];
-  const budget = poolDiskBudget(poolVolumes(topology, baseImageReleases(), primaryPool(topology)));
+/**
+ * What the stack puts into the pool `where` (default: the first host's first pool, every disk of a
+ * one-host, one-pool stack): preallocated raw disks, root overlays at their size, images.
+ */
+export function diskCapacity(topology: Topology, where: PoolRef = primaryPool(topology)): DiskReport {
+  const i = topology.hosts.findIndex((h) => h.name === where.host);
+  const j = topology.hosts[i].pools.findIndex((p) => p.name === where.pool);
+  const pool = topology.hosts[i].pools[j];
+  const budget = poolDiskBudget(poolVolumes(topology, baseImageReleases(), where));
   const capacityGiB = pool.capacityGiB;
   return {
     ...budget,
+    host: where.host,
+    pool: where.pool,
     poolPath: pool.path,
+    capacityKey: poolKey(topology, i, j, "capacityGiB"),
     ...(capacityGiB !== undefined ? { capacityGiB } : {}),
     fits: capacityGiB === undefined || budget.worstCaseBytes <= capacityGiB * 1024 ** 3,
   };
+}
+
+/** Every pool of every host: each is a directory (ideally a physical disk) of its own. */
+export function disksCapacity(topology: Topology): DiskReport[] {
+  return topology.hosts.flatMap((h) => h.pools.map((p) => diskCapacity(topology, { host: h.name, pool: p.name })));
 }
 
 function overcommit(used: number, available: number): string | undefined {
@@ -165,7 +184,7 @@ export function describeCephMemory(): string {
 
 export function capacityReport(topology: Topology, platform: PlatformTotals | undefined, platformNote?: string): CapacityReport {
   const vms = vmCapacity(topology);
-  const disk = diskCapacity(topology);
+  const disks = disksCapacity(topology);
   const schedulable = topology.vms.filter(isSchedulable).map((vm) => ({ name: vm.name, allocatable: allocatable(vm) }));
   const offer = schedulable.reduce((s, n) => ({ cpuMilli: s.cpuMilli + n.allocatable.cpuMilli, memoryMiB: s.memoryMiB + n.allocatable.memoryMiB }), {
     cpuMilli: 0,
@@ -189,10 +208,10 @@ export function capacityReport(topology: Topology, platform: PlatformTotals | un
   const problems = platform?.problems ?? [];
   const rooms = platform?.roomByHostCount;
   const hosts = hostsPlan(topology, rooms ? (n) => rooms[n - 1] : undefined, platform?.cephSurvivesHost);
-  const fits = vms.every((l) => l.fits) && disk.fits && hosts.hosts.every((h) => h.fits) && (lines ?? []).every((l) => l.fits) && problems.length === 0;
+  const fits = vms.every((l) => l.fits) && disks.every((d) => d.fits) && hosts.hosts.every((h) => h.fits) && (lines ?? []).every((l) => l.fits) && problems.length === 0;
   return {
     vms,
-    disk,
+    disks,
     schedulable,
     platform: lines,
     platformNote: platform ? undefined : platformNote,

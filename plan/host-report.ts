@@ -2,9 +2,9 @@
  * The plan's per-host and vendor-minimum sections as text: pure formatting of ./host-fit.ts and
  * platform/vendor-minimums.ts.
  */
-import { gibText } from "../config/host-disk";
+import { describePoolBudget, gibText } from "../config/host-disk";
 import { MinimumCheck } from "../platform/vendor-minimums";
-import { Amount } from "./capacity";
+import { Amount, DiskReport } from "./capacity";
 import { HostsPlan } from "./host-fit";
 
 const num = (n: number): string => String(Number(n.toFixed(n < 10 ? 2 : 1)));
@@ -42,6 +42,32 @@ export function hostsSection(p: HostsPlan, table: (header: string[], rows: strin
       const redundant = Object.values(r.survivesLosing).every(Boolean);
       out.push(`  ${r.component}: ${what} ${members}; ${losing} (${redundant ? "redundant across hosts" : "not redundant across hosts"})`);
     }
+  }
+  return out;
+}
+
+function poolLine(d: DiskReport): string {
+  if (d.volumes.length === 0) return "no volumes";
+  return (
+    `${gibText(d.atCreateBytes)} taken when the volumes are created, up to ${gibText(d.worstCaseBytes)} once every root disk is full (${describePoolBudget(d)}); ` +
+    (d.capacityGiB === undefined
+      ? `${d.capacityKey} not stated: the host preflight checks the pool's free space before anything is created`
+      : `${d.capacityKey} ${d.capacityGiB} GiB: ${d.fits ? "ok" : "DOES NOT FIT"}`)
+  );
+}
+
+/**
+ * What the stack puts on each host's disks: per host its total, then each pool (one directory, ideally
+ * one physical disk) with the key that states its capacity. A one-pool stack keeps its one line.
+ */
+export function disksSection(disks: DiskReport[], onePool: boolean): string[] {
+  if (onePool && disks.length === 1) return [`  storage pool ${disks[0].poolPath}: ${poolLine(disks[0])}`];
+  const out = ["  storage per host and pool (raw disks are preallocated when created; root overlays grow to their size):"];
+  for (const host of [...new Set(disks.map((d) => d.host))]) {
+    const pools = disks.filter((d) => d.host === host);
+    const sum = (f: (d: DiskReport) => number) => pools.reduce((s, d) => s + f(d), 0);
+    out.push(`    host ${host}: ${gibText(sum((d) => d.atCreateBytes))} taken when the volumes are created, up to ${gibText(sum((d) => d.worstCaseBytes))} over its ${pools.length} pool(s)`);
+    for (const d of pools) out.push(`      pool ${d.pool} (${d.poolPath}): ${poolLine(d)}`);
   }
   return out;
 }

@@ -3,9 +3,8 @@
  */
 import { primaryNic, Topology } from "../config/topology";
 import { CapacityLine, CapacityReport } from "./capacity";
-import { describePoolBudget, gibText as gibOf } from "../config/host-disk";
 import { CriticalPath } from "./critical-path";
-import { hostsSection, minimumsSection } from "./host-report";
+import { disksSection, hostsSection, minimumsSection } from "./host-report";
 import { Violation } from "./policy-check";
 import { StageSummary } from "./stages";
 
@@ -104,14 +103,7 @@ export function renderReport(r: PlanResult): string {
   const c = r.capacity;
   out.push("Capacity");
   out.push(...table(["check", "used / available", "result"], capacityRows(c.vms)));
-  const d = c.disk;
-  out.push(
-    `  storage pool ${d.poolPath}: ${gibOf(d.atCreateBytes)} taken when the volumes are created, up to ${gibOf(d.worstCaseBytes)} once every root disk is full ` +
-      `(${describePoolBudget(d)}); ` +
-      (d.capacityGiB === undefined
-        ? "storagePoolCapacityGiB not stated: the host preflight checks the pool's free space before anything is created"
-        : `storagePoolCapacityGiB ${d.capacityGiB} GiB: ${d.fits ? "ok" : "DOES NOT FIT"}`),
-  );
+  out.push(...disksSection(c.disks, topology.hosts.length === 1 && topology.hosts[0].pools.length === 1));
   const offerNote = c.schedulable.map((n) => `${n.name} ${num(n.allocatable.cpuMilli / 1000)} CPU ${gib(n.allocatable.memoryMiB)}`).join(", ");
   out.push(`  pods may run on ${c.schedulable.length} node(s) after K3s and system reservations: ${offerNote || "none"}`);
   if (c.platform) {

@@ -10,6 +10,7 @@ import { join } from "path";
 import { parseTopology } from "../config/validate";
 import { hostPreflightFor, HostPreflight, MKISOFS, renderHostPreflightScript, XSLTPROC } from "../infra/host-preflight";
 import { rawStack } from "./helpers/stacks";
+import { twoHostStack } from "./helpers/two-hosts";
 import { requireTool, shellcheck } from "./helpers/tools";
 
 const DOMCAPS_PC = readFileSync(join(__dirname, "fixtures", "libvirt", "domcapabilities-pc.xml"), "utf8");
@@ -123,7 +124,7 @@ describe("host preflight: what the prod topology needs", () => {
   it("asks for mkisofs (Rocky VMs) and xsltproc (Flatcar VMs), br0, and every VM address on the LAN", () => {
     expect(facts.libvirtUri).toBe("qemu:///system");
     expect(facts.localTools).toEqual([MKISOFS, XSLTPROC]);
-    expect(facts.bridges).toEqual(["br0"]);
+    expect(facts.bridges).toEqual([{ bridge: "br0", key: "networks[0].bridge" }]);
     expect(facts.bridgeAddresses.map((a) => a.vm).sort()).toEqual(["bastion1", "loadbalancer1"]);
   });
 
@@ -275,5 +276,50 @@ describe("host preflight: run against stand-in hosts", () => {
     expect(r.status).toBe(0);
     expect(r.output).toContain("free space not checked (no pool flatcarmicrocloud-prod yet on the remote host");
     expect(r.dfCalls).toBe("");
+  });
+});
+
+// Issue 19: a stack with `hosts` names each host's and pool's own keys (config/hosts.ts poolKey), not
+// the one-host keys, in every message: the second host's pool and the seed's second disk.
+describe("host preflight: the keys of each host and pool of a hosts list", () => {
+  const two = parseTopology(
+    twoHostStack((r) => {
+      const networks = r.networks as Record<string, unknown>[];
+      networks[2] = { ...networks[2], hostBridges: { proliant2: "br-lan" } };
+    }),
+    "prod",
+  );
+  const second = hostPreflightFor(two, { host: "proliant2", pool: "disk1" });
+  const seedDisk2 = hostPreflightFor(two, { host: "proliant1", pool: "disk2" });
+  const KiB_PER_GiB = 1024 * 1024;
+
+  beforeAll(() => requireTool("bash"));
+
+  it("knows the keys of its host and pool", () => {
+    expect(second.keys).toEqual({ libvirtUri: "hosts[1].libvirtUri", addresses: "hosts[1].addresses", poolPath: "hosts[1].pools[0].path", poolCapacity: "hosts[1].pools[0].capacityGiB" });
+    expect(seedDisk2.keys.poolPath).toBe("hosts[0].pools[1].path");
+    expect(second.bridges).toEqual([{ bridge: "br-lan", key: "networks[2].hostBridges.proliant2" }]);
+  });
+
+  it("names the pool's path key when its filesystem has no room", () => {
+    const local = { ...seedDisk2, pool: { ...seedDisk2.pool, volumes: hostPreflightFor(prod).pool.volumes } };
+    const r = runPreflight(local, { ...READY, dfAvailKiB: 60 * KiB_PER_GiB });
+    expect(r.status).toBe(1);
+    expect(r.output).toContain(`the filesystem of / (hosts[0].pools[1].path ${seedDisk2.pool.path}) has 60.0 GiB free`);
+    expect(r.output).toContain("Put hosts[0].pools[1].path on a filesystem with room");
+    expect(r.output).not.toContain("storagePoolPath");
+  });
+
+  it("names the host's URI, bridge, addresses and capacity keys", () => {
+    const unreachable = runPreflight(second, { ...READY, daemon: undefined });
+    expect(unreachable.output).toContain(`cannot reach libvirt at ${second.libvirtUri} (hosts[1].libvirtUri)`);
+    expect(unreachable.output).toContain("hosts[1].pools[0].capacityGiB states the pool's size");
+    expect(unreachable.output).toContain("(hosts[1].addresses in the stack config covers the address clash)");
+    // The same host's bridge, checked as if it were local.
+    const local = { ...second, libvirtUri: "qemu:///system", bridgeAddresses: [{ vm: "worker3", address: "192.168.0.20" }] };
+    const r = runPreflight(local, { ...READY, bridges: [], hostAddresses: [["enp4s0f0", "192.168.0.20"]] });
+    expect(r.output).toContain("the host has no bridge 'br-lan' (networks[2].hostBridges.proliant2)");
+    expect(r.output).toContain("list the host's addresses in hosts[1].addresses");
+    for (const run of [unreachable, r]) expect(run.output).not.toMatch(/storagePool|\(libvirtUri\)|in hostAddresses/);
   });
 });

@@ -47,9 +47,10 @@ it("plugs each VM's NIC on a bridge network into its own host's bridge", () => {
   expect(nics("worker1")).toEqual(["br-kube"]);
 });
 
-it("checks each host's own bridge in its preflight", () => {
+it("checks each host's own bridge in its preflight, naming the key that gives it there", () => {
   // The script's bridges line, its quoting undone (the command wraps it in single quotes).
   const bridges = (name: string) => /FMC_BRIDGES=\(([^)]*)\)/.exec(String(h.byName(name).inputs.create).replace(/'\\''/g, "'"))?.[1];
-  expect(bridges("infra-host-preflight")).toBe("'br0' 'br-kube'");
-  expect(bridges("infra-host-preflight-proliant2/disk1")).toBe("'br0'");
+  expect(bridges("infra-host-preflight")).toBe("'br0|networks[0].bridge' 'br-kube|networks[2].bridge'");
+  // On proliant2 the cluster network's bridge is its hostBridges entry.
+  expect(bridges("infra-host-preflight-proliant2/disk1")).toBe("'br0|networks[2].hostBridges.proliant2'");
 });

@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { parseTopology } from "../config/validate";
-import { capacityReport, diskCapacity, PlatformTotals, vmCapacity } from "../plan/capacity";
+import { capacityReport, diskCapacity, disksCapacity, PlatformTotals, vmCapacity } from "../plan/capacity";
+import { disksSection } from "../plan/host-report";
 import { describeHostOverhead, hostMemoryBudget, pulumiRunsOnHost } from "../config/host-memory";
 import { criticalPath, GraphResource } from "../plan/critical-path";
 import { DURATIONS, estimateDuration } from "../plan/durations";
@@ -15,6 +16,7 @@ import { PLACEHOLDER_SSH_PRIVATE_KEY, readStackFile, secretPlaceholder } from ".
 import { summariseStages } from "../plan/stages";
 import { looksSecretKey } from "../policy/secret-keys";
 import { rawStack } from "./helpers/stacks";
+import { twoHostStack } from "./helpers/two-hosts";
 
 function res(name: string, type: string, deps: string[] = [], extra: Partial<GraphResource> = {}): GraphResource {
   return { name, type, urn: `urn:${name}`, custom: true, parent: "", dependencies: deps.map((d) => `urn:${d}`), propertyDependencies: {}, inputs: {}, ...extra };
@@ -126,6 +128,34 @@ describe("capacity", () => {
     const small = diskCapacity({ ...prod, hosts: [{ ...prod.hosts[0], pools: [{ ...prod.hosts[0].pools[0], capacityGiB: 500 }] }] });
     expect(small.fits).toBe(false);
     expect(capacityReport({ ...prod, hosts: [{ ...prod.hosts[0], pools: [{ ...prod.hosts[0].pools[0], capacityGiB: 500 }] }] }, undefined, "not built").fits).toBe(false);
+  });
+
+  // Issue 19: every pool of every host, each against the key that states its capacity.
+  it("counts the disks per host and per pool, naming each pool's capacity key", () => {
+    const parsed = parseTopology(twoHostStack(), "prod");
+    // A capacity below what the pool takes (the config check refuses it too: config/hosts.ts).
+    const two = { ...parsed, hosts: [parsed.hosts[0], { ...parsed.hosts[1], pools: [{ ...parsed.hosts[1].pools[0], capacityGiB: 100 }] }] };
+    const disks = disksCapacity(two);
+    expect(disks.map((d) => [d.host, d.pool, d.capacityKey])).toEqual([
+      ["proliant1", "disk1", "hosts[0].pools[0].capacityGiB"],
+      ["proliant1", "disk2", "hosts[0].pools[1].capacityGiB"],
+      ["proliant2", "disk1", "hosts[1].pools[0].capacityGiB"],
+    ]);
+    const GiB = 1024 ** 3;
+    // worker2's Ceph OSD disk is on the seed's second disk; worker3 (OSD, state and root disks) on proliant2.
+    expect(disks[1].rawBytes).toBe(200 * GiB);
+    expect(disks[2].rawBytes).toBe((200 + 20) * GiB);
+    expect(disks.reduce((s, d) => s + d.rawBytes, 0)).toBe(diskCapacity(prod).rawBytes);
+    // proliant2's pool holds more than its stated 100 GiB: the report fails on it, not on the first pool.
+    expect(disks.map((d) => d.fits)).toEqual([true, true, false]);
+    expect(capacityReport(two, undefined, "not built").fits).toBe(false);
+    const text = disksSection(disks, false).join("\n");
+    expect(text).toContain("    host proliant1: ");
+    expect(text).toMatch(/^ {6}pool disk2 \(\/srv\/disk2\/flatcarmicrocloud-prod\): 200 GiB taken when the volumes are created.*hosts\[0\]\.pools\[1\]\.capacityGiB not stated/m);
+    expect(text).toMatch(/^ {6}pool disk1 \(\/var\/lib\/libvirt\/images\/flatcarmicrocloud-prod\): .*hosts\[1\]\.pools\[0\]\.capacityGiB 100 GiB: DOES NOT FIT$/m);
+    expect(text).not.toContain("storagePoolCapacityGiB");
+    // A one-host, one-pool stack keeps its one line, with its one-host key.
+    expect(disksSection(disksCapacity(prod), true)).toEqual([expect.stringMatching(/^ {2}storage pool \/var\/lib\/libvirt\/images\/flatcarmicrocloud-prod: .*storagePoolCapacityGiB not stated/)]);
   });
 
   it("charges the Pulumi run to the host only when libvirt is local", () => {

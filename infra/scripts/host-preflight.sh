@@ -3,13 +3,15 @@
 # libvirt object is created, and stops the deployment with every problem it finds. Its settings are
 # above (infra/host-preflight.ts): FMC_LIBVIRT_URI, FMC_LOCAL_TOOLS ("tool|why|how to install"),
 # FMC_VIRT_TYPE, FMC_MACHINE_TYPE, FMC_CDROM_BUS, FMC_MIN_LIBVIRT, FMC_SUPPORTED_HOSTS, FMC_BRIDGES,
-# FMC_BRIDGE_ADDRESSES ("vm address"), FMC_POOL_NAME, FMC_POOL_PATH, FMC_POOL_VOLUMES ("name or
-# pattern|bytes at worst|kind|what": every volume stage 1 keeps in the pool).
+# FMC_BRIDGES ("bridge|config key"), FMC_BRIDGE_ADDRESSES ("vm address"), FMC_POOL_NAME, FMC_POOL_PATH,
+# FMC_POOL_VOLUMES ("name or pattern|bytes at worst|kind|what": every volume stage 1 keeps in the
+# pool), and the config keys the messages name for this host and pool: FMC_URI_KEY,
+# FMC_ADDRESSES_KEY, FMC_POOL_PATH_KEY, FMC_POOL_CAPACITY_KEY (the one-host keys, or hosts[i].…).
 #
 # What libvirt can answer is asked over FMC_LIBVIRT_URI, the provider's own connection, so the checks
 # hold for a remote qemu+ssh host too. What libvirt cannot tell (the host's OS, its bridges and own
-# addresses) is checked only when the hypervisor is this machine; the stack config's hostAddresses
-# covers the address clash for a remote host.
+# addresses) is checked only when the hypervisor is this machine; the host's addresses in the stack
+# config (FMC_ADDRESSES_KEY) cover the address clash for a remote host.
 
 # Tests point ROOT at a scratch directory (os-release, /sys/class/net); on a host it is empty.
 ROOT="${FMC_ROOT:-}"
@@ -36,7 +38,7 @@ libvirt_ok=no
 if ! command -v virsh >/dev/null 2>&1; then
   fail "'virsh' is not installed on this machine: the preflight asks libvirt at $FMC_LIBVIRT_URI what the host supports. Install it: libvirt-clients (Debian, Ubuntu) or libvirt-client (Rocky, RHEL, Fedora)"
 elif ! version="$(ask_libvirt version --daemon)"; then
-  fail "cannot reach libvirt at $FMC_LIBVIRT_URI (libvirtUri): ${version//$'\n'/ }"
+  fail "cannot reach libvirt at $FMC_LIBVIRT_URI ($FMC_URI_KEY): ${version//$'\n'/ }"
 else
   libvirt_ok=yes
   daemon="$(sed -n 's/^Running against daemon: *\([0-9.]*\).*/\1/p' <<<"$version")"
@@ -77,9 +79,10 @@ if [ "$local_host" = yes ]; then
         ;;
     esac
   fi
-  for bridge in "${FMC_BRIDGES[@]}"; do
+  for entry in "${FMC_BRIDGES[@]}"; do
+    IFS='|' read -r bridge bridge_key <<<"$entry"
     [ -d "$ROOT/sys/class/net/$bridge/bridge" ] ||
-      fail "the host has no bridge '$bridge' (networks[].bridge): create it on the LAN interface first (README, 'Running it for real')"
+      fail "the host has no bridge '$bridge' ($bridge_key): create it on the LAN interface first (README, 'Running it for real'; docs/multi-host-networks.md)"
   done
   if [ "${#FMC_BRIDGE_ADDRESSES[@]}" -gt 0 ] && ! command -v ip >/dev/null 2>&1; then
     fail "'ip' (iproute2) is missing on this host: cannot compare the VMs' LAN addresses with the host's own"
@@ -90,11 +93,11 @@ if [ "$local_host" = yes ]; then
       read -r vm address <<<"$entry"
       iface="$(awk -v want="$address" '$2 == want { print $1; exit }' <<<"$own")"
       [ -z "$iface" ] ||
-        fail "$vm's LAN address $address is already this host's own (interface $iface): give $vm another address (vms[].nics[].address) or the host's interface another one, and list the host's addresses in hostAddresses"
+        fail "$vm's LAN address $address is already this host's own (interface $iface): give $vm another address (vms[].nics[].address) or the host's interface another one, and list the host's addresses in $FMC_ADDRESSES_KEY"
     done
   fi
 else
-  log "libvirt at $FMC_LIBVIRT_URI is remote: its OS, bridges and own addresses are not checked here (hostAddresses in the stack config covers the address clash)"
+  log "libvirt at $FMC_LIBVIRT_URI is remote: its OS, bridges and own addresses are not checked here ($FMC_ADDRESSES_KEY in the stack config covers the address clash)"
 fi
 
 # 4. Room in the storage pool. terraform-provider-libvirt 0.8.3 gives no volume an <allocation>, so
@@ -114,7 +117,7 @@ elif [ "$local_host" = yes ]; then
   while [ ! -d "$ROOT$dir" ] && [ "$dir" != / ]; do dir="$(dirname "$dir")"; done
   if kib="$(df -Pk "$ROOT$dir" 2>/dev/null | awk 'NR == 2 { print $4 }')" && [[ "$kib" =~ ^[0-9]+$ ]]; then
     pool_free=$((kib * 1024))
-    free_where="the filesystem of $dir (storagePoolPath $FMC_POOL_PATH)"
+    free_where="the filesystem of $dir ($FMC_POOL_PATH_KEY $FMC_POOL_PATH)"
   fi
 fi
 needed=0
@@ -133,10 +136,10 @@ done
 if [ "$needed" -eq 0 ]; then
   log "storage pool: every volume exists already"
 elif [[ ! "$pool_free" =~ ^[0-9]+$ ]]; then
-  log "storage pool: free space not checked (no pool $FMC_POOL_NAME yet on the remote host $FMC_LIBVIRT_URI); the new volumes need up to $(gib "$needed") (storagePoolCapacityGiB states the pool's size to the config check)"
+  log "storage pool: free space not checked (no pool $FMC_POOL_NAME yet on the remote host $FMC_LIBVIRT_URI); the new volumes need up to $(gib "$needed") ($FMC_POOL_CAPACITY_KEY states the pool's size to the config check)"
 elif [ "$pool_free" -lt "$needed" ]; then
   biggest="$(IFS=';'; echo "${largest[*]}")"
-  fail "$free_where has $(gib "$pool_free") free, but the volumes still to be created take up to $(gib "$needed") (root disks grow to their size; raw disks are preallocated in full at once${biggest:+: ${biggest//;/, }}). Put storagePoolPath on a filesystem with room (a default Rocky/RHEL install gives / only 70 GiB and the rest to /home; README, 'Disk space'), or shrink the disks"
+  fail "$free_where has $(gib "$pool_free") free, but the volumes still to be created take up to $(gib "$needed") (root disks grow to their size; raw disks are preallocated in full at once${biggest:+: ${biggest//;/, }}). Put $FMC_POOL_PATH_KEY on a filesystem with room (a default Rocky/RHEL install gives / only 70 GiB and the rest to /home; README, 'Disk space'), or shrink the disks"
 else
   log "storage pool: $(gib "$pool_free") free in $free_where, the new volumes need up to $(gib "$needed")"
 fi
