@@ -195,6 +195,10 @@ export function veleroValues(vb: VolumeBackupPlan): VeleroValues {
       ],
       volumeSnapshotLocation: [],
       uploaderType: "kopia",
+      // Still required in 1.18.1, where the CSI plugin lives in Velero itself: without the flag every
+      // `velero.io/csi-*` backup and restore item action is skipped (pkg/util/csi/util.go:31
+      // ShouldSkipAction, called at pkg/backup/item_backupper.go:378 and pkg/restore/restore.go:1328).
+      // The chart passes it to the server and the node agent alike (--features).
       features: "EnableCSI",
       defaultSnapshotMoveData: true,
       defaultVolumesToFsBackup: false,
