@@ -10,8 +10,10 @@
 import { allocatable } from "../cluster/reservations";
 import { baseImageReleases, poolDiskBudget, poolVolumes } from "../config/host-disk";
 import { hostMemoryBudget } from "../config/host-memory";
-import { HostSpec, Topology, vmsOn, vmsWithRole } from "../config/topology";
+import { HostSpec, isStorageNode, Role, Topology, vmsOn, vmsWithRole } from "../config/topology";
+import { CephLayout } from "../platform/ceph-layout";
 import { Amount, isSchedulable } from "./capacity";
+import { cephLayoutOf } from "./ceph-layout";
 
 export interface PoolFit {
   pool: string;
@@ -44,7 +46,17 @@ export interface HostsPlan {
   roomNote?: string;
   /** What losing one host does to etcd, the ingress and Ceph. */
   redundancy: Redundancy[];
+  /** The Ceph layout of the storage nodes (./ceph-layout.ts), when the topology has any. */
+  ceph?: CephLayout;
+  /**
+   * The VMs the program makes one of and never replicates (FreeIPA, PostgreSQL, the bastion), with
+   * their hosts: whatever runs there stops with its host.
+   */
+  singletons: { vm: string; role: Role; host: string }[];
 }
+
+/** Roles of which the program makes no replica: a second VM of one is another instance, not a standby. */
+export const UNREPLICATED_ROLES: readonly Role[] = ["freeipa", "postgresql", "bastion"];
 
 export interface Redundancy {
   component: "etcd" | "ingress" | "Ceph";
@@ -100,11 +112,18 @@ function perHost(topology: Topology, names: string[]): Record<string, number> {
 export function redundancy(topology: Topology, cephSurvivesHost?: boolean): Redundancy[] {
   const hosts = topology.hosts.map((h) => h.name);
   const servers = perHost(topology, vmsWithRole(topology, "k3s-server").map((v) => v.name));
-  const lbs = perHost(topology, vmsWithRole(topology, "loadbalancer").map((v) => v.name));
+  const lbVms = vmsWithRole(topology, "loadbalancer");
+  const lbs = perHost(topology, lbVms.map((v) => v.name));
   const osds = perHost(topology, topology.vms.filter((v) => v.dataDiskGiB !== undefined).map((v) => v.name));
   const out: Redundancy[] = [
     { component: "etcd", perHost: servers, survivesLosing: survives(servers, hosts, (left, total) => left >= Math.floor(total / 2) + 1) },
-    { component: "ingress", perHost: lbs, survivesLosing: survives(lbs, hosts, (left) => left > 0) },
+    // The ingress address, the K3s API endpoint and its certificate name the first load balancer
+    // only (cluster/facts.ts, config/cluster.ts): another load balancer VM is no failover for it.
+    {
+      component: "ingress",
+      perHost: lbs,
+      survivesLosing: lbVms.length > 0 ? Object.fromEntries(hosts.map((h) => [h, lbVms[0].host !== h])) : survives(lbs, hosts, (left) => left > 0),
+    },
   ];
   if (cephSurvivesHost !== undefined) {
     // A host without OSDs takes no replica with it; one with OSDs keeps Ceph going only if the layout survives a host.
@@ -120,7 +139,9 @@ export function redundancy(topology: Topology, cephSurvivesHost?: boolean): Redu
  */
 export function hostsPlan(topology: Topology, roomWith: ((hostCount: number) => Amount | undefined) | undefined, cephSurvivesHost?: boolean): HostsPlan {
   const hosts = topology.hosts.map((h) => hostFit(topology, h));
-  const base: HostsPlan = { hosts, redundancy: redundancy(topology, cephSurvivesHost) };
+  const storage = topology.vms.some(isStorageNode);
+  const singletons = topology.vms.filter((vm) => UNREPLICATED_ROLES.includes(vm.role)).map((vm) => ({ vm: vm.name, role: vm.role, host: vm.host }));
+  const base: HostsPlan = { hosts, redundancy: redundancy(topology, cephSurvivesHost), ...(storage ? { ceph: cephLayoutOf(topology) } : {}), singletons };
   if (!roomWith) return { ...base, roomNote: "apps stage not built: no room for apps measured" };
   const rooms = topology.hosts.map((_, i) => roomWith(i + 1));
   const totalRoom = rooms[rooms.length - 1];

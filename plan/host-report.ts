@@ -3,6 +3,7 @@
  * platform/vendor-minimums.ts.
  */
 import { describePoolBudget, gibText } from "../config/host-disk";
+import { describeSurvival } from "../platform/ceph-layout";
 import { MinimumCheck } from "../platform/vendor-minimums";
 import { Amount, DiskReport } from "./capacity";
 import { HostsPlan } from "./host-fit";
@@ -40,7 +41,21 @@ export function hostsSection(p: HostsPlan, table: (header: string[], rows: strin
       const losing = Object.entries(r.survivesLosing).map(([h, ok]) => `without ${h}: ${ok ? "goes on" : "STOPS"}`).join("; ");
       const what = r.component === "etcd" ? "K3s servers" : r.component === "ingress" ? "load balancer VMs" : "OSDs";
       const redundant = Object.values(r.survivesLosing).every(Boolean);
-      out.push(`  ${r.component}: ${what} ${members}; ${losing} (${redundant ? "redundant across hosts" : "not redundant across hosts"})`);
+      // Said, not implied: the program makes one ingress address (docs/multi-host-networks.md).
+      const why = r.component === "ingress" && !redundant ? "; the ingress address, the API endpoint and its certificate are the first load balancer's: the program makes no second load balancer a failover (no shared address)" : "";
+      out.push(`  ${r.component}: ${what} ${members}; ${losing} (${redundant ? "redundant across hosts" : "not redundant across hosts"}${why})`);
+    }
+    if (p.ceph) {
+      const c = p.ceph;
+      out.push(
+        `  Ceph layout (plan/ceph-layout.ts): ${c.osds.length} OSDs on ${c.disks} disks of ${c.hosts} hosts, failure domain ${c.failureDomain} (${c.buckets} buckets), ` +
+          `pool size ${c.poolSize} (min_size ${c.minSize}), ${c.monCount} mons, ${c.mgrCount} mgrs; losing ${describeSurvival(c).join("; ")}`,
+      );
+    }
+    const byHost = [...new Set(p.singletons.map((x) => x.host))];
+    if (byHost.length > 0) {
+      const on = byHost.map((h) => `${p.singletons.filter((x) => x.host === h).map((x) => `${x.vm} (${x.role})`).join(", ")} on ${h}`).join("; ");
+      out.push(`  one VM each, never replicated by the program: ${on}: each stops with its host`);
     }
   }
   return out;
