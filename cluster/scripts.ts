@@ -261,12 +261,14 @@ export function renderWaitForApiGateway(args: { address: string; timeoutSeconds?
 export const RESET_TIMEOUT_SECONDS = 1800;
 
 /**
- * The etcd restore's steps on one K3s server (preflight, stop, reset, rejoin: cluster/etcd-restore.ts
- * orders them across the servers); the step and its arguments come on the command line.
+ * The etcd restore's steps on one K3s node (preflight, stop, reset, rejoin, and for a rebuilt stack
+ * forget-node-passwords and restart-agent: cluster/etcd-restore.ts orders them across the nodes);
+ * the step and its arguments come on the command line.
  */
 export function renderRestoreEtcd(): string {
   return renderTemplate("restore-etcd.sh", {
     SERVICE: k3sService("server").service,
+    AGENT_SERVICE: k3sService("agent").service,
     READY_ATTEMPTS: attempts(READY_TIMEOUT_SECONDS),
     READY_INTERVAL_SECONDS,
     RESET_TIMEOUT_SECONDS,

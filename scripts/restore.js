@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 /**
- * `npm run restore -- etcd --snapshot <name> [--stack <stack>] [--even-if-healthy] [--dry-run]`:
+ * `npm run restore -- etcd --snapshot <name> [--stack <stack>] [--rebuilt] [--even-if-healthy] [--dry-run]`:
  * restores the K3s cluster's etcd from a snapshot (docs/backups.md, "K3s etcd"). Reads the stack's
  * outputs `nodes` (SSH routes) and `k3sNodes` with the Pulumi CLI, then runs
- * cluster/scripts/restore-etcd.sh over SSH on each K3s server, in the order cluster/etcd-restore.ts
- * plans: preflight on every server (refuses a healthy cluster unless --even-if-healthy), stop K3s
- * everywhere, cluster-reset on the first server, the others rejoin. Stops at the first failing step.
+ * cluster/scripts/restore-etcd.sh over SSH on each K3s node, in the order cluster/etcd-restore.ts
+ * plans: preflight on every server (refuses a healthy cluster unless --even-if-healthy; with
+ * --rebuilt, unless it was created after the snapshot), stop K3s everywhere, cluster-reset on the
+ * first server, the others rejoin; with --rebuilt also the lost machines' node passwords deleted
+ * and the agents restarted. Stops at the first failing step.
  * SSH uses your own agent and keys (OpenSSH, BatchMode), through the bastion like the program does.
  */
 "use strict";
@@ -16,7 +18,7 @@ const { renderRestoreEtcd } = require("../cluster/scripts.ts");
 
 function usage(message) {
   if (message) console.error(`restore: ${message}`);
-  console.error("usage: npm run restore -- etcd --snapshot <name|/path> [--stack <stack>] [--even-if-healthy] [--dry-run]");
+  console.error("usage: npm run restore -- etcd --snapshot <name|/path> [--stack <stack>] [--rebuilt] [--even-if-healthy] [--dry-run]");
   process.exit(2);
 }
 
@@ -43,7 +45,14 @@ function output(name) {
 let steps;
 try {
   const k3sNodes = output("k3sNodes");
-  steps = planEtcdRestore({ servers: (k3sNodes && k3sNodes.servers) || [], nodes: output("nodes") || [], snapshot, evenIfHealthy: argv.includes("--even-if-healthy") });
+  steps = planEtcdRestore({
+    servers: (k3sNodes && k3sNodes.servers) || [],
+    agents: (k3sNodes && k3sNodes.agents) || [],
+    nodes: output("nodes") || [],
+    snapshot,
+    evenIfHealthy: argv.includes("--even-if-healthy"),
+    rebuilt: argv.includes("--rebuilt"),
+  });
 } catch (e) {
   console.error(`restore: ${e.message}`);
   process.exit(1);
@@ -64,4 +73,11 @@ for (const [i, s] of steps.entries()) {
     process.exit(refused ? 3 : 1);
   }
 }
-if (!argv.includes("--dry-run")) console.log("restore: done; check `kubectl get nodes` and the workloads, then delete the servers' db.before-restore-* once the cluster is right");
+if (!argv.includes("--dry-run")) {
+  console.log("restore: done; check `kubectl get nodes` and the workloads, then delete the servers' *.before-restore-* once the cluster is right");
+  if (argv.includes("--rebuilt")) {
+    // The restored cluster has the lost cluster's CA and the stack's ServiceAccount token from the
+    // snapshot: the kubeconfig in the Pulumi state (read from the rebuilt cluster) no longer works.
+    console.log("restore: the Pulumi state holds the rebuilt cluster's kubeconfig; read the restored one: pulumi up --replace \"$(pulumi stack --show-urns | grep -o 'urn:pulumi:[^ ]*::cluster-kubeconfig')\"");
+  }
+}

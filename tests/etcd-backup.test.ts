@@ -12,7 +12,7 @@ import { parse } from "yaml";
 import { parseBackupSettings, RawBackupConfig } from "../config/backup";
 import { parseClusterSettings } from "../config/cluster";
 import { parseTopology } from "../config/validate";
-import { planEtcdRestore, RestoreNode, sshArgs } from "../cluster/etcd-restore";
+import { planEtcdRestore, RestoreNode, snapshotTime, sshArgs } from "../cluster/etcd-restore";
 import { etcdSnapshotConfig, etcdSnapshotRetentionCount } from "../cluster/etcd-snapshots";
 import { renderK3sConfig } from "../cluster/k3s-config";
 import { renderRestoreEtcd } from "../cluster/scripts";
@@ -88,7 +88,7 @@ echo "systemctl $*" >>"$STUB_LOG"
 case "$1" in
   is-active) [ "$(cat "$STUB_DIR/state")" = active ] ;;
   stop) echo inactive >"$STUB_DIR/state" ;;
-  start) echo active >"$STUB_DIR/state" ;;
+  start | restart) echo active >"$STUB_DIR/state" ;;
 esac
 `,
   journalctl: `#!/bin/bash
@@ -103,12 +103,22 @@ exec "$@"
 `,
 };
 
+// The reset behaves as K3s's does where the script depends on it: it refuses a config that names a
+// server to join (pkg/cli/server/server.go), and fails on a token that does not decrypt the snapshot.
 const K3S_STUB = `#!/bin/bash
 echo "k3s $*" >>"$STUB_LOG"
 case "$*" in
   *"--raw=/readyz/etcd"*) [ "$(cat "$STUB_DIR/state")" = active ] && printf '%s' "\${STUB_READYZ_ETCD:-ok}" ;;
   *"--raw=/readyz"*) [ "$(cat "$STUB_DIR/state")" = active ] && printf ok ;;
-  server*--cluster-reset*) [ "\${STUB_RESET_FAILS:-0}" = 1 ] && { echo "bootstrap data already found and encrypted with different token" >&2; exit 1; }; echo "Managed etcd cluster membership has been reset" >&2 ;;
+  *"get namespace kube-system"*) [ "$(cat "$STUB_DIR/state")" = active ] && printf '%s' "\${STUB_CREATED:-2026-01-01T00:00:00Z}" ;;
+  *"get node"*) [ "$(cat "$STUB_DIR/state")" = active ] && printf True ;;
+  server*--cluster-reset*)
+    config="$FMC_ROOT/etc/rancher/k3s/config.yaml"
+    [ "$2" = --config ] && config="$3"
+    echo "reset config: $(tr '\n' ' ' <"$config")" >>"$STUB_LOG"
+    grep -q '^server:' "$config" && { echo "cannot perform cluster-reset while server URL is set - remove server from configuration before resetting" >&2; exit 1; }
+    [ "\${STUB_RESET_FAILS:-0}" = 1 ] && { echo "bootstrap data already found and encrypted with different token" >&2; exit 1; }
+    echo "Managed etcd cluster membership has been reset" >&2 ;;
 esac
 exit 0
 `;
@@ -119,12 +129,12 @@ class Server {
   readonly stubs = join(this.dir, "stubs");
   readonly log = join(this.dir, "calls.log");
 
-  constructor(opts: { state: "active" | "inactive"; s3?: boolean }) {
+  constructor(opts: { state: "active" | "inactive"; s3?: boolean; config?: string }) {
     for (const d of [this.stubs, join(this.root, "opt/bin"), join(this.root, "etc/rancher/k3s"), join(this.root, "var/lib/rancher/k3s/server/db/snapshots"), join(this.root, "proc/sys/kernel")]) mkdirSync(d, { recursive: true });
     for (const [name, body] of Object.entries(STUBS)) this.exec(join(this.stubs, name), body);
     this.exec(join(this.root, "opt/bin/k3s"), K3S_STUB);
     writeFileSync(join(this.root, "proc/sys/kernel/hostname"), "bootstrap1\n");
-    writeFileSync(join(this.root, "etc/rancher/k3s/config.yaml"), `token: t\n${opts.s3 ? "etcd-s3: true\n" : ""}`);
+    writeFileSync(join(this.root, "etc/rancher/k3s/config.yaml"), opts.config ?? `token: t\n${opts.s3 ? "etcd-s3: true\n" : ""}`);
     writeFileSync(join(this.dir, "state"), opts.state);
     writeFileSync(this.log, "");
   }
@@ -223,6 +233,77 @@ describe("restore-etcd.sh (stub k3s and systemctl)", () => {
     expect(readFileSync(join(server, aside[0], "member-data"), "utf8")).toBe("old");
     expect(s.state).toBe("active");
   });
+
+  it("reset on a first server whose config names a server to join: K3s reads a copy without that line, config.yaml stays", () => {
+    const config = "token: t\nnode-name: bootstrap1\nserver: https://10.17.4.10:6443\netcd-s3: true\n";
+    const s = new Server({ state: "inactive", config });
+    mkdirSync(join(s.root, "etc/rancher/k3s/config.yaml.d"));
+    writeFileSync(join(s.root, "etc/rancher/k3s/config.yaml.d/50-flannel-iface.yaml"), "flannel-iface: ens4\n");
+    const r = s.run(["reset", "etcd-snapshot-bootstrap1-1765000000.zip"]);
+    expect(r.status).toBe(0);
+    expect(r.output).toContain("the reset reads a copy without that line");
+    const used = /k3s server --config (\S+) --cluster-reset --cluster-reset-restore-path=etcd-snapshot-bootstrap1-1765000000.zip/.exec(r.calls);
+    expect(used).not.toBeNull();
+    // The token, the node and the S3 keys reach the reset; the server line does not.
+    expect(r.calls).toContain("reset config: token: t node-name: bootstrap1 etcd-s3: true ");
+    // The copy and its drop-ins are gone; the node's own config is untouched, K3s restarted with it.
+    expect(existsSync((used as RegExpExecArray)[1])).toBe(false);
+    expect(readFileSync(join(s.root, "etc/rancher/k3s/config.yaml"), "utf8")).toBe(config);
+    expect(r.calls).toContain("systemctl start --no-block k3s");
+    expect(s.state).toBe("active");
+  });
+
+  it("a reset whose token does not decrypt the snapshot names k3sToken", () => {
+    const s = new Server({ state: "inactive", s3: true });
+    const r = s.run(["reset", "etcd-snapshot-master1-1765000000.zip"], { STUB_RESET_FAILS: "1" });
+    expect(r.status).toBe(1);
+    expect(r.output).toMatch(/another server token than config.yaml's.*k3sToken/);
+  });
+
+  it("preflight --rebuilt-after: a healthy cluster younger than the snapshot is restored, an older one refused", () => {
+    const snapshotAt = String(Date.parse("2026-12-01T06:00:00Z") / 1000);
+    const rebuilt = new Server({ state: "active" }).run(["preflight", "--rebuilt-after", snapshotAt], { STUB_CREATED: "2026-12-06T18:30:00Z" });
+    expect(rebuilt.status).toBe(0);
+    expect(rebuilt.output).toContain("created at 2026-12-06T18:30:00Z, after the snapshot (2026-12-01T06:00:00Z): a rebuilt stack");
+    const same = new Server({ state: "active" });
+    const r = same.run(["preflight", "--rebuilt-after", snapshotAt], { STUB_CREATED: "2026-03-02T10:00:00Z" });
+    expect(r.status).toBe(3);
+    expect(r.output).toMatch(/before the snapshot .*not a rebuilt stack/);
+    expect(r.calls).not.toMatch(/systemctl (stop|start)/);
+    expect(new Server({ state: "active" }).run(["preflight", "--rebuilt-after", "soon"]).status).toBe(2);
+  });
+
+  it("forget-node-passwords deletes K3s's node-password Secrets of the named nodes only", () => {
+    const s = new Server({ state: "active" });
+    const r = s.run(["forget-node-passwords", "bootstrap1", "Worker1"]);
+    expect(r.status).toBe(0);
+    expect(r.calls).toContain("-n kube-system delete secret --ignore-not-found bootstrap1.node-password.k3s worker1.node-password.k3s");
+    expect(s.run(["forget-node-passwords", "x;rm"]).status).toBe(2);
+    expect(s.run(["forget-node-passwords"]).status).toBe(2);
+  });
+
+  it("rejoin --fresh-server moves K3s's whole server directory aside (certificates of the rebuilt cluster included)", () => {
+    const s = new Server({ state: "inactive" });
+    const server = join(s.root, "var/lib/rancher/k3s/server");
+    mkdirSync(join(server, "tls"));
+    writeFileSync(join(server, "tls/server-ca.crt"), "rebuilt CA");
+    const r = s.run(["rejoin", "--fresh-server"]);
+    expect(r.status).toBe(0);
+    expect(existsSync(server)).toBe(false);
+    const aside = readdirSync(join(s.root, "var/lib/rancher/k3s")).filter((d) => d.startsWith("server.before-restore-"));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(s.root, "var/lib/rancher/k3s", aside[0], "tls/server-ca.crt"), "utf8")).toBe("rebuilt CA");
+    expect(s.state).toBe("active");
+  });
+
+  it("restart-agent restarts K3s's agent and waits for its node to be Ready", () => {
+    const s = new Server({ state: "inactive", config: "token: t\nnode-name: worker1\nserver: https://10.17.3.14:6443\n" });
+    const r = s.run(["restart-agent"]);
+    expect(r.status).toBe(0);
+    expect(r.calls).toContain("systemctl restart --no-block k3s-agent");
+    expect(r.calls).toMatch(/kubelet\.kubeconfig --request-timeout=10s get node worker1/);
+    expect(r.output).toContain("worker1 is Ready in the restored cluster");
+  });
 });
 
 // ---- the order across the servers, and npm run restore ----------------------------------------
@@ -230,6 +311,7 @@ describe("restore-etcd.sh (stub k3s and systemctl)", () => {
 const NODES: RestoreNode[] = [
   { name: "bootstrap1", ssh: { host: "10.17.3.14", user: "core", proxy: { host: "192.168.0.22", user: "ops" } } },
   { name: "master1", ssh: { host: "10.17.4.10", user: "core", proxy: { host: "192.168.0.22", user: "ops" } } },
+  { name: "worker1", ssh: { host: "10.17.4.11", user: "core", proxy: { host: "192.168.0.22", user: "ops" } } },
 ];
 
 describe("the restore's steps across the servers", () => {
@@ -238,6 +320,25 @@ describe("the restore's steps across the servers", () => {
     expect(steps.map((s) => `${s.node} ${s.args.join(" ")}`)).toEqual(["bootstrap1 preflight", "master1 preflight", "master1 stop", "bootstrap1 stop", "bootstrap1 reset s.zip", "master1 rejoin"]);
     expect(sshArgs(steps[0])).toEqual(["-o", "BatchMode=yes", "-J", "ops@192.168.0.22", "core@10.17.3.14", "sudo", "-n", "/bin/bash", "-s", "--", "preflight"]);
     expect(planEtcdRestore({ servers: ["bootstrap1"], nodes: NODES, snapshot: "s.zip", evenIfHealthy: true }).map((s) => s.args.join(" "))).toEqual(["preflight --even-if-healthy", "stop", "reset s.zip"]);
+  });
+
+  it("onto a rebuilt stack: the snapshot's time guards the preflight, node passwords go, the servers rejoin fresh, the agents restart", () => {
+    const snapshot = "etcd-snapshot-bootstrap1-1764568800.zip";
+    const steps = planEtcdRestore({ servers: ["bootstrap1", "master1"], agents: ["worker1"], nodes: NODES, snapshot, evenIfHealthy: false, rebuilt: true });
+    expect(steps.map((s) => `${s.node} ${s.args.join(" ")}`)).toEqual([
+      "bootstrap1 preflight --rebuilt-after 1764568800",
+      "master1 preflight --rebuilt-after 1764568800",
+      "master1 stop",
+      "bootstrap1 stop",
+      `bootstrap1 reset ${snapshot}`,
+      "bootstrap1 forget-node-passwords bootstrap1 master1 worker1",
+      "master1 rejoin --fresh-server",
+      "worker1 restart-agent",
+    ]);
+    expect(snapshotTime("/var/lib/rancher/k3s/server/db/snapshots/on-demand-master1-1764568800")).toBe(1764568800);
+    expect(() => planEtcdRestore({ servers: ["bootstrap1"], nodes: NODES, snapshot: "before-upgrade.db", evenIfHealthy: false, rebuilt: true })).toThrow(/does not end in K3s's snapshot time/);
+    // Told explicitly, the time is not needed.
+    expect(planEtcdRestore({ servers: ["bootstrap1"], nodes: NODES, snapshot: "before-upgrade.db", evenIfHealthy: true, rebuilt: true })[0].args).toEqual(["preflight", "--even-if-healthy"]);
   });
 
   it("refuses a snapshot name that could be shell or a path escape, and unknown servers", () => {
@@ -300,6 +401,23 @@ exit 0
       const r = restore(["--snapshot", "s.zip", "--stack", "prod"]);
       expect(r.status).toBe(0);
       expect(r.calls).toEqual(["core@10.17.3.14 preflight", "core@10.17.4.10 preflight", "core@10.17.4.10 stop", "core@10.17.3.14 stop", "core@10.17.3.14 reset s.zip", "core@10.17.4.10 rejoin"]);
+    });
+
+    it("--rebuilt: every server, then the agents; says how to read the restored cluster's kubeconfig", () => {
+      const r = restore(["--snapshot", "etcd-snapshot-bootstrap1-1764568800.zip", "--rebuilt"]);
+      expect(r.status).toBe(0);
+      expect(r.calls).toEqual([
+        "core@10.17.3.14 preflight --rebuilt-after 1764568800",
+        "core@10.17.4.10 preflight --rebuilt-after 1764568800",
+        "core@10.17.4.10 stop",
+        "core@10.17.3.14 stop",
+        "core@10.17.3.14 reset etcd-snapshot-bootstrap1-1764568800.zip",
+        "core@10.17.3.14 forget-node-passwords bootstrap1 master1 worker1",
+        "core@10.17.4.10 rejoin --fresh-server",
+        "core@10.17.4.11 restart-agent",
+      ]);
+      expect(r.output).toContain("pulumi up --replace");
+      expect(r.output).toContain("::cluster-kubeconfig");
     });
 
     it("needs a snapshot and the kind", () => {
