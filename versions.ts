@@ -99,7 +99,27 @@ export const CHARTS = {
     repo: "https://piraeus.io/helm-charts/",
     image: { repository: "registry.k8s.io/sig-storage/snapshot-controller", tag: "v8.6.0" },
   },
+  // In-cluster image builds (opt-in `builds`, docs/builds.md): the Tekton operator 0.81.1 (its
+  // appVersion), which installs Tekton Pipelines v1.15.0 (the operator's components.yaml at
+  // v0.81.1) from the release manifests built into its image. The chart names its images by these
+  // repositories and the appVersion; pinned here so a chart bump shows the images it brings.
+  tektonOperator: {
+    // Published only as an OCI chart (the chart's README and .github/workflows/helm-release.yaml).
+    chart: "oci://ghcr.io/tektoncd/operator/charts/tekton-operator",
+    version: "0.81.1",
+    image: { repository: "ghcr.io/tektoncd/operator/operator-303303c315a48490ba6517859ef65b77", tag: "v0.81.1" },
+    webhookImage: { repository: "ghcr.io/tektoncd/operator/webhook-f2bb711aa8f0c0892856a4cbf6d9ddd8", tag: "v0.81.1" },
+    proxyImage: { repository: "ghcr.io/tektoncd/operator/proxy-webhook-f6167da7bc41b96a27c5529f850e63d1", tag: "v0.81.1" },
+    pipelinesVersion: "v1.15.0",
+  },
 } as const;
+
+/**
+ * The rootless builder of the `builds` pipeline (platform/builds/): BuildKit's rootless image, which
+ * runs as uid 1000 and ships `buildctl-daemonless.sh` (a buildkitd per step) and git (the clone
+ * step). Kaniko is not used: Google archived it in 2025 (docs/builds.md).
+ */
+export const BUILDER_IMAGE = { repository: "docker.io/moby/buildkit", tag: "v0.32.2-rootless" } as const;
 
 /**
  * Earlier releases a stack may hold a chart at (`chartVersions`, docs/platform.md "Holding a chart

@@ -12,6 +12,8 @@ import { CHARTS, EARLIER_CHARTS } from "../versions";
 import { readRawConfig } from "./load";
 import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
+import { BuildsContext, BuildsSettings, BUILDS_PUSH_PASSWORD_KEY, parseBuilds } from "./opt-ins/builds";
+import { readSecretKeys } from "./secret-keys";
 
 /** Stage 3 keys as written in Pulumi.<stack>.yaml (without the project prefix), before validation. */
 export interface RawPlatformConfig {
@@ -28,6 +30,7 @@ export interface RawPlatformConfig {
   chartMirror?: unknown;
   chartMirrorCaFile?: unknown;
   chartVersions?: unknown;
+  builds?: unknown;
 }
 
 export type ChartKey = keyof typeof CHARTS;
@@ -68,6 +71,8 @@ export interface PlatformSettings {
    * their release and their crds/ CRDs are that release's until the key is removed.
    */
   chartVersions: Partial<Record<ChartKey, string>>;
+  /** Opt-in `builds` (config/opt-ins/builds.ts): Tekton and the reference app's image Pipeline; off when unset. */
+  builds?: BuildsSettings;
 }
 
 /** A classic chart repository serving every pinned chart (`chartMirror`, `chartMirrorCaFile`). */
@@ -119,6 +124,7 @@ export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
   "chartMirror",
   "chartMirrorCaFile",
   "chartVersions",
+  "builds",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -215,7 +221,12 @@ export function parseChartMirror(c: Collector, url: unknown, caFile: unknown, re
   return { repo, caFile: path };
 }
 
-export function parsePlatformSettings(raw: RawPlatformConfig, topology: PlatformTarget): PlatformSettings {
+/** What the opt-ins are checked against besides their own key (the stack's other keys). */
+export interface OptInContext {
+  builds?: BuildsContext;
+}
+
+export function parsePlatformSettings(raw: RawPlatformConfig, topology: PlatformTarget, optIns: OptInContext = {}): PlatformSettings {
   const c = new Collector();
   const d = PLATFORM_DEFAULTS;
 
@@ -267,6 +278,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
   if (typeof window === "string") c.fail("rebootWindow", window);
   const chartMirror = parseChartMirror(c, raw.chartMirror, raw.chartMirrorCaFile);
   const chartVersions = parseChartVersions(c, raw.chartVersions);
+  const builds = parseBuilds(c, raw.builds, optIns.builds ?? {});
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {
@@ -276,6 +288,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
     reboots: window as RebootWindow,
     chartMirror,
     chartVersions,
+    ...(builds ? { builds } : {}),
   };
 }
 
@@ -326,5 +339,13 @@ export function pemCertificates(text: string): { blocks: string[]; valid: string
 
 /** Reads the stage 3 keys from the stack config and validates them; throws a ConfigError naming each bad key. */
 export function loadPlatformSettings(topology: PlatformTarget): PlatformSettings {
-  return parsePlatformSettings(readRawConfig(PLATFORM_CONFIG_KEYS), topology);
+  // `builds` pushes to `appsRegistry` with the secret `buildsPushPassword`: read both for its checks.
+  const { raw: secrets, outputs } = readSecretKeys([BUILDS_PUSH_PASSWORD_KEY]);
+  const password = secrets[BUILDS_PUSH_PASSWORD_KEY];
+  const appsRegistry = readRawConfig(["appsRegistry"]).appsRegistry;
+  const settings = parsePlatformSettings(readRawConfig(PLATFORM_CONFIG_KEYS), topology, {
+    builds: { appsRegistry: typeof appsRegistry === "string" ? appsRegistry : undefined, pushPassword: password && { set: password.value !== "", secret: password.secret } },
+  });
+  const pushPassword = outputs[BUILDS_PUSH_PASSWORD_KEY];
+  return settings.builds && pushPassword ? { ...settings, builds: { ...settings.builds, pushPassword } } : settings;
 }

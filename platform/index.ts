@@ -12,7 +12,9 @@
  *     dashboard; no release waits for monitoring;
  *   each generated Secret -> the release that reads it;
  *   with a backup target: snapshot CRDs -> snapshot-controller -> Rook's VolumeSnapshotClasses;
- *     Velero's CRDs and its two Secrets (S3 credentials, kopia's repository password) -> velero.
+ *     Velero's CRDs and its two Secrets (S3 credentials, kopia's repository password) -> velero;
+ *   with `builds`: the Tekton operator's CRDs -> tekton-operator -> TektonConfig (awaited Ready: the
+ *     operator installed Pipelines) -> the build Task and Pipeline; the push Secret in `builds`.
  * Everything else installs in parallel (rook-ceph and strimzi start at once).
  *
  * Values, custom resources and policies are rendered in ./render.ts from the plan (./plan.ts); this
@@ -52,6 +54,8 @@ import { REDIS_MASTER_SET, REDIS_SECRET, REDIS_SECRET_KEYS, redisSentinelEndpoin
 import { cephDashboardHost, STORAGE_CLASS } from "./values/rook";
 import { TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from "./values/traefik";
 import { CHARTS } from "../versions";
+import { TEKTON_CONFIG_NAME, TEKTON_OPERATOR_API_VERSION, TEKTON_READY_TIMEOUT_SECONDS } from "./values/tekton";
+import { dockerConfigJson, PUSH_SECRET } from "./builds/pipeline";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
 export { volumeBackupPlan } from "./volume-backups";
@@ -142,7 +146,7 @@ export class Platform extends pulumi.ComponentResource {
     // ---- namespaces and their guard rails --------------------------------------------------------
     const namespaces = {} as Record<NamespaceKey, k8s.core.v1.Namespace>;
     const guardRails = {} as Record<NamespaceKey, pulumi.Resource[]>;
-    for (const key of platformNamespaces(plan.volumeBackups !== undefined)) {
+    for (const key of platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined)) {
       const spec = NAMESPACES[key];
       const ns = new k8s.core.v1.Namespace(`${name}-ns-${spec.name}`, { metadata: { name: spec.name, labels: psaLabels(spec) } }, k8sOpts);
       namespaces[key] = ns;
@@ -374,8 +378,51 @@ export class Platform extends pulumi.ComponentResource {
       velero = release("velero", [s3Secret, repoSecret, ...classes], rendered.values.velero);
     }
 
+    // Builds (opt-in `builds`, ./builds/pipeline.ts): the operator, then the TektonConfig, awaited
+    // until the operator reports it Ready (it has installed Tekton Pipelines into tekton-pipelines:
+    // its CRDs, controller and webhook), then the build Task and Pipeline; the push credentials as a
+    // dockerconfigjson Secret from the stack's secret buildsPushPassword.
+    let tektonConfig: pulumi.Resource | undefined;
+    const builds = plan.settings.builds;
+    if (builds && rendered.builds && rendered.values.tektonOperator) {
+      const operator = release("tektonOperator", [], rendered.values.tektonOperator);
+      tektonConfig = new k8s.apiextensions.CustomResource(
+        `${name}-tekton-config`,
+        {
+          apiVersion: TEKTON_OPERATOR_API_VERSION,
+          kind: "TektonConfig",
+          metadata: { name: TEKTON_CONFIG_NAME, annotations: awaitReady(TEKTON_READY_TIMEOUT_SECONDS) },
+          spec: rendered.builds.tektonConfig,
+        },
+        { ...k8sOpts, dependsOn: [operator, ...guardRails.tektonPipelines] },
+      );
+      const password = builds.pushPassword ?? pulumi.output("");
+      new k8s.core.v1.Secret(
+        `${name}-${PUSH_SECRET}`,
+        {
+          metadata: { name: PUSH_SECRET, namespace: namespaces.builds.metadata.name },
+          type: "kubernetes.io/dockerconfigjson",
+          stringData: pulumi.secret(password.apply((p) => ({ ".dockerconfigjson": dockerConfigJson(builds.registryHost, builds.pushUser, p) }))),
+        },
+        { ...k8sOpts, dependsOn: guardRails.builds, additionalSecretOutputs: ["data", "stringData"] },
+      );
+      for (const doc of [rendered.builds.task, rendered.builds.pipeline]) {
+        new k8s.apiextensions.CustomResource(
+          `${name}-build-${doc.kind.toLowerCase()}`,
+          { apiVersion: doc.apiVersion, kind: doc.kind, metadata: { ...doc.metadata, namespace: namespaces.builds.metadata.name }, spec: doc.spec },
+          { ...k8sOpts, dependsOn: [tektonConfig, ...guardRails.builds] },
+        );
+      }
+    }
+
     // The platform's own ServiceMonitors wait for the monitoring CRDs and for what they watch.
-    const watched: Partial<Record<NamespaceKey, pulumi.Resource>> = { rookCeph: rookCephCluster, traefik, redis, ...(velero ? { velero } : {}) };
+    const watched: Partial<Record<NamespaceKey, pulumi.Resource>> = {
+      rookCeph: rookCephCluster,
+      traefik,
+      redis,
+      ...(velero ? { velero } : {}),
+      ...(tektonConfig ? { tektonPipelines: tektonConfig } : {}),
+    };
     for (const sm of rendered.serviceMonitors) {
       const key = keyOf(sm.namespace);
       new k8s.apiextensions.CustomResource(

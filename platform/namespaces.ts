@@ -61,16 +61,37 @@ export const NAMESPACES = {
     reason:
       "Velero's node agent mounts the kubelet's pod and plugin directories (hostPath) and runs as root, and its data mover pods run as root to read every file of a volume whatever its owner (velero#7198); only while the stack has a backup target",
   },
+  tektonOperator: {
+    name: "tekton-operator",
+    enforce: "restricted",
+    reason: "the program's values run the operator and its webhook non-root, read-only, with RuntimeDefault seccomp and no capabilities (ko images, uid 65532); only with builds",
+  },
+  tektonPipelines: {
+    name: "tekton-pipelines",
+    enforce: "baseline",
+    reason:
+      "the operator's proxy webhook sets runAsUser 65532 but not runAsNonRoot (kodata/webhook/webhook.yaml at v0.81.1), which restricted requires; the operator adopts the namespace as its target (owner reference to TektonConfig); only with builds",
+  },
+  builds: {
+    name: "builds",
+    enforce: "privileged",
+    reason:
+      "rootless BuildKit's step runs with seccomp and AppArmor Unconfined (it creates user namespaces and mounts), which baseline forbids; no pod here is privileged or uses the host, and NetworkPolicies fence it; only with builds",
+  },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;
 
 /** Namespaces that exist only with a feature: the volume backups' (no backup target, no namespace). */
 export const OPTIONAL_NAMESPACES: readonly NamespaceKey[] = ["velero"];
+/** The opt-in `builds`' namespaces (no `builds` key, none of them). */
+export const BUILDS_NAMESPACES: readonly NamespaceKey[] = ["tektonOperator", "tektonPipelines", "builds"];
 
-/** The namespaces a platform has: every one, the backup tool's only with volume backups. */
-export function platformNamespaces(volumeBackups: boolean): NamespaceKey[] {
-  return (Object.keys(NAMESPACES) as NamespaceKey[]).filter((k) => volumeBackups || !OPTIONAL_NAMESPACES.includes(k));
+/** The namespaces a platform has: every one, the backup tool's only with volume backups, the builds' only with builds. */
+export function platformNamespaces(volumeBackups: boolean, builds = false): NamespaceKey[] {
+  return (Object.keys(NAMESPACES) as NamespaceKey[]).filter(
+    (k) => (volumeBackups || !OPTIONAL_NAMESPACES.includes(k)) && (builds || !BUILDS_NAMESPACES.includes(k)),
+  );
 }
 
 /** PSA labels of a namespace. */

@@ -15,6 +15,7 @@ import { ALERTMANAGER_POD_LABELS } from "./alertmanager";
 import { PROMETHEUS_POD_LABELS } from "./backup-alerts";
 import { CERT_MANAGER_WEBHOOK_PORT } from "./values/cert-manager";
 import { VELERO_METRICS_PORT } from "./values/velero";
+import { TEKTON_METRICS_PORT, TEKTON_OPERATOR_WEBHOOK_PORT } from "./values/tekton";
 
 export type Peer =
   | { kind: "sameNamespace" }
@@ -66,7 +67,29 @@ export const POD_PORTS = {
   prometheusOperatorWebhook: 10250,
   prometheus: 9090,
   veleroMetrics: VELERO_METRICS_PORT,
+  tektonMetrics: TEKTON_METRICS_PORT,
+  /** The operator's, Pipelines' and the proxy webhooks all listen on 8443. */
+  tektonWebhooks: TEKTON_OPERATOR_WEBHOOK_PORT,
 } as const;
+
+/**
+ * The build pods' ways out (opt-in `builds`): the git server's and the registry's ports, and 443 for
+ * the base images the Dockerfiles name (Docker Hub and other public registries). All by port,
+ * anywhere: the hosts are the user's DNS answers, which a NetworkPolicy cannot name.
+ */
+function buildEgress(plan: PlatformPlan): Allow[] {
+  const b = plan.settings.builds;
+  if (!b) return [];
+  return [
+    {
+      name: "git-registries",
+      direction: "egress",
+      peers: [{ kind: "cidr", cidr: "0.0.0.0/0" }, { kind: "anyPod" }],
+      ports: tcp(...[...new Set([b.gitPort, b.registryPort, 443])].sort((x, y) => x - y)),
+      reason: "the build clones builds.gitUrl, pulls the Dockerfiles' base images and pushes to appsRegistry (an in-cluster registry is a pod)",
+    },
+  ];
+}
 
 /**
  * Alertmanager to the configured receivers: the SMTP server's and the webhook's ports, anywhere (they
@@ -267,6 +290,24 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       scrape(POD_PORTS.veleroMetrics),
       ...backupTarget(plan),
     ],
+    // The opt-in `builds`. In tekton-pipelines the operator adds its own policies for Pipelines' pods
+    // (TektonPipeline networkPolicy): these are the platform's floor for every pod there (the pruner
+    // Job too), and admit its Prometheus.
+    tektonOperator: [
+      dns,
+      api,
+      { name: "webhook", direction: "ingress", peers: fromNodes, ports: tcp(POD_PORTS.tektonWebhooks), reason: "the API server calls the operator's admission webhook" },
+      scrape(POD_PORTS.tektonMetrics),
+    ],
+    tektonPipelines: [
+      within("ingress"),
+      within("egress"),
+      dns,
+      api,
+      { name: "webhook", direction: "ingress", peers: fromNodes, ports: tcp(POD_PORTS.tektonWebhooks), reason: "the API server calls Pipelines' webhook and the operator's proxy webhook" },
+      scrape(POD_PORTS.tektonMetrics),
+    ],
+    builds: [dns, ...buildEgress(plan)],
   };
 }
 
@@ -297,7 +338,7 @@ export function acmePort(server: string): number {
 
 export function renderNetworkPolicies(plan: PlatformPlan): NetworkPolicyDoc[] {
   const docs: NetworkPolicyDoc[] = [];
-  const present = platformNamespaces(plan.volumeBackups !== undefined);
+  const present = platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined);
   for (const [key, allows] of Object.entries(namespaceAllows(plan)) as [NamespaceKey, Allow[]][]) {
     if (!present.includes(key)) continue;
     const namespace = NAMESPACES[key].name;

@@ -70,6 +70,12 @@ export const RELEASES: Record<ChartKey, ReleaseSpec> = {
     timeoutSeconds: 300,
     timeoutReason: "one small Deployment (the CRDs are the program's)",
   },
+  tektonOperator: {
+    name: "tekton-operator",
+    namespace: "tektonOperator",
+    timeoutSeconds: 300,
+    timeoutReason: "the operator and its webhook, two Deployments (the CRDs are the program's; Tekton Pipelines comes after, awaited on the TektonConfig)",
+  },
 };
 
 /**

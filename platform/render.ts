@@ -43,6 +43,9 @@ import {
 } from "./values/velero";
 import { VolumeSnapshotClassDoc, volumeSnapshotClasses } from "./snapshot-classes";
 import { veleroServiceMonitor, volumesFreshnessRule } from "./volume-backup-monitoring";
+import { TektonOperatorValues, tektonOperatorValues, tektonConfigSpec, tektonWorkloads } from "./values/tekton";
+import { buildWorkloads, renderBuildPipeline, renderBuildTask, TektonDoc } from "./builds/pipeline";
+import { tektonServiceMonitor } from "./builds/monitoring";
 
 export interface ChartValues {
   traefik: TraefikValues;
@@ -58,6 +61,8 @@ export interface ChartValues {
   /** Only with volume backups (plan.volumeBackups); no release without them. */
   velero?: VeleroValues;
   snapshotController?: SnapshotControllerValues;
+  /** Only with the opt-in `builds`. */
+  tektonOperator?: TektonOperatorValues;
 }
 
 export interface RenderedPlatform {
@@ -76,6 +81,8 @@ export interface RenderedPlatform {
   certificates: CertificateDoc[];
   /** With volume backups: Rook's VolumeSnapshotClasses. */
   volumeSnapshotClasses: VolumeSnapshotClassDoc[];
+  /** With the opt-in `builds`: the TektonConfig's spec, and the build Task and Pipeline. */
+  builds?: { tektonConfig: Record<string, unknown>; task: TektonDoc; pipeline: TektonDoc };
   workloads: Workload[];
 }
 
@@ -116,6 +123,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     kured: kuredValues(plan.settings.reboots),
     velero: plan.volumeBackups && veleroValues(plan.volumeBackups),
     snapshotController: plan.volumeBackups && snapshotControllerValues(),
+    tektonOperator: plan.settings.builds && tektonOperatorValues(),
   };
   const kafka = kafkaSpec(plan);
   const kafkaNodePool = kafkaNodePoolSpec(plan);
@@ -133,6 +141,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...(plan.kured ? kuredWorkloads(values.kured) : []),
     ...(values.velero ? veleroWorkloads(values.velero) : []),
     ...(values.snapshotController ? snapshotControllerWorkloads(values.snapshotController) : []),
+    ...(values.tektonOperator ? [...tektonWorkloads(values.tektonOperator), ...buildWorkloads()] : []),
     ...k3sAddonWorkloads(),
   ];
   const certificates = plan.tls ? platformCertificates(plan, ISSUER_NAMES[plan.tls.issuer]) : [];
@@ -145,7 +154,13 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       // Where a Certificate lives, an ACME issuer's HTTP-01 solver pod runs, and Traefik must reach it.
       ...(plan.tls && usesHttp01(plan.tls.issuer) ? [...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)) : []),
     ],
-    serviceMonitors: [...cephServiceMonitors(), traefikServiceMonitor(), redisServiceMonitor(), ...(plan.volumeBackups ? [veleroServiceMonitor()] : [])],
+    serviceMonitors: [
+      ...cephServiceMonitors(),
+      traefikServiceMonitor(),
+      redisServiceMonitor(),
+      ...(plan.volumeBackups ? [veleroServiceMonitor()] : []),
+      ...(plan.settings.builds ? [tektonServiceMonitor()] : []),
+    ],
     prometheusRules: [cephHealthRule(), backupFreshnessRule(plan.volumeBackups ? [volumesFreshnessRule()] : []), ...optional(backupAlertRule(plan.backups))],
     scrapeConfigs: optional(backupScrapeConfig(plan.backups)),
     dashboards:
@@ -154,6 +169,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
         : [],
     certificates,
     volumeSnapshotClasses: plan.volumeBackups ? volumeSnapshotClasses(plan) : [],
+    builds: plan.settings.builds && { tektonConfig: tektonConfigSpec(plan.settings.builds), task: renderBuildTask(), pipeline: renderBuildPipeline() },
     workloads,
   };
 }

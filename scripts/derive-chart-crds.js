@@ -110,6 +110,11 @@ function crdFiles(root, chartDir) {
  * annotation and the webhook conversion blocks render to nothing.
  */
 const TEMPLATED_CRDS = {
+  "tekton-operator": {
+    file: "templates/kubernetes-crds.yaml",
+    // The whole file is one `if installCRDs` block (not OpenShift): its body is plain YAML.
+    render: (text) => text.replace(/^\{\{- if \(and \(not \.Values\.openshift\.enabled\) \.Values\.installCRDs\) -\}\}\n/, "").replace(/\{\{- end -\}\}\s*$/, "\n"),
+  },
   "snapshot-controller": {
     file: "crds.yaml",
     render: (text) =>

@@ -1,0 +1,192 @@
+/**
+ * The reference app's image build as Tekton objects (opt-in `builds`, docs/builds.md), rendered as
+ * plain data: a Task with two steps in one pod, and a Pipeline running it.
+ * - `clone` (platform/scripts/builds-clone.sh): a shallow checkout of `builds.gitUrl` at
+ *   `builds.revision` into an emptyDir, as uid 1000 with no capability.
+ * - `build` (platform/scripts/builds-build.sh): the three images of reference-app/build-push.sh
+ *   (REFERENCE_IMAGES), one after the other, with rootless BuildKit (`buildctl-daemonless.sh`, uid
+ *   1000), each pushed as `<appsRegistry>/<name>:<builds.tag>` with the push credentials Secret.
+ *   Rootless BuildKit creates user namespaces and mounts inside the container, which the runtime's
+ *   default seccomp and AppArmor profiles forbid: its step runs `Unconfined` for both (BuildKit's
+ *   examples/kubernetes/job.rootless.yaml), which Pod Security `baseline` refuses, so the builds
+ *   namespace enforces `privileged` (../namespaces.ts) and is fenced by NetworkPolicies instead.
+ * One pod, steps in sequence: no volume claim is needed between clone and build, and only one
+ * builder runs at a time, which is what the capacity check counts (buildWorkloads).
+ * A build is started by hand (docs/builds.md): `renderPipelineRun` is that run's manifest.
+ */
+import { readFileSync } from "fs";
+import { join } from "path";
+import { BuildsSettings } from "../../config/opt-ins/builds";
+import { BUILDER_IMAGE } from "../../versions";
+import { Workload } from "../capacity";
+import { NAMESPACES } from "../namespaces";
+import { resources, Resources } from "../resources";
+
+export const TEKTON_API_VERSION = "tekton.dev/v1";
+export const BUILD_TASK = "build-reference-app";
+export const BUILD_PIPELINE = "reference-app";
+/** The kubernetes.io/dockerconfigjson Secret the build step pushes with. */
+export const PUSH_SECRET = "builds-push";
+export const BUILDS_NAMESPACE = NAMESPACES.builds.name;
+
+const SCRIPTS = join(__dirname, "..", "scripts");
+export const CLONE_SCRIPT = join(SCRIPTS, "builds-clone.sh");
+export const BUILD_SCRIPT = join(SCRIPTS, "builds-build.sh");
+
+/** reference-app/build-push.sh's images: name, Dockerfile and build context, relative to the app's folder. */
+export const REFERENCE_IMAGES = [
+  { name: "reference-api", dockerfile: "api/Dockerfile", context: "python" },
+  { name: "reference-worker", dockerfile: "worker/Dockerfile", context: "python" },
+  { name: "reference-frontend", dockerfile: "frontend/Dockerfile", context: "frontend" },
+] as const;
+
+/**
+ * The build pod's steps. The builder holds one image's BuildKit state and build at a time: the
+ * frontend's Vite build is the largest (Node with the app's dependencies).
+ */
+export const BUILD_SIZING = {
+  clone: resources("50m", "64Mi", "500m", "256Mi"),
+  build: resources("500m", "1536Mi", "2", "3Gi"),
+} as const;
+
+const SOURCE = "/workspace/source";
+const BUILDKIT_STATE = "/home/user/.local/share/buildkit";
+const DOCKER_CONFIG = "/home/user/.docker";
+/** BuildKit's rootless image's user (its Dockerfile: `USER 1000:1000`). */
+const BUILDER_UID = 1000;
+
+export interface TektonDoc {
+  apiVersion: typeof TEKTON_API_VERSION;
+  kind: "Task" | "Pipeline" | "PipelineRun";
+  metadata: { name?: string; generateName?: string; namespace: string; labels?: Record<string, string> };
+  spec: Record<string, unknown>;
+}
+
+const PARAMS = [
+  { name: "git-url", description: "the repository holding the reference app (builds.gitUrl)" },
+  { name: "revision", description: "branch, tag or commit (builds.revision)" },
+  { name: "path", description: "the reference app's folder in the repository (builds.path)" },
+  { name: "registry", description: "registry and path the images are pushed under (appsRegistry)" },
+  { name: "tag", description: "the images' tag (builds.tag); never latest" },
+] as const;
+
+const image = `${BUILDER_IMAGE.repository}:${BUILDER_IMAGE.tag}`;
+const param = (name: (typeof PARAMS)[number]["name"]) => `$(params.${name})`;
+
+/** `IMAGES` of the build step: one `<name> <Dockerfile> <context>` line per image. */
+export function imagesList(): string {
+  return REFERENCE_IMAGES.map((i) => `${i.name} ${i.dockerfile} ${i.context}`).join("\n");
+}
+
+/** The Task: clone, then build and push the three images, in one pod. */
+export function renderBuildTask(): TektonDoc {
+  return {
+    apiVersion: TEKTON_API_VERSION,
+    kind: "Task",
+    metadata: { name: BUILD_TASK, namespace: BUILDS_NAMESPACE },
+    spec: {
+      description: "Clones the reference app and builds and pushes its api, worker and frontend images with rootless BuildKit.",
+      params: PARAMS.map((p) => ({ name: p.name, type: "string", description: p.description })),
+      volumes: [
+        { name: "source", emptyDir: {} },
+        { name: "buildkit-state", emptyDir: {} },
+        { name: "push-credentials", secret: { secretName: PUSH_SECRET, items: [{ key: ".dockerconfigjson", path: "config.json" }] } },
+      ],
+      steps: [
+        {
+          name: "clone",
+          image,
+          computeResources: BUILD_SIZING.clone,
+          env: [
+            { name: "GIT_URL", value: param("git-url") },
+            { name: "GIT_REVISION", value: param("revision") },
+            { name: "SOURCE", value: SOURCE },
+          ],
+          script: readFileSync(CLONE_SCRIPT, "utf8"),
+          volumeMounts: [{ name: "source", mountPath: SOURCE }],
+          securityContext: {
+            runAsUser: BUILDER_UID,
+            runAsGroup: BUILDER_UID,
+            runAsNonRoot: true,
+            allowPrivilegeEscalation: false,
+            capabilities: { drop: ["ALL"] },
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+        },
+        {
+          name: "build",
+          image,
+          computeResources: BUILD_SIZING.build,
+          env: [
+            { name: "APP_DIR", value: `${SOURCE}/${param("path")}` },
+            { name: "REGISTRY", value: param("registry") },
+            { name: "TAG", value: param("tag") },
+            { name: "IMAGES", value: imagesList() },
+            // No PID-namespace sandbox for build steps (BuildKit's rootless Kubernetes example):
+            // the pod's own namespaces isolate them.
+            { name: "BUILDKITD_FLAGS", value: "--oci-worker-no-process-sandbox" },
+            { name: "DOCKER_CONFIG", value: DOCKER_CONFIG },
+          ],
+          script: readFileSync(BUILD_SCRIPT, "utf8"),
+          volumeMounts: [
+            { name: "source", mountPath: SOURCE, readOnly: true },
+            { name: "buildkit-state", mountPath: BUILDKIT_STATE },
+            { name: "push-credentials", mountPath: DOCKER_CONFIG, readOnly: true },
+          ],
+          securityContext: {
+            runAsUser: BUILDER_UID,
+            runAsGroup: BUILDER_UID,
+            runAsNonRoot: true,
+            seccompProfile: { type: "Unconfined" },
+            appArmorProfile: { type: "Unconfined" },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The Pipeline: the Task with the run's parameters. */
+export function renderBuildPipeline(): TektonDoc {
+  return {
+    apiVersion: TEKTON_API_VERSION,
+    kind: "Pipeline",
+    metadata: { name: BUILD_PIPELINE, namespace: BUILDS_NAMESPACE },
+    spec: {
+      description: "Builds the reference app's images from git and pushes them to the registry (docs/builds.md).",
+      params: PARAMS.map((p) => ({ name: p.name, type: "string", description: p.description })),
+      tasks: [{ name: "build", taskRef: { name: BUILD_TASK }, params: PARAMS.map((p) => ({ name: p.name, value: param(p.name) })) }],
+    },
+  };
+}
+
+/** The manual trigger: a PipelineRun of the stack's repository, revision, registry and tag (`kubectl create -f`). */
+export function renderPipelineRun(b: Pick<BuildsSettings, "gitUrl" | "revision" | "path" | "registry" | "tag">): TektonDoc {
+  const values: Record<(typeof PARAMS)[number]["name"], string> = { "git-url": b.gitUrl, revision: b.revision, path: b.path, registry: b.registry, tag: b.tag };
+  return {
+    apiVersion: TEKTON_API_VERSION,
+    kind: "PipelineRun",
+    metadata: { generateName: `${BUILD_PIPELINE}-`, namespace: BUILDS_NAMESPACE },
+    spec: {
+      pipelineRef: { name: BUILD_PIPELINE },
+      params: PARAMS.map((p) => ({ name: p.name, value: values[p.name] })),
+      // The build talks to no Kubernetes API: no token in its pod.
+      taskRunTemplate: { podTemplate: { automountServiceAccountToken: false } },
+      timeouts: { pipeline: "1h0m0s" },
+    },
+  };
+}
+
+/** The push credentials as `kubernetes.io/dockerconfigjson` (Docker's config.json): only for the registry's host. */
+export function dockerConfigJson(registryHost: string, user: string, password: string): string {
+  return JSON.stringify({ auths: { [registryHost]: { auth: Buffer.from(`${user}:${password}`).toString("base64") } } });
+}
+
+/** One build pod (clone and build containers, both counted: requests are summed per pod) while a build runs. */
+export function buildWorkloads(): Workload[] {
+  const containers: { name: string; resources: Resources }[] = [
+    { name: "step-clone", resources: BUILD_SIZING.clone },
+    { name: "step-build", resources: BUILD_SIZING.build },
+  ];
+  return [{ release: "builds", name: BUILD_TASK, kind: "Job", replicas: 1, containers }];
+}
