@@ -24,6 +24,8 @@
 // velero and snapshot-controller likewise (../shared/charts holds their archives, packaged unchanged):
 //   mkdir -p /tmp/charts/velero-12.1.0 && tar -xzf ../shared/charts/velero-12.1.0.tgz -C /tmp && \
 //     cp /tmp/velero/values.yaml /tmp/velero/values.schema.json /tmp/charts/velero-12.1.0/
+// tekton-operator likewise (no values.schema.json): tar -xzf ../shared/charts/tekton-operator-0.81.1.tgz
+//   -C /tmp && cp /tmp/tekton-operator/values.yaml /tmp/charts/tekton-operator-0.81.1/
 //
 // A fixture holds:
 //   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
@@ -122,6 +124,8 @@ const UPSTREAM = {
     // Also in ../shared/charts as archives packaged unchanged from these tags (its README).
     velero: (version) => `github.com/vmware-tanzu/helm-charts velero-${version}:charts/velero/values.yaml`,
     "snapshot-controller": (version) => `github.com/piraeusdatastore/helm-charts snapshot-controller-${version}:charts/snapshot-controller/values.yaml`,
+    // ../shared/charts holds the archive (published as an OCI chart); its values.yaml is the tag's.
+    "tekton-operator": (version) => `github.com/tektoncd/operator v${version}:charts/tekton-operator/values.yaml`,
 };
 
 const RESOURCE_KEYS = new Set(["limits", "requests", "claims"]);

@@ -21,6 +21,8 @@ import { INGRESS } from "../ports";
 import { CHARTS, KAFKA_VERSION } from "../versions";
 import { rawStack } from "./helpers/stacks";
 import { testVolumeBackups } from "./helpers/volume-backups";
+import { BUILDS_EXAMPLE } from "../config/opt-ins/builds";
+import { BUILDS_CONTEXT } from "./helpers/builds";
 
 interface KeyFixture {
   chart: string;
@@ -34,7 +36,9 @@ const FIXTURES = join(__dirname, "fixtures");
 /** prod's platform, with a backup target so the volume backups' charts render too. */
 function prodPlan(raw: Record<string, unknown> = {}): PlatformPlan {
   const topology = parseTopology(rawStack("prod"), "prod");
-  return planPlatform({ ...k3sClusterFacts(topology), settings: parsePlatformSettings(raw, topology), volumeBackups: testVolumeBackups() });
+  // With the opt-in builds too, so the Tekton operator's values are checked against its chart.
+  const settings = parsePlatformSettings({ builds: BUILDS_EXAMPLE, ...raw }, topology, { builds: BUILDS_CONTEXT });
+  return planPlatform({ ...k3sClusterFacts(topology), settings, volumeBackups: testVolumeBackups() });
 }
 
 /** Fixture name of a chart version: the chart's last path segment (OCI references included). */
@@ -128,7 +132,7 @@ describe("chart key fixtures", () => {
     const upstream = readdirSync(join(FIXTURES, "chart-keys"))
       .filter((f) => !(JSON.parse(readFileSync(join(FIXTURES, "chart-keys", f), "utf8")) as { derivedFrom: string }).derivedFrom.startsWith("shared/"))
       .map((f) => f.replace(/\.json$/, ""));
-    expect(upstream.sort()).toEqual(["cert-manager-v1.21.1", "kured-6.1.0", "snapshot-controller-5.2.0", "velero-12.1.0"]);
+    expect(upstream.sort()).toEqual(["cert-manager-v1.21.1", "kured-6.1.0", "snapshot-controller-5.2.0", "tekton-operator-0.81.1", "velero-12.1.0"]);
     const fromShared = (f: string) => !upstream.some((u) => f.startsWith(`${u}.`));
     for (const dir of ["chart-keys", "chart-schemas"]) {
       const derived = readdirSync(join(out, dir)).sort();
@@ -234,6 +238,8 @@ describe("keys accepted only as free-form maps", () => {
         "schedules",
       ],
       snapshotController: ["controller.resources", "volumeSnapshotClasses"],
+      // Empty maps in the defaults: the program's resources and restricted security contexts.
+      tektonOperator: ["operator.resources", "podSecurityContext", "securityContext", "webhook.resources"],
     });
   });
 });

@@ -121,3 +121,16 @@ function safeUrl(text: string): URL | undefined {
     return undefined;
   }
 }
+
+/**
+ * A valid `builds` value (the opt-ins' `example`, used by the lab and the tests). With it the stack
+ * also needs `appsRegistry` and the secret `buildsPushPassword`. Nothing reaches the repository or
+ * the registry until someone starts a PipelineRun.
+ */
+export const BUILDS_EXAMPLE = {
+  gitUrl: "https://git.example.com/fmc/flatcarmicrocloud.git",
+  revision: "main",
+  path: "reference-app",
+  tag: "0.1.1",
+  pushUser: "builder",
+} as const;

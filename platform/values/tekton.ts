@@ -129,11 +129,11 @@ export function tektonConfigSpec(builds: BuildsSettings): Record<string, unknown
         horizontalPodAutoscalers: { "tekton-pipelines-webhook": { spec: { minReplicas: 1, maxReplicas: 1 } } },
       },
     },
-    // The job pruner (one CronJob, hourly): keeps the newest `keepRuns` PipelineRuns per namespace;
-    // the event-based pruner and the scheduler are separate Deployments, off (only one pruner may run).
+    // The job pruner (one CronJob, hourly): keeps the newest `keepRuns` PipelineRuns per namespace.
+    // The event-based pruner (`tektonpruner`) and the scheduler are Deployments the operator leaves
+    // out by default (DefaultPrunerDisabled, DefaultSchedulerDisabled: true at v0.81.1); they are not
+    // written here because their CRD schema requires fields the operator's webhook fills in.
     pruner: { disabled: false, schedule: "0 * * * *", keep: builds.keepRuns, resources: ["pipelinerun"] },
-    tektonpruner: { disabled: true },
-    scheduler: { disabled: true },
     platforms: { kubernetes: { pipelinesAsCode: { enable: false } } },
   };
 }
