@@ -72,7 +72,8 @@ describe("config key builds", () => {
     expect(parse(BUILDS_EXAMPLE, { appsRegistry: "registry.example.com/fmc", pushPassword: { set: true, secret: false } }).problems).toEqual([
       expect.stringMatching(/^buildsPushPassword: is stored in plain text/),
     ]);
-    const { pushUser: _omitted, ...withoutUser } = BUILDS_EXAMPLE;
+    const withoutUser: Record<string, unknown> = { ...BUILDS_EXAMPLE };
+    delete withoutUser.pushUser;
     expect(parse(withoutUser).problems).toEqual([expect.stringMatching(/^builds\.pushUser: is required/)]);
   });
 
