@@ -18,6 +18,8 @@ import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./he
 import { rawStack } from "./helpers/stacks";
 import { testVolumeBackups } from "./helpers/volume-backups";
 import * as pulumi from "@pulumi/pulumi";
+import { BUILDS_EXAMPLE } from "../config/opt-ins/builds";
+import { BUILDS_CONTEXT } from "./helpers/builds";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -41,6 +43,7 @@ beforeAll(async () => {
   const { Platform } = await import("../platform");
   const { k3sClusterFacts } = await import("../cluster/facts");
   const topology = parseTopology(rawStack("prod"), "prod");
+  const builds = parsePlatformSettings({ builds: BUILDS_EXAMPLE }, topology, { builds: BUILDS_CONTEXT });
   const provider = new k8s.Provider("k", { kubeconfig: "x" });
   // Stands in for the guest roles' ACME command (its own tests: roles.acme.test.ts).
   const acmeReady = new random.RandomPassword("acme-ready", { length: 8 });
@@ -49,7 +52,8 @@ beforeAll(async () => {
   platform = new Platform("platform", {
     provider,
     ...k3sClusterFacts(topology),
-    settings: parsePlatformSettings({}, topology),
+    // With the opt-in builds, so its release and objects are wired here too (without: tests/platform-builds.test.ts).
+    settings: { ...builds, builds: builds.builds && { ...builds.builds, pushPassword: pulumi.secret("push-password") } },
     appHosts: ["app.cefaslocalserver.com"],
     acme: { ready: acmeReady, caCertificate: CA_PEM, dnsRecordsServed: [dnsRecords] },
     // With a backup target, so every pinned release is there (tests/platform-volume-backups.test.ts: without one).
@@ -110,6 +114,8 @@ describe("releases", () => {
       // Volume backups: Velero after the snapshot controller (the classes it snapshots with), nothing else.
       "snapshot-controller": [],
       velero: ["snapshot-controller"],
+      // Builds: the operator needs nothing but its CRDs.
+      "tekton-operator": [],
     });
   });
 
@@ -146,7 +152,7 @@ describe("releases", () => {
 
   it("the platform's ServiceMonitors come after the monitoring CRDs and what they watch", () => {
     const monitors = h.all().filter((r) => r.inputs.kind === "ServiceMonitor");
-    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "traefik", "velero"]);
+    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "tekton-pipelines-controller", "traefik", "velero"]);
     expect(h.dependsOn(h.byName("platform-redis-ha-monitor"), release("redis-ha"))).toBe(true);
     for (const m of monitors) expect(h.dependsOn(m, release("kube-prometheus-stack"))).toBe(true);
     const traefik = h.byName("platform-traefik-monitor");
@@ -192,13 +198,13 @@ describe("chart CRDs (crds/, which Helm never upgrades)", () => {
       }
     }
     expect(h.byType(CRD_PATCH)).toHaveLength(count);
-    // traefik 25, strimzi 10, kube-prometheus-stack 10, velero 13, snapshot-controller 6.
-    expect(count).toBe(64);
+    // traefik 25, strimzi 10, kube-prometheus-stack 10, velero 13, snapshot-controller 6, tekton-operator 13.
+    expect(count).toBe(77);
   });
 
   it("those releases skip crds/ (Helm and the program never both write them); the others install their templated CRDs", () => {
     const skipping = h.byType(RELEASE).filter((r) => r.inputs.skipCrds === true).map((r) => r.inputs.name).sort();
-    expect(skipping).toEqual(["kube-prometheus-stack", "snapshot-controller", "strimzi", "traefik", "velero"]);
+    expect(skipping).toEqual(["kube-prometheus-stack", "snapshot-controller", "strimzi", "tekton-operator", "traefik", "velero"]);
     for (const r of h.byType(RELEASE).filter((r) => !skipping.includes(r.inputs.name as string))) expect(r.inputs.skipCrds).toBe(false);
   });
 
@@ -249,7 +255,7 @@ describe("guard rails", () => {
         return [md.name, md.labels["pod-security.kubernetes.io/enforce"]];
       }),
     );
-    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted", kured: "privileged", velero: "privileged" });
+    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted", kured: "privileged", velero: "privileged", "tekton-operator": "restricted", "tekton-pipelines": "baseline", builds: "privileged" });
   });
 
   it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {
@@ -422,5 +428,37 @@ describe("TLS from FreeIPA", () => {
         ingress: [{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "traefik" } } }], ports: [{ port: 8089, protocol: "TCP" }] }],
       });
     }
+  });
+});
+
+describe("builds (opt-in)", () => {
+  const CUSTOM = "kubernetes:operator.tekton.dev/v1alpha1:TektonConfig";
+  it("the TektonConfig comes after the operator and the tekton-pipelines guard rails, awaited until Ready", () => {
+    const config = h.byType(CUSTOM);
+    expect(config).toHaveLength(1);
+    expect((config[0].inputs.metadata as { name: string; annotations: Record<string, string> })).toEqual({
+      name: "config",
+      annotations: { "pulumi.com/waitFor": "condition=Ready", "pulumi.com/timeoutSeconds": "900" },
+    });
+    expect((config[0].inputs.spec as { profile: string }).profile).toBe("lite");
+    expect(h.dependsOn(config[0], release("tekton-operator"))).toBe(true);
+    expect(h.dependsOn(config[0], h.byName("platform-tekton-pipelines-default-deny"))).toBe(true);
+  });
+
+  it("the Task and Pipeline wait for the TektonConfig (Pipelines' CRDs and webhook) in the builds namespace", () => {
+    const config = h.byType(CUSTOM)[0];
+    for (const type of ["kubernetes:tekton.dev/v1:Task", "kubernetes:tekton.dev/v1:Pipeline"]) {
+      const [doc] = h.byType(type);
+      expect((doc.inputs.metadata as { namespace: string }).namespace).toBe("builds");
+      expect(h.dependsOn(doc, config)).toBe(true);
+    }
+  });
+
+  it("the push credentials are a dockerconfigjson Secret for appsRegistry's host, secret, never in plain text", () => {
+    const secret = h.byType(SECRET).find((s) => (s.inputs.metadata as { name: string }).name === "builds-push") as Recorded;
+    expect(secret.inputs.type).toBe("kubernetes.io/dockerconfigjson");
+    expect(isSecretAt(secret.rawInputs, ["stringData"])).toBe(true);
+    const data = secret.inputs.stringData as Record<string, string>;
+    expect(JSON.parse(data[".dockerconfigjson"])).toEqual({ auths: { "registry.example.com": { auth: Buffer.from("builder:push-password").toString("base64") } } });
   });
 });
