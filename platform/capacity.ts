@@ -20,6 +20,11 @@ export interface Workload {
   replicas: number;
   containers: Container[];
   /**
+   * Jobs only: counted in the steady requests like a Deployment, because its room must be free
+   * whenever it is started (a build started by hand), not only at a scheduled time.
+   */
+  reserved?: boolean;
+  /**
    * DaemonSets only: tolerates NoSchedule taints, so it also runs on the tainted servers. Those pods
    * use the servers' allocatable resources, not the workers', and are reported separately.
    */
@@ -64,7 +69,7 @@ export function podFigures(w: Workload, which: "requests" | "limits"): Figures {
 
 /** Pods of a workload on schedulable nodes. */
 export function podCount(w: Workload, schedulable: number): number {
-  if (w.kind === "Job") return 0;
+  if (w.kind === "Job" && !w.reserved) return 0;
   return w.kind === "DaemonSet" ? schedulable : w.replicas;
 }
 

@@ -169,7 +169,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
         : [],
     certificates,
     volumeSnapshotClasses: plan.volumeBackups ? volumeSnapshotClasses(plan) : [],
-    builds: plan.settings.builds && { tektonConfig: tektonConfigSpec(plan.settings.builds), task: renderBuildTask(), pipeline: renderBuildPipeline() },
+    builds: plan.settings.builds && { tektonConfig: tektonConfigSpec(plan.settings.builds), task: renderBuildTask(), pipeline: renderBuildPipeline(plan.settings.builds) },
     workloads,
   };
 }

@@ -301,6 +301,9 @@ const CHANGES: Record<
   volumeBackupSchedule: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
   volumeBackupsOff: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
   volumeBackupsOn: { edit: () => undefined, checkedIn: "tests/platform-volume-backups.test.ts" },
+  buildsOn: { edit: () => undefined, checkedIn: "tests/platform-builds-day-two.test.ts" },
+  buildsOff: { edit: () => undefined, checkedIn: "tests/platform-builds-day-two.test.ts" },
+  buildsSettings: { edit: () => undefined, checkedIn: "tests/platform-builds-day-two.test.ts" },
   // Hosts and pools: from prod's VMs in `hosts` form (tests/helpers/two-hosts.ts).
   hostsList: { edit: onHosts(1), also: (r) => expect(libvirtChanges(r)).toEqual([]) },
   hostAdded: {

@@ -19,7 +19,7 @@ import { rawStack } from "./helpers/stacks";
 import { testVolumeBackups } from "./helpers/volume-backups";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILDS_EXAMPLE } from "../config/opt-ins/builds";
-import { BUILDS_CONTEXT } from "./helpers/builds";
+import { BUILDS_CONTEXT, withRoomForBuilds } from "./helpers/builds";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
@@ -51,7 +51,8 @@ beforeAll(async () => {
   const dnsRecords = new random.RandomPassword("dns-records", { length: 8 });
   platform = new Platform("platform", {
     provider,
-    ...k3sClusterFacts(topology),
+    // More room than the seed's workers have: builds does not fit next to the platform there.
+    ...withRoomForBuilds(k3sClusterFacts(topology)),
     // With the opt-in builds, so its release and objects are wired here too (without: tests/platform-builds.test.ts).
     settings: { ...builds, builds: builds.builds && { ...builds.builds, pushPassword: pulumi.secret("push-password") } },
     appHosts: ["app.cefaslocalserver.com"],

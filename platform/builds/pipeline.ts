@@ -146,23 +146,33 @@ export function renderBuildTask(): TektonDoc {
   };
 }
 
-/** The Pipeline: the Task with the run's parameters. */
-export function renderBuildPipeline(): TektonDoc {
+type BuildParams = Pick<BuildsSettings, "gitUrl" | "revision" | "path" | "registry" | "tag">;
+const paramValues = (b: BuildParams): Record<(typeof PARAMS)[number]["name"], string> => ({ "git-url": b.gitUrl, revision: b.revision, path: b.path, registry: b.registry, tag: b.tag });
+
+/**
+ * The Pipeline: the Task with the run's parameters, each defaulting to the stack's `builds` and
+ * `appsRegistry`, so a run that names only the Pipeline builds what the stack says.
+ */
+export function renderBuildPipeline(b: BuildParams): TektonDoc {
+  const defaults = paramValues(b);
   return {
     apiVersion: TEKTON_API_VERSION,
     kind: "Pipeline",
     metadata: { name: BUILD_PIPELINE, namespace: BUILDS_NAMESPACE },
     spec: {
       description: "Builds the reference app's images from git and pushes them to the registry (docs/builds.md).",
-      params: PARAMS.map((p) => ({ name: p.name, type: "string", description: p.description })),
+      params: PARAMS.map((p) => ({ name: p.name, type: "string", description: p.description, default: defaults[p.name] })),
       tasks: [{ name: "build", taskRef: { name: BUILD_TASK }, params: PARAMS.map((p) => ({ name: p.name, value: param(p.name) })) }],
     },
   };
 }
 
-/** The manual trigger: a PipelineRun of the stack's repository, revision, registry and tag (`kubectl create -f`). */
-export function renderPipelineRun(b: Pick<BuildsSettings, "gitUrl" | "revision" | "path" | "registry" | "tag">): TektonDoc {
-  const values: Record<(typeof PARAMS)[number]["name"], string> = { "git-url": b.gitUrl, revision: b.revision, path: b.path, registry: b.registry, tag: b.tag };
+/**
+ * The manual trigger (`kubectl create -f`): a PipelineRun of the Pipeline, its parameters written out
+ * (the same values as the Pipeline's defaults; edit one, e.g. the tag, for another build).
+ */
+export function renderPipelineRun(b: BuildParams): TektonDoc {
+  const values = paramValues(b);
   return {
     apiVersion: TEKTON_API_VERSION,
     kind: "PipelineRun",
@@ -182,11 +192,14 @@ export function dockerConfigJson(registryHost: string, user: string, password: s
   return JSON.stringify({ auths: { [registryHost]: { auth: Buffer.from(`${user}:${password}`).toString("base64") } } });
 }
 
-/** One build pod (clone and build containers, both counted: requests are summed per pod) while a build runs. */
+/**
+ * One build pod (clone and build containers, both counted: requests are summed per pod), its room
+ * reserved: a build is started by hand at any time, and a pod that finds no room stays Pending.
+ */
 export function buildWorkloads(): Workload[] {
   const containers: { name: string; resources: Resources }[] = [
     { name: "step-clone", resources: BUILD_SIZING.clone },
     { name: "step-build", resources: BUILD_SIZING.build },
   ];
-  return [{ release: "builds", name: BUILD_TASK, kind: "Job", replicas: 1, containers }];
+  return [{ release: "builds", name: BUILD_TASK, kind: "Job", replicas: 1, containers, reserved: true }];
 }
