@@ -14,6 +14,7 @@ import { CLUSTER_CONFIG_KEYS } from "../config/cluster";
 import { EXISTING_CLUSTER_CONFIG_KEYS } from "../config/existing-cluster";
 import { CONFIG_KEYS } from "../config/load";
 import { PLATFORM_CONFIG_KEYS } from "../config/platform";
+import { BUILDS_PUSH_PASSWORD_KEY } from "../config/opt-ins/builds";
 import { ROLE_CONFIG_KEYS } from "../config/roles";
 import { SECRET_CONFIG_KEYS } from "../config/secret";
 import { readStackFile } from "../plan/stack-config";
@@ -24,7 +25,7 @@ const declared = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { co
 const STRUCTURED = ["hosts", "networks", "vms", "wireguardPeers", "apps", "existingNodes", "chartVersions", "builds"];
 /** Set by each operator on their own machine (README), in no committed stack file. */
 const OPERATOR_SET = ["sshPublicKey", "sshPrivateKey", "appsRegistry", "kubeconfig"];
-const read = [...CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...APPS_CONFIG_KEYS, ...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS, ...ALERT_CONFIG_KEYS, ...ALERT_SECRET_KEYS, ...EXISTING_CLUSTER_CONFIG_KEYS, ...SECRET_CONFIG_KEYS] as string[];
+const read = [...CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...APPS_CONFIG_KEYS, ...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS, ...ALERT_CONFIG_KEYS, ...ALERT_SECRET_KEYS, ...EXISTING_CLUSTER_CONFIG_KEYS, ...SECRET_CONFIG_KEYS, BUILDS_PUSH_PASSWORD_KEY] as string[];
 const stacks = readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined);
 
 it("declares every key the program reads, except the structured lists", () => {
