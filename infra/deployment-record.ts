@@ -66,6 +66,12 @@ export interface MachineRecord {
 export interface HostRecord {
   name: string;
   pools: { name: string; print: string }[];
+  /**
+   * The libvirt networks defined on this host (infra/placement.ts `networksOn`), each with the
+   * fingerprint of its ForceNew inputs there (a bridge network's bridge differs per host:
+   * `hostBridges`) and the VMs of this host with a NIC on it. Absent in records of earlier programs.
+   */
+  networks?: { name: string; print: string; vms: string[] }[];
 }
 
 export interface DeploymentRecord {

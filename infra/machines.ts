@@ -9,12 +9,12 @@ import { shortHash } from "../config/identity";
 import { RoleSettings } from "../config/roles";
 import { PoolRef, primaryPool } from "../config/host-disk";
 import { bridgeOn } from "../config/network-span";
-import { DEPLOY_STAGES, hostOf, isK3sNode, isStorageNode, NetworkSpec, nicOn, poolOn, Topology, VmSpec } from "../config/topology";
+import { DEPLOY_STAGES, hostOf, isK3sNode, isStorageNode, NetworkSpec, nicOn, poolOn, Topology, VmSpec, vmsOn } from "../config/topology";
 import { renderRockyNetworkConfig, renderRockyUserData, rockyFirstBootIdentity } from "./cloudinit";
 import { cephStateDiskRollout, StateDiskRollout } from "./ceph-state-disk";
 import { DeploymentRecord, DEPLOYMENT_RECORD_VERSION, holdsEarlierNodeSteps, k3sNodeChanges, NODE_STEPS_VERSION, replaceFingerprint } from "./deployment-record";
 import { flatcarIgnitionIdentity } from "./ignition";
-import { isPrimaryPool } from "./placement";
+import { isPrimaryPool, networksOn } from "./placement";
 import { FLATCAR_FW_CFG_NAME } from "./ignition-delivery";
 import { roleFragments } from "./roles";
 
@@ -171,6 +171,13 @@ export function deploymentRecord(
     hosts: topology.hosts.map((h) => ({
       name: h.name,
       pools: h.pools.map((p) => ({ name: p.name, print: shortHash(JSON.stringify(poolArgs(topology, { host: h.name, pool: p.name }))) })),
+      networks: networksOn(topology, h).map((n) => ({
+        name: n.name,
+        print: replaceFingerprint("libvirt:index/network:Network", networkArgs(n, topology, h.name)),
+        vms: vmsOn(topology, h)
+          .filter((vm) => nicOn(vm, n.name) !== undefined)
+          .map((vm) => vm.name),
+      })),
     })),
     networks: Object.fromEntries(topology.networks.map((n) => [n.name, replaceFingerprint("libvirt:index/network:Network", networkArgs(n, topology))])),
     machines: Object.fromEntries(

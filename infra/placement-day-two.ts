@@ -9,7 +9,14 @@
  * empty root disk and, for a storage node, a new, empty Ceph OSD disk; moving it to another pool
  * replaces the disks in that pool. libvirt has no move between pools or hosts here, so each is
  * refused, with the safe way: a new VM where it should be, then drain and remove the old one.
- * Removing a host (or pool) is refused while the record has VMs (or disks) on it.
+ * Removing a host (or pool) is refused while the record has VMs (or disks) on it. A network of a
+ * host is replaced there when a ForceNew input of it changes there (a bridge network's bridge on a
+ * host other than the first: `hostBridges`), and deleted there when a NAT network moves to another
+ * host (`networks[].host`); libvirt never re-attaches running VMs to a new network (the provider's
+ * domain update does not touch NICs: infra/replace-semantics.json `domainUpdateNote`), so either is
+ * refused while the record has VMs of that host on the network. Renaming the first host changes no
+ * libvirt object, but its name is the zone (and chassis) label of its K3s nodes once labels are in
+ * use, and Rook keeps a live OSD's CRUSH location: refused then.
  *
  * A host's identity is its provider's (./placement.ts): the first host's (`<prefix>-host`) whatever
  * its name, the others' by name. Records of programs before the hosts list name no host or pool:
@@ -151,7 +158,90 @@ function removalProblems(previous: DeploymentRecord, current: DeploymentRecord, 
 export function placementProblems(previous: DeploymentRecord, current: DeploymentRecord, topology: Topology): string[] {
   const first = firstHostProblem(previous, current);
   if (first) return [first];
-  return [...moveProblems(previous, current, topology), ...removalProblems(previous, current, topology), ...poolPathProblems(previous, current)];
+  const renamed = firstHostRenameProblem(previous, current);
+  return [
+    ...(renamed ? [renamed] : []),
+    ...moveProblems(previous, current, topology),
+    ...removalProblems(previous, current, topology),
+    ...poolPathProblems(previous, current),
+    ...hostNetworkProblems(previous, current, topology),
+  ];
+}
+
+/**
+ * The first host renamed while its name is a failure-domain label of live K3s nodes: the zone of
+ * every K3s node once they span two or more hosts, the chassis (`<host>-<pool>`) of every storage
+ * node once the Ceph disks lie on two or more physical disks (config/failure-domains.ts, here from
+ * the record). The labels would follow in place, but Rook v1.20.6 keeps each live OSD in the CRUSH
+ * buckets of its first deployment: OSDs created after the rename would sit in buckets of another
+ * name on the same machine, and Ceph could put two replicas of an object on it.
+ */
+function firstHostRenameProblem(previous: DeploymentRecord, current: DeploymentRecord): string | undefined {
+  const before = hostsOf(previous);
+  const now = hostsOf(current);
+  if (before.length === 0 || now.length === 0 || before[0].name === now[0].name) return undefined;
+  const old = before[0].name;
+  const k3s = [...previous.k3s.servers, ...previous.k3s.agents].filter((n) => previous.machines[n] !== undefined);
+  const hostOfVm = (n: string) => previous.machines[n].host ?? old;
+  const storage = k3s.filter((n) => previous.machines[n].dataDiskGiB !== undefined);
+  const diskOf = (n: string) => `${hostOfVm(n)}-${previous.machines[n].dataPool ?? previous.machines[n].pool ?? ""}`;
+  const zones = new Set(k3s.map(hostOfVm)).size >= 2;
+  const chassis = new Set(storage.map(diskOf)).size >= 2;
+  const labelled = k3s.filter((n) => hostOfVm(n) === old && (zones || (chassis && storage.includes(n))));
+  if (labelled.length === 0) return undefined;
+  const labels = [...(zones ? ["topology.kubernetes.io/zone"] : []), ...(chassis ? [`topology.rook.io/chassis (${old}-<pool>)`] : [])].join(" and ");
+  return (
+    `hosts[0].name: renaming ${old} to ${now[0].name} changes no libvirt object (the first host's provider and pools keep their names), but "${old}" is the ${labels} label ` +
+    `of ${labelled.join(", ")}: Rook keeps each live OSD in the CRUSH bucket named at its first deployment, so OSDs created after the rename would sit in ` +
+    `buckets of another name on the same machine, and Ceph could put two replicas of an object there; keep "${old}" (it is the stack's name for the machine, ` +
+    "not its hostname: the host's own name may differ)"
+  );
+}
+
+/**
+ * Networks of a host other than the first that this change would replace or remove there while VMs
+ * of that host have NICs on them (the first host's: DeploymentRecord.networks, checked with
+ * `networks[i]`). A record of an earlier program has no per-host networks: checked from the next run.
+ */
+function hostNetworkProblems(previous: DeploymentRecord, current: DeploymentRecord, topology: Topology): string[] {
+  const beforeNames: HostNames = { hosts: hostsOf(previous) };
+  const nowNames: HostNames = { hosts: hostsOf(current) };
+  const nowHosts = new Map(hostsOf(current).map((h) => [hostIdentity(nowNames, h.name), h]));
+  const problems: string[] = [];
+  for (const host of hostsOf(previous)) {
+    const id = hostIdentity(beforeNames, host.name);
+    const after = nowHosts.get(id);
+    // The first host (record.networks), a removed host (removalProblems) or a record without networks.
+    if (id === "" || !after || !host.networks || !after.networks) continue;
+    for (const net of host.networks) {
+      const staying = net.vms.filter((vm) => current.machines[vm] !== undefined);
+      if (staying.length === 0) continue;
+      const now = after.networks.find((n) => n.name === net.name);
+      if (now && now.print === net.print) continue;
+      const i = topology.networks.findIndex((n) => n.name === net.name);
+      const spec = topology.networks[i];
+      const on = `${staying.join(", ")} ${staying.length === 1 ? "has" : "have"} NICs on it there`;
+      if (!now) {
+        const key = spec?.mode === "nat" ? `networks[${i}].host` : `networks[${i}]`;
+        problems.push(
+          `${key} (${net.name}): ${net.name} would leave host ${host.name} (deleted there, through its provider), and ${on}: a NAT network of another host is another network, ` +
+            `and libvirt never re-attaches running VMs, so their NICs would stay on a destroyed bridge; keep it on ${host.name}; to move those VMs, add new VMs on the other host ` +
+            "with NICs on it, let them join, remove the old ones (one per run), then move the network once no VM of this host is on it",
+        );
+        continue;
+      }
+      // Its bridge there comes from hostBridges.<host> (set now, or dropped while `bridge`, which the
+      // first host's record covers, stayed), else from `bridge`.
+      const viaHostBridges = spec?.hostBridges?.[host.name] !== undefined || previous.networks[net.name] === current.networks[net.name];
+      const key = spec?.mode !== "bridge" ? `networks[${i}]` : viaHostBridges ? `networks[${i}].hostBridges.${host.name}` : `networks[${i}].bridge`;
+      problems.push(
+        `${key} (${net.name}): this replaces libvirt network ${net.name} on host ${host.name} (a network's bridge is ForceNew), and ${on}: libvirt never re-attaches ` +
+          "running VMs to the new one, and the provider's domain update does not move their NICs, so they stay on the old bridge; keep that host's bridge as it was; " +
+          "if the host's bridge must change, give the new bridge the old name on that host, or add a new bridge network, move each VM's NIC to it (a new machine each, one per run), then remove the old one",
+      );
+    }
+  }
+  return problems;
 }
 
 /** A pool other than the first host's first whose inputs (its path) changed: replaced with every disk in it. */

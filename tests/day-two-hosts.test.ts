@@ -76,11 +76,23 @@ it("reads a record without hosts as every VM on the first host's first pool", ()
   expect(pool.problems(before)).toEqual([expect.stringMatching(/^vms\[6\]\.pool \(worker1\): moving worker1's root disk from pool disk1 to disk2/)]);
 });
 
-it("takes a renamed first host (its provider keeps infra-host) but not a renamed other host with VMs", () => {
-  const withWorker4 = (name: string, first = "proliant1") =>
-    listed([{ ...seedHost(1), name: first }, { ...secondHost(), name }], (r) => r.vms.push({ name: "worker4", role: "k3s-agent", os: "flatcar", vcpus: 4, memoryMiB: 6400, rootDiskGiB: 40, host: name, nics: [{ network: "kube_network_03", address: "10.17.4.27" }] }));
+const WORKER4 = { name: "worker4", role: "k3s-agent", os: "flatcar", vcpus: 4, memoryMiB: 6400, rootDiskGiB: 40, nics: [{ network: "kube_network_03", address: "10.17.4.27" }] };
+
+it("takes a renamed first host (its provider keeps infra-host) while no failure-domain label carries its name, but not a renamed other host with VMs", () => {
+  const withWorker4 = (name: string, first = "proliant1") => listed([{ ...seedHost(1), name: first }, { ...secondHost(), name }], (r) => r.vms.push({ ...structuredClone(WORKER4), host: name }));
   const before = recordOf(withWorker4("proliant2")).record;
-  expect(recordOf(withWorker4("proliant2", "seed")).problems(before)).toEqual([]);
+  // K3s nodes on two hosts: "proliant1" is the zone label of the first host's nodes (and Rook's CRUSH bucket).
+  expect(recordOf(withWorker4("proliant2", "seed")).problems(before)).toEqual([
+    expect.stringMatching(/^hosts\[0\]\.name: renaming proliant1 to seed changes no libvirt object .* "proliant1" is the topology\.kubernetes\.io\/zone label of bootstrap1, master1, worker1, worker2, worker3: .*keep "proliant1"/),
+  ]);
+  // Every K3s node on the first host: no label carries its name.
+  const alone = (first: string) => listed([{ ...seedHost(1), name: first }, secondHost()]);
+  expect(recordOf(alone("seed")).problems(recordOf(alone("proliant1")).record)).toEqual([]);
+  // One host with the Ceph disks on two of its disks: its name is in the storage nodes' chassis label.
+  const twoDisks = (first: string) => listed([{ ...seedHost(2), name: first }], (r) => ((r.vms.find((v) => v.name === "worker3") as RawVm).dataPool = "disk2"));
+  expect(recordOf(twoDisks("seed")).problems(recordOf(twoDisks("proliant1")).record)).toEqual([
+    expect.stringMatching(/^hosts\[0\]\.name: .* is the topology\.rook\.io\/chassis \(proliant1-<pool>\) label of worker1, worker2, worker3:/),
+  ]);
   const problems = recordOf(withWorker4("proliant3")).problems(before);
   expect(problems).toEqual([
     expect.stringMatching(/^vms\[9\]\.host \(worker4\): moving worker4 from host proliant2 to proliant3/),
@@ -113,4 +125,54 @@ it("refuses another host first, and a moved pool path", () => {
   expect(recordOf(listed([primary, secondHost()], (r) => ((r.vms.find((v) => v.name === "worker2") as RawVm).dataPool = "disk2"))).problems(before)).toEqual([
     expect.stringMatching(/^hosts\[0\]\.pools\[0\]\.path: moving the storage pool replaces it/),
   ]);
+});
+
+describe("networks of a host other than the first", () => {
+  const pro2Nat = { name: "pro2_nat", mode: "nat", host: "proliant2", cidr: "10.17.6.0/24" };
+  /** worker4 on proliant2 with a NIC on the cluster network (a bridge) and, with `nat`, on proliant2's NAT network. */
+  const stack = (edit: (r: Raw & { vms: RawVm[] }) => void = () => undefined, nat = false) =>
+    // (The seed's host with room for worker4 too, which the NAT network's move takes along.)
+    listed([{ ...seedHost(1), threads: 32, memoryGiB: 48 }, secondHost()], (r) => {
+      r.networks = [...(r.networks as Raw[]), pro2Nat];
+      r.vms.push({ ...structuredClone(WORKER4), host: "proliant2", nics: [...WORKER4.nics, ...(nat ? [{ network: "pro2_nat", address: "10.17.6.27" }] : [])] });
+      edit(r);
+    });
+
+  it("are recorded per host with their ForceNew inputs there and the VMs of that host on them", () => {
+    const { record } = recordOf(stack(() => undefined, true));
+    expect(record.hosts?.[1].networks?.map((n) => [n.name, n.vms])).toEqual([
+      ["kube_network_03", ["worker4"]],
+      ["pro2_nat", ["worker4"]],
+    ]);
+  });
+
+  it("refuses another bridge on that host (hostBridges) while a VM there has a NIC on the network", () => {
+    const before = recordOf(stack()).record;
+    const problems = recordOf(stack((r) => ((r.networks as Raw[])[2].hostBridges = { proliant2: "br0" }))).problems(before);
+    expect(problems).toEqual([expect.stringMatching(/^networks\[2\]\.hostBridges\.proliant2 \(kube_network_03\): this replaces libvirt network kube_network_03 on host proliant2 .*worker4 has NICs on it there.*give the new bridge the old name/)]);
+    // A record of an earlier program has no per-host networks: nothing to compare yet.
+    const earlier = { ...before, hosts: before.hosts?.map(({ networks: _n, ...h }) => h) };
+    expect(recordOf(stack((r) => ((r.networks as Raw[])[2].hostBridges = { proliant2: "br0" }))).problems(earlier)).toEqual([]);
+    // Without a VM on the network on that host, the network is not even defined there.
+    const empty = listed([seedHost(1), secondHost()]);
+    const emptyBridged = listed([seedHost(1), secondHost()], (r) => ((r.networks as Raw[])[2].hostBridges = { proliant2: "br0" }));
+    expect(recordOf(emptyBridged).problems(recordOf(empty).record)).toEqual([]);
+  });
+
+  it("refuses moving a NAT network to another host while a VM has a NIC on it, naming networks[i].host", () => {
+    const before = recordOf(stack(() => undefined, true)).record;
+    const moved = stack((r) => {
+      (r.networks as Raw[])[3].host = "proliant1";
+      (r.vms.find((v) => v.name === "worker4") as RawVm).host = "proliant1";
+    }, true);
+    expect(recordOf(moved).problems(before)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^networks\[3\]\.host \(pro2_nat\): pro2_nat would leave host proliant2 .*worker4 has NICs on it there/),
+        expect.stringMatching(/^vms\[9\]\.host \(worker4\): moving worker4/),
+      ]),
+    );
+    // Without a VM on it, the NAT network moves: deleted on proliant2, created on proliant1.
+    const bare = (host: string) => listed([seedHost(1), secondHost()], (r) => (r.networks = [...(r.networks as Raw[]), { ...pro2Nat, host }]));
+    expect(recordOf(bare("proliant1")).problems(recordOf(bare("proliant2")).record)).toEqual([]);
+  });
 });

@@ -94,6 +94,10 @@ const withWorker4 = (r: Raw) => {
   r.vms = [...(r.vms as Raw[]), structuredClone(WORKER4)];
 };
 const hostsOf = (r: Raw) => r.hosts as Raw[];
+/** A NAT network of the second host (networks[3]), no VM on it. */
+const withPro2Nat = (r: Raw) => {
+  r.networks = [...(r.networks as Raw[]), { name: "pro2_nat", mode: "nat", host: "proliant2", cidr: "10.17.6.0/24" }];
+};
 /** The libvirt objects (and providers) a result changes, other than those `keep` names. */
 const libvirtChanges = (r: DayTwoResult, keep: (name: string) => boolean = () => false) =>
   [...r.changes.values()].filter((c) => (c.type.startsWith("libvirt:") || c.type === "pulumi:providers:libvirt") && c.change !== "same" && !keep(c.name)).map((c) => `${c.name}: ${c.change}`);
@@ -367,6 +371,40 @@ const CHANGES: Record<
       hostsOf(r)[1].name = "proliant3";
       vmOf(r, "worker4").host = "proliant3";
     },
+  },
+  // The first host's name is the K3s nodes' zone once they span two hosts.
+  hostRenamedFirst: { from: withWorker4, edit: (r) => (hostsOf(r)[0].name = "seed1") },
+  hostRenamedUnlabelled: { from: onHosts(1), edit: (r) => (hostsOf(r)[0].name = "seed1"), also: (r) => expect(libvirtChanges(r)).toEqual([]) },
+  networkHost: {
+    from: (r) => {
+      withWorker4(r);
+      withPro2Nat(r);
+      vmOf(r, "worker4").nics.push({ network: "pro2_nat", address: "10.17.6.27" });
+      // Room on the seed's host for worker4 too, which the network's move takes along.
+      Object.assign(hostsOf(r)[0], { threads: 32, memoryGiB: 48 });
+    },
+    edit: (r) => {
+      (r.networks as Raw[])[3].host = "proliant1";
+      vmOf(r, "worker4").host = "proliant1";
+    },
+  },
+  networkHostEmpty: {
+    from: (r) => {
+      onHosts(1, secondHost())(r);
+      withPro2Nat(r);
+    },
+    edit: (r) => ((r.networks as Raw[])[3].host = "proliant1"),
+    also: (r) => {
+      expect(r.deleted).toEqual(["infra-proliant2/pro2_nat"]);
+      expect(r.created).toEqual(["infra-pro2_nat"]);
+      expect(libvirtChanges(r, (n) => n.endsWith("pro2_nat"))).toEqual([]);
+    },
+  },
+  hostBridges: { from: withWorker4, edit: (r) => ((r.networks as Raw[])[2].hostBridges = { proliant2: "br0" }) },
+  hostBridgesEmpty: {
+    from: onHosts(1, secondHost()),
+    edit: (r) => ((r.networks as Raw[])[2].hostBridges = { proliant2: "br0" }),
+    also: (r) => expect([...r.created, ...r.updated, ...r.replaced, ...r.deleted]).toEqual([]),
   },
   tlsIssuer: { edit: () => undefined, checkedIn: "tests/platform-day-two.test.ts" },
 };
