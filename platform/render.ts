@@ -45,7 +45,7 @@ import { VolumeSnapshotClassDoc, volumeSnapshotClasses } from "./snapshot-classe
 import { veleroServiceMonitor, volumesFreshnessRule } from "./volume-backup-monitoring";
 import { TektonOperatorValues, tektonOperatorValues, tektonConfigSpec, tektonWorkloads } from "./values/tekton";
 import { buildWorkloads, renderBuildPipeline, renderBuildTask, TektonDoc } from "./builds/pipeline";
-import { tektonServiceMonitor } from "./builds/monitoring";
+import { BUILDS_DASHBOARD, buildsDashboard, tektonServiceMonitor } from "./builds/monitoring";
 
 export interface ChartValues {
   traefik: TraefikValues;
@@ -163,10 +163,14 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ],
     prometheusRules: [cephHealthRule(), backupFreshnessRule(plan.volumeBackups ? [volumesFreshnessRule()] : []), ...optional(backupAlertRule(plan.backups))],
     scrapeConfigs: optional(backupScrapeConfig(plan.backups)),
-    dashboards:
-      plan.backups.kinds.length > 0
+    dashboards: [
+      ...(plan.backups.kinds.length > 0
         ? [{ name: BACKUP_DASHBOARD.name, namespace: NAMESPACES.monitoring.name, key: BACKUP_DASHBOARD.key, json: JSON.stringify(backupDashboard(plan.backups), null, 2) }]
-        : [],
+        : []),
+      ...(plan.settings.builds
+        ? [{ name: BUILDS_DASHBOARD.name, namespace: NAMESPACES.monitoring.name, key: BUILDS_DASHBOARD.key, json: JSON.stringify(buildsDashboard(), null, 2) }]
+        : []),
+    ],
     certificates,
     volumeSnapshotClasses: plan.volumeBackups ? volumeSnapshotClasses(plan) : [],
     builds: plan.settings.builds && { tektonConfig: tektonConfigSpec(plan.settings.builds), task: renderBuildTask(), pipeline: renderBuildPipeline(plan.settings.builds) },

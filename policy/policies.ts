@@ -439,6 +439,38 @@ export const podsPinnedAndHardened: ResourceValidationPolicy = {
   },
 };
 
+// ---- build steps ---------------------------------------------------------------------------------
+
+const TEKTON_TASK = "kubernetes:tekton.dev/v1:Task";
+/** The one namespace whose build pods may run without the runtime's seccomp or AppArmor profile (docs/builds.md). */
+export const BUILDS_NAMESPACE = "builds";
+
+export const buildStepsBounded: ResourceValidationPolicy = {
+  name: "build-steps-pinned-and-bounded",
+  description:
+    "Tekton Task steps pin their images (never latest) and set computeResources requests and limits; a step may drop the runtime's " +
+    "seccomp or AppArmor profile (rootless BuildKit) only in the builds namespace, and none runs privileged.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type !== TEKTON_TASK) return;
+    const namespace = at(args.props, ["metadata", "namespace"]);
+    const steps = at(args.props, ["spec", "steps"]);
+    if (!Array.isArray(steps)) return;
+    steps.forEach((step: unknown, i) => {
+      const named = at(step, ["name"]);
+      const name = typeof named === "string" ? named : String(i);
+      const image = at(step, ["image"]);
+      if (typeof image !== "string" || !imagePinned(image)) report(`step ${name}: image ${String(image)} is not pinned by a tag or digest (latest moves)`);
+      const missing = missingAmounts(at(step, ["computeResources"]), true);
+      if (missing.length > 0) report(`step ${name} lacks computeResources ${missing.join(", ")}`);
+      const sc = at(step, ["securityContext"]);
+      if (at(sc, ["privileged"]) === true) report(`step ${name} runs privileged`);
+      const unconfined = at(sc, ["seccompProfile", "type"]) === "Unconfined" || at(sc, ["appArmorProfile", "type"]) === "Unconfined";
+      if (unconfined && namespace !== BUILDS_NAMESPACE) report(`step ${name} runs without the runtime's seccomp or AppArmor profile outside the ${BUILDS_NAMESPACE} namespace`);
+    });
+  },
+};
+
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   helmPinnedVersion,
   requestsAndLimits,
@@ -449,4 +481,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   oddServerCount,
   podsPinnedAndHardened,
   freeipaCertificateKeys,
+  buildStepsBounded,
 ];

@@ -292,6 +292,11 @@ describe("the platform with and without builds", () => {
     expect(off.values.tektonOperator).toBeUndefined();
     expect(on.serviceMonitors.map((m) => m.name)).toContain("tekton-pipelines-controller");
     expect(off.serviceMonitors.map((m) => m.name)).not.toContain("tekton-pipelines-controller");
+    expect(on.dashboards.map((d) => d.name)).toContain("fmc-builds-dashboard");
+    expect(off.dashboards.map((d) => d.name)).not.toContain("fmc-builds-dashboard");
+    // The dashboard reads the metrics Tekton Pipelines v1.15.0 documents (docs/metrics.md at the tag).
+    const json = on.dashboards.find((d) => d.name === "fmc-builds-dashboard")?.json ?? "";
+    for (const metric of ["tekton_pipelines_controller_running_pipelineruns", "tekton_pipelines_controller_pipelinerun_total", "tekton_pipelines_controller_pipelinerun_duration_seconds_sum"]) expect(json).toContain(metric);
     const releases = (r: typeof on) => new Set(r.workloads.map((w) => w.release));
     expect([...releases(on)].filter((x) => !releases(off).has(x)).sort()).toEqual(["builds", "tekton-operator"]);
     // Everything else is the same with and without: enabling builds touches only its own objects.

@@ -13,11 +13,13 @@ import {
   noPlaintextSecrets,
   oddServerCount,
   podsPinnedAndHardened,
+  buildStepsBounded,
   policies,
   rebootsCoordinated,
   requestsAndLimits,
   statefulDisksProtected,
 } from "../policy/policies";
+import { renderBuildTask } from "../platform/builds/pipeline";
 
 let n = 0;
 function fake(type: string, inputs: Record<string, unknown>, extra: Partial<Recorded> = {}): Recorded {
@@ -266,5 +268,31 @@ describe("freeipa-certificate-keys", () => {
     expect(await check(freeipaCertificateKeys, [freeipa, cert("ipa")])).toEqual([]);
     const letsEncrypt = issuer("le", "https://acme-v02.api.letsencrypt.org/directory");
     expect(await check(freeipaCertificateKeys, [letsEncrypt, cert("le", { algorithm: "ECDSA", size: 256 })])).toEqual([]);
+  });
+});
+
+describe("build-steps-pinned-and-bounded", () => {
+  const task = (namespace: string, edit: (steps: Record<string, unknown>[]) => void = () => undefined) => {
+    const doc = renderBuildTask();
+    edit(doc.spec.steps as Record<string, unknown>[]);
+    return fake("kubernetes:tekton.dev/v1:Task", { metadata: { ...doc.metadata, namespace }, spec: doc.spec });
+  };
+  it("passes the builds Task as rendered", async () => {
+    expect(await check(buildStepsBounded, [task("builds")])).toEqual([]);
+  });
+  it("refuses the rootless builder's unconfined step outside the builds namespace", async () => {
+    expect(await check(buildStepsBounded, [task("default")])).toEqual(["step build runs without the runtime's seccomp or AppArmor profile outside the builds namespace"]);
+  });
+  it("refuses an unpinned image, missing computeResources and a privileged step", async () => {
+    const bad = task("builds", (steps) => {
+      steps[0].image = "docker.io/moby/buildkit:latest";
+      delete steps[0].computeResources;
+      steps[1].securityContext = { privileged: true };
+    });
+    expect(await check(buildStepsBounded, [bad])).toEqual([
+      "step clone: image docker.io/moby/buildkit:latest is not pinned by a tag or digest (latest moves)",
+      "step clone lacks computeResources requests.cpu, requests.memory, limits.memory, limits.cpu",
+      "step build runs privileged",
+    ]);
   });
 });
