@@ -36,7 +36,7 @@ const platform =
   cluster && deploysPlatform
     ? new Platform("platform", {
         provider: cluster.provider, clusterLifetime: cluster.lifetime, ...facts, settings: config.platform, appHosts, alerts: config.alerts,
-        acme: cluster.acme, acmeEabHmacKey: cluster.acmeEabHmacKey, backups: infra?.backups,
+        acme: cluster.acme, acmeEabHmacKey: cluster.acmeEabHmacKey, backups: infra?.backups, registryAuth: cluster.registryAuth,
         volumeBackups: volumeBackups && config.backup.credentials && { plan: volumeBackups, credentials: config.backup.credentials },
       })
     : undefined;

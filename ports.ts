@@ -25,6 +25,12 @@ export const INGRESS_HOSTS = {
 } as const;
 
 /**
+ * The registry opt-in's route (`registry.<domain>`, platform/values/zot.ts). Not in INGRESS_HOSTS: it
+ * gets a certificate and a DNS record only while the opt-in is on; an app may never take the name.
+ */
+export const REGISTRY_HOST = "registry";
+
+/**
  * K3s's pod and service ranges (its defaults, set explicitly). Traffic from a node's host network to a
  * pod on another node leaves through flannel with that node's flannel.1 address as its source, the
  * first address of the node's pod subnet (platform/node-sources.ts): policies that admit "the nodes"

@@ -112,6 +112,14 @@ export const CHARTS = {
     proxyImage: { repository: "ghcr.io/tektoncd/operator/proxy-webhook-f6167da7bc41b96a27c5529f850e63d1", tag: "v0.81.1" },
     pipelinesVersion: "v1.15.0",
   },
+  // The registry opt-in (`registry`, platform/values/zot.ts): zot, an OCI-only registry in one Go
+  // process (docs/registry.md says why not Harbor, with figures). v2.1.18 is the chart's appVersion.
+  zot: {
+    chart: "zot",
+    version: "0.1.122",
+    repo: "https://zotregistry.dev/helm-charts",
+    image: { repository: "ghcr.io/project-zot/zot", tag: "v2.1.18" },
+  },
 } as const;
 
 /**

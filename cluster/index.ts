@@ -33,6 +33,7 @@ import { K3S_API_PORT } from "../ports";
 import { ClusterDnsSpec, COREDNS_CUSTOM, COREDNS_DEPLOYMENT, COREDNS_ROLL_ANNOTATION, corednsBlockHash, renderCorednsServerBlock } from "./cluster-dns";
 import { etcdSnapshotConfig } from "./etcd-snapshots";
 import { K3sNodeKind, nodeLabels, renderK3sConfig } from "./k3s-config";
+import { NodeMirror, nodeStdin } from "./registries";
 import { rewriteKubeconfig } from "./kubeconfig";
 import {
   renderInstallK3s,
@@ -76,6 +77,13 @@ export interface K3sClusterArgs {
    * target when there is one (./etcd-snapshots.ts). Absent: K3s's own default snapshots, local.
    */
   backup?: BackupConfig;
+  /**
+   * The mirror every node pulls the public registries through (./registries.ts: its registries.yaml,
+   * CA and, for the air gap, `disable-default-registry-endpoint`); none: containerd's defaults.
+   * Secret (the mirror's credentials). A change rewrites the files and restarts K3s in place, on each
+   * node whose files change.
+   */
+  nodeMirror?: pulumi.Input<NodeMirror | undefined>;
 }
 
 export interface NodeNames {
@@ -127,17 +135,22 @@ export class K3sCluster extends pulumi.ComponentResource {
     // The etcd snapshot keys carry the target's credentials: they travel inside the secret stdin.
     const backup = args.backup;
     const etcdSnapshots = backup && pulumi.secret(pulumi.output(backup.credentials).apply((c) => etcdSnapshotConfig(backup.settings, c)));
+    // The install script's stdin: config.yaml, then the registry mirror's files (./registries.ts).
     const nodeConfig = (node: InfraNode, kind: K3sNodeKind) =>
-      pulumi.secret(pulumi.all([token.result, etcdSnapshots])).apply(([t, snapshots]) =>
-        renderK3sConfig({
-          node,
-          kind,
-          token: t,
-          serverUrl: `https://${first.clusterAddress}:${K3S_API_PORT}`,
-          tlsSans: settings.tlsSans,
-          storage: storage.has(node.name),
-          etcdSnapshots: snapshots,
-        }),
+      pulumi.secret(pulumi.all([token.result, etcdSnapshots, args.nodeMirror])).apply(([t, snapshots, mirror]) =>
+        nodeStdin(
+          renderK3sConfig({
+            node,
+            kind,
+            token: t,
+            serverUrl: `https://${first.clusterAddress}:${K3S_API_PORT}`,
+            tlsSans: settings.tlsSans,
+            storage: storage.has(node.name),
+            etcdSnapshots: snapshots,
+            disableDefaultRegistryEndpoint: mirror?.airGap === true,
+          }),
+          mirror,
+        ),
       );
 
     // Cluster membership is managed from a server: only servers hold the admin kubeconfig. For the

@@ -30,6 +30,11 @@ export interface K3sNodeConfigArgs {
   storage: boolean;
   /** Servers only: K3s's etcd snapshot keys (./etcd-snapshots.ts), credentials included. */
   etcdSnapshots?: Record<string, unknown>;
+  /**
+   * The air gap (`registryMirror.airGap`): containerd pulls only from the mirrors of registries.yaml,
+   * never the public registries (K3s `disable-default-registry-endpoint`, ./registries.ts).
+   */
+  disableDefaultRegistryEndpoint?: boolean;
 }
 
 /** Well-known kubernetes.io labels the kubelet may set on its own Node (NodeRestriction). */
@@ -105,6 +110,8 @@ export function renderK3sConfig(args: K3sNodeConfigArgs): string {
     });
   }
   config["kubelet-arg"] = kubeletReservationArgs(kind === "agent" ? "agent" : "server");
+  // Only when set: a stack without the air gap keeps its config.yaml byte for byte.
+  if (args.disableDefaultRegistryEndpoint) config["disable-default-registry-endpoint"] = true;
   if (labels.length > 0) config["node-label"] = labels;
   // Registered with the node, so nothing is scheduled before the taint exists.
   if (node.taints.length > 0) config["node-taint"] = [...node.taints];

@@ -17,6 +17,9 @@ import { AcmeService, InfraStage } from "../infra/stage";
 import { clusterDnsFor } from "./cluster-dns";
 import { k3sClusterFacts } from "./facts";
 import { K3sCluster, NodeNames } from "./index";
+import { NodeMirror } from "./registries";
+import { RegistryAuth, registryCredentials } from "./registry-credentials";
+import { registryEndpoint } from "../config/opt-ins/registry";
 
 /** The cluster stages 3-4 deploy onto: its provider and what they wait for. */
 export interface TargetCluster {
@@ -29,6 +32,8 @@ export interface TargetCluster {
   acme?: AcmeService;
   /** The EAB HMAC key of the user's ACME server (an existing cluster's secret `tlsAcmeEabHmacKey`). */
   acmeEabHmacKey?: pulumi.Output<string>;
+  /** The registry opt-in's users (`push`, `pull`), made before the cluster: the nodes pull with `pull`. */
+  registryAuth?: RegistryAuth;
   /** Stage 2's stack outputs. */
   outputs: {
     apiEndpoint?: string;
@@ -58,6 +63,8 @@ export function targetCluster(config: StackConfig, infra: InfraStage | undefined
     return {
       provider: existing.provider,
       appsAfter: [],
+      // The existing cluster's nodes are not this program's: their registries.yaml is the user's (docs/registry.md).
+      registryAuth: registryCredentials(config.platform.registry),
       acmeEabHmacKey: config.existing.acmeEabHmacKey,
       outputs: { kubeconfig: existing.kubeconfig, k3sNodes: config.existing.settings.nodes.map((n) => n.name) },
     };
@@ -68,6 +75,7 @@ export function targetCluster(config: StackConfig, infra: InfraStage | undefined
 function k3sCluster(config: VmStackConfig, infra: InfraStage): TargetCluster | undefined {
   const { reconciled } = infra;
   if (!reconciled || !deploys(config.topology.deployUpTo, "cluster")) return undefined;
+  const registryAuth = registryCredentials(config.platform.registry);
   const cluster = new K3sCluster("cluster", {
     nodes: infra.nodes,
     settings: config.cluster.settings,
@@ -77,6 +85,7 @@ function k3sCluster(config: VmStackConfig, infra: InfraStage): TargetCluster | u
     clusterDns: clusterDnsFor(config.topology),
     dnsRecordsServed: reconciled.dnsRecords,
     backup: config.backup,
+    nodeMirror: nodeMirrorFor(config, infra.acme?.caCertificate, registryAuth),
   });
   return {
     provider: cluster.provider,
@@ -85,6 +94,49 @@ function k3sCluster(config: VmStackConfig, infra: InfraStage): TargetCluster | u
     // database role its after-boot command creates.
     appsAfter: [...cluster.clusterDnsReady, ...reconciled.databaseRoles],
     acme: infra.acme,
+    registryAuth,
     outputs: { apiEndpoint: cluster.apiEndpoint, kubeconfig: cluster.kubeconfig, k3sNodes: cluster.nodeNames, k3sToken: cluster.token },
   };
+}
+
+/**
+ * The nodes' mirror: the user's `registryMirror` (air gap), else the registry opt-in's zot through its
+ * route (`registry.mirrors`), whose certificate FreeIPA signs: without FreeIPA the route has no
+ * certificate a node could check, so the nodes keep pulling from the public registries (warned).
+ * Secret: it carries the mirror's credentials.
+ */
+export function nodeMirrorFor(config: VmStackConfig, freeipaCa: pulumi.Output<string> | undefined, auth: RegistryAuth | undefined): pulumi.Output<NodeMirror | undefined> {
+  const external = config.cluster.registryMirror;
+  if (external) {
+    const s = external.settings;
+    return pulumi.secret(
+      pulumi.output(external.password).apply((password): NodeMirror => ({
+        endpoint: s.endpoint,
+        registries: s.registries,
+        prefixRepositories: s.prefixRepositories,
+        caPem: s.caPem,
+        auth: s.username && password ? { username: s.username, password } : undefined,
+        airGap: s.airGap,
+      })),
+    );
+  }
+  const registry = config.platform.registry;
+  if (!registry || registry.mirrors.length === 0 || !auth) return pulumi.output(undefined);
+  if (!freeipaCa) {
+    void pulumi.log.warn("registry.mirrors: the stack has no FreeIPA, so the registry's route has no certificate the nodes could check; the nodes keep pulling from the public registries");
+    return pulumi.output(undefined);
+  }
+  const endpoint = `https://${registryEndpoint(config.topology.domain, k3sClusterFacts(config.topology).ingress.httpsPort)}`;
+  return pulumi.secret(
+    pulumi.all([freeipaCa, auth.pull.password]).apply(([caPem, password]): NodeMirror => ({
+      endpoint,
+      registries: registry.mirrors,
+      // zot keeps each upstream under its name (platform/values/zot.ts, sync destinations).
+      prefixRepositories: true,
+      caPem,
+      auth: { username: auth.pull.username, password },
+      // The in-cluster registry cannot serve its own image or the platform's before it runs.
+      airGap: false,
+    })),
+  );
 }

@@ -10,6 +10,7 @@ import { topologyLabels } from "./failure-domains";
 import { pulumiRunsOnHost } from "./host-memory";
 import { isConfigSet, readRawConfig } from "./load";
 import { isSecretConfig } from "./secret";
+import { parseRegistryMirror, REGISTRY_MIRROR_PASSWORD_KEY, RegistryMirrorSettings } from "./registry-mirror";
 import { Collector, ConfigError } from "./validate";
 
 /** Stage 2 keys as written in Pulumi.<stack>.yaml (without the project prefix), before validation. */
@@ -22,6 +23,8 @@ export interface RawClusterConfig {
   k3sApiHost?: unknown;
   /** How many K3s nodes one `pulumi up` may re-create or remove (default 1). */
   k3sNodeChangesPerUp?: unknown;
+  /** A registry outside the cluster the nodes pull through (./registry-mirror.ts). */
+  registryMirror?: unknown;
 }
 
 export interface ClusterSettings {
@@ -52,10 +55,12 @@ export interface ClusterConfig {
   settings: ClusterSettings;
   /** The operator's SSH private key (OpenSSH or PEM), kept secret from config to connection. */
   sshPrivateKey: pulumi.Output<string>;
+  /** `registryMirror` and its secret password (`registryMirrorPassword`); none when unset. */
+  registryMirror?: { settings: RegistryMirrorSettings; password?: pulumi.Output<string> };
 }
 
 /** Every stage 2 key the program reads (the private key is read as a secret, separately). */
-export const CLUSTER_CONFIG_KEYS: readonly (keyof RawClusterConfig)[] = ["k3sVersion", "k3sServers", "k3sApiHost", "k3sNodeChangesPerUp"];
+export const CLUSTER_CONFIG_KEYS: readonly (keyof RawClusterConfig)[] = ["k3sVersion", "k3sServers", "k3sApiHost", "k3sNodeChangesPerUp", "registryMirror"];
 
 export const K3S_VERSION_FORMAT = /^v\d+\.\d+\.\d+\+k3s\d+$/;
 const DNS_NAME = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?)*$/i;
@@ -218,6 +223,15 @@ export function loadClusterSettings(topology: Topology): ClusterConfig {
         "`pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519` (the key matching sshPublicKey)",
     );
   }
+  // The mirror's password: a secret key, refused in plain text like the SSH key.
+  const passwordSet = isConfigSet(REGISTRY_MIRROR_PASSWORD_KEY);
+  if (passwordSet && !isSecretConfig(REGISTRY_MIRROR_PASSWORD_KEY)) {
+    problems.push(`${REGISTRY_MIRROR_PASSWORD_KEY}: is stored in plain text in the stack config; set it with \`pulumi config set --secret ${REGISTRY_MIRROR_PASSWORD_KEY} <password>\``);
+  }
+  const mirrorCollector = new Collector();
+  const mirrorSettings = parseRegistryMirror(mirrorCollector, raw.registryMirror, passwordSet);
+  problems.push(...mirrorCollector.problems);
+  const registryMirror = mirrorSettings && { settings: mirrorSettings, password: passwordSet ? config.getSecret(REGISTRY_MIRROR_PASSWORD_KEY) : undefined };
   if (problems.length > 0 || !settings || !key) throw new ConfigError(problems);
   const sshPrivateKey = key.apply((k) => {
     if (!PRIVATE_KEY.test(k)) {
@@ -226,5 +240,5 @@ export function loadClusterSettings(topology: Topology): ClusterConfig {
     // OpenSSH rejects a key without its final newline; config values often lose it.
     return k.endsWith("\n") ? k : `${k}\n`;
   });
-  return { settings, sshPrivateKey };
+  return { settings, sshPrivateKey, registryMirror };
 }

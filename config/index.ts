@@ -23,6 +23,7 @@ import {
 } from "./existing-cluster";
 import { isConfigSet, loadTopology, readRawConfig } from "./load";
 import { loadPlatformSettings, PlatformSettings } from "./platform";
+import { nodeMirrorConflicts } from "./registry-mirror";
 import { loadRoleSettings, RoleSettings } from "./roles";
 import { deploys, Topology } from "./topology";
 import { Collector, ConfigError, isDnsDomain } from "./validate";
@@ -86,6 +87,7 @@ export function loadStackConfig(): StackConfig {
   const apps = attempt(() => loadAppsSettings(topology, deploys(topology.deployUpTo, "apps")));
   const backup = attempt(() => loadBackupSettings(topology.stack));
   const alerts = attempt(() => loadAlertSettings());
+  problems.push(...nodeMirrorConflicts(platform?.registry, cluster?.registryMirror?.settings));
   if (!roles || !cluster || !platform || !apps || !backup || !alerts || problems.length > 0) throw new ConfigError(problems);
   return { target: "vms", topology, roles, cluster, platform, apps, backup, alerts };
 }

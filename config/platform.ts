@@ -10,6 +10,7 @@ import { isAbsolute } from "path";
 import { ClusterNode, isSchedulable } from "../cluster-facts";
 import { CHARTS, EARLIER_CHARTS } from "../versions";
 import { readRawConfig } from "./load";
+import { parseRegistry, RegistrySettings } from "./opt-ins/registry";
 import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
 import { BuildsContext, BuildsSettings, BUILDS_PUSH_PASSWORD_KEY, parseBuilds } from "./opt-ins/builds";
@@ -31,6 +32,7 @@ export interface RawPlatformConfig {
   chartMirrorCaFile?: unknown;
   chartVersions?: unknown;
   builds?: unknown;
+  registry?: unknown;
 }
 
 export type ChartKey = keyof typeof CHARTS;
@@ -73,6 +75,8 @@ export interface PlatformSettings {
   chartVersions: Partial<Record<ChartKey, string>>;
   /** Opt-in `builds` (config/opt-ins/builds.ts): Tekton and the reference app's image Pipeline; off when unset. */
   builds?: BuildsSettings;
+  /** The registry opt-in (config/opt-ins/registry.ts); off when undefined. */
+  registry?: RegistrySettings;
 }
 
 /** A classic chart repository serving every pinned chart (`chartMirror`, `chartMirrorCaFile`). */
@@ -125,6 +129,7 @@ export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
   "chartMirrorCaFile",
   "chartVersions",
   "builds",
+  "registry",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -279,6 +284,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
   const chartMirror = parseChartMirror(c, raw.chartMirror, raw.chartMirrorCaFile);
   const chartVersions = parseChartVersions(c, raw.chartVersions);
   const builds = parseBuilds(c, raw.builds, optIns.builds ?? {});
+  const registry = parseRegistry(c, raw.registry);
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {
@@ -289,6 +295,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
     chartMirror,
     chartVersions,
     ...(builds ? { builds } : {}),
+    registry,
   };
 }
 

@@ -34,7 +34,7 @@ import { chartSource } from "./chart-source";
 import { CapacityReport, capacityReport, describeCapacity } from "./capacity";
 import { ChartWithCrds, crdPatchArgs, hasCrds, loadCrdManifest } from "./chart-crds";
 import { PlatformFacts } from "./facts";
-import { limitRangeSpec, NAMESPACES, NamespaceKey, platformNamespaces, psaLabels } from "./namespaces";
+import { limitRangeSpec, NAMESPACES, NamespaceKey, planNamespaces, psaLabels } from "./namespaces";
 import type { BackupCredentials } from "../config/backup";
 import { VolumeBackupPlan } from "./volume-backups";
 import { SNAPSHOT_API_VERSION } from "./snapshot-classes";
@@ -56,6 +56,18 @@ import { TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from ".
 import { CHARTS } from "../versions";
 import { TEKTON_CONFIG_NAME, TEKTON_OPERATOR_API_VERSION, TEKTON_READY_TIMEOUT_SECONDS } from "./values/tekton";
 import { dockerConfigJson, PUSH_SECRET } from "./builds/pipeline";
+import type { RegistryAuth } from "../cluster/registry-credentials";
+import {
+  dockerConfigJson as registryDockerConfig,
+  htpasswdFile,
+  REGISTRY_HTPASSWD_KEY,
+  REGISTRY_HTPASSWD_SECRET,
+  REGISTRY_METRICS_SECRET,
+  REGISTRY_PUSH_SECRET,
+  registryHost,
+  RegistryPush,
+  registryPush,
+} from "./values/zot";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
 export { volumeBackupPlan } from "./volume-backups";
@@ -89,12 +101,16 @@ export interface PlatformArgs extends PlatformFacts {
   backups?: BackupMonitoring;
   /** Velero's volume backups (./volume-backups.ts) and the target's credentials; none without a backup target. */
   volumeBackups?: { plan: VolumeBackupPlan; credentials: pulumi.Output<BackupCredentials> };
+  /** The registry opt-in's users (made with the cluster: the nodes pull with `pull`); required with `settings.registry`. */
+  registryAuth?: RegistryAuth;
 }
 
 export interface PlatformUrls {
   grafana: string;
   traefikDashboard: string;
   cephDashboard: string;
+  /** zot's UI (the registry opt-in; absent while off). */
+  registry?: string;
 }
 
 export interface PlatformEndpoints {
@@ -110,6 +126,12 @@ export interface PlatformEndpoints {
   /** Sentinel address; ask it for the master of `redisMasterSet`. */
   redisSentinel: string;
   redisMasterSet: string;
+  /**
+   * The registry opt-in (absent while off): push to `registry.endpoint` as `registry.username`
+   * (password: `passwords.registryPush`), or mount the `kubernetes.io/dockerconfigjson` Secret
+   * `registry.secretName` of namespace `registry.namespace` (builds copy it into their namespace).
+   */
+  registry?: RegistryPush;
 }
 
 export interface PlatformPasswords {
@@ -119,6 +141,9 @@ export interface PlatformPasswords {
   mqttExternal: string;
   redis: string;
   redisSentinel: string;
+  /** The registry opt-in's users (absent while off). */
+  registryPush?: string;
+  registryPull?: string;
 }
 
 export class Platform extends pulumi.ComponentResource {
@@ -132,6 +157,10 @@ export class Platform extends pulumi.ComponentResource {
   declare readonly services: PlatformServices;
   /** The CA the program made (`tlsIssuer: selfSigned`), PEM: clients trust it to reach the routes. */
   declare readonly tlsCaCertificate: pulumi.Output<string> | undefined;
+  /** The registry opt-in: where to push, as whom, and the Secret with the push credentials; none while off. */
+  declare readonly registry: RegistryPush | undefined;
+  /** The registry users' passwords (secret): `push`, `pull`. */
+  declare readonly registryPasswords: pulumi.Output<{ push: string; pull: string }> | undefined;
 
   constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:platform:Platform", name, {}, opts);
@@ -146,7 +175,7 @@ export class Platform extends pulumi.ComponentResource {
     // ---- namespaces and their guard rails --------------------------------------------------------
     const namespaces = {} as Record<NamespaceKey, k8s.core.v1.Namespace>;
     const guardRails = {} as Record<NamespaceKey, pulumi.Resource[]>;
-    for (const key of platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined)) {
+    for (const key of planNamespaces(plan)) {
       const spec = NAMESPACES[key];
       const ns = new k8s.core.v1.Namespace(`${name}-ns-${spec.name}`, { metadata: { name: spec.name, labels: psaLabels(spec) } }, k8sOpts);
       namespaces[key] = ns;
@@ -415,6 +444,30 @@ export class Platform extends pulumi.ComponentResource {
       }
     }
 
+    // The registry opt-in (./values/zot.ts): its users' htpasswd (bcrypt hashes only), the push
+    // credentials for builds, Prometheus's basic auth, then zot on its Ceph volume.
+    let zot: k8s.helm.v3.Release | undefined;
+    const registryAuth = args.registryAuth;
+    if (rendered.values.zot) {
+      if (!registryAuth) throw new Error("registry: the platform needs the registry's users (registryAuth) with settings.registry");
+      const { push, pull } = registryAuth;
+      const registrySecret = (secretName: string, type: string, data: pulumi.Input<Record<string, pulumi.Input<string>>>) =>
+        new k8s.core.v1.Secret(
+          `${name}-${secretName}`,
+          { metadata: { name: secretName, namespace: namespaces.registry.metadata.name }, type, stringData: pulumi.secret(data) },
+          { ...k8sOpts, additionalSecretOutputs: ["data", "stringData"] },
+        );
+      const htpasswd = registrySecret(REGISTRY_HTPASSWD_SECRET, "Opaque", {
+        [REGISTRY_HTPASSWD_KEY]: pulumi.all([push.bcryptHash, pull.bcryptHash]).apply(([p, q]) => htpasswdFile([{ name: push.username, bcryptHash: p }, { name: pull.username, bcryptHash: q }])),
+      });
+      const endpoint = registryPush(plan.domain, plan.ingress.httpsPort).endpoint;
+      registrySecret(REGISTRY_PUSH_SECRET, "kubernetes.io/dockerconfigjson", {
+        ".dockerconfigjson": push.password.apply((p) => registryDockerConfig(endpoint, push.username, p)),
+      });
+      const metricsAuth = registrySecret(REGISTRY_METRICS_SECRET, "Opaque", { username: pull.username, password: pull.password });
+      zot = release("zot", [htpasswd, metricsAuth, storageReady], rendered.values.zot);
+    }
+
     // The platform's own ServiceMonitors wait for the monitoring CRDs and for what they watch.
     const watched: Partial<Record<NamespaceKey, pulumi.Resource>> = {
       rookCeph: rookCephCluster,
@@ -422,6 +475,7 @@ export class Platform extends pulumi.ComponentResource {
       redis,
       ...(velero ? { velero } : {}),
       ...(tektonConfig ? { tektonPipelines: tektonConfig } : {}),
+      ...(zot ? { registry: zot } : {}),
     };
     for (const sm of rendered.serviceMonitors) {
       const key = keyOf(sm.namespace);
@@ -468,7 +522,9 @@ export class Platform extends pulumi.ComponentResource {
       grafana: https(grafanaHost(plan)),
       traefikDashboard: https(traefikHost(plan), "/dashboard/"),
       cephDashboard: https(cephDashboardHost(plan)),
+      ...(rendered.values.zot ? { registry: https(registryHost(plan.domain)) } : {}),
     };
+    this.registry = rendered.values.zot && registryPush(plan.domain, plan.ingress.httpsPort);
     this.endpoints = {
       kafkaBootstrap: kafkaBootstrap(),
       mqttInternal: mqttInternalEndpoint(),
@@ -477,14 +533,28 @@ export class Platform extends pulumi.ComponentResource {
       mqttExternalUser: MQTT_EXTERNAL_USER,
       redisSentinel: redisSentinelEndpoint(),
       redisMasterSet: REDIS_MASTER_SET,
+      ...(this.registry ? { registry: this.registry } : {}),
     };
+    this.registryPasswords =
+      rendered.values.zot && registryAuth
+        ? pulumi.secret(pulumi.all([registryAuth.push.password, registryAuth.pull.password]).apply(([push, pull]) => ({ push, pull })))
+        : undefined;
+    const registryUsers = this.registryPasswords ?? pulumi.output(undefined);
     this.passwords = pulumi.secret(
       pulumi
-        .all([grafanaPassword.result, traefikPassword.result, mqttPassword.result, mqttExternalPassword.result, redisPassword.result, sentinelPassword.result])
-        .apply(([grafanaAdmin, traefikDashboard, mqtt, mqttExternal, redis, redisSentinel]) => ({ grafanaAdmin, traefikDashboard, mqtt, mqttExternal, redis, redisSentinel })),
+        .all([grafanaPassword.result, traefikPassword.result, mqttPassword.result, mqttExternalPassword.result, redisPassword.result, sentinelPassword.result, registryUsers])
+        .apply(([grafanaAdmin, traefikDashboard, mqtt, mqttExternal, redis, redisSentinel, registry]) => ({
+          grafanaAdmin,
+          traefikDashboard,
+          mqtt,
+          mqttExternal,
+          redis,
+          redisSentinel,
+          ...(registry ? { registryPush: registry.push, registryPull: registry.pull } : {}),
+        })),
     );
     this.capacity = capacity;
     this.services = platformServices(plan);
-    this.registerOutputs({ urls: this.urls, endpoints: this.endpoints, passwords: this.passwords, tlsCaCertificate: this.tlsCaCertificate });
+    this.registerOutputs({ urls: this.urls, endpoints: this.endpoints, passwords: this.passwords, tlsCaCertificate: this.tlsCaCertificate, registry: this.registry });
   }
 }

@@ -78,6 +78,11 @@ export const NAMESPACES = {
     reason:
       "rootless BuildKit's step runs with seccomp and AppArmor Unconfined (it creates user namespaces and mounts), which baseline forbids; no pod here is privileged or uses the host, and NetworkPolicies fence it; only with builds",
   },
+  registry: {
+    name: "registry",
+    enforce: "restricted",
+    reason: "zot runs non-root with a read-only root filesystem, no capabilities and RuntimeDefault seccomp (values/zot.ts); only with the registry opt-in",
+  },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;
@@ -86,12 +91,23 @@ export type NamespaceKey = keyof typeof NAMESPACES;
 export const OPTIONAL_NAMESPACES: readonly NamespaceKey[] = ["velero"];
 /** The opt-in `builds`' namespaces (no `builds` key, none of them). */
 export const BUILDS_NAMESPACES: readonly NamespaceKey[] = ["tektonOperator", "tektonPipelines", "builds"];
+/** The registry opt-in's namespace (no `registry` key, no namespace). */
+export const REGISTRY_NAMESPACES: readonly NamespaceKey[] = ["registry"];
 
-/** The namespaces a platform has: every one, the backup tool's only with volume backups, the builds' only with builds. */
-export function platformNamespaces(volumeBackups: boolean, builds = false): NamespaceKey[] {
+/**
+ * The namespaces a platform has: every one, the backup tool's only with volume backups, the builds'
+ * only with builds, the registry's only with the registry.
+ */
+export function platformNamespaces(volumeBackups: boolean, builds = false, registry = false): NamespaceKey[] {
   return (Object.keys(NAMESPACES) as NamespaceKey[]).filter(
-    (k) => (volumeBackups || !OPTIONAL_NAMESPACES.includes(k)) && (builds || !BUILDS_NAMESPACES.includes(k)),
+    (k) =>
+      (volumeBackups || !OPTIONAL_NAMESPACES.includes(k)) && (builds || !BUILDS_NAMESPACES.includes(k)) && (registry || !REGISTRY_NAMESPACES.includes(k)),
   );
+}
+
+/** The namespaces of a plan's platform (./plan.ts): its volume backups and opt-ins. */
+export function planNamespaces(plan: { volumeBackups?: unknown; settings: { builds?: unknown; registry?: unknown } }): NamespaceKey[] {
+  return platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined, plan.settings.registry !== undefined);
 }
 
 /** PSA labels of a namespace. */

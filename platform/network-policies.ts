@@ -8,7 +8,7 @@
  */
 import type * as k8s from "@pulumi/kubernetes";
 import { INGRESS, K3S_API_PORT } from "../ports";
-import { NAMESPACES, NamespaceKey, platformNamespaces } from "./namespaces";
+import { NAMESPACES, NamespaceKey, planNamespaces } from "./namespaces";
 import { flannelNodeAddresses } from "./node-sources";
 import { PlatformPlan } from "./plan";
 import { ALERTMANAGER_POD_LABELS } from "./alertmanager";
@@ -16,6 +16,7 @@ import { PROMETHEUS_POD_LABELS } from "./backup-alerts";
 import { CERT_MANAGER_WEBHOOK_PORT } from "./values/cert-manager";
 import { VELERO_METRICS_PORT } from "./values/velero";
 import { TEKTON_METRICS_PORT, TEKTON_OPERATOR_WEBHOOK_PORT } from "./values/tekton";
+import { registryUpstreamPorts, ZOT_PORT } from "./values/zot";
 
 export type Peer =
   | { kind: "sameNamespace" }
@@ -70,6 +71,7 @@ export const POD_PORTS = {
   tektonMetrics: TEKTON_METRICS_PORT,
   /** The operator's, Pipelines' and the proxy webhooks all listen on 8443. */
   tektonWebhooks: TEKTON_OPERATOR_WEBHOOK_PORT,
+  zot: ZOT_PORT,
 } as const;
 
 /**
@@ -87,6 +89,25 @@ function buildEgress(plan: PlatformPlan): Allow[] {
       peers: [{ kind: "cidr", cidr: "0.0.0.0/0" }, { kind: "anyPod" }],
       ports: tcp(...[...new Set([b.gitPort, b.registryPort, 443])].sort((x, y) => x - y)),
       reason: "the build clones builds.gitUrl, pulls the Dockerfiles' base images and pushes to appsRegistry (an in-cluster registry is a pod)",
+    },
+  ];
+}
+
+/**
+ * zot to the public registries it caches and to Trivy's databases: HTTPS (or a copy's own port)
+ * anywhere, since their addresses are DNS answers a NetworkPolicy cannot name ahead.
+ */
+function registryUpstreams(plan: PlatformPlan): Allow[] {
+  const registry = plan.settings.registry;
+  const ports = registry ? registryUpstreamPorts(registry) : [];
+  if (ports.length === 0) return [];
+  return [
+    {
+      name: "upstreams",
+      direction: "egress",
+      peers: [{ kind: "cidr", cidr: "0.0.0.0/0" }],
+      ports: tcp(...ports),
+      reason: "zot fetches the public registries' images on demand (registry.mirrors) and Trivy's databases (registry.scanning)",
     },
   ];
 }
@@ -308,6 +329,13 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       scrape(POD_PORTS.tektonMetrics),
     ],
     builds: [dns, ...buildEgress(plan)],
+    registry: [
+      // Pushes and pulls through the route, builds and the apps' pods in the cluster (credentials required).
+      { name: "clients", direction: "ingress", peers: [{ kind: "anyPod" }], ports: tcp(POD_PORTS.zot), reason: "Traefik's route and pods in the cluster push and pull (htpasswd users only)" },
+      scrape(POD_PORTS.zot),
+      dns,
+      ...registryUpstreams(plan),
+    ],
   };
 }
 
@@ -338,7 +366,7 @@ export function acmePort(server: string): number {
 
 export function renderNetworkPolicies(plan: PlatformPlan): NetworkPolicyDoc[] {
   const docs: NetworkPolicyDoc[] = [];
-  const present = platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined);
+  const present = planNamespaces(plan);
   for (const [key, allows] of Object.entries(namespaceAllows(plan)) as [NamespaceKey, Allow[]][]) {
     if (!present.includes(key)) continue;
     const namespace = NAMESPACES[key].name;

@@ -8,6 +8,7 @@ import { BackupMonitoring } from "../config/backup-freshness";
 import { PlatformSettings } from "../config/platform";
 import { ZONE_LABEL } from "../config/failure-domains";
 import { INGRESS_HOSTS } from "../ports";
+import { registryRouteHosts } from "../config/opt-ins/registry";
 import { CephLayout, cephLayout } from "./ceph-layout";
 import { IngressEndpoint, isSchedulable, PlatformNode, TlsFacts } from "./facts";
 import { VolumeBackupPlan, watchVolumes } from "./volume-backups";
@@ -133,7 +134,13 @@ export function planPlatform(input: PlanInput): PlatformPlan {
     volumeBackups: input.volumeBackups,
     tls: input.tls && {
       ...input.tls,
-      hosts: [...new Set([...Object.values(INGRESS_HOSTS).map((h) => `${h}.${input.domain}`), ...(input.appHosts ?? [])])].sort(),
+      hosts: [
+        ...new Set([
+          ...Object.values(INGRESS_HOSTS).map((h) => `${h}.${input.domain}`),
+          ...registryRouteHosts(input.settings.registry, input.domain),
+          ...(input.appHosts ?? []),
+        ]),
+      ].sort(),
     },
   };
 }

@@ -64,6 +64,12 @@ export const RELEASES: Record<ChartKey, ReleaseSpec> = {
     timeoutSeconds: 300,
     timeoutReason: "one Deployment (its S3 plugin copied in by an init container) and the node agent DaemonSet; no hooks (the CRDs are the program's)",
   },
+  zot: {
+    name: "zot",
+    namespace: "registry",
+    timeoutSeconds: 600,
+    timeoutReason: "one StatefulSet pod with a new Ceph volume (bound and formatted before the pod starts)",
+  },
   snapshotController: {
     name: "snapshot-controller",
     namespace: "velero",

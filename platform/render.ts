@@ -46,6 +46,8 @@ import { veleroServiceMonitor, volumesFreshnessRule } from "./volume-backup-moni
 import { TektonOperatorValues, tektonOperatorValues, tektonConfigSpec, tektonWorkloads } from "./values/tekton";
 import { buildWorkloads, renderBuildPipeline, renderBuildTask, TektonDoc } from "./builds/pipeline";
 import { BUILDS_DASHBOARD, buildsDashboard, tektonServiceMonitor } from "./builds/monitoring";
+import { REGISTRY_DASHBOARD, registryDashboard, registryServiceMonitor } from "./registry-monitoring";
+import { registryHost, ZotValues, zotValues, zotWorkloads } from "./values/zot";
 
 export interface ChartValues {
   traefik: TraefikValues;
@@ -63,6 +65,8 @@ export interface ChartValues {
   snapshotController?: SnapshotControllerValues;
   /** Only with the opt-in `builds`. */
   tektonOperator?: TektonOperatorValues;
+  /** Only with the registry opt-in (settings.registry). */
+  zot?: ZotValues;
 }
 
 export interface RenderedPlatform {
@@ -103,6 +107,7 @@ export function platformCertificates(plan: PlatformPlan, issuer: string): Certif
     certificateFor(grafanaHost(plan), NAMESPACES.monitoring.name, issuer),
     certificateFor(traefikHost(plan), NAMESPACES.traefik.name, issuer),
     certificateFor(cephDashboardHost(plan), NAMESPACES.rookCeph.name, issuer),
+    ...(plan.settings.registry ? [certificateFor(registryHost(plan.domain), NAMESPACES.registry.name, issuer)] : []),
   ];
 }
 
@@ -124,6 +129,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     velero: plan.volumeBackups && veleroValues(plan.volumeBackups),
     snapshotController: plan.volumeBackups && snapshotControllerValues(),
     tektonOperator: plan.settings.builds && tektonOperatorValues(),
+    zot: plan.settings.registry && zotValues(plan, plan.settings.registry),
   };
   const kafka = kafkaSpec(plan);
   const kafkaNodePool = kafkaNodePoolSpec(plan);
@@ -142,6 +148,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...(values.velero ? veleroWorkloads(values.velero) : []),
     ...(values.snapshotController ? snapshotControllerWorkloads(values.snapshotController) : []),
     ...(values.tektonOperator ? [...tektonWorkloads(values.tektonOperator), ...buildWorkloads()] : []),
+    ...(values.zot ? zotWorkloads(values.zot) : []),
     ...k3sAddonWorkloads(),
   ];
   const certificates = plan.tls ? platformCertificates(plan, ISSUER_NAMES[plan.tls.issuer]) : [];
@@ -160,6 +167,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       redisServiceMonitor(),
       ...(plan.volumeBackups ? [veleroServiceMonitor()] : []),
       ...(plan.settings.builds ? [tektonServiceMonitor()] : []),
+      ...(plan.settings.registry ? [registryServiceMonitor()] : []),
     ],
     prometheusRules: [cephHealthRule(), backupFreshnessRule(plan.volumeBackups ? [volumesFreshnessRule()] : []), ...optional(backupAlertRule(plan.backups))],
     scrapeConfigs: optional(backupScrapeConfig(plan.backups)),
@@ -169,6 +177,9 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
         : []),
       ...(plan.settings.builds
         ? [{ name: BUILDS_DASHBOARD.name, namespace: NAMESPACES.monitoring.name, key: BUILDS_DASHBOARD.key, json: JSON.stringify(buildsDashboard(), null, 2) }]
+        : []),
+      ...(plan.settings.registry
+        ? [{ name: REGISTRY_DASHBOARD.name, namespace: NAMESPACES.monitoring.name, key: REGISTRY_DASHBOARD.key, json: JSON.stringify(registryDashboard(), null, 2) }]
         : []),
     ],
     certificates,

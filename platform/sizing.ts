@@ -122,6 +122,14 @@ export const SIZING = {
     dataMover: resources("100m", "128Mi", "1", "1Gi"),
     maintenance: resources("50m", "128Mi", "1", "1Gi"),
   },
+  // The registry opt-in (values/zot.ts): zot is one Go process serving blobs from its volume (it
+  // streams them, so memory does not grow with image size) plus its metadata DB (BoltDB, mmapped) and
+  // the on-demand sync of public images. The chart sets no resources and zot states no minimum.
+  // With CVE scanning, Trivy's vulnerability DB (a BoltDB of ~0.7-1 GiB, mmapped: page cache, counted
+  // against the limit) is opened in the same process and each scan unpacks an image's layers'
+  // package lists in memory: the request and limit grow with it (docs/registry.md).
+  zot: resources("100m", "256Mi", "1", "1Gi"),
+  zotScanning: resources("200m", "1Gi", "2", "3Gi"),
   // The CSI snapshot controller: one Go controller watching VolumeSnapshots (idle ~20 MiB).
   snapshotController: resources("10m", "32Mi", "100m", "128Mi"),
 

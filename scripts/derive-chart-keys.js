@@ -26,6 +26,9 @@
 //     cp /tmp/velero/values.yaml /tmp/velero/values.schema.json /tmp/charts/velero-12.1.0/
 // tekton-operator likewise (no values.schema.json): tar -xzf ../shared/charts/tekton-operator-0.81.1.tgz
 //   -C /tmp && cp /tmp/tekton-operator/values.yaml /tmp/charts/tekton-operator-0.81.1/
+// zot likewise (no values.schema.json in the chart):
+//   mkdir -p /tmp/charts/zot-0.1.122 && tar -xzf ../shared/charts/zot-0.1.122.tgz -C /tmp && \
+//     cp /tmp/zot/values.yaml /tmp/charts/zot-0.1.122/
 //
 // A fixture holds:
 //   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
@@ -117,6 +120,19 @@ const CRD_FIELDS = {
     },
 };
 
+/**
+ * Top-level keys a chart's templates read but its values.yaml neither sets nor mentions (zot's
+ * StatefulSet renders `.Values.resources`, `.Values.podSecurityContext` and `.Values.securityContext`
+ * with toYaml). Each names the template; the path is added as a key and opened below.
+ */
+const TEMPLATE_FIELDS = {
+    zot: {
+        resources: "templates/statefulset.yaml and deployment.yaml: `resources: {{- toYaml .Values.resources | nindent 12 }}`",
+        podSecurityContext: "templates/statefulset.yaml and deployment.yaml: the pod's `securityContext: {{- toYaml .Values.podSecurityContext }}`",
+        securityContext: "templates/statefulset.yaml and deployment.yaml: the container's `securityContext: {{- toYaml .Values.securityContext }}`",
+    },
+};
+
 /** Where a chart's values come from when they are not in ../shared: its repository, tag and path. */
 const UPSTREAM = {
     "cert-manager": (version) => `github.com/cert-manager/cert-manager ${version}:deploy/charts/cert-manager/values.yaml`,
@@ -126,6 +142,8 @@ const UPSTREAM = {
     "snapshot-controller": (version) => `github.com/piraeusdatastore/helm-charts snapshot-controller-${version}:charts/snapshot-controller/values.yaml`,
     // ../shared/charts holds the archive (published as an OCI chart); its values.yaml is the tag's.
     "tekton-operator": (version) => `github.com/tektoncd/operator v${version}:charts/tekton-operator/values.yaml`,
+    // ../shared/charts holds its archive, packaged unchanged from this tag (its README).
+    zot: (version) => `github.com/project-zot/helm-charts zot-${version}:charts/zot/values.yaml`,
 };
 
 const RESOURCE_KEYS = new Set(["limits", "requests", "claims"]);
@@ -220,6 +238,11 @@ function main() {
             if (!keys.has(parent)) throw new Error(`${folder}: "${parent}" (parent of the custom resource field "${p}") not in the defaults`);
             keys.add(p);
             open[p] = `custom resource field: ${reason}`;
+        }
+        for (const [p, reason] of Object.entries(TEMPLATE_FIELDS[chart] || {})) {
+            if (keys.has(p)) throw new Error(`${folder}: "${p}" is in the defaults now; drop it from TEMPLATE_FIELDS`);
+            keys.add(p);
+            open[p] = `read by the templates only: ${reason}`;
         }
         const fixture = {
             chart,

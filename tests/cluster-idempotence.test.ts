@@ -20,6 +20,7 @@ import {
   renderFlannelIfaceHelper,
 } from "../cluster/scripts";
 import { remoteCommand } from "../shell";
+import { NodeMirror, nodeStdin, REGISTRY_CA_FILE, renderRegistriesYaml } from "../cluster/registries";
 
 const VERSION = "v1.36.5+k3s1";
 const OLD_VERSION = "v1.36.4+k3s1";
@@ -601,5 +602,64 @@ describe("wait-for-api-gateway (on the load balancer)", () => {
     expect(r.status).not.toBe(0);
     expect(probes(r.calls)).toHaveLength(1);
     expect(r.stderr).toContain("no API server answered at https://10.17.3.12:6443/readyz within 0s (last status: 000)");
+  });
+});
+
+describe("install-k3s: the registry mirror's files (cluster/registries.ts)", () => {
+  const CA = "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n";
+  const mirror = (endpoint: string): NodeMirror => ({
+    endpoint,
+    registries: ["docker.io", "ghcr.io"],
+    prefixRepositories: true,
+    caPem: CA,
+    auth: { username: "pull", password: "s3cr3t-pull" },
+    airGap: false,
+  });
+  const REGISTRIES = "etc/rancher/k3s/registries.yaml";
+  const CA_FILE = REGISTRY_CA_FILE.slice(1);
+  const node = new Node().installed(VERSION, CONFIG);
+  const first = node.run(install(), { stdin: nodeStdin(CONFIG, mirror("https://registry.example.lan")) });
+  const firstFiles = { registries: node.file(REGISTRIES), ca: node.file(CA_FILE), config: node.file("etc/rancher/k3s/config.yaml") };
+  const again = node.run(install(), { stdin: nodeStdin(CONFIG, mirror("https://registry.example.lan")) });
+  const moved = node.run(install(), { stdin: nodeStdin(CONFIG, mirror("https://registry.example.lan:30443")) });
+  const movedRegistries = node.file(REGISTRIES);
+  const off = node.run(install(), { stdin: CONFIG });
+  const offExists = [existsSync(join(node.root, REGISTRIES)), existsSync(join(node.root, CA_FILE))];
+
+  it("writes registries.yaml and the CA (0600) beside an unchanged config.yaml and restarts K3s once", () => {
+    expect(first.status).toBe(0);
+    expect(firstFiles.config).toBe(CONFIG);
+    expect(firstFiles.registries).toBe(renderRegistriesYaml(mirror("https://registry.example.lan")));
+    expect(firstFiles.ca).toContain(CA.trim());
+    expect(serviceChanges(first.calls)).toContain("systemctl restart --no-block k3s");
+    expect(first.stdout.trim()).toBe(`k3s ${VERSION} on bootstrap1: reconfigured`);
+    expect(first.stdout + first.stderr).not.toContain("s3cr3t-pull");
+  });
+
+  it("the same files again: nothing written, no restart", () => {
+    expect(again.status).toBe(0);
+    expect(serviceChanges(again.calls)).toEqual([]);
+    expect(again.stdout.trim()).toBe(`k3s ${VERSION} on bootstrap1: unchanged`);
+  });
+
+  it("a changed mirror rewrites registries.yaml only and restarts K3s", () => {
+    expect(moved.status).toBe(0);
+    expect(movedRegistries).toContain("https://registry.example.lan:30443");
+    expect(serviceChanges(moved.calls)).toContain("systemctl restart --no-block k3s");
+  });
+
+  it("no mirror any more: both files removed, K3s restarted once", () => {
+    expect(off.status).toBe(0);
+    expect(offExists).toEqual([false, false]);
+    expect(serviceChanges(off.calls)).toContain("systemctl restart --no-block k3s");
+  });
+
+  it("a registries.yaml the program did not write stays, and nothing restarts", () => {
+    const other = new Node().installed(VERSION, CONFIG);
+    writeFileSync(join(other.root, REGISTRIES), "mirrors: {}\n");
+    const r = other.run(install(), { stdin: CONFIG });
+    expect(r.status).toBe(0);
+    expect(other.file(REGISTRIES)).toBe("mirrors: {}\n");
+    expect(serviceChanges(r.calls)).toEqual([]);
   });
 });

@@ -2,7 +2,9 @@
 # Installs, upgrades or reconfigures K3s on one node; starts or restarts it only when needed.
 # Rendered per node by cluster/scripts.ts (the @...@ placeholders are filled in, shell-quoted).
 # The desired /etc/rancher/k3s/config.yaml arrives on stdin: it holds the cluster token, so it never
-# appears on a command line, in the Pulumi log or in an error message.
+# appears on a command line, in the Pulumi log or in an error message. After it, each further file
+# (registries.yaml, the registry mirror's CA: cluster/registries.ts) follows a line
+# "#@flatcarmicrocloud <name>"; a file that does not follow is not wanted on the node.
 #
 # Idempotent by inspection: remote commands cannot read drift back into Pulumi, so the script itself
 # compares the node's real state (installed version, config file, service unit, service state) with
@@ -43,6 +45,11 @@ UNIT="$SYSTEMD_DIR/$SERVICE.service"
 DROPIN_DIR="$SYSTEMD_DIR/$SERVICE.service.d"
 DROPIN="$DROPIN_DIR/50-flatcarmicrocloud.conf"
 HELPER="$ROOT$FLANNEL_IFACE_HELPER"
+REGISTRIES="$CONFIG_DIR/registries.yaml"
+OWN_DIR="$CONFIG_DIR/flatcarmicrocloud"
+REGISTRY_CA="$OWN_DIR/registry-ca.pem"
+# The first line of every file this script writes besides config.yaml: only such a file is removed.
+OWN_HEADER='# Written by FlatcarMicroCloud (Pulumi, stage 2).'
 
 umask 077
 log() { printf '[%s] %s\n' "$NODE_NAME" "$*" >&2; }
@@ -51,7 +58,13 @@ workdir="$(mktemp -d)"
 trap 'rm -rf "$workdir"' EXIT
 
 # --- desired state ---
-cat >"$workdir/config.yaml"
+# config.yaml up to the first marker line, then one file per marker (names are fixed: see above).
+cat >"$workdir/stdin"
+awk -v dir="$workdir" '
+  BEGIN { out = dir "/config.yaml"; printf "" > out }
+  /^#@flatcarmicrocloud (registries\.yaml|registry-ca\.pem)$/ { out = dir "/" $2; printf "" > out; next }
+  { print > out }
+' "$workdir/stdin"
 if [ ! -s "$workdir/config.yaml" ]; then
   log "no K3s config on stdin"
   exit 1
@@ -137,6 +150,29 @@ if [ "$current_hash" != "$desired_hash" ]; then
   changed=true
   [ "$action" = unchanged ] && action="reconfigured"
 fi
+
+# --- registry mirror: registries.yaml and its CA (K3s reads them when it starts) ---
+# Written when wanted and different; removed when not wanted, but only if this script wrote it.
+sync_file() {
+  local desired="$1" target="$2"
+  if [ -f "$desired" ]; then
+    if [ ! -f "$target" ] || ! cmp -s "$desired" "$target"; then
+      log "writing $target"
+      mkdir -p "$(dirname "$target")"
+      install -m 0600 "$desired" "$target.new"
+      mv -f "$target.new" "$target"
+      changed=true
+    fi
+  elif [ -f "$target" ] && [ "$(head -c ${#OWN_HEADER} "$target")" = "$OWN_HEADER" ]; then
+    log "removing $target (no registry mirror any more)"
+    rm -f "$target"
+    changed=true
+  fi
+  # (no `[ ] && x` as a function's last command: its status would be the function's, and set -e stop)
+  if [ "$changed" = true ] && [ "$action" = unchanged ]; then action="reconfigured"; fi
+}
+sync_file "$workdir/registry-ca.pem" "$REGISTRY_CA"
+sync_file "$workdir/registries.yaml" "$REGISTRIES"
 
 # --- flannel interface helper (before the drop-in that runs it) ---
 if [ ! -f "$HELPER" ] || [ "$(cat "$HELPER")" != "$FLANNEL_IFACE_HELPER_SCRIPT" ]; then
