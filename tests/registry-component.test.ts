@@ -1,0 +1,93 @@
+/**
+ * The registry opt-in wired by the Platform component on prod (no builds: prod cannot hold both
+ * beside the volume backups), under the SDK's mock engine: its Secrets, release, certificate,
+ * monitor and outputs (the platform without the key has none of them: tests/platform-component.test.ts).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as random from "@pulumi/random";
+import { parsePlatformSettings } from "../config/platform";
+import { parseTopology } from "../config/validate";
+import type { Platform as PlatformClass } from "../platform";
+import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
+import { rawStack } from "./helpers/stacks";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const SECRET = "kubernetes:core/v1:Secret";
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nRnJlZUlQQSB0ZXN0IENB\n-----END CERTIFICATE-----\n";
+let h: Harness;
+let platform: PlatformClass;
+
+beforeAll(async () => {
+  h = await startHarness({
+    stack: "prod",
+    outputsFor: (args) =>
+      args.type === "random:index/randomPassword:RandomPassword"
+        ? { result: `pw-${args.name}`, bcryptHash: `$2a$10$hash-of-${args.name}` }
+        : args.type === "random:index/randomBytes:RandomBytes"
+          ? { base64: Buffer.alloc(Number(args.inputs.length), args.name.length).toString("base64") }
+          : undefined,
+  });
+  const { Platform } = await import("../platform");
+  const { k3sClusterFacts } = await import("../cluster/facts");
+  const { registryCredentials } = await import("../cluster/registry-credentials");
+  const topology = parseTopology(rawStack("prod"), "prod");
+  const settings = parsePlatformSettings({ registry: { volumeGiB: 25 } }, topology);
+  platform = new Platform("platform", {
+    provider: new k8s.Provider("k", { kubeconfig: "x" }),
+    ...k3sClusterFacts(topology),
+    settings,
+    registryAuth: registryCredentials(settings.registry),
+    acme: { ready: new random.RandomPassword("acme-ready", { length: 8 }), caCertificate: CA_PEM, dnsRecordsServed: [new random.RandomPassword("dns-records", { length: 8 })] },
+  });
+  await h.settle();
+});
+
+const release = (name: string): Recorded => h.byType(RELEASE).find((r) => r.inputs.name === name) as Recorded;
+const inRegistry = (type: string) => h.byType(type).filter((r) => (r.inputs.metadata as { namespace?: string } | undefined)?.namespace === "registry");
+
+it("the htpasswd Secret holds the users' bcrypt hashes, never a password; the push credentials are a dockerconfigjson; all secret", () => {
+  expect(inRegistry(SECRET).map((s) => s.name).sort()).toEqual(["platform-registry-metrics-auth", "platform-registry-push", "platform-zot-htpasswd"]);
+  const htpasswd = h.byName("platform-zot-htpasswd");
+  expect(isSecretAt(htpasswd.rawInputs, ["stringData"])).toBe(true);
+  const file = (htpasswd.inputs.stringData as Record<string, string>).htpasswd;
+  expect(file).toBe("push:$2a$10$hash-of-registry-push\npull:$2a$10$hash-of-registry-pull\n");
+  expect(file).not.toContain("pw-registry");
+  const push = h.byName("platform-registry-push");
+  expect(push.inputs.type).toBe("kubernetes.io/dockerconfigjson");
+  expect(isSecretAt(push.rawInputs, ["stringData"])).toBe(true);
+  const doc = JSON.parse((push.inputs.stringData as Record<string, string>)[".dockerconfigjson"]) as { auths: Record<string, { username: string; password: string }> };
+  expect(Object.entries(doc.auths).map(([host, a]) => [host, a.username, a.password])).toEqual([["registry.cefaslocalserver.com", "push", "pw-registry-push"]]);
+});
+
+it("zot installs in namespace registry after its Secrets, its guard rails and the storage gate, its claim of registry.volumeGiB on ceph-block", () => {
+  const zot = release("zot");
+  expect(zot.inputs).toMatchObject({ chart: "zot", version: "0.1.122", namespace: "registry", atomic: true });
+  for (const dep of ["platform-zot-htpasswd", "platform-registry-metrics-auth", "platform-ceph-block-ready", "platform-registry-default-deny"]) expect(h.dependsOn(zot, h.byName(dep))).toBe(true);
+  expect((zot.inputs.values as { pvc: { storage: string; storageClassName: string } }).pvc).toMatchObject({ storage: "25Gi", storageClassName: "ceph-block" });
+  const ns = h.byName("platform-ns-registry");
+  expect((ns.inputs.metadata as { labels: Record<string, string> }).labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+  expect(h.dependsOn(zot, h.byName("platform-registry-container-defaults"))).toBe(true);
+});
+
+it("its Certificate from the issuer and its ServiceMonitor (after monitoring and zot)", () => {
+  const cert = h.byName("platform-certificate-registry.cefaslocalserver.com");
+  expect((cert.inputs.spec as { dnsNames: string[]; secretName: string }).secretName).toBe("registry.cefaslocalserver.com-tls");
+  const monitor = h.byName("platform-zot-monitor");
+  expect(h.dependsOn(monitor, release("zot"))).toBe(true);
+  expect(h.dependsOn(monitor, release("kube-prometheus-stack"))).toBe(true);
+  expect(h.byName("platform-registry-dashboard")).toBeDefined();
+});
+
+it("outputs where to push, as whom, and the Secret's name; the passwords only inside the secret passwords output", async () => {
+  expect(platform.endpoints.registry).toEqual({
+    endpoint: "registry.cefaslocalserver.com",
+    internalEndpoint: "zot.registry.svc.cluster.local:5000",
+    username: "push",
+    secretName: "registry-push",
+    namespace: "registry",
+  });
+  expect(platform.urls.registry).toBe("https://registry.cefaslocalserver.com/");
+  const { value, secret } = await resolveOutput(platform.passwords);
+  expect(secret).toBe(true);
+  expect(value).toMatchObject({ registryPush: "pw-registry-push", registryPull: "pw-registry-pull" });
+});
