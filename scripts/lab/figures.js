@@ -44,6 +44,8 @@ function printKube({ date, stack, kubernetesVersion, seconds, counts, memoryMiB,
     dayTwoAdd: "day two: add an app",
     dayTwoChange: "day two: image tag and replicas",
     dayTwoRemove: "day two: remove an app",
+    dayTwoTls: "day two: tlsIssuer none -> selfSigned",
+    dayTwoTlsBack: "day two: tlsIssuer back to none",
     destroy: "destroy",
   };
   console.log(`lab:kube run of ${date}, stack ${stack}, Kubernetes ${kubernetesVersion}`);

@@ -231,6 +231,9 @@ async function runPulumi(ctx) {
     return { detail: `deletes ${(ops.delete || []).length}; applied (${applied}), then no changes`, figure: "dayTwoRemove" };
   });
 
+  // tlsIssuer on day two, with a STAND-IN for cert-manager's issuing (kube-issuer.js, docs/lab.md).
+  await require("./kube-issuer").issuerSteps({ ROOT, RUN, PROJECT_NAME, kube, cli, stack, stackFile, step, pki, previewOps, applyAndNoOp, described });
+
   await step("stack export: no generated secret's plain value in the state, each held encrypted", () => {
     const shown = JSON.parse(cli(["stack", "export", "--stack", stack, "--show-secrets"]));
     const state = JSON.parse(cli(["stack", "export", "--stack", stack]));

@@ -9,9 +9,11 @@
  * - the lab's own: a LoadBalancer Service gets an ingress address (STAND-IN for a load balancer
  *   controller; K3s's servicelb is disabled by the program, so only a chart default could ask);
  * - the lab's own: custom resources the program awaits (`pulumi.com/waitFor: condition=Ready`) get a
- *   Ready condition (STAND-IN for the operator: Strimzi, cert-manager, Rook), once the apiserver
+ *   Ready condition (STAND-IN for the operator: Strimzi, Rook), once the apiserver
  *   accepted them. kwok refuses a stage whose kind does not exist yet, so each runs in a kwok of its
- *   own, started when its CRD appears (READY_KINDS).
+ *   own, started when its CRD appears (READY_KINDS). cert-manager's ClusterIssuers and Certificates
+ *   are not among them: kube-issuer.js stands in for cert-manager's issuing (a Certificate is Ready
+ *   only with its Secret, which the program reads for the CA).
  */
 "use strict";
 const fs = require("fs");
@@ -51,8 +53,6 @@ spec:
 /** Custom resources an operator would mark Ready, which the program may await. */
 const READY_KINDS = [
   { group: "kafka.strimzi.io", kind: "Kafka", operator: "Strimzi" },
-  { group: "cert-manager.io", kind: "ClusterIssuer", operator: "cert-manager" },
-  { group: "cert-manager.io", kind: "Certificate", operator: "cert-manager" },
   { group: "ceph.rook.io", kind: "CephCluster", operator: "Rook" },
 ];
 
