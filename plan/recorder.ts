@@ -73,6 +73,11 @@ export interface RecorderOptions {
    */
   secretKeys?: string[];
   preview?: boolean;
+  /**
+   * The id a mock returns for a resource (default `<name>-id`); undefined in a preview is what the
+   * engine gives a resource the preview creates: an unknown id.
+   */
+  idFor?: (args: pulumi.runtime.MockResourceArgs) => string | undefined;
   /** Extra state a mock returns for a resource (e.g. a command's stdout). */
   outputsFor?: (args: pulumi.runtime.MockResourceArgs) => Record<string, unknown> | undefined;
   /**
@@ -191,7 +196,8 @@ export async function startRecorder(options: RecorderOptions = {}): Promise<Reco
       newResource: (args) => {
         const extra = options.outputsFor?.(args) ?? {};
         const inputs = args.inputs as Record<string, unknown>;
-        return { id: `${args.name}-id`, state: { ...inputs, ...extra } };
+        const id = options.idFor ? options.idFor(args) : `${args.name}-id`;
+        return { id, state: { ...inputs, ...extra } };
       },
       call: (args) => args.inputs as Record<string, unknown>,
     },

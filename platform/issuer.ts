@@ -93,10 +93,13 @@ export function registerIssuer(name: string, args: IssuerArgs): Issuer {
         after([selfSigned]),
       );
       const issuer = clusterIssuer(`${name}-cluster-issuer`, issuerName, caIssuerSpec(), after([ca]));
-      // Read once the CA is issued (the id is unknown until the Certificate is, so a first preview
-      // reads nothing). Only its certificate leaves: the key stays in the cluster (the read Secret's
-      // data is a secret output in the state).
-      const secret = k8s.core.v1.Secret.get(`${name}-ca-secret`, pulumi.interpolate`${ca.metadata.namespace}/${CA_SECRET}`, { ...opts, dependsOn: [ca] });
+      // Read once the CA is issued: the id waits for the Certificate's own id, which a preview that
+      // creates it does not know, so that preview reads nothing. (Its namespace alone is known in
+      // that preview: the engine then read a Secret that does not exist yet and the preview failed,
+      // "resource 'cert-manager/flatcarmicrocloud-ca' does not exist", found by lab:kube.) Only its
+      // certificate leaves: the key stays in the cluster (the read Secret's data is a secret output).
+      const caSecretId = pulumi.all([ca.id, ca.metadata.namespace]).apply(([, namespace]) => `${namespace}/${CA_SECRET}`);
+      const secret = k8s.core.v1.Secret.get(`${name}-ca-secret`, caSecretId, { ...opts, dependsOn: [ca] });
       const caCertificate = pulumi.unsecret(
         secret.data.apply((d) => {
           const pem = d?.["tls.crt"];
