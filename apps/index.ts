@@ -144,7 +144,8 @@ export class Apps extends pulumi.ComponentResource {
       new k8s.policy.v1.PodDisruptionBudget(id, { metadata: meta(r.podDisruptionBudget), spec: r.podDisruptionBudget.spec }, afterGuardRails);
       new k8s.autoscaling.v2.HorizontalPodAutoscaler(id, { metadata: meta(r.autoscaler), spec: r.autoscaler.spec }, { ...k8sOpts, dependsOn: [...args.after, deployment] });
       if (r.ingressRoute) {
-        const secretName = r.ingressRoute.spec.tls.secretName;
+        const tls = r.ingressRoute.spec.tls;
+        const secretName = "secretName" in tls ? tls.secretName : undefined;
         const cert = secretName ? certificates.get(secretName) : undefined;
         new k8s.apiextensions.CustomResource(
           `${id}-route`,

@@ -65,8 +65,14 @@ export interface RenderedApp {
 export interface IngressRouteSpec {
   entryPoints: string[];
   routes: { kind: "Rule"; match: string; services: { name: string; port: number }[] }[];
-  /** Empty without an issuer: Traefik's default certificate. */
-  tls: { secretName?: string };
+  /**
+   * The host's TLS Secret, or without an issuer the default TLS store (Traefik's default
+   * certificate, as an empty `tls` would be): never empty, because server-side apply turns an
+   * object emptied on update into null, which the CRD refuses (`spec.tls in body must be of type
+   * object: "null"`, kubernetes/kubernetes#104694): going back to `tlsIssuer: none` failed that way
+   * (found by lab:kube). Traefik reads no certificate from `store` (only `default` is allowed).
+   */
+  tls: { secretName: string } | { store: { name: "default" } };
 }
 
 export interface KafkaTopicDoc {
@@ -250,7 +256,7 @@ export function renderApp(app: AppSpec, ctx: AppContext): RenderedApp {
       spec: {
         entryPoints: ["websecure"],
         routes: app.ingress.paths.map((p) => ({ kind: "Rule" as const, match: routeMatch(app.ingress!.host, p), services: [{ name: app.name, port: app.port }] })),
-        tls: ctx.services.certificateIssuer ? { secretName: tlsSecretName(app.ingress.host) } : {},
+        tls: ctx.services.certificateIssuer ? { secretName: tlsSecretName(app.ingress.host) } : { store: { name: "default" } },
       },
     },
   };

@@ -188,6 +188,11 @@ describe("routes, certificates, topics, capacity", () => {
       tls: { secretName: "app.cefaslocalserver.com-tls" },
     });
     expect(app("frontend").ingressRoute!.spec.routes[0].match).toBe("Host(`app.cefaslocalserver.com`)");
+    // Without an issuer: Traefik's default certificate through the default store, never an empty
+    // tls (server-side apply nulls an object emptied on update and the CRD refuses it; lab:kube).
+    const bare = renderApps(apps, { ...ctx, services: { ...ctx.services, certificateIssuer: undefined } });
+    expect(bare.apps.find((a) => a.app.name === "api")!.ingressRoute!.spec.tls).toEqual({ store: { name: "default" } });
+    expect(bare.certificates).toEqual([]);
     expect(app("worker").ingressRoute).toBeUndefined();
     expect(rendered.certificates).toEqual([
       {

@@ -368,8 +368,9 @@ async function issuerSteps(ctx) {
       await step(`certificates: the CA from ${SELF_SIGNED_ISSUER}, every route's from ${ISSUER_NAMES.selfSigned} and chaining to it (openssl verify); tlsCaCertificate is the CA Secret's; its key never in plain text in the state`, async () => {
         const issuers = (await kube.get(`${CM}/clusterissuers`)).items;
         const want = { [SELF_SIGNED_ISSUER]: "selfSigned", [ISSUER_NAMES.selfSigned]: "ca" };
+        const sorted = (o) => JSON.stringify(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
         const gotIssuers = Object.fromEntries(issuers.map((i) => [i.metadata.name, Object.keys(i.spec).join(",")]));
-        if (JSON.stringify(gotIssuers) !== JSON.stringify(want)) throw new Error(`ClusterIssuers ${JSON.stringify(gotIssuers)}, not ${JSON.stringify(want)}`);
+        if (sorted(gotIssuers) !== sorted(want)) throw new Error(`ClusterIssuers ${sorted(gotIssuers)}, not ${sorted(want)}`);
         const certs = (await kube.get(`${CM}/certificates`)).items;
         const ca = certs.find((c) => c.metadata.name === CA_CERTIFICATE && c.metadata.namespace === NAMESPACES.certManager.name);
         if (!ca || !ca.spec.isCA || ca.spec.issuerRef.name !== SELF_SIGNED_ISSUER) throw new Error(`no CA Certificate ${NAMESPACES.certManager.name}/${CA_CERTIFICATE} from ${SELF_SIGNED_ISSUER}`);
