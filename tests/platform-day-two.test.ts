@@ -118,6 +118,17 @@ describe("docs/day-two.md row tlsIssuer", () => {
   });
 });
 
+describe("docs/day-two.md row tlsIssuer, the way back", () => {
+  it("in place: selfSigned back to none deletes exactly what selfSigned created; the routes update back; nothing is replaced", () => {
+    const on = [...changes("existingBefore", "existingCa").changes.values()].filter((c) => c.change !== "same");
+    const back = [...changes("existingCa", "existingBefore").changes.values()].filter((c) => c.change !== "same");
+    expect(back.filter((c) => !["delete", "update"].includes(c.change))).toEqual([]);
+    const names = (list: typeof on, change: string) => list.filter((c) => c.change === change).map((c) => c.name).sort();
+    expect(names(back, "delete")).toEqual(names(on, "create"));
+    expect(names(back, "update")).toEqual(names(on, "update"));
+  });
+});
+
 describe("docs/day-two.md row existingCluster", () => {
   it("in place: a node, the pod range and the ingress Service type update releases and policies, replacing nothing", () => {
     const r = changes("existingBefore", "existingAfter");
