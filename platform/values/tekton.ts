@@ -81,7 +81,7 @@ export interface TektonOperatorValues {
   };
   webhook: { replicas: number; image: { repository: string; tag: string }; resources: Resources };
   webhookProxy: { image: { repository: string; tag: string } };
-  podSecurityContext: { runAsNonRoot: true; seccompProfile: { type: "RuntimeDefault" } };
+  podSecurityContext: { runAsNonRoot: true; runAsUser: number; runAsGroup: number; seccompProfile: { type: "RuntimeDefault" } };
   securityContext: typeof restrictedContainer;
   service: { createServiceMonitor: false };
 }
@@ -102,8 +102,9 @@ export function tektonOperatorValues(): TektonOperatorValues {
     },
     webhook: { replicas: 1, image: { repository: t.webhookImage.repository, tag: t.webhookImage.tag }, resources: TEKTON_SIZING.operatorWebhook },
     webhookProxy: { image: { repository: t.proxyImage.repository, tag: t.proxyImage.tag } },
-    // ko-built images run as uid 65532: the pods meet `restricted`.
-    podSecurityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+    // ko-built on Tekton's static base (.ko.yaml at v0.81.1), run as its uid 65532, given by number
+    // so the kubelet can check runAsNonRoot whatever the image's USER says: the pods meet `restricted`.
+    podSecurityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: "RuntimeDefault" } },
     securityContext: restrictedContainer,
     // The platform's own ServiceMonitor (../monitors.ts pattern) covers Pipelines' controller.
     service: { createServiceMonitor: false },
