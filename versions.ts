@@ -120,6 +120,38 @@ export const CHARTS = {
     repo: "https://zotregistry.dev/helm-charts",
     image: { repository: "ghcr.io/project-zot/zot", tag: "v2.1.18" },
   },
+  // Logs (opt-in `logs`, config/opt-ins/logs.ts): the ECK operator and its Elasticsearch and Kibana
+  // custom resources (`logs.stack: elk`), or Loki in single binary mode (`logs.stack: loki`), with
+  // Fluent Bit collecting on every node for either. Tags are the charts' appVersions (Elasticsearch
+  // and Kibana: eck-stack 0.20.0's default `version`), written into the values so that a chart bump
+  // shows the images it brings; the ECK operator derives the Elasticsearch and Kibana images from
+  // `elasticStack` (docker.elastic.co/elasticsearch/elasticsearch:<v>, docker.elastic.co/kibana/kibana:<v>).
+  eckOperator: {
+    chart: "eck-operator",
+    version: "3.5.0",
+    repo: "https://helm.elastic.co",
+    image: { repository: "docker.elastic.co/eck/eck-operator", tag: "3.5.0" },
+  },
+  eckStack: {
+    chart: "eck-stack",
+    version: "0.20.0",
+    repo: "https://helm.elastic.co",
+    elasticStack: "9.5.0",
+    elasticsearchImage: { repository: "docker.elastic.co/elasticsearch/elasticsearch", tag: "9.5.0" },
+    kibanaImage: { repository: "docker.elastic.co/kibana/kibana", tag: "9.5.0" },
+  },
+  fluentBit: {
+    chart: "fluent-bit",
+    version: "0.58.1",
+    repo: "https://fluent.github.io/helm-charts",
+    image: { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "5.1.1" },
+  },
+  loki: {
+    chart: "loki",
+    version: "7.3.0",
+    repo: "https://grafana.github.io/helm-charts",
+    image: { registry: "docker.io", repository: "grafana/loki", tag: "3.6.12" },
+  },
 } as const;
 
 /**

@@ -15,6 +15,7 @@ import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
 import { BuildsContext, BuildsSettings, BUILDS_PUSH_PASSWORD_KEY, parseBuilds } from "./opt-ins/builds";
 import { readSecretKeys } from "./secret-keys";
+import { LogsSettings, parseLogs } from "./opt-ins/logs";
 
 /** Stage 3 keys as written in Pulumi.<stack>.yaml (without the project prefix), before validation. */
 export interface RawPlatformConfig {
@@ -33,6 +34,7 @@ export interface RawPlatformConfig {
   chartVersions?: unknown;
   builds?: unknown;
   registry?: unknown;
+  logs?: unknown;
 }
 
 export type ChartKey = keyof typeof CHARTS;
@@ -77,6 +79,8 @@ export interface PlatformSettings {
   builds?: BuildsSettings;
   /** The registry opt-in (config/opt-ins/registry.ts); off when undefined. */
   registry?: RegistrySettings;
+  /** The logging stack (opt-in `logs`, config/opt-ins/logs.ts); undefined: none. */
+  logs?: LogsSettings;
 }
 
 /** A classic chart repository serving every pinned chart (`chartMirror`, `chartMirrorCaFile`). */
@@ -130,6 +134,7 @@ export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
   "chartVersions",
   "builds",
   "registry",
+  "logs",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -285,6 +290,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
   const chartVersions = parseChartVersions(c, raw.chartVersions);
   const builds = parseBuilds(c, raw.builds, optIns.builds ?? {});
   const registry = parseRegistry(c, raw.registry);
+  const logs = parseLogs(c, raw.logs);
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {
@@ -296,6 +302,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
     chartVersions,
     ...(builds ? { builds } : {}),
     registry,
+    ...(logs ? { logs } : {}),
   };
 }
 

@@ -15,6 +15,9 @@
  *     Velero's CRDs and its two Secrets (S3 credentials, kopia's repository password) -> velero;
  *   with `builds`: the Tekton operator's CRDs -> tekton-operator -> TektonConfig (awaited Ready: the
  *     operator installed Pipelines) -> the build Task and Pipeline; the push Secret in `builds`.
+ *   with `logs` (./logs.ts): elk: eck-operator -> eck-stack (Elasticsearch on Ceph, Kibana) ->
+ *     the retention Job (ILM policy, index template) -> fluent-bit; loki: loki -> fluent-bit and
+ *     Grafana's Loki datasource.
  * Everything else installs in parallel (rook-ceph and strimzi start at once).
  *
  * Values, custom resources and policies are rendered in ./render.ts from the plan (./plan.ts); this
@@ -68,9 +71,12 @@ import {
   RegistryPush,
   registryPush,
 } from "./values/zot";
+import { kibanaRoute } from "./values/logs-elk";
+import { registerLogs } from "./logs";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
 export { volumeBackupPlan } from "./volume-backups";
+export { logsRouteHosts } from "./values/logs-elk";
 
 export interface PlatformArgs extends PlatformFacts {
   /** Stage 2's provider for the new cluster. */
@@ -111,6 +117,8 @@ export interface PlatformUrls {
   cephDashboard: string;
   /** zot's UI (the registry opt-in; absent while off). */
   registry?: string;
+  /** Only with `logs.stack: elk` (user `elastic`, password in the Secret logging/elasticsearch-es-elastic-user: docs/logs.md). */
+  kibana?: string;
 }
 
 export interface PlatformEndpoints {
@@ -468,6 +476,9 @@ export class Platform extends pulumi.ComponentResource {
       zot = release("zot", [htpasswd, metricsAuth, storageReady], rendered.values.zot);
     }
 
+    // Logs (./logs.ts), only with the `logs` opt-in.
+    const logs = registerLogs(name, { rendered, release, namespaces, storageReady, monitoring, opts: k8sOpts });
+
     // The platform's own ServiceMonitors wait for the monitoring CRDs and for what they watch.
     const watched: Partial<Record<NamespaceKey, pulumi.Resource>> = {
       rookCeph: rookCephCluster,
@@ -476,6 +487,7 @@ export class Platform extends pulumi.ComponentResource {
       ...(velero ? { velero } : {}),
       ...(tektonConfig ? { tektonPipelines: tektonConfig } : {}),
       ...(zot ? { registry: zot } : {}),
+      ...(logs ? { logging: logs.collector } : {}),
     };
     for (const sm of rendered.serviceMonitors) {
       const key = keyOf(sm.namespace);
@@ -523,6 +535,7 @@ export class Platform extends pulumi.ComponentResource {
       traefikDashboard: https(traefikHost(plan), "/dashboard/"),
       cephDashboard: https(cephDashboardHost(plan)),
       ...(rendered.values.zot ? { registry: https(registryHost(plan.domain)) } : {}),
+      ...(plan.settings.logs?.stack === "elk" ? { kibana: https(kibanaRoute(plan).host) } : {}),
     };
     this.registry = rendered.values.zot && registryPush(plan.domain, plan.ingress.httpsPort);
     this.endpoints = {

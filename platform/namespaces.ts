@@ -3,6 +3,7 @@
  * strictest level its chart's pods meet and warns/audits at `restricted`, so anything that could be
  * tightened shows up in `kubectl` warnings and the audit log.
  */
+import type { LogsStack } from "../config/opt-ins/logs";
 import { SIZING } from "./sizing";
 
 export type PsaLevel = "privileged" | "baseline" | "restricted";
@@ -83,6 +84,18 @@ export const NAMESPACES = {
     enforce: "restricted",
     reason: "zot runs non-root with a read-only root filesystem, no capabilities and RuntimeDefault seccomp (values/zot.ts); only with the registry opt-in",
   },
+  // Logs (opt-in `logs`): only while the stack sets it.
+  elasticSystem: {
+    name: "elastic-system",
+    enforce: "restricted",
+    reason: "the ECK operator runs non-root, read-only, without capabilities, with RuntimeDefault seccomp (values/logs-elk.ts); only with logs.stack elk",
+  },
+  logging: {
+    name: "logging",
+    enforce: "privileged",
+    reason:
+      "Fluent Bit reads every node's logs through hostPath volumes (/var/log: the pods' logs and the journal) and runs as root to read files of any owner; hostPath is refused from baseline up. The store (Elasticsearch and Kibana, or Loki) shares the namespace because the collector reads its CA and credentials from Secrets, which pods can mount only in their own namespace; only with logs",
+  },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;
@@ -94,20 +107,27 @@ export const BUILDS_NAMESPACES: readonly NamespaceKey[] = ["tektonOperator", "te
 /** The registry opt-in's namespace (no `registry` key, no namespace). */
 export const REGISTRY_NAMESPACES: readonly NamespaceKey[] = ["registry"];
 
+/** The opt-in `logs`' namespaces: `logging` with either stack, `elastic-system` (the ECK operator) with elk only. */
+export const LOGS_NAMESPACES: readonly NamespaceKey[] = ["elasticSystem", "logging"];
+
 /**
  * The namespaces a platform has: every one, the backup tool's only with volume backups, the builds'
- * only with builds, the registry's only with the registry.
+ * only with builds, the registry's only with the registry, the logs' per `logs.stack`.
  */
-export function platformNamespaces(volumeBackups: boolean, builds = false, registry = false): NamespaceKey[] {
+export function platformNamespaces(volumeBackups: boolean, builds = false, registry = false, logs?: LogsStack): NamespaceKey[] {
+  const logsOn: Partial<Record<NamespaceKey, boolean>> = { logging: logs !== undefined, elasticSystem: logs === "elk" };
   return (Object.keys(NAMESPACES) as NamespaceKey[]).filter(
     (k) =>
-      (volumeBackups || !OPTIONAL_NAMESPACES.includes(k)) && (builds || !BUILDS_NAMESPACES.includes(k)) && (registry || !REGISTRY_NAMESPACES.includes(k)),
+      (volumeBackups || !OPTIONAL_NAMESPACES.includes(k)) &&
+      (builds || !BUILDS_NAMESPACES.includes(k)) &&
+      (registry || !REGISTRY_NAMESPACES.includes(k)) &&
+      (!LOGS_NAMESPACES.includes(k) || logsOn[k] === true),
   );
 }
 
 /** The namespaces of a plan's platform (./plan.ts): its volume backups and opt-ins. */
-export function planNamespaces(plan: { volumeBackups?: unknown; settings: { builds?: unknown; registry?: unknown } }): NamespaceKey[] {
-  return platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined, plan.settings.registry !== undefined);
+export function planNamespaces(plan: { volumeBackups?: unknown; settings: { builds?: unknown; registry?: unknown; logs?: { stack: LogsStack } } }): NamespaceKey[] {
+  return platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined, plan.settings.registry !== undefined, plan.settings.logs?.stack);
 }
 
 /** PSA labels of a namespace. */

@@ -17,6 +17,9 @@ import { CERT_MANAGER_WEBHOOK_PORT } from "./values/cert-manager";
 import { VELERO_METRICS_PORT } from "./values/velero";
 import { TEKTON_METRICS_PORT, TEKTON_OPERATOR_WEBHOOK_PORT } from "./values/tekton";
 import { registryUpstreamPorts, ZOT_PORT } from "./values/zot";
+import { ECK_WEBHOOK_PORT, ELASTICSEARCH_HTTP_PORT, KIBANA_PORT } from "./values/logs-elk";
+import { FLUENT_BIT_METRICS_PORT } from "./values/fluent-bit";
+import { LOKI_HTTP_PORT } from "./values/loki";
 
 export type Peer =
   | { kind: "sameNamespace" }
@@ -168,7 +171,7 @@ function backupTarget(plan: PlatformPlan): Allow[] {
 }
 
 /** The allows of each namespace, on top of its default deny. */
-export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[]> {
+export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, Allow[]>, LogsNamespace> & Partial<Record<LogsNamespace, Allow[]>> {
   const api: Allow = {
     name: "api-server",
     direction: "egress",
@@ -336,6 +339,52 @@ export function namespaceAllows(plan: PlatformPlan): Record<NamespaceKey, Allow[
       dns,
       ...registryUpstreams(plan),
     ],
+    ...logsAllows(plan, { dns, api, within, scrape, fromNodes }),
+  };
+}
+
+type LogsNamespace = "logging" | "elasticSystem";
+
+/**
+ * The `logs` opt-in's namespaces. logging: the collector, the store and (elk) Kibana and the retention
+ * job talk among themselves; Fluent Bit asks the API server for pod metadata; Prometheus scrapes Fluent
+ * Bit and Loki, and Grafana queries Loki (both from monitoring); the ECK operator calls Elasticsearch's
+ * REST API; Traefik reaches Kibana. elastic-system: the operator watches the API, is called by the API
+ * server for its validating webhook, and calls Elasticsearch. Nothing leaves the cluster.
+ */
+function logsAllows(
+  plan: PlatformPlan,
+  common: { dns: Allow; api: Allow; within: (direction: "ingress" | "egress") => Allow; scrape: (...ports: number[]) => Allow; fromNodes: Peer[] },
+): Partial<Record<LogsNamespace, Allow[]>> {
+  const logs = plan.settings.logs;
+  if (!logs) return {};
+  const { dns, api, within, scrape, fromNodes } = common;
+  const elk = logs.stack === "elk";
+  const logging: Allow[] = [
+    within("ingress"),
+    within("egress"),
+    dns,
+    api,
+    scrape(FLUENT_BIT_METRICS_PORT, ...(elk ? [] : [LOKI_HTTP_PORT])),
+    ...(elk
+      ? [
+          { name: "from-eck-operator", direction: "ingress", peers: [{ kind: "namespace", namespace: "elasticSystem" }], ports: tcp(ELASTICSEARCH_HTTP_PORT), reason: "the ECK operator configures Elasticsearch through its REST API" } satisfies Allow,
+          { name: "from-traefik", direction: "ingress", peers: [{ kind: "namespace", namespace: "traefik" }], ports: tcp(KIBANA_PORT), reason: "the Kibana route" } satisfies Allow,
+        ]
+      : []),
+  ];
+  return {
+    logging,
+    ...(elk
+      ? {
+          elasticSystem: [
+            dns,
+            api,
+            { name: "webhook", direction: "ingress", peers: fromNodes, ports: tcp(ECK_WEBHOOK_PORT), reason: "the API server calls the operator's validating webhook" },
+            { name: "to-elasticsearch", direction: "egress", peers: [{ kind: "namespace", namespace: "logging" }], ports: tcp(ELASTICSEARCH_HTTP_PORT), reason: "the operator configures Elasticsearch through its REST API" },
+          ],
+        }
+      : {}),
   };
 }
 

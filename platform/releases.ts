@@ -82,6 +82,26 @@ export const RELEASES: Record<ChartKey, ReleaseSpec> = {
     timeoutSeconds: 300,
     timeoutReason: "the operator and its webhook, two Deployments (the CRDs are the program's; Tekton Pipelines comes after, awaited on the TektonConfig)",
   },
+  // Logs (opt-in `logs`): the operator, then the custom resources it reconciles, and the collector.
+  eckOperator: {
+    name: "eck-operator",
+    namespace: "elasticSystem",
+    timeoutSeconds: 300,
+    timeoutReason: "the CRDs (templates kept on uninstall by helm.sh/resource-policy) and one operator StatefulSet",
+  },
+  eckStack: {
+    name: "eck-stack",
+    namespace: "logging",
+    timeoutSeconds: 300,
+    timeoutReason: "only the Elasticsearch and Kibana custom resources: Helm does not wait for what the operator makes of them",
+  },
+  fluentBit: { name: "fluent-bit", namespace: "logging", timeoutSeconds: 300, timeoutReason: "one small DaemonSet, a pod on every node" },
+  loki: {
+    name: "loki",
+    namespace: "logging",
+    timeoutSeconds: 600,
+    timeoutReason: "one single-binary StatefulSet pod with a new Ceph volume",
+  },
 };
 
 /**

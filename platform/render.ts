@@ -48,6 +48,11 @@ import { buildWorkloads, renderBuildPipeline, renderBuildTask, TektonDoc } from 
 import { BUILDS_DASHBOARD, buildsDashboard, tektonServiceMonitor } from "./builds/monitoring";
 import { REGISTRY_DASHBOARD, registryDashboard, registryServiceMonitor } from "./registry-monitoring";
 import { registryHost, ZotValues, zotValues, zotWorkloads } from "./values/zot";
+import { EckOperatorValues, eckOperatorValues, EckStackValues, eckStackValues, elkWorkloads, kibanaRoute } from "./values/logs-elk";
+import { FluentBitValues, fluentBitValues, fluentBitWorkloads } from "./values/fluent-bit";
+import { LokiValues, lokiValues, lokiWorkloads } from "./values/loki";
+import { RetentionJobSpec, retentionJob, retentionJobWorkload } from "./logs-retention";
+import { DatasourceDoc, logsServiceMonitors, lokiDatasource } from "./logs-monitoring";
 
 export interface ChartValues {
   traefik: TraefikValues;
@@ -67,6 +72,11 @@ export interface ChartValues {
   tektonOperator?: TektonOperatorValues;
   /** Only with the registry opt-in (settings.registry). */
   zot?: ZotValues;
+  /** Only with the `logs` opt-in: the collector always, the operator and its resources or Loki per `logs.stack`. */
+  eckOperator?: EckOperatorValues;
+  eckStack?: EckStackValues;
+  fluentBit?: FluentBitValues;
+  loki?: LokiValues;
 }
 
 export interface RenderedPlatform {
@@ -87,6 +97,10 @@ export interface RenderedPlatform {
   volumeSnapshotClasses: VolumeSnapshotClassDoc[];
   /** With the opt-in `builds`: the TektonConfig's spec, and the build Task and Pipeline. */
   builds?: { tektonConfig: Record<string, unknown>; task: TektonDoc; pipeline: TektonDoc };
+  /** With `logs.stack: elk`: the Job that puts the retention (ILM policy, index template) into Elasticsearch. */
+  logsRetentionJob?: RetentionJobSpec;
+  /** Grafana datasources beside kube-prometheus-stack's Prometheus: Loki's with `logs.stack: loki`. */
+  datasources: DatasourceDoc[];
   workloads: Workload[];
 }
 
@@ -108,10 +122,13 @@ export function platformCertificates(plan: PlatformPlan, issuer: string): Certif
     certificateFor(traefikHost(plan), NAMESPACES.traefik.name, issuer),
     certificateFor(cephDashboardHost(plan), NAMESPACES.rookCeph.name, issuer),
     ...(plan.settings.registry ? [certificateFor(registryHost(plan.domain), NAMESPACES.registry.name, issuer)] : []),
+    // Kibana's route, only with the ELK logs stack.
+    ...(plan.settings.logs?.stack === "elk" ? [certificateFor(kibanaRoute(plan).host, NAMESPACES.logging.name, issuer)] : []),
   ];
 }
 
 export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
+  const logs = plan.settings.logs;
   const values: ChartValues = {
     traefik: traefikValues(plan),
     rookCeph: rookOperatorValues(),
@@ -130,7 +147,12 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     snapshotController: plan.volumeBackups && snapshotControllerValues(),
     tektonOperator: plan.settings.builds && tektonOperatorValues(),
     zot: plan.settings.registry && zotValues(plan, plan.settings.registry),
+    eckOperator: logs?.stack === "elk" ? eckOperatorValues() : undefined,
+    eckStack: logs?.stack === "elk" ? eckStackValues(logs, kibanaRoute(plan)) : undefined,
+    fluentBit: logs && fluentBitValues(logs),
+    loki: logs?.stack === "loki" ? lokiValues(logs) : undefined,
   };
+  const logsRetentionJob = logs?.stack === "elk" ? retentionJob(logs) : undefined;
   const kafka = kafkaSpec(plan);
   const kafkaNodePool = kafkaNodePoolSpec(plan);
   const workloads = [
@@ -149,6 +171,10 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...(values.snapshotController ? snapshotControllerWorkloads(values.snapshotController) : []),
     ...(values.tektonOperator ? [...tektonWorkloads(values.tektonOperator), ...buildWorkloads()] : []),
     ...(values.zot ? zotWorkloads(values.zot) : []),
+    ...(values.eckOperator && values.eckStack ? elkWorkloads(values.eckOperator, values.eckStack) : []),
+    ...(logsRetentionJob ? [retentionJobWorkload(logsRetentionJob)] : []),
+    ...(values.fluentBit ? fluentBitWorkloads(values.fluentBit) : []),
+    ...(values.loki ? lokiWorkloads(values.loki) : []),
     ...k3sAddonWorkloads(),
   ];
   const certificates = plan.tls ? platformCertificates(plan, ISSUER_NAMES[plan.tls.issuer]) : [];
@@ -168,6 +194,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       ...(plan.volumeBackups ? [veleroServiceMonitor()] : []),
       ...(plan.settings.builds ? [tektonServiceMonitor()] : []),
       ...(plan.settings.registry ? [registryServiceMonitor()] : []),
+      ...logsServiceMonitors(logs),
     ],
     prometheusRules: [cephHealthRule(), backupFreshnessRule(plan.volumeBackups ? [volumesFreshnessRule()] : []), ...optional(backupAlertRule(plan.backups))],
     scrapeConfigs: optional(backupScrapeConfig(plan.backups)),
@@ -185,6 +212,8 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     certificates,
     volumeSnapshotClasses: plan.volumeBackups ? volumeSnapshotClasses(plan) : [],
     builds: plan.settings.builds && { tektonConfig: tektonConfigSpec(plan.settings.builds), task: renderBuildTask(), pipeline: renderBuildPipeline(plan.settings.builds) },
+    logsRetentionJob,
+    datasources: logs?.stack === "loki" ? [lokiDatasource()] : [],
     workloads,
   };
 }

@@ -133,6 +133,25 @@ export const SIZING = {
   // The CSI snapshot controller: one Go controller watching VolumeSnapshots (idle ~20 MiB).
   snapshotController: resources("10m", "32Mi", "100m", "128Mi"),
 
+  // Logs (opt-in `logs`, values/logs-*.ts), only while the stack sets it. Elasticsearch's memory is
+  // not here: it comes from `logs.elasticsearchMemoryGiB` (request = limit, heap half of it), since it
+  // is what the host's room decides.
+  logs: {
+    // The eck-operator chart's own defaults: one Go operator reconciling a handful of resources.
+    eckOperator: resources("100m", "150Mi", "1", "1Gi"),
+    // Elasticsearch's CPU: indexing a small cluster's logs is bursty (segment merges), mostly idle.
+    elasticsearchCpu: { request: "250m", limit: "2" },
+    // ECK's default for Kibana (1Gi request = limit); Kibana's Node.js heap is sized from it.
+    kibana: resources("100m", "1Gi", "1", "1Gi"),
+    // One per node: tail with Mem_Buf_Limit 5MB per input and the systemd input; ~20-40 MiB resident.
+    fluentBit: resources("20m", "48Mi", "200m", "128Mi"),
+    // Loki's single binary at a few GB a day (Loki documents no minimum, monolithic mode is for up to
+    // ~20 GB/day): ingester chunks in memory plus the query path; the limit covers a wide query.
+    loki: resources("100m", "256Mi", "1", "1Gi"),
+    // The ILM job: bash and curl in the Elasticsearch image, a few requests.
+    ilmJob: resources("10m", "32Mi", "100m", "64Mi"),
+  },
+
   /**
    * Namespace defaults (LimitRange) for any container a chart gives no resources knob, such as an init
    * container: every pod then has requests and limits, even where the values cannot set them.

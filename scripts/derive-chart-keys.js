@@ -29,6 +29,8 @@
 // zot likewise (no values.schema.json in the chart):
 //   mkdir -p /tmp/charts/zot-0.1.122 && tar -xzf ../shared/charts/zot-0.1.122.tgz -C /tmp && \
 //     cp /tmp/zot/values.yaml /tmp/charts/zot-0.1.122/
+// eck-operator 3.5.0, eck-stack 0.20.0, fluent-bit 0.58.1 and loki 7.3.0 likewise, each from its archive
+// in ../shared/charts (loki with its values.schema.json).
 //
 // A fixture holds:
 //   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
@@ -56,6 +58,9 @@ const fixturesDir = path.resolve(process.argv[3] || path.join(repoRoot, "tests",
 const SUBCHARTS = {
     "kube-prometheus-stack": ["grafana", "kube-state-metrics", "prometheus-node-exporter", "prometheus-windows-exporter"],
     "rook-ceph": ["ceph-csi-operator"],
+    // The Elasticsearch and Kibana subcharts render their maps into the custom resources' specs
+    // (checked against ECK's CRDs by tests/platform-logs.test.ts, not by these key lists).
+    "eck-stack": ["eck-elasticsearch", "eck-kibana"],
 };
 
 /**
@@ -144,6 +149,11 @@ const UPSTREAM = {
     "tekton-operator": (version) => `github.com/tektoncd/operator v${version}:charts/tekton-operator/values.yaml`,
     // ../shared/charts holds its archive, packaged unchanged from this tag (its README).
     zot: (version) => `github.com/project-zot/helm-charts zot-${version}:charts/zot/values.yaml`,
+    // The logs opt-in's charts, likewise (../shared/charts/README.md names each tag).
+    "eck-operator": (version) => `github.com/elastic/cloud-on-k8s v${version}:deploy/eck-operator/values.yaml`,
+    "eck-stack": () => "github.com/elastic/cloud-on-k8s v3.5.0:deploy/eck-stack/values.yaml",
+    "fluent-bit": (version) => `github.com/fluent/helm-charts fluent-bit-${version}:charts/fluent-bit/values.yaml`,
+    loki: (version) => `github.com/grafana/loki helm-loki-${version}:production/helm/loki/values.yaml`,
 };
 
 const RESOURCE_KEYS = new Set(["limits", "requests", "claims"]);
