@@ -17,7 +17,6 @@ import { logsRouteHosts, Platform, volumeBackupPlan } from "./platform";
 const config = loadStackConfig();
 const vms = config.target === "vms" ? config : undefined;
 const facts = clusterFacts(config);
-// The apps' route hosts and the opt-ins' (Kibana): FreeIPA resolves them, cert-manager checks them.
 const appHosts = [...new Set([...config.apps.apps.flatMap((a) => (a.ingress ? [a.ingress.host] : [])), ...logsRouteHosts(config.platform.logs, facts.domain)])];
 // `deployUpTo` stops before the stages that reach into the VMs (SSH, K3s, Helm).
 const deploysPlatform = !vms || deploys(vms.topology.deployUpTo, "platform");

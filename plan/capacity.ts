@@ -24,6 +24,14 @@ export interface Amount {
 }
 
 /** The platform's steady-state totals, as the platform stage's own pure capacity check sums them. */
+export interface LogsOption {
+  stack: string;
+  requests: Amount;
+  free: Amount;
+  fits: boolean;
+  configured: boolean;
+}
+
 export interface PlatformTotals {
   requests: Amount;
   limits: Amount;
@@ -38,6 +46,8 @@ export interface PlatformTotals {
   budget?: { platform: Amount; apps: Amount; free: Amount };
   /** With the apps stage: the room left (requests) with the first n hosts' K3s nodes only, at [n - 1]. */
   roomByHostCount?: (Amount | undefined)[];
+  /** Each logging stack of the `logs` opt-in: what it adds and whether it fits (apps/logs-footprint.ts). */
+  logs?: LogsOption[];
   /** Whether Ceph keeps data, I/O and mon quorum when one host goes (platform/ceph-layout.ts). */
   cephSurvivesHost?: boolean;
 }
@@ -89,6 +99,8 @@ export interface CapacityReport {
   minimums: MinimumCheck[];
   /** What Ceph derives from the platform's sizing (its memory targets), for the reader to check. */
   ceph: string;
+  /** The logging stacks' footprints (opt-in `logs`), when the apps stage is built. */
+  logs?: LogsOption[];
   fits: boolean;
 }
 
@@ -218,6 +230,7 @@ export function capacityReport(topology: Topology, platform: PlatformTotals | un
     platformProblems: problems,
     releases,
     budget: platform?.budget,
+    logs: platform?.logs,
     hosts,
     minimums: platform ? checkVendorMinimums() : [],
     estimates: capacityEstimates(topology),

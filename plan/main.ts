@@ -16,7 +16,7 @@ import { parseTopology } from "../config/validate";
 import { Topology } from "../config/topology";
 import { policies } from "../policy/policies";
 import { looksSecretKey } from "../policy/secret-keys";
-import { Amount, capacityReport, PlatformTotals } from "./capacity";
+import { Amount, capacityReport, LogsOption, PlatformTotals } from "./capacity";
 import { criticalPath } from "./critical-path";
 import { renderArchitectureDoc } from "./diagram";
 import { PolicyConfig, runPolicies } from "./policy-check";
@@ -148,6 +148,7 @@ function platformTotals(stages: StageSummary[], topology: Topology): { totals?: 
     let report = fn(load("platform/capacity"), "capacityReport")(workloads, facts.nodes) as Report;
     let budget: PlatformTotals["budget"];
     let roomByHostCount: PlatformTotals["roomByHostCount"];
+    let logs: LogsOption[] | undefined;
     const survival = (plan as { ceph?: { survives?: { host?: { data: boolean; io: boolean; monQuorum: boolean } } } }).ceph?.survives?.host;
     // With the apps stage, its own check: the platform and every app at its maximum replicas.
     if (stages.find((s) => s.id === "apps")?.built) {
@@ -155,6 +156,7 @@ function platformTotals(stages: StageSummary[], topology: Topology): { totals?: 
       const stack = fn(load("apps/capacity"), "stackCapacity")(facts, settings, apps) as { report: Report; platform: Amount; apps: Amount; free: Amount };
       report = stack.report;
       budget = { platform: stack.platform, apps: stack.apps, free: stack.free };
+      logs = fn(load("apps/logs-footprint"), "logsFootprints")(facts, settings, apps) as LogsOption[];
       // The room with the first n hosts' nodes only: what each host adds (plan/host-fit.ts).
       const hostNames = topology.hosts.map((h) => h.name);
       roomByHostCount = hostNames.map((_, i) => {
@@ -176,6 +178,7 @@ function platformTotals(stages: StageSummary[], topology: Topology): { totals?: 
         problems: report.problems,
         budget,
         roomByHostCount,
+        logs,
         cephSurvivesHost: survival && survival.data && survival.io && survival.monQuorum,
       },
     };

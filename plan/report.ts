@@ -48,6 +48,28 @@ function num(n: number): string {
   return String(Number(n.toFixed(n < 10 ? 2 : 1)));
 }
 
+/**
+ * The `logs` opt-in's two stacks beside the room: ELK is the seed's choice, Loki the lighter one the
+ * plan offers when ELK does not fit (docs/logs.md).
+ */
+export function logsLines(options: CapacityReport["logs"]): string[] {
+  if (!options || options.length === 0) return [];
+  const amount = (a: { cpuMilli: number; memoryMiB: number }) => `${num(a.cpuMilli / 1000)} CPU ${gib(a.memoryMiB)}`;
+  const label: Record<string, string> = { elk: "ELK (ECK operator, Elasticsearch, Kibana, Fluent Bit)", loki: "Loki (single binary, Fluent Bit; Grafana reads it)" };
+  const lines = options.map(
+    (o) =>
+      `    ${o.stack}${o.configured ? " (configured)" : ""}: ${label[o.stack] ?? o.stack} adds ${amount(o.requests)} of requests; ` +
+      (o.fits ? `fits, leaving ${amount(o.free)} for more apps` : `DOES NOT FIT next to the platform and the apps (short by ${amount({ cpuMilli: Math.max(0, -o.free.cpuMilli), memoryMiB: Math.max(0, -o.free.memoryMiB) })})`),
+  );
+  const elk = options.find((o) => o.stack === "elk");
+  const loki = options.find((o) => o.stack === "loki");
+  const offer =
+    elk && !elk.fits && loki?.fits
+      ? ["    ELK does not fit this host next to the rest: the lighter stack fits (logs: { stack: loki }), or add a host for ELK (docs/logs.md)"]
+      : [];
+  return ["  logs (opt-in `logs`, docs/logs.md):", ...lines, ...offer];
+}
+
 function capacityRows(lines: CapacityLine[]): string[][] {
   return lines.map((l) => [
     l.what,
@@ -116,6 +138,7 @@ export function renderReport(r: PlanResult): string {
       const amount = (a: { cpuMilli: number; memoryMiB: number }) => `${num(a.cpuMilli / 1000)} CPU ${gib(a.memoryMiB)}`;
       out.push(`  budget (requests): platform ${amount(b.platform)}; apps at replicas.max ${amount(b.apps)}; left for more apps ${amount(b.free)}`);
     }
+    out.push(...logsLines(c.logs));
     out.push(`  Ceph: ${c.ceph}`);
   } else {
     out.push(`  platform: ${c.platformNote ?? "not checked"}`);

@@ -86,6 +86,12 @@ const DOCUMENTED_OPEN = {
         "drivers.nvmeof": "csi.ceph.io/v1 Driver spec of the NVMe-oF driver (templates/driver.yaml)",
         "operatorConfig.driverSpecDefaults": "csi.ceph.io/v1 OperatorConfig spec.driverSpecDefaults (templates/operatorConfig.yaml)",
     },
+    "eck-operator": {
+        podSecurityContext: "the operator pod's Kubernetes PodSecurityContext, rendered whole (templates/statefulset.yaml `securityContext: toYaml .Values.podSecurityContext`)",
+    },
+    loki: {
+        "loki.limits_config": "Loki's limits_config block (retention_period, ...), rendered whole into its config (values.yaml loki.config: `tpl (.Values.loki.limits_config | toYaml)`)",
+    },
     velero: {
         "configuration.repositoryMaintenanceJob.repositoryConfigData.global":
             "Velero's repository maintenance configuration (keepLatestMaintenanceJobs, podResources, ...), rendered whole as JSON (templates/repo-maintenance-configmap.yaml)",

@@ -109,10 +109,14 @@ let withOptIns: RenderedPlatform;
 beforeAll(() => {
   plan = prodPlan();
   prod = renderPlatform(plan);
-  withOptIns = renderPlatform(prodPlan({ registry: { volumeGiB: 30, scanning: true } }));
+  withOptIns = renderPlatform(prodPlan({ registry: { volumeGiB: 30, scanning: true }, logs: { stack: "elk", elasticsearchNodes: 3 } }));
+  withLoki = renderPlatform(prodPlan({ logs: { stack: "loki" } }));
 });
+/** prod with the lighter logs stack (logs.stack loki), the other choice of the same opt-in. */
+let withLoki: RenderedPlatform;
+const OPT_IN_CHARTS: ChartKey[] = ["zot", "eckOperator", "eckStack", "fluentBit"];
 /** The values of a chart as a stack that installs it renders them. */
-const valuesOf = (key: ChartKey): unknown => (key === "zot" ? withOptIns : prod).values[key];
+const valuesOf = (key: ChartKey): unknown => (key === "loki" ? withLoki : OPT_IN_CHARTS.includes(key) ? withOptIns : prod).values[key];
 
 const CHART_KEYS = Object.keys(CHARTS) as ChartKey[];
 
@@ -172,7 +176,8 @@ describe.each(CHART_KEYS)("%s values", (key) => {
 
 describe("keys accepted only as free-form maps", () => {
   it("are the ones each chart documents as such (listed here so a new one is a conscious choice)", () => {
-    const byChart = Object.fromEntries(CHART_KEYS.map((k) => [k, openPaths(valuesOf(k), keyFixture(k)).sort()]));
+    // The logs opt-in's charts: their own block below (both stacks).
+    const byChart = Object.fromEntries(CHART_KEYS.filter((k) => !LOGS_CHARTS.includes(k)).map((k) => [k, openPaths(valuesOf(k), keyFixture(k)).sort()]));
     expect(byChart).toEqual({
       traefik: [
         "extraObjects",
@@ -278,6 +283,38 @@ describe("values.schema.json of the charts that ship one", () => {
     expect(validate.errors ?? []).toEqual([]);
     expect(ok).toBe(true);
     expect(validate({ ...prod.values.mosquitto, service: { ...prod.values.mosquitto.service, mqttNodePort: "31883" } })).toBe(false);
+  });
+});
+
+const LOGS_CHARTS: ChartKey[] = ["eckOperator", "eckStack", "fluentBit", "loki"];
+
+describe("the logs opt-in's values (logs.stack elk, then loki)", () => {
+  const elk = renderPlatform(prodPlan({ logs: { stack: "elk", elasticsearchNodes: 3 } }));
+  const loki = renderPlatform(prodPlan({ logs: { stack: "loki" } }));
+  const of = (key: ChartKey) => (key === "loki" ? loki.values.loki : key === "fluentBit" ? elk.values.fluentBit : elk.values[key]);
+
+  it.each(LOGS_CHARTS)("%s: set only keys that exist in the chart version's defaults", (key) => {
+    expect(of(key)).toBeDefined();
+    expect(unknownKeys(of(key), keyFixture(key))).toEqual([]);
+    expect(unknownKeys(loki.values.fluentBit, keyFixture("fluentBit"))).toEqual([]);
+  });
+
+  it("keys accepted only as free-form maps are the ones each chart documents as such", () => {
+    expect(Object.fromEntries(LOGS_CHARTS.map((k) => [k, openPaths(of(k), keyFixture(k)).sort()]))).toEqual({
+      eckOperator: ["image.tag", "managedNamespaces", "podSecurityContext", "resources"],
+      // The subcharts render the Elasticsearch and Kibana specs (tests/platform-logs.test.ts).
+      eckStack: ["eck-elasticsearch", "eck-kibana"],
+      fluentBit: ["env", "extraVolumeMounts", "extraVolumes", "image.tag", "resources", "securityContext", "tolerations"],
+      loki: ["loki.analytics", "loki.compactor", "loki.limits_config", "loki.schemaConfig", "singleBinary.persistence.storageClass", "singleBinary.resources", "singleBinary.service.labels"],
+    });
+  });
+
+  it("Loki's values.schema.json (draft-07) accepts them, and is live", () => {
+    const { $schema: _ignored, ...body } = JSON.parse(readFileSync(join(FIXTURES, "chart-schemas", `${fixtureName("loki")}.values.schema.json`), "utf8")) as Record<string, unknown>;
+    void _ignored;
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(body);
+    expect(validate(loki.values.loki)).toBe(true);
+    expect(validate({ ...loki.values.loki, loki: { rulerConfig: "fs" } })).toBe(false);
   });
 });
 
