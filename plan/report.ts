@@ -63,9 +63,15 @@ export function logsLines(options: CapacityReport["logs"]): string[] {
   );
   const elk = options.find((o) => o.stack === "elk");
   const loki = options.find((o) => o.stack === "loki");
+  const short = (o: typeof elk) => (o ? gib(Math.max(0, -o.free.memoryMiB)) : "");
   const offer =
-    elk && !elk.fits && loki?.fits
-      ? ["    ELK does not fit this host next to the rest: the lighter stack fits (logs: { stack: loki }), or add a host for ELK (docs/logs.md)"]
+    elk && !elk.fits && loki
+      ? [
+          loki.fits
+            ? "    ELK does not fit next to the rest: the lighter stack fits (logs: { stack: loki }); ELK needs another host's room (docs/logs.md)"
+            : `    neither fits next to the apps at replicas.max: Loki, the lighter stack, needs ${short(loki)} more room, ELK ${short(elk)} ` +
+              "(lower the apps' replicas.max or requests, or add a host: docs/logs.md)",
+        ]
       : [];
   return ["  logs (opt-in `logs`, docs/logs.md):", ...lines, ...offer];
 }

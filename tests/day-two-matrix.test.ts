@@ -308,6 +308,10 @@ const CHANGES: Record<
   buildsOn: { edit: () => undefined, checkedIn: "tests/platform-builds-day-two.test.ts" },
   buildsOff: { edit: () => undefined, checkedIn: "tests/platform-builds-day-two.test.ts" },
   buildsSettings: { edit: () => undefined, checkedIn: "tests/platform-builds-day-two.test.ts" },
+  logsOn: { edit: () => undefined, checkedIn: "tests/platform-logs.test.ts" },
+  logsOff: { edit: () => undefined, checkedIn: "tests/platform-logs.test.ts" },
+  logsStack: { edit: () => undefined, checkedIn: "tests/platform-logs.test.ts" },
+  logsRetention: { edit: () => undefined, checkedIn: "tests/platform-logs.test.ts" },
   // Hosts and pools: from prod's VMs in `hosts` form (tests/helpers/two-hosts.ts).
   hostsList: { edit: onHosts(1), also: (r) => expect(libvirtChanges(r)).toEqual([]) },
   hostAdded: {
