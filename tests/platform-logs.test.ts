@@ -11,6 +11,8 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { stackCapacity } from "../apps/capacity";
+import { logsFootprints } from "../apps/logs-footprint";
+import { logsLines } from "../plan/report";
 import { k3sClusterFacts } from "../cluster/facts";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
@@ -259,6 +261,25 @@ describe("room on the seed's host (Pulumi.prod.yaml, no apps)", () => {
     expect(off.free.memoryMiB).toBeLessThan(extra(elk));
     expect(elk.report.fits).toBe(false);
     expect(loki.report.fits).toBe(true);
+  });
+});
+
+describe("the plan's logs lines (npm run plan, docs/plan.md)", () => {
+  it("both stacks' requests beside the room; the lighter stack offered when ELK does not fit", () => {
+    const options = logsFootprints(facts, settingsWith(), []);
+    expect(options.map((o) => [o.stack, o.fits, o.configured])).toEqual([
+      ["elk", false, false],
+      ["loki", true, false],
+    ]);
+    const text = logsLines(options).join("\n");
+    expect(text).toMatch(/elk: ELK .* adds 0\.51 CPU 3\.29 GiB of requests; DOES NOT FIT next to the platform and the apps \(short by 0 CPU 2\.\d+ GiB\)/);
+    expect(text).toMatch(/loki: Loki .* adds 0\.16 CPU 0\.39 GiB of requests; fits, leaving/);
+    expect(text).toMatch(/ELK does not fit next to the rest: the lighter stack fits \(logs: \{ stack: loki \}\)/);
+    // The stack's own settings are the ones measured (here 4 GiB for Elasticsearch), and marked.
+    const configured = logsFootprints(facts, settingsWith({ stack: "elk", elasticsearchMemoryGiB: 4 }), []);
+    expect(configured[0]).toMatchObject({ stack: "elk", configured: true });
+    expect(configured[0].requests.memoryMiB - options[0].requests.memoryMiB).toBe(2048);
+    expect(logsLines(undefined)).toEqual([]);
   });
 });
 
