@@ -84,6 +84,13 @@ export interface K3sClusterArgs {
    * node whose files change.
    */
   nodeMirror?: pulumi.Input<NodeMirror | undefined>;
+  /**
+   * The stack config's `k3sToken` (secret): the token every node gets instead of the generated one
+   * (config/k3s-token.ts). The generated one stays in the stack either way: it is the cluster's
+   * lifetime (deletedWith), and the day-two check refuses a change of the token a live cluster
+   * runs with (infra/k3s-token-day-two.ts).
+   */
+  token?: pulumi.Input<string>;
 }
 
 export interface NodeNames {
@@ -132,12 +139,18 @@ export class K3sCluster extends pulumi.ComponentResource {
 
     // Shared by every node; changes only if the resource is replaced, i.e. never on a live cluster.
     const token = new random.RandomPassword(`${name}-token`, { length: 48, special: false }, { parent: this });
+    // The token K3s runs with: the configured one (a rebuilt stack's old token), else the generated
+    // one. It reaches the nodes only in their config.yaml (the install step's secret stdin, whose
+    // change updates in place: triggers hold the root disk only).
+    // Derived from the generated token either way, so every step keeps its dependency on it.
+    const configured = args.token;
+    const k3sToken = pulumi.secret(configured !== undefined ? pulumi.all([configured, token.result]).apply(([t]) => t) : token.result);
     // The etcd snapshot keys carry the target's credentials: they travel inside the secret stdin.
     const backup = args.backup;
     const etcdSnapshots = backup && pulumi.secret(pulumi.output(backup.credentials).apply((c) => etcdSnapshotConfig(backup.settings, c)));
     // The install script's stdin: config.yaml, then the registry mirror's files (./registries.ts).
     const nodeConfig = (node: InfraNode, kind: K3sNodeKind) =>
-      pulumi.secret(pulumi.all([token.result, etcdSnapshots, args.nodeMirror])).apply(([t, snapshots, mirror]) =>
+      pulumi.secret(pulumi.all([k3sToken, etcdSnapshots, args.nodeMirror])).apply(([t, snapshots, mirror]) =>
         nodeStdin(
           renderK3sConfig({
             node,
@@ -356,7 +369,7 @@ export class K3sCluster extends pulumi.ComponentResource {
     this.nodeNames = { servers: [...settings.servers], agents: [...settings.agents], storage: [...settings.storageNodes] };
     this.provider = provider;
     this.lifetime = token;
-    this.token = pulumi.secret(token.result);
+    this.token = k3sToken;
     this.registerOutputs({ apiEndpoint, kubeconfig, nodeNames: this.nodeNames });
   }
 }

@@ -86,6 +86,7 @@ function k3sCluster(config: VmStackConfig, infra: InfraStage): TargetCluster | u
     dnsRecordsServed: reconciled.dnsRecords,
     backup: config.backup,
     nodeMirror: nodeMirrorFor(config, infra.acme?.caCertificate, registryAuth),
+    token: config.cluster.k3sToken,
   });
   return {
     provider: cluster.provider,

@@ -9,6 +9,7 @@ import { fqdn, hostOf, isStorageNode, primaryNic, Topology, VmSpec, vmsWithRole 
 import { topologyLabels } from "./failure-domains";
 import { pulumiRunsOnHost } from "./host-memory";
 import { isConfigSet, readRawConfig } from "./load";
+import { readK3sToken } from "./k3s-token";
 import { isSecretConfig } from "./secret";
 import { parseRegistryMirror, REGISTRY_MIRROR_PASSWORD_KEY, RegistryMirrorSettings } from "./registry-mirror";
 import { Collector, ConfigError } from "./validate";
@@ -50,13 +51,18 @@ export interface ClusterSettings {
   libvirtUris: Record<string, string>;
 }
 
-/** What `loadClusterSettings` hands the program: the settings and the secret SSH key. */
+/** What `loadClusterSettings` hands the program: the settings, the secret SSH key and K3s token. */
 export interface ClusterConfig {
   settings: ClusterSettings;
   /** The operator's SSH private key (OpenSSH or PEM), kept secret from config to connection. */
   sshPrivateKey: pulumi.Output<string>;
   /** `registryMirror` and its secret password (`registryMirrorPassword`); none when unset. */
   registryMirror?: { settings: RegistryMirrorSettings; password?: pulumi.Output<string> };
+  /**
+   * `k3sToken` (./k3s-token.ts): the K3s server token to build the cluster with (a rebuilt stack's
+   * old token); absent: the token the stack generates.
+   */
+  k3sToken?: pulumi.Output<string>;
 }
 
 /** Every stage 2 key the program reads (the private key is read as a secret, separately). */
@@ -232,6 +238,9 @@ export function loadClusterSettings(topology: Topology): ClusterConfig {
   const mirrorSettings = parseRegistryMirror(mirrorCollector, raw.registryMirror, passwordSet);
   problems.push(...mirrorCollector.problems);
   const registryMirror = mirrorSettings && { settings: mirrorSettings, password: passwordSet ? config.getSecret(REGISTRY_MIRROR_PASSWORD_KEY) : undefined };
+  const tokenCheck = new Collector();
+  const k3sToken = readK3sToken(tokenCheck);
+  problems.push(...tokenCheck.problems);
   if (problems.length > 0 || !settings || !key) throw new ConfigError(problems);
   const sshPrivateKey = key.apply((k) => {
     if (!PRIVATE_KEY.test(k)) {
@@ -240,5 +249,5 @@ export function loadClusterSettings(topology: Topology): ClusterConfig {
     // OpenSSH rejects a key without its final newline; config values often lose it.
     return k.endsWith("\n") ? k : `${k}\n`;
   });
-  return { settings, sshPrivateKey, registryMirror };
+  return { settings, sshPrivateKey, registryMirror, k3sToken };
 }

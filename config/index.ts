@@ -102,6 +102,9 @@ function loadExistingClusterStack(): ExistingClusterStackConfig {
   if (isConfigSet("sshPrivateKey")) {
     problems.push("sshPrivateKey: stage 2 (K3s over SSH) is not built on an existing cluster; remove it from this stack (pulumi config rm sshPrivateKey)");
   }
+  if (isConfigSet("k3sToken")) {
+    problems.push("k3sToken: is the token of the K3s cluster the program builds on its VMs; a stack with kubeconfig builds none: remove it from this stack (pulumi config rm k3sToken)");
+  }
   const existing = attempt(() => loadExistingCluster());
   const nodes = existing?.settings.nodes ?? [];
   const platform = attempt(() => loadPlatformSettings({ nodes }));

@@ -109,6 +109,11 @@ export interface DeploymentRecord {
    * from a program before the apps stage, whose `platform` deployed the apps too.
    */
   stages?: string[];
+  /**
+   * Where the run took the K3s token from: `config` (the stack config's k3sToken) or `generated`.
+   * Absent in records of earlier programs: generated (./k3s-token-day-two.ts).
+   */
+  k3sToken?: "config" | "generated";
 }
 
 /**
@@ -354,6 +359,8 @@ export interface PreviousDeployment {
   record?: DeploymentRecord;
   /** See liveRootHashes. */
   rootHashes: Record<string, string>;
+  /** The K3s token the last run deployed (its secret stack output `k3sToken`), for ./k3s-token-day-two.ts. */
+  k3sToken?: string;
 }
 
 /**
@@ -366,7 +373,8 @@ export function previousDeployment(): pulumi.Output<PreviousDeployment> {
   // `outputs` rather than getOutput: an absent output is no record, not an error.
   return self.outputs.apply((outputs) => {
     const o = outputs as Record<string, unknown> | undefined;
-    return { record: parseDeploymentRecord(o?.deployment), rootHashes: liveRootHashes(o?.nodes) };
+    const token = o?.k3sToken;
+    return { record: parseDeploymentRecord(o?.deployment), rootHashes: liveRootHashes(o?.nodes), ...(typeof token === "string" ? { k3sToken: token } : {}) };
   });
 }
 

@@ -21,6 +21,7 @@ import { InfraNode } from "../nodes";
 import { connectionTo } from "../ssh";
 import { admitDayTwoChange, DeploymentRecord, holdsEarlierNodeSteps, previousDeployment } from "./deployment-record";
 import { GuestRoles, Reconciled } from "./guest-roles";
+import { admitK3sToken } from "./k3s-token-day-two";
 import { HostSettingsDelivery } from "./host-settings";
 import { Infra } from "./index";
 import { plannedDeployment } from "./machines";
@@ -91,9 +92,14 @@ export function infraStage(config: VmStackConfig, appHosts: string[]): InfraStag
       );
     }
   });
-  const record = planned.apply((p) => p.record);
+  // Where the K3s token comes from (the next run's token check reads it back).
+  const k3sTokenSource = config.cluster.k3sToken ? ("config" as const) : ("generated" as const);
+  const record = planned.apply((p) => ({ ...p.record, k3sToken: k3sTokenSource }));
   const infra = new Infra("infra", {
-    admitted: admitDayTwoChange(previous.apply((p) => p.record), record, topology, k3s),
+    // The day-two problems, and a change of the token a live K3s cluster runs with.
+    admitted: pulumi
+      .all([admitDayTwoChange(previous.apply((p) => p.record), record, topology, k3s), admitK3sToken(previous, config.cluster.k3sToken)])
+      .apply(() => true as const),
     cephStateDisks: planned.apply((p) => p.stateDisks.attached),
     firstBootHashes: planned.apply((p) => p.firstBoot.hashes),
     topology,

@@ -25,6 +25,8 @@ import { MACHINE_ID, machineOutputs, TOKEN } from "./helpers/machine-outputs";
 import { pemBlock } from "../plan/stack-config";
 
 const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
+/** The token of a lost cluster, given to its rebuilt stack as k3sToken. */
+const OLD_TOKEN = "0ldClusterT0ken0ldClusterT0ken0ldClusterT0ken00";
 const BACKUP_CREDENTIALS = { accessKeyId: "AKIAFMCCLUSTER", secretAccessKey: "cluster-test-secret-key" };
 const BACKUP_SETTINGS = parseBackupSettings(
   { backupS3Endpoint: "https://s3.example.net", backupS3Bucket: "fmc-backups" },
@@ -75,7 +77,7 @@ class FakeRecords extends pulumi.CustomResource {
   }
 }
 
-function buildOn(prefix: string, topology: Topology, nodes: InfraNode[], raw: RawClusterConfig = {}, dns?: Pick<K3sClusterArgs, "clusterDns" | "dnsRecordsServed" | "backup">): ClusterSettings {
+function buildOn(prefix: string, topology: Topology, nodes: InfraNode[], raw: RawClusterConfig = {}, dns?: Pick<K3sClusterArgs, "clusterDns" | "dnsRecordsServed" | "backup" | "token">): ClusterSettings {
   const settings = parseClusterSettings(raw, topology);
   stage1[prefix] = nodes;
   clusters[prefix] = new K3sCluster(prefix, { nodes, settings, sshPrivateKey: pulumi.secret(SSH_KEY), ...dns });
@@ -117,6 +119,11 @@ beforeAll(async () => {
     {},
     { backup: { settings: BACKUP_SETTINGS, credentials: pulumi.secret({ ...BACKUP_CREDENTIALS, passphrase: "a long test passphrase 0123" }) } },
   );
+  // A rebuilt stack given its lost cluster's token (k3sToken), and a live one given its own token.
+  const onFakes = (prefix: string) =>
+    prodTopology.vms.map((vm) => ({ ...describeNode(vm, prodTopology), domainId: new FakeDomain(`${prefix}-vm-${vm.name}`).id, rootVolumeId: new FakeVolume(`${prefix}-vm-${vm.name}-root`).id }));
+  buildOn("rebuilt", prodTopology, onFakes("rebuilt"), {}, { token: pulumi.secret(OLD_TOKEN) });
+  buildOn("pinned", prodTopology, onFakes("pinned"), {}, { token: pulumi.secret(TOKEN) });
   // Through the bastion, on stage 1's real component (its domains are named `jump-vm-<vm>` too).
   buildOn("jump", prodTopology, new Infra("jump-vm", { topology: prodTopology, sshJumpHost: "bastion1" }).nodes);
   build("dev", parseTopology(rawStack("dev"), "dev"));
@@ -370,6 +377,24 @@ describe("etcd snapshots to the backup target", () => {
 
   it("the server token is a secret output of the component (an etcd restore needs it)", async () => {
     expect(await resolveOutput(clusters.base.token)).toEqual({ value: TOKEN, secret: true });
+  });
+
+  it("k3sToken: every node gets the configured token instead of the generated one, which stays in the stack", async () => {
+    for (const n of K3S_NODES) {
+      expect(configOf("rebuilt", n).token).toBe(OLD_TOKEN);
+      expect(isSecretAt(get("rebuilt", n, "k3s").rawInputs, ["stdin"])).toBe(true);
+    }
+    expect(await resolveOutput(clusters.rebuilt.token)).toEqual({ value: OLD_TOKEN, secret: true });
+    // The generated token is still the cluster's lifetime: setting the key deletes nothing.
+    expect(exists("rebuilt-token")).toBe(true);
+    expect(get("rebuilt", "worker1", "k3s").inputs.create).toBe(get("base", "worker1", "k3s").inputs.create);
+  });
+
+  it("k3sToken set to the token the cluster runs with changes no input of any step", () => {
+    for (const r of clusterResources("base")) {
+      const pinned = h.byName(r.name.replace(/^base-/, "pinned-"));
+      expect([r.name, shape(pinned, "pinned")]).toEqual([r.name, shape(r, "base")]);
+    }
   });
 });
 

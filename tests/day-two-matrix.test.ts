@@ -33,7 +33,8 @@ import { plannedDeployment } from "../infra/machines";
 import { dayTwo, DayTwoResult } from "../plan/day-two-model";
 import { pemBlock } from "../plan/stack-config";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
-import { machineOutputs } from "./helpers/machine-outputs";
+import { machineOutputs, TOKEN } from "./helpers/machine-outputs";
+import { k3sTokenProblems } from "../infra/k3s-token-day-two";
 import { stackConfig } from "./helpers/stacks";
 import { bridgeClusterNetwork, listHosts, secondHost, seedHost } from "./helpers/two-hosts";
 
@@ -60,6 +61,7 @@ const backupsCommandUpdates = (r: DayTwoResult) => {
 const backupSecretsOf = (raw: Raw): RawBackupSecrets =>
   Object.fromEntries(BACKUP_SECRET_KEYS.filter((k) => typeof raw[k] === "string").map((k) => [k, { value: raw[k] as string, secret: true }]));
 const SSH_KEY = pemBlock("OPENSSH PRIVATE KEY", "b3BlbnNzaC1rZXktdjEAAAAA");
+const K3S_NODES = ["bootstrap1", "master1", "worker1", "worker2", "worker3"];
 
 interface Row {
   id: string;
@@ -294,6 +296,15 @@ const CHANGES: Record<
       for (const key of [...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS]) delete r[key];
     },
   },
+  // The token the cluster runs with (the harness's generated one): no input of any step changes.
+  k3sTokenPinned: {
+    edit: (r) => (r.k3sToken = TOKEN),
+    also: (r) => expect(K3S_NODES.map((n) => r.changes.get(`cluster-${n}-k3s`)?.change ?? "same")).toEqual(K3S_NODES.map(() => "same")),
+  },
+  k3sTokenChanged: {
+    edit: (r) => (r.k3sToken = "an0therClusterToken0an0therClusterToken0an0ther"),
+    refusedBy: (before) => k3sTokenProblems({ record: { ...before.record, k3sToken: "generated" }, k3sToken: TOKEN }, "an0therClusterToken0an0therClusterToken0an0ther"),
+  },
   // Touches no stage 1-2 input; the Helm side: tests/platform-day-two.test.ts.
   chartMirror: { edit: (r) => (r.chartMirror = "http://127.0.0.1:8879") },
   // The same; the Helm and CRD side: tests/platform-day-two.test.ts.
@@ -456,7 +467,8 @@ function build(prefix: string, p: Parsed): void {
   const reconciled = roles.reconcile({ nodes: infra.nodes, sshPrivateKey });
   new HostSettingsDelivery(`${prefix}-host-settings`, { topology: p.topology, nodes: infra.nodes, sshPrivateKey });
   if (!deploys(p.topology.deployUpTo, "cluster")) return;
-  new K3sCluster(`${prefix}-cluster`, { nodes: infra.nodes, settings: p.cluster, sshPrivateKey, apiGatewayConfigured: reconciled.loadBalancerBackends, backup: { settings: p.backup, credentials } });
+  const token = typeof p.raw.k3sToken === "string" ? pulumi.secret(p.raw.k3sToken) : undefined;
+  new K3sCluster(`${prefix}-cluster`, { nodes: infra.nodes, settings: p.cluster, sshPrivateKey, apiGatewayConfigured: reconciled.loadBalancerBackends, backup: { settings: p.backup, credentials }, token });
 }
 
 const rows = tableRows();

@@ -189,13 +189,14 @@ describe("loadStackConfig", () => {
     const prod = stackConfig("prod");
     await startHarness({
       stack: "lab",
-      config: existingClusterConfig({ vms: prod.vms, networks: prod.networks, sshPrivateKey: prod.sshPrivateKey, existingNodes: undefined }),
-      secretKeys: ["kubeconfig", "sshPrivateKey"],
+      config: existingClusterConfig({ vms: prod.vms, networks: prod.networks, sshPrivateKey: prod.sshPrivateKey, k3sToken: "Tok3nTok3nTok3nTok3nTok3n", existingNodes: undefined }),
+      secretKeys: ["kubeconfig", "sshPrivateKey", "k3sToken"],
     });
     expect(problemsOf(() => loadStackConfig())).toEqual([
       expect.stringMatching(/^networks: is a key of stages 1-2/),
       expect.stringMatching(/^vms: is a key of stages 1-2/),
       expect.stringMatching(/^sshPrivateKey: stage 2 \(K3s over SSH\) is not built on an existing cluster/),
+      expect.stringMatching(/^k3sToken: is the token of the K3s cluster the program builds on its VMs; a stack with kubeconfig builds none/),
       expect.stringMatching(/^existingNodes: is required with kubeconfig/),
     ]);
   });
