@@ -22,6 +22,11 @@ export const INGRESS_HOSTS = {
   grafana: "grafana",
   traefikDashboard: "traefik",
   cephDashboard: "ceph",
+  /**
+   * Argo CD's UI, routed only with the `gitops` opt-in. Reserved on every stack (FreeIPA's record,
+   * no app may take it), so turning GitOps on or off changes no DNS record.
+   */
+  argocd: "argocd",
 } as const;
 
 /**

@@ -152,6 +152,15 @@ export const CHARTS = {
     repo: "https://grafana.github.io/helm-charts",
     image: { registry: "docker.io", repository: "grafana/loki", tag: "3.6.12" },
   },
+  // GitOps (`gitops`, platform/values/argocd.ts), installed only with the opt-in. Argo CD v3.4.4 is
+  // the chart's appVersion; redis is the chart's own default image and tag, pinned here.
+  argoCd: {
+    chart: "argo-cd",
+    version: "10.1.1",
+    repo: "https://argoproj.github.io/argo-helm",
+    image: { repository: "quay.io/argoproj/argocd", tag: "v3.4.4" },
+    redis: { repository: "ecr-public.aws.com/docker/library/redis", tag: "8.2.3-alpine" },
+  },
 } as const;
 
 /**

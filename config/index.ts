@@ -22,6 +22,7 @@ import {
   vmKeysRefused,
 } from "./existing-cluster";
 import { isConfigSet, loadTopology, readRawConfig } from "./load";
+import { gitopsAppsConflicts } from "./opt-ins/gitops";
 import { loadPlatformSettings, PlatformSettings } from "./platform";
 import { nodeMirrorConflicts } from "./registry-mirror";
 import { loadRoleSettings, RoleSettings } from "./roles";
@@ -88,6 +89,7 @@ export function loadStackConfig(): StackConfig {
   const backup = attempt(() => loadBackupSettings(topology.stack));
   const alerts = attempt(() => loadAlertSettings());
   problems.push(...nodeMirrorConflicts(platform?.registry, cluster?.registryMirror?.settings));
+  problems.push(...gitopsAppsConflicts(platform?.gitops, apps?.apps.map((a) => a.name) ?? []));
   if (!roles || !cluster || !platform || !apps || !backup || !alerts || problems.length > 0) throw new ConfigError(problems);
   return { target: "vms", topology, roles, cluster, platform, apps, backup, alerts };
 }
@@ -111,6 +113,7 @@ function loadExistingClusterStack(): ExistingClusterStackConfig {
   const apps = attempt(() => loadAppsSettings({ domain, vms: [] }));
   const backup = attempt(() => loadBackupSettings());
   const alerts = attempt(() => loadAlertSettings());
+  problems.push(...gitopsAppsConflicts(platform?.gitops, apps?.apps.map((a) => a.name) ?? []));
   if (!existing || !platform || !apps || !backup || !alerts || problems.length > 0) throw new ConfigError(problems);
   return { target: "existing", domain, existing, platform, apps, backup, alerts };
 }

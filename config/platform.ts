@@ -16,6 +16,9 @@ import { Collector, ConfigError } from "./validate";
 import { BuildsContext, BuildsSettings, BUILDS_PUSH_PASSWORD_KEY, parseBuilds } from "./opt-ins/builds";
 import { readSecretKeys } from "./secret-keys";
 import { LogsSettings, parseLogs } from "./opt-ins/logs";
+import * as pulumi from "@pulumi/pulumi";
+import { GITOPS_CREDENTIAL_KEY, GitopsSettings, parseGitops, RawCredential } from "./opt-ins/gitops";
+import { isSecretConfig } from "./secret";
 
 /** Stage 3 keys as written in Pulumi.<stack>.yaml (without the project prefix), before validation. */
 export interface RawPlatformConfig {
@@ -35,6 +38,9 @@ export interface RawPlatformConfig {
   builds?: unknown;
   registry?: unknown;
   logs?: unknown;
+  gitops?: unknown;
+  /** The secret `gitopsRepoCredential`, read apart (never through Config.get): set?, encrypted?, value to check. */
+  gitopsRepoCredential?: RawCredential;
 }
 
 export type ChartKey = keyof typeof CHARTS;
@@ -81,6 +87,8 @@ export interface PlatformSettings {
   registry?: RegistrySettings;
   /** The logging stack (opt-in `logs`, config/opt-ins/logs.ts); undefined: none. */
   logs?: LogsSettings;
+  /** Argo CD syncing the user's apps from git (`gitops`, config/opt-ins/gitops.ts); off when absent. The credential's value as a secret Output. */
+  gitops?: GitopsSettings & { credentialValue?: pulumi.Output<string> };
 }
 
 /** A classic chart repository serving every pinned chart (`chartMirror`, `chartMirrorCaFile`). */
@@ -118,7 +126,7 @@ export function parseRebootWindow(text: string): RebootWindow | string {
   return { days, start, end };
 }
 
-export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
+export const PLATFORM_CONFIG_KEYS: readonly Exclude<keyof RawPlatformConfig, "gitopsRepoCredential">[] = [
   "prometheusRetention",
   "prometheusRetentionSize",
   "prometheusVolumeGiB",
@@ -135,6 +143,7 @@ export const PLATFORM_CONFIG_KEYS: readonly (keyof RawPlatformConfig)[] = [
   "builds",
   "registry",
   "logs",
+  "gitops",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -291,6 +300,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
   const builds = parseBuilds(c, raw.builds, optIns.builds ?? {});
   const registry = parseRegistry(c, raw.registry);
   const logs = parseLogs(c, raw.logs);
+  const gitops = parseGitops(c, raw.gitops, raw.gitopsRepoCredential);
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {
@@ -303,6 +313,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
     ...(builds ? { builds } : {}),
     registry,
     ...(logs ? { logs } : {}),
+    ...(gitops ? { gitops } : {}),
   };
 }
 
@@ -357,9 +368,17 @@ export function loadPlatformSettings(topology: PlatformTarget): PlatformSettings
   const { raw: secrets, outputs } = readSecretKeys([BUILDS_PUSH_PASSWORD_KEY]);
   const password = secrets[BUILDS_PUSH_PASSWORD_KEY];
   const appsRegistry = readRawConfig(["appsRegistry"]).appsRegistry;
-  const settings = parsePlatformSettings(readRawConfig(PLATFORM_CONFIG_KEYS), topology, {
+  // The gitops credential from the raw store, not Config.get: checked here (it may be a multi-line
+  // SSH key) and delivered only as a secret Output.
+  const credential = pulumi.runtime.getConfig(`${pulumi.getProject()}:${GITOPS_CREDENTIAL_KEY}`)?.trim();
+  const raw: RawPlatformConfig = {
+    ...readRawConfig(PLATFORM_CONFIG_KEYS),
+    ...(credential ? { gitopsRepoCredential: { value: credential, secret: isSecretConfig(GITOPS_CREDENTIAL_KEY) } } : {}),
+  };
+  const settings = parsePlatformSettings(raw, topology, {
     builds: { appsRegistry: typeof appsRegistry === "string" ? appsRegistry : undefined, pushPassword: password && { set: password.value !== "", secret: password.secret } },
   });
+  if (settings.gitops?.credential) settings.gitops.credentialValue = new pulumi.Config().requireSecret(GITOPS_CREDENTIAL_KEY);
   const pushPassword = outputs[BUILDS_PUSH_PASSWORD_KEY];
   return settings.builds && pushPassword ? { ...settings, builds: { ...settings.builds, pushPassword } } : settings;
 }

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 
 /** The keys the program takes only as secrets (a plain-text value is refused, naming the key). */
-export const SECRET_CONFIG_KEYS: readonly string[] = ["sshPrivateKey", "kubeconfig", "tlsAcmeEabHmacKey", "registryMirrorPassword", "k3sToken"];
+export const SECRET_CONFIG_KEYS: readonly string[] = ["sshPrivateKey", "kubeconfig", "tlsAcmeEabHmacKey", "registryMirrorPassword", "k3sToken", "gitopsRepoCredential"];
 
 interface RuntimeConfig {
   isConfigSecret?: (fullKey: string) => boolean;

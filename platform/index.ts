@@ -49,6 +49,8 @@ import { renderPlatform } from "./render";
 import { awaitReady } from "./await";
 import { CERT_MANAGER_API_VERSION } from "./certificates";
 import { registerIssuer } from "./issuer";
+import { registerGitops } from "./gitops-resources";
+import { argocdHost } from "./values/argocd";
 import { KAFKA_API_VERSION, KAFKA_CLUSTER, KAFKA_NODE_POOL, KAFKA_READY_TIMEOUT_SECONDS, kafkaBootstrap } from "./values/kafka";
 import { GRAFANA_ADMIN_USER, GRAFANA_SECRET, GRAFANA_SECRET_KEYS, grafanaHost } from "./values/monitoring";
 import { MOSQUITTO_SECRET, MOSQUITTO_USER, MOSQUITTO_USERS_CHECKSUM, MOSQUITTO_USERS_KEY, MOSQUITTO_USERS_SECRET, mqttInternalEndpoint } from "./values/mosquitto";
@@ -119,6 +121,8 @@ export interface PlatformUrls {
   registry?: string;
   /** Only with `logs.stack: elk` (user `elastic`, password in the Secret logging/elasticsearch-es-elastic-user: docs/logs.md). */
   kibana?: string;
+  /** Argo CD's UI, only with the `gitops` opt-in. */
+  argocd?: string;
 }
 
 export interface PlatformEndpoints {
@@ -144,6 +148,8 @@ export interface PlatformEndpoints {
 
 export interface PlatformPasswords {
   grafanaAdmin: string;
+  /** Argo CD's `admin`, only with the `gitops` opt-in. */
+  argocdAdmin?: string;
   traefikDashboard: string;
   mqtt: string;
   mqttExternal: string;
@@ -475,6 +481,10 @@ export class Platform extends pulumi.ComponentResource {
       const metricsAuth = registrySecret(REGISTRY_METRICS_SECRET, "Opaque", { username: pull.username, password: pull.password });
       zot = release("zot", [htpasswd, metricsAuth, storageReady], rendered.values.zot);
     }
+    // GitOps (./gitops-resources.ts), only with the `gitops` opt-in: Argo CD, its project and Applications.
+    const gitops =
+      args.settings.gitops &&
+      registerGitops(name, { settings: args.settings.gitops, namespace: namespaces.argocd, guardRails: guardRails.argocd, release: (d) => release("argoCd", d), opts: k8sOpts, parent: this });
 
     // Logs (./logs.ts), only with the `logs` opt-in.
     const logs = registerLogs(name, { rendered, release, namespaces, storageReady, monitoring, opts: k8sOpts });
@@ -488,6 +498,7 @@ export class Platform extends pulumi.ComponentResource {
       ...(tektonConfig ? { tektonPipelines: tektonConfig } : {}),
       ...(zot ? { registry: zot } : {}),
       ...(logs ? { logging: logs.collector } : {}),
+      ...(gitops ? { argocd: gitops.release } : {}),
     };
     for (const sm of rendered.serviceMonitors) {
       const key = keyOf(sm.namespace);
@@ -536,6 +547,7 @@ export class Platform extends pulumi.ComponentResource {
       cephDashboard: https(cephDashboardHost(plan)),
       ...(rendered.values.zot ? { registry: https(registryHost(plan.domain)) } : {}),
       ...(plan.settings.logs?.stack === "elk" ? { kibana: https(kibanaRoute(plan).host) } : {}),
+      ...(gitops ? { argocd: https(argocdHost(plan)) } : {}),
     };
     this.registry = rendered.values.zot && registryPush(plan.domain, plan.ingress.httpsPort);
     this.endpoints = {
@@ -555,8 +567,8 @@ export class Platform extends pulumi.ComponentResource {
     const registryUsers = this.registryPasswords ?? pulumi.output(undefined);
     this.passwords = pulumi.secret(
       pulumi
-        .all([grafanaPassword.result, traefikPassword.result, mqttPassword.result, mqttExternalPassword.result, redisPassword.result, sentinelPassword.result, registryUsers])
-        .apply(([grafanaAdmin, traefikDashboard, mqtt, mqttExternal, redis, redisSentinel, registry]) => ({
+        .all([grafanaPassword.result, traefikPassword.result, mqttPassword.result, mqttExternalPassword.result, redisPassword.result, sentinelPassword.result, registryUsers, gitops ? gitops.adminPassword : undefined])
+        .apply(([grafanaAdmin, traefikDashboard, mqtt, mqttExternal, redis, redisSentinel, registry, argocdAdmin]) => ({
           grafanaAdmin,
           traefikDashboard,
           mqtt,
@@ -564,6 +576,7 @@ export class Platform extends pulumi.ComponentResource {
           redis,
           redisSentinel,
           ...(registry ? { registryPush: registry.push, registryPull: registry.pull } : {}),
+          ...(argocdAdmin === undefined ? {} : { argocdAdmin }),
         })),
     );
     this.capacity = capacity;

@@ -96,6 +96,11 @@ export const NAMESPACES = {
     reason:
       "Fluent Bit reads every node's logs through hostPath volumes (/var/log: the pods' logs and the journal) and runs as root to read files of any owner; hostPath is refused from baseline up. The store (Elasticsearch and Kibana, or Loki) shares the namespace because the collector reads its CA and credentials from Secrets, which pods can mount only in their own namespace; only with logs",
   },
+  argocd: {
+    name: "argocd",
+    enforce: "restricted",
+    reason: "the chart runs every Argo CD container non-root, read-only, with RuntimeDefault seccomp and no capabilities (redis too, through its pod security context); only with the gitops opt-in",
+  },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;
@@ -109,25 +114,29 @@ export const REGISTRY_NAMESPACES: readonly NamespaceKey[] = ["registry"];
 
 /** The opt-in `logs`' namespaces: `logging` with either stack, `elastic-system` (the ECK operator) with elk only. */
 export const LOGS_NAMESPACES: readonly NamespaceKey[] = ["elasticSystem", "logging"];
+/** The opt-in `gitops`' namespace (Argo CD's; the synced apps' own is platform/gitops.ts'). */
+export const GITOPS_NAMESPACES: readonly NamespaceKey[] = ["argocd"];
 
 /**
  * The namespaces a platform has: every one, the backup tool's only with volume backups, the builds'
- * only with builds, the registry's only with the registry, the logs' per `logs.stack`.
+ * only with builds, the registry's only with the registry, the logs' per `logs.stack`, Argo CD's only
+ * with gitops.
  */
-export function platformNamespaces(volumeBackups: boolean, builds = false, registry = false, logs?: LogsStack): NamespaceKey[] {
+export function platformNamespaces(volumeBackups: boolean, builds = false, registry = false, logs?: LogsStack, gitops = false): NamespaceKey[] {
   const logsOn: Partial<Record<NamespaceKey, boolean>> = { logging: logs !== undefined, elasticSystem: logs === "elk" };
   return (Object.keys(NAMESPACES) as NamespaceKey[]).filter(
     (k) =>
       (volumeBackups || !OPTIONAL_NAMESPACES.includes(k)) &&
       (builds || !BUILDS_NAMESPACES.includes(k)) &&
       (registry || !REGISTRY_NAMESPACES.includes(k)) &&
-      (!LOGS_NAMESPACES.includes(k) || logsOn[k] === true),
+      (!LOGS_NAMESPACES.includes(k) || logsOn[k] === true) &&
+      (gitops || !GITOPS_NAMESPACES.includes(k)),
   );
 }
 
 /** The namespaces of a plan's platform (./plan.ts): its volume backups and opt-ins. */
-export function planNamespaces(plan: { volumeBackups?: unknown; settings: { builds?: unknown; registry?: unknown; logs?: { stack: LogsStack } } }): NamespaceKey[] {
-  return platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined, plan.settings.registry !== undefined, plan.settings.logs?.stack);
+export function planNamespaces(plan: { volumeBackups?: unknown; settings: { builds?: unknown; registry?: unknown; logs?: { stack: LogsStack }; gitops?: unknown } }): NamespaceKey[] {
+  return platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined, plan.settings.registry !== undefined, plan.settings.logs?.stack, plan.settings.gitops !== undefined);
 }
 
 /** PSA labels of a namespace. */

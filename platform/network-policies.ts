@@ -20,6 +20,7 @@ import { registryUpstreamPorts, ZOT_PORT } from "./values/zot";
 import { ECK_WEBHOOK_PORT, ELASTICSEARCH_HTTP_PORT, KIBANA_PORT } from "./values/logs-elk";
 import { FLUENT_BIT_METRICS_PORT } from "./values/fluent-bit";
 import { LOKI_HTTP_PORT } from "./values/loki";
+import { ARGOCD_POD_LABELS, ARGOCD_PORTS } from "./values/argocd";
 
 export type Peer =
   | { kind: "sameNamespace" }
@@ -166,6 +167,27 @@ function backupTarget(plan: PlatformPlan): Allow[] {
       peers: [{ kind: "cidr", cidr: ipv4 ? `${target.host}/32` : "0.0.0.0/0" }],
       ports: tcp(target.port),
       reason: "Velero and kopia write the volumes' backups to the stack's S3 target",
+    },
+  ];
+}
+
+/**
+ * Argo CD's repo server to the user's git host, on the repository's port only (22 for ssh, 443 for
+ * https unless the URL names one). An IPv4 host is the one address; a host name resolves to addresses
+ * a NetworkPolicy cannot name ahead.
+ */
+function gitHost(plan: PlatformPlan): Allow[] {
+  const repo = plan.settings.gitops?.repository;
+  if (!repo) return [];
+  const ipv4 = /^\d+\.\d+\.\d+\.\d+$/.test(repo.host);
+  return [
+    {
+      name: "git-host",
+      direction: "egress",
+      peers: [{ kind: "cidr", cidr: ipv4 ? `${repo.host}/32` : "0.0.0.0/0" }],
+      ports: tcp(repo.port),
+      reason: "the repo server fetches the gitops repository",
+      pods: { ...ARGOCD_POD_LABELS.repoServer },
     },
   ];
 }
@@ -338,6 +360,15 @@ export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, A
       scrape(POD_PORTS.zot),
       dns,
       ...registryUpstreams(plan),
+    ],
+    argocd: [
+      within("ingress"),
+      within("egress"),
+      { name: "from-traefik", direction: "ingress", peers: [{ kind: "namespace", namespace: "traefik" }], ports: tcp(ARGOCD_PORTS.server), reason: "the Argo CD UI route", pods: { ...ARGOCD_POD_LABELS.server } },
+      scrape(ARGOCD_PORTS.controllerMetrics, ARGOCD_PORTS.serverMetrics, ARGOCD_PORTS.repoServerMetrics),
+      dns,
+      api,
+      ...gitHost(plan),
     ],
     ...logsAllows(plan, { dns, api, within, scrape, fromNodes }),
   };

@@ -102,6 +102,12 @@ export const RELEASES: Record<ChartKey, ReleaseSpec> = {
     timeoutSeconds: 600,
     timeoutReason: "one single-binary StatefulSet pod with a new Ceph volume",
   },
+  argoCd: {
+    name: "argocd",
+    namespace: "argocd",
+    timeoutSeconds: 300,
+    timeoutReason: "CRDs (chart templates) and four small workloads: the application controller, the repo server, the API server and redis; no hooks",
+  },
 };
 
 /**

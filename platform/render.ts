@@ -53,6 +53,8 @@ import { FluentBitValues, fluentBitValues, fluentBitWorkloads } from "./values/f
 import { LokiValues, lokiValues, lokiWorkloads } from "./values/loki";
 import { RetentionJobSpec, retentionJob, retentionJobWorkload } from "./logs-retention";
 import { DatasourceDoc, logsServiceMonitors, lokiDatasource } from "./logs-monitoring";
+import { ArgoCdValues, argocdHost, argocdValues, argocdWorkloads } from "./values/argocd";
+import { argocdServiceMonitors, GITOPS_DASHBOARD, gitopsDashboard } from "./gitops-monitoring";
 
 export interface ChartValues {
   traefik: TraefikValues;
@@ -77,6 +79,8 @@ export interface ChartValues {
   eckStack?: EckStackValues;
   fluentBit?: FluentBitValues;
   loki?: LokiValues;
+  /** Only with the `gitops` opt-in. */
+  argoCd?: ArgoCdValues;
 }
 
 export interface RenderedPlatform {
@@ -124,6 +128,7 @@ export function platformCertificates(plan: PlatformPlan, issuer: string): Certif
     ...(plan.settings.registry ? [certificateFor(registryHost(plan.domain), NAMESPACES.registry.name, issuer)] : []),
     // Kibana's route, only with the ELK logs stack.
     ...(plan.settings.logs?.stack === "elk" ? [certificateFor(kibanaRoute(plan).host, NAMESPACES.logging.name, issuer)] : []),
+    ...(plan.settings.gitops ? [certificateFor(argocdHost(plan), NAMESPACES.argocd.name, issuer)] : []),
   ];
 }
 
@@ -151,6 +156,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     eckStack: logs?.stack === "elk" ? eckStackValues(logs, kibanaRoute(plan)) : undefined,
     fluentBit: logs && fluentBitValues(logs),
     loki: logs?.stack === "loki" ? lokiValues(logs) : undefined,
+    argoCd: plan.settings.gitops && argocdValues(plan, plan.settings.gitops.sshKnownHosts),
   };
   const logsRetentionJob = logs?.stack === "elk" ? retentionJob(logs) : undefined;
   const kafka = kafkaSpec(plan);
@@ -175,6 +181,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...(logsRetentionJob ? [retentionJobWorkload(logsRetentionJob)] : []),
     ...(values.fluentBit ? fluentBitWorkloads(values.fluentBit) : []),
     ...(values.loki ? lokiWorkloads(values.loki) : []),
+    ...(values.argoCd ? argocdWorkloads(values.argoCd) : []),
     ...k3sAddonWorkloads(),
   ];
   const certificates = plan.tls ? platformCertificates(plan, ISSUER_NAMES[plan.tls.issuer]) : [];
@@ -195,6 +202,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       ...(plan.settings.builds ? [tektonServiceMonitor()] : []),
       ...(plan.settings.registry ? [registryServiceMonitor()] : []),
       ...logsServiceMonitors(logs),
+      ...(plan.settings.gitops ? argocdServiceMonitors() : []),
     ],
     prometheusRules: [cephHealthRule(), backupFreshnessRule(plan.volumeBackups ? [volumesFreshnessRule()] : []), ...optional(backupAlertRule(plan.backups))],
     scrapeConfigs: optional(backupScrapeConfig(plan.backups)),
@@ -208,6 +216,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       ...(plan.settings.registry
         ? [{ name: REGISTRY_DASHBOARD.name, namespace: NAMESPACES.monitoring.name, key: REGISTRY_DASHBOARD.key, json: JSON.stringify(registryDashboard(), null, 2) }]
         : []),
+      ...(plan.settings.gitops ? [{ name: GITOPS_DASHBOARD.name, namespace: NAMESPACES.monitoring.name, key: GITOPS_DASHBOARD.key, json: JSON.stringify(gitopsDashboard(), null, 2) }] : []),
     ],
     certificates,
     volumeSnapshotClasses: plan.volumeBackups ? volumeSnapshotClasses(plan) : [],

@@ -151,6 +151,20 @@ export const SIZING = {
     // The ILM job: bash and curl in the Elasticsearch image, a few requests.
     ilmJob: resources("10m", "32Mi", "100m", "64Mi"),
   },
+  // GitOps (values/argocd.ts), only with the `gitops` opt-in. The application controller caches every
+  // object of the managed namespace and reconciles Applications: ~100-200 MiB for a few apps, growing
+  // with the objects it watches. The repo server clones the repository and renders manifests (Helm,
+  // Kustomize): idle ~60 MiB, peaks during a render, hence the 1 GiB limit. The API server serves the
+  // UI (~50 MiB idle); redis is its cache (~10 MiB for a few apps). The ApplicationSet controller is
+  // scaled to zero (the chart has no switch for it) and copyutil is the repo server's init container.
+  argocd: {
+    controller: resources("100m", "256Mi", "1", "1Gi"),
+    repoServer: resources("50m", "128Mi", "1", "1Gi"),
+    server: resources("25m", "64Mi", "500m", "256Mi"),
+    redis: resources("10m", "32Mi", "200m", "128Mi"),
+    applicationSet: resources("10m", "32Mi", "100m", "128Mi"),
+    copyutil: resources("10m", "16Mi", "100m", "64Mi"),
+  },
 
   /**
    * Namespace defaults (LimitRange) for any container a chart gives no resources knob, such as an init

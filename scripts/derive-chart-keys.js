@@ -31,6 +31,9 @@
 //     cp /tmp/zot/values.yaml /tmp/charts/zot-0.1.122/
 // eck-operator 3.5.0, eck-stack 0.20.0, fluent-bit 0.58.1 and loki 7.3.0 likewise, each from its archive
 // in ../shared/charts (loki with its values.schema.json).
+// argo-cd likewise (the chart ships no values.schema.json):
+//   mkdir -p /tmp/charts/argo-cd-10.1.1 && tar -xzf ../shared/charts/argo-cd-10.1.1.tgz -C /tmp && \
+//     cp /tmp/argo-cd/values.yaml /tmp/charts/argo-cd-10.1.1/
 //
 // A fixture holds:
 //   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
@@ -91,6 +94,9 @@ const DOCUMENTED_OPEN = {
     },
     loki: {
         "loki.limits_config": "Loki's limits_config block (retention_period, ...), rendered whole into its config (values.yaml loki.config: `tpl (.Values.loki.limits_config | toYaml)`)",
+    "argo-cd": {
+        "configs.cm": "argocd-cm: values.yaml says any value under configs.cm is passed to the ConfigMap (templates/_helpers.tpl argo-cd.config.cm merges it over the presets)",
+        "configs.params": "argocd-cmd-params-cm: values.yaml says parameters are customized by adding them here (templates/_helpers.tpl argo-cd.config.params)",
     },
     velero: {
         "configuration.repositoryMaintenanceJob.repositoryConfigData.global":
@@ -150,6 +156,8 @@ const UPSTREAM = {
     kured: (version) => `github.com/kubereboot/charts kured-${version}:charts/kured/values.yaml`,
     // Also in ../shared/charts as archives packaged unchanged from these tags (its README).
     velero: (version) => `github.com/vmware-tanzu/helm-charts velero-${version}:charts/velero/values.yaml`,
+    // Also in ../shared/charts as an archive packaged unchanged from this tag.
+    "argo-cd": (version) => `github.com/argoproj/argo-helm argo-cd-${version}:charts/argo-cd/values.yaml`,
     "snapshot-controller": (version) => `github.com/piraeusdatastore/helm-charts snapshot-controller-${version}:charts/snapshot-controller/values.yaml`,
     // ../shared/charts holds the archive (published as an OCI chart); its values.yaml is the tag's.
     "tekton-operator": (version) => `github.com/tektoncd/operator v${version}:charts/tekton-operator/values.yaml`,

@@ -323,6 +323,9 @@ const CHANGES: Record<
   logsOff: { edit: () => undefined, checkedIn: "tests/platform-logs.test.ts" },
   logsStack: { edit: () => undefined, checkedIn: "tests/platform-logs.test.ts" },
   logsRetention: { edit: () => undefined, checkedIn: "tests/platform-logs.test.ts" },
+  gitopsOn: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
+  gitopsOff: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
+  gitopsRepository: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
   // Hosts and pools: from prod's VMs in `hosts` form (tests/helpers/two-hosts.ts).
   hostsList: { edit: onHosts(1), also: (r) => expect(libvirtChanges(r)).toEqual([]) },
   hostAdded: {

@@ -262,8 +262,8 @@ describe("guard rails", () => {
   });
 
   it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {
-    // The registry's namespace: tests/registry-component.test.ts.
-    for (const ns of Object.values(NAMESPACES).map((n) => n.name).filter((n) => n !== NAMESPACES.registry.name)) {
+    // The registry's and Argo CD's namespaces: tests/registry-component.test.ts, tests/platform-gitops.test.ts.
+    for (const ns of Object.values(NAMESPACES).map((n) => n.name).filter((n) => n !== NAMESPACES.registry.name && n !== NAMESPACES.argocd.name)) {
       const deny = h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-default-deny`) as Recorded;
       expect(deny.inputs.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
       const limits = h.byName(`platform-${ns}-container-defaults`);
@@ -421,7 +421,8 @@ describe("TLS from FreeIPA", () => {
     expect(values.crds).toEqual({ enabled: true, keep: true });
     expect(values.hostAliases).toEqual([
       { ip: "10.17.4.11", hostnames: ["freeipa1.cefaslocalserver.com"] },
-      { ip: "10.17.4.12", hostnames: ["app.cefaslocalserver.com", "ceph.cefaslocalserver.com", "grafana.cefaslocalserver.com", "traefik.cefaslocalserver.com"] },
+      // argocd: reserved on every stack (ports.ts INGRESS_HOSTS), routed only with the gitops opt-in.
+      { ip: "10.17.4.12", hostnames: ["app.cefaslocalserver.com", "argocd.cefaslocalserver.com", "ceph.cefaslocalserver.com", "grafana.cefaslocalserver.com", "traefik.cefaslocalserver.com"] },
     ]);
     const policy = (name: string) => (h.byType(NETWORK_POLICY).find((p) => p.name === `platform-cert-manager-${name}`) as Recorded).inputs.spec;
     expect(policy("allow-acme-directory")).toMatchObject({ egress: [{ to: [{ ipBlock: { cidr: "10.17.4.11/32" } }], ports: [{ port: 443, protocol: "TCP" }] }] });

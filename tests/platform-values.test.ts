@@ -11,6 +11,7 @@ import { join } from "path";
 import Ajv from "ajv";
 import Ajv2020 from "ajv/dist/2020";
 import { parsePlatformSettings } from "../config/platform";
+import { GITOPS_EXAMPLE } from "../config/opt-ins/gitops";
 import { parseTopology } from "../config/validate";
 import { k3sClusterFacts } from "../cluster/facts";
 import { planPlatform, PlatformPlan } from "../platform/plan";
@@ -33,11 +34,11 @@ interface KeyFixture {
 
 const FIXTURES = join(__dirname, "fixtures");
 
-/** prod's platform, with a backup target so the volume backups' charts render too. */
+/** prod's platform, with a backup target and the gitops opt-in so the volume backups' and Argo CD's charts render too. */
 function prodPlan(raw: Record<string, unknown> = {}): PlatformPlan {
   const topology = parseTopology(rawStack("prod"), "prod");
-  // With the opt-in builds too, so the Tekton operator's values are checked against its chart.
-  const settings = parsePlatformSettings({ builds: BUILDS_EXAMPLE, ...raw }, topology, { builds: BUILDS_CONTEXT });
+  // With the opt-ins builds and gitops too, so the Tekton operator's and Argo CD's values are checked against their charts.
+  const settings = parsePlatformSettings({ builds: BUILDS_EXAMPLE, gitops: GITOPS_EXAMPLE, ...raw }, topology, { builds: BUILDS_CONTEXT });
   return planPlatform({ ...k3sClusterFacts(topology), settings, volumeBackups: testVolumeBackups() });
 }
 
@@ -179,6 +180,18 @@ describe("keys accepted only as free-form maps", () => {
     // The logs opt-in's charts: their own block below (both stacks).
     const byChart = Object.fromEntries(CHART_KEYS.filter((k) => !LOGS_CHARTS.includes(k)).map((k) => [k, openPaths(valuesOf(k), keyFixture(k)).sort()]));
     expect(byChart).toEqual({
+      argoCd: [
+        "applicationSet.resources",
+        "configs.cm",
+        "configs.params",
+        "controller.resources",
+        "redis.resources",
+        "repoServer.copyutil.resources",
+        "repoServer.resources",
+        "server.ingress.annotations",
+        "server.ingress.extraTls",
+        "server.resources",
+      ],
       traefik: [
         "extraObjects",
         "ingressRoute.dashboard.entryPoints",
