@@ -41,6 +41,9 @@ export const RESERVED_NAMESPACES: readonly string[] = [
   "kured",
   "monitoring",
   "velero",
+  "tekton-operator",
+  "tekton-pipelines",
+  "builds",
   "argocd",
 ];
 
