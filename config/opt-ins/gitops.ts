@@ -44,6 +44,7 @@ export const RESERVED_NAMESPACES: readonly string[] = [
   "tekton-operator",
   "tekton-pipelines",
   "builds",
+  "registry",
   "argocd",
 ];
 
