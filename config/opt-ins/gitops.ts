@@ -45,6 +45,8 @@ export const RESERVED_NAMESPACES: readonly string[] = [
   "tekton-pipelines",
   "builds",
   "registry",
+  "elastic-system",
+  "logging",
   "argocd",
 ];
 
