@@ -35,4 +35,11 @@ export const OPT_INS: readonly OptIn[] = [
       "the cluster's logs: Fluent Bit on every node into Elasticsearch with Kibana (ECK, stack elk) or the lighter Loki read by Grafana (stack loki), deleted after retentionDays",
     example: { stack: "elk", retentionDays: 7, volumeGiB: 10 },
   },
+  {
+    key: "gitops",
+    releases: ["argoCd"],
+    purpose: "Argo CD syncing the user's apps from a git repository into one namespace of their own, bounded by an AppProject (docs/gitops.md)",
+    // A public https repository (config/opt-ins/gitops.ts GITOPS_EXAMPLE): no credential; the lab never reaches it.
+    example: { repoURL: "https://git.example.com/flatcarmicrocloud/deploy.git", revision: "main", applications: [{ name: "gitops-demo", path: "demo" }] },
+  },
 ];
