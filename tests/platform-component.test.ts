@@ -81,8 +81,8 @@ function releaseDeps(r: Recorded): string[] {
 describe("releases", () => {
   it("one per pinned chart, atomic, exact version, its own timeout, no namespace creation", () => {
     const releases = h.byType(RELEASE);
-    // All but the opt-ins' (the registry: tests/registry-component.test.ts; Argo CD: tests/platform-gitops.test.ts).
-    const here = (Object.entries(RELEASES) as [keyof typeof CHARTS, (typeof RELEASES)[keyof typeof CHARTS]][]).filter(([key]) => key !== "zot" && key !== "argoCd");
+    // All but the opt-ins' (the registry: tests/registry-component.test.ts; Argo CD: tests/platform-gitops.test.ts; logs: tests/platform-logs.test.ts).
+    const here = (Object.entries(RELEASES) as [keyof typeof CHARTS, (typeof RELEASES)[keyof typeof CHARTS]][]).filter(([key]) => !["zot", "argoCd", "eckOperator", "eckStack", "fluentBit", "loki"].includes(key));
     expect(releases.map((r) => r.inputs.name).sort()).toEqual(here.map(([, s]) => s.name).sort());
     for (const [key, spec] of here) {
       const r = release(spec.name);
@@ -262,8 +262,8 @@ describe("guard rails", () => {
   });
 
   it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {
-    // The registry's and Argo CD's namespaces: tests/registry-component.test.ts, tests/platform-gitops.test.ts.
-    for (const ns of Object.values(NAMESPACES).map((n) => n.name).filter((n) => n !== NAMESPACES.registry.name && n !== NAMESPACES.argocd.name)) {
+    // The registry's and Argo CD's namespaces: tests/registry-component.test.ts, tests/platform-gitops.test.ts; the logs': tests/platform-logs.test.ts.
+    for (const ns of Object.values(NAMESPACES).map((n) => n.name).filter((n) => ![NAMESPACES.registry.name, NAMESPACES.argocd.name, NAMESPACES.logging.name, NAMESPACES.elasticSystem.name].includes(n))) {
       const deny = h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-default-deny`) as Recorded;
       expect(deny.inputs.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
       const limits = h.byName(`platform-${ns}-container-defaults`);
