@@ -263,7 +263,7 @@ describe("guard rails", () => {
 
   it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {
     // The registry's and Argo CD's namespaces: tests/registry-component.test.ts, tests/platform-gitops.test.ts; the logs': tests/platform-logs.test.ts.
-    for (const ns of Object.values(NAMESPACES).map((n) => n.name).filter((n) => ![NAMESPACES.registry.name, NAMESPACES.argocd.name, NAMESPACES.logging.name, NAMESPACES.elasticSystem.name].includes(n))) {
+    for (const ns of Object.values(NAMESPACES).map((n) => n.name).filter((n) => !([NAMESPACES.registry.name, NAMESPACES.argocd.name, NAMESPACES.logging.name, NAMESPACES.elasticSystem.name] as string[]).includes(n))) {
       const deny = h.byType(NETWORK_POLICY).find((p) => p.name === `platform-${ns}-default-deny`) as Recorded;
       expect(deny.inputs.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
       const limits = h.byName(`platform-${ns}-container-defaults`);
