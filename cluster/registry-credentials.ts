@@ -21,10 +21,10 @@ export interface RegistryAuth {
 }
 
 /** The two users' passwords, or nothing while the opt-in is off (turning it off deletes them). */
-export function registryCredentials(registry: RegistrySettings | undefined): RegistryAuth | undefined {
+export function registryCredentials(registry: RegistrySettings | undefined, name = "registry"): RegistryAuth | undefined {
   if (!registry) return undefined;
   const user = (username: string): RegistryUser => {
-    const p = new random.RandomPassword(`registry-${username}`, { length: 32, special: false });
+    const p = new random.RandomPassword(`${name}-${username}`, { length: 32, special: false });
     return { username, password: pulumi.secret(p.result), bcryptHash: pulumi.secret(p.bcryptHash) };
   };
   return { push: user(REGISTRY_USER_NAMES.push), pull: user(REGISTRY_USER_NAMES.pull) };

@@ -62,12 +62,15 @@ import { CHARTS } from "../versions";
 import { TEKTON_CONFIG_NAME, TEKTON_OPERATOR_API_VERSION, TEKTON_READY_TIMEOUT_SECONDS } from "./values/tekton";
 import { dockerConfigJson, PUSH_SECRET } from "./builds/pipeline";
 import type { RegistryAuth } from "../cluster/registry-credentials";
+import type { RegistrySettings } from "../config/opt-ins/registry";
 import {
   dockerConfigJson as registryDockerConfig,
   htpasswdFile,
   REGISTRY_HTPASSWD_KEY,
   REGISTRY_HTPASSWD_SECRET,
   REGISTRY_METRICS_SECRET,
+  REGISTRY_CLAIM,
+  registryClaimSpec,
   REGISTRY_PUSH_SECRET,
   registryHost,
   RegistryPush,
@@ -479,7 +482,14 @@ export class Platform extends pulumi.ComponentResource {
         ".dockerconfigjson": push.password.apply((p) => registryDockerConfig(endpoint, push.username, p)),
       });
       const metricsAuth = registrySecret(REGISTRY_METRICS_SECRET, "Opaque", { username: pull.username, password: pull.password });
-      zot = release("zot", [htpasswd, metricsAuth, storageReady], rendered.values.zot);
+      // The images' claim is the program's (./values/zot.ts): a larger volumeGiB grows it in place.
+      // Deleted with the opt-in, and the images with it (docs/registry.md).
+      const claim = new k8s.core.v1.PersistentVolumeClaim(
+        `${name}-${REGISTRY_CLAIM}`,
+        { metadata: { name: REGISTRY_CLAIM, namespace: namespaces.registry.metadata.name }, spec: registryClaimSpec(plan.settings.registry as RegistrySettings) },
+        { ...k8sOpts, dependsOn: [storageReady, ...guardRails.registry] },
+      );
+      zot = release("zot", [htpasswd, metricsAuth, claim], rendered.values.zot);
     }
     // GitOps (./gitops-resources.ts), only with the `gitops` opt-in: Argo CD, its project and Applications.
     const gitops =

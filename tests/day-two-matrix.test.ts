@@ -23,7 +23,8 @@ import { parsePlatformSettings, PLATFORM_CONFIG_KEYS } from "../config/platform"
 import { parseRoleSettings, ROLE_CONFIG_KEYS } from "../config/roles";
 import { SECRET_CONFIG_KEYS } from "../config/secret";
 import { deploys, Topology } from "../config/topology";
-import { parseTopology } from "../config/validate";
+import { parseRegistryMirror } from "../config/registry-mirror";
+import { Collector, parseTopology } from "../config/validate";
 import { switchProblem } from "../existing-cluster";
 import { Infra } from "../infra";
 import { DeploymentRecord, dayTwoProblems } from "../infra/deployment-record";
@@ -156,6 +157,18 @@ const CHANGES: Record<
   k3sServers: { edit: (r) => (r.k3sServers = ["master1", "bootstrap1"]) },
   k3sApiHost: { edit: (r) => (r.k3sApiHost = "10.17.4.12") },
   k3sNodeChangesPerUp: { edit: (r) => (r.k3sNodeChangesPerUp = 2) },
+  registryOn: { edit: () => undefined, checkedIn: "tests/registry-day-two.test.ts" },
+  registryOff: { edit: () => undefined, checkedIn: "tests/registry-day-two.test.ts" },
+  registrySettings: { edit: () => undefined, checkedIn: "tests/registry-day-two.test.ts" },
+  // Every node's install step updates in place (its stdin carries the files), none is replaced.
+  registryMirror: {
+    edit: (r) => (r.registryMirror = { endpoint: "https://mirror.lan:5000", airGap: true }),
+    also: (r) => {
+      const nodes = ["bootstrap1", "master1", "worker1", "worker2", "worker3"];
+      expect(nodes.map((n) => [n, r.changes.get(`cluster-${n}-k3s`)?.change])).toEqual(nodes.map((n) => [n, "update"]));
+      expect([...r.changes.values()].filter((c) => c.name.startsWith("cluster-") && c.change === "replace")).toEqual([]);
+    },
+  },
   platform: { edit: (r) => Object.assign(r, { prometheusRetention: "30d", kafkaRetentionHours: 24, cephObjectStore: true, rebootWindow: "sa,su 02:00-06:00" }) },
   wireguardPeers: {
     edit: (r) => (r.wireguardPeers = [{ name: "laptop", publicKey: "yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=", allowedIps: ["10.17.99.2/32"] }]),
@@ -471,7 +484,10 @@ function build(prefix: string, p: Parsed): void {
   new HostSettingsDelivery(`${prefix}-host-settings`, { topology: p.topology, nodes: infra.nodes, sshPrivateKey });
   if (!deploys(p.topology.deployUpTo, "cluster")) return;
   const token = typeof p.raw.k3sToken === "string" ? pulumi.secret(p.raw.k3sToken) : undefined;
-  new K3sCluster(`${prefix}-cluster`, { nodes: infra.nodes, settings: p.cluster, sshPrivateKey, apiGatewayConfigured: reconciled.loadBalancerBackends, backup: { settings: p.backup, credentials }, token });
+  // The nodes' registry mirror as cluster/target.ts passes it (no credentials in these rows).
+  const mirror = parseRegistryMirror(new Collector(), p.raw.registryMirror, false);
+  const nodeMirror = mirror && { endpoint: mirror.endpoint, registries: mirror.registries, prefixRepositories: mirror.prefixRepositories, caPem: mirror.caPem, airGap: mirror.airGap };
+  new K3sCluster(`${prefix}-cluster`, { nodes: infra.nodes, settings: p.cluster, sshPrivateKey, apiGatewayConfigured: reconciled.loadBalancerBackends, backup: { settings: p.backup, credentials }, token, nodeMirror });
 }
 
 const rows = tableRows();

@@ -265,7 +265,7 @@ describe("keys accepted only as free-form maps", () => {
       // Empty maps in the defaults: the program's resources and restricted security contexts.
       tektonOperator: ["operator.resources", "podSecurityContext", "securityContext", "webhook.resources"],
       // Empty or null defaults (the route's annotations and TLS, the htpasswd Secret, /tmp, the claim) and what only the templates read.
-      zot: ["externalSecrets", "extraVolumeMounts", "extraVolumes", "ingress.annotations", "ingress.tls", "podSecurityContext", "pvc.accessModes", "pvc.name", "pvc.storageClassName", "resources", "securityContext"],
+      zot: ["externalSecrets", "extraVolumeMounts", "extraVolumes", "ingress.annotations", "ingress.tls", "podSecurityContext", "pvc.name", "resources", "securityContext"],
     });
   });
 });

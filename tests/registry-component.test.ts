@@ -59,11 +59,13 @@ it("the htpasswd Secret holds the users' bcrypt hashes, never a password; the pu
   expect(Object.entries(doc.auths).map(([host, a]) => [host, a.username, a.password])).toEqual([["registry.cefaslocalserver.com", "push", "pw-registry-push"]]);
 });
 
-it("zot installs in namespace registry after its Secrets, its guard rails and the storage gate, its claim of registry.volumeGiB on ceph-block", () => {
+it("zot installs in namespace registry after its Secrets, its guard rails and its claim of registry.volumeGiB on ceph-block (after the storage gate)", () => {
   const zot = release("zot");
   expect(zot.inputs).toMatchObject({ chart: "zot", version: "0.1.122", namespace: "registry", atomic: true });
-  for (const dep of ["platform-zot-htpasswd", "platform-registry-metrics-auth", "platform-ceph-block-ready", "platform-registry-default-deny"]) expect(h.dependsOn(zot, h.byName(dep))).toBe(true);
-  expect((zot.inputs.values as { pvc: { storage: string; storageClassName: string } }).pvc).toMatchObject({ storage: "25Gi", storageClassName: "ceph-block" });
+  for (const dep of ["platform-zot-htpasswd", "platform-registry-metrics-auth", "platform-zot-images", "platform-ceph-block-ready", "platform-registry-default-deny"]) expect(h.dependsOn(zot, h.byName(dep))).toBe(true);
+  expect((zot.inputs.values as { pvc: unknown }).pvc).toEqual({ create: false, name: "zot-images" });
+  const claim = h.byName("platform-zot-images");
+  expect(claim.inputs.spec).toEqual({ storageClassName: "ceph-block", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "25Gi" } } });
   const ns = h.byName("platform-ns-registry");
   expect((ns.inputs.metadata as { labels: Record<string, string> }).labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
   expect(h.dependsOn(zot, h.byName("platform-registry-container-defaults"))).toBe(true);

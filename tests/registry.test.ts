@@ -18,7 +18,7 @@ import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { RELEASES } from "../platform/releases";
 import { SIZING } from "../platform/sizing";
-import { dockerConfigJson, htpasswdFile, registryPush, registryUpstreamPorts, zotConfig, zotValues } from "../platform/values/zot";
+import { dockerConfigJson, htpasswdFile, registryClaimSpec, registryPush, registryUpstreamPorts, zotConfig, zotValues } from "../platform/values/zot";
 import { CHARTS } from "../versions";
 import { problemsOf } from "./helpers/problems";
 import { rawStack } from "./helpers/stacks";
@@ -101,11 +101,12 @@ describe("zot: what it receives", () => {
     expect((scanning.extensions as { search: unknown }).search).toEqual({ enable: true, cve: { updateInterval: "24h", trivy: { dbRepository: "m.lan/db", javaDBRepository: "m.lan/java" } } });
   });
 
-  it("the chart's values: its pinned image, a ceph-block claim of registry.volumeGiB, the route with its certificate's Secret, the program's htpasswd Secret, restricted security", () => {
+  it("the chart's values: its pinned image, the program's ceph-block claim of registry.volumeGiB, the route with its certificate's Secret, the program's htpasswd Secret, restricted security", () => {
     const { plan } = platform({ registry: { volumeGiB: 30 } });
     const v = zotValues(plan, { volumeGiB: 30, mirrors: [] });
     expect(v.image).toEqual({ repository: CHARTS.zot.image.repository, tag: CHARTS.zot.image.tag, pullPolicy: "IfNotPresent" });
-    expect(v.pvc).toEqual({ create: true, name: "images", accessModes: ["ReadWriteOnce"], storage: "30Gi", storageClassName: "ceph-block" });
+    expect(v.pvc).toEqual({ create: false, name: "zot-images" });
+    expect(registryClaimSpec({ volumeGiB: 30, mirrors: [] })).toEqual({ storageClassName: "ceph-block", accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "30Gi" } } });
     expect(v.persistence).toBe(true);
     const host = `registry.${plan.domain}`;
     expect(v.ingress).toMatchObject({ enabled: true, className: "traefik", hosts: [{ host, paths: [{ path: "/" }] }], tls: [{ secretName: `${host}-tls`, hosts: [host] }] });

@@ -1,6 +1,9 @@
 /**
  * The registry opt-in (`registry`): zot (project-zot chart), an OCI-only registry in one Go process.
- * - images on a Ceph volume (`ceph-block`, `registry.volumeGiB`) through the chart's StatefulSet;
+ * - images on a Ceph volume (`ceph-block`, `registry.volumeGiB`): a claim of the program's (REGISTRY_CLAIM,
+ *   `registryClaimSpec`) that the chart's StatefulSet mounts (`pvc.create: false`), because a
+ *   StatefulSet's volumeClaimTemplates are immutable: a larger `volumeGiB` then grows the claim in
+ *   place (ceph-block allows expansion), where the chart's template would make Helm's upgrade fail;
  * - users from an htpasswd Secret of the program's (bcrypt hashes of generated passwords, never the
  *   passwords): `push` may read, create and update every repository (builds, `docker push`), `pull`
  *   may read (the K3s nodes through registries.yaml, Prometheus for /metrics); nobody is anonymous;
@@ -44,8 +47,13 @@ export const REGISTRY_PUSH_SECRET = "registry-push";
 export const REGISTRY_METRICS_SECRET = "registry-metrics-auth";
 /** Where the images live in the pod (the chart mounts the claim here). */
 const ROOT_DIRECTORY = "/var/lib/registry";
-/** The claim template's name; Kubernetes names the claim `<it>-<statefulset>-0`. */
-export const REGISTRY_CLAIM = "images";
+/** The images' claim (the program's, in the registry's namespace), which the chart mounts by name. */
+export const REGISTRY_CLAIM = "zot-images";
+
+/** The images' claim: ceph-block, one writer (one zot pod), `volumeGiB`. */
+export function registryClaimSpec(settings: RegistrySettings): { storageClassName: string; accessModes: string[]; resources: { requests: { storage: string } } } {
+  return { storageClassName: STORAGE_CLASS, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${settings.volumeGiB}Gi` } } };
+}
 
 export { registryEndpoint, registryHost };
 
@@ -142,7 +150,7 @@ export interface ZotValues {
   mountSecret: false;
   externalSecrets: { secretName: string; mountPath: string }[];
   persistence: true;
-  pvc: { create: true; name: string; accessModes: string[]; storage: string; storageClassName: string };
+  pvc: { create: false; name: string };
   strategy: { type: "RollingUpdate" };
   podSecurityContext: Record<string, unknown>;
   securityContext: Record<string, unknown>;
@@ -176,7 +184,7 @@ export function zotValues(plan: PlatformPlan, settings: RegistrySettings): ZotVa
     mountSecret: false,
     externalSecrets: [{ secretName: REGISTRY_HTPASSWD_SECRET, mountPath: HTPASSWD_DIR }],
     persistence: true,
-    pvc: { create: true, name: REGISTRY_CLAIM, accessModes: ["ReadWriteOnce"], storage: `${settings.volumeGiB}Gi`, storageClassName: STORAGE_CLASS },
+    pvc: { create: false, name: REGISTRY_CLAIM },
     strategy: { type: "RollingUpdate" },
     podSecurityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },

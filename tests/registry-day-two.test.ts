@@ -1,0 +1,105 @@
+/**
+ * docs/day-two.md rows registryOn, registryOff and registrySettings: the Platform component under the
+ * mock engine with and without the opt-in `registry`, compared by the day-two model
+ * (plan/day-two-model.ts). Turning it on or off creates or deletes only its own objects, plus the one
+ * update FreeIPA's HTTP-01 path needs (cert-manager's hostAliases gain or lose registry.<domain>);
+ * a larger volume or the scanning switch updates its objects in place. The nodes' side (registries.yaml
+ * rewritten in place, K3s restarted only where it changed) is tests/cluster-idempotence.test.ts and
+ * tests/registry-nodes-day-two.test.ts.
+ */
+import * as k8s from "@pulumi/kubernetes";
+import { k3sClusterFacts } from "../cluster/facts";
+import { registryCredentials } from "../cluster/registry-credentials";
+import { parsePlatformSettings } from "../config/platform";
+import { parseTopology } from "../config/validate";
+import { dayTwo } from "../plan/day-two-model";
+import { Platform } from "../platform";
+import { randomOutputs } from "./helpers/machine-outputs";
+import { Harness, startHarness } from "./helpers/pulumi-harness";
+import { rawStack } from "./helpers/stacks";
+
+const topology = parseTopology(rawStack("prod"), "prod");
+const facts = k3sClusterFacts(topology);
+let h: Harness;
+
+function platform(name: string, registry?: Record<string, unknown>): void {
+  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
+  const settings = parsePlatformSettings(registry ? { registry } : {}, topology);
+  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
+  // The users' passwords are made beside the cluster (cluster/target.ts); here under each run's name.
+  new Platform(name, { provider, ...facts, settings, appHosts: [], acme, registryAuth: registryCredentials(settings.registry, name) });
+}
+
+beforeAll(async () => {
+  h = await startHarness({ stack: "prod", outputsFor: randomOutputs });
+  platform("off");
+  platform("on", { volumeGiB: 20 });
+  platform("settings", { volumeGiB: 40, scanning: true });
+  await h.settle();
+}, 600_000);
+
+const of = (prefix: string) => h.all().filter((r) => r.name.startsWith(`${prefix}-`));
+
+/**
+ * The model's result, with the objects named alike within a run (a password and the Secret holding
+ * it, e.g. grafana-admin) compared by inputs instead (each run's mock passwords differ by name).
+ */
+function changes(before: string, after: string) {
+  const r = dayTwo(h.all(), h.all(), before, after);
+  const names = (prefix: string) => of(prefix).map((x) => x.name.slice(prefix.length + 1));
+  const shared = [...new Set(names(after))].filter((n) => names(after).filter((m) => m === n).length > 1);
+  for (const n of shared) {
+    const pick = (prefix: string) => h.all().filter((x) => x.name === `${prefix}-${n}` && x.type.startsWith("random:")).map((x) => JSON.stringify([x.type, x.inputs])).sort();
+    expect({ n, inputs: pick(after) }).toEqual({ n, inputs: pick(before) });
+    for (const list of [r.updated, r.created, r.deleted, r.replaced]) if (list.includes(n)) list.splice(list.indexOf(n), 1);
+  }
+  return r;
+}
+
+/** The opt-in's own objects: its namespace's resources, release, claim, Secrets, certificate, monitor, dashboard, users. */
+const ours = /^(ns-registry|registry-|zot|certificate-registry\.|push$|pull$)/;
+
+describe("docs/day-two.md row registryOn", () => {
+  it("turning the registry on creates only its own objects; cert-manager's hostAliases gain its host (FreeIPA's HTTP-01 self-check)", () => {
+    const r = changes("off", "on");
+    expect({ replaced: r.replaced, deleted: r.deleted }).toEqual({ replaced: [], deleted: [] });
+    expect(r.updated).toEqual(["cert-manager"]);
+    expect(r.created.filter((n) => !ours.test(n))).toEqual([]);
+    expect(r.created).toEqual(
+      expect.arrayContaining([
+        "ns-registry",
+        "registry-default-deny",
+        "registry-allow-clients",
+        "registry-allow-upstreams",
+        "registry-container-defaults",
+        "zot",
+        "zot-images",
+        "zot-htpasswd",
+        "registry-push",
+        "registry-metrics-auth",
+        "zot-monitor",
+        "registry-dashboard",
+        "certificate-registry.cefaslocalserver.com",
+        "push",
+        "pull",
+      ]),
+    );
+  });
+});
+
+describe("docs/day-two.md row registryOff", () => {
+  it("removing `registry` deletes only its own objects (the claim and the images with it); cert-manager's hostAliases lose its host", () => {
+    const r = changes("on", "off");
+    expect({ replaced: r.replaced, created: r.created, updated: r.updated }).toEqual({ replaced: [], created: [], updated: ["cert-manager"] });
+    expect(r.deleted.filter((n) => !ours.test(n))).toEqual([]);
+    expect(r.deleted).toEqual(expect.arrayContaining(["zot", "zot-images", "ns-registry"]));
+  });
+});
+
+describe("docs/day-two.md row registrySettings", () => {
+  it("a larger volume and CVE scanning update the claim (grown in place), zot's release and its upstream policy; nothing replaced, nothing outside it", () => {
+    const r = changes("on", "settings");
+    expect({ replaced: r.replaced, created: r.created, deleted: r.deleted }).toEqual({ replaced: [], created: [], deleted: [] });
+    expect(r.updated.sort()).toEqual(["zot", "zot-images"]);
+  });
+});
