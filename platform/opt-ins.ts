@@ -42,4 +42,12 @@ export const OPT_INS: readonly OptIn[] = [
     // A public https repository (config/opt-ins/gitops.ts GITOPS_EXAMPLE): no credential; the lab never reaches it.
     example: { repoURL: "https://git.example.com/flatcarmicrocloud/deploy.git", revision: "main", applications: [{ name: "gitops-demo", path: "demo" }] },
   },
+  {
+    key: "registry",
+    releases: ["zot"],
+    purpose:
+      "an OCI registry (zot) on a Ceph volume for the apps' and builds' images, TLS from the cluster's issuer, a pull-through cache for the K3s nodes; push with endpoints.registry (Secret registry-push in namespace registry)",
+    // No public mirror (no egress to the internet in the lab), no scanning (no Trivy download).
+    example: { volumeGiB: 10, mirrors: [] },
+  },
 ];

@@ -20,6 +20,7 @@ import { RELEASES } from "../platform/releases";
 import { SIZING } from "../platform/sizing";
 import { dockerConfigJson, htpasswdFile, registryClaimSpec, registryPush, registryUpstreamPorts, zotConfig, zotValues } from "../platform/values/zot";
 import { CHARTS } from "../versions";
+import { OPT_INS } from "../platform/opt-ins";
 import { problemsOf } from "./helpers/problems";
 import { rawStack } from "./helpers/stacks";
 
@@ -49,6 +50,14 @@ describe("registry: the config key", () => {
       dbRepository: "mirror.lan:5000/aquasecurity/trivy-db",
       javaDbRepository: "ghcr.io/aquasecurity/trivy-java-db",
     });
+  });
+
+  it("the lab's example (platform/opt-ins.ts) is valid: no mirror, no scanning, so nothing reaches out", () => {
+    const entry = OPT_INS.find((o) => o.key === "registry");
+    expect(entry?.releases).toEqual(["zot"]);
+    const { settings, problems } = parsed(entry?.example);
+    expect(problems).toEqual([]);
+    expect(settings && registryUpstreamPorts(settings)).toEqual([]);
   });
 
   it("every problem names its field", () => {
