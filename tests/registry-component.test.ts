@@ -40,7 +40,7 @@ beforeAll(async () => {
     acme: { ready: new random.RandomPassword("acme-ready", { length: 8 }), caCertificate: CA_PEM, dnsRecordsServed: [new random.RandomPassword("dns-records", { length: 8 })] },
   });
   await h.settle();
-});
+}, 600_000);
 
 const release = (name: string): Recorded => h.byType(RELEASE).find((r) => r.inputs.name === name) as Recorded;
 const inRegistry = (type: string) => h.byType(type).filter((r) => (r.inputs.metadata as { namespace?: string } | undefined)?.namespace === "registry");
