@@ -10,10 +10,10 @@ import { k3sClusterFacts } from "../cluster/facts";
 import { BUILDS_EXAMPLE } from "../config/opt-ins/builds";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { dayTwo } from "../plan/day-two-model";
 import { Platform } from "../platform";
 import { BUILDS_CONTEXT, withRoomForBuilds } from "./helpers/builds";
 import { randomOutputs } from "./helpers/machine-outputs";
+import { runChanges, runOf } from "./helpers/platform-runs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
@@ -38,20 +38,9 @@ beforeAll(async () => {
   await h.settle();
 }, 600_000);
 
-const of = (prefix: string) => h.all().filter((r) => r.name.startsWith(`${prefix}-`));
+const of = (prefix: string) => runOf(h, prefix);
 
-/** The model's result, with the objects named alike in both runs (a password and its Secret) compared by inputs. */
-function changes(before: string, after: string) {
-  const r = dayTwo(h.all(), h.all(), before, after);
-  const names = (prefix: string) => of(prefix).map((x) => x.name.slice(prefix.length + 1));
-  const shared = [...new Set(names(after))].filter((n) => names(after).filter((m) => m === n).length > 1);
-  for (const n of shared) {
-    const pick = (prefix: string) => h.all().filter((x) => x.name === `${prefix}-${n}`).map((x) => JSON.stringify([x.type, x.inputs])).sort();
-    expect({ n, inputs: pick(after) }).toEqual({ n, inputs: pick(before) });
-    for (const list of [r.updated, r.created, r.deleted, r.replaced]) if (list.includes(n)) list.splice(list.indexOf(n), 1);
-  }
-  return r;
-}
+const changes = (before: string, after: string) => runChanges(h, before, after);
 
 /** The opt-in's own objects: its namespaces' resources, the release, TektonConfig, Task, Pipeline, Secret, monitor, CRDs. */
 const ours = /tekton|builds|build-(task|pipeline)|^crd-[a-z]+\.operator\.tekton\.dev$/;

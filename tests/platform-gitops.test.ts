@@ -13,7 +13,6 @@ import { GITOPS_EXAMPLE, gitopsAppsConflicts, parseGitops, parseRepoUrl, RESERVE
 import { parsePlatformSettings, PlatformSettings } from "../config/platform";
 import { Collector, parseTopology } from "../config/validate";
 import { APPS_NAMESPACE } from "../apps/render";
-import { dayTwo } from "../plan/day-two-model";
 import { Platform } from "../platform";
 import { capacityReport } from "../platform/capacity";
 import { applications, appProjectSpec, deniedNamespaces, IN_CLUSTER, repositorySecretData } from "../platform/gitops";
@@ -22,6 +21,7 @@ import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { ARGOCD_SECRET } from "../platform/values/argocd";
 import { randomOutputs } from "./helpers/machine-outputs";
+import { runChanges, runOf } from "./helpers/platform-runs";
 import { problemsOf } from "./helpers/problems";
 import { Harness, isSecretAt, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
@@ -238,7 +238,7 @@ beforeAll(async () => {
   await h.settle();
 }, 300_000);
 
-const of = (prefix: string) => h.all().filter((r) => r.name.startsWith(`${prefix}-`));
+const of = (prefix: string) => runOf(h, prefix);
 
 describe("the Platform component", () => {
   it("with gitops: the release in argocd (restricted), its Secrets as secrets with the admin's bcrypt hash, the AppProject and Application after the release, the synced apps' namespace with its guard rails", () => {
@@ -284,17 +284,7 @@ describe("the Platform component", () => {
   });
 });
 
-function changes(before: string, after: string) {
-  const r = dayTwo(h.all(), h.all(), before, after);
-  const names = (prefix: string) => of(prefix).map((x) => x.name.slice(prefix.length + 1));
-  const shared = [...new Set(names(after))].filter((n) => names(after).filter((m) => m === n).length > 1);
-  for (const n of shared) {
-    const pick = (prefix: string) => h.all().filter((x) => x.name === `${prefix}-${n}`).map((x) => JSON.stringify([x.type, x.inputs])).sort();
-    expect({ n, inputs: pick(after) }).toEqual({ n, inputs: pick(before) });
-    for (const list of [r.updated, r.created, r.deleted, r.replaced]) if (list.includes(n)) list.splice(list.indexOf(n), 1);
-  }
-  return r;
-}
+const changes = (before: string, after: string) => runChanges(h, before, after);
 
 const ours = /argocd|gitops|appproject|application-/;
 

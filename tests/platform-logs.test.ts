@@ -16,7 +16,6 @@ import { logsLines } from "../plan/report";
 import { k3sClusterFacts } from "../cluster/facts";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { dayTwo } from "../plan/day-two-model";
 import { logsRouteHosts, Platform } from "../platform";
 import { capacityReport } from "../platform/capacity";
 import { ilmPolicy, indexTemplate, retentionScript, RETENTION_JOB } from "../platform/logs-retention";
@@ -26,6 +25,7 @@ import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { ELASTIC_USER_SECRET, heapMiB } from "../platform/values/logs-elk";
 import { randomOutputs } from "./helpers/machine-outputs";
+import { runChanges, runOf } from "./helpers/platform-runs";
 import { problemsOf } from "./helpers/problems";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
@@ -307,7 +307,7 @@ beforeAll(async () => {
   await h.settle();
 }, 300_000);
 
-const of = (prefix: string) => h.all().filter((r) => r.name.startsWith(`${prefix}-`));
+const of = (prefix: string) => runOf(h, prefix);
 /** The opt-in's objects by name ("eck-" as a word: cert-manager's "http01-self-check" is not one). */
 const ours = /logging|(^|-)eck-|elastic|fluent|loki|kibana|retention/;
 
@@ -343,16 +343,7 @@ describe("the Platform component", () => {
   });
 });
 
-/** The day-two model's result from `before` to `after` (generated passwords compared by inputs, as tests/platform-volume-backups.test.ts does). */
-function changes(before: string, after: string) {
-  const r = dayTwo(h.all(), h.all(), before, after);
-  const names = (prefix: string) => of(prefix).map((x) => x.name.slice(prefix.length + 1));
-  const shared = [...new Set(names(after))].filter((n) => names(after).filter((m) => m === n).length > 1);
-  for (const n of shared) {
-    for (const list of [r.updated, r.created, r.deleted, r.replaced]) if (list.includes(n)) list.splice(list.indexOf(n), 1);
-  }
-  return r;
-}
+const changes = (before: string, after: string) => runChanges(h, before, after);
 
 
 describe("docs/day-two.md row logsOn", () => {

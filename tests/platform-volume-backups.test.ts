@@ -17,7 +17,6 @@ import { k3sClusterFacts } from "../cluster/facts";
 import { parseApps } from "../config/apps";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { dayTwo } from "../plan/day-two-model";
 import { Platform } from "../platform";
 import { renderNetworkPolicies } from "../platform/network-policies";
 import { planPlatform } from "../platform/plan";
@@ -30,6 +29,7 @@ import { BACKUP_FRESHNESS_METRIC } from "../platform/backup-metrics";
 import { requireTool, run, writeTemp } from "./helpers/tools";
 import { stringify } from "yaml";
 import { randomOutputs } from "./helpers/machine-outputs";
+import { runChanges, runOf } from "./helpers/platform-runs";
 import { problemsOf } from "./helpers/problems";
 import { Harness, isSecretAt, startHarness } from "./helpers/pulumi-harness";
 import { rawStack, stackConfig } from "./helpers/stacks";
@@ -298,7 +298,7 @@ beforeAll(async () => {
   await h.settle();
 }, 300_000);
 
-const of = (prefix: string) => h.all().filter((r) => r.name.startsWith(`${prefix}-`));
+const of = (prefix: string) => runOf(h, prefix);
 
 describe("the Platform component", () => {
   it("with a target: the two releases in the velero namespace, their CRDs (kept on delete), the class, both Secrets as secrets, the rule and the monitor", () => {
@@ -333,22 +333,7 @@ describe("the Platform component", () => {
   });
 });
 
-/**
- * The day-two model's result from `before` to `after`. The platform names a password and the Secret
- * holding it alike (`grafana-admin`, two types): those are compared by type and inputs here, as
- * tests/platform-day-two.test.ts does, and left out.
- */
-function changes(before: string, after: string) {
-  const r = dayTwo(h.all(), h.all(), before, after);
-  const names = (prefix: string) => of(prefix).map((x) => x.name.slice(prefix.length + 1));
-  const shared = [...new Set(names(after))].filter((n) => names(after).filter((m) => m === n).length > 1);
-  for (const n of shared) {
-    const pick = (prefix: string) => h.all().filter((x) => x.name === `${prefix}-${n}`).map((x) => JSON.stringify([x.type, x.inputs])).sort();
-    expect({ n, inputs: pick(after) }).toEqual({ n, inputs: pick(before) });
-    for (const list of [r.updated, r.created, r.deleted, r.replaced]) if (list.includes(n)) list.splice(list.indexOf(n), 1);
-  }
-  return r;
-}
+const changes = (before: string, after: string) => runChanges(h, before, after);
 
 const ours = /velero|snapshot|backup/;
 

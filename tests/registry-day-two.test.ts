@@ -12,9 +12,9 @@ import { k3sClusterFacts } from "../cluster/facts";
 import { registryCredentials } from "../cluster/registry-credentials";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { dayTwo } from "../plan/day-two-model";
 import { Platform } from "../platform";
 import { randomOutputs } from "./helpers/machine-outputs";
+import { runChanges } from "./helpers/platform-runs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
@@ -38,23 +38,8 @@ beforeAll(async () => {
   await h.settle();
 }, 600_000);
 
-const of = (prefix: string) => h.all().filter((r) => r.name.startsWith(`${prefix}-`));
 
-/**
- * The model's result, with the objects named alike within a run (a password and the Secret holding
- * it, e.g. grafana-admin) compared by inputs instead (each run's mock passwords differ by name).
- */
-function changes(before: string, after: string) {
-  const r = dayTwo(h.all(), h.all(), before, after);
-  const names = (prefix: string) => of(prefix).map((x) => x.name.slice(prefix.length + 1));
-  const shared = [...new Set(names(after))].filter((n) => names(after).filter((m) => m === n).length > 1);
-  for (const n of shared) {
-    const pick = (prefix: string) => h.all().filter((x) => x.name === `${prefix}-${n}` && x.type.startsWith("random:")).map((x) => JSON.stringify([x.type, x.inputs])).sort();
-    expect({ n, inputs: pick(after) }).toEqual({ n, inputs: pick(before) });
-    for (const list of [r.updated, r.created, r.deleted, r.replaced]) if (list.includes(n)) list.splice(list.indexOf(n), 1);
-  }
-  return r;
-}
+const changes = (before: string, after: string) => runChanges(h, before, after);
 
 /** The opt-in's own objects: its namespace's resources, release, claim, Secrets, certificate, monitor, dashboard, users. */
 const ours = /^(ns-registry|registry-|zot|certificate-registry\.|push$|pull$)/;
