@@ -89,6 +89,14 @@ export interface ClusterFacts {
   tls?: TlsFacts;
 }
 
+/**
+ * Where more room for pods would come from, for the capacity check's refusals (issue 19): on the VM
+ * topology, a second KVM host like the first, filled with K3s agents like the first host's (its
+ * nodes as the K3s stage would make them, cluster/second-host.ts); on an existing cluster, more
+ * `existingNodes`, whose size the program cannot guess.
+ */
+export type MoreRoom = { kind: "secondHost"; description: string; nodes: ClusterNode[] } | { kind: "existingNodes" };
+
 /** A node ordinary pods land on: no NoSchedule/NoExecute taint. */
 export function isSchedulable(node: Pick<ClusterNode, "taints">): boolean {
   return !node.taints.some((t) => /:(NoSchedule|NoExecute)$/.test(t));

@@ -7,7 +7,7 @@ import { Apps, APPS_NAMESPACE } from "./apps";
 import { assertStackFits } from "./apps/capacity";
 import { appCredentials } from "./apps/credentials";
 import { appDatabase } from "./apps/facts";
-import { clusterFacts, targetCluster } from "./cluster/target";
+import { clusterFacts, moreRoom, targetCluster } from "./cluster/target";
 import { loadStackConfig } from "./config";
 import { deploys } from "./config/topology";
 import { infraStage } from "./infra/stage";
@@ -23,7 +23,7 @@ const deploysPlatform = !vms || deploys(vms.topology.deployUpTo, "platform");
 const deploysApps = !vms || deploys(vms.topology.deployUpTo, "apps");
 // Room: the platform, its volume backups and every app at its maximum replicas must fit the nodes.
 const volumeBackups = volumeBackupPlan(config.backup.settings, config.apps.apps, APPS_NAMESPACE);
-const capacity = deploysPlatform ? assertStackFits(facts, config.platform, config.apps.apps, volumeBackups) : undefined;
+const capacity = deploysPlatform ? assertStackFits(facts, config.platform, config.apps.apps, volumeBackups, moreRoom(config)) : undefined;
 
 // Stage 1: day-two admission, the VMs on the KVM hosts, the Rocky VMs' roles, after-boot SSH (infra/stage.ts).
 const infra = vms && infraStage(vms, appHosts);

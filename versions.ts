@@ -161,6 +161,14 @@ export const CHARTS = {
     image: { repository: "quay.io/argoproj/argocd", tag: "v3.4.4" },
     redis: { repository: "ecr-public.aws.com/docker/library/redis", tag: "8.2.3-alpine" },
   },
+  // The Vertical Pod Autoscaler's recommender only (opt-in `vpa`, platform/values/vpa.ts): VPA 1.7.1 is
+  // the chart's appVersion (kubernetes/autoscaler tag vertical-pod-autoscaler-chart-0.11.0).
+  vpa: {
+    chart: "vertical-pod-autoscaler",
+    version: "0.11.0",
+    repo: "https://kubernetes.github.io/autoscaler",
+    image: { repository: "registry.k8s.io/autoscaling/vpa-recommender", tag: "1.7.1" },
+  },
 } as const;
 
 /**

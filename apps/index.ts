@@ -16,6 +16,7 @@ import { AppsSettings } from "../config/apps";
 import { CERT_MANAGER_API_VERSION } from "../platform/certificates";
 import { limitRangeSpec, psaLabels } from "../platform/namespaces";
 import { PlatformServices } from "../platform/services";
+import { VPA_API_VERSION, vpaFor } from "../platform/vpa-objects";
 import { APPS_NAMESPACE, AppDatabase, CredentialSource, renderApps, STRIMZI_TOPIC_API_VERSION } from "./render";
 
 export { APPS_NAMESPACE } from "./render";
@@ -143,6 +144,15 @@ export class Apps extends pulumi.ComponentResource {
       const deployment = new k8s.apps.v1.Deployment(id, { metadata: meta(r.deployment), spec: r.deployment.spec }, { ...k8sOpts, dependsOn: deps });
       new k8s.policy.v1.PodDisruptionBudget(id, { metadata: meta(r.podDisruptionBudget), spec: r.podDisruptionBudget.spec }, afterGuardRails);
       new k8s.autoscaling.v2.HorizontalPodAutoscaler(id, { metadata: meta(r.autoscaler), spec: r.autoscaler.spec }, { ...k8sOpts, dependsOn: [...args.after, deployment] });
+      // The `vpa` opt-in: recommendations only (updateMode Off), so it never fights the HPA above.
+      if (args.services.verticalPodAutoscaler) {
+        const v = vpaFor({ namespace: APPS_NAMESPACE, kind: "Deployment", name: app.name });
+        new k8s.apiextensions.CustomResource(
+          `${id}-vpa`,
+          { apiVersion: VPA_API_VERSION, kind: "VerticalPodAutoscaler", metadata: { name: v.name, namespace: ns, labels: r.labels }, spec: v.spec },
+          { ...k8sOpts, dependsOn: [...args.after, deployment] },
+        );
+      }
       if (r.ingressRoute) {
         const tls = r.ingressRoute.spec.tls;
         const secretName = "secretName" in tls ? tls.secretName : undefined;

@@ -7,7 +7,7 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterFacts } from "../cluster-facts";
+import { ClusterFacts, MoreRoom } from "../cluster-facts";
 import { StackConfig, VmStackConfig } from "../config";
 import { deploys } from "../config/topology";
 import { ExistingCluster } from "../existing-cluster";
@@ -16,6 +16,7 @@ import { previousDeployment } from "../infra/deployment-record";
 import { AcmeService, InfraStage } from "../infra/stage";
 import { clusterDnsFor } from "./cluster-dns";
 import { k3sClusterFacts } from "./facts";
+import { secondHostRoom } from "./second-host";
 import { K3sCluster, NodeNames } from "./index";
 import { NodeMirror } from "./registries";
 import { RegistryAuth, registryCredentials } from "./registry-credentials";
@@ -51,6 +52,11 @@ export interface TargetCluster {
  */
 export function clusterFacts(config: StackConfig): ClusterFacts {
   return config.target === "vms" ? k3sClusterFacts(config.topology) : existingClusterFacts(config.existing.settings, config.domain);
+}
+
+/** Where more room for pods would come from (the capacity check's refusals name it). */
+export function moreRoom(config: StackConfig): MoreRoom {
+  return config.target === "vms" ? secondHostRoom(config.topology) : { kind: "existingNodes" };
 }
 
 /**

@@ -11,6 +11,7 @@ import { ClusterNode, isSchedulable } from "../cluster-facts";
 import { CHARTS, EARLIER_CHARTS } from "../versions";
 import { readRawConfig } from "./load";
 import { parseRegistry, RegistrySettings } from "./opt-ins/registry";
+import { parseVpa, VpaSettings } from "./opt-ins/vpa";
 import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
 import { BuildsContext, BuildsSettings, BUILDS_PUSH_PASSWORD_KEY, parseBuilds } from "./opt-ins/builds";
@@ -41,6 +42,7 @@ export interface RawPlatformConfig {
   gitops?: unknown;
   /** The secret `gitopsRepoCredential`, read apart (never through Config.get): set?, encrypted?, value to check. */
   gitopsRepoCredential?: RawCredential;
+  vpa?: unknown;
 }
 
 export type ChartKey = keyof typeof CHARTS;
@@ -89,6 +91,8 @@ export interface PlatformSettings {
   logs?: LogsSettings;
   /** Argo CD syncing the user's apps from git (`gitops`, config/opt-ins/gitops.ts); off when absent. The credential's value as a secret Output. */
   gitops?: GitopsSettings & { credentialValue?: pulumi.Output<string> };
+  /** The VPA recommender (`vpa`, config/opt-ins/vpa.ts); undefined: off. */
+  vpa?: VpaSettings;
 }
 
 /** A classic chart repository serving every pinned chart (`chartMirror`, `chartMirrorCaFile`). */
@@ -144,6 +148,7 @@ export const PLATFORM_CONFIG_KEYS: readonly Exclude<keyof RawPlatformConfig, "gi
   "registry",
   "logs",
   "gitops",
+  "vpa",
 ];
 
 export const PLATFORM_DEFAULTS = {
@@ -301,6 +306,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
   const registry = parseRegistry(c, raw.registry);
   const logs = parseLogs(c, raw.logs);
   const gitops = parseGitops(c, raw.gitops, raw.gitopsRepoCredential);
+  const vpa = parseVpa(c, raw.vpa);
 
   if (c.problems.length > 0) throw new ConfigError(c.problems);
   return {
@@ -314,6 +320,7 @@ export function parsePlatformSettings(raw: RawPlatformConfig, topology: Platform
     registry,
     ...(logs ? { logs } : {}),
     ...(gitops ? { gitops } : {}),
+    ...(vpa ? { vpa } : {}),
   };
 }
 

@@ -12,7 +12,8 @@
  * snapshot-controller renders its CRDs from a file too (crds.yaml), but only while the stack backs up
  * its volumes: uninstalling it (backups turned off) would delete every VolumeSnapshot with its CRDs,
  * so the program applies that file like a crds/ folder (scripts/derive-chart-crds.js TEMPLATED_CRDS)
- * and the release turns the template off (`installCRDs: false`). Velero's crds/ are applied likewise,
+ * and the release turns the template off (`installCRDs: false`). Velero's and the VPA's crds/ are
+ * applied likewise,
  * and so is tekton-operator's templates/kubernetes-crds.yaml (its chart warns that `installCRDs`
  * cascades a deletion of every Tekton object on uninstall).
  */
@@ -22,7 +23,7 @@ import { CHARTS } from "../versions";
 import type { ChartKey } from "./releases";
 
 /** The pinned charts with CRDs in `crds/` (a test holds this list to the archives). */
-export const CHARTS_WITH_CRDS = ["traefik", "strimzi", "kubePrometheusStack", "velero", "snapshotController", "tektonOperator"] as const satisfies readonly ChartKey[];
+export const CHARTS_WITH_CRDS = ["traefik", "strimzi", "kubePrometheusStack", "velero", "snapshotController", "tektonOperator", "vpa"] as const satisfies readonly ChartKey[];
 export type ChartWithCrds = (typeof CHARTS_WITH_CRDS)[number];
 
 export const CRD_MANIFEST_DIR = path.join(__dirname, "crds");

@@ -18,6 +18,8 @@
  *   with `logs` (./logs.ts): elk: eck-operator -> eck-stack (Elasticsearch on Ceph, Kibana) ->
  *     the retention Job (ILM policy, index template) -> fluent-bit; loki: loki -> fluent-bit and
  *     Grafana's Loki datasource.
+ *   with the `vpa` opt-in: the VPA CRDs -> vpa (the recommender) -> the platform's VerticalPodAutoscalers;
+ *     its PodMonitor after monitoring.
  * Everything else installs in parallel (rook-ceph and strimzi start at once).
  *
  * Values, custom resources and policies are rendered in ./render.ts from the plan (./plan.ts); this
@@ -78,6 +80,7 @@ import {
 } from "./values/zot";
 import { kibanaRoute } from "./values/logs-elk";
 import { registerLogs } from "./logs";
+import { VPA_API_VERSION } from "./vpa-objects";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
 export { volumeBackupPlan } from "./volume-backups";
@@ -498,6 +501,20 @@ export class Platform extends pulumi.ComponentResource {
 
     // Logs (./logs.ts), only with the `logs` opt-in.
     const logs = registerLogs(name, { rendered, release, namespaces, storageReady, monitoring, opts: k8sOpts });
+    // The VPA opt-in: the recommender, then a VerticalPodAutoscaler (updateMode Off) per platform
+    // controller, after the CRDs and the recommender (a VPA may name a controller that does not
+    // exist yet: the recommender waits for its pods).
+    const vpa = rendered.values.vpa ? release("vpa", [], rendered.values.vpa) : undefined;
+    if (vpa) {
+      for (const v of rendered.vpas) {
+        const key = keyOf(v.namespace);
+        new k8s.apiextensions.CustomResource(
+          `${name}-vpa-${v.namespace}-${v.name}`,
+          { apiVersion: VPA_API_VERSION, kind: "VerticalPodAutoscaler", metadata: { name: v.name, namespace: namespaces[key].metadata.name }, spec: v.spec },
+          { ...k8sOpts, dependsOn: [vpa, ...guardRails[key]] },
+        );
+      }
+    }
 
     // The platform's own ServiceMonitors wait for the monitoring CRDs and for what they watch.
     const watched: Partial<Record<NamespaceKey, pulumi.Resource>> = {
@@ -509,12 +526,21 @@ export class Platform extends pulumi.ComponentResource {
       ...(zot ? { registry: zot } : {}),
       ...(logs ? { logging: logs.collector } : {}),
       ...(gitops ? { argocd: gitops.release } : {}),
+      ...(vpa ? { vpa } : {}),
     };
     for (const sm of rendered.serviceMonitors) {
       const key = keyOf(sm.namespace);
       new k8s.apiextensions.CustomResource(
         `${name}-${sm.name}-monitor`,
         { apiVersion: "monitoring.coreos.com/v1", kind: "ServiceMonitor", metadata: { name: sm.name, namespace: namespaces[key].metadata.name }, spec: sm.spec },
+        { ...k8sOpts, dependsOn: [monitoring, ...(watched[key] ? [watched[key]] : [])] },
+      );
+    }
+    for (const pm of rendered.podMonitors) {
+      const key = keyOf(pm.namespace);
+      new k8s.apiextensions.CustomResource(
+        `${name}-${pm.name}-pod-monitor`,
+        { apiVersion: "monitoring.coreos.com/v1", kind: "PodMonitor", metadata: { name: pm.name, namespace: namespaces[key].metadata.name }, spec: pm.spec },
         { ...k8sOpts, dependsOn: [monitoring, ...(watched[key] ? [watched[key]] : [])] },
       );
     }

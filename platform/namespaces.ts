@@ -101,6 +101,11 @@ export const NAMESPACES = {
     enforce: "restricted",
     reason: "the chart runs every Argo CD container non-root, read-only, with RuntimeDefault seccomp and no capabilities (redis too, through its pod security context); only with the gitops opt-in",
   },
+  vpa: {
+    name: "vpa",
+    enforce: "restricted",
+    reason: "the VPA recommender runs non-root, read-only, with RuntimeDefault seccomp and no capabilities (platform/values/vpa.ts); only with the `vpa` opt-in",
+  },
 } as const satisfies Record<string, NamespaceSpec>;
 
 export type NamespaceKey = keyof typeof NAMESPACES;
@@ -116,13 +121,15 @@ export const REGISTRY_NAMESPACES: readonly NamespaceKey[] = ["registry"];
 export const LOGS_NAMESPACES: readonly NamespaceKey[] = ["elasticSystem", "logging"];
 /** The opt-in `gitops`' namespace (Argo CD's; the synced apps' own is platform/gitops.ts'). */
 export const GITOPS_NAMESPACES: readonly NamespaceKey[] = ["argocd"];
+/** The opt-in `vpa`'s namespace (the recommender's). */
+export const VPA_NAMESPACES: readonly NamespaceKey[] = ["vpa"];
 
 /**
  * The namespaces a platform has: every one, the backup tool's only with volume backups, the builds'
  * only with builds, the registry's only with the registry, the logs' per `logs.stack`, Argo CD's only
- * with gitops.
+ * with gitops, the VPA recommender's only with vpa.
  */
-export function platformNamespaces(volumeBackups: boolean, builds = false, registry = false, logs?: LogsStack, gitops = false): NamespaceKey[] {
+export function platformNamespaces(volumeBackups: boolean, builds = false, registry = false, logs?: LogsStack, gitops = false, vpa = false): NamespaceKey[] {
   const logsOn: Partial<Record<NamespaceKey, boolean>> = { logging: logs !== undefined, elasticSystem: logs === "elk" };
   return (Object.keys(NAMESPACES) as NamespaceKey[]).filter(
     (k) =>
@@ -130,13 +137,21 @@ export function platformNamespaces(volumeBackups: boolean, builds = false, regis
       (builds || !BUILDS_NAMESPACES.includes(k)) &&
       (registry || !REGISTRY_NAMESPACES.includes(k)) &&
       (!LOGS_NAMESPACES.includes(k) || logsOn[k] === true) &&
-      (gitops || !GITOPS_NAMESPACES.includes(k)),
+      (gitops || !GITOPS_NAMESPACES.includes(k)) &&
+      (vpa || !VPA_NAMESPACES.includes(k)),
   );
 }
 
 /** The namespaces of a plan's platform (./plan.ts): its volume backups and opt-ins. */
-export function planNamespaces(plan: { volumeBackups?: unknown; settings: { builds?: unknown; registry?: unknown; logs?: { stack: LogsStack }; gitops?: unknown } }): NamespaceKey[] {
-  return platformNamespaces(plan.volumeBackups !== undefined, plan.settings.builds !== undefined, plan.settings.registry !== undefined, plan.settings.logs?.stack, plan.settings.gitops !== undefined);
+export function planNamespaces(plan: { volumeBackups?: unknown; settings: { builds?: unknown; registry?: unknown; logs?: { stack: LogsStack }; gitops?: unknown; vpa?: unknown } }): NamespaceKey[] {
+  return platformNamespaces(
+    plan.volumeBackups !== undefined,
+    plan.settings.builds !== undefined,
+    plan.settings.registry !== undefined,
+    plan.settings.logs?.stack,
+    plan.settings.gitops !== undefined,
+    plan.settings.vpa !== undefined,
+  );
 }
 
 /** PSA labels of a namespace. */

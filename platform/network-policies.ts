@@ -21,6 +21,7 @@ import { ECK_WEBHOOK_PORT, ELASTICSEARCH_HTTP_PORT, KIBANA_PORT } from "./values
 import { FLUENT_BIT_METRICS_PORT } from "./values/fluent-bit";
 import { LOKI_HTTP_PORT } from "./values/loki";
 import { ARGOCD_POD_LABELS, ARGOCD_PORTS } from "./values/argocd";
+import { VPA_METRICS_PORT } from "./values/vpa";
 
 export type Peer =
   | { kind: "sameNamespace" }
@@ -76,6 +77,7 @@ export const POD_PORTS = {
   /** The operator's, Pipelines' and the proxy webhooks all listen on 8443. */
   tektonWebhooks: TEKTON_OPERATOR_WEBHOOK_PORT,
   zot: ZOT_PORT,
+  vpaMetrics: VPA_METRICS_PORT,
 } as const;
 
 /**
@@ -370,6 +372,10 @@ export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, A
       api,
       ...gitHost(plan),
     ],
+    // The recommender reads pods, VPAs and metrics.k8s.io and writes recommendations and checkpoints:
+    // all through the API server. It resolves no name (the API server's address comes from the
+    // environment), so no DNS.
+    vpa: [api, scrape(POD_PORTS.vpaMetrics)],
     ...logsAllows(plan, { dns, api, within, scrape, fromNodes }),
   };
 }

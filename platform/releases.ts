@@ -108,6 +108,12 @@ export const RELEASES: Record<ChartKey, ReleaseSpec> = {
     timeoutSeconds: 300,
     timeoutReason: "CRDs (chart templates) and four small workloads: the application controller, the repo server, the API server and redis; no hooks",
   },
+  vpa: {
+    name: "vpa",
+    namespace: "vpa",
+    timeoutSeconds: 300,
+    timeoutReason: "one small Deployment, the recommender (no admission webhook, no certgen hooks; the CRDs are the program's)",
+  },
 };
 
 /**

@@ -55,6 +55,9 @@ import { RetentionJobSpec, retentionJob, retentionJobWorkload } from "./logs-ret
 import { DatasourceDoc, logsServiceMonitors, lokiDatasource } from "./logs-monitoring";
 import { ArgoCdValues, argocdHost, argocdValues, argocdWorkloads } from "./values/argocd";
 import { argocdServiceMonitors, GITOPS_DASHBOARD, gitopsDashboard } from "./gitops-monitoring";
+import { VpaValues, vpaValues, vpaWorkloads } from "./values/vpa";
+import { PodMonitorDoc, vpaPodMonitor } from "./vpa-monitoring";
+import { platformVpas, VpaDoc } from "./vpa-objects";
 
 export interface ChartValues {
   traefik: TraefikValues;
@@ -81,6 +84,8 @@ export interface ChartValues {
   loki?: LokiValues;
   /** Only with the `gitops` opt-in. */
   argoCd?: ArgoCdValues;
+  /** Only with the `vpa` opt-in. */
+  vpa?: VpaValues;
 }
 
 export interface RenderedPlatform {
@@ -89,6 +94,10 @@ export interface RenderedPlatform {
   kafkaNodePool: KafkaNodePoolSpec;
   networkPolicies: NetworkPolicyDoc[];
   serviceMonitors: ServiceMonitorDoc[];
+  /** PodMonitors, for pods whose chart gives their metrics port no Service (the VPA recommender). */
+  podMonitors: PodMonitorDoc[];
+  /** The `vpa` opt-in's VerticalPodAutoscalers for the platform's own controllers (./vpa-objects.ts). */
+  vpas: VpaDoc[];
   /** Alert rules the platform adds to Prometheus (Ceph's health, which kured's reboot gate reads; the backups'). */
   prometheusRules: PrometheusRuleDoc[];
   /** Targets outside the cluster Prometheus scrapes (the Rocky VMs' exporters). */
@@ -157,6 +166,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     fluentBit: logs && fluentBitValues(logs),
     loki: logs?.stack === "loki" ? lokiValues(logs) : undefined,
     argoCd: plan.settings.gitops && argocdValues(plan, plan.settings.gitops.sshKnownHosts),
+    vpa: plan.settings.vpa && vpaValues(),
   };
   const logsRetentionJob = logs?.stack === "elk" ? retentionJob(logs) : undefined;
   const kafka = kafkaSpec(plan);
@@ -182,6 +192,7 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ...(values.fluentBit ? fluentBitWorkloads(values.fluentBit) : []),
     ...(values.loki ? lokiWorkloads(values.loki) : []),
     ...(values.argoCd ? argocdWorkloads(values.argoCd) : []),
+    ...(values.vpa ? vpaWorkloads(values.vpa) : []),
     ...k3sAddonWorkloads(),
   ];
   const certificates = plan.tls ? platformCertificates(plan, ISSUER_NAMES[plan.tls.issuer]) : [];
@@ -194,6 +205,8 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
       // Where a Certificate lives, an ACME issuer's HTTP-01 solver pod runs, and Traefik must reach it.
       ...(plan.tls && usesHttp01(plan.tls.issuer) ? [...new Set(certificates.map((c) => c.namespace))].map((ns) => acmeSolverPolicy(ns, NAMESPACES.traefik.name)) : []),
     ],
+    podMonitors: plan.settings.vpa ? [vpaPodMonitor()] : [],
+    vpas: platformVpas(plan),
     serviceMonitors: [
       ...cephServiceMonitors(),
       traefikServiceMonitor(),

@@ -42,9 +42,11 @@ export interface PlatformServices {
   httpsPort: number;
   /** The node label apps spread their replicas over (the zone with two or more hosts; default the hostname). */
   spreadTopologyKey?: SpreadKey;
+  /** The `vpa` opt-in is on: each app Deployment gets a VerticalPodAutoscaler recommending only (./vpa-objects.ts). */
+  verticalPodAutoscaler?: boolean;
 }
 
-export function platformServices(plan: Pick<PlatformPlan, "kafka" | "ingress" | "tls"> & Partial<Pick<PlatformPlan, "spreadTopologyKey">>): PlatformServices {
+export function platformServices(plan: Pick<PlatformPlan, "kafka" | "ingress" | "tls"> & Partial<Pick<PlatformPlan, "spreadTopologyKey" | "settings">>): PlatformServices {
   return {
     kafka: {
       bootstrap: kafkaBootstrap(),
@@ -73,5 +75,6 @@ export function platformServices(plan: Pick<PlatformPlan, "kafka" | "ingress" | 
     http01Solver: plan.tls ? usesHttp01(plan.tls.issuer) : false,
     httpsPort: plan.ingress.httpsPort,
     ...(plan.spreadTopologyKey ? { spreadTopologyKey: plan.spreadTopologyKey } : {}),
+    ...(plan.settings?.vpa ? { verticalPodAutoscaler: true } : {}),
   };
 }

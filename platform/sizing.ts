@@ -132,6 +132,11 @@ export const SIZING = {
   zotScanning: resources("200m", "1Gi", "2", "3Gi"),
   // The CSI snapshot controller: one Go controller watching VolumeSnapshots (idle ~20 MiB).
   snapshotController: resources("10m", "32Mi", "100m", "128Mi"),
+  // The VPA recommender (opt-in `vpa`, values/vpa.ts): one Go process holding a decaying histogram
+  // per container of every pod it watches and its checkpoints. Upstream's manifest asks 50m/500Mi
+  // (limit 200m/1000Mi), sized for clusters of thousands of pods; this cluster runs about a hundred
+  // containers, so a quarter of it, with the same CPU and a 512Mi ceiling.
+  vpaRecommender: resources("50m", "128Mi", "200m", "512Mi"),
 
   // Logs (opt-in `logs`, values/logs-*.ts), only while the stack sets it. Elasticsearch's memory is
   // not here: it comes from `logs.elasticsearchMemoryGiB` (request = limit, heap half of it), since it

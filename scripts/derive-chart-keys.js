@@ -34,6 +34,10 @@
 // argo-cd likewise (the chart ships no values.schema.json):
 //   mkdir -p /tmp/charts/argo-cd-10.1.1 && tar -xzf ../shared/charts/argo-cd-10.1.1.tgz -C /tmp && \
 //     cp /tmp/argo-cd/values.yaml /tmp/charts/argo-cd-10.1.1/
+// vertical-pod-autoscaler likewise (../shared/charts holds the archive of kubernetes/autoscaler's tag
+// vertical-pod-autoscaler-chart-0.11.0; the chart ships no values.schema.json):
+//   mkdir -p /tmp/charts/vertical-pod-autoscaler-0.11.0 && tar -xzf ../shared/charts/vertical-pod-autoscaler-0.11.0.tgz -C /tmp && \
+//     cp /tmp/vertical-pod-autoscaler/values.yaml /tmp/charts/vertical-pod-autoscaler-0.11.0/
 //
 // A fixture holds:
 //   keys  every key path of the defaults. Paths join keys with "."; a key containing ".", "[", "]" or
@@ -94,9 +98,14 @@ const DOCUMENTED_OPEN = {
     },
     loki: {
         "loki.limits_config": "Loki's limits_config block (retention_period, ...), rendered whole into its config (values.yaml loki.config: `tpl (.Values.loki.limits_config | toYaml)`)",
+    },
     "argo-cd": {
         "configs.cm": "argocd-cm: values.yaml says any value under configs.cm is passed to the ConfigMap (templates/_helpers.tpl argo-cd.config.cm merges it over the presets)",
         "configs.params": "argocd-cmd-params-cm: values.yaml says parameters are customized by adding them here (templates/_helpers.tpl argo-cd.config.params)",
+    },
+    "vertical-pod-autoscaler": {
+        podSecurityContext:
+            "the pods' securityContext (PodSecurityContext), rendered whole with toYaml (templates/recommender-deployment.yaml, `with .Values.podSecurityContext`)",
     },
     velero: {
         "configuration.repositoryMaintenanceJob.repositoryConfigData.global":
@@ -158,6 +167,8 @@ const UPSTREAM = {
     velero: (version) => `github.com/vmware-tanzu/helm-charts velero-${version}:charts/velero/values.yaml`,
     // Also in ../shared/charts as an archive packaged unchanged from this tag.
     "argo-cd": (version) => `github.com/argoproj/argo-helm argo-cd-${version}:charts/argo-cd/values.yaml`,
+    "vertical-pod-autoscaler": (version) =>
+        `github.com/kubernetes/autoscaler vertical-pod-autoscaler-chart-${version}:vertical-pod-autoscaler/charts/vertical-pod-autoscaler/values.yaml`,
     "snapshot-controller": (version) => `github.com/piraeusdatastore/helm-charts snapshot-controller-${version}:charts/snapshot-controller/values.yaml`,
     // ../shared/charts holds the archive (published as an OCI chart); its values.yaml is the tag's.
     "tekton-operator": (version) => `github.com/tektoncd/operator v${version}:charts/tekton-operator/values.yaml`,

@@ -34,7 +34,7 @@ describe("chartSource", () => {
     expect(chartSource("kured", { repo: "https://mirror.example.net", caFile: "/etc/fmc/mirror-ca.pem" }).repositoryOpts).toEqual({ repo: "https://mirror.example.net", caFile: "/etc/fmc/mirror-ca.pem" });
     expect(KEYS.map(chartName)).toEqual([
       "traefik", "rook-ceph", "ceph-csi-drivers", "rook-ceph-cluster", "strimzi-kafka-operator", "redis-ha", "mosquitto", "kube-prometheus-stack", "cert-manager", "kured",
-      "velero", "snapshot-controller", "tekton-operator", "zot", "eck-operator", "eck-stack", "fluent-bit", "loki", "argo-cd",
+      "velero", "snapshot-controller", "tekton-operator", "zot", "eck-operator", "eck-stack", "fluent-bit", "loki", "argo-cd", "vertical-pod-autoscaler",
     ]);
   });
 });

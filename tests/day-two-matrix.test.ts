@@ -438,6 +438,10 @@ const CHANGES: Record<
     also: (r) => expect([...r.created, ...r.updated, ...r.replaced, ...r.deleted]).toEqual([]),
   },
   tlsIssuer: { edit: () => undefined, checkedIn: "tests/platform-day-two.test.ts" },
+  // The vpa opt-in touches no stage 1-2 input; the platform and apps side: tests/platform-vpa.test.ts.
+  vpaOn: { edit: (r) => (r.vpa = { platform: true }) },
+  vpaOff: { from: (r) => (r.vpa = { platform: true }), edit: (r) => delete r.vpa },
+  vpaPlatform: { from: (r) => (r.vpa = { platform: true }), edit: (r) => (r.vpa = { platform: false }) },
 };
 
 interface Parsed {

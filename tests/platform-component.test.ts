@@ -43,7 +43,7 @@ beforeAll(async () => {
   const { Platform } = await import("../platform");
   const { k3sClusterFacts } = await import("../cluster/facts");
   const topology = parseTopology(rawStack("prod"), "prod");
-  const builds = parsePlatformSettings({ builds: BUILDS_EXAMPLE }, topology, { builds: BUILDS_CONTEXT });
+  const builds = parsePlatformSettings({ builds: BUILDS_EXAMPLE, vpa: { platform: true } }, topology, { builds: BUILDS_CONTEXT });
   const provider = new k8s.Provider("k", { kubeconfig: "x" });
   // Stands in for the guest roles' ACME command (its own tests: roles.acme.test.ts).
   const acmeReady = new random.RandomPassword("acme-ready", { length: 8 });
@@ -53,7 +53,7 @@ beforeAll(async () => {
     provider,
     // More room than the seed's workers have: builds does not fit next to the platform there.
     ...withRoomForBuilds(k3sClusterFacts(topology)),
-    // With the opt-in builds, so its release and objects are wired here too (without: tests/platform-builds.test.ts).
+    // With the opt-ins builds and vpa, so their releases and objects are wired here too (without: tests/platform-builds.test.ts, tests/platform-vpa.test.ts).
     settings: { ...builds, builds: builds.builds && { ...builds.builds, pushPassword: pulumi.secret("push-password") } },
     appHosts: ["app.cefaslocalserver.com"],
     acme: { ready: acmeReady, caCertificate: CA_PEM, dnsRecordsServed: [dnsRecords] },
@@ -119,6 +119,7 @@ describe("releases", () => {
       velero: ["snapshot-controller"],
       // Builds: the operator needs nothing but its CRDs.
       "tekton-operator": [],
+      vpa: [],
     });
   });
 
@@ -155,7 +156,7 @@ describe("releases", () => {
 
   it("the platform's ServiceMonitors come after the monitoring CRDs and what they watch", () => {
     const monitors = h.all().filter((r) => r.inputs.kind === "ServiceMonitor");
-    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "tekton-pipelines-controller", "traefik", "velero"]);
+    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "tekton-pipelines-controller", "traefik", "velero", "vpa"]);
     expect(h.dependsOn(h.byName("platform-redis-ha-monitor"), release("redis-ha"))).toBe(true);
     for (const m of monitors) expect(h.dependsOn(m, release("kube-prometheus-stack"))).toBe(true);
     const traefik = h.byName("platform-traefik-monitor");
@@ -201,8 +202,8 @@ describe("chart CRDs (crds/, which Helm never upgrades)", () => {
       }
     }
     expect(h.byType(CRD_PATCH)).toHaveLength(count);
-    // traefik 25, strimzi 10, kube-prometheus-stack 10, velero 13, snapshot-controller 6, tekton-operator 13.
-    expect(count).toBe(77);
+    // traefik 25, strimzi 10, kube-prometheus-stack 10, velero 13, snapshot-controller 6, tekton-operator 13, vpa 2.
+    expect(count).toBe(79);
   });
 
   it("those releases skip crds/ (Helm and the program never both write them); the others install their templated CRDs", () => {

@@ -24,8 +24,8 @@ describe("Pulumi.yaml", () => {
 
   it("declares every stage 3 key with a default (the CLI requires declared keys without one), and the defaults agree", () => {
     // chartVersions is a map, which the project schema cannot declare (tests/pulumi-yaml.test.ts).
-    // builds, registry, logs and gitops are objects (opt-ins), documented in Pulumi.yaml's header like chartVersions.
-    const scalar = PLATFORM_CONFIG_KEYS.filter((k) => k !== "chartVersions" && k !== "builds" && k !== "registry" && k !== "logs" && k !== "gitops");
+    // builds, registry, logs, gitops and vpa are objects (opt-ins), documented in Pulumi.yaml's header like chartVersions.
+    const scalar = PLATFORM_CONFIG_KEYS.filter((k) => k !== "chartVersions" && k !== "builds" && k !== "registry" && k !== "logs" && k !== "gitops" && k !== "vpa");
     for (const key of scalar) expect(declared[key]?.default).toBeDefined();
     const fromDefaults = Object.fromEntries(scalar.map((k) => [k, String(declared[k].default)]));
     expect(parsePlatformSettings(fromDefaults, prod)).toEqual(parsePlatformSettings({}, prod));

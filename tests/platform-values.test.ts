@@ -11,6 +11,7 @@ import { join } from "path";
 import Ajv from "ajv";
 import Ajv2020 from "ajv/dist/2020";
 import { parsePlatformSettings } from "../config/platform";
+import { BUILDS_EXAMPLE } from "../config/opt-ins/builds";
 import { GITOPS_EXAMPLE } from "../config/opt-ins/gitops";
 import { parseTopology } from "../config/validate";
 import { k3sClusterFacts } from "../cluster/facts";
@@ -21,9 +22,8 @@ import { isComplete } from "../platform/resources";
 import { INGRESS } from "../ports";
 import { CHARTS, KAFKA_VERSION } from "../versions";
 import { rawStack } from "./helpers/stacks";
-import { testVolumeBackups } from "./helpers/volume-backups";
-import { BUILDS_EXAMPLE } from "../config/opt-ins/builds";
 import { BUILDS_CONTEXT } from "./helpers/builds";
+import { testVolumeBackups } from "./helpers/volume-backups";
 
 interface KeyFixture {
   chart: string;
@@ -34,11 +34,11 @@ interface KeyFixture {
 
 const FIXTURES = join(__dirname, "fixtures");
 
-/** prod's platform, with a backup target and the gitops opt-in so the volume backups' and Argo CD's charts render too. */
+/** prod's platform, with a backup target and the gitops and vpa opt-ins so the volume backups', Argo CD's and the VPA's charts render too. */
 function prodPlan(raw: Record<string, unknown> = {}): PlatformPlan {
   const topology = parseTopology(rawStack("prod"), "prod");
-  // With the opt-ins builds and gitops too, so the Tekton operator's and Argo CD's values are checked against their charts.
-  const settings = parsePlatformSettings({ builds: BUILDS_EXAMPLE, gitops: GITOPS_EXAMPLE, ...raw }, topology, { builds: BUILDS_CONTEXT });
+  // With the opt-ins builds, gitops and vpa too, so the Tekton operator's, Argo CD's and the VPA's values are checked against their charts.
+  const settings = parsePlatformSettings({ builds: BUILDS_EXAMPLE, gitops: GITOPS_EXAMPLE, vpa: { platform: true }, ...raw }, topology, { builds: BUILDS_CONTEXT });
   return planPlatform({ ...k3sClusterFacts(topology), settings, volumeBackups: testVolumeBackups() });
 }
 
@@ -142,7 +142,7 @@ describe("chart key fixtures", () => {
     const upstream = readdirSync(join(FIXTURES, "chart-keys"))
       .filter((f) => !(JSON.parse(readFileSync(join(FIXTURES, "chart-keys", f), "utf8")) as { derivedFrom: string }).derivedFrom.startsWith("shared/"))
       .map((f) => f.replace(/\.json$/, ""));
-    expect(upstream.sort()).toEqual(["cert-manager-v1.21.1", "eck-operator-3.5.0", "eck-stack-0.20.0", "fluent-bit-0.58.1", "kured-6.1.0", "loki-7.3.0", "snapshot-controller-5.2.0", "tekton-operator-0.81.1", "velero-12.1.0", "zot-0.1.122"]);
+    expect(upstream.sort()).toEqual(["cert-manager-v1.21.1", "eck-operator-3.5.0", "eck-stack-0.20.0", "fluent-bit-0.58.1", "kured-6.1.0", "loki-7.3.0", "snapshot-controller-5.2.0", "tekton-operator-0.81.1", "velero-12.1.0", "vertical-pod-autoscaler-0.11.0", "zot-0.1.122"]);
     const fromShared = (f: string) => !upstream.some((u) => f.startsWith(`${u}.`));
     for (const dir of ["chart-keys", "chart-schemas"]) {
       const derived = readdirSync(join(out, dir)).sort();
@@ -261,6 +261,9 @@ describe("keys accepted only as free-form maps", () => {
         "resources",
         "schedules",
       ],
+      // Null or empty defaults: the name override, the image tag (the chart's appVersion), the
+      // securityContexts (PSA restricted), the recommender's flags and resources.
+      vpa: ["containerSecurityContext", "fullnameOverride", "podSecurityContext", "recommender.extraArgs", "recommender.image.tag", "recommender.resources"],
       snapshotController: ["controller.resources", "volumeSnapshotClasses"],
       // Empty maps in the defaults: the program's resources and restricted security contexts.
       tektonOperator: ["operator.resources", "podSecurityContext", "securityContext", "webhook.resources"],

@@ -22,7 +22,7 @@ import { readStackFile } from "../plan/stack-config";
 const ROOT = join(__dirname, "..");
 const declared = (parse(readFileSync(join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { type: string; default?: unknown; secret?: boolean }> }).config;
 /** Lists of objects and maps: the project schema has no object type, so these are documented, not declared. */
-const STRUCTURED = ["hosts", "networks", "vms", "wireguardPeers", "apps", "existingNodes", "chartVersions", "builds", "registry", "registryMirror", "logs", "gitops"];
+const STRUCTURED = ["hosts", "networks", "vms", "wireguardPeers", "apps", "existingNodes", "chartVersions", "builds", "registry", "registryMirror", "logs", "gitops", "vpa"];
 /** Set by each operator on their own machine (README), in no committed stack file. */
 const OPERATOR_SET = ["sshPublicKey", "sshPrivateKey", "appsRegistry", "kubeconfig"];
 const read = [...CONFIG_KEYS, ...ROLE_CONFIG_KEYS, ...CLUSTER_CONFIG_KEYS, ...PLATFORM_CONFIG_KEYS, ...APPS_CONFIG_KEYS, ...BACKUP_CONFIG_KEYS, ...BACKUP_SECRET_KEYS, ...ALERT_CONFIG_KEYS, ...ALERT_SECRET_KEYS, ...EXISTING_CLUSTER_CONFIG_KEYS, ...SECRET_CONFIG_KEYS, BUILDS_PUSH_PASSWORD_KEY] as string[];
