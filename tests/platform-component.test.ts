@@ -156,7 +156,7 @@ describe("releases", () => {
 
   it("the platform's ServiceMonitors come after the monitoring CRDs and what they watch", () => {
     const monitors = h.all().filter((r) => r.inputs.kind === "ServiceMonitor");
-    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "tekton-pipelines-controller", "traefik", "velero", "vpa"]);
+    expect(monitors.map((m) => (m.inputs.metadata as { name: string }).name).sort()).toEqual(["redis-ha", "rook-ceph-exporter", "rook-ceph-mgr", "tekton-pipelines-controller", "traefik", "velero"]);
     expect(h.dependsOn(h.byName("platform-redis-ha-monitor"), release("redis-ha"))).toBe(true);
     for (const m of monitors) expect(h.dependsOn(m, release("kube-prometheus-stack"))).toBe(true);
     const traefik = h.byName("platform-traefik-monitor");
@@ -208,7 +208,7 @@ describe("chart CRDs (crds/, which Helm never upgrades)", () => {
 
   it("those releases skip crds/ (Helm and the program never both write them); the others install their templated CRDs", () => {
     const skipping = h.byType(RELEASE).filter((r) => r.inputs.skipCrds === true).map((r) => r.inputs.name).sort();
-    expect(skipping).toEqual(["kube-prometheus-stack", "snapshot-controller", "strimzi", "tekton-operator", "traefik", "velero"]);
+    expect(skipping).toEqual(["kube-prometheus-stack", "snapshot-controller", "strimzi", "tekton-operator", "traefik", "velero", "vpa"]);
     for (const r of h.byType(RELEASE).filter((r) => !skipping.includes(r.inputs.name as string))) expect(r.inputs.skipCrds).toBe(false);
   });
 
@@ -259,7 +259,7 @@ describe("guard rails", () => {
         return [md.name, md.labels["pod-security.kubernetes.io/enforce"]];
       }),
     );
-    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted", kured: "privileged", velero: "privileged", "tekton-operator": "restricted", "tekton-pipelines": "baseline", builds: "privileged" });
+    expect(levels).toEqual({ traefik: "restricted", "rook-ceph": "privileged", kafka: "restricted", redis: "baseline", mosquitto: "baseline", monitoring: "privileged", "cert-manager": "restricted", kured: "privileged", velero: "privileged", "tekton-operator": "restricted", "tekton-pipelines": "baseline", builds: "privileged", vpa: "restricted" });
   });
 
   it("every namespace has a default-deny policy and container defaults, in place before its releases", () => {

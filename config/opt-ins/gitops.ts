@@ -48,6 +48,7 @@ export const RESERVED_NAMESPACES: readonly string[] = [
   "elastic-system",
   "logging",
   "argocd",
+  "vpa",
 ];
 
 /**
