@@ -13,6 +13,7 @@
  * None of it runs a pod: the capacity check has nothing to add.
  */
 import { BACKUP_FAILURE_METRIC, BACKUP_SUCCESS_METRIC, BackupMonitoring, WatchedBackupKind } from "../config/backup-freshness";
+import { grafanaDashboard, GRAFANA_PROMETHEUS_UID } from "./dashboards";
 import { NAMESPACES } from "./namespaces";
 import { AlertRule, PrometheusRuleDoc } from "./monitors";
 
@@ -26,8 +27,6 @@ export const BACKUP_ALERTS = {
 } as const;
 /** The chart's dashboard sidecar label (values.yaml `grafana.sidecar.dashboards.label`/`labelValue`). */
 export const GRAFANA_DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
-/** The chart's provisioned Prometheus datasource (`grafana.sidecar.datasources.uid`). */
-export const GRAFANA_PROMETHEUS_UID = "prometheus";
 export const BACKUP_DASHBOARD = { name: "fmc-backups-dashboard", key: "fmc-backups.json", uid: "fmc-backups" } as const;
 /** The Prometheus pods (labels the operator gives them): the only ones that reach the VMs. */
 export const PROMETHEUS_POD_LABELS = { "app.kubernetes.io/name": "prometheus" } as const;
@@ -132,14 +131,12 @@ export function backupScrapeConfig(monitoring: BackupMonitoring): ScrapeConfigDo
 export function backupDashboard(monitoring: BackupMonitoring): Record<string, unknown> {
   const datasource = { type: "prometheus", uid: GRAFANA_PROMETHEUS_UID };
   const last = `max by (kind) (${BACKUP_SUCCESS_METRIC})`;
-  return {
+  return grafanaDashboard({
     uid: BACKUP_DASHBOARD.uid,
     title: "FlatcarMicroCloud backups",
-    tags: ["flatcarmicrocloud", "backups"],
-    timezone: "utc",
-    schemaVersion: 39,
+    tags: ["backups"],
     refresh: "5m",
-    time: { from: "now-7d", to: "now" },
+    from: "now-7d",
     panels: [
       {
         id: 1,
@@ -168,5 +165,5 @@ export function backupDashboard(monitoring: BackupMonitoring): Record<string, un
         },
       },
     ],
-  };
+  });
 }

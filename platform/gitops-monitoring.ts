@@ -6,7 +6,7 @@
  * `argocd_app_sync_total{name,phase}`, the repo server's `argocd_git_request_total{request_type}`
  * (Argo CD docs, operator-manual/metrics.md).
  */
-import { GRAFANA_PROMETHEUS_UID } from "./backup-alerts";
+import { grafanaDashboard, GRAFANA_PROMETHEUS_UID } from "./dashboards";
 import { ServiceMonitorDoc } from "./monitors";
 import { NAMESPACES } from "./namespaces";
 import { ARGOCD_RELEASE } from "./values/argocd";
@@ -42,18 +42,16 @@ export function gitopsDashboard(): Record<string, unknown> {
     gridPos: { x: 0, y, w: 24, h: 7 },
     targets: [{ refId: "A", datasource, expr, legendFormat, ...(type === "table" ? { instant: true, format: "table" } : {}) }],
   });
-  return {
+  return grafanaDashboard({
     uid: GITOPS_DASHBOARD.uid,
     title: "FlatcarMicroCloud GitOps (Argo CD)",
-    tags: ["flatcarmicrocloud", "gitops"],
-    timezone: "utc",
-    schemaVersion: 39,
+    tags: ["gitops"],
     refresh: "1m",
-    time: { from: "now-24h", to: "now" },
+    from: "now-24h",
     panels: [
       panel(1, "table", "Applications: sync and health status", 0, "argocd_app_info", "{{name}}"),
       panel(2, "timeseries", "Syncs per hour by result", 7, "sum by (name, phase) (increase(argocd_app_sync_total[1h]))", "{{name}} {{phase}}"),
       panel(3, "timeseries", "Git requests per minute by kind", 14, "sum by (request_type) (rate(argocd_git_request_total[5m])) * 60", "{{request_type}}"),
     ],
-  };
+  });
 }

@@ -5,6 +5,7 @@
  * reads Secrets of its own namespace). Metric names as zot's pkg/extensions/monitoring registers them
  * (namespace `zot`); the storage gauge's name carries the prefix twice in some releases, hence the regex.
  */
+import { grafanaDashboard, GRAFANA_PROMETHEUS_UID } from "./dashboards";
 import type { ServiceMonitorDoc } from "./monitors";
 import { NAMESPACES } from "./namespaces";
 import { REGISTRY_METRICS_SECRET, ZOT_RELEASE } from "./values/zot";
@@ -39,21 +40,21 @@ export function registryDashboard(): Record<string, unknown> {
     title,
     type: "timeseries",
     gridPos: { h: 8, w: 12, x, y },
-    datasource: { type: "prometheus", uid: "prometheus" },
+    datasource: { type: "prometheus", uid: GRAFANA_PROMETHEUS_UID },
     fieldConfig: { defaults: { unit } },
     targets: [{ expr, refId: "A" }],
   });
-  return {
-    title: "Registry (zot)",
+  return grafanaDashboard({
     uid: "fmc-registry",
-    schemaVersion: 39,
-    tags: ["flatcarmicrocloud", "registry"],
-    time: { from: "now-24h", to: "now" },
+    title: "Registry (zot)",
+    tags: ["registry"],
+    refresh: "1m",
+    from: "now-24h",
     panels: [
       panel(1, "Up", `up{namespace="${NAMESPACES.registry.name}",job="zot"}`, "none", 0, 0),
       panel(2, "Requests per second by method and status", "sum by (method, code) (rate(zot_http_requests_total[5m]))", "reqps", 0, 12),
       panel(3, "Request latency (p95)", "histogram_quantile(0.95, sum by (le, method) (rate(zot_http_method_latency_seconds_bucket[5m])))", "s", 8, 0),
       panel(4, "Storage per repository", `sum by (repo) ({__name__=~"zot_(zot_)?repo_storage_bytes"})`, "bytes", 8, 12),
     ],
-  };
+  });
 }

@@ -142,7 +142,7 @@ describe("chart key fixtures", () => {
     const upstream = readdirSync(join(FIXTURES, "chart-keys"))
       .filter((f) => !(JSON.parse(readFileSync(join(FIXTURES, "chart-keys", f), "utf8")) as { derivedFrom: string }).derivedFrom.startsWith("shared/"))
       .map((f) => f.replace(/\.json$/, ""));
-    expect(upstream.sort()).toEqual(["cert-manager-v1.21.1", "eck-operator-3.5.0", "eck-stack-0.20.0", "fluent-bit-0.58.1", "kured-6.1.0", "loki-7.3.0", "snapshot-controller-5.2.0", "tekton-operator-0.81.1", "velero-12.1.0", "vertical-pod-autoscaler-0.11.0", "zot-0.1.122"]);
+    expect(upstream.sort()).toEqual(["argo-cd-10.1.1", "cert-manager-v1.21.1", "eck-operator-3.5.0", "eck-stack-0.20.0", "fluent-bit-0.58.1", "kured-6.1.0", "loki-7.3.0", "snapshot-controller-5.2.0", "tekton-operator-0.81.1", "velero-12.1.0", "vertical-pod-autoscaler-0.11.0", "zot-0.1.122"]);
     const fromShared = (f: string) => !upstream.some((u) => f.startsWith(`${u}.`));
     for (const dir of ["chart-keys", "chart-schemas"]) {
       const derived = readdirSync(join(out, dir)).sort();

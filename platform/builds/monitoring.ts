@@ -5,7 +5,7 @@
  * PipelineRun and TaskRun counts and durations (tekton_pipelines_controller_*). The operator's own
  * NetworkPolicy `pipeline-controller` admits Prometheus on that port.
  */
-import { GRAFANA_PROMETHEUS_UID } from "../backup-alerts";
+import { grafanaDashboard, GRAFANA_PROMETHEUS_UID } from "../dashboards";
 import { ServiceMonitorDoc } from "../monitors";
 import { NAMESPACES } from "../namespaces";
 
@@ -34,14 +34,12 @@ export const BUILDS_DASHBOARD = { name: "fmc-builds-dashboard", key: "fmc-builds
 export function buildsDashboard(): Record<string, unknown> {
   const datasource = { type: "prometheus", uid: GRAFANA_PROMETHEUS_UID };
   const m = "tekton_pipelines_controller";
-  return {
+  return grafanaDashboard({
     uid: BUILDS_DASHBOARD.uid,
     title: "FlatcarMicroCloud builds",
-    tags: ["flatcarmicrocloud", "builds"],
-    timezone: "utc",
-    schemaVersion: 39,
+    tags: ["builds"],
     refresh: "1m",
-    time: { from: "now-7d", to: "now" },
+    from: "now-7d",
     panels: [
       {
         id: 1,
@@ -76,5 +74,5 @@ export function buildsDashboard(): Record<string, unknown> {
         fieldConfig: { defaults: { unit: "s", min: 0 }, overrides: [] },
       },
     ],
-  };
+  });
 }
