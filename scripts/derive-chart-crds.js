@@ -73,12 +73,27 @@ function helmPull(spec, version, dir) {
     : `helm pull ${spec.chart} --repo ${spec.repo} --version ${version} -d ${dir}`;
 }
 
+/** Subchart directories (dependency names) whose `condition` is false in the chart's values.yaml. */
+function disabledSubcharts(dir) {
+  const read = (f) => (fs.existsSync(path.join(dir, f)) ? YAML.parse(fs.readFileSync(path.join(dir, f), "utf8")) || {} : {});
+  const values = read("values.yaml");
+  const lookup = (dotted) => dotted.split(".").reduce((v, k) => (v && typeof v === "object" ? v[k] : undefined), values);
+  const off = new Set();
+  for (const dep of read("Chart.yaml").dependencies || []) {
+    // Helm takes the first of a comma-separated condition's paths that resolves to a boolean.
+    const value = (dep.condition || "").split(",").map((c) => lookup(c.trim())).find((v) => typeof v === "boolean");
+    if (value === false) off.add(dep.name);
+  }
+  return off;
+}
+
 const sha256 = (buf) => crypto.createHash("sha256").update(buf).digest("hex");
 
 /**
  * Files Helm installs from crds/: `<chart>/crds/*.{yaml,yml,json}` and the same below each subchart
- * in charts/ (Helm's Chart.CRDObjects walks the dependencies; a subchart's condition can turn it off,
- * which no pinned chart's defaults do for one holding CRDs).
+ * in charts/ (Helm's Chart.CRDObjects walks the dependencies), leaving out a subchart whose condition
+ * is false in its parent's default values (Helm's ProcessDependencies drops it before the CRDs are
+ * collected: Loki 7.3.0's grafana-agent-operator and rollout-operator are off by default).
  */
 function crdFiles(root, chartDir) {
   const out = [];
@@ -91,9 +106,10 @@ function crdFiles(root, chartDir) {
     }
     const charts = path.join(dir, "charts");
     if (fs.existsSync(charts)) {
+      const off = disabledSubcharts(dir);
       for (const sub of fs.readdirSync(charts).sort()) {
         const p = path.join(charts, sub);
-        if (fs.statSync(p).isDirectory()) walk(p);
+        if (fs.statSync(p).isDirectory() && !off.has(sub)) walk(p);
       }
     }
   };
