@@ -343,7 +343,9 @@ async function issuerSteps(ctx) {
     fs.writeFileSync(stackFile, doc.toString());
   };
   const config = YAML.parse(fs.readFileSync(stackFile, "utf8")).config;
-  const hosts = routeHosts(config[key("domain")], INGRESS_HOSTS, config[key("apps")] || []);
+  // Argo CD's host is reserved on every stack (ports.ts) but routed only with the gitops opt-in.
+  const routed = Object.fromEntries(Object.entries(INGRESS_HOSTS).filter(([k]) => k !== "argocd" || config[key("gitops")] !== undefined));
+  const hosts = routeHosts(config[key("domain")], routed, config[key("apps")] || []);
   const namespaces = { certManager: NAMESPACES.certManager.name, platformCertificates: [NAMESPACES.monitoring.name, NAMESPACES.traefik.name, NAMESPACES.rookCeph.name] };
   const held = (label, from, to, steps) => {
     const problems = issuerPreviewProblems(steps, issuerChangeExpected(from, to, hosts, namespaces));
