@@ -51,6 +51,16 @@ export const K3S_VERSION = "v1.36.5+k3s1";
 export const POSTGRESQL_MODULE_STREAM = "16";
 
 /**
+ * An image pin as chart values take it (`repository` and `tag`), written as the reference one pulls
+ * (`repository:tag`) so that every pin below reads the same and greps as `docker pull` names it.
+ * Tags only, no registry port: the split is at the last colon.
+ */
+function image(ref: `${string}:${string}`): { readonly repository: string; readonly tag: string } {
+  const at = ref.lastIndexOf(":");
+  return { repository: ref.slice(0, at), tag: ref.slice(at + 1) };
+}
+
+/**
  * Helm charts of stage 3 (`platform/`), one entry per release. `repo` is a classic chart repository;
  * Strimzi publishes only an OCI chart, so its `chart` is the OCI reference and it has no `repo`. The
  * key fixtures in tests/fixtures/chart-keys/ are derived per version (scripts/derive-chart-keys.js):
@@ -75,30 +85,18 @@ export const CHARTS = {
   certManager: { chart: "cert-manager", version: "v1.21.1", repo: "https://charts.jetstack.io" },
   // The chart's appVersion is 1.23.0; the image is pinned here too, so the values never fall back to
   // the chart's default tag and a chart bump shows the image it brings.
-  kured: {
-    chart: "kured",
-    version: "6.1.0",
-    repo: "https://kubereboot.github.io/charts",
-    image: { repository: "ghcr.io/kubereboot/kured", tag: "1.23.0" },
-  },
+  kured: { chart: "kured", version: "6.1.0", repo: "https://kubereboot.github.io/charts", image: image("ghcr.io/kubereboot/kured:1.23.0") },
   // Volume backups (platform/values/velero.ts), installed only while the stack has a backup target.
   // Velero 1.18.1 is the chart's appVersion; its S3 plugin line for 1.18 is v1.14.x. Tags, not
   // digests: the registries cannot be asked from here (docs/backups.md says how to pin a digest).
   velero: {
-    chart: "velero",
-    version: "12.1.0",
-    repo: "https://vmware-tanzu.github.io/helm-charts",
-    image: { repository: "docker.io/velero/velero", tag: "v1.18.1" },
-    awsPlugin: { repository: "docker.io/velero/velero-plugin-for-aws", tag: "v1.14.2" },
+    chart: "velero", version: "12.1.0", repo: "https://vmware-tanzu.github.io/helm-charts",
+    image: image("docker.io/velero/velero:v1.18.1"),
+    awsPlugin: image("docker.io/velero/velero-plugin-for-aws:v1.14.2"),
   },
   // The CSI snapshot controller (kubernetes-csi/external-snapshotter v8.6.0, the chart's appVersion):
   // K3s ships none, and Velero's CSI snapshots need it.
-  snapshotController: {
-    chart: "snapshot-controller",
-    version: "5.2.0",
-    repo: "https://piraeus.io/helm-charts/",
-    image: { repository: "registry.k8s.io/sig-storage/snapshot-controller", tag: "v8.6.0" },
-  },
+  snapshotController: { chart: "snapshot-controller", version: "5.2.0", repo: "https://piraeus.io/helm-charts/", image: image("registry.k8s.io/sig-storage/snapshot-controller:v8.6.0") },
   // In-cluster image builds (opt-in `builds`, docs/builds.md): the Tekton operator 0.81.1 (its
   // appVersion), which installs Tekton Pipelines v1.15.0 (the operator's components.yaml at
   // v0.81.1) from the release manifests built into its image. The chart names its images by these
@@ -107,68 +105,40 @@ export const CHARTS = {
     // Published only as an OCI chart (the chart's README and .github/workflows/helm-release.yaml).
     chart: "oci://ghcr.io/tektoncd/operator/charts/tekton-operator",
     version: "0.81.1",
-    image: { repository: "ghcr.io/tektoncd/operator/operator-303303c315a48490ba6517859ef65b77", tag: "v0.81.1" },
-    webhookImage: { repository: "ghcr.io/tektoncd/operator/webhook-f2bb711aa8f0c0892856a4cbf6d9ddd8", tag: "v0.81.1" },
-    proxyImage: { repository: "ghcr.io/tektoncd/operator/proxy-webhook-f6167da7bc41b96a27c5529f850e63d1", tag: "v0.81.1" },
+    image: image("ghcr.io/tektoncd/operator/operator-303303c315a48490ba6517859ef65b77:v0.81.1"),
+    webhookImage: image("ghcr.io/tektoncd/operator/webhook-f2bb711aa8f0c0892856a4cbf6d9ddd8:v0.81.1"),
+    proxyImage: image("ghcr.io/tektoncd/operator/proxy-webhook-f6167da7bc41b96a27c5529f850e63d1:v0.81.1"),
     pipelinesVersion: "v1.15.0",
   },
   // The registry opt-in (`registry`, platform/values/zot.ts): zot, an OCI-only registry in one Go
   // process (docs/registry.md says why not Harbor, with figures). v2.1.18 is the chart's appVersion.
-  zot: {
-    chart: "zot",
-    version: "0.1.122",
-    repo: "https://zotregistry.dev/helm-charts",
-    image: { repository: "ghcr.io/project-zot/zot", tag: "v2.1.18" },
-  },
+  zot: { chart: "zot", version: "0.1.122", repo: "https://zotregistry.dev/helm-charts", image: image("ghcr.io/project-zot/zot:v2.1.18") },
   // Logs (opt-in `logs`, config/opt-ins/logs.ts): the ECK operator and its Elasticsearch and Kibana
   // custom resources (`logs.stack: elk`), or Loki in single binary mode (`logs.stack: loki`), with
   // Fluent Bit collecting on every node for either. Tags are the charts' appVersions (Elasticsearch
   // and Kibana: eck-stack 0.20.0's default `version`), written into the values so that a chart bump
   // shows the images it brings; the ECK operator derives the Elasticsearch and Kibana images from
   // `elasticStack` (docker.elastic.co/elasticsearch/elasticsearch:<v>, docker.elastic.co/kibana/kibana:<v>).
-  eckOperator: {
-    chart: "eck-operator",
-    version: "3.5.0",
-    repo: "https://helm.elastic.co",
-    image: { repository: "docker.elastic.co/eck/eck-operator", tag: "3.5.0" },
-  },
+  eckOperator: { chart: "eck-operator", version: "3.5.0", repo: "https://helm.elastic.co", image: image("docker.elastic.co/eck/eck-operator:3.5.0") },
   eckStack: {
-    chart: "eck-stack",
-    version: "0.20.0",
-    repo: "https://helm.elastic.co",
+    chart: "eck-stack", version: "0.20.0", repo: "https://helm.elastic.co",
     elasticStack: "9.5.0",
-    elasticsearchImage: { repository: "docker.elastic.co/elasticsearch/elasticsearch", tag: "9.5.0" },
-    kibanaImage: { repository: "docker.elastic.co/kibana/kibana", tag: "9.5.0" },
+    elasticsearchImage: image("docker.elastic.co/elasticsearch/elasticsearch:9.5.0"),
+    kibanaImage: image("docker.elastic.co/kibana/kibana:9.5.0"),
   },
-  fluentBit: {
-    chart: "fluent-bit",
-    version: "0.58.1",
-    repo: "https://fluent.github.io/helm-charts",
-    image: { repository: "cr.fluentbit.io/fluent/fluent-bit", tag: "5.1.1" },
-  },
-  loki: {
-    chart: "loki",
-    version: "7.3.0",
-    repo: "https://grafana.github.io/helm-charts",
-    image: { registry: "docker.io", repository: "grafana/loki", tag: "3.6.12" },
-  },
+  fluentBit: { chart: "fluent-bit", version: "0.58.1", repo: "https://fluent.github.io/helm-charts", image: image("cr.fluentbit.io/fluent/fluent-bit:5.1.1") },
+  // Loki's chart takes the registry apart from the repository.
+  loki: { chart: "loki", version: "7.3.0", repo: "https://grafana.github.io/helm-charts", image: { registry: "docker.io", ...image("grafana/loki:3.6.12") } },
   // GitOps (`gitops`, platform/values/argocd.ts), installed only with the opt-in. Argo CD v3.4.4 is
   // the chart's appVersion; redis is the chart's own default image and tag, pinned here.
   argoCd: {
-    chart: "argo-cd",
-    version: "10.1.1",
-    repo: "https://argoproj.github.io/argo-helm",
-    image: { repository: "quay.io/argoproj/argocd", tag: "v3.4.4" },
-    redis: { repository: "ecr-public.aws.com/docker/library/redis", tag: "8.2.3-alpine" },
+    chart: "argo-cd", version: "10.1.1", repo: "https://argoproj.github.io/argo-helm",
+    image: image("quay.io/argoproj/argocd:v3.4.4"),
+    redis: image("ecr-public.aws.com/docker/library/redis:8.2.3-alpine"),
   },
   // The Vertical Pod Autoscaler's recommender only (opt-in `vpa`, platform/values/vpa.ts): VPA 1.7.1 is
   // the chart's appVersion (kubernetes/autoscaler tag vertical-pod-autoscaler-chart-0.11.0).
-  vpa: {
-    chart: "vertical-pod-autoscaler",
-    version: "0.11.0",
-    repo: "https://kubernetes.github.io/autoscaler",
-    image: { repository: "registry.k8s.io/autoscaling/vpa-recommender", tag: "1.7.1" },
-  },
+  vpa: { chart: "vertical-pod-autoscaler", version: "0.11.0", repo: "https://kubernetes.github.io/autoscaler", image: image("registry.k8s.io/autoscaling/vpa-recommender:1.7.1") },
 } as const;
 
 /**
