@@ -7,7 +7,7 @@
  * (Argo CD docs, operator-manual/metrics.md).
  */
 import { grafanaDashboard, GRAFANA_PROMETHEUS_UID } from "./dashboards";
-import { ServiceMonitorDoc } from "./monitors";
+import { chartSelector, serviceMonitor, ServiceMonitorDoc } from "./monitors";
 import { NAMESPACES } from "./namespaces";
 import { ARGOCD_RELEASE } from "./values/argocd";
 
@@ -19,17 +19,15 @@ export const GITOPS_DASHBOARD = { name: "fmc-gitops-dashboard", key: "fmc-gitops
  * argocd-repo-server-metrics, with the release's instance label), port `http-metrics`.
  */
 export function argocdServiceMonitors(): ServiceMonitorDoc[] {
-  const ns = NAMESPACES.argocd.name;
-  return ["argocd-metrics", "argocd-server-metrics", "argocd-repo-server-metrics"].map((name) => ({
-    name,
-    namespace: ns,
-    spec: {
+  return ["argocd-metrics", "argocd-server-metrics", "argocd-repo-server-metrics"].map((name) =>
+    serviceMonitor({
+      name,
+      namespace: NAMESPACES.argocd.name,
+      matchLabels: chartSelector(name, ARGOCD_RELEASE),
+      port: "http-metrics",
       jobLabel: "app.kubernetes.io/name",
-      namespaceSelector: { matchNames: [ns] },
-      selector: { matchLabels: { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": ARGOCD_RELEASE } },
-      endpoints: [{ port: "http-metrics", path: "/metrics", interval: "30s" }],
-    },
-  }));
+    }),
+  );
 }
 
 export function gitopsDashboard(): Record<string, unknown> {

@@ -10,37 +10,25 @@
  * (values/fluent-bit.ts `dashboards`).
  */
 import type { LogsSettings } from "../config/opt-ins/logs";
-import { ServiceMonitorDoc } from "./monitors";
+import { chartSelector, serviceMonitor, ServiceMonitorDoc } from "./monitors";
 import { NAMESPACES } from "./namespaces";
 import { FLUENT_BIT_RELEASE } from "./values/fluent-bit";
 import { LOKI_HTTP_PORT, LOKI_METRICS_LABEL, LOKI_SERVICE } from "./values/loki";
 
 /** Fluent Bit's Service (the chart's selector labels; port `http`), its Prometheus-format endpoint. */
 export function fluentBitServiceMonitor(): ServiceMonitorDoc {
-  const ns = NAMESPACES.logging.name;
-  return {
+  return serviceMonitor({
     name: FLUENT_BIT_RELEASE,
-    namespace: ns,
-    spec: {
-      jobLabel: "app.kubernetes.io/name",
-      namespaceSelector: { matchNames: [ns] },
-      selector: { matchLabels: { "app.kubernetes.io/name": "fluent-bit", "app.kubernetes.io/instance": FLUENT_BIT_RELEASE } },
-      endpoints: [{ port: "http", path: "/api/v2/metrics/prometheus", interval: "30s" }],
-    },
-  };
+    namespace: NAMESPACES.logging.name,
+    matchLabels: chartSelector("fluent-bit", FLUENT_BIT_RELEASE),
+    port: "http",
+    path: "/api/v2/metrics/prometheus",
+    jobLabel: "app.kubernetes.io/name",
+  });
 }
 
 export function lokiServiceMonitor(): ServiceMonitorDoc {
-  const ns = NAMESPACES.logging.name;
-  return {
-    name: "loki",
-    namespace: ns,
-    spec: {
-      namespaceSelector: { matchNames: [ns] },
-      selector: { matchLabels: { ...LOKI_METRICS_LABEL } },
-      endpoints: [{ port: "http-metrics", path: "/metrics", interval: "30s" }],
-    },
-  };
+  return serviceMonitor({ name: "loki", namespace: NAMESPACES.logging.name, matchLabels: { ...LOKI_METRICS_LABEL }, port: "http-metrics" });
 }
 
 export function logsServiceMonitors(logs: LogsSettings | undefined): ServiceMonitorDoc[] {

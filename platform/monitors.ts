@@ -13,28 +13,53 @@ export interface ServiceMonitorDoc {
   spec: Record<string, unknown>;
 }
 
+/** A PodMonitor's name, namespace and spec, for pods whose chart gives their metrics port no Service. */
+export type PodMonitorDoc = ServiceMonitorDoc;
+
 /**
- * A ServiceMonitor for the metrics Service labelled `matchLabels` in `namespace`, scraped on its
- * named `port` every 30 s. `jobLabel` names the job after a Service label; `honorLabels` keeps the
- * target's own labels (Ceph's exporters set them).
+ * What Prometheus scrapes: the Services (or pods) labelled `matchLabels` in `namespace`, on their
+ * named `port` at `path` (default /metrics) every `interval` (default 30 s). `jobLabel` names the job
+ * after a label of theirs; `endpoint` adds to the endpoint (Ceph's exporters' `honorLabels`, the
+ * registry's basic auth).
  */
-function serviceMonitor(
-  name: string,
-  namespace: string,
-  matchLabels: Record<string, string>,
-  port: string,
-  options: { jobLabel?: string; honorLabels?: boolean } = {},
-): ServiceMonitorDoc {
+export interface ScrapeTarget {
+  name: string;
+  namespace: string;
+  matchLabels: Record<string, string>;
+  port: string;
+  jobLabel?: string;
+  path?: string;
+  interval?: string;
+  endpoint?: Record<string, unknown>;
+}
+
+/** The spec a ServiceMonitor and a PodMonitor share, their endpoints under `endpointsKey`. */
+function scrapeDoc(t: ScrapeTarget, endpointsKey: "endpoints" | "podMetricsEndpoints"): ServiceMonitorDoc {
   return {
-    name,
-    namespace,
+    name: t.name,
+    namespace: t.namespace,
     spec: {
-      ...(options.jobLabel ? { jobLabel: options.jobLabel } : {}),
-      namespaceSelector: { matchNames: [namespace] },
-      selector: { matchLabels },
-      endpoints: [{ port, path: "/metrics", interval: "30s", ...(options.honorLabels ? { honorLabels: true } : {}) }],
+      ...(t.jobLabel ? { jobLabel: t.jobLabel } : {}),
+      namespaceSelector: { matchNames: [t.namespace] },
+      selector: { matchLabels: t.matchLabels },
+      [endpointsKey]: [{ port: t.port, path: t.path ?? "/metrics", interval: t.interval ?? "30s", ...t.endpoint }],
     },
   };
+}
+
+/** The selector labels a chart's _helpers.tpl gives every object of release `instance` (`app.kubernetes.io/name`, `/instance`). */
+export function chartSelector(name: string, instance: string): Record<string, string> {
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/instance": instance };
+}
+
+/** A ServiceMonitor: the one shape of every metrics Service the platform monitors itself. */
+export function serviceMonitor(t: ScrapeTarget): ServiceMonitorDoc {
+  return scrapeDoc(t, "endpoints");
+}
+
+/** A PodMonitor (kube-prometheus-stack selects every one: `podMonitorSelectorNilUsesHelmValues: false`). */
+export function podMonitor(t: ScrapeTarget): PodMonitorDoc {
+  return scrapeDoc(t, "podMetricsEndpoints");
 }
 
 /**
@@ -46,8 +71,8 @@ function serviceMonitor(
  */
 export function traefikServiceMonitor(): ServiceMonitorDoc {
   const ns = NAMESPACES.traefik.name;
-  const labels = { "app.kubernetes.io/name": "traefik", "app.kubernetes.io/instance": `traefik-${ns}`, "app.kubernetes.io/component": "metrics" };
-  return serviceMonitor("traefik", ns, labels, "metrics", { jobLabel: "traefik" });
+  const labels = { ...chartSelector("traefik", `traefik-${ns}`), "app.kubernetes.io/component": "metrics" };
+  return serviceMonitor({ name: "traefik", namespace: ns, matchLabels: labels, port: "metrics", jobLabel: "traefik" });
 }
 
 /**
@@ -57,12 +82,12 @@ export function traefikServiceMonitor(): ServiceMonitorDoc {
  */
 export function redisServiceMonitor(): ServiceMonitorDoc {
   const labels = { app: "redis-ha", release: "redis-ha", exporter: "enabled" };
-  return serviceMonitor("redis-ha", NAMESPACES.redis.name, labels, "http-exporter-port", { jobLabel: "redis-ha" });
+  return serviceMonitor({ name: "redis-ha", namespace: NAMESPACES.redis.name, matchLabels: labels, port: "http-exporter-port", jobLabel: "redis-ha" });
 }
 
 export function cephServiceMonitors(): ServiceMonitorDoc[] {
   const ns = NAMESPACES.rookCeph.name;
-  const monitor = (name: string, app: string, port: string) => serviceMonitor(name, ns, { rook_cluster: ns, app }, port, { honorLabels: true });
+  const monitor = (name: string, app: string, port: string) => serviceMonitor({ name, namespace: ns, matchLabels: { rook_cluster: ns, app }, port, endpoint: { honorLabels: true } });
   return [monitor("rook-ceph-mgr", "rook-ceph-mgr", "http-metrics"), monitor("rook-ceph-exporter", "rook-ceph-exporter", "ceph-exporter-http-metrics")];
 }
 

@@ -6,7 +6,7 @@
  * (namespace `zot`); the storage gauge's name carries the prefix twice in some releases, hence the regex.
  */
 import { grafanaDashboard, GRAFANA_PROMETHEUS_UID } from "./dashboards";
-import type { ServiceMonitorDoc } from "./monitors";
+import { chartSelector, serviceMonitor, ServiceMonitorDoc } from "./monitors";
 import { NAMESPACES } from "./namespaces";
 import { REGISTRY_METRICS_SECRET, ZOT_RELEASE } from "./values/zot";
 
@@ -14,23 +14,13 @@ export const REGISTRY_DASHBOARD = { name: "registry-dashboard", key: "registry.j
 
 /** The chart's Service (`zot`, port `zot`), selected by the chart's selector labels. */
 export function registryServiceMonitor(): ServiceMonitorDoc {
-  const ns = NAMESPACES.registry.name;
-  return {
+  return serviceMonitor({
     name: "zot",
-    namespace: ns,
-    spec: {
-      namespaceSelector: { matchNames: [ns] },
-      selector: { matchLabels: { "app.kubernetes.io/name": "zot", "app.kubernetes.io/instance": ZOT_RELEASE } },
-      endpoints: [
-        {
-          port: "zot",
-          path: "/metrics",
-          interval: "30s",
-          basicAuth: { username: { name: REGISTRY_METRICS_SECRET, key: "username" }, password: { name: REGISTRY_METRICS_SECRET, key: "password" } },
-        },
-      ],
-    },
-  };
+    namespace: NAMESPACES.registry.name,
+    matchLabels: chartSelector("zot", ZOT_RELEASE),
+    port: "zot",
+    endpoint: { basicAuth: { username: { name: REGISTRY_METRICS_SECRET, key: "username" }, password: { name: REGISTRY_METRICS_SECRET, key: "password" } } },
+  });
 }
 
 /** The dashboard: requests by method and status, latency, storage used per repository, up. */

@@ -7,7 +7,7 @@ import { backupAlertRule, backupDashboard, backupScrapeConfig, BACKUP_DASHBOARD,
 import { Workload } from "./capacity";
 import { renderNetworkPolicies, NetworkPolicyDoc } from "./network-policies";
 import { backupFreshnessRule } from "./backup-metrics";
-import { cephHealthRule, cephServiceMonitors, PrometheusRuleDoc, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
+import { cephHealthRule, cephServiceMonitors, PodMonitorDoc, PrometheusRuleDoc, redisServiceMonitor, ServiceMonitorDoc, traefikServiceMonitor } from "./monitors";
 import { PlatformPlan } from "./plan";
 import { acmeSolverPolicy, CertificateDoc, certificateFor, ISSUER_NAMES, usesHttp01 } from "./certificates";
 import { NAMESPACES } from "./namespaces";
@@ -56,7 +56,7 @@ import { DatasourceDoc, logsServiceMonitors, lokiDatasource } from "./logs-monit
 import { ArgoCdValues, argocdHost, argocdValues, argocdWorkloads } from "./values/argocd";
 import { argocdServiceMonitors, GITOPS_DASHBOARD, gitopsDashboard } from "./gitops-monitoring";
 import { VpaValues, vpaValues, vpaWorkloads } from "./values/vpa";
-import { PodMonitorDoc, vpaPodMonitor } from "./vpa-monitoring";
+import { vpaPodMonitor } from "./vpa-monitoring";
 import { platformVpas, VpaDoc } from "./vpa-objects";
 
 export interface ChartValues {

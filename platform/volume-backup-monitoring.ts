@@ -7,7 +7,7 @@
  * fresh as the Schedule that covers it. The alert rules (late, failed) read the recorded series.
  */
 import { BACKUP_FRESHNESS_METRIC } from "./backup-metrics";
-import { RecordingRule } from "./monitors";
+import { chartSelector, RecordingRule, serviceMonitor, ServiceMonitorDoc } from "./monitors";
 import { NAMESPACES } from "./namespaces";
 import { scheduleName, SCHEDULES, VELERO_RELEASE } from "./values/velero";
 
@@ -22,16 +22,12 @@ export function volumesFreshnessRule(): RecordingRule {
 }
 
 /** The chart's metrics Service (templates/service.yaml: name/instance labels, port `http-monitoring`). */
-export function veleroServiceMonitor(): { name: string; namespace: string; spec: Record<string, unknown> } {
-  const ns = NAMESPACES.velero.name;
-  return {
+export function veleroServiceMonitor(): ServiceMonitorDoc {
+  return serviceMonitor({
     name: "velero",
-    namespace: ns,
-    spec: {
-      jobLabel: "app.kubernetes.io/name",
-      namespaceSelector: { matchNames: [ns] },
-      selector: { matchLabels: { "app.kubernetes.io/name": "velero", "app.kubernetes.io/instance": VELERO_RELEASE } },
-      endpoints: [{ port: "http-monitoring", path: "/metrics", interval: "30s" }],
-    },
-  };
+    namespace: NAMESPACES.velero.name,
+    matchLabels: chartSelector("velero", VELERO_RELEASE),
+    port: "http-monitoring",
+    jobLabel: "app.kubernetes.io/name",
+  });
 }

@@ -6,21 +6,17 @@
  * NetworkPolicy `pipeline-controller` admits Prometheus on that port.
  */
 import { grafanaDashboard, GRAFANA_PROMETHEUS_UID } from "../dashboards";
-import { ServiceMonitorDoc } from "../monitors";
+import { serviceMonitor, ServiceMonitorDoc } from "../monitors";
 import { NAMESPACES } from "../namespaces";
 
 export function tektonServiceMonitor(): ServiceMonitorDoc {
-  const ns = NAMESPACES.tektonPipelines.name;
-  return {
+  return serviceMonitor({
     name: "tekton-pipelines-controller",
-    namespace: ns,
-    spec: {
-      jobLabel: "app.kubernetes.io/name",
-      namespaceSelector: { matchNames: [ns] },
-      selector: { matchLabels: { "app.kubernetes.io/name": "controller", "app.kubernetes.io/part-of": "tekton-pipelines" } },
-      endpoints: [{ port: "http-metrics", path: "/metrics", interval: "30s" }],
-    },
-  };
+    namespace: NAMESPACES.tektonPipelines.name,
+    matchLabels: { "app.kubernetes.io/name": "controller", "app.kubernetes.io/part-of": "tekton-pipelines" },
+    port: "http-metrics",
+    jobLabel: "app.kubernetes.io/name",
+  });
 }
 
 export const BUILDS_DASHBOARD = { name: "fmc-builds-dashboard", key: "fmc-builds.json", uid: "fmc-builds" } as const;
