@@ -19,9 +19,14 @@ export interface RestoreNode {
 export interface RestoreStep {
   node: string;
   ssh: SshRoute;
-  /** The arguments of cluster/scripts/restore-etcd.sh on that server. */
+  /** The arguments of the step's script on that server. */
   args: string[];
   why: string;
+  /**
+   * The script the step runs when not cluster/scripts/restore-etcd.sh: a later stage's steps
+   * (platform/ceph-restore.ts adds restore-ceph's to a rebuilt stack's restore).
+   */
+  script?: string;
 }
 
 export interface EtcdRestoreRequest {

@@ -368,15 +368,17 @@ esac
       "ssh",
       `#!/bin/bash
 script=$(cat)
-grep -q 'cluster-reset' <<<"$script" || exit 9
+# Which script came on stdin: the etcd steps' or (rebuilt stacks) the Ceph steps'.
+if grep -q 'restore-ceph:' <<<"$script"; then which=ceph; elif grep -q 'cluster-reset' <<<"$script"; then which=""; else exit 9; fi
 host=""; prev=""; rest=()
 while [ $# -gt 0 ]; do
   if [ "$1" = -- ]; then shift; rest=("$@"); break; fi
   [[ "$1" == *@* && "$prev" != -J ]] && host=$1
   prev=$1; shift
 done
-echo "$host \${rest[*]}" >>"${log}"
+echo "$host \${which:+$which }\${rest[*]}" >>"${log}"
 [ "\${rest[0]}" = preflight ] && [ "$host" = "core@$STUB_HEALTHY_ON" ] && exit 3
+[ "\${rest[0]}" = "$STUB_FAILS" ] && exit 1
 exit 0
 `,
     );
@@ -384,7 +386,7 @@ exit 0
       writeFileSync(log, "");
       const r = spawnSync(process.execPath, [join(__dirname, "..", "scripts", "restore.js"), "etcd", ...args], {
         encoding: "utf8",
-        env: { ...process.env, PULUMI: join(dir, "pulumi"), SSH: join(dir, "ssh"), STUB_HEALTHY_ON: "nobody", ...env },
+        env: { ...process.env, PULUMI: join(dir, "pulumi"), SSH: join(dir, "ssh"), STUB_HEALTHY_ON: "nobody", STUB_FAILS: "none", ...env },
         timeout: 60_000,
       });
       return { status: r.status, output: `${r.stdout}${r.stderr}`, calls: readFileSync(log, "utf8").trim().split("\n").filter(Boolean) };
@@ -403,21 +405,40 @@ exit 0
       expect(r.calls).toEqual(["core@10.17.3.14 preflight", "core@10.17.4.10 preflight", "core@10.17.4.10 stop", "core@10.17.3.14 stop", "core@10.17.3.14 reset s.zip", "core@10.17.4.10 rejoin"]);
     });
 
-    it("--rebuilt: every server, then the agents; says how to read the restored cluster's kubeconfig", () => {
+    it("--rebuilt: every server, then the agents, the live Ceph cluster carried over on the first server; says how to read the restored cluster's kubeconfig", () => {
       const r = restore(["--snapshot", "etcd-snapshot-bootstrap1-1764568800.zip", "--rebuilt"]);
       expect(r.status).toBe(0);
       expect(r.calls).toEqual([
         "core@10.17.3.14 preflight --rebuilt-after 1764568800",
         "core@10.17.4.10 preflight --rebuilt-after 1764568800",
+        "core@10.17.3.14 ceph capture --created-after 1764568800",
         "core@10.17.4.10 stop",
         "core@10.17.3.14 stop",
         "core@10.17.3.14 reset etcd-snapshot-bootstrap1-1764568800.zip",
         "core@10.17.3.14 forget-node-passwords bootstrap1 master1 worker1",
+        "core@10.17.3.14 ceph hold",
         "core@10.17.4.10 rejoin --fresh-server",
         "core@10.17.4.11 restart-agent",
+        "core@10.17.3.14 ceph resume",
+        "core@10.17.3.14 ceph claims kafka redis monitoring mosquitto",
       ]);
       expect(r.output).toContain("pulumi up --replace");
       expect(r.output).toContain("::cluster-kubeconfig");
+      expect(r.output).toContain("delete /var/lib/flatcarmicrocloud/restore-ceph on bootstrap1");
+    });
+
+    it("--rebuilt: a step after the reset that fails says how to run the rest; --from runs only steps after the reset", () => {
+      const failed = restore(["--snapshot", "etcd-snapshot-bootstrap1-1764568800.zip", "--rebuilt"], { STUB_FAILS: "resume" });
+      expect(failed.status).toBe(1);
+      expect(failed.output).toContain("run the rest with the same command and --from 11");
+      const rest = restore(["--snapshot", "etcd-snapshot-bootstrap1-1764568800.zip", "--rebuilt", "--from", "11"]);
+      expect(rest.status).toBe(0);
+      expect(rest.calls).toEqual(["core@10.17.3.14 ceph resume", "core@10.17.3.14 ceph claims kafka redis monitoring mosquitto"]);
+      // Never a step the preflight guards.
+      const early = restore(["--snapshot", "etcd-snapshot-bootstrap1-1764568800.zip", "--rebuilt", "--from", "6"]);
+      expect(early.status).toBe(2);
+      expect(early.output).toContain("--from takes a step after the reset (7 to 12)");
+      expect(early.calls).toEqual([]);
     });
 
     it("needs a snapshot and the kind", () => {
