@@ -1,6 +1,7 @@
 /**
  * The `gitops` opt-in's resources (the data comes from ./gitops.ts and ./values/argocd.ts): Argo CD's
- * Secrets, its release, the AppProject, the Applications and the synced apps' namespace.
+ * Secrets, its release, the AppProject, the `default` project's lock-down, the Applications and the
+ * synced apps' namespace.
  *
  * Order: the Secrets (argocd-secret with the admin's bcrypt hash, argocd-redis, the repository) ->
  * the release (its CRDs are chart templates) -> the AppProject -> the Applications, which also wait
@@ -13,7 +14,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import type { GitopsSettings } from "../config/opt-ins/gitops";
-import { applications, appProjectSpec, ARGOCD_API_VERSION, GITOPS_PROJECT, GITOPS_REPOSITORY_SECRET, gitopsNamespace, gitopsNamespacePolicies, repositorySecretData, REPOSITORY_SECRET_LABELS } from "./gitops";
+import { applications, appProjectSpec, ARGOCD_API_VERSION, DEFAULT_PROJECT, GITOPS_PROJECT, GITOPS_REPOSITORY_SECRET, gitopsNamespace, gitopsNamespacePolicies, lockedDefaultProjectSpec, repositorySecretData, REPOSITORY_SECRET_LABELS } from "./gitops";
 import { limitRangeSpec, psaLabels } from "./namespaces";
 import { ARGOCD_PART_OF, ARGOCD_REDIS_SECRET, ARGOCD_REDIS_SECRET_KEY, ARGOCD_SECRET } from "./values/argocd";
 
@@ -72,6 +73,23 @@ export function registerGitops(name: string, args: GitopsArgs): GitopsResources 
     `${name}-appproject-${GITOPS_PROJECT}`,
     { apiVersion: ARGOCD_API_VERSION, kind: "AppProject", metadata: { name: GITOPS_PROJECT, namespace: ns }, spec: appProjectSpec(g) },
     { ...opts, dependsOn: [release, ...args.guardRails] },
+  );
+  // Argo CD's built-in `default` project, emptied (./gitops.ts lockedDefaultProjectSpec). argocd-server
+  // creates it at start-up when missing and leaves an existing one alone, so either may come first: a
+  // Patch resource is a server-side apply (the provider creates the object when absent, updates it when
+  // present; a plain resource's create fails with AlreadyExists since pulumi-kubernetes 4.29), and
+  // `patchForce` takes the three lists over from argocd-server's create. `retainOnDelete`: deleting a
+  // Patch relinquishes its fields, which could leave the project without the `spec` its CRD requires
+  // (a failed delete); turning gitops off deletes argocd's namespace, and the project with it.
+  new k8s.apiextensions.CustomResourcePatch(
+    `${name}-appproject-${DEFAULT_PROJECT}`,
+    {
+      apiVersion: ARGOCD_API_VERSION,
+      kind: "AppProject",
+      metadata: { name: DEFAULT_PROJECT, namespace: ns, annotations: { "pulumi.com/patchForce": "true" } },
+      spec: lockedDefaultProjectSpec(),
+    },
+    { ...opts, dependsOn: [release, ...args.guardRails], retainOnDelete: true },
   );
   for (const app of applications(g)) {
     new k8s.apiextensions.CustomResource(

@@ -42,6 +42,43 @@ export interface ApplicationDoc {
   };
 }
 
+/** Argo CD's built-in project, which every Application without `spec.project` belongs to. */
+export const DEFAULT_PROJECT = "default";
+
+/** The `default` project's spec as the program pins it: ./gitops-resources.ts applies it. */
+export interface LockedProjectSpec {
+  description: string;
+  sourceRepos: string[];
+  sourceNamespaces: string[];
+  destinations: { server: string; namespace: string }[];
+  clusterResourceWhitelist: { group: string; kind: string }[];
+  clusterResourceBlacklist: { group: string; kind: string }[];
+  namespaceResourceBlacklist: { group: string; kind: string }[];
+}
+
+/**
+ * The `default` project with every permission removed. argocd-server creates it at start-up when it
+ * is missing (v3.4.4 server/server.go initializeDefaultProject: any source, any destination, every
+ * cluster-scoped kind) and never changes an existing one; Argo CD refuses to delete it. Left as
+ * created, an Application made by hand in the UI or CLI under `default` could sync anything anywhere,
+ * outside the `gitops` project's bounds. Emptied (Argo CD's documented lock-down, docs/user-guide/
+ * projects.md "The Default Project"): no repository matches (empty `sourceRepos`), no destination
+ * matches (empty `destinations`), no Application outside argocd's namespace (`sourceNamespaces`), no
+ * cluster-scoped kind (empty whitelist; `*` denied) and no namespaced kind (`*` denied): an
+ * Application under it is refused until it is moved to a project that allows it.
+ */
+export function lockedDefaultProjectSpec(): LockedProjectSpec {
+  return {
+    description: "Locked by FlatcarMicroCloud: nothing may be synced under the default project; use the gitops project",
+    sourceRepos: [],
+    sourceNamespaces: [],
+    destinations: [],
+    clusterResourceWhitelist: [],
+    clusterResourceBlacklist: [{ group: "*", kind: "*" }],
+    namespaceResourceBlacklist: [{ group: "*", kind: "*" }],
+  };
+}
+
 /** The namespaces Argo CD may never sync into: the platform's, the apps stage's and Kubernetes' own. */
 export function deniedNamespaces(): string[] {
   return [...Object.values(NAMESPACES).map((n) => n.name), APPS_STAGE_NAMESPACE, "kube-system", "kube-public", "kube-node-lease", "default"].sort();

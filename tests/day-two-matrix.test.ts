@@ -339,6 +339,7 @@ const CHANGES: Record<
   gitopsOn: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
   gitopsOff: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
   gitopsRepository: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
+  gitopsDefaultProject: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
   // Hosts and pools: from prod's VMs in `hosts` form (tests/helpers/two-hosts.ts).
   hostsList: { edit: onHosts(1), also: (r) => expect(libvirtChanges(r)).toEqual([]) },
   hostAdded: {

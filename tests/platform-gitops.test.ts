@@ -3,11 +3,13 @@
  * validated naming each key before anything is created; who owns what (the AppProject's bounds, the
  * apps stage kept apart); Argo CD's trimmed values, its room in the capacity check, policies,
  * monitors and route; the Platform component's objects under the mock engine; docs/day-two.md rows
- * gitopsOn, gitopsOff and gitopsRepository.
+ * gitopsOn, gitopsOff, gitopsRepository and gitopsDefaultProject.
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { generateKeyPairSync } from "crypto";
+import { readFileSync } from "fs";
+import { join } from "path";
 import { k3sClusterFacts } from "../cluster/facts";
 import { GITOPS_EXAMPLE, gitopsAppsConflicts, parseGitops, parseRepoUrl, RESERVED_NAMESPACES } from "../config/opt-ins/gitops";
 import { parsePlatformSettings, PlatformSettings } from "../config/platform";
@@ -15,12 +17,13 @@ import { Collector, parseTopology } from "../config/validate";
 import { APPS_NAMESPACE } from "../apps/render";
 import { Platform } from "../platform";
 import { capacityReport } from "../platform/capacity";
-import { applications, appProjectSpec, deniedNamespaces, IN_CLUSTER, repositorySecretData } from "../platform/gitops";
+import { applications, appProjectSpec, deniedNamespaces, IN_CLUSTER, lockedDefaultProjectSpec, repositorySecretData } from "../platform/gitops";
 import { NAMESPACES, platformNamespaces } from "../platform/namespaces";
 import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { ARGOCD_SECRET } from "../platform/values/argocd";
 import { randomOutputs } from "./helpers/machine-outputs";
+import { dayTwo } from "../plan/day-two-model";
 import { runChanges, runOf } from "./helpers/platform-runs";
 import { problemsOf } from "./helpers/problems";
 import { Harness, isSecretAt, startHarness } from "./helpers/pulumi-harness";
@@ -147,6 +150,18 @@ describe("who owns what: the AppProject and the Applications", () => {
     ]);
   });
 
+  it("Argo CD's built-in default project is emptied: no source, destination, Application namespace or kind (its documented lock-down)", () => {
+    const locked = lockedDefaultProjectSpec();
+    // What argocd-server v3.4.4 creates when the project is missing (server/server.go initializeDefaultProject).
+    const created = { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] };
+    for (const key of Object.keys(created) as (keyof typeof created)[]) expect(locked[key]).toEqual([]);
+    expect(locked).toMatchObject({ sourceNamespaces: [], clusterResourceBlacklist: [{ group: "*", kind: "*" }], namespaceResourceBlacklist: [{ group: "*", kind: "*" }] });
+    // Every key the program sets is a field of the AppProject CRD the chart installs (a typo would be dropped by the apiserver, leaving argocd-server's value).
+    const fields = (JSON.parse(readFileSync(join(__dirname, "fixtures", "argo-cd-10.1.1-appproject-spec.json"), "utf8")) as { specFields: Record<string, string> }).specFields;
+    expect(Object.entries(locked).filter(([k, v]) => fields[k] !== (Array.isArray(v) ? "array" : typeof v))).toEqual([]);
+    expect(Object.entries(appProjectSpec(g)).filter(([k, v]) => fields[k] !== (Array.isArray(v) ? "array" : typeof v))).toEqual([]);
+  });
+
   it("the repository Secret: the key for ssh, user and token for https, nothing for a public repository; scoped to the project", () => {
     expect(repositorySecretData(g)).toEqual({ type: "git", url: GITOPS_EXAMPLE.repoURL, project: "gitops", name: "gitops" });
     const token = parse({ ...GITOPS_EXAMPLE, username: "bot" }, { value: "glpat-abc", secret: true }).g!;
@@ -265,6 +280,19 @@ describe("the Platform component", () => {
     }
   });
 
+  it("the default project's lock-down: a server-side apply Patch (created or taken over, whichever of Pulumi and argocd-server comes first), after the release, kept on delete", () => {
+    const on = of("on");
+    const patch = on.find((r) => r.name === "on-appproject-default")!;
+    // pulumi-kubernetes treats a resource as a Patch (server-side apply, upsert) when its type is `<kind>Patch`.
+    expect(patch.type).toBe("kubernetes:argoproj.io/v1alpha1:AppProjectPatch");
+    expect(patch.inputs).toMatchObject({ kind: "AppProject", metadata: { name: "default", namespace: "argocd", annotations: { "pulumi.com/patchForce": "true" } } });
+    expect(patch.inputs.spec).toEqual(lockedDefaultProjectSpec());
+    expect(patch.retainOnDelete).toBe(true);
+    expect(patch.dependencies).toContain(on.find((r) => r.type === RELEASE && r.inputs.name === "argocd")!.urn);
+    // No Application of the program's uses it.
+    expect(on.filter((r) => r.inputs.kind === "Application").map((r) => (r.inputs.spec as { project: string }).project)).toEqual(["gitops"]);
+  });
+
   it("the admin password joins the stack's secret passwords output", async () => {
     const read = (o: pulumi.Output<object>) => new Promise<{ value: object; secret: boolean }>((resolve) => o.apply((value) => void (o as unknown as { isSecret: Promise<boolean> }).isSecret.then((secret) => resolve({ value, secret }))));
     const on = await read(passwords.on);
@@ -292,7 +320,7 @@ describe("docs/day-two.md row gitopsOff", () => {
   it("Argo CD's objects are deleted (Applications, AppProject, release, Secrets, both namespaces: the synced apps go with theirs); nothing else in the platform changes", () => {
     const r = changes("on", "off");
     expect({ replaced: r.replaced, created: r.created, updated: r.updated }).toEqual({ replaced: [], created: [], updated: [] });
-    expect(r.deleted).toEqual(expect.arrayContaining(["argocd", "application-gitops-demo", "appproject-gitops", "argocd-secret", "argocd-redis", "gitops-repository", "ns-argocd", "ns-gitops", "fmc-gitops-dashboard"]));
+    expect(r.deleted).toEqual(expect.arrayContaining(["argocd", "application-gitops-demo", "appproject-gitops", "appproject-default", "argocd-secret", "argocd-redis", "gitops-repository", "ns-argocd", "ns-gitops", "fmc-gitops-dashboard"]));
     expect(r.deleted.filter((n) => !ours.test(n))).toEqual([]);
   });
 });
@@ -310,5 +338,18 @@ describe("docs/day-two.md row gitopsRepository", () => {
     const r = changes("on", "repo");
     expect({ replaced: r.replaced, created: r.created, deleted: r.deleted }).toEqual({ replaced: [], created: [], deleted: [] });
     expect(r.updated.sort()).toEqual(["application-gitops-demo", "appproject-gitops", "argocd", "argocd-allow-git-host", "gitops-repository"]);
+  });
+});
+
+describe("docs/day-two.md row gitopsDefaultProject", () => {
+  it("a live stack with gitops, deployed by a program that left Argo CD's default project open: the next up only creates its lock-down Patch", () => {
+    // The earlier program's state: the same run without the Patch.
+    const r = dayTwo(h.all().filter((x) => x.name !== "on-appproject-default"), h.all(), "on", "on");
+    // A password and the Secret holding it share a name (`grafana-admin`): the model, matching by name, pairs them across (./helpers/platform-runs.ts).
+    const names = of("on").map((x) => x.name);
+    const updated = r.updated.filter((n) => names.filter((m) => m === `on-${n}`).length === 1);
+    expect({ replaced: r.replaced, updated, deleted: r.deleted, created: r.created }).toEqual({ replaced: [], updated: [], deleted: [], created: ["appproject-default"] });
+    // A Patch: the provider's server-side apply updates the project argocd-server created (no AlreadyExists).
+    expect(r.changes.get("appproject-default")!.type).toMatch(/:AppProjectPatch$/);
   });
 });
