@@ -56,6 +56,27 @@ export interface NetworkPolicyDoc {
 
 const tcp = (...ports: number[]): Port[] => ports.map((port) => ({ port, protocol: "TCP" as const }));
 
+/**
+ * Anywhere: ipBlock covers addresses outside the cluster; pod sources are named separately, since
+ * policy implementations may not match pod IPs against ipBlock.
+ */
+const ANYWHERE = { kind: "cidr", cidr: "0.0.0.0/0" } as const satisfies Peer;
+
+/** One address as a peer. */
+const address = (a: string): Peer => ({ kind: "cidr", cidr: `${a}/32` });
+
+/**
+ * A host outside the cluster by the name the config gives it: an IPv4 host is the one address; a
+ * host name resolves to addresses a NetworkPolicy cannot name ahead, so anywhere (the allow keeps to
+ * its port).
+ */
+const hostPeer = (host: string): Peer => (/^\d+\.\d+\.\d+\.\d+$/.test(host) ? address(host) : ANYWHERE);
+
+/** One egress allow on TCP `ports`, for the pods labelled `pods` or, without, every pod of the namespace. */
+function egress(name: string, peers: Peer[], ports: number[], reason: string, pods?: Record<string, string>): Allow {
+  return { name, direction: "egress", peers, ports: tcp(...ports), reason, ...(pods ? { pods: { ...pods } } : {}) };
+}
+
 /** Container ports the allows refer to (Services may expose other port numbers; policies see pods). */
 export const POD_PORTS = {
   traefikWeb: 8000,
@@ -88,15 +109,9 @@ export const POD_PORTS = {
 function buildEgress(plan: PlatformPlan): Allow[] {
   const b = plan.settings.builds;
   if (!b) return [];
-  return [
-    {
-      name: "git-registries",
-      direction: "egress",
-      peers: [{ kind: "cidr", cidr: "0.0.0.0/0" }, { kind: "anyPod" }],
-      ports: tcp(...[...new Set([b.gitPort, b.registryPort, 443])].sort((x, y) => x - y)),
-      reason: "the build clones builds.gitUrl, pulls the Dockerfiles' base images and pushes to appsRegistry (an in-cluster registry is a pod)",
-    },
-  ];
+  const ports = [...new Set([b.gitPort, b.registryPort, 443])].sort((x, y) => x - y);
+  const reason = "the build clones builds.gitUrl, pulls the Dockerfiles' base images and pushes to appsRegistry (an in-cluster registry is a pod)";
+  return [egress("git-registries", [ANYWHERE, { kind: "anyPod" }], ports, reason)];
 }
 
 /**
@@ -107,15 +122,7 @@ function registryUpstreams(plan: PlatformPlan): Allow[] {
   const registry = plan.settings.registry;
   const ports = registry ? registryUpstreamPorts(registry) : [];
   if (ports.length === 0) return [];
-  return [
-    {
-      name: "upstreams",
-      direction: "egress",
-      peers: [{ kind: "cidr", cidr: "0.0.0.0/0" }],
-      ports: tcp(...ports),
-      reason: "zot fetches the public registries' images on demand (registry.mirrors) and Trivy's databases (registry.scanning)",
-    },
-  ];
+  return [egress("upstreams", [ANYWHERE], ports, "zot fetches the public registries' images on demand (registry.mirrors) and Trivy's databases (registry.scanning)")];
 }
 
 /**
@@ -125,84 +132,40 @@ function registryUpstreams(plan: PlatformPlan): Allow[] {
 function alertReceivers(plan: PlatformPlan): Allow[] {
   const ports = [...new Set([plan.alerts.email?.smtpPort, plan.alerts.webhook?.port].filter((p): p is number => p !== undefined))];
   if (ports.length === 0) return [];
-  return [
-    {
-      name: "alert-receivers",
-      direction: "egress",
-      peers: [{ kind: "cidr", cidr: "0.0.0.0/0" }],
-      ports: tcp(...ports),
-      reason: "Alertmanager sends alerts to the SMTP server and the webhook of the stack config",
-      pods: { ...ALERTMANAGER_POD_LABELS },
-    },
-  ];
+  return [egress("alert-receivers", [ANYWHERE], ports, "Alertmanager sends alerts to the SMTP server and the webhook of the stack config", ALERTMANAGER_POD_LABELS)];
 }
 
 /** Prometheus to the Rocky VMs' metrics exporters (the backups' freshness), each VM by address and port. */
 function backupVmScrapes(plan: PlatformPlan): Allow[] {
   const targets = plan.backups.vmTargets;
   if (targets.length === 0) return [];
-  return [
-    {
-      name: "scrape-backup-vms",
-      direction: "egress",
-      peers: targets.map((t): Peer => ({ kind: "cidr", cidr: `${t.address}/32` })),
-      ports: tcp(...new Set(targets.map((t) => t.port))),
-      reason: "Prometheus reads the backup metrics of the PostgreSQL and FreeIPA VMs from their node_exporter",
-      pods: { ...PROMETHEUS_POD_LABELS },
-    },
-  ];
+  const reason = "Prometheus reads the backup metrics of the PostgreSQL and FreeIPA VMs from their node_exporter";
+  return [egress("scrape-backup-vms", targets.map((t) => address(t.address)), [...new Set(targets.map((t) => t.port))], reason, PROMETHEUS_POD_LABELS)];
 }
 
 /**
  * Velero's pods to the backup target: the server (storage location checks, backup metadata), the data
- * mover pods and kopia's maintenance job (the volumes' data), on the endpoint's port only. An IPv4
- * endpoint is the one address; a host name resolves to addresses a NetworkPolicy cannot name ahead.
+ * mover pods and kopia's maintenance job (the volumes' data), on the endpoint's port only (hostPeer).
  */
 function backupTarget(plan: PlatformPlan): Allow[] {
   const target = plan.volumeBackups?.target;
   if (!target) return [];
-  const ipv4 = /^\d+\.\d+\.\d+\.\d+$/.test(target.host);
-  return [
-    {
-      name: "backup-target",
-      direction: "egress",
-      peers: [{ kind: "cidr", cidr: ipv4 ? `${target.host}/32` : "0.0.0.0/0" }],
-      ports: tcp(target.port),
-      reason: "Velero and kopia write the volumes' backups to the stack's S3 target",
-    },
-  ];
+  return [egress("backup-target", [hostPeer(target.host)], [target.port], "Velero and kopia write the volumes' backups to the stack's S3 target")];
 }
 
 /**
  * Argo CD's repo server to the user's git host, on the repository's port only (22 for ssh, 443 for
- * https unless the URL names one). An IPv4 host is the one address; a host name resolves to addresses
- * a NetworkPolicy cannot name ahead.
+ * https unless the URL names one; hostPeer).
  */
 function gitHost(plan: PlatformPlan): Allow[] {
   const repo = plan.settings.gitops?.repository;
   if (!repo) return [];
-  const ipv4 = /^\d+\.\d+\.\d+\.\d+$/.test(repo.host);
-  return [
-    {
-      name: "git-host",
-      direction: "egress",
-      peers: [{ kind: "cidr", cidr: ipv4 ? `${repo.host}/32` : "0.0.0.0/0" }],
-      ports: tcp(repo.port),
-      reason: "the repo server fetches the gitops repository",
-      pods: { ...ARGOCD_POD_LABELS.repoServer },
-    },
-  ];
+  return [egress("git-host", [hostPeer(repo.host)], [repo.port], "the repo server fetches the gitops repository", ARGOCD_POD_LABELS.repoServer)];
 }
 
 /** The allows of each namespace, on top of its default deny. */
 export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, Allow[]>, LogsNamespace> & Partial<Record<LogsNamespace, Allow[]>> {
-  const api: Allow = {
-    name: "api-server",
-    direction: "egress",
-    peers: plan.apiServerAddresses.map((a): Peer => ({ kind: "cidr", cidr: `${a}/32` })),
-    ports: tcp(K3S_API_PORT),
-    reason: "controllers and operators watch the Kubernetes API",
-  };
+  const api = egress("api-server", plan.apiServerAddresses.map(address), [K3S_API_PORT], "controllers and operators watch the Kubernetes API");
   const dns: Allow = { name: "dns", direction: "egress", peers: [{ kind: "dns" }], ports: [{ port: 53, protocol: "UDP" }, { port: 53, protocol: "TCP" }], reason: "name resolution through CoreDNS" };
   const within = (direction: "ingress" | "egress"): Allow => ({
     name: `same-namespace-${direction}`,
@@ -218,9 +181,6 @@ export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, A
     ports: tcp(...ports),
     reason: "Prometheus scrapes the metrics endpoints",
   });
-  // ipBlock covers addresses outside the cluster; pod sources are named separately, since policy
-  // implementations may not match pod IPs against ipBlock.
-  const world = { kind: "cidr", cidr: "0.0.0.0/0" } as const;
   // Host-network traffic of the nodes as it arrives at a pod on another node: from that node's
   // flannel.1 address (node-sources.ts). Not the pod range: kube-router matches pod IPs against an
   // ipBlock, so the whole range would admit every pod. The API server calling a webhook is such traffic
@@ -228,11 +188,11 @@ export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, A
   const fromNodes: Peer[] = flannelNodeAddresses(plan.podCidr).map((cidr): Peer => ({ kind: "cidr", cidr }));
   // The K3s nodes by address (not the whole node network, which also holds the service VMs): where
   // pods reach the API server, kubelets, node-exporter, etcd and hostNetwork pods.
-  const toNodes: Peer[] = plan.nodes.map((n): Peer => ({ kind: "cidr", cidr: `${n.address}/32` }));
+  const toNodes: Peer[] = plan.nodes.map((n) => address(n.address));
 
   return {
     traefik: [
-      { name: "entrypoints", direction: "ingress", peers: [world, { kind: "anyPod" }], ports: tcp(POD_PORTS.traefikWeb, POD_PORTS.traefikWebsecure), reason: "HTTP(S) from the load balancer through the NodePorts" },
+      { name: "entrypoints", direction: "ingress", peers: [ANYWHERE, { kind: "anyPod" }], ports: tcp(POD_PORTS.traefikWeb, POD_PORTS.traefikWebsecure), reason: "HTTP(S) from the load balancer through the NodePorts" },
       scrape(POD_PORTS.traefikMetrics),
       dns,
       api,
@@ -262,7 +222,7 @@ export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, A
       dns,
     ],
     mosquitto: [
-      { name: "mqtt", direction: "ingress", peers: [world, { kind: "anyPod" }], ports: tcp(POD_PORTS.mqtt), reason: "MQTT clients in the cluster and through the load balancer's NodePort (password required)" },
+      { name: "mqtt", direction: "ingress", peers: [ANYWHERE, { kind: "anyPod" }], ports: tcp(POD_PORTS.mqtt), reason: "MQTT clients in the cluster and through the load balancer's NodePort (password required)" },
       dns,
     ],
     certManager: [
@@ -274,14 +234,14 @@ export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, A
             {
               name: "acme-directory",
               direction: "egress",
-              peers: [{ kind: "cidr", cidr: `${plan.tls.freeipa.address}/32` }],
+              peers: [address(plan.tls.freeipa.address)],
               ports: tcp(443),
               reason: "the ACME directory on the FreeIPA VM (outside the cluster)",
             } satisfies Allow,
             {
               name: "http01-self-check",
               direction: "egress",
-              peers: [{ kind: "cidr", cidr: `${plan.tls.ingressAddress}/32` }],
+              peers: [address(plan.tls.ingressAddress)],
               ports: tcp(INGRESS.http.publicPort),
               reason: "before asking FreeIPA to validate, cert-manager fetches the challenge itself, as FreeIPA will: through the load balancer",
             } satisfies Allow,
@@ -294,14 +254,14 @@ export function namespaceAllows(plan: PlatformPlan): Omit<Record<NamespaceKey, A
             {
               name: "acme-directory",
               direction: "egress",
-              peers: [world],
+              peers: [ANYWHERE],
               ports: tcp(acmePort(plan.tls.acme.server)),
               reason: "the user's ACME server (tlsAcmeServer), wherever the user's DNS puts it",
             } satisfies Allow,
             {
               name: "http01-self-check",
               direction: "egress",
-              peers: [world],
+              peers: [ANYWHERE],
               ports: tcp(INGRESS.http.publicPort),
               reason: "before asking the ACME server to validate, cert-manager fetches the challenge itself on port 80 of each host, as the server will",
             } satisfies Allow,
