@@ -279,6 +279,14 @@ describe("restore-ceph.sh (stub k3s kubectl)", () => {
     expect(JSON.stringify(s.objects)).toBe(before);
   });
 
+  it("hold: a live mon's address held by a lost mon's Service is no conflict (that Service goes)", () => {
+    const restored = restoredCluster().map((o) => (o.metadata.name === "rook-ceph-mon-d" ? monService("d", "10.43.0.23") : o));
+    const s = afterReset(restored);
+    const r = s.run(["hold"]);
+    expect(r.status).toBe(0);
+    expect(s.find("Service", "rook-ceph-mon-d")).toBeUndefined();
+  });
+
   it("hold finds nothing stale when the restored cluster already names the live Ceph cluster", () => {
     const s = afterReset(rebuiltCluster());
     const r = s.run(["hold"]);

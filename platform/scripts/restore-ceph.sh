@@ -160,26 +160,35 @@ case "$step" in
       log "$NS/$MON_SECRET already names the live Ceph cluster $live_fsid: nothing of the snapshot's Ceph is stale"
       exit 0
     fi
-    [ -n "$stale_fsid" ] || log "the snapshot has no $NS/$MON_SECRET: the live identity goes back, nothing is deleted"
+    [ -n "$stale_fsid" ] || log "the snapshot has no $NS/$MON_SECRET: the live identity goes back, no daemon is deleted"
     owner=""
     uid="$(kube -n "$NS" get cephclusters.ceph.rook.io "$cluster_name" -o 'jsonpath={.metadata.uid}' 2>/dev/null || true)"
     [ -z "$uid" ] || owner="$(printf '{"apiVersion":"ceph.rook.io/v1","kind":"CephCluster","name":"%s","uid":"%s","blockOwnerDeletion":true,"controller":true}' "$cluster_name" "$uid")"
-    # Every live mon address must be free in the restored cluster, or Rook could not give its mon
-    # Service that address (service.go:52-60): refused before anything changes.
+    # Mon Services not at their live mon's address (the lost mons'): Rook keeps an existing
+    # Service's address (service.go:52-60), so the live mon would be unreachable behind it; deleted,
+    # Rook re-creates it at the address of the mon endpoints.
+    gone=()
+    while read -r service ip; do
+      [ -n "$service" ] || continue
+      want="$(live_mons | awk -v m="${service#rook-ceph-mon-}" '$1 == m { print $2 }')"
+      [ "$ip" = "$want" ] || gone+=("$service")
+    done < <(kube -n "$NS" get services -l app=rook-ceph-mon -o 'jsonpath={range .items[*]}{.metadata.name} {.spec.clusterIP}{"\n"}{end}')
+    # Every live mon address must be free once those are gone, or Rook could not give its mon
+    # Service that address: refused before anything changes.
     services="$(kube get services -A -o 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {.spec.clusterIP}{"\n"}{end}')"
     while read -r mon ip; do
       holder="$(awk -v ip="$ip" '$2 == ip { print $1 }' <<<"$services")"
-      if [ -n "$holder" ] && [ "$holder" != "$NS/rook-ceph-mon-$mon" ]; then
-        die "the live mon $mon listens on $ip, which the restored cluster gives to the Service $holder: Rook could not re-create the mon's Service there. Nothing changed; move that Service off $ip (delete it and let its owner re-create it) and run the restore again" 3
-      fi
+      [ -z "$holder" ] || [ "$holder" = "$NS/rook-ceph-mon-$mon" ] && continue
+      [[ " ${gone[*]} " == *" ${holder#"$NS"/} "* ]] && [ "${holder%%/*}" = "$NS" ] && continue
+      die "the live mon $mon listens on $ip, which the restored cluster gives to the Service $holder: Rook could not re-create the mon's Service there. Nothing changed; move that Service off $ip (delete it and let its owner re-create it) and run the restore again" 3
     done < <(live_mons)
+    replicas="$(kube -n "$NS" get deployment "$OPERATOR" -o 'jsonpath={.spec.replicas}' 2>/dev/null || true)"
+    [ -n "$replicas" ] || die "no Deployment $NS/$OPERATOR in the restored cluster: Rook's operator is expected with its CephCluster"
+    # A run again after a failure finds the operator at 0 already: the first count is kept.
+    [ "$replicas" = 0 ] || printf '%s\n' "$replicas" >"$STATE/operator-replicas"
+    kube -n "$NS" scale deployment "$OPERATOR" --replicas=0 >/dev/null
+    log "Rook's operator scaled to 0 (it was at $replicas) while the identity is swapped"
     if [ -n "$stale_fsid" ]; then
-      replicas="$(kube -n "$NS" get deployment "$OPERATOR" -o 'jsonpath={.spec.replicas}' 2>/dev/null || true)"
-      [ -n "$replicas" ] || die "no Deployment $NS/$OPERATOR in the restored cluster: Rook's operator is expected with its CephCluster"
-      # A run again after a failure finds the operator at 0 already: the first count is kept.
-      [ "$replicas" = 0 ] || printf '%s\n' "$replicas" >"$STATE/operator-replicas"
-      kube -n "$NS" scale deployment "$OPERATOR" --replicas=0 >/dev/null
-      log "Rook's operator scaled to 0 (it was at $replicas) while the identity is swapped"
       # The lost cluster's daemons: every Deployment whose pods carry its fsid (Rook passes
       # --fsid to each daemon: pkg/operator/ceph/config/defaults.go:27-31).
       stale=()
@@ -191,18 +200,10 @@ case "$step" in
         kube -n "$NS" delete deployment "${stale[@]}" >&2
         log "the lost Ceph cluster's Deployments deleted: ${stale[*]}"
       fi
-      # Mon Services at the lost mons' addresses: Rook keeps an existing Service's address, so the
-      # live mon would be unreachable behind it; deleted, Rook re-creates it at the live address.
-      gone=()
-      while read -r service ip; do
-        [ -n "$service" ] || continue
-        want="$(live_mons | awk -v m="${service#rook-ceph-mon-}" '$1 == m { print $2 }')"
-        [ "$ip" = "$want" ] || gone+=("$service")
-      done < <(kube -n "$NS" get services -l app=rook-ceph-mon -o 'jsonpath={range .items[*]}{.metadata.name} {.spec.clusterIP}{"\n"}{end}')
-      if [ "${#gone[@]}" -gt 0 ]; then
-        kube -n "$NS" delete service "${gone[@]}" >&2
-        log "mon Services at the lost mons' addresses deleted: ${gone[*]}"
-      fi
+    fi
+    if [ "${#gone[@]}" -gt 0 ]; then
+      kube -n "$NS" delete service "${gone[@]}" >&2
+      log "mon Services at the lost mons' addresses deleted: ${gone[*]}"
     fi
     put=0
     for file in "$STATE"/secrets/*.json; do
