@@ -4,7 +4,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
-import * as random from "@pulumi/random";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import type { Platform as PlatformClass } from "../platform";
@@ -14,7 +13,9 @@ import { flannelNodeAddresses } from "../platform/node-sources";
 import { NAMESPACES } from "../platform/namespaces";
 import { RELEASES } from "../platform/releases";
 import { CHARTS } from "../versions";
-import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
+import { FREEIPA_CA_PEM } from "./helpers/machine-outputs";
+import { acmeStandIn, startPlatformHarness } from "./helpers/platform-component";
+import { Harness, isSecretAt, Recorded, resolveOutput } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 import { testVolumeBackups } from "./helpers/volume-backups";
 import * as pulumi from "@pulumi/pulumi";
@@ -26,29 +27,16 @@ const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const SECRET = "kubernetes:core/v1:Secret";
 
-const CA_PEM = "-----BEGIN CERTIFICATE-----\nRnJlZUlQQSB0ZXN0IENB\n-----END CERTIFICATE-----\n";
 let h: Harness;
 let platform: PlatformClass;
 
 beforeAll(async () => {
-  h = await startHarness({
-    stack: "prod",
-    outputsFor: (args) =>
-      args.type === "random:index/randomPassword:RandomPassword"
-        ? { result: `pw-${args.name}`, bcryptHash: `$2a$10$hash-of-${args.name}` }
-        : args.type === "random:index/randomBytes:RandomBytes"
-          ? { base64: Buffer.alloc(Number(args.inputs.length), args.name.length).toString("base64") }
-          : undefined,
-  });
+  h = await startPlatformHarness();
   const { Platform } = await import("../platform");
   const { k3sClusterFacts } = await import("../cluster/facts");
   const topology = parseTopology(rawStack("prod"), "prod");
   const builds = parsePlatformSettings({ builds: BUILDS_EXAMPLE, vpa: { platform: true } }, topology, { builds: BUILDS_CONTEXT });
   const provider = new k8s.Provider("k", { kubeconfig: "x" });
-  // Stands in for the guest roles' ACME command (its own tests: roles.acme.test.ts).
-  const acmeReady = new random.RandomPassword("acme-ready", { length: 8 });
-  // Stands in for FreeIPA's DNS records command (guest roles, reconcile).
-  const dnsRecords = new random.RandomPassword("dns-records", { length: 8 });
   platform = new Platform("platform", {
     provider,
     // More room than the seed's workers have: builds does not fit next to the platform there.
@@ -56,7 +44,7 @@ beforeAll(async () => {
     // With the opt-ins builds and vpa, so their releases and objects are wired here too (without: tests/platform-builds.test.ts, tests/platform-vpa.test.ts).
     settings: { ...builds, builds: builds.builds && { ...builds.builds, pushPassword: pulumi.secret("push-password") } },
     appHosts: ["app.cefaslocalserver.com"],
-    acme: { ready: acmeReady, caCertificate: CA_PEM, dnsRecordsServed: [dnsRecords] },
+    acme: acmeStandIn(),
     // With a backup target, so every pinned release is there (tests/platform-volume-backups.test.ts: without one).
     volumeBackups: { plan: testVolumeBackups(), credentials: pulumi.secret({ accessKeyId: "AKIAFMCTEST", secretAccessKey: "test-secret-key", passphrase: "a long test passphrase 0123" }) },
   });
@@ -375,7 +363,7 @@ describe("TLS from FreeIPA", () => {
       spec: {
         acme: {
           server: "https://freeipa1.cefaslocalserver.com/acme/directory",
-          caBundle: Buffer.from(CA_PEM).toString("base64"),
+          caBundle: Buffer.from(FREEIPA_CA_PEM).toString("base64"),
           privateKeySecretRef: { name: "freeipa-acme-account" },
           solvers: [{ http01: { ingress: { ingressClassName: "traefik", ingressTemplate: { metadata: { annotations: { "traefik.ingress.kubernetes.io/router.entrypoints": "web" } } } } } }],
         },

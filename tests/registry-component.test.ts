@@ -4,29 +4,20 @@
  * monitor and outputs (the platform without the key has none of them: tests/platform-component.test.ts).
  */
 import * as k8s from "@pulumi/kubernetes";
-import * as random from "@pulumi/random";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import type { Platform as PlatformClass } from "../platform";
-import { Harness, isSecretAt, Recorded, resolveOutput, startHarness } from "./helpers/pulumi-harness";
+import { acmeStandIn, startPlatformHarness } from "./helpers/platform-component";
+import { Harness, isSecretAt, Recorded, resolveOutput } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
-const CA_PEM = "-----BEGIN CERTIFICATE-----\nRnJlZUlQQSB0ZXN0IENB\n-----END CERTIFICATE-----\n";
 let h: Harness;
 let platform: PlatformClass;
 
 beforeAll(async () => {
-  h = await startHarness({
-    stack: "prod",
-    outputsFor: (args) =>
-      args.type === "random:index/randomPassword:RandomPassword"
-        ? { result: `pw-${args.name}`, bcryptHash: `$2a$10$hash-of-${args.name}` }
-        : args.type === "random:index/randomBytes:RandomBytes"
-          ? { base64: Buffer.alloc(Number(args.inputs.length), args.name.length).toString("base64") }
-          : undefined,
-  });
+  h = await startPlatformHarness();
   const { Platform } = await import("../platform");
   const { k3sClusterFacts } = await import("../cluster/facts");
   const { registryCredentials } = await import("../cluster/registry-credentials");
@@ -37,7 +28,7 @@ beforeAll(async () => {
     ...k3sClusterFacts(topology),
     settings,
     registryAuth: registryCredentials(settings.registry),
-    acme: { ready: new random.RandomPassword("acme-ready", { length: 8 }), caCertificate: CA_PEM, dnsRecordsServed: [new random.RandomPassword("dns-records", { length: 8 })] },
+    acme: acmeStandIn(),
   });
   await h.settle();
 }, 600_000);
