@@ -16,7 +16,7 @@
 "use strict";
 require("./ts-hook");
 const { spawnSync } = require("child_process");
-const { planEtcdRestore, sshArgs } = require("../cluster/etcd-restore.ts");
+const { planEtcdRestore, snapshotTime, sshArgs } = require("../cluster/etcd-restore.ts");
 const { renderRestoreEtcd } = require("../cluster/scripts.ts");
 const { CEPH_RESTORE_SCRIPT, CEPH_RESTORE_STATE, renderRestoreCeph, ROOK_NAMESPACE, withCephSteps } = require("../platform/ceph-restore.ts");
 
@@ -47,6 +47,11 @@ function output(name) {
 }
 
 const rebuilt = argv.includes("--rebuilt");
+// Onto a rebuilt stack the snapshot's time is what tells the rebuilt cluster and its Ceph cluster
+// from the lost ones (--even-if-healthy waives the first check, not the Ceph steps').
+if (rebuilt && snapshotTime(snapshot) === undefined) {
+  usage(`--rebuilt: "${snapshot}" does not end in K3s's snapshot time (<name>-<node>-<unix seconds>[.zip]), by which the restore tells the rebuilt stack's cluster and Ceph cluster from the lost ones; use the name K3s gave it`);
+}
 let steps;
 try {
   const k3sNodes = output("k3sNodes");

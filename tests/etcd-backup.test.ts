@@ -441,8 +441,12 @@ exit 0
       expect(early.calls).toEqual([]);
     });
 
-    it("needs a snapshot and the kind", () => {
+    it("needs a snapshot and the kind, and onto a rebuilt stack the snapshot's time", () => {
       expect(restore([]).status).toBe(2);
+      const untimed = restore(["--snapshot", "before-upgrade.db", "--rebuilt", "--even-if-healthy"]);
+      expect(untimed.status).toBe(2);
+      expect(untimed.output).toContain("does not end in K3s's snapshot time");
+      expect(untimed.calls).toEqual([]);
       const r = spawnSync(process.execPath, [join(__dirname, "..", "scripts", "restore.js"), "volumes"], { encoding: "utf8" });
       expect(r.status).toBe(2);
       expect(r.stderr).toContain('unknown kind "volumes"');
