@@ -314,8 +314,13 @@ describe("restore-ceph.sh (stub k3s kubectl)", () => {
     expect(s.find("Deployment", "rook-ceph-operator")?.spec?.replicas).toBe(1);
     expect(r.output).toContain(`Rook reports the live Ceph cluster ${LIVE}: HEALTH_OK`);
     expect(existsSync(join(s.state, "secrets"))).toBe(false);
-    // What claims needs stays.
+    // What claims needs stays; hold cannot run again without the keys (it would write nothing sane).
     expect(existsSync(join(s.state, "cluster"))).toBe(true);
+    s.objects = restoredCluster();
+    const again = s.run(["hold"]);
+    expect(again.status).toBe(1);
+    expect(again.output).toContain("the captured identity is no longer in");
+    expect(again.calls).not.toMatch(/scale|delete|patch|create/);
   });
 
   it("resume fails after its timeout when the operator keeps reporting the lost cluster, and keeps the capture", () => {

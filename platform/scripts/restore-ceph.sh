@@ -155,6 +155,8 @@ case "$step" in
       exit 0
     fi
     kube get --raw=/readyz >/dev/null || die "the restored cluster's API does not answer"
+    [ -s "$STATE/secrets/$MON_SECRET.json" ] && [ -s "$STATE/mon-endpoints.json" ] ||
+      die "the captured identity is no longer in $STATE (resume deletes it once Rook reports the live cluster): nothing to put back"
     stale_fsid="$(secret_fsid)"
     if [ "$stale_fsid" = "$live_fsid" ]; then
       log "$NS/$MON_SECRET already names the live Ceph cluster $live_fsid: nothing of the snapshot's Ceph is stale"
