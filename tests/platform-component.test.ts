@@ -2,10 +2,8 @@
  * The Platform component on the prod facts, under the SDK's mock engine: what it registers, in which
  * order (the dependency graph), and what it outputs.
  */
-import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { parsePlatformSettings } from "../config/platform";
-import { parseTopology } from "../config/validate";
 import type { Platform as PlatformClass } from "../platform";
 import { CHARTS_WITH_CRDS, loadCrdManifest } from "../platform/chart-crds";
 import { mosquittoPasswordFile } from "../platform/mqtt-users";
@@ -14,41 +12,32 @@ import { NAMESPACES } from "../platform/namespaces";
 import { RELEASES } from "../platform/releases";
 import { CHARTS } from "../versions";
 import { FREEIPA_CA_PEM } from "./helpers/machine-outputs";
-import { acmeStandIn, startPlatformHarness } from "./helpers/platform-component";
+import { platformOnProd, RELEASE, SECRET } from "./helpers/platform-component";
 import { Harness, isSecretAt, Recorded, resolveOutput } from "./helpers/pulumi-harness";
-import { rawStack } from "./helpers/stacks";
 import { testVolumeBackups } from "./helpers/volume-backups";
 import * as pulumi from "@pulumi/pulumi";
 import { BUILDS_EXAMPLE } from "../config/opt-ins/builds";
 import { BUILDS_CONTEXT, withRoomForBuilds } from "./helpers/builds";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
 const NAMESPACE = "kubernetes:core/v1:Namespace";
 const NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
-const SECRET = "kubernetes:core/v1:Secret";
 
 let h: Harness;
 let platform: PlatformClass;
 
 beforeAll(async () => {
-  h = await startPlatformHarness();
-  const { Platform } = await import("../platform");
-  const { k3sClusterFacts } = await import("../cluster/facts");
-  const topology = parseTopology(rawStack("prod"), "prod");
-  const builds = parsePlatformSettings({ builds: BUILDS_EXAMPLE, vpa: { platform: true } }, topology, { builds: BUILDS_CONTEXT });
-  const provider = new k8s.Provider("k", { kubeconfig: "x" });
-  platform = new Platform("platform", {
-    provider,
-    // More room than the seed's workers have: builds does not fit next to the platform there.
-    ...withRoomForBuilds(k3sClusterFacts(topology)),
-    // With the opt-ins builds and vpa, so their releases and objects are wired here too (without: tests/platform-builds.test.ts, tests/platform-vpa.test.ts).
-    settings: { ...builds, builds: builds.builds && { ...builds.builds, pushPassword: pulumi.secret("push-password") } },
-    appHosts: ["app.cefaslocalserver.com"],
-    acme: acmeStandIn(),
-    // With a backup target, so every pinned release is there (tests/platform-volume-backups.test.ts: without one).
-    volumeBackups: { plan: testVolumeBackups(), credentials: pulumi.secret({ accessKeyId: "AKIAFMCTEST", secretAccessKey: "test-secret-key", passphrase: "a long test passphrase 0123" }) },
-  });
-  await h.settle();
+  ({ h, platform } = await platformOnProd((topology, facts) => {
+    const builds = parsePlatformSettings({ builds: BUILDS_EXAMPLE, vpa: { platform: true } }, topology, { builds: BUILDS_CONTEXT });
+    return {
+      // More room than the seed's workers have: builds does not fit next to the platform there.
+      ...withRoomForBuilds(facts),
+      // With the opt-ins builds and vpa, so their releases and objects are wired here too (without: tests/platform-builds.test.ts, tests/platform-vpa.test.ts).
+      settings: { ...builds, builds: builds.builds && { ...builds.builds, pushPassword: pulumi.secret("push-password") } },
+      appHosts: ["app.cefaslocalserver.com"],
+      // With a backup target, so every pinned release is there (tests/platform-volume-backups.test.ts: without one).
+      volumeBackups: { plan: testVolumeBackups(), credentials: pulumi.secret({ accessKeyId: "AKIAFMCTEST", secretAccessKey: "test-secret-key", passphrase: "a long test passphrase 0123" }) },
+    };
+  }));
 });
 
 function release(name: string): Recorded {

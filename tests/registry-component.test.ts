@@ -3,34 +3,20 @@
  * beside the volume backups), under the SDK's mock engine: its Secrets, release, certificate,
  * monitor and outputs (the platform without the key has none of them: tests/platform-component.test.ts).
  */
-import * as k8s from "@pulumi/kubernetes";
 import { parsePlatformSettings } from "../config/platform";
-import { parseTopology } from "../config/validate";
 import type { Platform as PlatformClass } from "../platform";
-import { acmeStandIn, startPlatformHarness } from "./helpers/platform-component";
+import { platformOnProd, RELEASE, SECRET } from "./helpers/platform-component";
 import { Harness, isSecretAt, Recorded, resolveOutput } from "./helpers/pulumi-harness";
-import { rawStack } from "./helpers/stacks";
 
-const RELEASE = "kubernetes:helm.sh/v3:Release";
-const SECRET = "kubernetes:core/v1:Secret";
 let h: Harness;
 let platform: PlatformClass;
 
 beforeAll(async () => {
-  h = await startPlatformHarness();
-  const { Platform } = await import("../platform");
-  const { k3sClusterFacts } = await import("../cluster/facts");
-  const { registryCredentials } = await import("../cluster/registry-credentials");
-  const topology = parseTopology(rawStack("prod"), "prod");
-  const settings = parsePlatformSettings({ registry: { volumeGiB: 25 } }, topology);
-  platform = new Platform("platform", {
-    provider: new k8s.Provider("k", { kubeconfig: "x" }),
-    ...k3sClusterFacts(topology),
-    settings,
-    registryAuth: registryCredentials(settings.registry),
-    acme: acmeStandIn(),
-  });
-  await h.settle();
+  ({ h, platform } = await platformOnProd(async (topology, facts) => {
+    const { registryCredentials } = await import("../cluster/registry-credentials");
+    const settings = parsePlatformSettings({ registry: { volumeGiB: 25 } }, topology);
+    return { ...facts, settings, registryAuth: registryCredentials(settings.registry) };
+  }));
 }, 600_000);
 
 const release = (name: string): Recorded => h.byType(RELEASE).find((r) => r.inputs.name === name) as Recorded;

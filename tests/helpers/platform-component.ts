@@ -3,11 +3,19 @@
  * tests/registry-component.test.ts): the mock engine on prod with each generated value told apart by
  * its resource's name, and stand-ins for what the guest roles give the platform on a real stack.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import type { PlatformArgs } from "../../platform";
+import type { ClusterFacts } from "../../cluster-facts";
+import type { Topology } from "../../config/topology";
+import { parseTopology } from "../../config/validate";
+import type { Platform, PlatformArgs } from "../../platform";
 import { FREEIPA_CA_PEM } from "./machine-outputs";
 import { Harness, startHarness } from "./pulumi-harness";
+import { rawStack } from "./stacks";
+
+export const RELEASE = "kubernetes:helm.sh/v3:Release";
+export const SECRET = "kubernetes:core/v1:Secret";
 
 /**
  * Passwords `pw-<name>` with the bcrypt hash `$2a$10$hash-of-<name>`, salts of the asked length filled
@@ -35,4 +43,24 @@ export function acmeStandIn(): NonNullable<PlatformArgs["acme"]> {
     caCertificate: FREEIPA_CA_PEM,
     dnsRecordsServed: [new random.RandomPassword("dns-records", { length: 8 })],
   };
+}
+
+/**
+ * Starts the harness and registers the Platform `platform` on prod: a provider, then what `args`
+ * gives for prod's topology and K3s facts (the facts to use, settings, the suite's opt-ins' inputs; it
+ * may register resources of its own), then the ACME stand-in; returns once every output settled. The
+ * platform's modules load after the harness has started, as the SDK's mocks need.
+ */
+export async function platformOnProd(
+  args: (topology: Topology, facts: ClusterFacts) => Omit<PlatformArgs, "provider" | "acme"> | Promise<Omit<PlatformArgs, "provider" | "acme">>,
+): Promise<{ h: Harness; platform: Platform }> {
+  const h = await startPlatformHarness();
+  const { Platform } = await import("../../platform");
+  const { k3sClusterFacts } = await import("../../cluster/facts");
+  const topology = parseTopology(rawStack("prod"), "prod");
+  const provider = new k8s.Provider("k", { kubeconfig: "x" });
+  const suiteArgs = await args(topology, k3sClusterFacts(topology));
+  const platform = new Platform("platform", { provider, ...suiteArgs, acme: acmeStandIn() });
+  await h.settle();
+  return { h, platform };
 }
