@@ -4,16 +4,14 @@
  * enabling or disabling it creates or deletes only its own objects; a change of its settings updates
  * its objects in place.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { k3sClusterFacts } from "../cluster/facts";
 import { BUILDS_EXAMPLE } from "../config/opt-ins/builds";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { Platform } from "../platform";
 import { BUILDS_CONTEXT, withRoomForBuilds } from "./helpers/builds";
 import { randomOutputs } from "./helpers/machine-outputs";
-import { runChanges, runOf } from "./helpers/platform-runs";
+import { platformRun, runChanges, runOf } from "./helpers/platform-runs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
@@ -23,11 +21,9 @@ const facts = withRoomForBuilds(k3sClusterFacts(topology));
 let h: Harness;
 
 function platform(name: string, builds?: Record<string, unknown>, password = "push-password", appsRegistry = BUILDS_CONTEXT.appsRegistry): void {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
   const parsed = parsePlatformSettings(builds ? { builds } : {}, topology, { builds: { ...BUILDS_CONTEXT, appsRegistry } });
   const settings = parsed.builds ? { ...parsed, builds: { ...parsed.builds, pushPassword: pulumi.secret(password) } } : parsed;
-  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
-  new Platform(name, { provider, ...facts, settings, appHosts: [], acme });
+  platformRun(name, { ...facts, settings });
 }
 
 beforeAll(async () => {

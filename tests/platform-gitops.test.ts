@@ -5,7 +5,6 @@
  * monitors and route; the Platform component's objects under the mock engine; docs/day-two.md rows
  * gitopsOn, gitopsOff, gitopsRepository and gitopsDefaultProject.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { generateKeyPairSync } from "crypto";
 import { readFileSync } from "fs";
@@ -15,7 +14,6 @@ import { GITOPS_EXAMPLE, gitopsAppsConflicts, parseGitops, parseRepoUrl, RESERVE
 import { parsePlatformSettings, PlatformSettings } from "../config/platform";
 import { Collector, parseTopology } from "../config/validate";
 import { APPS_NAMESPACE } from "../apps/render";
-import { Platform } from "../platform";
 import { capacityReport } from "../platform/capacity";
 import { applications, appProjectSpec, deniedNamespaces, IN_CLUSTER, lockedDefaultProjectSpec, repositorySecretData } from "../platform/gitops";
 import { NAMESPACES, platformNamespaces } from "../platform/namespaces";
@@ -24,7 +22,7 @@ import { renderPlatform } from "../platform/render";
 import { ARGOCD_SECRET } from "../platform/values/argocd";
 import { randomOutputs } from "./helpers/machine-outputs";
 import { dayTwo } from "../plan/day-two-model";
-import { runChanges, runOf } from "./helpers/platform-runs";
+import { platformRun, runChanges, runOf } from "./helpers/platform-runs";
 import { problemsOf } from "./helpers/problems";
 import { Harness, isSecretAt, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
@@ -238,10 +236,7 @@ function settingsWith(raw: Record<string, unknown>, credential?: string): Platfo
 }
 
 function platform(name: string, settings: PlatformSettings): void {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
-  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
-  const p = new Platform(name, { provider, ...facts, settings, appHosts: [], acme });
-  passwords[name] = p.passwords;
+  passwords[name] = platformRun(name, { ...facts, settings }).platform.passwords;
 }
 const passwords: Record<string, pulumi.Output<object>> = {};
 

@@ -5,7 +5,6 @@
  * policies and monitors, the room each stack takes on the seed's host, the Platform component's
  * objects per stack, and docs/day-two.md's rows for the opt-in.
  */
-import * as k8s from "@pulumi/kubernetes";
 import { spawnSync } from "child_process";
 import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
@@ -16,7 +15,7 @@ import { logsLines } from "../plan/report";
 import { k3sClusterFacts } from "../cluster/facts";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { logsRouteHosts, Platform } from "../platform";
+import { logsRouteHosts } from "../platform";
 import { capacityReport } from "../platform/capacity";
 import { ilmPolicy, indexTemplate, retentionScript, RETENTION_JOB } from "../platform/logs-retention";
 import { NAMESPACES, platformNamespaces } from "../platform/namespaces";
@@ -25,7 +24,7 @@ import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { ELASTIC_USER_SECRET, heapMiB } from "../platform/values/logs-elk";
 import { randomOutputs } from "./helpers/machine-outputs";
-import { runChanges, runOf } from "./helpers/platform-runs";
+import { platformRun, runChanges, runOf } from "./helpers/platform-runs";
 import { problemsOf } from "./helpers/problems";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
@@ -289,12 +288,10 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 let h: Harness;
 
 function platform(name: string, logs?: unknown): void {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
-  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
   const settings = settingsWith(logs);
   // The seed's workers cannot hold ELK (above): a fourth worker of the same size stands for the room.
   const nodes = [...facts.nodes, { ...facts.nodes.find((n) => !n.taints?.length)!, name: "worker4", address: "10.17.4.99" }];
-  new Platform(name, { provider, ...facts, nodes, settings, appHosts: logsRouteHosts(settings.logs, facts.domain), acme });
+  platformRun(name, { ...facts, nodes, settings, appHosts: logsRouteHosts(settings.logs, facts.domain) });
 }
 
 beforeAll(async () => {

@@ -5,7 +5,6 @@
  * volume backups (target, schedule, retention changed in place; turned off: the tool goes, CRDs and
  * the bucket stay), with pulumi-kubernetes' replace rules as tests/platform-day-two.test.ts applies them.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { X509Certificate } from "crypto";
 import { execFileSync } from "child_process";
@@ -17,7 +16,6 @@ import { k3sClusterFacts } from "../cluster/facts";
 import { parseApps } from "../config/apps";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { Platform } from "../platform";
 import { renderNetworkPolicies } from "../platform/network-policies";
 import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
@@ -29,7 +27,7 @@ import { BACKUP_FRESHNESS_METRIC } from "../platform/backup-metrics";
 import { requireTool, run, writeTemp } from "./helpers/tools";
 import { stringify } from "yaml";
 import { randomOutputs } from "./helpers/machine-outputs";
-import { runChanges, runOf } from "./helpers/platform-runs";
+import { platformRun, runChanges, runOf } from "./helpers/platform-runs";
 import { problemsOf } from "./helpers/problems";
 import { Harness, isSecretAt, startHarness } from "./helpers/pulumi-harness";
 import { rawStack, stackConfig } from "./helpers/stacks";
@@ -276,10 +274,8 @@ let h: Harness;
 const CREDENTIALS = { accessKeyId: "AKIAFMCTEST", secretAccessKey: "test-secret-key", passphrase: BACKUP_SECRETS.backupPassphrase?.value ?? "" };
 
 function platform(name: string, vb?: ReturnType<typeof testVolumeBackups>, creds = CREDENTIALS): void {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
   const credentials = pulumi.secret(creds);
-  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
-  new Platform(name, { provider, ...facts, settings, appHosts: [], acme, volumeBackups: vb && { plan: vb, credentials } });
+  platformRun(name, { ...facts, settings, volumeBackups: vb && { plan: vb, credentials } });
 }
 
 beforeAll(async () => {

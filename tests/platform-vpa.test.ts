@@ -5,7 +5,6 @@
  * the platform's controllers and of each app, the Platform and Apps components under mocks, and
  * docs/day-two.md's rows vpaOn, vpaOff and vpaPlatform with pulumi-kubernetes' replace rules.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { Apps } from "../apps";
 import { k3sClusterFacts } from "../cluster/facts";
@@ -14,7 +13,6 @@ import { parseVpa } from "../config/opt-ins/vpa";
 import { parsePlatformSettings } from "../config/platform";
 import { Collector, parseTopology } from "../config/validate";
 import { dayTwo } from "../plan/day-two-model";
-import { Platform } from "../platform";
 import { loadCrdManifest } from "../platform/chart-crds";
 import { NAMESPACES } from "../platform/namespaces";
 import { renderNetworkPolicies } from "../platform/network-policies";
@@ -26,6 +24,7 @@ import { platformVpaTargets } from "../platform/vpa-objects";
 import { CHARTS } from "../versions";
 import { randomOutputs } from "./helpers/machine-outputs";
 import { problemsOf } from "./helpers/problems";
+import { platformRun } from "./helpers/platform-runs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
@@ -144,10 +143,8 @@ const { apps } = parseApps(
 
 /** The Platform and the Apps as index.ts wires them, with `raw` stage 3 settings, under `name`. */
 function stack(name: string, raw: Record<string, unknown>): void {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
   const settings = settingsOf(raw);
-  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
-  const platform = new Platform(name, { provider, ...facts, settings, appHosts: [], acme });
+  const { platform, provider } = platformRun(name, { ...facts, settings });
   new Apps(`${name}-apps`, {
     provider,
     settings: { registry: "registry.example.com/fmc", apps },

@@ -7,14 +7,12 @@
  * rewritten in place, K3s restarted only where it changed) is tests/cluster-idempotence.test.ts and
  * tests/registry-nodes-day-two.test.ts.
  */
-import * as k8s from "@pulumi/kubernetes";
 import { k3sClusterFacts } from "../cluster/facts";
 import { registryCredentials } from "../cluster/registry-credentials";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { Platform } from "../platform";
 import { randomOutputs } from "./helpers/machine-outputs";
-import { runChanges } from "./helpers/platform-runs";
+import { platformRun, runChanges } from "./helpers/platform-runs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
@@ -23,11 +21,9 @@ const facts = k3sClusterFacts(topology);
 let h: Harness;
 
 function platform(name: string, registry?: Record<string, unknown>): void {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
   const settings = parsePlatformSettings(registry ? { registry } : {}, topology);
-  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
   // The users' passwords are made beside the cluster (cluster/target.ts); here under each run's name.
-  new Platform(name, { provider, ...facts, settings, appHosts: [], acme, registryAuth: registryCredentials(settings.registry, name) });
+  platformRun(name, { ...facts, settings, registryAuth: registryCredentials(settings.registry, name) });
 }
 
 beforeAll(async () => {

@@ -3,8 +3,24 @@
  * (`off-…`, `on-…`): the opt-in and volume-backup suites register the platform once per stack
  * config and ask the day-two model what a real `pulumi up` from one to the other would do.
  */
+import * as k8s from "@pulumi/kubernetes";
 import { dayTwo, DayTwoResult } from "../../plan/day-two-model";
+import { Platform, PlatformArgs } from "../../platform";
 import { Harness, Recorded } from "./pulumi-harness";
+
+/** What a run's Platform is given beyond its provider and the ACME stand-in: facts, settings, the opt-ins' inputs; no app hosts unless named. */
+export type RunArgs = Omit<PlatformArgs, "provider" | "acme" | "appHosts"> & Partial<Pick<PlatformArgs, "appHosts">>;
+
+/**
+ * Registers the Platform as run `name` (its resources under the prefix `name-`) on a provider of its
+ * own, which also stands in for FreeIPA's ACME step: ready at once, a stand-in CA, no DNS records to
+ * wait for. The provider is returned for what the suite wires beside the platform (the apps).
+ */
+export function platformRun(name: string, args: RunArgs): { platform: Platform; provider: k8s.Provider } {
+  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
+  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
+  return { platform: new Platform(name, { provider, appHosts: [], ...args, acme }), provider };
+}
 
 /** The resources a run registered under `prefix`. */
 export function runOf(h: Harness, prefix: string): Recorded[] {
