@@ -37,6 +37,12 @@ export interface NodeMirror {
   auth?: { username: string; password: string };
   /** The nodes pull only from the mirror: no fallback to the public registries (config.yaml flag). */
   airGap: boolean;
+  /**
+   * The in-cluster registry the apps pull from (`appsRegistry` on the registry opt-in's host) when
+   * the mirror is another registry (`registryMirror`): its host gets its own endpoint, the `pull`
+   * user's credentials and FreeIPA's CA, which joins the mirror's in the one CA file.
+   */
+  apps?: { endpoint: string; caPem: string; auth: { username: string; password: string } };
 }
 
 /** `host[:port]` of an endpoint: the key of registries.yaml's `configs`. */
@@ -60,9 +66,26 @@ export function renderRegistriesYaml(mirror: NodeMirror): string {
     ...(mirror.auth ? { auth: { username: mirror.auth.username, password: mirror.auth.password } } : {}),
     ...(mirror.caPem ? { tls: { ca_file: REGISTRY_CA_FILE } } : {}),
   };
+  const configs: Record<string, unknown> = Object.keys(config).length > 0 ? { [host]: config } : {};
+  if (mirror.apps) {
+    // The in-cluster registry beside an outside mirror: pulled directly, with its own credentials.
+    const appsEndpoint = mirror.apps.endpoint.replace(/\/+$/, "");
+    const appsHost = mirrorHost(appsEndpoint);
+    mirrors[appsHost] = { endpoint: [appsEndpoint] };
+    configs[appsHost] = { auth: { ...mirror.apps.auth }, tls: { ca_file: REGISTRY_CA_FILE } };
+  }
   const doc: Record<string, unknown> = { mirrors };
-  if (Object.keys(config).length > 0) doc.configs = { [host]: config };
+  if (Object.keys(configs).length > 0) doc.configs = configs;
   return HEADER + stringify(doc, { lineWidth: 0 });
+}
+
+/**
+ * The one CA file's PEM: the mirror's CA and the in-cluster registry's (containerd reads every
+ * certificate of a `ca_file` bundle into the host's pool), or none.
+ */
+export function registryCaBundle(mirror: NodeMirror): string | undefined {
+  const pems = [mirror.caPem, mirror.apps?.caPem].filter((p): p is string => !!p).map((p) => p.trim());
+  return pems.length > 0 ? [...new Set(pems)].join("\n") : undefined;
 }
 
 /**
@@ -73,7 +96,8 @@ export function renderRegistriesYaml(mirror: NodeMirror): string {
 export function nodeStdin(configYaml: string, mirror: NodeMirror | undefined): string {
   if (!mirror) return configYaml;
   const files: [string, string][] = [["registries.yaml", renderRegistriesYaml(mirror)]];
-  if (mirror.caPem) files.push(["registry-ca.pem", HEADER + mirror.caPem.trim() + "\n"]);
+  const ca = registryCaBundle(mirror);
+  if (ca) files.push(["registry-ca.pem", HEADER + ca + "\n"]);
   const body = configYaml.endsWith("\n") ? configYaml : `${configYaml}\n`;
   return body + files.map(([name, text]) => `${STDIN_FILE_MARKER} ${name}\n${text}`).join("");
 }

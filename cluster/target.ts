@@ -20,7 +20,8 @@ import { secondHostRoom } from "./second-host";
 import { K3sCluster, NodeNames } from "./index";
 import { NodeMirror } from "./registries";
 import { RegistryAuth, registryCredentials } from "./registry-credentials";
-import { registryEndpoint } from "../config/opt-ins/registry";
+import { appsRegistryProblems, inClusterRegistryOf, registryEndpoint } from "../config/opt-ins/registry";
+import { ConfigError } from "../config/validate";
 
 /** The cluster stages 3-4 deploy onto: its provider and what they wait for. */
 export interface TargetCluster {
@@ -48,10 +49,22 @@ export interface TargetCluster {
 
 /**
  * What stage 3 needs about the nodes, from the VM topology (K3s) or from the existing cluster's
- * `existingNodes`, known before anything is created.
+ * `existingNodes`, known before anything is created; a stack whose `appsRegistry` the facts refuse
+ * stops here (a ConfigError naming it).
  */
 export function clusterFacts(config: StackConfig): ClusterFacts {
-  return config.target === "vms" ? k3sClusterFacts(config.topology) : existingClusterFacts(config.existing.settings, config.domain);
+  const facts = config.target === "vms" ? k3sClusterFacts(config.topology) : existingClusterFacts(config.existing.settings, config.domain);
+  // An appsRegistry on the in-cluster registry needs the opt-in, the route's port and a certificate the
+  // nodes and the builds can check (config/opt-ins/registry.ts): known here, before anything is created.
+  const problems = appsRegistryProblems({
+    appsRegistry: config.apps.registry,
+    registry: config.platform.registry,
+    domain: facts.domain,
+    httpsPort: facts.ingress.httpsPort,
+    noCertificate: facts.tls ? undefined : config.target === "vms" ? "the topology has no FreeIPA VM" : "tlsIssuer is none",
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  return facts;
 }
 
 /** Where more room for pods would come from (the capacity check's refusals name it). */
@@ -110,33 +123,40 @@ function k3sCluster(config: VmStackConfig, infra: InfraStage): TargetCluster | u
  * The nodes' mirror: the user's `registryMirror` (air gap), else the registry opt-in's zot through its
  * route (`registry.mirrors`), whose certificate FreeIPA signs: without FreeIPA the route has no
  * certificate a node could check, so the nodes keep pulling from the public registries (warned).
+ * With `appsRegistry` on the in-cluster registry its host is configured too (its `pull` user, FreeIPA's
+ * CA), beside the outside mirror or alone (`registry.mirrors: []`).
  * Secret: it carries the mirror's credentials.
  */
 export function nodeMirrorFor(config: VmStackConfig, freeipaCa: pulumi.Output<string> | undefined, auth: RegistryAuth | undefined): pulumi.Output<NodeMirror | undefined> {
+  const registry = config.platform.registry;
+  const endpoint = `https://${registryEndpoint(config.topology.domain, k3sClusterFacts(config.topology).ingress.httpsPort)}`;
+  // The apps' images in the in-cluster registry (appsRegistry on its host; clusterFacts checks the opt-in,
+  // the port and FreeIPA): the nodes pull them as `pull`, with FreeIPA's CA, whatever the mirrors.
+  const appsInCluster = registry && auth && freeipaCa && inClusterRegistryOf(config.apps.registry, config.topology.domain) ? { auth, freeipaCa } : undefined;
   const external = config.cluster.registryMirror;
   if (external) {
     const s = external.settings;
     return pulumi.secret(
-      pulumi.output(external.password).apply((password): NodeMirror => ({
+      pulumi.all([external.password, appsInCluster?.freeipaCa, appsInCluster?.auth.pull.password]).apply(([password, caPem, pullPassword]): NodeMirror => ({
         endpoint: s.endpoint,
         registries: s.registries,
         prefixRepositories: s.prefixRepositories,
         caPem: s.caPem,
         auth: s.username && password ? { username: s.username, password } : undefined,
         airGap: s.airGap,
+        ...(appsInCluster && caPem && pullPassword ? { apps: { endpoint, caPem, auth: { username: appsInCluster.auth.pull.username, password: pullPassword } } } : {}),
       })),
     );
   }
-  const registry = config.platform.registry;
-  if (!registry || registry.mirrors.length === 0 || !auth) return pulumi.output(undefined);
+  if (!registry || !auth || (registry.mirrors.length === 0 && !appsInCluster)) return pulumi.output(undefined);
   if (!freeipaCa) {
     void pulumi.log.warn("registry.mirrors: the stack has no FreeIPA, so the registry's route has no certificate the nodes could check; the nodes keep pulling from the public registries");
     return pulumi.output(undefined);
   }
-  const endpoint = `https://${registryEndpoint(config.topology.domain, k3sClusterFacts(config.topology).ingress.httpsPort)}`;
   return pulumi.secret(
     pulumi.all([freeipaCa, auth.pull.password]).apply(([caPem, password]): NodeMirror => ({
       endpoint,
+      // None with `registry.mirrors: []`: then only the registry's own host (the apps' images) is configured.
       registries: registry.mirrors,
       // zot keeps each upstream under its name (platform/values/zot.ts, sync destinations).
       prefixRepositories: true,

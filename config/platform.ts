@@ -10,7 +10,7 @@ import { isAbsolute } from "path";
 import { ClusterNode, isSchedulable } from "../cluster-facts";
 import { CHARTS, EARLIER_CHARTS } from "../versions";
 import { readRawConfig } from "./load";
-import { parseRegistry, RegistrySettings } from "./opt-ins/registry";
+import { parseRegistry, registryHost, RegistrySettings } from "./opt-ins/registry";
 import { parseVpa, VpaSettings } from "./opt-ins/vpa";
 import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
@@ -374,7 +374,7 @@ export function loadPlatformSettings(topology: PlatformTarget): PlatformSettings
   // `builds` pushes to `appsRegistry` with the secret `buildsPushPassword`: read both for its checks.
   const { raw: secrets, outputs } = readSecretKeys([BUILDS_PUSH_PASSWORD_KEY]);
   const password = secrets[BUILDS_PUSH_PASSWORD_KEY];
-  const appsRegistry = readRawConfig(["appsRegistry"]).appsRegistry;
+  const { appsRegistry, domain } = readRawConfig(["appsRegistry", "domain"]);
   // The gitops credential from the raw store, not Config.get: checked here (it may be a multi-line
   // SSH key) and delivered only as a secret Output.
   const credential = pulumi.runtime.getConfig(`${pulumi.getProject()}:${GITOPS_CREDENTIAL_KEY}`)?.trim();
@@ -383,7 +383,12 @@ export function loadPlatformSettings(topology: PlatformTarget): PlatformSettings
     ...(credential ? { gitopsRepoCredential: { value: credential, secret: isSecretConfig(GITOPS_CREDENTIAL_KEY) } } : {}),
   };
   const settings = parsePlatformSettings(raw, topology, {
-    builds: { appsRegistry: typeof appsRegistry === "string" ? appsRegistry : undefined, pushPassword: password && { set: password.value !== "", secret: password.secret } },
+    builds: {
+      appsRegistry: typeof appsRegistry === "string" ? appsRegistry : undefined,
+      pushPassword: password && { set: password.value !== "", secret: password.secret },
+      // An appsRegistry on the registry opt-in's host pushes with its credentials (config/opt-ins/builds.ts).
+      ...(typeof domain === "string" ? { inClusterRegistryHost: registryHost(domain.toLowerCase()) } : {}),
+    },
   });
   if (settings.gitops?.credential) settings.gitops.credentialValue = new pulumi.Config().requireSecret(GITOPS_CREDENTIAL_KEY);
   const pushPassword = outputs[BUILDS_PUSH_PASSWORD_KEY];

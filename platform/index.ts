@@ -63,6 +63,7 @@ import { TRAEFIK_DASHBOARD_SECRET, TRAEFIK_DASHBOARD_USER, traefikHost } from ".
 import { CHARTS } from "../versions";
 import { TEKTON_CONFIG_NAME, TEKTON_OPERATOR_API_VERSION, TEKTON_READY_TIMEOUT_SECONDS } from "./values/tekton";
 import { dockerConfigJson, PUSH_SECRET } from "./builds/pipeline";
+import { BUILDKITD_CONFIGMAP, buildkitdConfigData } from "./builds/registry";
 import type { RegistryAuth } from "../cluster/registry-credentials";
 import type { RegistrySettings } from "../config/opt-ins/registry";
 import {
@@ -445,7 +446,21 @@ export class Platform extends pulumi.ComponentResource {
         },
         { ...k8sOpts, dependsOn: [operator, ...guardRails.tektonPipelines] },
       );
-      const password = builds.pushPassword ?? pulumi.output("");
+      // Pushing to the in-cluster registry: its `push` user's own password (config/opt-ins/builds.ts
+      // refuses buildsPushPassword then), and its route's CA for BuildKit (./builds/registry.ts).
+      if (builds.inClusterRegistry && !args.registryAuth) throw new Error("builds: appsRegistry is the in-cluster registry, but the platform has no registry users (registryAuth)");
+      const password = (builds.inClusterRegistry ? args.registryAuth?.push.password : builds.pushPassword) ?? pulumi.output("");
+      const registryCa = rendered.builds.registryCa;
+      const caPem: pulumi.Input<string> | undefined =
+        registryCa?.kind === "freeipa" ? args.acme?.caCertificate : registryCa?.kind === "selfSigned" ? caCertificate : registryCa?.kind === "acmeBundle" ? registryCa.pem : undefined;
+      if (registryCa && !caPem) throw new Error(`builds: the in-cluster registry's route CA (${registryCa.kind}) is not available to the platform`);
+      const buildkitdConfig =
+        caPem &&
+        new k8s.core.v1.ConfigMap(
+          `${name}-${BUILDKITD_CONFIGMAP}`,
+          { metadata: { name: BUILDKITD_CONFIGMAP, namespace: namespaces.builds.metadata.name }, data: pulumi.output(caPem).apply((pem) => buildkitdConfigData(builds.registryHost, pem)) },
+          { ...k8sOpts, dependsOn: guardRails.builds },
+        );
       new k8s.core.v1.Secret(
         `${name}-${PUSH_SECRET}`,
         {
@@ -459,7 +474,7 @@ export class Platform extends pulumi.ComponentResource {
         new k8s.apiextensions.CustomResource(
           `${name}-build-${doc.kind.toLowerCase()}`,
           { apiVersion: doc.apiVersion, kind: doc.kind, metadata: { ...doc.metadata, namespace: namespaces.builds.metadata.name }, spec: doc.spec },
-          { ...k8sOpts, dependsOn: [tektonConfig, ...guardRails.builds] },
+          { ...k8sOpts, dependsOn: [tektonConfig, ...guardRails.builds, ...(buildkitdConfig ? [buildkitdConfig] : [])] },
         );
       }
     }

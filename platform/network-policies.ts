@@ -111,7 +111,21 @@ function buildEgress(plan: PlatformPlan): Allow[] {
   if (!b) return [];
   const ports = [...new Set([b.gitPort, b.registryPort, 443])].sort((x, y) => x - y);
   const reason = "the build clones builds.gitUrl, pulls the Dockerfiles' base images and pushes to appsRegistry (an in-cluster registry is a pod)";
-  return [egress("git-registries", [ANYWHERE, { kind: "anyPod" }], ports, reason)];
+  return [
+    egress("git-registries", [ANYWHERE, { kind: "anyPod" }], ports, reason),
+    // The in-cluster registry's route: an ingress address that is a node's (NodePort) or a
+    // LoadBalancer's reaches Traefik's pod on its websecure port once kube-proxy has translated it.
+    ...(b.inClusterRegistry
+      ? [
+          egress(
+            "registry-route",
+            [{ kind: "namespace", namespace: NAMESPACES.traefik.name }],
+            [POD_PORTS.traefikWebsecure],
+            "the build pushes to the in-cluster registry through its route (Traefik, TLS), never to zot's plain-HTTP Service",
+          ),
+        ]
+      : []),
+  ];
 }
 
 /**

@@ -45,6 +45,9 @@ import { VolumeSnapshotClassDoc, volumeSnapshotClasses } from "./snapshot-classe
 import { veleroServiceMonitor, volumesFreshnessRule } from "./volume-backup-monitoring";
 import { TektonOperatorValues, tektonOperatorValues, tektonConfigSpec, tektonWorkloads } from "./values/tekton";
 import { buildWorkloads, renderBuildPipeline, renderBuildTask, TektonDoc } from "./builds/pipeline";
+import { RouteCa, routeCa } from "./builds/registry";
+import type { BuildsSettings } from "../config/opt-ins/builds";
+import type { TlsFacts } from "./facts";
 import { BUILDS_DASHBOARD, buildsDashboard, tektonServiceMonitor } from "./builds/monitoring";
 import { REGISTRY_DASHBOARD, registryDashboard, registryServiceMonitor } from "./registry-monitoring";
 import { registryHost, ZotValues, zotValues, zotWorkloads } from "./values/zot";
@@ -108,8 +111,11 @@ export interface RenderedPlatform {
   certificates: CertificateDoc[];
   /** With volume backups: Rook's VolumeSnapshotClasses. */
   volumeSnapshotClasses: VolumeSnapshotClassDoc[];
-  /** With the opt-in `builds`: the TektonConfig's spec, and the build Task and Pipeline. */
-  builds?: { tektonConfig: Record<string, unknown>; task: TektonDoc; pipeline: TektonDoc };
+  /**
+   * With the opt-in `builds`: the TektonConfig's spec, and the build Task and Pipeline; `registryCa`
+   * when they push to the in-cluster registry through a route whose CA the builder must be given.
+   */
+  builds?: RenderedBuilds;
   /** With `logs.stack: elk`: the Job that puts the retention (ILM policy, index template) into Elasticsearch. */
   logsRetentionJob?: RetentionJobSpec;
   /** Grafana datasources beside kube-prometheus-stack's Prometheus: Loki's with `logs.stack: loki`. */
@@ -233,9 +239,25 @@ export function renderPlatform(plan: PlatformPlan): RenderedPlatform {
     ],
     certificates,
     volumeSnapshotClasses: plan.volumeBackups ? volumeSnapshotClasses(plan) : [],
-    builds: plan.settings.builds && { tektonConfig: tektonConfigSpec(plan.settings.builds), task: renderBuildTask(), pipeline: renderBuildPipeline(plan.settings.builds) },
+    builds: plan.settings.builds && renderBuilds(plan.settings.builds, plan.tls),
     logsRetentionJob,
     datasources: logs?.stack === "loki" ? [lokiDatasource()] : [],
     workloads,
   };
+}
+
+export interface RenderedBuilds {
+  tektonConfig: Record<string, unknown>;
+  task: TektonDoc;
+  pipeline: TektonDoc;
+  /** The in-cluster registry's route CA the builder trusts (buildkitd.toml), unless the system roots do. */
+  registryCa?: Exclude<RouteCa, { kind: "systemRoots" }>;
+}
+
+/** The builds' objects; pushing to the in-cluster registry, its route's CA (./builds/registry.ts). */
+function renderBuilds(builds: BuildsSettings, tls: TlsFacts | undefined): RenderedBuilds {
+  const ca = builds.inClusterRegistry ? routeCa(tls) : undefined;
+  if (builds.inClusterRegistry && !ca) throw new Error("builds: appsRegistry is the in-cluster registry, whose route has no certificate without an issuer (cluster/target.ts clusterFacts refuses this stack)");
+  const registryCa = ca && ca.kind !== "systemRoots" ? ca : undefined;
+  return { tektonConfig: tektonConfigSpec(builds), task: renderBuildTask({ registryCa: !!registryCa }), pipeline: renderBuildPipeline(builds), ...(registryCa ? { registryCa } : {}) };
 }

@@ -157,6 +157,7 @@ const CHANGES: Record<
   k3sServers: { edit: (r) => (r.k3sServers = ["master1", "bootstrap1"]) },
   k3sApiHost: { edit: (r) => (r.k3sApiHost = "10.17.4.12") },
   k3sNodeChangesPerUp: { edit: (r) => (r.k3sNodeChangesPerUp = 2) },
+  appsRegistryInCluster: { edit: () => undefined, checkedIn: "tests/registry-builds-day-two.test.ts" },
   registryOn: { edit: () => undefined, checkedIn: "tests/registry-day-two.test.ts" },
   registryOff: { edit: () => undefined, checkedIn: "tests/registry-day-two.test.ts" },
   registrySettings: { edit: () => undefined, checkedIn: "tests/registry-day-two.test.ts" },

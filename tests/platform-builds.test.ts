@@ -27,11 +27,11 @@ import {
   renderBuildPipeline,
   renderBuildTask,
   renderPipelineRun,
-  TektonDoc,
 } from "../platform/builds/pipeline";
 import { TEKTON_PROFILE, tektonConfigSpec, tektonOperatorValues } from "../platform/values/tekton";
 import { BUILDER_IMAGE, CHARTS } from "../versions";
 import { BUILDS_CONTEXT } from "./helpers/builds";
+import { pruned, Schema, tektonSchema, validateTekton } from "./helpers/tekton-schema";
 import { rawStack } from "./helpers/stacks";
 import { shellcheck } from "./helpers/tools";
 
@@ -59,6 +59,7 @@ describe("config key builds", () => {
       gitPort: 443,
       tag: "0.1.1",
       pushUser: "builder",
+      inClusterRegistry: false,
       keepRuns: 5,
     });
     expect(parse(BUILDS_EXAMPLE, { ...BUILDS_CONTEXT, appsRegistry: "10.17.4.20:5000/fmc/" }).settings).toMatchObject({ registry: "10.17.4.20:5000/fmc", registryHost: "10.17.4.20:5000", registryPort: 5000 });
@@ -130,47 +131,6 @@ describe("Tekton operator and TektonConfig", () => {
     expect(pruned({ ...doc, spec: { ...spec, profle: "lite" } }, version?.schema.openAPIV3Schema as Schema)).toEqual(["spec.profle"]);
   });
 });
-
-/** Tekton Pipelines v1.15.0's own CRDs (scripts/derive-tekton-crds.js). */
-const tektonCrds = JSON.parse(readFileSync(join(__dirname, "fixtures", "tekton", `pipeline-${CHARTS.tektonOperator.pipelinesVersion}-crds.json`), "utf8")) as {
-  crds: { spec: { names: { kind: string }; versions: { name: string; schema: { openAPIV3Schema: object } }[] } }[];
-};
-interface Schema {
-  properties?: Record<string, Schema>;
-  items?: Schema;
-  additionalProperties?: Schema | boolean;
-  "x-kubernetes-preserve-unknown-fields"?: boolean;
-}
-/**
- * The fields of `doc` the apiserver would drop without a word (structural pruning: a field its
- * schema does not declare, outside maps and preserve-unknown-fields): each must be none.
- */
-function pruned(doc: unknown, schema: Schema, at = ""): string[] {
-  if (Array.isArray(doc)) return schema.items ? doc.flatMap((d, i) => pruned(d, schema.items as Schema, `${at}[${i}]`)) : [];
-  if (typeof doc !== "object" || doc === null || schema["x-kubernetes-preserve-unknown-fields"]) return [];
-  const out: string[] = [];
-  for (const [k, v] of Object.entries(doc)) {
-    const path = at ? `${at}.${k}` : k;
-    if (at === "" && ["apiVersion", "kind", "metadata"].includes(k)) continue;
-    const child = schema.properties?.[k] ?? (typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined);
-    if (child) out.push(...pruned(v, child, path));
-    else if (schema.additionalProperties !== true) out.push(path);
-  }
-  return out;
-}
-
-function tektonSchema(kind: string): Schema {
-  const crd = tektonCrds.crds.find((c) => c.spec.names.kind === kind);
-  return crd?.spec.versions.find((v) => v.name === "v1")?.schema.openAPIV3Schema as Schema;
-}
-
-function validateTekton(doc: TektonDoc): unknown[] {
-  const crd = tektonCrds.crds.find((c) => c.spec.names.kind === doc.kind);
-  const schema = crd?.spec.versions.find((v) => v.name === "v1")?.schema.openAPIV3Schema;
-  if (!schema) throw new Error(`no v1 schema for ${doc.kind}`);
-  const validate = new Ajv({ allErrors: true, strict: false, validateFormats: false }).compile(schema);
-  return validate(doc) ? [] : (validate.errors ?? []);
-}
 
 describe("the build Task, Pipeline and manual PipelineRun", () => {
   it("are valid against Tekton Pipelines' v1 CRD schemas at the version the operator installs", () => {

@@ -14,10 +14,14 @@
  * Where the images go: `appsRegistry` (registry and path, e.g. registry.example.com/fmc), with
  * `builds.pushUser` and the secret key `buildsPushPassword` (`pulumi config set --secret`). A stack
  * with `builds` but nowhere to push is refused before anything is created, naming those keys.
+ * When `appsRegistry` names the in-cluster registry (`registry.<domain>[:port]/<path>`, the registry
+ * opt-in), the builds push as its `push` user with its own generated password: `builds.pushUser`
+ * may be left out (another user is refused) and `buildsPushPassword` is refused as redundant.
  * `parseBuilds` is pure; every problem names its key (`builds.<field>`).
  */
 import type { Output } from "@pulumi/pulumi";
 import { Collector, isObj } from "../validate";
+import { REGISTRY_USER_NAMES } from "./registry";
 
 export const BUILDS_KEY = "builds";
 export const BUILDS_PUSH_PASSWORD_KEY = "buildsPushPassword";
@@ -41,6 +45,11 @@ export interface BuildsSettings {
   gitPort: number;
   tag: string;
   pushUser: string;
+  /**
+   * `appsRegistry` names the in-cluster registry (registry opt-in): the push credentials are its
+   * `push` user's and the builder trusts the route's CA (platform/builds/registry.ts).
+   */
+  inClusterRegistry: boolean;
   /** Finished PipelineRuns the operator's pruner keeps in the builds namespace. */
   keepRuns: number;
   /** `buildsPushPassword` as a secret Output; set by the loader (config/platform.ts), never by the pure parser. */
@@ -51,7 +60,12 @@ export interface BuildsSettings {
 export interface BuildsContext {
   appsRegistry?: string;
   pushPassword?: { set: boolean; secret: boolean };
+  /** The in-cluster registry's host name (`registry.<domain>`): an `appsRegistry` on it pushes with the registry opt-in's credentials. */
+  inClusterRegistryHost?: string;
 }
+
+/** The in-cluster registry's user with write access (config/opt-ins/registry.ts REGISTRY_USER_NAMES.push). */
+export const IN_CLUSTER_PUSH_USER = REGISTRY_USER_NAMES.push;
 
 const FIELDS = ["gitUrl", "revision", "path", "tag", "pushUser", "keepRuns"] as const;
 /** A git ref or commit: no spaces, no `..`, none of git's forbidden characters (git check-ref-format). */
@@ -99,19 +113,36 @@ export function parseBuilds(c: Collector, value: unknown, ctx: BuildsContext): B
         `builds.pushUser and the secret ${BUILDS_PUSH_PASSWORD_KEY} (pulumi config set --secret ${BUILDS_PUSH_PASSWORD_KEY} <value>)`,
     );
   }
-  const pushUser = value.pushUser === undefined ? "" : c.string(`${BUILDS_KEY}.pushUser`, value.pushUser);
-  if (value.pushUser === undefined) c.fail(`${BUILDS_KEY}.pushUser`, `is required: the user the pushes to ${registry ?? "appsRegistry"} authenticate as`);
-  else if (pushUser && !USER.test(pushUser)) c.fail(`${BUILDS_KEY}.pushUser`, `"${pushUser}" is not a registry user name (no spaces or colons)`);
-  if (!ctx.pushPassword?.set) {
-    c.fail(BUILDS_PUSH_PASSWORD_KEY, `is required with builds: the password of builds.pushUser; set it with \`pulumi config set --secret ${BUILDS_PUSH_PASSWORD_KEY} <value>\``);
-  } else if (!ctx.pushPassword.secret) {
-    c.fail(BUILDS_PUSH_PASSWORD_KEY, `is stored in plain text: store it encrypted with \`pulumi config set --secret ${BUILDS_PUSH_PASSWORD_KEY} <value>\``);
-  }
   const registryHost = registry ? registry.split("/")[0] : "";
+  const inClusterRegistry = registryHost !== "" && registryHost.replace(/:\d+$/, "") === ctx.inClusterRegistryHost;
+  let pushUser = "";
+  if (inClusterRegistry) {
+    // The registry opt-in's own user and password (its push Secret): nothing for the user to set.
+    pushUser = value.pushUser === undefined ? IN_CLUSTER_PUSH_USER : c.string(`${BUILDS_KEY}.pushUser`, value.pushUser);
+    if (pushUser && pushUser !== IN_CLUSTER_PUSH_USER) {
+      c.fail(`${BUILDS_KEY}.pushUser`, `"${pushUser}" is not a user of the in-cluster registry ${registryHost} (appsRegistry): leave builds.pushUser out, the builds push as "${IN_CLUSTER_PUSH_USER}"`);
+    }
+    if (ctx.pushPassword?.set) {
+      c.fail(
+        BUILDS_PUSH_PASSWORD_KEY,
+        `is not used when appsRegistry is the in-cluster registry ${registryHost}: the builds push with the registry opt-in's own password (output passwords.registryPush); ` +
+          `remove it (pulumi config rm ${BUILDS_PUSH_PASSWORD_KEY})`,
+      );
+    }
+  } else {
+    pushUser = value.pushUser === undefined ? "" : c.string(`${BUILDS_KEY}.pushUser`, value.pushUser);
+    if (value.pushUser === undefined) c.fail(`${BUILDS_KEY}.pushUser`, `is required: the user the pushes to ${registry ?? "appsRegistry"} authenticate as`);
+    else if (pushUser && !USER.test(pushUser)) c.fail(`${BUILDS_KEY}.pushUser`, `"${pushUser}" is not a registry user name (no spaces or colons)`);
+    if (!ctx.pushPassword?.set) {
+      c.fail(BUILDS_PUSH_PASSWORD_KEY, `is required with builds: the password of builds.pushUser; set it with \`pulumi config set --secret ${BUILDS_PUSH_PASSWORD_KEY} <value>\``);
+    } else if (!ctx.pushPassword.secret) {
+      c.fail(BUILDS_PUSH_PASSWORD_KEY, `is stored in plain text: store it encrypted with \`pulumi config set --secret ${BUILDS_PUSH_PASSWORD_KEY} <value>\``);
+    }
+  }
   const portText = /:(\d+)$/.exec(registryHost)?.[1];
 
   if (!registry || !gitPort) return undefined;
-  return { gitUrl: gitText, revision, path, registry, registryHost, registryPort: portText ? Number(portText) : 443, gitPort, tag, pushUser, keepRuns };
+  return { gitUrl: gitText, revision, path, registry, registryHost, registryPort: portText ? Number(portText) : 443, gitPort, tag, pushUser, inClusterRegistry, keepRuns };
 }
 
 function safeUrl(text: string): URL | undefined {

@@ -44,6 +44,48 @@ export function registryEndpoint(domain: string, httpsPort: number): string {
   return httpsPort === 443 ? registryHost(domain) : `${registryHost(domain)}:${httpsPort}`;
 }
 
+/**
+ * `appsRegistry`'s `host[:port]` when it names the in-cluster registry (its host name, whatever the
+ * port, is `registry.<domain>`), else undefined. The apps then pull from zot and the builds push to it.
+ */
+export function inClusterRegistryOf(appsRegistry: string | undefined, domain: string): string | undefined {
+  const host = appsRegistry?.split("/")[0];
+  return host && host.replace(/:\d+$/, "") === registryHost(domain) ? host : undefined;
+}
+
+/** What `appsRegistry` naming the in-cluster registry is checked against (cluster facts, known before anything is created). */
+export interface AppsRegistryContext {
+  appsRegistry?: string;
+  registry?: RegistrySettings;
+  domain: string;
+  /** The route's HTTPS port (443 behind the load balancer, Traefik's NodePort otherwise). */
+  httpsPort: number;
+  /**
+   * Why the route has no certificate a node or a build could check (no FreeIPA VM, `tlsIssuer: none`),
+   * undefined when the cluster's issuer signs it.
+   */
+  noCertificate?: string;
+}
+
+/**
+ * `appsRegistry: registry.<domain>[:port]/<path>`: refused while the registry opt-in is off, on
+ * another port than the route's, or when the route has no certificate the nodes' containerd and
+ * BuildKit could verify (they would refuse it with an x509 error at the first pull or push).
+ */
+export function appsRegistryProblems(ctx: AppsRegistryContext): string[] {
+  const host = inClusterRegistryOf(ctx.appsRegistry, ctx.domain);
+  if (!host) return [];
+  const endpoint = registryEndpoint(ctx.domain, ctx.httpsPort);
+  const named = `appsRegistry: "${ctx.appsRegistry}" names the in-cluster registry (${registryHost(ctx.domain)})`;
+  if (!ctx.registry) return [`${named}, but the registry opt-in is off: turn it on (registry: true) or point appsRegistry at another registry`];
+  const problems: string[] = [];
+  if (host !== endpoint) problems.push(`${named} on ${host}, but its route answers on ${endpoint}: write appsRegistry: ${endpoint}/${ctx.appsRegistry?.split("/").slice(1).join("/") || "<path>"}`);
+  if (ctx.noCertificate) {
+    problems.push(`${named}, whose route has no certificate the nodes and the builds could check (${ctx.noCertificate}): give the cluster an issuer (a FreeIPA VM; tlsIssuer selfSigned or acme on an existing cluster) or point appsRegistry at another registry`);
+  }
+  return problems;
+}
+
 /** The route hosts an opt-in adds (none while it is off). */
 export function registryRouteHosts(registry: RegistrySettings | undefined, domain: string): string[] {
   return registry ? [registryHost(domain)] : [];

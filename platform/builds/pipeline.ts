@@ -21,6 +21,7 @@ import { BUILDER_IMAGE } from "../../versions";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
 import { resources, Resources } from "../resources";
+import { BUILDKITD_CONFIG_DIR, BUILDKITD_CONFIGMAP, BUILDKITD_TOML } from "./registry";
 
 export const TEKTON_API_VERSION = "tekton.dev/v1";
 export const BUILD_TASK = "build-reference-app";
@@ -78,8 +79,13 @@ export function imagesList(): string {
   return REFERENCE_IMAGES.map((i) => `${i.name} ${i.dockerfile} ${i.context}`).join("\n");
 }
 
-/** The Task: clone, then build and push the three images, in one pod. */
-export function renderBuildTask(): TektonDoc {
+/**
+ * The Task: clone, then build and push the three images, in one pod. `registryCa`: the builder
+ * trusts the in-cluster registry's route CA through buildkitd.toml (./registry.ts), mounted from its
+ * ConfigMap and named with `--config`.
+ */
+export function renderBuildTask(options: { registryCa?: boolean } = {}): TektonDoc {
+  const buildkitdFlags = ["--oci-worker-no-process-sandbox", ...(options.registryCa ? [`--config=${BUILDKITD_CONFIG_DIR}/${BUILDKITD_TOML}`] : [])].join(" ");
   return {
     apiVersion: TEKTON_API_VERSION,
     kind: "Task",
@@ -91,6 +97,7 @@ export function renderBuildTask(): TektonDoc {
         { name: "source", emptyDir: {} },
         { name: "buildkit-state", emptyDir: {} },
         { name: "push-credentials", secret: { secretName: PUSH_SECRET, items: [{ key: ".dockerconfigjson", path: "config.json" }] } },
+        ...(options.registryCa ? [{ name: "buildkitd-config", configMap: { name: BUILDKITD_CONFIGMAP } }] : []),
       ],
       steps: [
         {
@@ -124,7 +131,8 @@ export function renderBuildTask(): TektonDoc {
             { name: "IMAGES", value: imagesList() },
             // No PID-namespace sandbox for build steps (BuildKit's rootless Kubernetes example):
             // the pod's own namespaces isolate them.
-            { name: "BUILDKITD_FLAGS", value: "--oci-worker-no-process-sandbox" },
+            // With the in-cluster registry, also its route's CA (./registry.ts).
+            { name: "BUILDKITD_FLAGS", value: buildkitdFlags },
             { name: "DOCKER_CONFIG", value: DOCKER_CONFIG },
           ],
           script: readFileSync(BUILD_SCRIPT, "utf8"),
@@ -132,6 +140,7 @@ export function renderBuildTask(): TektonDoc {
             { name: "source", mountPath: SOURCE, readOnly: true },
             { name: "buildkit-state", mountPath: BUILDKIT_STATE },
             { name: "push-credentials", mountPath: DOCKER_CONFIG, readOnly: true },
+            ...(options.registryCa ? [{ name: "buildkitd-config", mountPath: BUILDKITD_CONFIG_DIR, readOnly: true }] : []),
           ],
           securityContext: {
             runAsUser: BUILDER_UID,

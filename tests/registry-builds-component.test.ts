@@ -1,0 +1,134 @@
+/**
+ * The in-cluster registry as the apps' registry and the builds' push target, wired (SDK mock engine):
+ * the Platform's builds Secret from the registry's own push password and BuildKit's config with
+ * FreeIPA's CA; the nodes' registries.yaml (cluster/target.ts nodeMirrorFor) for the apps' images
+ * with `registry.mirrors: []` and beside an outside mirror; the apps' Deployments pulling
+ * `registry.<domain>/<path>/...` with no pull Secret (containerd authenticates from registries.yaml).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { parse } from "yaml";
+import type { VmStackConfig } from "../config";
+import { parsePlatformSettings } from "../config/platform";
+import { parseTopology } from "../config/validate";
+import { BUILDS_IN_CLUSTER, withRoomForBuilds } from "./helpers/builds";
+import { Harness, isSecretAt, resolveOutput, startHarness } from "./helpers/pulumi-harness";
+import { rawStack, stackConfig } from "./helpers/stacks";
+
+const SECRET = "kubernetes:core/v1:Secret";
+const CA_PEM = "-----BEGIN CERTIFICATE-----\nRnJlZUlQQSB0ZXN0IENB\n-----END CERTIFICATE-----\n";
+const HOST = "registry.cefaslocalserver.com";
+const APPS_REGISTRY = `${HOST}/apps`;
+let h: Harness;
+const topology = parseTopology(rawStack("prod"), "prod");
+const settings = parsePlatformSettings({ builds: BUILDS_IN_CLUSTER, registry: { mirrors: [] } }, topology, { builds: { appsRegistry: APPS_REGISTRY, inClusterRegistryHost: HOST } });
+
+beforeAll(async () => {
+  h = await startHarness({
+    stack: "prod",
+    outputsFor: (args) =>
+      args.type === "random:index/randomPassword:RandomPassword"
+        ? { result: `pw-${args.name}`, bcryptHash: `$2a$10$hash-of-${args.name}` }
+        : args.type === "random:index/randomBytes:RandomBytes"
+          ? { base64: Buffer.alloc(Number(args.inputs.length), args.name.length).toString("base64") }
+          : undefined,
+  });
+  const { Platform } = await import("../platform");
+  const { k3sClusterFacts } = await import("../cluster/facts");
+  const { registryCredentials } = await import("../cluster/registry-credentials");
+  new Platform("platform", {
+    provider: new k8s.Provider("k", { kubeconfig: "x" }),
+    ...withRoomForBuilds(k3sClusterFacts(topology), 2048),
+    settings,
+    registryAuth: registryCredentials(settings.registry),
+    acme: { ready: new random.RandomPassword("acme-ready", { length: 8 }), caCertificate: CA_PEM, dnsRecordsServed: [new random.RandomPassword("dns-records", { length: 8 })] },
+  });
+  await h.settle();
+}, 600_000);
+
+it("the builds push as the registry's push user with its generated password (no buildsPushPassword), as a secret", () => {
+  expect(settings.builds).toMatchObject({ inClusterRegistry: true, pushUser: "push", registryHost: HOST });
+  const push = h.byName("platform-builds-push");
+  expect(push.inputs.type).toBe("kubernetes.io/dockerconfigjson");
+  expect(isSecretAt(push.rawInputs, ["stringData"])).toBe(true);
+  const doc = JSON.parse((push.inputs.stringData as Record<string, string>)[".dockerconfigjson"]) as { auths: Record<string, { auth: string }> };
+  expect(Object.keys(doc.auths)).toEqual([HOST]);
+  expect(Buffer.from(doc.auths[HOST].auth, "base64").toString()).toBe("push:pw-registry-push");
+  // The same password the registry's own push Secret carries.
+  expect((h.byName("platform-registry-push").inputs.stringData as Record<string, string>)[".dockerconfigjson"]).toContain("pw-registry-push");
+  expect(h.byType(SECRET).filter((s) => (s.inputs.metadata as { namespace?: string }).namespace === "builds").map((s) => s.name)).toEqual(["platform-builds-push"]);
+});
+
+it("BuildKit's config: a ConfigMap in builds with buildkitd.toml for the route's host and FreeIPA's CA, before the Task", () => {
+  const config = h.byName("platform-builds-buildkitd");
+  expect(config.type).toBe("kubernetes:core/v1:ConfigMap");
+  expect(config.inputs.metadata).toMatchObject({ name: "builds-buildkitd", namespace: "builds" });
+  const data = config.inputs.data as Record<string, string>;
+  expect(data["buildkitd.toml"]).toContain(`[registry."${HOST}"]\n  ca = ["/home/user/.config/buildkit/registry-ca.pem"]`);
+  expect(data["registry-ca.pem"]).toBe(CA_PEM);
+  const task = h.byName("platform-build-task");
+  expect(h.dependsOn(task, config)).toBe(true);
+  expect(JSON.stringify(task.inputs.spec)).toContain("--config=/home/user/.config/buildkit/buildkitd.toml");
+});
+
+describe("the nodes' registries.yaml (nodeMirrorFor)", () => {
+  const vmConfig = (over: { mirrors?: string[]; registryMirror?: VmStackConfig["cluster"]["registryMirror"]; appsRegistry?: string }): VmStackConfig =>
+    ({
+      target: "vms",
+      topology,
+      platform: { ...settings, registry: { volumeGiB: 20, mirrors: over.mirrors ?? [] } },
+      apps: { registry: over.appsRegistry, apps: [] },
+      cluster: { registryMirror: over.registryMirror },
+    }) as unknown as VmStackConfig;
+  const auth = () => ({
+    push: { username: "push", password: pulumi.output("pw-push"), bcryptHash: pulumi.output("h") },
+    pull: { username: "pull", password: pulumi.output("pw-pull"), bcryptHash: pulumi.output("h") },
+  });
+  const yamlOf = async (config: VmStackConfig) => {
+    const { nodeMirrorFor } = await import("../cluster/target");
+    const { renderRegistriesYaml } = await import("../cluster/registries");
+    const { value, secret } = await resolveOutput(nodeMirrorFor(config, pulumi.output(CA_PEM), auth()));
+    return { doc: value && parse(renderRegistriesYaml(value)), secret };
+  };
+
+  it("with registry.mirrors: [] the nodes get the registry's host only when the apps pull from it", async () => {
+    expect((await yamlOf(vmConfig({ appsRegistry: "registry.example.com/fmc" }))).doc).toBeUndefined();
+    const { doc, secret } = await yamlOf(vmConfig({ appsRegistry: APPS_REGISTRY }));
+    expect(secret).toBe(true);
+    expect(doc).toEqual({
+      mirrors: { [HOST]: { endpoint: [`https://${HOST}`] } },
+      configs: { [HOST]: { auth: { username: "pull", password: "pw-pull" }, tls: { ca_file: "/etc/rancher/k3s/flatcarmicrocloud/registry-ca.pem" } } },
+    });
+  });
+
+  it("with the public mirrors on, the apps' images need nothing more: the same host, credentials and CA", async () => {
+    const withApps = (await yamlOf(vmConfig({ mirrors: ["docker.io"], appsRegistry: APPS_REGISTRY }))).doc;
+    expect(withApps).toEqual((await yamlOf(vmConfig({ mirrors: ["docker.io"] }))).doc);
+    expect(withApps.configs[HOST].auth.username).toBe("pull");
+  });
+
+  it("beside an outside mirror (registryMirror, air gap) the registry's host is configured too", async () => {
+    const registryMirror = { settings: { endpoint: "https://mirror.lan:5000", registries: ["docker.io"], prefixRepositories: false, airGap: true }, password: pulumi.output("") } as unknown as VmStackConfig["cluster"]["registryMirror"];
+    const { doc } = await yamlOf(vmConfig({ registryMirror, appsRegistry: APPS_REGISTRY }));
+    expect(Object.keys(doc.mirrors)).toEqual(["docker.io", "mirror.lan:5000", HOST]);
+    expect(doc.configs).toEqual({ [HOST]: { auth: { username: "pull", password: "pw-pull" }, tls: { ca_file: "/etc/rancher/k3s/flatcarmicrocloud/registry-ca.pem" } } });
+    expect(Object.keys((await yamlOf(vmConfig({ registryMirror }))).doc.mirrors)).toEqual(["docker.io", "mirror.lan:5000"]);
+  });
+});
+
+it("the apps' Deployments pull registry.<domain>/<path>/<name>:<tag>, with no imagePullSecrets", async () => {
+  const { parseApps } = await import("../config/apps");
+  const { renderApps, APPS_NAMESPACE } = await import("../apps/render");
+  const { platformServices } = await import("../platform/services");
+  const { planPlatform } = await import("../platform/plan");
+  const { k3sClusterFacts } = await import("../cluster/facts");
+  const { appDatabase } = await import("../apps/facts");
+  const { parseRoleSettings } = await import("../config/roles");
+  const { apps } = parseApps({ appsRegistry: APPS_REGISTRY, apps: stackConfig("prod").apps }, topology);
+  const plan = planPlatform({ ...k3sClusterFacts(topology), settings: parsePlatformSettings({}, topology) });
+  const rendered = renderApps(apps, { namespace: APPS_NAMESPACE, services: platformServices(plan), database: appDatabase(topology, parseRoleSettings(stackConfig("prod"), topology).postgres) });
+  const pods = rendered.apps.map((a) => (a.deployment.spec.template as unknown as { spec: { imagePullSecrets?: unknown; containers: { image: string }[] } }).spec);
+  expect(pods.map((p) => p.containers[0].image).sort()).toEqual(["reference-api", "reference-frontend", "reference-worker"].map((n) => `${APPS_REGISTRY}/${n}:0.1.0`));
+  for (const p of pods) expect(p.imagePullSecrets).toBeUndefined();
+});
