@@ -5,19 +5,17 @@
  * with `registry.mirrors: []` and beside an outside mirror; the apps' Deployments pulling
  * `registry.<domain>/<path>/...` with no pull Secret (containerd authenticates from registries.yaml).
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { parse } from "yaml";
 import type { VmStackConfig } from "../config";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import { BUILDS_IN_CLUSTER, withRoomForBuilds } from "./helpers/builds";
-import { Harness, isSecretAt, resolveOutput, startHarness } from "./helpers/pulumi-harness";
+import { FREEIPA_CA_PEM as CA_PEM } from "./helpers/machine-outputs";
+import { platformOnProd, SECRET } from "./helpers/platform-component";
+import { Harness, isSecretAt, resolveOutput } from "./helpers/pulumi-harness";
 import { rawStack, stackConfig } from "./helpers/stacks";
 
-const SECRET = "kubernetes:core/v1:Secret";
-const CA_PEM = "-----BEGIN CERTIFICATE-----\nRnJlZUlQQSB0ZXN0IENB\n-----END CERTIFICATE-----\n";
 const HOST = "registry.cefaslocalserver.com";
 const APPS_REGISTRY = `${HOST}/apps`;
 let h: Harness;
@@ -25,26 +23,10 @@ const topology = parseTopology(rawStack("prod"), "prod");
 const settings = parsePlatformSettings({ builds: BUILDS_IN_CLUSTER, registry: { mirrors: [] } }, topology, { builds: { appsRegistry: APPS_REGISTRY, inClusterRegistryHost: HOST } });
 
 beforeAll(async () => {
-  h = await startHarness({
-    stack: "prod",
-    outputsFor: (args) =>
-      args.type === "random:index/randomPassword:RandomPassword"
-        ? { result: `pw-${args.name}`, bcryptHash: `$2a$10$hash-of-${args.name}` }
-        : args.type === "random:index/randomBytes:RandomBytes"
-          ? { base64: Buffer.alloc(Number(args.inputs.length), args.name.length).toString("base64") }
-          : undefined,
-  });
-  const { Platform } = await import("../platform");
-  const { k3sClusterFacts } = await import("../cluster/facts");
-  const { registryCredentials } = await import("../cluster/registry-credentials");
-  new Platform("platform", {
-    provider: new k8s.Provider("k", { kubeconfig: "x" }),
-    ...withRoomForBuilds(k3sClusterFacts(topology), 2048),
-    settings,
-    registryAuth: registryCredentials(settings.registry),
-    acme: { ready: new random.RandomPassword("acme-ready", { length: 8 }), caCertificate: CA_PEM, dnsRecordsServed: [new random.RandomPassword("dns-records", { length: 8 })] },
-  });
-  await h.settle();
+  ({ h } = await platformOnProd(async (_topology, facts) => {
+    const { registryCredentials } = await import("../cluster/registry-credentials");
+    return { ...withRoomForBuilds(facts, 2048), settings, registryAuth: registryCredentials(settings.registry) };
+  }));
 }, 600_000);
 
 it("the builds push as the registry's push user with its generated password (no buildsPushPassword), as a secret", () => {
