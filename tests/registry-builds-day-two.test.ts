@@ -6,7 +6,6 @@
  * route's egress; nothing is replaced, nothing else changes. The nodes' side (registries.yaml on their
  * install step's stdin, with `registry.mirrors: []`) is row registryMirror's in-place update.
  */
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { k3sClusterFacts } from "../cluster/facts";
 import { registryCredentials } from "../cluster/registry-credentials";
@@ -15,11 +14,10 @@ import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import { Apps } from "../apps";
 import { parseApps } from "../config/apps";
-import { Platform } from "../platform";
 import { BUILDS_IN_CLUSTER, withRoomForBuilds } from "./helpers/builds";
 import { randomOutputs } from "./helpers/machine-outputs";
 import { dayTwo } from "../plan/day-two-model";
-import { runChanges } from "./helpers/platform-runs";
+import { platformRun, runChanges } from "./helpers/platform-runs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
@@ -30,15 +28,13 @@ const WEB = { name: "web", image: "web:1.0", port: 8080, replicas: { min: 1, max
 let h: Harness;
 
 function platform(name: string, inCluster: boolean): void {
-  const provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: "x", clusterIdentifier: "c" });
   const appsRegistry = inCluster ? `${HOST}/apps` : "registry.example.com/fmc";
   const parsed = parsePlatformSettings({ builds: inCluster ? BUILDS_IN_CLUSTER : BUILDS_EXAMPLE, registry: { mirrors: [] } }, topology, {
     builds: { appsRegistry, inClusterRegistryHost: HOST, ...(inCluster ? {} : { pushPassword: { set: true, secret: true } }) },
   });
   const settings = parsed.builds && !inCluster ? { ...parsed, builds: { ...parsed.builds, pushPassword: pulumi.secret("outside-password") } } : parsed;
-  const acme = { ready: provider, caCertificate: "-----BEGIN CERTIFICATE-----\nQ0E=\n-----END CERTIFICATE-----\n", dnsRecordsServed: [] };
   // The registry's users as one stack has them: the same passwords (mock outputs) in both runs.
-  const p = new Platform(name, { provider, ...facts, settings, appHosts: [], acme, registryAuth: registryCredentials(settings.registry, name) });
+  const { platform: p, provider } = platformRun(name, { ...facts, settings, registryAuth: registryCredentials(settings.registry, name) });
   const { apps } = parseApps({ appsRegistry, apps: [WEB] }, topology);
   // Under its own prefix: the app's objects share its name across kinds, compared by kind below.
   new Apps(`apps-${name}`, {
