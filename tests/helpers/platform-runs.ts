@@ -44,3 +44,14 @@ export function runChanges(h: Harness, before: string, after: string): DayTwoRes
   }
   return r;
 }
+
+/**
+ * The check of every opt-in's on and off rows (docs/day-two.md): turning it on only creates, turning
+ * it off only deletes (`way`), and only objects `own` names; nothing is replaced, and outside the
+ * opt-in exactly `updated` changes (cert-manager's release, where the opt-in routes a host).
+ */
+export function expectOnlyOwn(r: DayTwoResult, way: "created" | "deleted", own: RegExp, updated: string[] = []): void {
+  const other = way === "created" ? "deleted" : "created";
+  expect({ replaced: r.replaced, [other]: r[other], updated: r.updated }).toEqual({ replaced: [], [other]: [], updated });
+  expect(r[way].filter((n) => !own.test(n))).toEqual([]);
+}
