@@ -71,8 +71,22 @@ const PARAMS = [
   { name: "tag", description: "the images' tag (builds.tag); never latest" },
 ] as const;
 
+type ParamName = (typeof PARAMS)[number]["name"];
+
 const image = `${BUILDER_IMAGE.repository}:${BUILDER_IMAGE.tag}`;
-const param = (name: (typeof PARAMS)[number]["name"]) => `$(params.${name})`;
+const param = (name: ParamName) => `$(params.${name})`;
+
+/** The parameters as a Task or Pipeline declares them; the Pipeline's with the stack's values as defaults. */
+const paramSpecs = (defaults?: Record<ParamName, string>) =>
+  PARAMS.map((p) => ({ name: p.name, type: "string", description: p.description, ...(defaults ? { default: defaults[p.name] } : {}) }));
+
+/** Both steps run as the builder image's user (uid 1000), never as root. */
+const AS_BUILDER = { runAsUser: BUILDER_UID, runAsGroup: BUILDER_UID, runAsNonRoot: true } as const;
+
+/** A Tekton object of the builds namespace, named or (a PipelineRun) named by the API server from a prefix. */
+function tektonDoc(kind: TektonDoc["kind"], metadata: { name: string } | { generateName: string }, spec: Record<string, unknown>): TektonDoc {
+  return { apiVersion: TEKTON_API_VERSION, kind, metadata: { ...metadata, namespace: BUILDS_NAMESPACE }, spec };
+}
 
 /** `IMAGES` of the build step: one `<name> <Dockerfile> <context>` line per image. */
 export function imagesList(): string {
@@ -86,94 +100,79 @@ export function imagesList(): string {
  */
 export function renderBuildTask(options: { registryCa?: boolean } = {}): TektonDoc {
   const buildkitdFlags = ["--oci-worker-no-process-sandbox", ...(options.registryCa ? [`--config=${BUILDKITD_CONFIG_DIR}/${BUILDKITD_TOML}`] : [])].join(" ");
-  return {
-    apiVersion: TEKTON_API_VERSION,
-    kind: "Task",
-    metadata: { name: BUILD_TASK, namespace: BUILDS_NAMESPACE },
-    spec: {
-      description: "Clones the reference app and builds and pushes its api, worker and frontend images with rootless BuildKit.",
-      params: PARAMS.map((p) => ({ name: p.name, type: "string", description: p.description })),
-      volumes: [
-        { name: "source", emptyDir: {} },
-        { name: "buildkit-state", emptyDir: {} },
-        { name: "push-credentials", secret: { secretName: PUSH_SECRET, items: [{ key: ".dockerconfigjson", path: "config.json" }] } },
-        ...(options.registryCa ? [{ name: "buildkitd-config", configMap: { name: BUILDKITD_CONFIGMAP } }] : []),
-      ],
-      steps: [
-        {
-          name: "clone",
-          image,
-          computeResources: BUILD_SIZING.clone,
-          env: [
-            { name: "GIT_URL", value: param("git-url") },
-            { name: "GIT_REVISION", value: param("revision") },
-            { name: "SOURCE", value: SOURCE },
-          ],
-          script: readFileSync(CLONE_SCRIPT, "utf8"),
-          volumeMounts: [{ name: "source", mountPath: SOURCE }],
-          securityContext: {
-            runAsUser: BUILDER_UID,
-            runAsGroup: BUILDER_UID,
-            runAsNonRoot: true,
-            allowPrivilegeEscalation: false,
-            capabilities: { drop: ["ALL"] },
-            seccompProfile: { type: "RuntimeDefault" },
-          },
+  return tektonDoc("Task", { name: BUILD_TASK }, {
+    description: "Clones the reference app and builds and pushes its api, worker and frontend images with rootless BuildKit.",
+    params: paramSpecs(),
+    volumes: [
+      { name: "source", emptyDir: {} },
+      { name: "buildkit-state", emptyDir: {} },
+      { name: "push-credentials", secret: { secretName: PUSH_SECRET, items: [{ key: ".dockerconfigjson", path: "config.json" }] } },
+      ...(options.registryCa ? [{ name: "buildkitd-config", configMap: { name: BUILDKITD_CONFIGMAP } }] : []),
+    ],
+    steps: [
+      {
+        name: "clone",
+        image,
+        computeResources: BUILD_SIZING.clone,
+        env: [
+          { name: "GIT_URL", value: param("git-url") },
+          { name: "GIT_REVISION", value: param("revision") },
+          { name: "SOURCE", value: SOURCE },
+        ],
+        script: readFileSync(CLONE_SCRIPT, "utf8"),
+        volumeMounts: [{ name: "source", mountPath: SOURCE }],
+        securityContext: {
+          ...AS_BUILDER,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+          seccompProfile: { type: "RuntimeDefault" },
         },
-        {
-          name: "build",
-          image,
-          computeResources: BUILD_SIZING.build,
-          env: [
-            { name: "APP_DIR", value: `${SOURCE}/${param("path")}` },
-            { name: "REGISTRY", value: param("registry") },
-            { name: "TAG", value: param("tag") },
-            { name: "IMAGES", value: imagesList() },
-            // No PID-namespace sandbox for build steps (BuildKit's rootless Kubernetes example):
-            // the pod's own namespaces isolate them.
-            // With the in-cluster registry, also its route's CA (./registry.ts).
-            { name: "BUILDKITD_FLAGS", value: buildkitdFlags },
-            { name: "DOCKER_CONFIG", value: DOCKER_CONFIG },
-          ],
-          script: readFileSync(BUILD_SCRIPT, "utf8"),
-          volumeMounts: [
-            { name: "source", mountPath: SOURCE, readOnly: true },
-            { name: "buildkit-state", mountPath: BUILDKIT_STATE },
-            { name: "push-credentials", mountPath: DOCKER_CONFIG, readOnly: true },
-            ...(options.registryCa ? [{ name: "buildkitd-config", mountPath: BUILDKITD_CONFIG_DIR, readOnly: true }] : []),
-          ],
-          securityContext: {
-            runAsUser: BUILDER_UID,
-            runAsGroup: BUILDER_UID,
-            runAsNonRoot: true,
-            seccompProfile: { type: "Unconfined" },
-            appArmorProfile: { type: "Unconfined" },
-          },
+      },
+      {
+        name: "build",
+        image,
+        computeResources: BUILD_SIZING.build,
+        env: [
+          { name: "APP_DIR", value: `${SOURCE}/${param("path")}` },
+          { name: "REGISTRY", value: param("registry") },
+          { name: "TAG", value: param("tag") },
+          { name: "IMAGES", value: imagesList() },
+          // No PID-namespace sandbox for build steps (BuildKit's rootless Kubernetes example):
+          // the pod's own namespaces isolate them.
+          // With the in-cluster registry, also its route's CA (./registry.ts).
+          { name: "BUILDKITD_FLAGS", value: buildkitdFlags },
+          { name: "DOCKER_CONFIG", value: DOCKER_CONFIG },
+        ],
+        script: readFileSync(BUILD_SCRIPT, "utf8"),
+        volumeMounts: [
+          { name: "source", mountPath: SOURCE, readOnly: true },
+          { name: "buildkit-state", mountPath: BUILDKIT_STATE },
+          { name: "push-credentials", mountPath: DOCKER_CONFIG, readOnly: true },
+          ...(options.registryCa ? [{ name: "buildkitd-config", mountPath: BUILDKITD_CONFIG_DIR, readOnly: true }] : []),
+        ],
+        securityContext: {
+          ...AS_BUILDER,
+          seccompProfile: { type: "Unconfined" },
+          appArmorProfile: { type: "Unconfined" },
         },
-      ],
-    },
-  };
+      },
+    ],
+  });
 }
 
 type BuildParams = Pick<BuildsSettings, "gitUrl" | "revision" | "path" | "registry" | "tag">;
-const paramValues = (b: BuildParams): Record<(typeof PARAMS)[number]["name"], string> => ({ "git-url": b.gitUrl, revision: b.revision, path: b.path, registry: b.registry, tag: b.tag });
+const paramValues = (b: BuildParams): Record<ParamName, string> => ({ "git-url": b.gitUrl, revision: b.revision, path: b.path, registry: b.registry, tag: b.tag });
 
 /**
  * The Pipeline: the Task with the run's parameters, each defaulting to the stack's `builds` and
  * `appsRegistry`, so a run that names only the Pipeline builds what the stack says.
  */
 export function renderBuildPipeline(b: BuildParams): TektonDoc {
-  const defaults = paramValues(b);
-  return {
-    apiVersion: TEKTON_API_VERSION,
-    kind: "Pipeline",
-    metadata: { name: BUILD_PIPELINE, namespace: BUILDS_NAMESPACE },
-    spec: {
-      description: "Builds the reference app's images from git and pushes them to the registry (docs/builds.md).",
-      params: PARAMS.map((p) => ({ name: p.name, type: "string", description: p.description, default: defaults[p.name] })),
-      tasks: [{ name: "build", taskRef: { name: BUILD_TASK }, params: PARAMS.map((p) => ({ name: p.name, value: param(p.name) })) }],
-    },
-  };
+  return tektonDoc("Pipeline", { name: BUILD_PIPELINE }, {
+    description: "Builds the reference app's images from git and pushes them to the registry (docs/builds.md).",
+    params: paramSpecs(paramValues(b)),
+    tasks: [{ name: "build", taskRef: { name: BUILD_TASK }, params: PARAMS.map((p) => ({ name: p.name, value: param(p.name) })) }],
+  });
 }
 
 /**
@@ -182,18 +181,13 @@ export function renderBuildPipeline(b: BuildParams): TektonDoc {
  */
 export function renderPipelineRun(b: BuildParams): TektonDoc {
   const values = paramValues(b);
-  return {
-    apiVersion: TEKTON_API_VERSION,
-    kind: "PipelineRun",
-    metadata: { generateName: `${BUILD_PIPELINE}-`, namespace: BUILDS_NAMESPACE },
-    spec: {
-      pipelineRef: { name: BUILD_PIPELINE },
-      params: PARAMS.map((p) => ({ name: p.name, value: values[p.name] })),
-      // The build talks to no Kubernetes API: no token in its pod.
-      taskRunTemplate: { podTemplate: { automountServiceAccountToken: false } },
-      timeouts: { pipeline: "1h0m0s" },
-    },
-  };
+  return tektonDoc("PipelineRun", { generateName: `${BUILD_PIPELINE}-` }, {
+    pipelineRef: { name: BUILD_PIPELINE },
+    params: PARAMS.map((p) => ({ name: p.name, value: values[p.name] })),
+    // The build talks to no Kubernetes API: no token in its pod.
+    taskRunTemplate: { podTemplate: { automountServiceAccountToken: false } },
+    timeouts: { pipeline: "1h0m0s" },
+  });
 }
 
 /** The push credentials as `kubernetes.io/dockerconfigjson` (Docker's config.json): only for the registry's host. */
