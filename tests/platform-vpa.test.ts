@@ -24,7 +24,7 @@ import { platformVpaTargets } from "../platform/vpa-objects";
 import { CHARTS } from "../versions";
 import { randomOutputs } from "./helpers/machine-outputs";
 import { problemsOf } from "./helpers/problems";
-import { expectOnlyOwn, platformRun } from "./helpers/platform-runs";
+import { expectOnlyOwn, platformRun, runOf } from "./helpers/platform-runs";
 import { Harness, startHarness } from "./helpers/pulumi-harness";
 import { rawStack } from "./helpers/stacks";
 
@@ -162,7 +162,7 @@ beforeAll(async () => {
   await h.settle();
 }, 300_000);
 
-const of = (prefix: string) => h.all().filter((r) => r.name.startsWith(`${prefix}-`));
+const of = (prefix: string) => runOf(h, prefix);
 
 describe("the components", () => {
   it("on: the release in the vpa namespace (restricted), its CRDs kept on delete, skipped by Helm", () => {
