@@ -5,7 +5,7 @@
  */
 import { Apps, APPS_NAMESPACE } from "./apps";
 import { assertStackFits } from "./apps/capacity";
-import { appCredentials } from "./apps/credentials";
+import { appCredentials, appsImagePull } from "./apps/credentials";
 import { appDatabase } from "./apps/facts";
 import { clusterFacts, moreRoom, targetCluster } from "./cluster/target";
 import { loadStackConfig } from "./config";
@@ -45,11 +45,10 @@ const platform =
 const apps =
   cluster && platform && deploysApps
     ? new Apps("apps", {
-        provider: cluster.provider,
-        settings: config.apps,
-        services: platform.services,
+        provider: cluster.provider, settings: config.apps, services: platform.services,
         database: vms && appDatabase(vms.topology, vms.roles.postgres),
         credentials: appCredentials(platform, infra?.postgresPassword),
+        imagePull: appsImagePull(config, facts, cluster.registryAuth),
         after: [platform, ...cluster.appsAfter],
         clusterLifetime: cluster.lifetime,
       })

@@ -16,10 +16,15 @@ import { AppsSettings } from "../config/apps";
 import { CERT_MANAGER_API_VERSION } from "../platform/certificates";
 import { limitRangeSpec, psaLabels } from "../platform/namespaces";
 import { PlatformServices } from "../platform/services";
+import { dockerConfigJson } from "../platform/values/zot";
 import { VPA_API_VERSION, vpaFor } from "../platform/vpa-objects";
+import type { AppsImagePull } from "./credentials";
 import { APPS_NAMESPACE, AppDatabase, CredentialSource, renderApps, STRIMZI_TOPIC_API_VERSION } from "./render";
 
 export { APPS_NAMESPACE } from "./render";
+
+/** The apps' imagePullSecret with the in-cluster registry on an existing cluster (./credentials.ts). */
+export const IMAGE_PULL_SECRET = "registry-pull";
 
 /** The generated passwords the apps' Secrets are filled from (all secret outputs). */
 export interface AppCredentials {
@@ -36,6 +41,8 @@ export interface AppsArgs {
   services: PlatformServices;
   database?: AppDatabase;
   credentials: pulumi.Input<AppCredentials>;
+  /** With the in-cluster registry on an existing cluster: the pods pull with these credentials (./credentials.ts). */
+  imagePull?: AppsImagePull;
   /**
    * What every app resource waits for: the Platform (its CRDs, services and issuer). Passed to each
    * child, since a component's own `dependsOn` does not hold back its children.
@@ -61,7 +68,8 @@ export class Apps extends pulumi.ComponentResource {
 
   constructor(name: string, args: AppsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("flatcarmicrocloud:apps:Apps", name, {}, opts);
-    const rendered = renderApps(args.settings.apps, { namespace: APPS_NAMESPACE, services: args.services, database: args.database });
+    const imagePullSecret = args.imagePull ? IMAGE_PULL_SECRET : undefined;
+    const rendered = renderApps(args.settings.apps, { namespace: APPS_NAMESPACE, services: args.services, database: args.database, imagePullSecret });
 
     const k8sOpts = { parent: this, provider: args.provider, dependsOn: args.after, deletedWith: args.clusterLifetime };
     this.endpoints = {};
@@ -83,6 +91,18 @@ export class Apps extends pulumi.ComponentResource {
       ),
     ];
     const afterGuardRails = { ...k8sOpts, dependsOn: [...args.after, ...guardRails] };
+    const pull = args.imagePull;
+    const pullSecret =
+      pull &&
+      new k8s.core.v1.Secret(
+        `${name}-${IMAGE_PULL_SECRET}`,
+        {
+          metadata: { name: IMAGE_PULL_SECRET, namespace: ns },
+          type: "kubernetes.io/dockerconfigjson",
+          stringData: pulumi.secret(pull.password.apply((p) => ({ ".dockerconfigjson": dockerConfigJson(pull.host, pull.username, p) }))),
+        },
+        { ...afterGuardRails, additionalSecretOutputs: ["data", "stringData"] },
+      );
 
     const certificates = new Map<string, k8s.apiextensions.CustomResource>();
     for (const cert of rendered.certificates) {
@@ -114,7 +134,7 @@ export class Apps extends pulumi.ComponentResource {
       const app = r.app;
       const meta = (doc: { name: string; labels: Record<string, string> }) => ({ name: doc.name, namespace: ns, labels: doc.labels });
       const id = `${name}-${app.name}`;
-      const deps: pulumi.Resource[] = [...args.after, ...guardRails, ...app.uses.kafkaTopics.map((t) => topics.get(t) as pulumi.Resource)];
+      const deps: pulumi.Resource[] = [...args.after, ...guardRails, ...(pullSecret ? [pullSecret] : []), ...app.uses.kafkaTopics.map((t) => topics.get(t) as pulumi.Resource)];
       const sa = new k8s.core.v1.ServiceAccount(
         id,
         { metadata: meta(r.serviceAccount), automountServiceAccountToken: r.serviceAccount.automountServiceAccountToken },

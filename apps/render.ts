@@ -33,6 +33,11 @@ export interface AppContext {
   services: PlatformServices;
   /** Undefined when the topology has no PostgreSQL VM (config validation rejects `postgres: true` then). */
   database?: AppDatabase;
+  /**
+   * The dockerconfigjson Secret the pods pull with: only on an existing cluster whose apps pull from
+   * the in-cluster registry (its nodes have no registries.yaml of the program's, ./credentials.ts).
+   */
+  imagePullSecret?: string;
 }
 
 /** Which platform password fills a key of an app's credentials Secret. */
@@ -155,6 +160,7 @@ export function renderDeployment(app: AppSpec, ctx: AppContext, secretName: stri
         spec: {
           serviceAccountName: serviceAccount,
           automountServiceAccountToken: app.serviceAccountToken,
+          ...(ctx.imagePullSecret ? { imagePullSecrets: [{ name: ctx.imagePullSecret }] } : {}),
           securityContext: {
             runAsNonRoot: true,
             runAsUser: app.runAsUser,

@@ -5,9 +5,11 @@
  * with `registry.mirrors: []` and beside an outside mirror; the apps' Deployments pulling
  * `registry.<domain>/<path>/...` with no pull Secret (containerd authenticates from registries.yaml).
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
-import type { VmStackConfig } from "../config";
+import type { StackConfig, VmStackConfig } from "../config";
+import type { Platform } from "../platform";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
 import { BUILDS_IN_CLUSTER, withRoomForBuilds } from "./helpers/builds";
@@ -17,16 +19,31 @@ import { Harness, isSecretAt, resolveOutput } from "./helpers/pulumi-harness";
 import { rawStack, stackConfig } from "./helpers/stacks";
 
 const HOST = "registry.cefaslocalserver.com";
+const WEB = { name: "web", image: "web:1.0", port: 8080, replicas: { min: 1, max: 2 }, resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } } };
 const APPS_REGISTRY = `${HOST}/apps`;
 let h: Harness;
 const topology = parseTopology(rawStack("prod"), "prod");
 const settings = parsePlatformSettings({ builds: BUILDS_IN_CLUSTER, registry: { mirrors: [] } }, topology, { builds: { appsRegistry: APPS_REGISTRY, inClusterRegistryHost: HOST } });
 
 beforeAll(async () => {
-  ({ h } = await platformOnProd(async (_topology, facts) => {
+  let platform: Platform;
+  ({ h, platform } = await platformOnProd(async (_topology, facts) => {
     const { registryCredentials } = await import("../cluster/registry-credentials");
     return { ...withRoomForBuilds(facts, 2048), settings, registryAuth: registryCredentials(settings.registry) };
   }));
+  // The apps as an existing cluster's (its nodes are the user's): they pull with an imagePullSecret.
+  const { Apps } = await import("../apps");
+  const { parseApps } = await import("../config/apps");
+  const { apps } = parseApps({ appsRegistry: APPS_REGISTRY, apps: [WEB] }, topology);
+  new Apps("apps", {
+    provider: new k8s.Provider("apps-k", { kubeconfig: "x" }),
+    settings: { registry: APPS_REGISTRY, apps },
+    services: platform.services,
+    credentials: pulumi.output({ redisPassword: "r", redisSentinelPassword: "s", mqttUser: "mqtt", mqttPassword: "m" }),
+    after: [platform],
+    imagePull: { host: HOST, username: "pull", password: pulumi.secret("pw-pull") },
+  });
+  await h.settle();
 }, 600_000);
 
 it("the builds push as the registry's push user with its generated password (no buildsPushPassword), as a secret", () => {
@@ -113,4 +130,32 @@ it("the apps' Deployments pull registry.<domain>/<path>/<name>:<tag>, with no im
   const pods = rendered.apps.map((a) => (a.deployment.spec.template as unknown as { spec: { imagePullSecrets?: unknown; containers: { image: string }[] } }).spec);
   expect(pods.map((p) => p.containers[0].image).sort()).toEqual(["reference-api", "reference-frontend", "reference-worker"].map((n) => `${APPS_REGISTRY}/${n}:0.1.0`));
   for (const p of pods) expect(p.imagePullSecrets).toBeUndefined();
+});
+
+describe("an existing cluster's apps (its nodes are the user's: no registries.yaml of the program's)", () => {
+  it("pull with the registry-pull Secret (the pull user, for the registry's host only), secret, created before the Deployments", () => {
+    const secret = h.byName("apps-registry-pull");
+    expect(secret.inputs).toMatchObject({ type: "kubernetes.io/dockerconfigjson", metadata: { name: "registry-pull", namespace: "apps" } });
+    expect(isSecretAt(secret.rawInputs, ["stringData"])).toBe(true);
+    const doc = JSON.parse((secret.inputs.stringData as Record<string, string>)[".dockerconfigjson"]) as { auths: Record<string, { username: string; password: string }> };
+    expect(Object.entries(doc.auths).map(([host, a]) => [host, a.username, a.password])).toEqual([[HOST, "pull", "pw-pull"]]);
+    const deployment = h.byType("kubernetes:apps/v1:Deployment").find((d) => d.name === "apps-web")!;
+    expect((deployment.inputs.spec as { template: { spec: { imagePullSecrets: unknown; containers: { image: string }[] } } }).template.spec).toMatchObject({
+      imagePullSecrets: [{ name: "registry-pull" }],
+      containers: [{ image: `${APPS_REGISTRY}/web:1.0` }],
+    });
+    expect(h.dependsOn(deployment, secret)).toBe(true);
+  });
+
+  it("appsImagePull: only on an existing cluster whose appsRegistry is the in-cluster registry", async () => {
+    const { appsImagePull } = await import("../apps/credentials");
+    const { k3sClusterFacts } = await import("../cluster/facts");
+    const facts = { ...k3sClusterFacts(topology), ingress: { ...k3sClusterFacts(topology).ingress, httpsPort: 30443 } };
+    const auth = { push: { username: "push", password: pulumi.output("a"), bcryptHash: pulumi.output("h") }, pull: { username: "pull", password: pulumi.output("b"), bcryptHash: pulumi.output("h") } };
+    const config = (target: "existing" | "vms", registry: string) => ({ target, apps: { registry, apps: [] } }) as unknown as StackConfig;
+    expect(appsImagePull(config("existing", `${HOST}:30443/apps`), facts, auth)).toMatchObject({ host: `${HOST}:30443`, username: "pull" });
+    expect(appsImagePull(config("vms", `${HOST}:30443/apps`), facts, auth)).toBeUndefined();
+    expect(appsImagePull(config("existing", "registry.example.com/fmc"), facts, auth)).toBeUndefined();
+    expect(appsImagePull(config("existing", `${HOST}:30443/apps`), facts, undefined)).toBeUndefined();
+  });
 });
