@@ -11,13 +11,13 @@ import { clusterFacts, moreRoom, targetCluster } from "./cluster/target";
 import { loadStackConfig } from "./config";
 import { deploys } from "./config/topology";
 import { infraStage } from "./infra/stage";
-import { logsRouteHosts, Platform, volumeBackupPlan } from "./platform";
+import { Platform, volumeBackupPlan } from "./platform";
 
 // Config: every key validated; a bad stack config stops here, before anything is created.
 const config = loadStackConfig();
 const vms = config.target === "vms" ? config : undefined;
 const facts = clusterFacts(config);
-const appHosts = [...new Set([...config.apps.apps.flatMap((a) => (a.ingress ? [a.ingress.host] : [])), ...logsRouteHosts(config.platform.logs, facts.domain)])];
+const appHosts = [...new Set(config.apps.apps.flatMap((a) => (a.ingress ? [a.ingress.host] : [])))];
 // `deployUpTo` stops before the stages that reach into the VMs (SSH, K3s, Helm).
 const deploysPlatform = !vms || deploys(vms.topology.deployUpTo, "platform");
 const deploysApps = !vms || deploys(vms.topology.deployUpTo, "apps");

@@ -15,25 +15,36 @@ export const INGRESS = {
 } as const;
 
 /**
- * Names under the stack's domain that Traefik routes (`<name>.<domain>`). FreeIPA resolves each of
- * them to the load balancer, and the platform's routes answer on them.
+ * Names under the stack's domain that Traefik routes for the platform on every stack
+ * (`<name>.<domain>`). FreeIPA resolves each of them to the load balancer, and the platform's routes
+ * answer on them.
  */
 export const INGRESS_HOSTS = {
   grafana: "grafana",
   traefikDashboard: "traefik",
   cephDashboard: "ceph",
-  /**
-   * Argo CD's UI, routed only with the `gitops` opt-in. Reserved on every stack (FreeIPA's record,
-   * no app may take it), so turning GitOps on or off changes no DNS record.
-   */
-  argocd: "argocd",
 } as const;
 
 /**
- * The registry opt-in's route (`registry.<domain>`, platform/values/zot.ts). Not in INGRESS_HOSTS: it
- * gets a certificate and a DNS record only while the opt-in is on; an app may never take the name.
+ * The opt-ins' route hosts, by opt-in (platform/opt-ins.ts OPT_INS `key`): the one list of them. Each
+ * is routed, and gets a Certificate, only while its opt-in is on (Kibana's only with `logs.stack:
+ * elk`), but reserved on every stack like INGRESS_HOSTS: no app may take it, and FreeIPA resolves it
+ * and cert-manager's HTTP-01 self-check knows it on every stack, so turning an opt-in on or off
+ * changes neither FreeIPA's records nor cert-manager's release (docs/day-two.md).
  */
-export const REGISTRY_HOST = "registry";
+export const OPT_IN_HOSTS = {
+  gitops: { argocd: "argocd" },
+  registry: { registry: "registry" },
+  logs: { kibana: "kibana" },
+} as const;
+
+/** Every name the platform reserves under the domain: its own routes' and every opt-in's. */
+export const PLATFORM_HOST_NAMES: readonly string[] = [...Object.values(INGRESS_HOSTS), ...Object.values(OPT_IN_HOSTS).flatMap((hosts) => Object.values(hosts))];
+
+/** PLATFORM_HOST_NAMES under `domain`: what FreeIPA resolves to the load balancer and no app may take. */
+export function platformHosts(domain: string): string[] {
+  return PLATFORM_HOST_NAMES.map((name) => `${name}.${domain}`);
+}
 
 /**
  * K3s's pod and service ranges (its defaults, set explicitly). Traffic from a node's host network to a

@@ -6,7 +6,7 @@
  */
 import { cpuMilli, memoryMiB, Resources } from "../platform/resources";
 import { looksSecretKey } from "../policy/secret-keys";
-import { INGRESS_HOSTS, REGISTRY_HOST } from "../ports";
+import { platformHosts } from "../ports";
 import { readRawConfig } from "./load";
 import { Topology } from "./topology";
 import { Collector, ConfigError, isObj } from "./validate";
@@ -240,9 +240,9 @@ function parseIngress(c: Collector, key: string, raw: unknown, domain: string): 
   else if (host && !host.slice(0, -domain.length - 1).split(".").every((l) => HOST_LABEL.test(l))) {
     c.fail(`${key}.host`, `"${host}" is not a valid host name`);
   }
-  // The registry opt-in's host is reserved whether or not the opt-in is on: turning it on later must not take an app's route.
-  const platformHosts = [...Object.values(INGRESS_HOSTS), REGISTRY_HOST].map((h) => `${h}.${domain}`);
-  if (platformHosts.includes(host)) c.fail(`${key}.host`, `"${host}" is one of the platform's own hosts (${platformHosts.join(", ")})`);
+  // The opt-ins' hosts are reserved whether or not their opt-in is on: turning one on later must not take an app's route.
+  const reserved = platformHosts(domain);
+  if (reserved.includes(host)) c.fail(`${key}.host`, `"${host}" is one of the platform's own hosts (${reserved.join(", ")})`);
   const paths = c.stringList(`${key}.paths`, raw.paths, ["/"]);
   if (paths.length === 0) c.fail(`${key}.paths`, "must list at least one path prefix (e.g. /)");
   paths.forEach((p, i) => {

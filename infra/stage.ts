@@ -11,7 +11,6 @@
  * A function rather than a component: the resources keep the parents (and so the URNs) they have
  * always had, and a live stack previews no change from this refactoring.
  */
-import { registryRouteHosts } from "../config/opt-ins/registry";
 import { BackupMonitoring } from "../config/backup-freshness";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
@@ -69,9 +68,7 @@ export function infraStage(config: VmStackConfig, appHosts: string[]): InfraStag
   // The Rocky VMs' roles (bastion, load balancer, FreeIPA, PostgreSQL) arrive in their first-boot
   // config; their passwords never do (the cloud-init disk is world-readable on the host): they
   // arrive after boot, on a command's stdin.
-  // The registry opt-in's route resolves to the load balancer like an app's.
-  const routeHosts = [...appHosts, ...registryRouteHosts(config.platform.registry, topology.domain)];
-  const roles = new GuestRoles("guest-roles", { topology, settings: config.roles, appHosts: routeHosts, backup: config.backup });
+  const roles = new GuestRoles("guest-roles", { topology, settings: config.roles, appHosts, backup: config.backup });
   const { servers, agents, k3sNodeChangesPerUp } = config.cluster.settings;
   const k3s = { servers, agents, k3sNodeChangesPerUp };
   const previous = previousDeployment();

@@ -85,7 +85,6 @@ import { VPA_API_VERSION } from "./vpa-objects";
 
 export type { PlatformFacts, PlatformNode } from "./facts";
 export { volumeBackupPlan } from "./volume-backups";
-export { logsRouteHosts } from "./values/logs-elk";
 
 export interface PlatformArgs extends PlatformFacts {
   /** Stage 2's provider for the new cluster. */

@@ -7,8 +7,7 @@ import { AlertSettings } from "../config/alerts";
 import { BackupMonitoring } from "../config/backup-freshness";
 import { PlatformSettings } from "../config/platform";
 import { ZONE_LABEL } from "../config/failure-domains";
-import { INGRESS_HOSTS } from "../ports";
-import { registryRouteHosts } from "../config/opt-ins/registry";
+import { platformHosts } from "../ports";
 import { CephLayout, cephLayout } from "./ceph-layout";
 import { IngressEndpoint, isSchedulable, PlatformNode, TlsFacts } from "./facts";
 import { VolumeBackupPlan, watchVolumes } from "./volume-backups";
@@ -136,8 +135,7 @@ export function planPlatform(input: PlanInput): PlatformPlan {
       ...input.tls,
       hosts: [
         ...new Set([
-          ...Object.values(INGRESS_HOSTS).map((h) => `${h}.${input.domain}`),
-          ...registryRouteHosts(input.settings.registry, input.domain),
+          ...platformHosts(input.domain),
           ...(input.appHosts ?? []),
         ]),
       ].sort(),

@@ -341,6 +341,7 @@ const CHANGES: Record<
   gitopsOff: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
   gitopsRepository: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
   gitopsDefaultProject: { edit: () => undefined, checkedIn: "tests/platform-gitops.test.ts" },
+  optInHosts: { edit: () => undefined, checkedIn: "tests/route-hosts.test.ts" },
   // Hosts and pools: from prod's VMs in `hosts` form (tests/helpers/two-hosts.ts).
   hostsList: { edit: onHosts(1), also: (r) => expect(libvirtChanges(r)).toEqual([]) },
   hostAdded: {

@@ -399,8 +399,19 @@ describe("TLS from FreeIPA", () => {
     expect(values.crds).toEqual({ enabled: true, keep: true });
     expect(values.hostAliases).toEqual([
       { ip: "10.17.4.11", hostnames: ["freeipa1.cefaslocalserver.com"] },
-      // argocd: reserved on every stack (ports.ts INGRESS_HOSTS), routed only with the gitops opt-in.
-      { ip: "10.17.4.12", hostnames: ["app.cefaslocalserver.com", "argocd.cefaslocalserver.com", "ceph.cefaslocalserver.com", "grafana.cefaslocalserver.com", "traefik.cefaslocalserver.com"] },
+      // argocd, kibana, registry: the opt-ins' hosts, reserved on every stack (ports.ts OPT_IN_HOSTS), routed only with their opt-in.
+      {
+        ip: "10.17.4.12",
+        hostnames: [
+          "app.cefaslocalserver.com",
+          "argocd.cefaslocalserver.com",
+          "ceph.cefaslocalserver.com",
+          "grafana.cefaslocalserver.com",
+          "kibana.cefaslocalserver.com",
+          "registry.cefaslocalserver.com",
+          "traefik.cefaslocalserver.com",
+        ],
+      },
     ]);
     const policy = (name: string) => (h.byType(NETWORK_POLICY).find((p) => p.name === `platform-cert-manager-${name}`) as Recorded).inputs.spec;
     expect(policy("allow-acme-directory")).toMatchObject({ egress: [{ to: [{ ipBlock: { cidr: "10.17.4.11/32" } }], ports: [{ port: 443, protocol: "TCP" }] }] });

@@ -15,7 +15,6 @@ import { logsLines } from "../plan/report";
 import { k3sClusterFacts } from "../cluster/facts";
 import { parsePlatformSettings } from "../config/platform";
 import { parseTopology } from "../config/validate";
-import { logsRouteHosts } from "../platform";
 import { capacityReport } from "../platform/capacity";
 import { ilmPolicy, indexTemplate, retentionScript, RETENTION_JOB } from "../platform/logs-retention";
 import { NAMESPACES, platformNamespaces } from "../platform/namespaces";
@@ -82,8 +81,8 @@ describe("ELK values", () => {
     expect(elk.certificates.find((c) => c.namespace === "logging")?.spec).toMatchObject({ dnsNames: [host], secretName: kb.ingress.tls.secretName });
     expect(kb.config).toMatchObject({ "server.publicBaseUrl": `https://${host}`, "telemetry.optIn": false });
     expect(kb.elasticsearchRef).toEqual({ name: "elasticsearch" });
-    expect(logsRouteHosts(settingsWith({ stack: "elk" }).logs, "example.net")).toEqual(["kibana.example.net"]);
-    expect(logsRouteHosts(settingsWith({ stack: "loki" }).logs, "example.net")).toEqual([]);
+    // Routed and certified only with elk; Loki is read through Grafana.
+    expect(render({ stack: "loki" }).certificates.filter((c) => c.namespace === "logging")).toEqual([]);
   });
 
   it("the operator watches the logging namespace only, meets restricted, sends no telemetry", () => {
@@ -291,7 +290,7 @@ function platform(name: string, logs?: unknown): void {
   const settings = settingsWith(logs);
   // The seed's workers cannot hold ELK (above): a fourth worker of the same size stands for the room.
   const nodes = [...facts.nodes, { ...facts.nodes.find((n) => !n.taints?.length)!, name: "worker4", address: "10.17.4.99" }];
-  platformRun(name, { ...facts, nodes, settings, appHosts: logsRouteHosts(settings.logs, facts.domain) });
+  platformRun(name, { ...facts, nodes, settings, appHosts: [] });
 }
 
 beforeAll(async () => {
@@ -344,9 +343,9 @@ const changes = (before: string, after: string) => runChanges(h, before, after);
 
 
 describe("docs/day-two.md row logsOn", () => {
-  it("elk: only the opt-in's objects are created; cert-manager's release gains Kibana's host (its HTTP-01 self-check resolves it); nothing replaced or deleted", () => {
+  it("elk: only the opt-in's objects are created; cert-manager's release already knows Kibana's host (reserved on every stack, ports.ts); nothing replaced, updated or deleted", () => {
     const r = changes("off", "elk");
-    expectOnlyOwn(r, "created", ours, ["cert-manager"]);
+    expectOnlyOwn(r, "created", ours);
     expect(r.created).toEqual(expect.arrayContaining(["ns-logging", "ns-elastic-system", "eck-operator", "eck-stack", "fluent-bit", RETENTION_JOB]));
   });
 
@@ -357,9 +356,9 @@ describe("docs/day-two.md row logsOn", () => {
 });
 
 describe("docs/day-two.md row logsOff", () => {
-  it("only the opt-in's objects are deleted (cert-manager loses Kibana's host)", () => {
+  it("only the opt-in's objects are deleted; cert-manager keeps Kibana's host", () => {
     const elk = changes("elk", "off");
-    expectOnlyOwn(elk, "deleted", ours, ["cert-manager"]);
+    expectOnlyOwn(elk, "deleted", ours);
     const loki = changes("loki", "off");
     expectOnlyOwn(loki, "deleted", ours);
   });
@@ -372,7 +371,7 @@ describe("docs/day-two.md row logsStack", () => {
     expect(r.deleted).toEqual(expect.arrayContaining(["eck-operator", "eck-stack", RETENTION_JOB, "ns-elastic-system"]));
     expect(r.created).toEqual(expect.arrayContaining(["loki", "fmc-loki-datasource"]));
     expect([...r.created, ...r.deleted].filter((n) => !ours.test(n))).toEqual([]);
-    expect(r.updated.filter((n) => !ours.test(n))).toEqual(["cert-manager"]);
+    expect(r.updated.filter((n) => !ours.test(n))).toEqual([]);
     expect(r.updated).toEqual(expect.arrayContaining(["fluent-bit"]));
     expect(r.deleted).not.toContain("ns-logging");
   });

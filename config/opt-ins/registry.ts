@@ -4,7 +4,7 @@
  * (cluster/registries.ts writes their registries.yaml) and, if asked, scans its images for CVEs.
  * `parseRegistry` is pure and names `registry.<field>` in every problem.
  */
-import { REGISTRY_HOST } from "../../ports";
+import { OPT_IN_HOSTS } from "../../ports";
 import { Collector } from "../validate";
 
 /**
@@ -34,9 +34,9 @@ export interface RegistrySettings {
   scanning?: { dbRepository: string; javaDbRepository: string };
 }
 
-/** The registry's route host, `registry.<domain>`: a certificate and (VM topology) a FreeIPA record while the opt-in is on. */
+/** The registry's route host (ports.ts OPT_IN_HOSTS): routed, with a certificate, only while the opt-in is on. */
 export function registryHost(domain: string): string {
-  return `${REGISTRY_HOST}.${domain}`;
+  return `${OPT_IN_HOSTS.registry.registry}.${domain}`;
 }
 
 /** The registry as clients outside the pod name it: the route's host, with the HTTPS port when not 443. */
@@ -86,10 +86,6 @@ export function appsRegistryProblems(ctx: AppsRegistryContext): string[] {
   return problems;
 }
 
-/** The route hosts an opt-in adds (none while it is off). */
-export function registryRouteHosts(registry: RegistrySettings | undefined, domain: string): string[] {
-  return registry ? [registryHost(domain)] : [];
-}
 
 /** zot's users (htpasswd): `push` reads and writes every repository, `pull` reads (nodes, Prometheus). */
 export const REGISTRY_USER_NAMES = { push: "push", pull: "pull" } as const;

@@ -8,7 +8,7 @@
  */
 import { RoleSettings } from "../../config/roles";
 import { fqdn, Topology, VmSpec, vmsWithRole } from "../../config/topology";
-import { INGRESS_HOSTS } from "../../ports";
+import { PLATFORM_HOST_NAMES } from "../../ports";
 import { CloudConfigFragment } from "../cloudinit";
 import { renderFirewallScript } from "./firewall";
 import { networkOf, vmNetworksOf } from "./networks";
@@ -64,7 +64,7 @@ export function vmReverseZones(topology: Topology): string[] {
 /**
  * Every address of every VM gets an A record; addresses on VM networks get PTR records. The LAN's
  * reverse zone belongs to the LAN's own DNS, so bridge addresses get no PTR here. The names the
- * platform's ingress answers on (ports.ts), and the apps' route hosts (`appHosts`, fully qualified,
+ * platform reserves (ports.ts: its own routes' and every opt-in's, on or off), and the apps' route hosts (`appHosts`, fully qualified,
  * under the domain), point at every address of the load balancer, which forwards them to Traefik:
  * clients resolve them, and so does FreeIPA's ACME service when it validates a certificate request.
  */
@@ -80,7 +80,7 @@ export function dnsRecords(topology: Topology, appHosts: readonly string[] = [])
   }
   const suffix = `.${topology.domain}`;
   const appNames = appHosts.filter((h) => h.endsWith(suffix)).map((h) => h.slice(0, -suffix.length));
-  const ingressNames = [...new Set([...Object.values(INGRESS_HOSTS), ...appNames])];
+  const ingressNames = [...new Set([...PLATFORM_HOST_NAMES, ...appNames])];
   for (const lb of vmsWithRole(topology, "loadbalancer")) {
     for (const host of ingressNames) {
       for (const nic of lb.nics) records.a.push({ name: host, address: nic.address });

@@ -15,7 +15,7 @@
 import { CHARTS } from "../../versions";
 import { Workload } from "../capacity";
 import { tlsSecretName } from "../certificates";
-import { INGRESS_HOSTS } from "../../ports";
+import { OPT_IN_HOSTS } from "../../ports";
 import { PlatformPlan } from "../plan";
 import { Resources } from "../resources";
 import { SIZING } from "../sizing";
@@ -78,7 +78,7 @@ export interface ArgoCdValues {
 }
 
 export function argocdHost(plan: Pick<PlatformPlan, "domain">): string {
-  return `${INGRESS_HOSTS.argocd}.${plan.domain}`;
+  return `${OPT_IN_HOSTS.gitops.argocd}.${plan.domain}`;
 }
 
 export function argocdValues(plan: PlatformPlan, sshKnownHosts: readonly string[]): ArgoCdValues {

@@ -18,6 +18,7 @@
  *   policy, needs an Enterprise licence: retention goes in through ../logs-retention.ts instead.
  */
 import type { LogsSettings } from "../../config/opt-ins/logs";
+import { OPT_IN_HOSTS } from "../../ports";
 import { CHARTS } from "../../versions";
 import { Workload } from "../capacity";
 import { NAMESPACES } from "../namespaces";
@@ -32,11 +33,9 @@ export const ECK_OPERATOR_RELEASE = "eck-operator";
 export const ECK_STACK_RELEASE = "eck-stack";
 export const ELASTICSEARCH_NAME = "elasticsearch";
 export const KIBANA_NAME = "kibana";
-/** Kibana's route: `kibana.<domain>`, only while the ELK stack is on (not one of ports.ts' fixed hosts). */
-export const KIBANA_HOST = "kibana";
-
+/** Kibana's route host (ports.ts OPT_IN_HOSTS): routed only while the ELK stack is on, reserved on every stack. */
 export function kibanaHost(domain: string): string {
-  return `${KIBANA_HOST}.${domain}`;
+  return `${OPT_IN_HOSTS.logs.kibana}.${domain}`;
 }
 
 /** ECK's names for what it makes of the Elasticsearch resource (`<name>-es-...`). */
@@ -224,7 +223,3 @@ export function kibanaRoute(plan: Pick<PlatformPlan, "domain" | "ingress" | "tls
   return { host, publicUrl: `https://${host}${port}`, ...(plan.tls ? { tlsSecretName: tlsSecretName(host) } : {}) };
 }
 
-/** Hosts the logs opt-in adds to the routes (FreeIPA resolves them to the load balancer): Kibana's with elk. */
-export function logsRouteHosts(logs: LogsSettings | undefined, domain: string): string[] {
-  return logs?.stack === "elk" ? [kibanaHost(domain)] : [];
-}

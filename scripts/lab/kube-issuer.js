@@ -332,7 +332,7 @@ function issuerPreviewProblems(steps, { expected, optional }) {
 async function issuerSteps(ctx) {
   const { ROOT, RUN, PROJECT_NAME, kube, cli, stack, stackFile, step, pki, previewOps, applyAndNoOp, described } = ctx;
   const { NAMESPACES } = require(path.join(ROOT, "platform", "namespaces.ts"));
-  const { INGRESS_HOSTS } = require(path.join(ROOT, "ports.ts"));
+  const { INGRESS_HOSTS, OPT_IN_HOSTS } = require(path.join(ROOT, "ports.ts"));
   const { CA_SECRET, CA_CERTIFICATE, SELF_SIGNED_ISSUER } = require(path.join(ROOT, "platform", "values", "cert-manager.ts"));
   const { ISSUER_NAMES } = require(path.join(ROOT, "platform", "certificates.ts"));
   const dir = path.join(RUN, "issuer");
@@ -343,8 +343,8 @@ async function issuerSteps(ctx) {
     fs.writeFileSync(stackFile, doc.toString());
   };
   const config = YAML.parse(fs.readFileSync(stackFile, "utf8")).config;
-  // Argo CD's host is reserved on every stack (ports.ts) but routed only with the gitops opt-in.
-  const routed = Object.fromEntries(Object.entries(INGRESS_HOSTS).filter(([k]) => k !== "argocd" || config[key("gitops")] !== undefined));
+  // The opt-ins' hosts are reserved on every stack (ports.ts) but routed only while their opt-in is on: the lab stack's gitops.
+  const routed = { ...INGRESS_HOSTS, ...(config[key("gitops")] !== undefined ? OPT_IN_HOSTS.gitops : {}) };
   const hosts = routeHosts(config[key("domain")], routed, config[key("apps")] || []);
   const namespaces = { certManager: NAMESPACES.certManager.name, platformCertificates: [NAMESPACES.monitoring.name, NAMESPACES.traefik.name, NAMESPACES.rookCeph.name] };
   const held = (label, from, to, steps) => {
