@@ -9,8 +9,8 @@ import { readFileSync } from "fs";
 import { isAbsolute } from "path";
 import { ClusterNode, isSchedulable } from "../cluster-facts";
 import { CHARTS, EARLIER_CHARTS } from "../versions";
-import { readRawConfig } from "./load";
-import { parseRegistry, registryHost, RegistrySettings } from "./opt-ins/registry";
+import { isConfigSet, readRawConfig } from "./load";
+import { inClusterRegistryOf, parseRegistry, registryHost, RegistrySettings } from "./opt-ins/registry";
 import { parseVpa, VpaSettings } from "./opt-ins/vpa";
 import { Topology } from "./topology";
 import { Collector, ConfigError } from "./validate";
@@ -372,9 +372,13 @@ export function pemCertificates(text: string): { blocks: string[]; valid: string
 /** Reads the stage 3 keys from the stack config and validates them; throws a ConfigError naming each bad key. */
 export function loadPlatformSettings(topology: PlatformTarget): PlatformSettings {
   // `builds` pushes to `appsRegistry` with the secret `buildsPushPassword`: read both for its checks.
-  const { raw: secrets, outputs } = readSecretKeys([BUILDS_PUSH_PASSWORD_KEY]);
-  const password = secrets[BUILDS_PUSH_PASSWORD_KEY];
+  // With the in-cluster registry the password is the registry's own: buildsPushPassword is only tested
+  // for presence (refused if set), never read as a secret, so `npm run plan` supplies it no placeholder.
   const { appsRegistry, domain } = readRawConfig(["appsRegistry", "domain"]);
+  const inClusterRegistryHost = typeof domain === "string" ? registryHost(domain.toLowerCase()) : undefined;
+  const pushesInCluster = typeof appsRegistry === "string" && typeof domain === "string" && inClusterRegistryOf(appsRegistry, domain.toLowerCase()) !== undefined;
+  const { raw: secrets, outputs } = readSecretKeys<typeof BUILDS_PUSH_PASSWORD_KEY>(pushesInCluster ? [] : [BUILDS_PUSH_PASSWORD_KEY]);
+  const password = pushesInCluster ? (isConfigSet(BUILDS_PUSH_PASSWORD_KEY) ? { value: "set", secret: true } : undefined) : secrets[BUILDS_PUSH_PASSWORD_KEY];
   // The gitops credential from the raw store, not Config.get: checked here (it may be a multi-line
   // SSH key) and delivered only as a secret Output.
   const credential = pulumi.runtime.getConfig(`${pulumi.getProject()}:${GITOPS_CREDENTIAL_KEY}`)?.trim();
@@ -387,7 +391,7 @@ export function loadPlatformSettings(topology: PlatformTarget): PlatformSettings
       appsRegistry: typeof appsRegistry === "string" ? appsRegistry : undefined,
       pushPassword: password && { set: password.value !== "", secret: password.secret },
       // An appsRegistry on the registry opt-in's host pushes with its credentials (config/opt-ins/builds.ts).
-      ...(typeof domain === "string" ? { inClusterRegistryHost: registryHost(domain.toLowerCase()) } : {}),
+      ...(inClusterRegistryHost ? { inClusterRegistryHost } : {}),
     },
   });
   if (settings.gitops?.credential) settings.gitops.credentialValue = new pulumi.Config().requireSecret(GITOPS_CREDENTIAL_KEY);
