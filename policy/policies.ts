@@ -471,6 +471,136 @@ export const buildStepsBounded: ResourceValidationPolicy = {
   },
 };
 
+// ---- opt-ins: the registry ----------------------------------------------------------------------
+
+/** zot's own ways to authenticate a client (pkg/api/config AuthConfig); without one every client is anonymous. */
+const ZOT_AUTH = ["htpasswd", "ldap", "openid", "bearer"];
+
+/** What is wrong with a zot release's values: the config it mounts, its authentication, its storage. */
+function zotProblems(values: unknown): string[] {
+  const problems: string[] = [];
+  const text = at(values, ["configFiles", "config.json"]);
+  let config: unknown;
+  if (at(values, ["mountConfig"]) !== true || typeof text !== "string") {
+    problems.push("values.mountConfig and values.configFiles[\"config.json\"] are not set: zot runs the image's own config, which authenticates nobody");
+  } else {
+    try {
+      config = JSON.parse(text);
+    } catch {
+      problems.push("values.configFiles[\"config.json\"] is not JSON");
+    }
+  }
+  if (config !== undefined) {
+    const auth = at(config, ["http", "auth"]);
+    if (!ZOT_AUTH.some((k) => isObj(at(auth, [k])))) problems.push(`config.json http.auth sets none of ${ZOT_AUTH.join(", ")}: every client is anonymous`);
+    for (const [path, v] of walk(at(config, ["http", "accessControl"]), ["http", "accessControl"])) {
+      if (path[path.length - 1] === "anonymousPolicy" && Array.isArray(v) && v.length > 0) problems.push(`config.json ${show(path)} lets anonymous clients ${v.join(", ")}`);
+    }
+  }
+  const claim = at(values, ["pvc", "create"]) === true || (typeof at(values, ["pvc", "name"]) === "string" && at(values, ["pvc", "name"]) !== "");
+  if (at(values, ["persistence"]) !== true || !claim) problems.push("values.persistence is not on a claim (persistence true with pvc.create or pvc.name): the images would live in the pod's emptyDir and go with it");
+  return problems;
+}
+
+export const registryAuthenticatedOnClaim: ResourceValidationPolicy = {
+  name: "registry-authenticated-on-a-claim",
+  description:
+    "A zot release mounts its own config.json, which authenticates every client (htpasswd, LDAP, OpenID or bearer) and gives anonymous " +
+    "clients no action, and keeps its images on a persistent volume claim.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (!HELM_TYPES.includes(args.type) || !/(^|\/)zot$/.test(String(args.props.chart ?? ""))) return;
+    for (const problem of zotProblems(args.props.values)) report(problem);
+  },
+};
+
+// ---- opt-ins: GitOps -----------------------------------------------------------------------------
+
+const ARGOCD_TYPES = { project: "kubernetes:argoproj.io/v1alpha1:AppProject", projectPatch: "kubernetes:argoproj.io/v1alpha1:AppProjectPatch", application: "kubernetes:argoproj.io/v1alpha1:Application" };
+/** Argo CD's built-in project: it allows everything unless emptied, so no Application of the program's may use it. */
+const ARGOCD_DEFAULT_PROJECT = "default";
+/** Kubernetes' own namespaces. */
+const KUBERNETES_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-lease"];
+/** A glob Argo CD matches destinations with (`*`, `?`, `[...]`). */
+const GLOB = /[*?[]/;
+
+/** The namespaces the stack deploys into itself: its Helm releases' and its workloads'. */
+function deployedNamespaces(resources: { type: string; props: Props }[]): Set<string> {
+  const names = resources.flatMap((r) => {
+    const ns = HELM_TYPES.includes(r.type) ? r.props.namespace : POD_SPEC_PATH[r.type] ? at(r.props, ["metadata", "namespace"]) : undefined;
+    return typeof ns === "string" && ns !== "" ? [ns] : [];
+  });
+  return new Set([...KUBERNETES_NAMESPACES, ...names]);
+}
+
+/**
+ * What an AppProject lets Argo CD do beyond its bounds: any cluster-scoped kind, a destination by
+ * glob, or a destination namespace the program deploys into itself (the platform's, the apps stage's)
+ * or Kubernetes' own. Deny entries (`!name`) only narrow, so they are not checked.
+ */
+function projectProblems(name: string, spec: unknown, platform: Set<string>): string[] {
+  const problems: string[] = [];
+  const whitelist = at(spec, ["clusterResourceWhitelist"]);
+  if (Array.isArray(whitelist) && whitelist.length > 0) problems.push(`AppProject ${name} allows cluster-scoped kinds (clusterResourceWhitelist ${JSON.stringify(whitelist)}): leave it empty`);
+  const destinations = at(spec, ["destinations"]);
+  for (const d of Array.isArray(destinations) ? destinations : []) {
+    const namespace = at(d, ["namespace"]);
+    const server = at(d, ["server"]);
+    if (typeof namespace !== "string" || namespace.startsWith("!")) continue;
+    if (GLOB.test(namespace) || (typeof server === "string" && GLOB.test(server))) problems.push(`AppProject ${name} allows destination ${String(server)} ${namespace} by glob: name one namespace`);
+    else if (platform.has(namespace)) problems.push(`AppProject ${name} allows namespace ${namespace}, which the program (or Kubernetes) deploys into itself`);
+  }
+  return problems;
+}
+
+export const gitopsBounded: StackValidationPolicy = {
+  name: "gitops-projects-bounded",
+  description:
+    "Argo CD's AppProjects (and the program's patch of its built-in default project) allow no cluster-scoped kind, no destination by glob and " +
+    "no namespace the program deploys into itself or Kubernetes' own; every Application names one of the program's AppProjects, never default.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    const platform = deployedNamespaces(args.resources);
+    const projects = args.resources.filter((r) => r.type === ARGOCD_TYPES.project || r.type === ARGOCD_TYPES.projectPatch);
+    for (const p of projects) {
+      for (const problem of projectProblems(String(at(p.props, ["metadata", "name"])), p.props.spec, platform)) report(problem);
+    }
+    const own = new Set(projects.filter((p) => p.type === ARGOCD_TYPES.project).map((p) => at(p.props, ["metadata", "name"])));
+    own.delete(ARGOCD_DEFAULT_PROJECT);
+    for (const app of args.resources.filter((r) => r.type === ARGOCD_TYPES.application)) {
+      const project = at(app.props, ["spec", "project"]);
+      const name = String(at(app.props, ["metadata", "name"]));
+      if (typeof project !== "string" || project === "" || project === ARGOCD_DEFAULT_PROJECT) report(`Application ${name} uses Argo CD's default project: name the program's AppProject`);
+      else if (!own.has(project)) report(`Application ${name} names project ${project}, which the program does not define`);
+    }
+  },
+};
+
+// ---- opt-ins: the Vertical Pod Autoscaler ----------------------------------------------------------
+
+const VPA_TYPE = "kubernetes:autoscaling.k8s.io/v1:VerticalPodAutoscaler";
+/** The chart's components that act on pods, both on by default (vertical-pod-autoscaler 0.11.0 values.yaml). */
+const VPA_ACTING = ["updater", "admissionController"];
+
+export const vpaRecommendOnly: ResourceValidationPolicy = {
+  name: "vpa-recommendation-only",
+  description:
+    "VerticalPodAutoscalers only recommend (updatePolicy.updateMode Off) and a vertical-pod-autoscaler release turns its updater and " +
+    "admission controller off: nothing evicts or resizes a pod behind the capacity check's back.",
+  enforcementLevel: "mandatory",
+  validateResource: (args, report) => {
+    if (args.type === VPA_TYPE) {
+      const mode = at(args.props, ["spec", "updatePolicy", "updateMode"]);
+      if (mode !== "Off") report(`VerticalPodAutoscaler ${String(at(args.props, ["metadata", "name"]))}: updatePolicy.updateMode is ${mode === undefined ? "unset (the VPA's default is Auto)" : JSON.stringify(mode)}: set "Off" (recommendations only)`);
+      return;
+    }
+    if (!HELM_TYPES.includes(args.type) || !/(^|\/)vertical-pod-autoscaler$/.test(String(args.props.chart ?? ""))) return;
+    for (const part of VPA_ACTING) {
+      if (at(args.props.values, [part, "enabled"]) !== false) report(`values.${part}.enabled is not false (the chart's default is true): it would resize pods`);
+    }
+  },
+};
+
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   helmPinnedVersion,
   requestsAndLimits,
@@ -482,4 +612,7 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   podsPinnedAndHardened,
   freeipaCertificateKeys,
   buildStepsBounded,
+  registryAuthenticatedOnClaim,
+  gitopsBounded,
+  vpaRecommendOnly,
 ];

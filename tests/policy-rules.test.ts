@@ -14,12 +14,25 @@ import {
   oddServerCount,
   podsPinnedAndHardened,
   buildStepsBounded,
+  gitopsBounded,
   policies,
+  registryAuthenticatedOnClaim,
+  vpaRecommendOnly,
   rebootsCoordinated,
   requestsAndLimits,
   statefulDisksProtected,
 } from "../policy/policies";
 import { renderBuildTask } from "../platform/builds/pipeline";
+import { k3sClusterFacts } from "../cluster/facts";
+import { GITOPS_EXAMPLE } from "../config/opt-ins/gitops";
+import { parsePlatformSettings } from "../config/platform";
+import { parseTopology } from "../config/validate";
+import { applications, appProjectSpec, lockedDefaultProjectSpec } from "../platform/gitops";
+import { planPlatform } from "../platform/plan";
+import { renderPlatform } from "../platform/render";
+import { vpaFor } from "../platform/vpa-objects";
+import { vpaValues } from "../platform/values/vpa";
+import { rawStack } from "./helpers/stacks";
 
 let n = 0;
 function fake(type: string, inputs: Record<string, unknown>, extra: Partial<Recorded> = {}): Recorded {
@@ -293,6 +306,94 @@ describe("build-steps-pinned-and-bounded", () => {
       "step clone: image docker.io/moby/buildkit:latest is not pinned by a tag or digest (latest moves)",
       "step clone lacks computeResources requests.cpu, requests.memory, limits.memory, limits.cpu",
       "step build runs privileged",
+    ]);
+  });
+});
+
+// ---- the opt-ins' rules, on what the program renders (compliant) and on one change each (violating) ----
+
+const prod = parseTopology(rawStack("prod"), "prod");
+const renderedWith = (raw: Record<string, unknown>) => renderPlatform(planPlatform({ ...k3sClusterFacts(prod), settings: parsePlatformSettings(raw, prod) }));
+
+describe("registry-authenticated-on-a-claim", () => {
+  const zot = renderedWith({ registry: { volumeGiB: 10, mirrors: [] } }).values.zot!;
+  const release = (values: unknown, chart = "zot") => fake(RELEASE, { chart, version: "0.1.122", values });
+  type ZotConfig = { http: { auth?: unknown; accessControl: { repositories: Record<string, Record<string, unknown>> } } };
+  const withConfig = (edit: (config: ZotConfig) => void) => {
+    const config = JSON.parse(zot.configFiles["config.json"]) as ZotConfig;
+    edit(config);
+    return { ...zot, configFiles: { "config.json": JSON.stringify(config) } };
+  };
+  it("passes zot's values as the registry opt-in renders them; ignores other charts", async () => {
+    expect(await check(registryAuthenticatedOnClaim, [release(zot)])).toEqual([]);
+    expect(await check(registryAuthenticatedOnClaim, [release({}, "traefik")])).toEqual([]);
+  });
+  it("refuses anonymous access: an anonymousPolicy, no authentication, or the image's own config", async () => {
+    const anonymous = withConfig((c) => (c.http.accessControl.repositories["**"].anonymousPolicy = ["read"]));
+    expect(await check(registryAuthenticatedOnClaim, [release(anonymous)])).toEqual(['config.json http.accessControl.repositories.**.anonymousPolicy lets anonymous clients read']);
+    const noAuth = withConfig((c) => delete c.http.auth);
+    expect(await check(registryAuthenticatedOnClaim, [release(noAuth)])).toEqual(["config.json http.auth sets none of htpasswd, ldap, openid, bearer: every client is anonymous"]);
+    expect(await check(registryAuthenticatedOnClaim, [release({ ...zot, mountConfig: false })])).toEqual([expect.stringMatching(/^values.mountConfig .* authenticates nobody$/)]);
+  });
+  it("refuses images off a claim (the chart's default: persistence false)", async () => {
+    expect(await check(registryAuthenticatedOnClaim, [release({ ...zot, persistence: false })])).toEqual([expect.stringMatching(/^values.persistence is not on a claim/)]);
+    expect(await check(registryAuthenticatedOnClaim, [release({ ...zot, pvc: { create: false } })])).toEqual([expect.stringMatching(/^values.persistence is not on a claim/)]);
+  });
+});
+
+describe("gitops-projects-bounded", () => {
+  const g = parsePlatformSettings({ gitops: GITOPS_EXAMPLE }, prod).gitops!;
+  const ARGO = "argoproj.io/v1alpha1";
+  const project = (name: string, spec: unknown, type = "AppProject") => fake(`kubernetes:${ARGO}:${type}`, { apiVersion: ARGO, kind: "AppProject", metadata: { name, namespace: "argocd" }, spec });
+  const app = (name: string, project: string | undefined) => fake(`kubernetes:${ARGO}:Application`, { kind: "Application", metadata: { name, namespace: "argocd" }, spec: { project } });
+  // The platform deploys into monitoring (a release) and the apps stage into apps (a Deployment).
+  const platform = [fake(RELEASE, { chart: "kube-prometheus-stack", namespace: "monitoring" }), fake("kubernetes:apps/v1:Deployment", { metadata: { name: "api", namespace: "apps" } })];
+  const programs = () => [...platform, project("gitops", appProjectSpec(g)), project("default", lockedDefaultProjectSpec(), "AppProjectPatch"), ...applications(g).map((a) => app(a.name, a.spec.project))];
+  it("passes the gitops opt-in's AppProject, the default project's lock-down and its Applications", async () => {
+    expect(await check(gitopsBounded, programs())).toEqual([]);
+  });
+  it("refuses a destination the program deploys into, Kubernetes' own, one by glob, and any cluster-scoped kind", async () => {
+    const spec = appProjectSpec(g);
+    const open = { ...spec, destinations: [...spec.destinations, ...["monitoring", "apps", "kube-system", "shop-*"].map((namespace) => ({ server: "https://kubernetes.default.svc", namespace }))], clusterResourceWhitelist: [{ group: "*", kind: "*" }] };
+    expect(await check(gitopsBounded, [...platform, project("gitops", open)])).toEqual([
+      'AppProject gitops allows cluster-scoped kinds (clusterResourceWhitelist [{"group":"*","kind":"*"}]): leave it empty',
+      "AppProject gitops allows namespace monitoring, which the program (or Kubernetes) deploys into itself",
+      "AppProject gitops allows namespace apps, which the program (or Kubernetes) deploys into itself",
+      "AppProject gitops allows namespace kube-system, which the program (or Kubernetes) deploys into itself",
+      "AppProject gitops allows destination https://kubernetes.default.svc shop-* by glob: name one namespace",
+    ]);
+  });
+  it("refuses the default project as argocd-server creates it (a Patch that does not empty it)", async () => {
+    const created = { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }], clusterResourceWhitelist: [{ group: "*", kind: "*" }] };
+    expect(await check(gitopsBounded, [project("default", created, "AppProjectPatch")])).toHaveLength(2);
+  });
+  it("refuses an Application in the default project, with none, or in a project the program does not define", async () => {
+    expect(await check(gitopsBounded, [...programs(), app("a", "default"), app("b", undefined), app("c", "other")])).toEqual([
+      "Application a uses Argo CD's default project: name the program's AppProject",
+      "Application b uses Argo CD's default project: name the program's AppProject",
+      "Application c names project other, which the program does not define",
+    ]);
+  });
+});
+
+describe("vpa-recommendation-only", () => {
+  const vpa = (mode: unknown) => {
+    const doc = vpaFor({ namespace: "apps", kind: "Deployment", name: "api" });
+    return fake("kubernetes:autoscaling.k8s.io/v1:VerticalPodAutoscaler", { metadata: { name: doc.name, namespace: doc.namespace }, spec: { ...doc.spec, updatePolicy: mode === undefined ? undefined : { updateMode: mode } } });
+  };
+  const release = (values: unknown) => fake(RELEASE, { chart: "vertical-pod-autoscaler", version: "0.11.0", values });
+  it("passes the opt-in's VerticalPodAutoscalers and release values", async () => {
+    const doc = vpaFor({ namespace: "apps", kind: "Deployment", name: "api" });
+    expect(await check(vpaRecommendOnly, [fake("kubernetes:autoscaling.k8s.io/v1:VerticalPodAutoscaler", { metadata: { name: doc.name }, spec: doc.spec }), release(vpaValues())])).toEqual([]);
+  });
+  it("refuses a VerticalPodAutoscaler that would act (Auto, Recreate, or no mode: the VPA's default is Auto)", async () => {
+    expect(await check(vpaRecommendOnly, [vpa("Auto"), vpa("Recreate"), vpa(undefined)])).toHaveLength(3);
+  });
+  it("refuses the updater or the admission controller left on (the chart's defaults)", async () => {
+    expect(await check(vpaRecommendOnly, [release({ ...vpaValues(), updater: { enabled: true } }), release({ recommender: { enabled: true } })])).toEqual([
+      "values.updater.enabled is not false (the chart's default is true): it would resize pods",
+      "values.updater.enabled is not false (the chart's default is true): it would resize pods",
+      "values.admissionController.enabled is not false (the chart's default is true): it would resize pods",
     ]);
   });
 });
