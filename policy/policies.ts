@@ -601,6 +601,53 @@ export const vpaRecommendOnly: ResourceValidationPolicy = {
   },
 };
 
+// ---- opt-ins: logs' retention --------------------------------------------------------------------
+
+/** A Loki (Prometheus) duration such as `168h`, `7d` or `1d12h` that is not zero (`0s` and the like keep logs forever). */
+const LOKI_RETENTION = /^(?!(0+(ms|s|m|h|d|w|y))+$)(\d+(ms|s|m|h|d|w|y))+$/;
+
+/** The delete phase's `min_age` of an ILM policy given as JSON, or a problem. */
+function ilmDeleteAge(json: unknown): string | undefined {
+  if (typeof json !== "string") return undefined;
+  try {
+    const age = at(JSON.parse(json), ["policy", "phases", "delete", "min_age"]);
+    return typeof age === "string" && age !== "" ? age : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export const logsRetentionSet: StackValidationPolicy = {
+  name: "logs-retention-set",
+  description:
+    "A Loki release deletes old logs (compactor.retention_enabled with a non-zero limits_config.retention_period), and an eck-stack " +
+    "release comes with the program's retention Job in its namespace, whose ILM policy (env ILM_POLICY) has a delete phase: no logs " +
+    "store grows until its volume is full.",
+  enforcementLevel: "mandatory",
+  validateStack: (args, report) => {
+    for (const r of args.resources.filter((x) => HELM_TYPES.includes(x.type))) {
+      const chart = String(r.props.chart ?? "");
+      if (/(^|\/)loki$/.test(chart)) {
+        const loki = at(r.props.values, ["loki"]);
+        if (at(loki, ["compactor", "retention_enabled"]) !== true) report("loki: values.loki.compactor.retention_enabled is not true: Loki never deletes a log");
+        const period = at(loki, ["limits_config", "retention_period"]);
+        if (typeof period !== "string" || !LOKI_RETENTION.test(period)) report(`loki: values.loki.limits_config.retention_period is ${JSON.stringify(period)}: set a non-zero duration (e.g. 168h)`);
+      } else if (/(^|\/)eck-stack$/.test(chart)) {
+        const namespace: unknown = r.props.namespace;
+        const jobs = args.resources.filter((x) => x.type === "kubernetes:batch/v1:Job" && at(x.props, ["metadata", "namespace"]) === namespace);
+        const ages = jobs.flatMap((j) => {
+          const containers = at(j.props, ["spec", "template", "spec", "containers"]);
+          return (Array.isArray(containers) ? containers : []).flatMap((c: unknown) => {
+            const env = at(c, ["env"]);
+            return (Array.isArray(env) ? env : []).filter((e: unknown) => at(e, ["name"]) === "ILM_POLICY").map((e: unknown) => ilmDeleteAge(at(e, ["value"])));
+          });
+        });
+        if (!ages.some((a) => a !== undefined)) report(`eck-stack in ${String(namespace)}: no Job there puts an ILM policy with a delete phase (env ILM_POLICY): Elasticsearch would keep every index`);
+      }
+    }
+  },
+};
+
 export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   helmPinnedVersion,
   requestsAndLimits,
@@ -615,4 +662,5 @@ export const policies: (ResourceValidationPolicy | StackValidationPolicy)[] = [
   registryAuthenticatedOnClaim,
   gitopsBounded,
   vpaRecommendOnly,
+  logsRetentionSet,
 ];

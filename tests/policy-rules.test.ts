@@ -15,6 +15,7 @@ import {
   podsPinnedAndHardened,
   buildStepsBounded,
   gitopsBounded,
+  logsRetentionSet,
   policies,
   registryAuthenticatedOnClaim,
   vpaRecommendOnly,
@@ -32,6 +33,7 @@ import { planPlatform } from "../platform/plan";
 import { renderPlatform } from "../platform/render";
 import { vpaFor } from "../platform/vpa-objects";
 import { vpaValues } from "../platform/values/vpa";
+import { lokiValues } from "../platform/values/loki";
 import { rawStack } from "./helpers/stacks";
 
 let n = 0;
@@ -395,5 +397,38 @@ describe("vpa-recommendation-only", () => {
       "values.updater.enabled is not false (the chart's default is true): it would resize pods",
       "values.admissionController.enabled is not false (the chart's default is true): it would resize pods",
     ]);
+  });
+});
+
+describe("logs-retention-set", () => {
+  const loki = (values: unknown) => fake(RELEASE, { chart: "loki", version: "7.3.0", namespace: "logging", values });
+  const lokiWith = (edit: (v: ReturnType<typeof lokiValues>) => void) => {
+    const v = structuredClone(lokiValues(parsePlatformSettings({ logs: { stack: "loki", retentionDays: 7 } }, prod).logs!));
+    edit(v);
+    return loki(v);
+  };
+  const elk = renderedWith({ logs: { stack: "elk", retentionDays: 7, volumeGiB: 10 } });
+  const eckStack = fake(RELEASE, { chart: "eck-stack", version: "0.20.0", namespace: "logging", values: elk.values.eckStack });
+  const job = (spec: unknown, namespace = "logging") => fake("kubernetes:batch/v1:Job", { metadata: { name: "logs-retention", namespace }, spec });
+  const retentionJob = elk.logsRetentionJob!;
+
+  it("passes Loki's values and the ELK stack with its retention Job as the logs opt-in renders them", async () => {
+    expect(await check(logsRetentionSet, [lokiWith(() => undefined)])).toEqual([]);
+    expect(await check(logsRetentionSet, [lokiWith((v) => (v.loki.limits_config.retention_period = "1d12h"))])).toEqual([]);
+    expect(await check(logsRetentionSet, [eckStack, job(retentionJob)])).toEqual([]);
+  });
+  it("refuses Loki keeping logs forever: the compactor's retention off, or a zero period", async () => {
+    expect(await check(logsRetentionSet, [lokiWith((v) => ((v.loki.compactor as { retention_enabled: boolean }).retention_enabled = false))])).toEqual(["loki: values.loki.compactor.retention_enabled is not true: Loki never deletes a log"]);
+    expect(await check(logsRetentionSet, [lokiWith((v) => (v.loki.limits_config.retention_period = "0s"))])).toEqual(['loki: values.loki.limits_config.retention_period is "0s": set a non-zero duration (e.g. 168h)']);
+  });
+  it("refuses the ELK stack without the retention Job in its namespace, or with an ILM policy that deletes nothing", async () => {
+    const message = "eck-stack in logging: no Job there puts an ILM policy with a delete phase (env ILM_POLICY): Elasticsearch would keep every index";
+    expect(await check(logsRetentionSet, [eckStack])).toEqual([message]);
+    expect(await check(logsRetentionSet, [eckStack, job(retentionJob, "default")])).toEqual([message]);
+    const noDelete = structuredClone(retentionJob);
+    const env = noDelete.template.spec.containers[0].env as { name: string; value?: string }[];
+    const ilm = env.find((e) => e.name === "ILM_POLICY")!;
+    ilm.value = JSON.stringify({ policy: { phases: { hot: { min_age: "0ms", actions: {} } } } });
+    expect(await check(logsRetentionSet, [eckStack, job(noDelete)])).toEqual([message]);
   });
 });
