@@ -78,9 +78,10 @@ export function registerGitops(name: string, args: GitopsArgs): GitopsResources 
   // creates it at start-up when missing and leaves an existing one alone, so either may come first: a
   // Patch resource is a server-side apply (the provider creates the object when absent, updates it when
   // present; a plain resource's create fails with AlreadyExists since pulumi-kubernetes 4.29), and
-  // `patchForce` takes the three lists over from argocd-server's create. `retainOnDelete`: deleting a
-  // Patch relinquishes its fields, which could leave the project without the `spec` its CRD requires
-  // (a failed delete); turning gitops off deletes argocd's namespace, and the project with it.
+  // `patchForce` takes the three lists over from argocd-server's create (without it: 3 conflicts with
+  // manager argocd-server). `retainOnDelete`: deleting a Patch relinquishes its fields, which leaves
+  // no `spec` and the apiserver refuses (`spec in body must be of type object`, docs/gitops.md);
+  // turning gitops off deletes argocd's namespace, and the project with it.
   new k8s.apiextensions.CustomResourcePatch(
     `${name}-appproject-${DEFAULT_PROJECT}`,
     {
