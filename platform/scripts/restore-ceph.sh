@@ -103,7 +103,9 @@ put_back() {
 
 case "$step" in
   capture)
-    [ "${1:-}" = --created-after ] && [[ "${2:-}" =~ ^[0-9]+$ ]] || die "capture needs --created-after <the snapshot's time, unix seconds>" 2
+    if [ "${1:-}" != --created-after ] || ! [[ "${2:-}" =~ ^[0-9]+$ ]]; then
+      die "capture needs --created-after <the snapshot's time, unix seconds>" 2
+    fi
     snapshot_at="$2"
     mkdir -p "$STATE"
     chmod 700 "$STATE"
@@ -155,8 +157,9 @@ case "$step" in
       exit 0
     fi
     kube get --raw=/readyz >/dev/null || die "the restored cluster's API does not answer"
-    [ -s "$STATE/secrets/$MON_SECRET.json" ] && [ -s "$STATE/mon-endpoints.json" ] ||
+    if ! [ -s "$STATE/secrets/$MON_SECRET.json" ] || ! [ -s "$STATE/mon-endpoints.json" ]; then
       die "the captured identity is no longer in $STATE (resume deletes it once Rook reports the live cluster): nothing to put back"
+    fi
     stale_fsid="$(secret_fsid)"
     if [ "$stale_fsid" = "$live_fsid" ]; then
       log "$NS/$MON_SECRET already names the live Ceph cluster $live_fsid: nothing of the snapshot's Ceph is stale"
