@@ -155,6 +155,7 @@ async function pulumiSteps(ctx) {
     "chart held at its earlier release (chartVersions)",
     "pulumi up --expect-no-changes",
     "day two: add an app, change its image and replicas, move a chart to its pin, remove the app",
+    "opt-ins: the capacity check's refusal, room, each opt-in on and off (kube-opt-ins.js)",
     "stack export: no generated secret in plain text",
     "pulumi destroy: nothing left but what docs/lab.md lists as kept",
   ];

@@ -56,6 +56,50 @@ export interface KwokNode {
 /** The annotation kwok's `--manage-nodes-with-annotation-selector` picks its nodes by. */
 export const KWOK_NODE_ANNOTATION = { key: "kwok.x-k8s.io/node", value: "fake" } as const;
 
+/** One node as kwok runs it: what the kubelet would register (`role` k3s-server gets K3s's role labels). */
+export interface KwokNodeSpec {
+  name: string;
+  role: "k3s-server" | "k3s-agent";
+  address: string;
+  /** `key[=value]:Effect`, as K3s takes them. */
+  taints: readonly string[];
+  /** Labels besides the kubelet's own and K3s's role labels. */
+  labels: Record<string, string>;
+  /** The VM's size (the kubelet's capacity) and what it reports after the reservations. */
+  vcpus: number;
+  memoryMiB: number;
+  allocatable: { cpuMilli: number; memoryMiB: number };
+}
+
+/** The Node object kwok runs for `spec`. */
+export function kwokNodeOf(spec: KwokNodeSpec, kubeletVersion: string): KwokNode {
+  const labels: Record<string, string> = {
+    "kubernetes.io/hostname": spec.name,
+    "kubernetes.io/os": "linux",
+    "kubernetes.io/arch": "amd64",
+    "beta.kubernetes.io/os": "linux",
+    "beta.kubernetes.io/arch": "amd64",
+    ...(spec.role === "k3s-server" ? K3S_SERVER_ROLE_LABELS : {}),
+    ...spec.labels,
+  };
+  const taints = spec.taints.map(parseTaint);
+  return {
+    apiVersion: "v1",
+    kind: "Node",
+    metadata: { name: spec.name, labels, annotations: { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value, "node.alpha.kubernetes.io/ttl": "0" } },
+    spec: taints.length > 0 ? { taints } : {},
+    status: {
+      capacity: { cpu: `${spec.vcpus}`, memory: `${spec.memoryMiB}Mi`, pods: `${MAX_PODS}` },
+      allocatable: { cpu: `${spec.allocatable.cpuMilli}m`, memory: `${spec.allocatable.memoryMiB}Mi`, pods: `${MAX_PODS}` },
+      addresses: [
+        { type: "InternalIP", address: spec.address },
+        { type: "Hostname", address: spec.name },
+      ],
+      nodeInfo: { kubeletVersion, operatingSystem: "linux", architecture: "amd64", containerRuntimeVersion: "kwok" },
+    },
+  };
+}
+
 /** The Node objects a stack's K3s nodes would register, for kwok to run. */
 export function kwokNodes(topology: Topology, settings: Pick<ClusterSettings, "storageNodes">, kubeletVersion: string): KwokNode[] {
   const storage = new Set(settings.storageNodes);
@@ -64,31 +108,19 @@ export function kwokNodes(topology: Topology, settings: Pick<ClusterSettings, "s
     const vm = vms.get(node.name);
     if (!vm) throw new Error(`no VM ${node.name}`);
     if (storage.has(node.name) !== isStorageNode(vm)) throw new Error(`${node.name}: storage nodes disagree between config and topology`);
-    const labels: Record<string, string> = {
-      "kubernetes.io/hostname": node.name,
-      "kubernetes.io/os": "linux",
-      "kubernetes.io/arch": "amd64",
-      "beta.kubernetes.io/os": "linux",
-      "beta.kubernetes.io/arch": "amd64",
-      ...(node.role === "k3s-server" ? K3S_SERVER_ROLE_LABELS : {}),
-      ...nodeLabels(vm, storage.has(node.name)),
-    };
-    const taints = node.taints.map(parseTaint);
-    return {
-      apiVersion: "v1",
-      kind: "Node",
-      metadata: { name: node.name, labels, annotations: { [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value, "node.alpha.kubernetes.io/ttl": "0" } },
-      spec: taints.length > 0 ? { taints } : {},
-      status: {
-        capacity: { cpu: `${vm.vcpus}`, memory: `${vm.memoryMiB}Mi`, pods: `${MAX_PODS}` },
-        allocatable: { cpu: `${node.allocatable.cpuMilli}m`, memory: `${node.allocatable.memoryMiB}Mi`, pods: `${MAX_PODS}` },
-        addresses: [
-          { type: "InternalIP", address: node.address },
-          { type: "Hostname", address: node.name },
-        ],
-        nodeInfo: { kubeletVersion, operatingSystem: "linux", architecture: "amd64", containerRuntimeVersion: "kwok" },
+    return kwokNodeOf(
+      {
+        name: node.name,
+        role: node.role,
+        address: node.address,
+        taints: node.taints,
+        labels: nodeLabels(vm, storage.has(node.name)),
+        vcpus: vm.vcpus,
+        memoryMiB: vm.memoryMiB,
+        allocatable: node.allocatable,
       },
-    };
+      kubeletVersion,
+    );
   });
 }
 

@@ -25,6 +25,9 @@ const SYSTEM_NAMESPACES = ["default", "kube-system", "kube-public", "kube-node-l
 
 const { waitFor } = require("./kube-control-plane");
 
+/** `npm run lab:kube -- --only-opt-ins`: skips the day-two app, chart and tlsIssuer steps (a shorter run for the opt-ins). */
+const ONLY_OPT_INS = process.argv.includes("--only-opt-ins");
+
 async function runPulumi(ctx) {
   const { ROOT, CACHE, RUN, STACK, PROJECT_NAME, kube, cp, pki, chartServer, step, figures } = ctx;
   const toolchain = require("./toolchain").readToolchain();
@@ -158,81 +161,90 @@ async function runPulumi(ctx) {
   };
   const appsNow = () => YAML.parse(fs.readFileSync(stackFile, "utf8")).config[appsKey];
 
-  await step("day two: add an app (docs/apps.md: its own objects are created, nothing else changes)", async () => {
-    // The lab's added app is small on purpose: prod's workers hold the reference apps at replicas.max
-    // with little room left (the capacity check counts requests at replicas.max), so an app of the
-    // reference apps' size is refused there, rightly. 2 x 32 Mi fits; the check still runs on it.
-    const template = appsNow().find((a) => !a.ingress && !a.uses) || appsNow()[appsNow().length - 1];
-    editApps((apps) => [...apps, LAB_EXTRA_APP(template.image)]);
-    const { ops } = await previewOps("day-two-add-preview");
-    only(ops, (op, n) => op === "create" && / apps-labextra/.test(n), "expected only creates of apps-labextra's objects");
-    if (!(ops.create || []).some((n) => n.startsWith("Deployment "))) throw new Error(`no Deployment created: ${JSON.stringify(ops)}`);
-    const applied = await applyAndNoOp("day-two-add");
-    await kube.get("/apis/apps/v1/namespaces/apps/deployments/labextra");
-    return { detail: `creates ${(ops.create || []).length} (${ops.create.map((n) => n.split(" ")[0]).join(", ")}); applied (${applied}), then no changes`, figure: "dayTwoAdd" };
-  });
+  // `--only-opt-ins` (docs/lab.md): the base deploy, then the opt-ins step, then the secrets and destroy.
+  if (ONLY_OPT_INS) await step("day two: the apps, the chart move and tlsIssuer", () => ({ skip: "--only-opt-ins" }));
+  else await dayTwoSteps();
 
-  await step("day two: change an app's image tag and replicas (docs/apps.md: updates in place, that app only)", async () => {
-    const target = appsNow().find((a) => a.name !== "labextra");
-    const image = target.image.replace(/:([^:@/]+)$/, (m, tag) => `:${tag}-lab`);
-    const replicas = { min: target.replicas.min + 1, max: Math.max(target.replicas.max, target.replicas.min + 1) };
-    editApps((apps) => apps.map((a) => (a.name === target.name ? { ...a, image, replicas } : a)));
-    // docs/apps.md: the image is the Deployment's one container's; the replicas are the autoscaler's
-    // range (the Deployment has no replicas: the autoscaler owns the count). Nothing else changes.
-    const { steps } = await previewOps("day-two-change-preview");
-    exactly(
-      steps,
-      {
-        [`update Deployment apps-${target.name}`]: ["spec.template.spec.containers[0].image"],
-        [`update HorizontalPodAutoscaler apps-${target.name}`]: [
-          ...(replicas.min !== target.replicas.min ? ["spec.minReplicas"] : []),
-          ...(replicas.max !== target.replicas.max ? ["spec.maxReplicas"] : []),
-        ],
-      },
-      `expected the image and replicas of apps-${target.name} updated in place, nothing else`,
-    );
-    const applied = await applyAndNoOp("day-two-change");
-    const d = await kube.get(`/apis/apps/v1/namespaces/apps/deployments/${target.name}`);
-    const images = d.spec.template.spec.containers.map((c) => c.image);
-    if (!images.some((i) => i.endsWith(image.split("/").pop()))) throw new Error(`the Deployment runs ${images.join(", ")}, not ${image}`);
-    const hpa = await kube.get(`/apis/autoscaling/v2/namespaces/apps/horizontalpodautoscalers/${target.name}`);
-    if (hpa.spec.minReplicas !== replicas.min) throw new Error(`the autoscaler's minReplicas is ${hpa.spec.minReplicas}, not ${replicas.min}`);
-    return { detail: `${target.name}: updates ${described(steps)}; applied (${applied}), then no changes`, figure: "dayTwoChange" };
-  });
+  // The opt-ins (issue 20 item 6; kube-opt-ins.js, docs/lab.md "Opt-ins"): each accepted by the apiserver and installed by Helm.
+  await require("./kube-opt-ins").optInSteps({ ROOT, STACK, PROJECT_NAME, chartsDir: ctx.CHARTS, kube, cli, engine, stack, stackFile, step, figures, previewOps, applyAndNoOp });
 
-  await step(`day two: move ${move.key} from ${move.from} to its pin ${move.to} (docs/day-two.md row chartVersions: in place, the CRDs the pin changed updated first)`, async () => {
-    const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
-    doc.deleteIn(["config", `${PROJECT_NAME}:chartVersions`]);
-    fs.writeFileSync(stackFile, doc.toString());
-    // The CRDs whose applied content differs between the two releases' manifests (platform/crds).
-    const before = new Map(crdManifest(move.from).crds.map((c) => [c.metadata.name, JSON.stringify(c)]));
-    const changedCrds = crdManifest(move.to).crds.filter((c) => before.get(c.metadata.name) !== JSON.stringify(c)).map((c) => c.metadata.name);
-    if (changedCrds.length === 0) throw new Error(`no CRD differs between ${move.key} ${move.from} and ${move.to}: the move would prove nothing about CRDs`);
-    const { steps } = await previewOps("day-two-chart-preview");
-    exactly(
-      steps,
-      {
-        [`update Release platform-${move.release}`]: ["version"],
-        ...Object.fromEntries(changedCrds.map((n) => [`update CustomResourceDefinitionPatch platform-crd-${n}`, null])),
-      },
-      `expected the ${move.release} release's version and the changed CRDs updated in place, nothing else`,
-    );
-    const applied = await applyAndNoOp("day-two-chart");
-    return { detail: `updates ${described(steps)}; applied (${applied}), then no changes; ${await chartInCluster(move.to)}`, figure: "dayTwoChart" };
-  });
+  async function dayTwoSteps() {
+    await step("day two: add an app (docs/apps.md: its own objects are created, nothing else changes)", async () => {
+      // The lab's added app is small on purpose: prod's workers hold the reference apps at replicas.max
+      // with little room left (the capacity check counts requests at replicas.max), so an app of the
+      // reference apps' size is refused there, rightly. 2 x 32 Mi fits; the check still runs on it.
+      const template = appsNow().find((a) => !a.ingress && !a.uses) || appsNow()[appsNow().length - 1];
+      editApps((apps) => [...apps, LAB_EXTRA_APP(template.image)]);
+      const { ops } = await previewOps("day-two-add-preview");
+      only(ops, (op, n) => op === "create" && / apps-labextra/.test(n), "expected only creates of apps-labextra's objects");
+      if (!(ops.create || []).some((n) => n.startsWith("Deployment "))) throw new Error(`no Deployment created: ${JSON.stringify(ops)}`);
+      const applied = await applyAndNoOp("day-two-add");
+      await kube.get("/apis/apps/v1/namespaces/apps/deployments/labextra");
+      return { detail: `creates ${(ops.create || []).length} (${ops.create.map((n) => n.split(" ")[0]).join(", ")}); applied (${applied}), then no changes`, figure: "dayTwoAdd" };
+    });
 
-  await step("day two: remove an app (docs/apps.md: its objects are deleted, nothing else changes)", async () => {
-    editApps((apps) => apps.filter((a) => a.name !== "labextra"));
-    const { ops } = await previewOps("day-two-remove-preview");
-    only(ops, (op, n) => op === "delete" && / apps-labextra/.test(n), "expected only deletes of apps-labextra's objects");
-    const applied = await applyAndNoOp("day-two-remove");
-    const gone = await kube.request("GET", "/apis/apps/v1/namespaces/apps/deployments/labextra");
-    if (gone.status !== 404) throw new Error(`the Deployment labextra is still there (${gone.status})`);
-    return { detail: `deletes ${(ops.delete || []).length}; applied (${applied}), then no changes`, figure: "dayTwoRemove" };
-  });
+    await step("day two: change an app's image tag and replicas (docs/apps.md: updates in place, that app only)", async () => {
+      const target = appsNow().find((a) => a.name !== "labextra");
+      const image = target.image.replace(/:([^:@/]+)$/, (m, tag) => `:${tag}-lab`);
+      const replicas = { min: target.replicas.min + 1, max: Math.max(target.replicas.max, target.replicas.min + 1) };
+      editApps((apps) => apps.map((a) => (a.name === target.name ? { ...a, image, replicas } : a)));
+      // docs/apps.md: the image is the Deployment's one container's; the replicas are the autoscaler's
+      // range (the Deployment has no replicas: the autoscaler owns the count). Nothing else changes.
+      const { steps } = await previewOps("day-two-change-preview");
+      exactly(
+        steps,
+        {
+          [`update Deployment apps-${target.name}`]: ["spec.template.spec.containers[0].image"],
+          [`update HorizontalPodAutoscaler apps-${target.name}`]: [
+            ...(replicas.min !== target.replicas.min ? ["spec.minReplicas"] : []),
+            ...(replicas.max !== target.replicas.max ? ["spec.maxReplicas"] : []),
+          ],
+        },
+        `expected the image and replicas of apps-${target.name} updated in place, nothing else`,
+      );
+      const applied = await applyAndNoOp("day-two-change");
+      const d = await kube.get(`/apis/apps/v1/namespaces/apps/deployments/${target.name}`);
+      const images = d.spec.template.spec.containers.map((c) => c.image);
+      if (!images.some((i) => i.endsWith(image.split("/").pop()))) throw new Error(`the Deployment runs ${images.join(", ")}, not ${image}`);
+      const hpa = await kube.get(`/apis/autoscaling/v2/namespaces/apps/horizontalpodautoscalers/${target.name}`);
+      if (hpa.spec.minReplicas !== replicas.min) throw new Error(`the autoscaler's minReplicas is ${hpa.spec.minReplicas}, not ${replicas.min}`);
+      return { detail: `${target.name}: updates ${described(steps)}; applied (${applied}), then no changes`, figure: "dayTwoChange" };
+    });
 
-  // tlsIssuer on day two, with a STAND-IN for cert-manager's issuing (kube-issuer.js, docs/lab.md).
-  await require("./kube-issuer").issuerSteps({ ROOT, RUN, PROJECT_NAME, kube, cli, stack, stackFile, step, pki, previewOps, applyAndNoOp, described });
+    await step(`day two: move ${move.key} from ${move.from} to its pin ${move.to} (docs/day-two.md row chartVersions: in place, the CRDs the pin changed updated first)`, async () => {
+      const doc = YAML.parseDocument(fs.readFileSync(stackFile, "utf8"));
+      doc.deleteIn(["config", `${PROJECT_NAME}:chartVersions`]);
+      fs.writeFileSync(stackFile, doc.toString());
+      // The CRDs whose applied content differs between the two releases' manifests (platform/crds).
+      const before = new Map(crdManifest(move.from).crds.map((c) => [c.metadata.name, JSON.stringify(c)]));
+      const changedCrds = crdManifest(move.to).crds.filter((c) => before.get(c.metadata.name) !== JSON.stringify(c)).map((c) => c.metadata.name);
+      if (changedCrds.length === 0) throw new Error(`no CRD differs between ${move.key} ${move.from} and ${move.to}: the move would prove nothing about CRDs`);
+      const { steps } = await previewOps("day-two-chart-preview");
+      exactly(
+        steps,
+        {
+          [`update Release platform-${move.release}`]: ["version"],
+          ...Object.fromEntries(changedCrds.map((n) => [`update CustomResourceDefinitionPatch platform-crd-${n}`, null])),
+        },
+        `expected the ${move.release} release's version and the changed CRDs updated in place, nothing else`,
+      );
+      const applied = await applyAndNoOp("day-two-chart");
+      return { detail: `updates ${described(steps)}; applied (${applied}), then no changes; ${await chartInCluster(move.to)}`, figure: "dayTwoChart" };
+    });
+
+    await step("day two: remove an app (docs/apps.md: its objects are deleted, nothing else changes)", async () => {
+      editApps((apps) => apps.filter((a) => a.name !== "labextra"));
+      const { ops } = await previewOps("day-two-remove-preview");
+      only(ops, (op, n) => op === "delete" && / apps-labextra/.test(n), "expected only deletes of apps-labextra's objects");
+      const applied = await applyAndNoOp("day-two-remove");
+      const gone = await kube.request("GET", "/apis/apps/v1/namespaces/apps/deployments/labextra");
+      if (gone.status !== 404) throw new Error(`the Deployment labextra is still there (${gone.status})`);
+      return { detail: `deletes ${(ops.delete || []).length}; applied (${applied}), then no changes`, figure: "dayTwoRemove" };
+    });
+
+    // tlsIssuer on day two, with a STAND-IN for cert-manager's issuing (kube-issuer.js, docs/lab.md).
+    await require("./kube-issuer").issuerSteps({ ROOT, RUN, PROJECT_NAME, kube, cli, stack, stackFile, step, pki, previewOps, applyAndNoOp, described });
+  }
 
   await step("stack export: no generated secret's plain value in the state, each held encrypted", () => {
     const shown = JSON.parse(cli(["stack", "export", "--stack", stack, "--show-secrets"]));
