@@ -106,7 +106,7 @@ function tektonStandIn(kube, { crds, configs }) {
 
 /** Runs the opt-ins steps inside kube-pulumi.js's runPulumi (its helpers passed in). */
 async function optInSteps(ctx) {
-  const { ROOT, STACK, PROJECT_NAME, chartsDir, kube, cli, engine, stack, stackFile, step, figures, previewOps, applyAndNoOp } = ctx;
+  const { ROOT, STACK, PROJECT_NAME, chartsDir, kube, cli, engine, stack, stackFile, step, figures, previewOps, applyAndNoOp, webhooksRemoved = new Set() } = ctx;
   const plan = require(path.join(__dirname, "kube-opt-ins-plan.ts"));
   const room = require(path.join(__dirname, "kube-room.ts"));
   const { OPT_INS } = require(path.join(ROOT, "platform", "opt-ins.ts"));
@@ -195,6 +195,7 @@ async function optInSteps(ctx) {
       const missing = plan.chartsMissing(OPT_INS, index.entries || {});
       if (missing.length > 0) throw new Error(`the chart mirror (${chartsDir}) lacks ${missing.join(", ")}`);
       const { raw, secretKeys } = readConfig();
+      const webhooksBefore = new Set(webhooksRemoved);
       change = plan.optInConfig(OPT_INS, raw, secretKeys);
       editConfig((c) => Object.entries(change.set).forEach(([k, v]) => c.set(k, v)));
       for (const c of plan.secretCommands(change, stack).on) cli(c.args, { input: c.input });
@@ -206,7 +207,7 @@ async function optInSteps(ctx) {
       const kinds = {};
       for (const c of created) kinds[c.split(" ")[0]] = (kinds[c.split(" ")[0]] || 0) + 1;
       return {
-        detail: `set ${Object.keys(change.set).join(", ")}, secret ${Object.keys(change.secrets).join(", ") || "none"}; ${created.length} creates (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(", ")}), the ${required.length} required among them; applied (${applied}), then no changes; TektonConfig Ready by the stand-in: ${[...tekton.ready].join(", ") || "none"}`,
+        detail: `set ${Object.keys(change.set).join(", ")}, secret ${Object.keys(change.secrets).join(", ") || "none"}; ${created.length} creates (${Object.entries(kinds).map(([k, n]) => `${n} ${k}`).join(", ")}), the ${required.length} required among them; applied (${applied}), then no changes; TektonConfig Ready by the stand-in: ${[...tekton.ready].join(", ") || "none"}; webhooks removed (STAND-IN): ${[...webhooksRemoved].filter((w) => !webhooksBefore.has(w)).join(", ") || "none"}`,
         figure: "optInsOn",
       };
     });

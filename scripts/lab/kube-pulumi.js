@@ -166,7 +166,7 @@ async function runPulumi(ctx) {
   else await dayTwoSteps();
 
   // The opt-ins (issue 20 item 6; kube-opt-ins.js, docs/lab.md "Opt-ins"): each accepted by the apiserver and installed by Helm.
-  await require("./kube-opt-ins").optInSteps({ ROOT, STACK, PROJECT_NAME, chartsDir: ctx.CHARTS, kube, cli, engine, stack, stackFile, step, figures, previewOps, applyAndNoOp });
+  await require("./kube-opt-ins").optInSteps({ ROOT, STACK, PROJECT_NAME, chartsDir: ctx.CHARTS, kube, cli, engine, stack, stackFile, step, figures, previewOps, applyAndNoOp, webhooksRemoved: sweeper.removed });
 
   async function dayTwoSteps() {
     await step("day two: add an app (docs/apps.md: its own objects are created, nothing else changes)", async () => {
