@@ -46,6 +46,10 @@ function printKube({ date, stack, kubernetesVersion, seconds, counts, memoryMiB,
     dayTwoRemove: "day two: remove an app",
     dayTwoTls: "day two: tlsIssuer none -> selfSigned",
     dayTwoTlsBack: "day two: tlsIssuer back to none",
+    optInsRefused: "opt-ins: the capacity check's refusal",
+    optInsRoom: "opt-ins: room (nodes in existingNodes)",
+    optInsOn: "opt-ins on (preview, up, no-op)",
+    optInsOff: "opt-ins off (preview, up, no-op)",
     destroy: "destroy",
   };
   console.log(`lab:kube run of ${date}, stack ${stack}, Kubernetes ${kubernetesVersion}`);
