@@ -1,21 +1,23 @@
 /**
- * The credentials the apps' Secrets carry: the platform's generated passwords and the PostgreSQL
- * application role's (the database VM's, stage 1). One secret Output, never in plain text.
+ * The credentials the apps' Secrets carry: the platform's generated passwords the apps use
+ * (`appPasswords`, not every password: an opt-in's new one would make them unknown in a preview)
+ * and the PostgreSQL application role's (the database VM's, stage 1). One secret Output, never in
+ * plain text.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { RegistryAuth } from "../cluster/registry-credentials";
 import type { ClusterFacts } from "../cluster-facts";
 import { StackConfig } from "../config";
 import { inClusterRegistryOf, registryEndpoint } from "../config/opt-ins/registry";
-import { PlatformEndpoints, PlatformPasswords } from "../platform";
+import { AppPasswords, PlatformEndpoints } from "../platform";
 import { AppCredentials } from "./index";
 
 export function appCredentials(
-  platform: { passwords: pulumi.Output<PlatformPasswords>; endpoints: PlatformEndpoints },
+  platform: { appPasswords: pulumi.Output<AppPasswords>; endpoints: PlatformEndpoints },
   postgresPassword: pulumi.Output<string> | undefined,
 ): pulumi.Output<AppCredentials> {
   return pulumi.secret(
-    pulumi.all([platform.passwords, postgresPassword]).apply(([p, postgres]) => ({
+    pulumi.all([platform.appPasswords, postgresPassword]).apply(([p, postgres]) => ({
       postgresPassword: postgres,
       redisPassword: p.redis,
       redisSentinelPassword: p.redisSentinel,

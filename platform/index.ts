@@ -166,11 +166,20 @@ export interface PlatformPasswords {
   registryPull?: string;
 }
 
+/** The passwords the apps' credentials Secrets carry (apps/credentials.ts). */
+export type AppPasswords = Pick<PlatformPasswords, "mqtt" | "redis" | "redisSentinel">;
+
 export class Platform extends pulumi.ComponentResource {
   declare readonly urls: PlatformUrls;
   declare readonly endpoints: PlatformEndpoints;
   /** Every generated password, as one secret output. Users: `admin` (Grafana, Traefik), `mqtt`, `external` (MQTT). */
   declare readonly passwords: pulumi.Output<PlatformPasswords>;
+  /**
+   * Only the passwords the apps use, from their own generators: an opt-in's new password (registry,
+   * gitops) is unknown in the preview that turns it on, and through `passwords` it made every app's
+   * credentials Secret unknown, which the preview showed as a replacement.
+   */
+  declare readonly appPasswords: pulumi.Output<AppPasswords>;
   /** Requests of every workload against the schedulable nodes' allocatable resources. */
   declare readonly capacity: CapacityReport;
   /** What the apps stage uses: service addresses, namespaces, ports, the certificate issuer. */
@@ -628,6 +637,9 @@ export class Platform extends pulumi.ComponentResource {
           ...(registry ? { registryPush: registry.push, registryPull: registry.pull } : {}),
           ...(argocdAdmin === undefined ? {} : { argocdAdmin }),
         })),
+    );
+    this.appPasswords = pulumi.secret(
+      pulumi.all([mqttPassword.result, redisPassword.result, sentinelPassword.result]).apply(([mqtt, redis, redisSentinel]) => ({ mqtt, redis, redisSentinel })),
     );
     this.capacity = capacity;
     this.services = platformServices(plan);

@@ -304,6 +304,12 @@ describe("outputs", () => {
     });
   });
 
+  it("the apps' passwords are their own secret output, from the three generators they use (an opt-in's password never reaches the apps' Secrets)", async () => {
+    const { value, secret } = await resolveOutput(platform.appPasswords);
+    expect(secret).toBe(true);
+    expect(value).toEqual({ mqtt: "pw-platform-mqtt", redis: "pw-platform-redis", redisSentinel: "pw-platform-redis-sentinel" });
+  });
+
   it("every password is a secret output", async () => {
     const { value, secret } = await resolveOutput(platform.passwords);
     expect(secret).toBe(true);
