@@ -223,6 +223,18 @@ describe("STAND-IN: the Tekton operator (kube-opt-ins.js tektonStandIn)", () => 
     expect([...s.errors]).toEqual([]);
   });
 
+  it("retries what the apiserver asks to retry (429 while its storage for a new CRD initializes), reports nothing for it", async () => {
+    const f = fakeKube();
+    let busy = 2;
+    const request = f.kube.request;
+    const kube = { ...f.kube, request: (m: string, p: string, b?: Record<string, unknown>) => (m === "GET" && p === configs && busy-- > 0 ? Promise.resolve({ status: 429, json: { message: "storage is (re)initializing" }, text: "" }) : request(m, p, b)) };
+    const s = tektonStandIn(kube, { crds, configs });
+    await sleep(3500);
+    s.stop();
+    expect([...s.errors]).toEqual([]);
+    expect([...s.ready]).toEqual(["config"]);
+  });
+
   it("reports what the apiserver refused, never marks it Ready", async () => {
     const f = fakeKube(true);
     const s = tektonStandIn(f.kube, { crds, configs });

@@ -53,10 +53,15 @@ function tektonStandIn(kube, { crds, configs }) {
   const removed = new Set();
   const errors = new Set();
   let stopped = false;
-  const refused = (what, r) => errors.add(`${what}: ${r.status} ${(r.json && r.json.message) || r.text.slice(0, 300)}`);
+  // A refusal is a finding; 429 and 5xx ("storage is (re)initializing" just after a CRD is established) are retried.
+  const retry = (r) => r.status === 429 || r.status >= 500;
+  const refused = (what, r) => {
+    if (!retry(r)) errors.add(`${what}: ${r.status} ${(r.json && r.json.message) || r.text.slice(0, 300)}`);
+  };
   const round = async () => {
     const list = await kube.request("GET", configs);
-    if (list.status === 404) return; // the operator's CRDs are not there yet
+    // 404: the operator's CRDs are not there yet; 429/5xx: next round.
+    if (list.status === 404 || retry(list)) return;
     if (list.status >= 300) return refused(`GET ${configs}`, list);
     const live = list.json.items.filter((c) => !c.metadata.deletionTimestamp);
     if (live.length === 0) {
@@ -79,7 +84,7 @@ function tektonStandIn(kube, { crds, configs }) {
       let established = true;
       for (const crd of crds) {
         const g = await kube.request("GET", `${CRDS}/${crd.metadata.name}`);
-        established = established && g.status === 200 && isTrue(g.json, "Established");
+        established = established && g.status === 200 && !!g.json && isTrue(g.json, "Established");
       }
       if (!established) continue;
       const condition = { type: "Ready", status: "True", reason: "LabStandIn", message: `set by ${TEKTON_BY}; Tekton Pipelines' CRDs applied from tests/fixtures/tekton`, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, "Z") };
