@@ -37,7 +37,7 @@ beforeAll(async () => {
 it("an app's credentials Secret is known in that preview: it carries only the passwords the apps use", () => {
   const secret = h.byName("apps-worker-credentials");
   expect(secret).toBeDefined();
-  const text = JSON.stringify(secret!.inputs);
+  const text = JSON.stringify(secret.inputs);
   expect(text).not.toContain(UNKNOWN);
   expect(text).toContain("stringData");
 });
