@@ -10,6 +10,7 @@ import { parseTopology } from "../config/validate";
 import { readStackFile } from "../plan/stack-config";
 import { OPT_INS } from "../platform/opt-ins";
 import { RELEASES } from "../platform/releases";
+import { lockedDefaultProjectSpec } from "../platform/gitops";
 import { CHARTS } from "../versions";
 import { chartName } from "../platform/chart-source";
 import { labStackConfig } from "../scripts/lab/kube-nodes";
@@ -119,6 +120,13 @@ describe("the chart mirror and the apiserver", () => {
     for (const o of OPT_INS) expect(checks[o.key].objects.length).toBeGreaterThan(0);
     expect(checks.gitops.objects.find((x) => x.what.startsWith("an Application"))!.exact).toBe(1);
     expect(checks.vpa.objects[0].exact).toBe(3);
+    // Argo CD's default project is there beside the program's, and must be the locked one.
+    const projects = checks.gitops.objects.find((x) => x.what.startsWith("AppProjects"))!;
+    expect(projects.exact).toBe(2);
+    expect(projects.each!({ metadata: { name: "gitops" }, spec: { sourceRepos: ["https://git.example.com/x.git"] } })).toBeUndefined();
+    expect(projects.each!({ metadata: { name: "default" }, spec: lockedDefaultProjectSpec() as unknown as Record<string, unknown> })).toBeUndefined();
+    expect(projects.each!({ metadata: { name: "default" }, spec: { sourceRepos: ["*"], destinations: [{ server: "*", namespace: "*" }] } })).toBe("default still allows sourceRepos, destinations");
+    expect(projects.each!({ metadata: { name: "other" } })).toBe("unexpected AppProject other");
     const job = checks.logs.objects.find((x) => x.what.includes("complete"))!;
     expect(job.each!({ metadata: { name: "logs-retention" }, status: { conditions: [{ type: "Complete", status: "True" }] } })).toBeUndefined();
     expect(job.each!({ metadata: { name: "logs-retention" }, status: {} })).toBe("logs-retention is not Complete");

@@ -8,7 +8,7 @@
 import { hasCrds, loadCrdManifest } from "../../platform/chart-crds";
 import { chartName } from "../../platform/chart-source";
 import { ELASTICSEARCH_NAME, KIBANA_NAME } from "../../platform/values/logs-elk";
-import { ARGOCD_API_VERSION, GITOPS_PROJECT } from "../../platform/gitops";
+import { ARGOCD_API_VERSION, DEFAULT_PROJECT, GITOPS_PROJECT } from "../../platform/gitops";
 import { RETENTION_JOB } from "../../platform/logs-retention";
 import { NAMESPACES, planNamespaces } from "../../platform/namespaces";
 import { OPT_INS, OptIn } from "../../platform/opt-ins";
@@ -145,7 +145,7 @@ export interface ObjectCheck {
   min?: number;
   exact?: number;
   /** Each listed item must pass (e.g. a claim Bound, a Job complete); returns why not. */
-  each?: (item: { metadata: { name: string }; status?: Record<string, unknown> }) => string | undefined;
+  each?: (item: { metadata: { name: string }; spec?: Record<string, unknown>; status?: Record<string, unknown> }) => string | undefined;
 }
 
 export interface InCluster {
@@ -178,7 +178,19 @@ export function inClusterChecks(optIns: readonly OptIn[], appDeployments: number
     gitops: {
       crdGroups: ["argoproj.io"],
       objects: [
-        { what: `AppProject ${GITOPS_PROJECT}`, path: `/apis/${ARGOCD_API_VERSION}/namespaces/${ns("argocd")}/appprojects`, exact: 1 },
+        // The program's project, and Argo CD's `default` as the program's AppProjectPatch locked it
+        // (platform/gitops.ts lockedDefaultProjectSpec): nothing may be synced under it.
+        {
+          what: `AppProjects ${GITOPS_PROJECT} and ${DEFAULT_PROJECT} (locked)`,
+          path: `/apis/${ARGOCD_API_VERSION}/namespaces/${ns("argocd")}/appprojects`,
+          exact: 2,
+          each: (p) => {
+            if (p.metadata.name === GITOPS_PROJECT) return undefined;
+            if (p.metadata.name !== DEFAULT_PROJECT) return `unexpected AppProject ${p.metadata.name}`;
+            const open = ["sourceRepos", "sourceNamespaces", "destinations", "clusterResourceWhitelist"].filter((k) => ((p.spec?.[k] as unknown[] | undefined) ?? []).length > 0);
+            return open.length > 0 ? `${DEFAULT_PROJECT} still allows ${open.join(", ")}` : undefined;
+          },
+        },
         {
           what: "an Application per gitops.applications entry",
           path: `/apis/${ARGOCD_API_VERSION}/namespaces/${ns("argocd")}/applications`,
